@@ -1,0 +1,86 @@
+/* wal.h — the daemon's persistence: an append-only log of checksummed records
+ * plus periodic snapshots, in one data directory.
+ *
+ * Records are opaque payloads with a 16-bit type chosen by the caller. Each is
+ * framed with its length, a log sequence number (LSN, strictly increasing
+ * across snapshots and logs) and a CRC32C, so that recovery can tell a torn
+ * tail (dropped, the file truncated to the last good record) from a corrupt
+ * record in the middle (start-up refused with a message saying what and how to
+ * recover). Snapshots are written temp -> fsync -> rename -> fsync(dir); the log
+ * is then started afresh. Single-threaded: the daemon's event loop owns it.
+ *
+ * Fail closed: after any write or sync error the wal is "failed": every later
+ * wal_append/wal_sync/wal_snapshot returns -EIO without touching the files, so
+ * the caller can never assume a record is durable when it is not.
+ */
+#ifndef SHMSEQ_WAL_H
+#define SHMSEQ_WAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct wal;
+
+/* The system calls the wal makes, replaceable by tests for fault injection
+ * (EIO, ENOSPC, short writes, power loss that drops unsynced data).
+ * NULL in wal_open() means the real ones. */
+struct wal_io {
+	ssize_t (*pwrite)(void *ctx, int fd, const void *buf, size_t len, off_t off);
+	int (*fdatasync)(void *ctx, int fd);
+	int (*fsync)(void *ctx, int fd);
+	int (*rename)(void *ctx, const char *from, const char *to);
+	int (*ftruncate)(void *ctx, int fd, off_t len);
+	void *ctx;
+};
+
+/* Called once per live record during wal_open(), snapshot records first
+ * (in the order they were written), then log records in LSN order. Returning
+ * non-zero aborts the open with that error (negative errno). */
+typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload,
+			     uint32_t len, uint64_t lsn);
+
+/* Largest payload accepted. */
+#define WAL_PAYLOAD_MAX (64u * 1024u)
+
+/* Open (creating if absent) the wal in directory dir (which must exist),
+ * replay it through fn, and leave the log ready for appends.
+ * Returns 0, or a negative errno with a one-line human explanation in
+ * err (what is wrong, which file, at which offset, and how to recover):
+ *   -EBADMSG  a corrupt record before the end of the log, or a bad snapshot
+ *   -EPROTO   a file of an unknown format or version
+ *   other     the system error. */
+int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *ctx,
+	     struct wal **out, char *err, size_t errlen);
+
+/* Append one record (written to the file at once, not yet durable).
+ * Returns 0 and its LSN in *lsn (may be NULL), -EMSGSIZE, or -EIO (failed). */
+int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len,
+	       uint64_t *lsn);
+
+/* Make every appended record durable (one fdatasync: group commit).
+ * Returns 0, or -EIO and the wal is failed. */
+int wal_sync(struct wal *w);
+
+/* The LSN up to which records are durable (0 if none yet). */
+uint64_t wal_durable_lsn(const struct wal *w);
+
+/* Bytes in the current log file: the caller snapshots when it grows large. */
+uint64_t wal_log_size(const struct wal *w);
+
+/* Write a snapshot holding exactly the records the iterator yields (the
+ * caller's whole live state), make it durable, then empty the log.
+ * `next` is called repeatedly; it returns 1 with a record in *type/*payload/
+ * *len (valid until the next call), 0 when done, or a negative errno to abort.
+ * Returns 0, or a negative errno (the wal is failed if files may be
+ * inconsistent; a failure before the rename leaves the old state intact). */
+typedef int (*wal_snapshot_next_fn)(void *ctx, uint16_t *type, const void **payload,
+				    uint32_t *len);
+int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx);
+
+/* Whether the wal has failed (fail closed). */
+int wal_failed(const struct wal *w);
+
+void wal_close(struct wal *w);
+
+#endif

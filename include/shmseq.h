@@ -1,0 +1,193 @@
+/* shmseq.h — the public API of libshmseq: MariaDB-style SEQUENCE objects shared
+ * by the processes of one machine at shared-memory speed.
+ *
+ * Conventions (as liburing): opaque handles; every function returns 0 (or a
+ * count) on success and a negative error on failure, never relying on errno:
+ *   -errno           a system error (-ECONNREFUSED: no daemon on the instance …)
+ *   -N, N >= 1000    MariaDB's error number for a sequence error, e.g.
+ *                    SHMSEQ_ERR_RUN_OUT (-4084), SHMSEQ_ERR_UNKNOWN_SEQUENCE (-4091)
+ * shmseq_strerror() turns either kind into text.
+ *
+ * Threads: a connection (shmseq *) may be used by several threads at once;
+ * so may a sequence handle (shmseq_seq *). A handle must not be used after
+ * shmseq_seq_close() or after the connection it came from is disconnected.
+ */
+#ifndef SHMSEQ_H
+#define SHMSEQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SHMSEQ_API __attribute__((visibility("default")))
+#else
+#define SHMSEQ_API
+#endif
+
+/* MariaDB error numbers used as (negated) return values. */
+enum {
+	SHMSEQ_ERR_TABLE_EXISTS = 1050,     /* CREATE on an existing name */
+	SHMSEQ_ERR_PARSE = 1064,            /* statement syntax */
+	SHMSEQ_ERR_NONUNIQ_TABLE = 1066,    /* same name twice in DROP */
+	SHMSEQ_ERR_NO_SUCH_TABLE = 1146,    /* SHOW CREATE / SELECT on a missing name */
+	SHMSEQ_ERR_WRONG_USAGE = 1221,      /* OR REPLACE with IF NOT EXISTS */
+	SHMSEQ_ERR_DUP_ARGUMENT = 1225,     /* option given twice */
+	SHMSEQ_ERR_BAD_DB = 1049,           /* unknown database in db.name */
+	SHMSEQ_ERR_RUN_OUT = 4084,          /* NOCYCLE sequence exhausted */
+	SHMSEQ_ERR_INVALID_DATA = 4085,     /* options out of range / conflicting */
+	SHMSEQ_ERR_NOT_SEQUENCE = 4089,
+	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091,
+};
+
+/* Limits. */
+#define SHMSEQ_NAME_MAX 64          /* bytes in a sequence or instance name */
+#define SHMSEQ_COMMENT_MAX 2048     /* bytes in a COMMENT */
+
+typedef struct shmseq shmseq;          /* a connection: a session with one instance */
+typedef struct shmseq_seq shmseq_seq;  /* one sequence opened on a connection */
+typedef struct shmseq_result shmseq_result; /* what shmseq_exec() hands back */
+
+/* shmseq_connect - attach to the daemon of an instance and map its region.
+ * @instance: instance name (letters, digits, '-', '_'); NULL means
+ *   $SHMSEQ_INSTANCE, else "default".
+ * The daemon's socket is looked up in $SHMSEQ_RUNTIME_DIR, else
+ * $XDG_RUNTIME_DIR/shmseq, else /tmp/shmseq-<uid>.
+ * Returns 0 and a connection in *out, or -EINVAL (bad name), -ECONNREFUSED /
+ * -ENOENT (no daemon), -EPROTO (daemon speaks another protocol or its region
+ * fails validation), -ENOMEM. The connection is one session: LASTVAL and
+ * TEMPORARY sequences belong to it. If the daemon restarts, the connection
+ * re-attaches by itself at its next call that needs the daemon. */
+SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out);
+
+/* shmseq_disconnect - end the session: closes every handle opened on it,
+ * drops its TEMPORARY sequences, unmaps the region. NULL is ignored.
+ * No other thread may be using the connection. */
+SHMSEQ_API void shmseq_disconnect(shmseq *conn);
+
+/* shmseq_nextval - NEXTVAL(name): the next value of a sequence.
+ * While the sequence's window lasts this takes no lock and makes no system
+ * call (one lock-free hash lookup and one atomic fetch-and-add). Records the
+ * value for shmseq_lastval() on this connection.
+ * Errors: -4091 unknown sequence, -4084 run out (LASTVAL becomes NULL),
+ * -EINVAL bad name, -ECONNRESET/-ECONNREFUSED when the daemon is needed but
+ * down, -EIO when the daemon cannot make a new window durable. */
+SHMSEQ_API int shmseq_nextval(shmseq *conn, const char *name, int64_t *value);
+
+/* shmseq_lastval - LASTVAL(name): the value NEXTVAL last returned for this
+ * sequence on this connection. Returns 0 with *value set, -ENODATA when the
+ * value is NULL (no NEXTVAL yet on this connection, the last one ran out, or
+ * the sequence was re-created), -4091 unknown sequence. */
+SHMSEQ_API int shmseq_lastval(shmseq *conn, const char *name, int64_t *value);
+
+/* shmseq_seq_open - resolve a name once, for hot loops. The handle follows
+ * the name: if the sequence is dropped and created again, the handle serves
+ * the new one. Errors: -4091, -EINVAL, -ENOMEM, connection errors. */
+SHMSEQ_API int shmseq_seq_open(shmseq *conn, const char *name, shmseq_seq **out);
+
+/* shmseq_seq_nextval - NEXTVAL through a handle: the fast path is one atomic
+ * fetch-and-add on shared memory. Errors as shmseq_nextval(). */
+SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *seq, int64_t *value);
+
+/* shmseq_seq_close - release a handle. NULL is ignored. */
+SHMSEQ_API void shmseq_seq_close(shmseq_seq *seq);
+
+/* shmseq_setval - SETVAL(name, value, is_used, round) with MariaDB's
+ * forward-only rule. Returns 0 when applied (SETVAL answers `value`),
+ * -ENODATA when ignored (SETVAL answers NULL), -4084 when a round increase is
+ * asked of a NOCYCLE sequence, -4091 unknown. Never changes LASTVAL. */
+SHMSEQ_API int shmseq_setval(shmseq *conn, const char *name, int64_t value,
+			     bool is_used, uint64_t round);
+
+/* A sequence definition for the typed DDL calls. Fields whose bit is not set
+ * in `set` take MariaDB's defaults (CREATE) or keep their value (ALTER). */
+enum shmseq_def_field {
+	SHMSEQ_SET_START = 1u << 0,
+	SHMSEQ_SET_INCREMENT = 1u << 1,
+	SHMSEQ_SET_MINVALUE = 1u << 2,
+	SHMSEQ_SET_MAXVALUE = 1u << 3,
+	SHMSEQ_SET_CACHE = 1u << 4,
+	SHMSEQ_SET_CYCLE = 1u << 5,
+	SHMSEQ_SET_COMMENT = 1u << 6,
+	SHMSEQ_SET_RESTART = 1u << 7,       /* ALTER only: restart at `restart` */
+	SHMSEQ_SET_RESTART_START = 1u << 8, /* ALTER only: restart at START */
+};
+
+struct shmseq_def {
+	unsigned set;           /* SHMSEQ_SET_* bits */
+	int64_t start;
+	int64_t increment;
+	int64_t minvalue;
+	int64_t maxvalue;
+	int64_t cache;          /* 0 = NOCACHE */
+	bool cycle;
+	const char *comment;    /* NULL = none */
+	int64_t restart;        /* with SHMSEQ_SET_RESTART */
+};
+
+enum shmseq_create_flags {
+	SHMSEQ_OR_REPLACE = 1u << 0,
+	SHMSEQ_IF_NOT_EXISTS = 1u << 1,
+	SHMSEQ_TEMPORARY = 1u << 2,
+};
+
+/* shmseq_create - CREATE SEQUENCE. def may be NULL (all defaults).
+ * Durable when it returns 0. With SHMSEQ_IF_NOT_EXISTS an existing name
+ * returns 0 and changes nothing. Errors: -1050 exists, -4085 invalid
+ * options, -1221 OR REPLACE with IF NOT EXISTS, -EINVAL bad name. */
+SHMSEQ_API int shmseq_create(shmseq *conn, const char *name,
+			     const struct shmseq_def *def, unsigned flags);
+
+/* shmseq_alter - ALTER SEQUENCE with the fields set in def. Errors: -4091,
+ * -4085 (nothing changed). */
+SHMSEQ_API int shmseq_alter(shmseq *conn, const char *name,
+			    const struct shmseq_def *def);
+
+/* shmseq_drop - DROP SEQUENCE name. Errors: -4091 unknown. */
+SHMSEQ_API int shmseq_drop(shmseq *conn, const char *name);
+
+/* shmseq_exec - run SQL text: one or more statements of MariaDB's sequence
+ * language, separated by ';'. Returns 0 and a chain of results (one per
+ * statement, in order; statements after a failed one are not run), or a
+ * negative error when nothing could be run (-ENOMEM, -EINVAL). Free with
+ * shmseq_result_free(). NEXTVAL uses the same shared-memory fast path. */
+SHMSEQ_API int shmseq_exec(shmseq *conn, const char *sql, shmseq_result **out);
+
+/* Reading a result. Rows and columns count from 0. */
+SHMSEQ_API const shmseq_result *shmseq_result_next(const shmseq_result *res);
+/* 0: the statement succeeded; else its negative error. */
+SHMSEQ_API int shmseq_result_error(const shmseq_result *res);
+SHMSEQ_API const char *shmseq_result_sqlstate(const shmseq_result *res); /* "00000" on success */
+SHMSEQ_API const char *shmseq_result_message(const shmseq_result *res);  /* error text or "" */
+SHMSEQ_API const char *shmseq_result_statement(const shmseq_result *res);
+/* Whether the statement produced a result set (even an empty one). */
+SHMSEQ_API bool shmseq_result_has_rows(const shmseq_result *res);
+SHMSEQ_API size_t shmseq_result_columns(const shmseq_result *res);
+SHMSEQ_API const char *shmseq_result_column_name(const shmseq_result *res, size_t col);
+/* Whether a column holds numbers (right-aligned by table printers). */
+SHMSEQ_API bool shmseq_result_column_numeric(const shmseq_result *res, size_t col);
+SHMSEQ_API size_t shmseq_result_rows(const shmseq_result *res);
+/* A cell as text; NULL for SQL NULL. */
+SHMSEQ_API const char *shmseq_result_value(const shmseq_result *res, size_t row, size_t col);
+/* Notes and warnings (e.g. Note 1050 for CREATE … IF NOT EXISTS). */
+SHMSEQ_API size_t shmseq_result_warnings(const shmseq_result *res);
+SHMSEQ_API const char *shmseq_result_warning(const shmseq_result *res, size_t i,
+					     const char **level, int *code);
+SHMSEQ_API void shmseq_result_free(shmseq_result *res);
+
+/* shmseq_strerror - text for a negative return value; never NULL. For
+ * MariaDB errors the text is a template without names ("Sequence has run
+ * out"); shmseq_exec() results carry MariaDB's full message. */
+SHMSEQ_API const char *shmseq_strerror(int err);
+
+/* shmseq_instance - the instance name the connection is attached to. */
+SHMSEQ_API const char *shmseq_instance(const shmseq *conn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
