@@ -1,1 +1,746 @@
-/* placeholder */
+/* catalog.c — the daemon's sequences and their durable horizons.
+ *
+ * Invariants (the promises of DESIGN.md rest on these):
+ *  - A sequence's slot publishes `limit` only up to `written` tickets, and only
+ *    after the record saying so is durable (catalog_publish runs after
+ *    wal_sync). Hence every value a client can hand out lies before the
+ *    horizon of a durable record, and a restart from that horizon never
+ *    repeats a value (write-ahead reservation).
+ *  - Every change of position or definition closes the epoch first
+ *    (region_slot_freeze): the tickets taken so far are counted, later ones
+ *    are void. The new epoch is published with limit 0 and widened once its
+ *    record is durable, so nothing is handed out from an unacknowledged state.
+ *  - A dropped sequence's slot is reused only after its REC_DROP is durable.
+ *  - Records read back at start-up are untrusted: each is checked in full.
+ *
+ * Concurrency: single-threaded (the daemon's event loop). The name table is a
+ * cds_lfht only because liburcu is already here; the loop's thread is the
+ * only reader and writer and holds the RCU read lock around lookups as the
+ * table requires.
+ */
+#include "catalog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+#include "wire.h"
+
+#define AHEAD_CAP (1ull << 24)
+
+static int name_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct seq *s = caa_container_of(node, struct seq, node);
+	return strcmp(s->name, key) == 0;
+}
+
+static uint64_t name_hash(const char *name)
+{
+	return shmseq_hash(name, strlen(name));
+}
+
+struct seq *catalog_find(struct catalog *c, const char *name)
+{
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	cds_lfht_lookup(c->names, name_hash(name), name_match, name, &it);
+	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
+	rcu_read_unlock();
+	return n ? caa_container_of(n, struct seq, node) : NULL;
+}
+
+int catalog_init(struct catalog *c, struct region_header *region, const struct seq_env *env)
+{
+	memset(c, 0, sizeof(*c));
+	c->names = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE, NULL);
+	if (!c->names)
+		return -ENOMEM;
+	c->region = region;
+	c->slots = region_slots(region);
+	c->nslots = region->nslots;
+	c->free_slots = calloc(1, sizeof(uint32_t));
+	c->owner = calloc(c->nslots, sizeof(*c->owner));
+	if (!c->owner)
+		return -ENOMEM;
+	c->env = *env;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* ids are never reused, across restarts too: LASTVAL ties to them */
+	c->next_id = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return c->free_slots ? 0 : -ENOMEM;
+}
+
+static void seq_free(struct seq *s)
+{
+	free(s);
+}
+
+void catalog_deinit(struct catalog *c)
+{
+	struct cds_lfht_iter it;
+	struct seq *s;
+	if (c->names) {
+		cds_lfht_for_each_entry(c->names, &it, s, node) {
+			cds_lfht_del(c->names, &s->node);
+			seq_free(s);
+		}
+		cds_lfht_destroy(c->names, NULL);
+	}
+	free(c->free_slots);
+	free(c->owner);
+	free(c->released);
+	free(c->sorted);
+	memset(c, 0, sizeof(*c));
+}
+
+/* --- slots ------------------------------------------------------------------ */
+
+static int slot_alloc(struct catalog *c, uint32_t *slot)
+{
+	if (c->nfree) {
+		*slot = c->free_slots[--c->nfree];
+		return 0;
+	}
+	if (c->next_unused >= c->nslots)
+		return -ENOSPC;
+	*slot = (uint32_t)c->next_unused++;
+	return 0;
+}
+
+static int slot_release(struct catalog *c, uint32_t slot)
+{
+	uint32_t *n = realloc(c->free_slots, (c->nfree + 1) * sizeof(uint32_t));
+	if (!n)
+		return -ENOMEM; /* the slot leaks; nothing breaks */
+	c->free_slots = n;
+	c->free_slots[c->nfree++] = slot;
+	return 0;
+}
+
+/* --- epochs ------------------------------------------------------------------ */
+
+static void seq_set_def(struct catalog *c, struct seq *s, const struct seq_def *def)
+{
+	s->def = *def;
+	s->real_inc = seq_real_increment(def, &c->env);
+	if (def->cache <= 1) {
+		s->ahead = s->ahead_max = 1; /* NOCACHE: every value durable alone */
+	} else {
+		uint64_t cache = (uint64_t)def->cache, max;
+		if (__builtin_mul_overflow(cache, 1024u, &max) || max > AHEAD_CAP)
+			max = cache > AHEAD_CAP ? cache : AHEAD_CAP;
+		s->ahead = cache;
+		s->ahead_max = max;
+	}
+}
+
+/* The restart point after n tickets of the epoch: the first value not
+ * covered, or the beyond-the-end sentinel. */
+static int64_t horizon_at(const struct seq *s, uint64_t n)
+{
+	if (n < s->end)
+		return seq_epoch_value(s->base, s->real_inc, n);
+	if (s->end == 0)
+		return s->base;
+	return seq_step(&s->def, seq_epoch_value(s->base, s->real_inc, s->end - 1), s->real_inc);
+}
+
+static void mark_dirty(struct catalog *c, struct seq *s)
+{
+	if (!s->dirty) {
+		s->dirty = true;
+		s->next_dirty = c->dirty;
+		c->dirty = s;
+	}
+}
+
+/* Close the current epoch; returns the tickets validly taken. */
+static uint64_t epoch_close(struct catalog *c, struct seq *s)
+{
+	uint64_t n = region_slot_freeze(&c->slots[s->slot]);
+	return n < s->limit ? n : s->limit; /* never trust the region's limit */
+}
+
+/* MariaDB's volatile state after `consumed` tickets of the epoch. */
+static void epoch_logical(struct catalog *c, const struct seq *s, uint64_t consumed,
+			  struct seq_live *l)
+{
+	(void)c;
+	memset(l, 0, sizeof(*l));
+	l->def = s->def;
+	l->real_inc = s->real_inc;
+	l->cycle_count = s->cycle_count;
+	l->next_free = horizon_at(s, consumed);
+	l->reserved_until = seq_epoch_reserved(&s->def, s->base, s->r0, s->real_inc, consumed);
+}
+
+/* Start an epoch at base (MariaDB's next_free) with reservation r0. With
+ * record, the new state is appended in this batch (DDL); without, the first
+ * refill writes it (start-up). Published with limit 0 either way. */
+static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r0, bool record)
+{
+	s->base = base;
+	s->r0 = r0;
+	s->end = seq_epoch_end(&s->def, base, s->real_inc);
+	s->limit = 0;
+	s->written = 0;
+	s->want = 0;
+	struct region_epoch e = {
+		.seq_id = s->id,
+		.base = base,
+		.inc = s->real_inc,
+		.limit = 0,
+		.end = s->end,
+		.refill_mark = UINT64_MAX,
+		.flags = s->def.cycle ? SLOT_CYCLE : 0,
+	};
+	struct region_slot *slot = &c->slots[s->slot];
+	c->owner[s->slot] = s;
+	region_slot_publish(slot, &e);
+	s->gen = atomic_load_explicit(&slot->gen, memory_order_relaxed);
+	if (record) {
+		s->want = s->end < s->ahead ? s->end : s->ahead;
+		s->horizon = INT64_MIN; /* force a record even for an empty round */
+		mark_dirty(c, s);
+	}
+}
+
+/* --- records ----------------------------------------------------------------- */
+
+static uint32_t rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r)
+{
+	memset(r, 0, offsetof(struct rec_seq, comment));
+	r->id = s->id;
+	r->horizon = horizon;
+	r->cycle_count = s->cycle_count;
+	r->name_len = (uint8_t)strlen(s->name);
+	memcpy(r->name, s->name, r->name_len);
+	r->cycle = s->def.cycle;
+	r->type = s->def.type;
+	r->is_unsigned = s->def.is_unsigned;
+	r->start = s->def.start;
+	r->minvalue = s->def.minvalue;
+	r->maxvalue = s->def.maxvalue;
+	r->increment = s->def.increment;
+	r->cache = s->def.cache;
+	r->comment_len = s->def.comment_len;
+	memcpy(r->comment, s->def.comment, s->def.comment_len);
+	return (uint32_t)(offsetof(struct rec_seq, comment) + r->comment_len);
+}
+
+static int rec_append_seq(struct catalog *c, const struct seq *s, int64_t horizon)
+{
+	struct rec_seq r;
+	uint32_t len = rec_fill(s, horizon, &r);
+	c->records++;
+	return wal_append(c->wal, REC_SEQ, &r, len, NULL);
+}
+
+struct rec_drop {
+	uint64_t id;
+	uint8_t name_len;
+	char name[SHMSEQ_NAME_MAX];
+	uint8_t pad[7];
+};
+
+static int rec_append_drop(struct catalog *c, const struct seq *s)
+{
+	struct rec_drop d = {.id = s->id, .name_len = (uint8_t)strlen(s->name)};
+	memcpy(d.name, s->name, d.name_len);
+	c->records++;
+	return wal_append(c->wal, REC_DROP, &d, sizeof(d), NULL);
+}
+
+/* Untrusted bytes from disk -> a definition. 0 or -EBADMSG. */
+static int rec_decode(const void *p, uint32_t len, struct rec_seq *r, char *name, struct seq_def *def)
+{
+	if (len < offsetof(struct rec_seq, comment) || len > sizeof(*r))
+		return -EBADMSG;
+	memset(r, 0, sizeof(*r));
+	memcpy(r, p, len);
+	if (len != offsetof(struct rec_seq, comment) + r->comment_len ||
+	    r->comment_len > SHMSEQ_COMMENT_MAX)
+		return -EBADMSG;
+	if (r->name_len == 0 || r->name_len > SHMSEQ_NAME_MAX || memchr(r->name, 0, r->name_len))
+		return -EBADMSG;
+	if (r->cycle > 1 || r->is_unsigned > 1 || r->type > SEQ_TYPE_INT)
+		return -EBADMSG;
+	memcpy(name, r->name, r->name_len);
+	name[r->name_len] = 0;
+	memset(def, 0, offsetof(struct seq_def, comment));
+	def->start = r->start;
+	def->minvalue = r->minvalue;
+	def->maxvalue = r->maxvalue;
+	def->increment = r->increment;
+	def->cache = r->cache;
+	def->cycle = r->cycle;
+	def->type = r->type;
+	def->is_unsigned = r->is_unsigned;
+	def->comment_len = r->comment_len;
+	memcpy(def->comment, r->comment, r->comment_len);
+	def->comment[r->comment_len] = 0;
+	return 0;
+}
+
+static void names_add(struct catalog *c, struct seq *s)
+{
+	cds_lfht_node_init(&s->node);
+	rcu_read_lock();
+	cds_lfht_add(c->names, name_hash(s->name), &s->node);
+	rcu_read_unlock();
+	c->count++;
+	c->list_valid = false;
+}
+
+static void names_del(struct catalog *c, struct seq *s)
+{
+	rcu_read_lock();
+	cds_lfht_del(c->names, &s->node);
+	rcu_read_unlock();
+	c->count--;
+	c->list_valid = false;
+}
+
+int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn)
+{
+	struct catalog *c = ctx;
+	(void)lsn;
+	if (type == REC_DROP) {
+		struct rec_drop d;
+		char name[SHMSEQ_NAME_MAX + 1];
+		if (len != sizeof(d))
+			return -EBADMSG;
+		memcpy(&d, payload, sizeof(d));
+		if (d.name_len == 0 || d.name_len > SHMSEQ_NAME_MAX)
+			return -EBADMSG;
+		memcpy(name, d.name, d.name_len);
+		name[d.name_len] = 0;
+		struct seq *s = catalog_find(c, name);
+		if (s && s->id == d.id) {
+			names_del(c, s);
+			seq_free(s);
+		}
+		return 0;
+	}
+	if (type != REC_SEQ)
+		return -EBADMSG;
+	struct rec_seq r;
+	struct seq_def def;
+	char name[SHMSEQ_NAME_MAX + 1];
+	if (rec_decode(payload, len, &r, name, &def) < 0)
+		return -EBADMSG;
+	if (seq_def_validate(&def, r.horizon, &c->env) < 0)
+		return -EBADMSG;
+	struct seq *s = catalog_find(c, name);
+	if (s && s->id != r.id) {
+		names_del(c, s);
+		seq_free(s);
+		s = NULL;
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		memcpy(s->name, name, sizeof(name));
+		s->id = r.id;
+		names_add(c, s);
+	}
+	seq_set_def(c, s, &def);
+	s->cycle_count = r.cycle_count;
+	s->horizon = r.horizon;
+	if (r.id >= c->next_id)
+		c->next_id = r.id + 1;
+	return 0;
+}
+
+int catalog_start(struct catalog *c, char *err, size_t errlen)
+{
+	struct cds_lfht_iter it;
+	struct seq *s;
+	cds_lfht_for_each_entry(c->names, &it, s, node) {
+		if (slot_alloc(c, &s->slot) < 0) {
+			snprintf(err, errlen,
+				 "the data directory holds more sequences than the region has slots "
+				 "(%llu); start with a larger --max-sequences",
+				 (unsigned long long)c->nslots);
+			return -ENOSPC;
+		}
+		/* restart floor: MariaDB reloads from next_not_cached_value */
+		epoch_open(c, s, seq_align(&s->def, &c->env, s->horizon), s->horizon, false);
+	}
+	return 0;
+}
+
+/* --- batches ------------------------------------------------------------------- */
+
+int catalog_prepare(struct catalog *c)
+{
+	int r = 0;
+	for (struct seq *s = c->dirty; s; s = s->next_dirty) {
+		bool force = s->horizon == INT64_MIN;
+		if (!force && s->want <= s->written)
+			continue;
+		uint64_t target = s->written;
+		if (__builtin_add_overflow(target, s->ahead, &target))
+			target = UINT64_MAX;
+		if (target < s->want)
+			target = s->want;
+		if (target > s->end)
+			target = s->end;
+		int64_t h = horizon_at(s, target);
+		int e = rec_append_seq(c, s, h);
+		if (e < 0) {
+			r = e;
+			continue;
+		}
+		s->written = target;
+		s->horizon = h;
+	}
+	return r;
+}
+
+void catalog_publish(struct catalog *c)
+{
+	bool failed = wal_failed(c->wal);
+	if (!failed) {
+		for (uint64_t i = 0; i < c->nreleased; i++)
+			slot_release(c, c->released[i]);
+		c->nreleased = 0;
+	}
+	struct seq *s = c->dirty;
+	c->dirty = NULL;
+	while (s) {
+		struct seq *next = s->next_dirty;
+		s->dirty = false;
+		s->next_dirty = NULL;
+		/* fail closed: nothing new is published after a write error */
+		if (!failed && s->written > s->limit) {
+			struct region_slot *slot = &c->slots[s->slot];
+			uint64_t mark = UINT64_MAX;
+			if (s->ahead >= 2 && s->written < s->end)
+				mark = s->written - s->ahead / 2;
+			s->limit = s->written;
+			region_slot_extend(slot, s->limit, mark);
+		}
+		s = next;
+	}
+}
+
+/* --- statements ------------------------------------------------------------------ */
+
+static struct seq *seq_new(struct catalog *c, const char *name, const struct seq_def *def)
+{
+	struct seq *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	if (slot_alloc(c, &s->slot) < 0) {
+		free(s);
+		errno = ENOSPC;
+		return NULL;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->id = c->next_id++;
+	seq_set_def(c, s, def);
+	return s;
+}
+
+/* Remove s: its slot emptied now, released once the drop is durable. */
+static int seq_remove(struct catalog *c, struct seq *s)
+{
+	epoch_close(c, s);
+	region_slot_clear(&c->slots[s->slot]);
+	c->owner[s->slot] = NULL;
+	names_del(c, s);
+	int r = rec_append_drop(c, s);
+	if (s->dirty) {
+		/* unlink from the dirty list */
+		struct seq **pp = &c->dirty;
+		while (*pp && *pp != s)
+			pp = &(*pp)->next_dirty;
+		if (*pp)
+			*pp = s->next_dirty;
+	}
+	/* the slot is reused only once the drop is durable (catalog_publish) */
+	uint32_t *p = realloc(c->released, (c->nreleased + 1) * sizeof(uint32_t));
+	if (p) {
+		c->released = p;
+		c->released[c->nreleased++] = s->slot;
+	}
+	seq_free(s);
+	return r;
+}
+
+int catalog_create(struct catalog *c, const char *name, const struct seq_options *opt,
+		   uint32_t flags, int32_t *note, struct seq_notes *notes)
+{
+	*note = 0;
+	if ((flags & WIRE_DDL_OR_REPLACE) && (flags & WIRE_DDL_IF_NOT_EXISTS))
+		return -SHMSEQ_ERR_WRONG_USAGE;
+	if (wal_failed(c->wal))
+		return -EIO;
+	struct seq *old = catalog_find(c, name);
+	if (old && !(flags & WIRE_DDL_OR_REPLACE)) {
+		if (flags & WIRE_DDL_IF_NOT_EXISTS) {
+			*note = SHMSEQ_ERR_TABLE_EXISTS;
+			return 0;
+		}
+		return -SHMSEQ_ERR_TABLE_EXISTS;
+	}
+	struct seq_def def;
+	int64_t next;
+	int r = seq_def_create(opt, &c->env, &def, &next, notes);
+	if (r < 0)
+		return r; /* an invalid replacement leaves the old one untouched */
+	if (!old && c->next_unused >= c->nslots && c->nfree == 0)
+		return -ENOSPC;
+	if (old) {
+		r = seq_remove(c, old);
+		if (r < 0)
+			return r;
+	}
+	struct seq *s = seq_new(c, name, &def);
+	if (!s)
+		return -errno;
+	names_add(c, s);
+	s->cycle_count = 0;
+	epoch_open(c, s, seq_align(&def, &c->env, next), next, true);
+	return 0;
+}
+
+int catalog_alter(struct catalog *c, const char *name, const struct seq_options *opt,
+		  uint32_t flags, int32_t *note, struct seq_notes *notes)
+{
+	*note = 0;
+	struct seq *s = catalog_find(c, name);
+	if (!s) {
+		if (flags & WIRE_DDL_IF_EXISTS) {
+			*note = SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+			return 0;
+		}
+		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	}
+	if (wal_failed(c->wal))
+		return -EIO;
+	uint64_t used = epoch_close(c, s);
+	struct seq_live l;
+	epoch_logical(c, s, used, &l);
+	struct seq_def def;
+	int64_t next;
+	int r = seq_def_alter(&s->def, l.reserved_until, opt, &c->env, &def, &next, notes);
+	if (r < 0) {
+		region_slot_thaw(&c->slots[s->slot], used);
+		s->gen = atomic_load_explicit(&c->slots[s->slot].gen, memory_order_relaxed);
+		return r;
+	}
+	seq_set_def(c, s, &def);
+	s->cycle_count = 0; /* every ALTER resets the round (§5.2 rule 5) */
+	epoch_open(c, s, seq_align(&def, &c->env, next), next, true);
+	return 0;
+}
+
+int catalog_drop(struct catalog *c, const char *name)
+{
+	struct seq *s = catalog_find(c, name);
+	if (!s)
+		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	if (wal_failed(c->wal))
+		return -EIO;
+	return seq_remove(c, s);
+}
+
+int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used, uint64_t round)
+{
+	struct seq *s = catalog_find(c, name);
+	if (!s)
+		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	if (wal_failed(c->wal))
+		return -EIO;
+	uint64_t used = epoch_close(c, s);
+	struct seq_live l;
+	epoch_logical(c, s, used, &l);
+	int64_t before_next = l.next_free, before_count = l.cycle_count;
+	bool wrote;
+	int r = seq_live_setval(&l, &c->env, v, is_used, round, &wrote);
+	if (r <= 0 || (l.next_free == before_next && l.cycle_count == before_count)) {
+		region_slot_thaw(&c->slots[s->slot], used);
+		s->gen = atomic_load_explicit(&c->slots[s->slot].gen, memory_order_relaxed);
+		return r;
+	}
+	s->cycle_count = l.cycle_count;
+	epoch_open(c, s, l.next_free, l.reserved_until, true);
+	return 1;
+}
+
+int catalog_insert(struct catalog *c, const char *name, const struct seq_row *row)
+{
+	struct seq *s = catalog_find(c, name);
+	if (!s)
+		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	if (wal_failed(c->wal))
+		return -EIO;
+	struct seq_def def = s->def;
+	def.minvalue = row->minimum_value;
+	def.maxvalue = row->maximum_value;
+	def.start = row->start_value;
+	def.increment = row->increment;
+	def.cache = row->cache_size;
+	if (row->cycle_option != 0 && row->cycle_option != 1)
+		return -SHMSEQ_ERR_INVALID_DATA;
+	def.cycle = (uint8_t)row->cycle_option;
+	if (row->cycle_count < 0 || seq_def_validate(&def, row->next_not_cached_value, &c->env) < 0)
+		return -SHMSEQ_ERR_INVALID_DATA;
+	epoch_close(c, s);
+	seq_set_def(c, s, &def);
+	s->cycle_count = row->cycle_count;
+	epoch_open(c, s, seq_align(&def, &c->env, row->next_not_cached_value),
+		   row->next_not_cached_value, true);
+	return 0;
+}
+
+int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, uint64_t n,
+		   bool blocking)
+{
+	if (wal_failed(c->wal))
+		return -EIO; /* fail closed: no new window will ever be durable */
+	struct seq *s = slot < c->nslots ? c->owner[slot] : NULL;
+	if (!s || s->id != id || s->gen != gen)
+		return 0; /* the client re-checks and finds its ticket void */
+	uint64_t want = n;
+	if (blocking) {
+		if (__builtin_add_overflow(n, 1, &want))
+			want = UINT64_MAX;
+		/* the window ran dry while someone waited: reserve further */
+		if (s->ahead < s->ahead_max && n >= s->limit)
+			s->ahead = s->ahead * 2 > s->ahead_max ? s->ahead_max : s->ahead * 2;
+	} else {
+		want = s->written + 1; /* a nudge: one more window ahead */
+	}
+	if (want > s->end)
+		want = s->end;
+	if (want > s->want)
+		s->want = want;
+	mark_dirty(c, s);
+	return 0;
+}
+
+int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen)
+{
+	if (wal_failed(c->wal))
+		return -EIO;
+	struct seq *s = slot < c->nslots ? c->owner[slot] : NULL;
+	if (!s || s->id != id || s->gen != gen || !s->def.cycle)
+		return 0;
+	if (s->limit < s->end) {
+		/* tickets before the end are still waiting for their window:
+		 * the round ends only when all of it was handed out */
+		return catalog_refill(c, slot, id, gen, s->end - 1, true);
+	}
+	epoch_close(c, s);
+	s->cycle_count++;
+	int64_t r0 = s->real_inc > 0 ? s->def.minvalue : s->def.maxvalue;
+	epoch_open(c, s, seq_round_start(&s->def, &c->env, s->real_inc), r0, true);
+	return 0;
+}
+
+/* --- reads ------------------------------------------------------------------------ */
+
+int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct seq_def *def,
+		uint64_t *id, uint64_t *ahead)
+{
+	struct seq *s = catalog_find(c, name);
+	if (!s)
+		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	uint64_t used = region_slot_consumed(&c->slots[s->slot]);
+	if (used > s->limit)
+		used = s->limit;
+	struct seq_live l;
+	epoch_logical(c, s, used, &l);
+	seq_live_row(&l, row);
+	*def = s->def;
+	*id = s->id;
+	*ahead = s->ahead_max;
+	return 0;
+}
+
+static int cmp_seq_name(const void *a, const void *b)
+{
+	const struct seq *x = *(struct seq *const *)a, *y = *(struct seq *const *)b;
+	return strcmp(x->name, y->name);
+}
+
+uint32_t catalog_list(struct catalog *c, const char *after, const char **out, uint32_t max,
+		      bool *more)
+{
+	if (!c->list_valid) {
+		struct seq **v = realloc(c->sorted, (c->count ? c->count : 1) * sizeof(*v));
+		if (!v) {
+			*more = false;
+			return 0;
+		}
+		c->sorted = v;
+		c->nsorted = 0;
+		struct cds_lfht_iter it;
+		struct seq *s;
+		cds_lfht_for_each_entry(c->names, &it, s, node)
+			c->sorted[c->nsorted++] = s;
+		qsort(c->sorted, c->nsorted, sizeof(*v), cmp_seq_name);
+		c->list_valid = true;
+	}
+	/* binary search for the first name after the cursor */
+	uint64_t lo = 0, hi = c->nsorted;
+	while (*after && lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (strcmp(c->sorted[mid]->name, after) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint32_t n = 0;
+	for (uint64_t i = lo; i < c->nsorted && n < max; i++)
+		out[n++] = c->sorted[i]->name;
+	*more = lo + n < c->nsorted;
+	return n;
+}
+
+int catalog_shutdown(struct catalog *c)
+{
+	struct cds_lfht_iter it;
+	struct seq *s;
+	int r = 0;
+	cds_lfht_for_each_entry(c->names, &it, s, node) {
+		uint64_t used = epoch_close(c, s);
+		struct seq_live l;
+		epoch_logical(c, s, used, &l);
+		/* MariaDB's stored next_not_cached_value: at or beyond every value
+		 * handed out, and the region stays frozen from here on */
+		if (l.reserved_until != s->horizon || l.cycle_count != s->cycle_count) {
+			int e = rec_append_seq(c, s, l.reserved_until);
+			if (e < 0)
+				r = e;
+		}
+	}
+	return r;
+}
+
+int catalog_snapshot_next(void *ctx, uint16_t *type, const void **payload, uint32_t *len)
+{
+	struct catalog_iter *ci = ctx;
+	struct cds_lfht_node *n;
+	if (!ci->started) {
+		cds_lfht_first(ci->c->names, &ci->it);
+		ci->started = true;
+	} else {
+		cds_lfht_next(ci->c->names, &ci->it);
+	}
+	n = cds_lfht_iter_get_node(&ci->it);
+	if (!n)
+		return 0;
+	struct seq *s = caa_container_of(n, struct seq, node);
+	*type = REC_SEQ;
+	*len = rec_fill(s, s->horizon, &ci->rec);
+	*payload = &ci->rec;
+	return 1;
+}

@@ -1,1 +1,151 @@
-int main(void) { return 0; }
+/* main.c — shmseqd: parse options, then run the event loop in the foreground. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: shmseqd [OPTIONS]\n"
+	      "Run a shmseq instance in the foreground: MariaDB-style sequences in shared memory.\n\n"
+	      "  -i, --instance NAME            instance name (default $SHMSEQ_INSTANCE or 'default')\n"
+	      "  -d, --data-dir DIR             where the log and snapshots live\n"
+	      "                                 (default $XDG_STATE_HOME/shmseq/NAME)\n"
+	      "      --max-sequences N          slots in the region (default 1048576)\n"
+	      "      --max-connections N        client sessions at once (default 4096)\n"
+	      "      --auto-increment-increment N   step of INCREMENT 0 sequences (default 1)\n"
+	      "      --auto-increment-offset N      offset of INCREMENT 0 sequences (default 1)\n"
+	      "      --group NAME               open the region and socket to this group\n"
+	      "      --ready-fd FD              write one byte to FD when ready, then close it\n"
+	      "      --snapshot-bytes N         snapshot when the log exceeds N bytes (default 16 MiB)\n"
+	      "  -h, --help                     this text\n"
+	      "  -V, --version                  the version\n\n"
+	      "SIGTERM or SIGINT shuts down cleanly: positions persisted, region and socket removed.\n",
+	      f);
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < lo || v > hi) {
+		fprintf(stderr, "shmseqd: --%s wants a whole number from %llu to %llu, not '%s'\n", opt,
+			(unsigned long long)lo, (unsigned long long)hi, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_MAXSEQ = 256, O_MAXCONN, O_AII, O_AIO, O_GROUP, O_READY, O_SNAP };
+	static const struct option opts[] = {
+		{"instance", required_argument, NULL, 'i'},
+		{"data-dir", required_argument, NULL, 'd'},
+		{"max-sequences", required_argument, NULL, O_MAXSEQ},
+		{"max-connections", required_argument, NULL, O_MAXCONN},
+		{"auto-increment-increment", required_argument, NULL, O_AII},
+		{"auto-increment-offset", required_argument, NULL, O_AIO},
+		{"group", required_argument, NULL, O_GROUP},
+		{"ready-fd", required_argument, NULL, O_READY},
+		{"snapshot-bytes", required_argument, NULL, O_SNAP},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	struct server_config cfg = {
+		.max_sequences = 1u << 20,
+		.max_connections = 4096,
+		.env = {.auto_increment_increment = 1, .auto_increment_offset = 1},
+		.group = (gid_t)-1,
+		.ready_fd = -1,
+		.snapshot_bytes = 16u << 20,
+	};
+	char data_dir[4096];
+	uint64_t v;
+	int c;
+	while ((c = getopt_long(argc, argv, "i:d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			cfg.instance = optarg;
+			break;
+		case 'd':
+			cfg.data_dir = optarg;
+			break;
+		case O_MAXSEQ:
+			if (parse_u64("max-sequences", optarg, 1, UINT32_MAX, &cfg.max_sequences) < 0)
+				return 2;
+			break;
+		case O_MAXCONN:
+			if (parse_u64("max-connections", optarg, 1, 1000000, &v) < 0)
+				return 2;
+			cfg.max_connections = (uint32_t)v;
+			break;
+		case O_AII:
+			if (parse_u64("auto-increment-increment", optarg, 1, 65535, &v) < 0)
+				return 2;
+			cfg.env.auto_increment_increment = (int64_t)v;
+			break;
+		case O_AIO:
+			if (parse_u64("auto-increment-offset", optarg, 1, 65535, &v) < 0)
+				return 2;
+			cfg.env.auto_increment_offset = (int64_t)v;
+			break;
+		case O_GROUP: {
+			struct group *g = getgrnam(optarg);
+			if (!g) {
+				fprintf(stderr, "shmseqd: no group named '%s'\n", optarg);
+				return 2;
+			}
+			cfg.group = g->gr_gid;
+			break;
+		}
+		case O_READY:
+			if (parse_u64("ready-fd", optarg, 0, INT_MAX, &v) < 0)
+				return 2;
+			cfg.ready_fd = (int)v;
+			break;
+		case O_SNAP:
+			if (parse_u64("snapshot-bytes", optarg, 4096, UINT64_MAX, &cfg.snapshot_bytes) < 0)
+				return 2;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			puts("shmseqd 0.1.0");
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "shmseqd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg.instance)
+		cfg.instance = shmseq_default_instance();
+	if (!shmseq_instance_name_valid(cfg.instance)) {
+		fprintf(stderr, "shmseqd: bad instance name '%s': use 1 to 64 letters, digits, '-' or '_'\n",
+			cfg.instance);
+		return 2;
+	}
+	if (!cfg.data_dir) {
+		if (shmseq_default_data_dir(cfg.instance, data_dir, sizeof(data_dir)) < 0) {
+			fprintf(stderr, "shmseqd: no --data-dir given and no $HOME to put one under\n");
+			return 2;
+		}
+		cfg.data_dir = data_dir;
+	}
+	return server_run(&cfg);
+}

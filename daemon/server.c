@@ -1,1 +1,688 @@
-/* placeholder */
+/* server.c — shmseqd's one event loop.
+ *
+ * One thread, one epoll: the listening socket, a signalfd (SIGTERM/SIGINT/
+ * SIGHUP) and every client session. The loop works in batches, which is
+ * where group commit happens:
+ *   1. handle every ready event; requests change the catalog and append log
+ *      records, and their replies are queued, not sent;
+ *   2. append the records for this batch's refills (catalog_prepare);
+ *   3. one fdatasync if anything was appended (wal_sync);
+ *   4. publish the now-durable limits (catalog_publish), then send the queued
+ *      replies — so no reply acknowledges anything that is not on disk.
+ * If the sync fails the wal is failed: replies that needed it say -EIO and no
+ * new limit is ever published again (fail closed).
+ *
+ * Clients are untrusted: a malformed message closes its session; a client
+ * that does not read its replies is dropped rather than allowed to block the
+ * loop; the number of sessions is bounded.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "region.h"
+#include "util.h"
+#include "wal.h"
+#include "wire.h"
+
+struct conn {
+	int fd;
+	uid_t uid;
+	pid_t pid;
+	bool dead;
+	struct conn *next;
+};
+
+struct reply {
+	struct conn *conn;
+	bool durable;           /* acknowledges a change: -EIO if the sync failed */
+	int fd;                 /* passed along (HELLO), or -1 */
+	uint32_t len;
+	char *msg;
+};
+
+struct server {
+	const struct server_config *cfg;
+	int epfd, lfd, sfd, lockfd;
+	int region_fd;
+	struct region_header *region;
+	size_t region_size;
+	char region_name[128];
+	char sock_path[4096];
+	struct wal *wal;
+	struct catalog cat;
+	struct conn *conns;
+	uint64_t nconns;
+	struct reply *replies;
+	size_t nreplies, capreplies;
+	uint64_t synced_records;
+	uint64_t syncs;
+	uint64_t started_ns;
+	bool stopping;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("shmseqd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* --- set-up ----------------------------------------------------------------- */
+
+static int lock_data_dir(struct server *sv)
+{
+	char path[4096];
+	int r = shmseq_mkdir_p(sv->cfg->data_dir, 0700);
+	if (r < 0) {
+		say("cannot create data directory %s: %s", sv->cfg->data_dir, strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/lock", sv->cfg->data_dir);
+	sv->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sv->lockfd < 0) {
+		say("cannot open %s: %m", path);
+		return -errno;
+	}
+	if (flock(sv->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		say("another shmseqd already owns the data directory %s", sv->cfg->data_dir);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Create the region owner-only with O_EXCL. A leftover region of ours from a
+ * daemon that died is marked closed (its clients re-attach) and replaced; a
+ * file of anyone else squatting the name is refused. */
+static int create_region(struct server *sv)
+{
+	const struct server_config *cfg = sv->cfg;
+	int r = shmseq_region_name(cfg->instance, sv->region_name, sizeof(sv->region_name));
+	if (r < 0)
+		return r;
+	mode_t mode = cfg->group != (gid_t)-1 ? 0660 : 0600;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		sv->region_fd = shm_open(sv->region_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (sv->region_fd >= 0)
+			break;
+		if (errno != EEXIST || attempt == 1) {
+			say("cannot create shared memory %s: %m", sv->region_name);
+			return -errno;
+		}
+		int old = shm_open(sv->region_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+		struct stat st;
+		if (old < 0 || fstat(old, &st) < 0 || st.st_uid != geteuid()) {
+			say("shared memory %s exists and is not ours: refusing to use or remove it",
+			    sv->region_name);
+			if (old >= 0)
+				close(old);
+			return -EEXIST;
+		}
+		if ((size_t)st.st_size >= sizeof(struct region_header)) {
+			struct region_header *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
+						       MAP_SHARED, old, 0);
+			if (h != MAP_FAILED) {
+				if (h->magic == REGION_MAGIC)
+					atomic_store(&h->state, REGION_STATE_CLOSED);
+				munmap(h, sizeof(*h));
+			}
+		}
+		close(old);
+		shm_unlink(sv->region_name);
+	}
+	if (cfg->group != (gid_t)-1 && fchown(sv->region_fd, (uid_t)-1, cfg->group) < 0) {
+		say("cannot give shared memory to group %u: %m", (unsigned)cfg->group);
+		return -errno;
+	}
+	if (fchmod(sv->region_fd, mode) < 0)
+		return -errno;
+	sv->region_size = region_bytes(cfg->max_sequences);
+	if (ftruncate(sv->region_fd, (off_t)sv->region_size) < 0) {
+		say("cannot size shared memory to %zu bytes: %m", sv->region_size);
+		return -errno;
+	}
+	struct stat st;
+	if (fstat(sv->region_fd, &st) < 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 0777) != mode || (size_t)st.st_size != sv->region_size) {
+		say("shared memory %s does not have the owner, mode or size just set", sv->region_name);
+		return -EPERM;
+	}
+	sv->region = mmap(NULL, sv->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, sv->region_fd, 0);
+	if (sv->region == MAP_FAILED) {
+		sv->region = NULL;
+		return -errno;
+	}
+	struct region_header *h = sv->region;
+	h->magic = REGION_MAGIC;
+	h->layout_version = REGION_LAYOUT_VERSION;
+	h->header_size = sizeof(*h);
+	h->slot_size = sizeof(struct region_slot);
+	h->nslots = cfg->max_sequences;
+	h->region_size = sv->region_size;
+	h->daemon_pid = (uint32_t)getpid();
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->incarnation = ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 40);
+	atomic_store(&h->state, REGION_STATE_LIVE);
+	return 0;
+}
+
+static int create_socket(struct server *sv)
+{
+	const struct server_config *cfg = sv->cfg;
+	char dir[4096];
+	int r = shmseq_runtime_dir(dir, sizeof(dir), true);
+	if (r < 0) {
+		say("cannot use runtime directory %s: %s", dir, strerror(-r));
+		return r;
+	}
+	r = shmseq_socket_path(cfg->instance, sv->sock_path, sizeof(sv->sock_path));
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (r < 0 || strlen(sv->sock_path) >= sizeof(sa.sun_path)) {
+		say("socket path too long: %s", sv->sock_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, sv->sock_path);
+	sv->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sv->lfd < 0)
+		return -errno;
+	/* a socket file left by a dead daemon is ours to replace; a live one is not */
+	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(probe);
+		say("instance '%s' is already running (socket %s answers)", cfg->instance, sv->sock_path);
+		return -EADDRINUSE;
+	}
+	if (probe >= 0)
+		close(probe);
+	struct stat st;
+	if (lstat(sv->sock_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
+			say("%s exists and is not our socket: refusing to replace it", sv->sock_path);
+			return -EEXIST;
+		}
+		unlink(sv->sock_path);
+	}
+	mode_t old = umask(0177);
+	r = bind(sv->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0) {
+		say("cannot bind %s: %m", sv->sock_path);
+		return -errno;
+	}
+	if (cfg->group != (gid_t)-1) {
+		if (chown(sv->sock_path, (uid_t)-1, cfg->group) < 0 || chmod(sv->sock_path, 0660) < 0) {
+			say("cannot open %s to group %u: %m", sv->sock_path, (unsigned)cfg->group);
+			return -errno;
+		}
+	}
+	if (listen(sv->lfd, 128) < 0)
+		return -errno;
+	return 0;
+}
+
+static int epoll_add(struct server *sv, int fd, void *ptr)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = ptr};
+	return epoll_ctl(sv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* --- replies ------------------------------------------------------------------ */
+
+static void queue_reply(struct server *sv, struct conn *c, const struct wire_hdr *req, int32_t status,
+			const void *payload, uint32_t len, bool durable, int fd)
+{
+	if (status < 0)
+		len = 0;
+	if (sv->nreplies == sv->capreplies) {
+		size_t cap = sv->capreplies ? sv->capreplies * 2 : 64;
+		struct reply *n = realloc(sv->replies, cap * sizeof(*n));
+		if (!n) {
+			c->dead = true;
+			return;
+		}
+		sv->replies = n;
+		sv->capreplies = cap;
+	}
+	char *msg = malloc(sizeof(struct wire_hdr) + len);
+	if (!msg) {
+		c->dead = true;
+		return;
+	}
+	struct wire_hdr h;
+	wire_hdr_init(&h, req->op, len, req->req_id, status);
+	memcpy(msg, &h, sizeof(h));
+	if (len)
+		memcpy(msg + sizeof(h), payload, len);
+	sv->replies[sv->nreplies++] = (struct reply){
+		.conn = c, .durable = durable, .fd = fd, .len = (uint32_t)sizeof(h) + len, .msg = msg};
+}
+
+static void send_replies(struct server *sv, bool sync_failed)
+{
+	for (size_t i = 0; i < sv->nreplies; i++) {
+		struct reply *r = &sv->replies[i];
+		if (!r->conn->dead) {
+			if (sync_failed && r->durable) {
+				struct wire_hdr *h = (struct wire_hdr *)r->msg;
+				if (h->status >= 0) {
+					h->status = -EIO;
+					h->len = sizeof(*h);
+					r->len = sizeof(*h);
+				}
+			}
+			int e = shmseq_send(r->conn->fd, r->msg, r->len, r->fd, MSG_DONTWAIT);
+			if (e < 0)
+				r->conn->dead = true; /* gone, or not reading its replies */
+		}
+		free(r->msg);
+	}
+	sv->nreplies = 0;
+}
+
+/* --- requests ------------------------------------------------------------------- */
+
+static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
+{
+	struct wire_hdr h;
+	if (wire_check(msg, n, 0) < 0) {
+		say("closing session of pid %d: malformed message (%zu bytes)", (int)c->pid, n);
+		c->dead = true;
+		return;
+	}
+	memcpy(&h, msg, sizeof(h));
+	const char *p = msg + sizeof(h);
+	char name[SHMSEQ_NAME_MAX + 1];
+	struct catalog *cat = &sv->cat;
+	int r;
+
+	switch (h.op) {
+	case WIRE_HELLO: {
+		struct wire_hello_reply rep = {
+			.incarnation = sv->region->incarnation,
+			.nslots = sv->region->nslots,
+			.region_size = sv->region_size,
+			.env = sv->cfg->env,
+		};
+		wire_name_set(&rep.instance, sv->cfg->instance);
+		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, sv->region_fd);
+		return;
+	}
+	case WIRE_OPEN: {
+		const struct wire_open *o = (const void *)p;
+		if (wire_name_get(&o->name, name) < 0)
+			goto bad;
+		struct seq *s = catalog_find(cat, name);
+		struct wire_open_reply rep = {0};
+		if (s) {
+			rep.seq_id = s->id;
+			rep.slot = s->slot;
+			rep.type = s->def.type;
+			rep.is_unsigned = s->def.is_unsigned;
+			rep.cycle = s->def.cycle;
+		}
+		queue_reply(sv, c, &h, s ? 0 : -SHMSEQ_ERR_UNKNOWN_SEQUENCE, &rep, sizeof(rep), false, -1);
+		return;
+	}
+	case WIRE_CREATE:
+	case WIRE_ALTER: {
+		struct wire_ddl d;
+		memcpy(&d, p, sizeof(d));
+		if (wire_name_get(&d.name, name) < 0 || wire_options_sanitize(&d.opt) < 0)
+			goto bad;
+		struct wire_ddl_reply rep = {0};
+		if (h.op == WIRE_CREATE)
+			r = catalog_create(cat, name, &d.opt, d.flags, &rep.note, &rep.notes);
+		else
+			r = catalog_alter(cat, name, &d.opt, d.flags, &rep.note, &rep.notes);
+		queue_reply(sv, c, &h, r, &rep, sizeof(rep), true, -1);
+		return;
+	}
+	case WIRE_DROP: {
+		const struct wire_drop *d = (const void *)p;
+		if (wire_name_get(&d->name, name) < 0)
+			goto bad;
+		queue_reply(sv, c, &h, catalog_drop(cat, name), NULL, 0, true, -1);
+		return;
+	}
+	case WIRE_SETVAL: {
+		struct wire_setval s;
+		memcpy(&s, p, sizeof(s));
+		if (wire_name_get(&s.name, name) < 0 || s.is_used > 1)
+			goto bad;
+		r = catalog_setval(cat, name, s.value, s.is_used, s.round);
+		queue_reply(sv, c, &h, r, NULL, 0, true, -1);
+		return;
+	}
+	case WIRE_INSERT: {
+		struct wire_insert ins;
+		memcpy(&ins, p, sizeof(ins));
+		if (wire_name_get(&ins.name, name) < 0)
+			goto bad;
+		queue_reply(sv, c, &h, catalog_insert(cat, name, &ins.row), NULL, 0, true, -1);
+		return;
+	}
+	case WIRE_REFILL:
+	case WIRE_WRAP:
+	case WIRE_NUDGE: {
+		struct wire_ticket t;
+		memcpy(&t, p, sizeof(t));
+		if (h.op == WIRE_WRAP)
+			r = catalog_wrap(cat, t.slot, t.seq_id, t.gen);
+		else
+			r = catalog_refill(cat, t.slot, t.seq_id, t.gen, t.n, h.op == WIRE_REFILL);
+		if (h.op != WIRE_NUDGE)
+			queue_reply(sv, c, &h, r, NULL, 0, true, -1);
+		return;
+	}
+	case WIRE_ROW: {
+		const struct wire_open *o = (const void *)p;
+		if (wire_name_get(&o->name, name) < 0)
+			goto bad;
+		struct wire_row_reply *rep = calloc(1, sizeof(*rep));
+		if (!rep) {
+			c->dead = true;
+			return;
+		}
+		r = catalog_row(cat, name, &rep->row, &rep->def, &rep->seq_id, &rep->reserve_ahead);
+		queue_reply(sv, c, &h, r, rep, sizeof(*rep), false, -1);
+		free(rep);
+		return;
+	}
+	case WIRE_LIST: {
+		const struct wire_list *l = (const void *)p;
+		char after[SHMSEQ_NAME_MAX + 1] = "";
+		if (l->after.len && wire_name_get(&l->after, after) < 0)
+			goto bad;
+		struct wire_list_reply *rep = calloc(1, sizeof(*rep));
+		const char *names[WIRE_LIST_MAX];
+		bool more;
+		if (!rep) {
+			c->dead = true;
+			return;
+		}
+		rep->count = catalog_list(cat, after, names, WIRE_LIST_MAX, &more);
+		rep->more = more;
+		for (uint32_t i = 0; i < rep->count; i++)
+			wire_name_set(&rep->names[i], names[i]);
+		queue_reply(sv, c, &h, 0, rep, sizeof(*rep), false, -1);
+		free(rep);
+		return;
+	}
+	case WIRE_STATUS: {
+		struct wire_status_reply rep = {
+			.incarnation = sv->region->incarnation,
+			.nslots = sv->region->nslots,
+			.nsequences = cat->count,
+			.region_size = sv->region_size,
+			.connections = sv->nconns,
+			.uptime_ms = (shmseq_now_ns() - sv->started_ns) / 1000000u,
+			.log_bytes = wal_log_size(sv->wal),
+			.syncs = sv->syncs,
+			.records = cat->records,
+			.pid = (uint32_t)getpid(),
+			.failed = (uint32_t)wal_failed(sv->wal),
+			.env = sv->cfg->env,
+		};
+		snprintf(rep.region_name, sizeof(rep.region_name), "%s", sv->region_name);
+		snprintf(rep.data_dir, sizeof(rep.data_dir), "%s", sv->cfg->data_dir);
+		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, -1);
+		return;
+	}
+	default:
+		goto bad;
+	}
+bad:
+	say("closing session of pid %d: invalid request (op %u)", (int)c->pid, (unsigned)h.op);
+	c->dead = true;
+}
+
+static void accept_all(struct server *sv)
+{
+	for (;;) {
+		int fd = accept4(sv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return; /* EAGAIN, or a transient error: epoll tells us again */
+		struct ucred cr;
+		socklen_t cl = sizeof(cr);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
+		    (cr.uid != geteuid() && cr.uid != 0 &&
+		     !(sv->cfg->group != (gid_t)-1 && cr.gid == sv->cfg->group))) {
+			close(fd);
+			continue;
+		}
+		if (sv->nconns >= sv->cfg->max_connections) {
+			say("refusing a session of pid %d: %u sessions already", (int)cr.pid,
+			    sv->cfg->max_connections);
+			close(fd);
+			continue;
+		}
+		struct conn *c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->uid = cr.uid;
+		c->pid = cr.pid;
+		if (epoll_add(sv, fd, c) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = sv->conns;
+		sv->conns = c;
+		sv->nconns++;
+	}
+}
+
+static void read_conn(struct server *sv, struct conn *c)
+{
+	static char buf[WIRE_MSG_MAX];
+	/* a bounded number per wake-up keeps one busy client from starving others */
+	for (int i = 0; i < 64 && !c->dead; i++) {
+		ssize_t n = shmseq_recv(c->fd, buf, sizeof(buf), NULL, MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			if (n == -EMSGSIZE)
+				say("closing session of pid %d: oversized message", (int)c->pid);
+			c->dead = true;
+			return;
+		}
+		handle(sv, c, buf, (size_t)n);
+	}
+}
+
+static void reap_conns(struct server *sv)
+{
+	struct conn **pp = &sv->conns;
+	while (*pp) {
+		struct conn *c = *pp;
+		if (c->dead) {
+			*pp = c->next;
+			close(c->fd);
+			free(c);
+			sv->nconns--;
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+/* Steps 2-4 of the batch (see the top of the file). */
+static void commit_batch(struct server *sv)
+{
+	catalog_prepare(&sv->cat);
+	bool failed = false;
+	if (sv->cat.records != sv->synced_records) {
+		if (wal_sync(sv->wal) < 0) {
+			if (!failed)
+				say("the log cannot be made durable: no new values will be handed out; "
+				    "fix the disk and restart the daemon");
+			failed = true;
+		} else {
+			sv->syncs++;
+		}
+		sv->synced_records = sv->cat.records;
+	}
+	failed = failed || wal_failed(sv->wal);
+	catalog_publish(&sv->cat);
+	send_replies(sv, failed);
+	reap_conns(sv);
+	if (!failed && wal_log_size(sv->wal) > sv->cfg->snapshot_bytes) {
+		struct catalog_iter it = {.c = &sv->cat};
+		int r = wal_snapshot(sv->wal, catalog_snapshot_next, &it);
+		if (r < 0)
+			say("snapshot failed: %s", strerror(-r));
+	}
+}
+
+static int replay_and_start(struct server *sv)
+{
+	char err[512] = "";
+	int r = wal_open(sv->cfg->data_dir, NULL, catalog_replay, &sv->cat, &sv->wal, err, sizeof(err));
+	if (r < 0) {
+		say("cannot recover %s: %s", sv->cfg->data_dir, *err ? err : strerror(-r));
+		return r;
+	}
+	sv->cat.wal = sv->wal;
+	sv->synced_records = sv->cat.records;
+	r = catalog_start(&sv->cat, err, sizeof(err));
+	if (r < 0)
+		say("%s", err);
+	return r;
+}
+
+static void cleanup(struct server *sv)
+{
+	struct conn *c = sv->conns;
+	while (c) {
+		struct conn *n = c->next;
+		close(c->fd);
+		free(c);
+		c = n;
+	}
+	sv->conns = NULL;
+	free(sv->replies);
+	if (sv->region) {
+		atomic_store(&sv->region->state, REGION_STATE_CLOSED);
+		munmap(sv->region, sv->region_size);
+	}
+	if (sv->region_fd >= 0) {
+		shm_unlink(sv->region_name);
+		close(sv->region_fd);
+	}
+	if (sv->lfd >= 0) {
+		unlink(sv->sock_path);
+		close(sv->lfd);
+	}
+	if (sv->wal)
+		wal_close(sv->wal);
+	catalog_deinit(&sv->cat);
+	if (sv->sfd >= 0)
+		close(sv->sfd);
+	if (sv->epfd >= 0)
+		close(sv->epfd);
+	if (sv->lockfd >= 0)
+		close(sv->lockfd);
+}
+
+int server_run(const struct server_config *cfg)
+{
+	struct server sv = {.cfg = cfg, .epfd = -1, .lfd = -1, .sfd = -1, .lockfd = -1, .region_fd = -1};
+	int code = 1;
+	sv.started_ns = shmseq_now_ns();
+	rcu_register_thread();
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (lock_data_dir(&sv) < 0 || create_region(&sv) < 0)
+		goto out;
+	if (catalog_init(&sv.cat, sv.region, &cfg->env) < 0) {
+		say("out of memory");
+		goto out;
+	}
+	if (replay_and_start(&sv) < 0)
+		goto out;
+	sv.epfd = epoll_create1(EPOLL_CLOEXEC);
+	sv.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sv.epfd < 0 || sv.sfd < 0 || create_socket(&sv) < 0)
+		goto out;
+	if (epoll_add(&sv, sv.lfd, &sv.lfd) < 0 || epoll_add(&sv, sv.sfd, &sv.sfd) < 0)
+		goto out;
+	if (cfg->ready_fd >= 0) {
+		(void)!write(cfg->ready_fd, "R", 1);
+		close(cfg->ready_fd);
+	}
+
+	struct epoll_event ev[64];
+	while (!sv.stopping) {
+		int n = epoll_wait(sv.epfd, ev, 64, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			say("epoll_wait: %m");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			void *p = ev[i].data.ptr;
+			if (p == &sv.lfd) {
+				accept_all(&sv);
+			} else if (p == &sv.sfd) {
+				struct signalfd_siginfo si;
+				while (read(sv.sfd, &si, sizeof(si)) == sizeof(si))
+					if (si.ssi_signo != SIGHUP)
+						sv.stopping = true;
+			} else {
+				struct conn *c = p;
+				if (ev[i].events & EPOLLIN)
+					read_conn(&sv, c);
+				if (ev[i].events & (EPOLLHUP | EPOLLERR))
+					c->dead = true;
+			}
+		}
+		commit_batch(&sv);
+	}
+
+	/* Clean shutdown: freeze every slot, record MariaDB's exact positions. */
+	atomic_store(&sv.region->state, REGION_STATE_CLOSED);
+	if (!wal_failed(sv.wal)) {
+		catalog_shutdown(&sv.cat);
+		sv.cat.records++;
+		if (wal_sync(sv.wal) < 0)
+			say("could not record the final positions; a restart resumes from the last "
+			    "durable windows instead (values are skipped, never repeated)");
+	}
+	code = 0;
+out:
+	cleanup(&sv);
+	rcu_unregister_thread();
+	return code;
+}

@@ -70,7 +70,7 @@ uint64_t wal_log_size(const struct wal *w);
 
 /* Write a snapshot holding exactly the records the iterator yields (the
  * caller's whole live state), make it durable, then empty the log.
- * `next` is called repeatedly; it returns 1 with a record in *type/*payload/
+ * `next` is called repeatedly; it returns 1 with a record in *type, *payload and
  * *len (valid until the next call), 0 when done, or a negative errno to abort.
  * Returns 0, or a negative errno (the wal is failed if files may be
  * inconsistent; a failure before the rename leaves the old state intact). */

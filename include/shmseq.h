@@ -184,6 +184,27 @@ SHMSEQ_API void shmseq_result_free(shmseq_result *res);
  * out"); shmseq_exec() results carry MariaDB's full message. */
 SHMSEQ_API const char *shmseq_strerror(int err);
 
+/* What `shmseq status` shows. */
+struct shmseq_status {
+	uint64_t sequences;      /* live sequences */
+	uint64_t capacity;       /* slots in the region */
+	uint64_t region_bytes;
+	uint64_t connections;    /* sessions attached now */
+	uint64_t uptime_ms;
+	uint64_t log_bytes;      /* the current log file's size */
+	uint64_t syncs;          /* fdatasync calls (each serves a batch: group commit) */
+	uint64_t records;        /* log records written since start */
+	uint32_t daemon_pid;
+	bool failed;             /* persistence failed: no new values until restart */
+	int64_t auto_increment_increment;
+	int64_t auto_increment_offset;
+	char region_name[128];
+	char data_dir[512];
+};
+
+/* shmseq_status - ask the daemon how the instance is. 0 or -error. */
+SHMSEQ_API int shmseq_status(shmseq *conn, struct shmseq_status *out);
+
 /* shmseq_instance - the instance name the connection is attached to. */
 SHMSEQ_API const char *shmseq_instance(const shmseq *conn);
 

@@ -1,1 +1,772 @@
-/* placeholder */
+/* client.c — libshmseq: sessions with a daemon, the name cache and nextval.
+ *
+ * The fast path (shmseq_seq_nextval, and shmseq_nextval after its lookup)
+ * takes no lock and makes no system call: it reads the entry's slot, checks
+ * the region is live, and takes a ticket with region_take() (region.h has the
+ * memory-ordering story). Everything else is the slow path, under the
+ * connection's mutex where it touches the socket: refills, wraps, resolving a
+ * name, re-attaching after a daemon restart.
+ *
+ * RCU flavour: the name cache is a cds_lfht read by the application's own
+ * threads, which a library cannot ask to register with RCU; urcu-bp
+ * ("bulletproof") registers readers on their first read-side lock, and with
+ * sys_membarrier its read lock costs only compiler barriers. Entries are never
+ * removed before shmseq_disconnect() (when no thread may use the connection),
+ * so nothing is ever freed under a reader and no grace period is waited for.
+ *
+ * Daemon restarts: a new daemon marks the old region closed. The next call
+ * that needs the daemon, or finds the region closed, re-attaches: new socket,
+ * new mapping (old mappings stay until disconnect, a thread may be inside
+ * one), and every entry re-resolves lazily. Values taken from the old
+ * region were within durable limits the new daemon resumes beyond.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* --- attaching ------------------------------------------------------------------ */
+
+static void detach(struct shmseq *c)
+{
+	if (c->sock >= 0) {
+		close(c->sock);
+		c->sock = -1;
+	}
+}
+
+/* Caller holds c->lock. */
+static int attach(struct shmseq *c)
+{
+	char path[4096];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int r = shmseq_socket_path(c->instance, path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r == -ENOENT ? -ECONNREFUSED : r;
+	}
+	/* a daemon that stops answering must not hang its clients forever */
+	struct timeval tv = {.tv_sec = 30};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+	struct {
+		struct wire_hdr h;
+		struct wire_hello b;
+	} req;
+	wire_hdr_init(&req.h, WIRE_HELLO, sizeof(req.b), ++c->next_req, 0);
+	req.b.version = WIRE_VERSION;
+	req.b.pid = (uint32_t)getpid();
+	char buf[WIRE_MSG_MAX];
+	int mfd = -1;
+	r = shmseq_send(fd, &req, sizeof(req), -1, 0);
+	ssize_t n = r < 0 ? r : shmseq_recv(fd, buf, sizeof(buf), &mfd, 0);
+	struct wire_hello_reply rep;
+	struct wire_hdr h;
+	if (n <= 0) {
+		r = n == 0 ? -ECONNRESET : (int)n;
+		goto fail;
+	}
+	if (wire_check(buf, (size_t)n, 1) < 0 || mfd < 0) {
+		r = -EPROTO;
+		goto fail;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.op != WIRE_HELLO || h.status < 0) {
+		r = h.status < 0 ? h.status : -EPROTO;
+		goto fail;
+	}
+	memcpy(&rep, buf + sizeof(h), sizeof(rep));
+	struct stat st;
+	if (fstat(mfd, &st) < 0 || (size_t)st.st_size < sizeof(struct region_header) ||
+	    (size_t)st.st_size != rep.region_size) {
+		r = -EPROTO;
+		goto fail;
+	}
+	struct mapping *m = calloc(1, sizeof(*m));
+	if (!m) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	m->size = (size_t)st.st_size;
+	m->hdr = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (m->hdr == MAP_FAILED) {
+		r = -errno;
+		free(m);
+		goto fail;
+	}
+	const char *why;
+	if (region_header_validate(m->hdr, m->size, &why) < 0 || m->hdr->incarnation != rep.incarnation) {
+		munmap(m->hdr, m->size);
+		free(m);
+		r = -EPROTO;
+		goto fail;
+	}
+	close(mfd);
+	if (rep.env.auto_increment_increment < 1 || rep.env.auto_increment_offset < 1) {
+		rep.env.auto_increment_increment = 1;
+		rep.env.auto_increment_offset = 1;
+	}
+	c->env = rep.env;
+	m->next = c->maps;
+	c->maps = m;
+	detach(c);
+	c->sock = fd;
+	c->attach_count++;
+	/* pairs with the acquire load in region_live() */
+	atomic_store_explicit(&c->hdr, m->hdr, memory_order_release);
+	return 0;
+fail:
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	return r;
+}
+
+int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void *reply,
+	       size_t replen, bool idempotent)
+{
+	char msg[WIRE_MSG_MAX];
+	char buf[WIRE_MSG_MAX];
+	if (sizeof(struct wire_hdr) + len > sizeof(msg))
+		return -EMSGSIZE;
+	pthread_mutex_lock(&c->lock);
+	int r = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (c->sock < 0 && (r = attach(c)) < 0)
+			break;
+		struct wire_hdr h;
+		uint64_t id = ++c->next_req;
+		wire_hdr_init(&h, op, (uint32_t)len, id, 0);
+		memcpy(msg, &h, sizeof(h));
+		if (len)
+			memcpy(msg + sizeof(h), req, len);
+		r = shmseq_send(c->sock, msg, sizeof(h) + len, -1, 0);
+		ssize_t n = r < 0 ? r : shmseq_recv(c->sock, buf, sizeof(buf), NULL, 0);
+		if (n <= 0) {
+			/* hang-up: the daemon died or dropped us */
+			r = n == 0 ? -ECONNRESET : (int)n;
+			detach(c);
+			if (!idempotent || (r != -ECONNRESET && r != -EPIPE))
+				break;
+			continue;
+		}
+		if (wire_check(buf, (size_t)n, 1) < 0) {
+			r = -EPROTO;
+			detach(c);
+			break;
+		}
+		memcpy(&h, buf, sizeof(h));
+		if (h.op != op || h.req_id != id) {
+			r = -EPROTO;
+			detach(c);
+			break;
+		}
+		r = h.status;
+		if (r >= 0 && replen)
+			memcpy(reply, buf + sizeof(h), replen);
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+/* --- connections ---------------------------------------------------------------- */
+
+static int entry_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct shmseq_seq *e = caa_container_of(node, struct shmseq_seq, node);
+	return strcmp(e->name, key) == 0;
+}
+
+SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out)
+{
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!instance)
+		instance = shmseq_default_instance();
+	if (!shmseq_instance_name_valid(instance))
+		return -EINVAL;
+	struct shmseq *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->instance, sizeof(c->instance), "%s", instance);
+	c->sock = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	c->names = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE, NULL);
+	if (!c->names) {
+		free(c);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&c->lock);
+	int r = attach(c);
+	pthread_mutex_unlock(&c->lock);
+	if (r < 0) {
+		shmseq_disconnect(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+SHMSEQ_API void shmseq_disconnect(shmseq *c)
+{
+	if (!c)
+		return;
+	detach(c);
+	struct shmseq_seq *e = c->all;
+	while (e) {
+		struct shmseq_seq *n = e->next_all;
+		cds_lfht_del(c->names, &e->node);
+		free(e);
+		e = n;
+	}
+	cds_lfht_destroy(c->names, NULL);
+	struct mapping *m = c->maps;
+	while (m) {
+		struct mapping *n = m->next;
+		munmap(m->hdr, m->size);
+		free(m);
+		m = n;
+	}
+	struct temp_seq *t = c->temps;
+	while (t) {
+		struct temp_seq *n = t->next;
+		free(t);
+		t = n;
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+SHMSEQ_API const char *shmseq_instance(const shmseq *c)
+{
+	return c ? c->instance : NULL;
+}
+
+/* --- name resolution ------------------------------------------------------------ */
+
+/* Ask the daemon where name lives now and point the entry there. */
+static int resolve(struct shmseq *c, struct shmseq_seq *e)
+{
+	struct wire_open req;
+	struct wire_open_reply rep;
+	if (wire_name_set(&req.name, e->name) < 0)
+		return -EINVAL;
+	int r = client_rpc(c, WIRE_OPEN, &req, sizeof(req), &rep, sizeof(rep), true);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&c->lock);
+	struct region_header *h = atomic_load_explicit(&c->hdr, memory_order_relaxed);
+	if (rep.slot >= h->nslots) {
+		pthread_mutex_unlock(&c->lock);
+		return -EPROTO;
+	}
+	atomic_store_explicit(&e->hdr, h, memory_order_relaxed);
+	atomic_store_explicit(&e->seq_id, rep.seq_id, memory_order_relaxed);
+	atomic_store_explicit(&e->cycle, rep.cycle != 0, memory_order_relaxed);
+	/* pairs with the acquire load of e->slot on the fast path */
+	atomic_store_explicit(&e->slot, &region_slots(h)[rep.slot], memory_order_release);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t hash)
+{
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	cds_lfht_lookup(c->names, hash, entry_match, name, &it);
+	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
+	rcu_read_unlock();
+	return n ? caa_container_of(n, struct shmseq_seq, node) : NULL;
+}
+
+int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > SHMSEQ_NAME_MAX)
+		return -EINVAL;
+	uint64_t hash = shmseq_hash(name, len);
+	struct shmseq_seq *e = lookup(c, name, hash);
+	if (e) {
+		*out = e;
+		return 0;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->conn = c;
+	memcpy(e->name, name, len + 1);
+	int r = resolve(c, e);
+	if (r < 0) {
+		free(e);
+		return r;
+	}
+	pthread_mutex_lock(&c->lock);
+	rcu_read_lock();
+	struct cds_lfht_node *n = cds_lfht_add_unique(c->names, hash, entry_match, e->name, &e->node);
+	rcu_read_unlock();
+	if (n != &e->node) {
+		/* another thread added it first */
+		free(e);
+		e = caa_container_of(n, struct shmseq_seq, node);
+	} else {
+		e->next_all = c->all;
+		c->all = e;
+	}
+	pthread_mutex_unlock(&c->lock);
+	*out = e;
+	return 0;
+}
+
+/* --- nextval ------------------------------------------------------------------ */
+
+/* Whether the entry points into the live region of the current daemon. */
+static inline bool region_live(struct shmseq_seq *e)
+{
+	struct region_header *h = atomic_load_explicit(&e->hdr, memory_order_relaxed);
+	return atomic_load_explicit(&h->state, memory_order_relaxed) == REGION_STATE_LIVE;
+}
+
+static uint32_t slot_index(struct shmseq_seq *e)
+{
+	struct region_header *h = atomic_load_explicit(&e->hdr, memory_order_relaxed);
+	return (uint32_t)(atomic_load_explicit(&e->slot, memory_order_relaxed) - region_slots(h));
+}
+
+static void send_ticket(struct shmseq *c, struct shmseq_seq *e, uint16_t op, const struct region_ticket *tk)
+{
+	struct {
+		struct wire_hdr h;
+		struct wire_ticket t;
+	} m;
+	wire_hdr_init(&m.h, op, sizeof(m.t), 0, 0);
+	m.t.slot = slot_index(e);
+	m.t.pad = 0;
+	m.t.seq_id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+	m.t.gen = tk->gen;
+	m.t.n = tk->n;
+	/* One-way and never blocking: a datagram goes whole or not at all, so it
+	 * cannot interleave with another thread's request on the same socket.
+	 * If it is lost, the window runs dry and a blocking refill follows. */
+	int fd = c->sock;
+	if (fd >= 0)
+		shmseq_send(fd, &m, sizeof(m), -1, MSG_DONTWAIT);
+}
+
+static int ticket_rpc(struct shmseq *c, struct shmseq_seq *e, uint16_t op, const struct region_ticket *tk)
+{
+	struct wire_ticket t = {
+		.slot = slot_index(e),
+		.seq_id = atomic_load_explicit(&e->seq_id, memory_order_relaxed),
+		.gen = tk->gen,
+		.n = tk->n,
+	};
+	return client_rpc(c, op, &t, sizeof(t), NULL, 0, true);
+}
+
+static inline void record_last(struct shmseq_seq *e, int64_t v)
+{
+	atomic_store_explicit(&e->last, v, memory_order_relaxed);
+	uint64_t id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+	if (atomic_load_explicit(&e->last_id, memory_order_relaxed) != id)
+		atomic_store_explicit(&e->last_id, id, memory_order_relaxed);
+}
+
+static int nextval_slow(struct shmseq_seq *e, struct region_slot *s, enum region_take_result r,
+			struct region_ticket *tk, int64_t *value)
+{
+	struct shmseq *c = e->conn;
+	int busy = 0, retries = 0, corrupt = 0;
+	for (;;) {
+		int err = 0;
+		switch (r) {
+		case TAKE_OK:
+			if (tk->nudge)
+				send_ticket(c, e, WIRE_NUDGE, tk);
+			record_last(e, *value);
+			return 0;
+		case TAKE_REFILL:
+			err = ticket_rpc(c, e, WIRE_REFILL, tk);
+			if (err < 0)
+				return err;
+			if (atomic_load_explicit(&c->hdr, memory_order_relaxed) !=
+			    atomic_load_explicit(&e->hdr, memory_order_relaxed)) {
+				r = TAKE_GONE; /* the daemon restarted: this region is history */
+				continue;
+			}
+			r = region_redeem(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), tk, value);
+			continue;
+		case TAKE_END:
+			if (!tk->cycle) {
+				atomic_store_explicit(&e->last_id, 0, memory_order_relaxed);
+				return -SHMSEQ_ERR_RUN_OUT;
+			}
+			err = ticket_rpc(c, e, WIRE_WRAP, tk);
+			if (err < 0)
+				return err;
+			break;
+		case TAKE_RETRY:
+			if (++retries > 1000000)
+				return -EAGAIN;
+			break;
+		case TAKE_BUSY:
+			/* the daemon is mid-update (a few instructions) or died there */
+			if (++busy < 64) {
+				sched_yield();
+				break;
+			}
+			busy = 0;
+			/* a round trip waits for the daemon's batch */
+			__attribute__((fallthrough));
+		case TAKE_GONE:
+		case TAKE_CORRUPT:
+			if (r == TAKE_CORRUPT && ++corrupt > 3)
+				return -EPROTO;
+			err = resolve(c, e);
+			if (err < 0)
+				return err;
+			break;
+		}
+		s = atomic_load_explicit(&e->slot, memory_order_acquire);
+		if (!region_live(e)) {
+			err = resolve(c, e); /* re-attaches: the region was closed */
+			if (err < 0)
+				return err;
+			s = atomic_load_explicit(&e->slot, memory_order_acquire);
+		}
+		r = region_take(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), value, tk);
+	}
+}
+
+SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
+{
+	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
+	struct region_ticket tk;
+	enum region_take_result r = TAKE_GONE;
+	if (likely(region_live(e))) {
+		r = region_take(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), value, &tk);
+		if (likely(r == TAKE_OK && !tk.nudge)) {
+			record_last(e, *value);
+			return 0;
+		}
+	}
+	return nextval_slow(e, s, r, &tk, value);
+}
+
+static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool *found);
+
+SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
+{
+	if (unlikely(atomic_load_explicit(&c->ntemp, memory_order_relaxed) > 0)) {
+		bool found;
+		int r = temp_nextval(c, name, value, &found);
+		if (found)
+			return r;
+	}
+	size_t len = strlen(name);
+	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	if (unlikely(!e)) {
+		int r = client_entry(c, name, &e);
+		if (r < 0)
+			return r;
+	}
+	return shmseq_seq_nextval(e, value);
+}
+
+SHMSEQ_API int shmseq_seq_open(shmseq *c, const char *name, shmseq_seq **out)
+{
+	if (!c || !name || !out)
+		return -EINVAL;
+	return client_entry(c, name, out);
+}
+
+SHMSEQ_API void shmseq_seq_close(shmseq_seq *e)
+{
+	/* Entries are shared with the name cache and freed with the connection:
+	 * closing only ends the caller's use of the handle. */
+	(void)e;
+}
+
+/* --- LASTVAL, SETVAL, DDL ------------------------------------------------------ */
+
+struct temp_seq *client_temp_find(struct shmseq *c, const char *name)
+{
+	for (struct temp_seq *t = c->temps; t; t = t->next)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool *found)
+{
+	pthread_mutex_lock(&c->lock);
+	struct temp_seq *t = client_temp_find(c, name);
+	int r = 0;
+	*found = t != NULL;
+	if (t) {
+		bool wrote;
+		r = seq_live_nextval(&t->live, &c->env, value, &wrote);
+		t->has_last = r == 0;
+		if (r == 0)
+			t->last = *value;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+SHMSEQ_API int shmseq_lastval(shmseq *c, const char *name, int64_t *value)
+{
+	if (!c || !name || !value)
+		return -EINVAL;
+	if (atomic_load_explicit(&c->ntemp, memory_order_relaxed) > 0) {
+		pthread_mutex_lock(&c->lock);
+		struct temp_seq *t = client_temp_find(c, name);
+		int r = t ? (t->has_last ? 0 : -ENODATA) : 1;
+		if (t && t->has_last)
+			*value = t->last;
+		pthread_mutex_unlock(&c->lock);
+		if (r <= 0)
+			return r;
+	}
+	struct shmseq_seq *e;
+	int r = client_entry(c, name, &e);
+	if (r < 0)
+		return r;
+	/* the name must still denote the sequence the value came from */
+	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
+	uint64_t id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+	if (!region_live(e) || atomic_load_explicit(&s->seq_id, memory_order_relaxed) != id) {
+		r = resolve(c, e);
+		if (r < 0)
+			return r;
+		id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+	}
+	uint64_t last_id = atomic_load_explicit(&e->last_id, memory_order_relaxed);
+	if (last_id == 0 || last_id != id)
+		return -ENODATA;
+	*value = atomic_load_explicit(&e->last, memory_order_relaxed);
+	return 0;
+}
+
+SHMSEQ_API int shmseq_setval(shmseq *c, const char *name, int64_t value, bool is_used, uint64_t round)
+{
+	if (!c || !name)
+		return -EINVAL;
+	if (atomic_load_explicit(&c->ntemp, memory_order_relaxed) > 0) {
+		pthread_mutex_lock(&c->lock);
+		struct temp_seq *t = client_temp_find(c, name);
+		int r = 0;
+		if (t) {
+			bool wrote;
+			r = seq_live_setval(&t->live, &c->env, value, is_used, round, &wrote);
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (t)
+			return r == 1 ? 0 : r == 0 ? -ENODATA : r;
+	}
+	struct wire_setval req = {.value = value, .round = round, .is_used = is_used};
+	if (wire_name_set(&req.name, name) < 0)
+		return -EINVAL;
+	int r = client_rpc(c, WIRE_SETVAL, &req, sizeof(req), NULL, 0, false);
+	return r == 1 ? 0 : r == 0 ? -ENODATA : r;
+}
+
+void client_def_to_options(const struct shmseq_def *def, struct seq_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (!def)
+		return;
+	if (def->set & SHMSEQ_SET_START) {
+		o->given |= SEQ_OPT_START;
+		o->start = def->start;
+	}
+	if (def->set & SHMSEQ_SET_INCREMENT) {
+		o->given |= SEQ_OPT_INCREMENT;
+		o->increment = def->increment;
+	}
+	if (def->set & SHMSEQ_SET_MINVALUE) {
+		o->given |= SEQ_OPT_MINVALUE;
+		o->minvalue = def->minvalue;
+	}
+	if (def->set & SHMSEQ_SET_MAXVALUE) {
+		o->given |= SEQ_OPT_MAXVALUE;
+		o->maxvalue = def->maxvalue;
+	}
+	if (def->set & SHMSEQ_SET_CACHE) {
+		o->given |= SEQ_OPT_CACHE;
+		o->cache = def->cache;
+	}
+	if (def->set & SHMSEQ_SET_CYCLE) {
+		o->given |= SEQ_OPT_CYCLE;
+		o->cycle = def->cycle;
+	}
+	if ((def->set & SHMSEQ_SET_COMMENT) && def->comment) {
+		size_t n = strlen(def->comment);
+		if (n > SHMSEQ_COMMENT_MAX)
+			n = SHMSEQ_COMMENT_MAX;
+		o->given |= SEQ_OPT_COMMENT;
+		o->comment_len = (uint16_t)n;
+		memcpy(o->comment, def->comment, n);
+	}
+	if (def->set & SHMSEQ_SET_RESTART) {
+		o->given |= SEQ_OPT_RESTART;
+		o->restart_with = true;
+		o->restart = def->restart;
+	} else if (def->set & SHMSEQ_SET_RESTART_START) {
+		o->given |= SEQ_OPT_RESTART;
+	}
+}
+
+static int ddl(struct shmseq *c, uint16_t op, const char *name, const struct seq_options *o,
+	       uint32_t flags)
+{
+	struct wire_ddl *req = calloc(1, sizeof(*req));
+	struct wire_ddl_reply rep;
+	if (!req)
+		return -ENOMEM;
+	int r = wire_name_set(&req->name, name);
+	if (r == 0) {
+		req->flags = flags;
+		req->opt = *o;
+		r = client_rpc(c, op, req, sizeof(*req), &rep, sizeof(rep), false);
+	}
+	free(req);
+	return r;
+}
+
+SHMSEQ_API int shmseq_create(shmseq *c, const char *name, const struct shmseq_def *def, unsigned flags)
+{
+	if (!c || !name)
+		return -EINVAL;
+	if (flags & SHMSEQ_TEMPORARY)
+		return -EOPNOTSUPP; /* TEMPORARY sequences come through shmseq_exec() */
+	struct seq_options *o = malloc(sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	client_def_to_options(def, o);
+	uint32_t wf = ((flags & SHMSEQ_OR_REPLACE) ? WIRE_DDL_OR_REPLACE : 0) |
+		      ((flags & SHMSEQ_IF_NOT_EXISTS) ? WIRE_DDL_IF_NOT_EXISTS : 0);
+	int r = ddl(c, WIRE_CREATE, name, o, wf);
+	free(o);
+	return r;
+}
+
+SHMSEQ_API int shmseq_alter(shmseq *c, const char *name, const struct shmseq_def *def)
+{
+	if (!c || !name || !def)
+		return -EINVAL;
+	struct seq_options *o = malloc(sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	client_def_to_options(def, o);
+	int r = ddl(c, WIRE_ALTER, name, o, 0);
+	free(o);
+	return r;
+}
+
+SHMSEQ_API int shmseq_drop(shmseq *c, const char *name)
+{
+	if (!c || !name)
+		return -EINVAL;
+	struct wire_drop req;
+	if (wire_name_set(&req.name, name) < 0)
+		return -EINVAL;
+	return client_rpc(c, WIRE_DROP, &req, sizeof(req), NULL, 0, false);
+}
+
+SHMSEQ_API int shmseq_status(shmseq *c, struct shmseq_status *out)
+{
+	if (!c || !out)
+		return -EINVAL;
+	struct wire_status_reply rep;
+	int r = client_rpc(c, WIRE_STATUS, NULL, 0, &rep, sizeof(rep), true);
+	if (r < 0)
+		return r;
+	memset(out, 0, sizeof(*out));
+	out->sequences = rep.nsequences;
+	out->capacity = rep.nslots;
+	out->region_bytes = rep.region_size;
+	out->connections = rep.connections;
+	out->uptime_ms = rep.uptime_ms;
+	out->log_bytes = rep.log_bytes;
+	out->syncs = rep.syncs;
+	out->records = rep.records;
+	out->daemon_pid = rep.pid;
+	out->failed = rep.failed != 0;
+	out->auto_increment_increment = rep.env.auto_increment_increment;
+	out->auto_increment_offset = rep.env.auto_increment_offset;
+	memcpy(out->region_name, rep.region_name, sizeof(out->region_name));
+	out->region_name[sizeof(out->region_name) - 1] = 0;
+	memcpy(out->data_dir, rep.data_dir, sizeof(out->data_dir));
+	out->data_dir[sizeof(out->data_dir) - 1] = 0;
+	return 0;
+}
+
+SHMSEQ_API const char *shmseq_strerror(int err)
+{
+	switch (-err) {
+	case 0:
+		return "Success";
+	case SHMSEQ_ERR_TABLE_EXISTS:
+		return "Table already exists";
+	case SHMSEQ_ERR_PARSE:
+		return "You have an error in your SQL syntax";
+	case SHMSEQ_ERR_NONUNIQ_TABLE:
+		return "Not unique table/alias";
+	case SHMSEQ_ERR_NO_SUCH_TABLE:
+		return "Table doesn't exist";
+	case SHMSEQ_ERR_WRONG_USAGE:
+		return "Incorrect usage of OR REPLACE and IF NOT EXISTS";
+	case SHMSEQ_ERR_DUP_ARGUMENT:
+		return "Option used twice in statement";
+	case SHMSEQ_ERR_BAD_DB:
+		return "Unknown database";
+	case SHMSEQ_ERR_RUN_OUT:
+		return "Sequence has run out";
+	case SHMSEQ_ERR_INVALID_DATA:
+		return "Sequence has out of range value for options";
+	case SHMSEQ_ERR_NOT_SEQUENCE:
+		return "Not a SEQUENCE";
+	case SHMSEQ_ERR_UNKNOWN_SEQUENCE:
+		return "Unknown SEQUENCE";
+	case ENODATA:
+		return "NULL: no value";
+	case ECONNREFUSED:
+		return "No shmseq daemon is running for this instance";
+	case ECONNRESET:
+		return "The shmseq daemon went away; the next call re-attaches";
+	case EPROTO:
+		return "The shmseq daemon or its region speaks another protocol or is damaged";
+	case EIO:
+		return "The shmseq daemon cannot make new values durable (persistence failed)";
+	case ENOSPC:
+		return "The instance has no free sequence slot (see shmseqd --max-sequences)";
+	default:
+		if (err < 0 && -err < 1000)
+			return strerror(-err);
+		return "Unknown error";
+	}
+}

@@ -1,1 +1,1661 @@
-/* placeholder */
+/* sql.c — tokenizer and recursive-descent parser for the statements of sql.h.
+ *
+ * Shape: sql_parse() copies the statement text into a fresh arena, cuts it
+ * into an array of tokens, then descends over that array with one function
+ * per grammar rule. The error positions and messages follow MariaDB's own
+ * yacc parser: a 1064 names the first token that cannot continue the
+ * statement, shows the text from that token on (at most 80 bytes, never
+ * cutting a UTF-8 character) and its line.
+ *
+ * Invariants and ownership:
+ *  - Every allocation made while parsing a statement comes from its arena
+ *    (struct sql_arena), so the statement is freed in one sweep and an error
+ *    path never has anything to release but the arena.
+ *  - Errors unwind with longjmp() from the point of detection back to
+ *    sql_parse(); nothing between holds a resource of its own, which is what
+ *    makes the jump safe. No other function of this file jumps.
+ *  - Recursion happens only in WHERE expressions, and nesting is capped at
+ *    SQL_MAX_DEPTH (AND/OR lists are flat, so a long chain costs no depth):
+ *    neither this parser nor an executor walking the tree can be driven into
+ *    a stack overflow.
+ *  - The lexer never reads past text[len - 1]; the copy is NUL-terminated only
+ *    for the convenience of the AST's string fields.
+ * No global state: everything is reentrant.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql.h"
+
+/* --- arena ---------------------------------------------------------------- */
+
+struct arena_blk {
+	struct arena_blk *next;
+	max_align_t data[];
+};
+
+struct sql_arena {
+	struct arena_blk *head;
+};
+
+static void *arena_alloc(struct sql_arena *a, size_t n)
+{
+	struct arena_blk *b;
+
+	if (n > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = calloc(1, sizeof(*b) + n);
+	if (!b)
+		return NULL;
+	b->next = a->head;
+	a->head = b;
+	return b->data;
+}
+
+static void arena_free(struct sql_arena *a)
+{
+	struct arena_blk *b, *next;
+
+	if (!a)
+		return;
+	for (b = a->head; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+/* --- lexer ---------------------------------------------------------------- */
+
+enum tk {
+	TK_EOF = 0,
+	TK_WORD,        /* unquoted identifier or keyword */
+	TK_QIDENT,      /* `back quoted` */
+	TK_STRING,      /* '…' or "…" */
+	TK_NUMBER,      /* digits only */
+	TK_BADNUM,      /* decimal, float, hex, binary: never valid here */
+	TK_OP,          /* punctuation, see enum op */
+	TK_SEMI,        /* ; */
+	TK_OPEN_QUOTE,  /* a quote left open: runs to the end of the text */
+	TK_OPEN_COMMENT,/* a slash-star comment left open */
+};
+
+enum op {
+	OP_NONE = 0,
+	OP_LPAREN,
+	OP_RPAREN,
+	OP_COMMA,
+	OP_DOT,
+	OP_STAR,
+	OP_EQ,
+	OP_LT,
+	OP_GT,
+	OP_LE,
+	OP_GE,
+	OP_NE,
+	OP_NSEQ,        /* <=> (recognised so it is one token; never accepted) */
+	OP_PLUS,
+	OP_MINUS,
+	OP_OTHER,       /* any other byte */
+};
+
+struct tok {
+	enum tk kind;
+	enum op op;
+	size_t off;
+	size_t len;
+};
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_xdigit(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Bytes of an unquoted identifier: MariaDB also takes any non-ASCII byte. */
+static bool is_ident(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+	       c == '_' || c == '$' || c >= 0x80;
+}
+
+static unsigned char upper(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') ? (unsigned char)(c - 'a' + 'A') : c;
+}
+
+/* Skip whitespace and comments from pos. Returns the new position; *open is
+ * set when a slash-star comment runs to the end (then the return value is
+ * the comment's start). */
+static size_t skip_blank(const char *s, size_t len, size_t pos, bool *open)
+{
+	*open = false;
+	while (pos < len) {
+		unsigned char c = (unsigned char)s[pos];
+
+		if (is_space(c)) {
+			pos++;
+		} else if (c == '#' ||
+			   (c == '-' && pos + 1 < len && s[pos + 1] == '-' &&
+			    (pos + 2 == len || (unsigned char)s[pos + 2] <= ' '))) {
+			/* "-- " needs whitespace or a control byte after it */
+			while (pos < len && s[pos] != '\n')
+				pos++;
+		} else if (c == '/' && pos + 1 < len && s[pos + 1] == '*') {
+			size_t i = pos + 2;
+
+			while (i + 1 < len && !(s[i] == '*' && s[i + 1] == '/'))
+				i++;
+			if (i + 1 >= len) {
+				*open = true;
+				return pos;
+			}
+			pos = i + 2;
+		} else {
+			break;
+		}
+	}
+	return pos;
+}
+
+/* Scan a quoted token starting at s[pos] (the quote). Returns the offset just
+ * past the closing quote, or len if it is never closed (*closed false). */
+static size_t scan_quoted(const char *s, size_t len, size_t pos, bool *closed)
+{
+	char q = s[pos];
+	size_t i = pos + 1;
+
+	*closed = false;
+	while (i < len) {
+		if (q != '`' && s[i] == '\\') {
+			i += 2;
+			continue;
+		}
+		if (s[i] == q) {
+			if (i + 1 < len && s[i + 1] == q) {
+				i += 2;
+				continue;
+			}
+			*closed = true;
+			return i + 1;
+		}
+		i++;
+	}
+	return len;
+}
+
+/* The next token at or after pos. Returns the offset just past it. */
+static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
+{
+	bool open;
+	size_t i;
+	unsigned char c;
+
+	pos = skip_blank(s, len, pos, &open);
+	t->off = pos;
+	t->op = OP_NONE;
+	if (open) {
+		t->kind = TK_OPEN_COMMENT;
+		t->len = len - pos;
+		return len;
+	}
+	if (pos >= len) {
+		t->kind = TK_EOF;
+		t->len = 0;
+		return len;
+	}
+	c = (unsigned char)s[pos];
+	i = pos + 1;
+	if (c == '\'' || c == '"' || c == '`') {
+		bool closed;
+
+		i = scan_quoted(s, len, pos, &closed);
+		t->kind = closed ? (c == '`' ? TK_QIDENT : TK_STRING) : TK_OPEN_QUOTE;
+	} else if (is_digit(c)) {
+		/* digits; digits.digits; 1e5; 0x1F; 0b01; or an identifier such
+		 * as 1abc (MariaDB's rules, simplified to what matters here) */
+		while (i < len && is_digit((unsigned char)s[i]))
+			i++;
+		t->kind = TK_NUMBER;
+		if (i < len && s[i] == '.') {
+			i++;
+			while (i < len && is_digit((unsigned char)s[i]))
+				i++;
+			t->kind = TK_BADNUM;
+		}
+		if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+			size_t j = i + 1;
+
+			if (j < len && (s[j] == '+' || s[j] == '-'))
+				j++;
+			if (j < len && is_digit((unsigned char)s[j])) {
+				while (j < len && is_digit((unsigned char)s[j]))
+					j++;
+				i = j;
+				t->kind = TK_BADNUM;
+			}
+		}
+		if (t->kind == TK_NUMBER && i == pos + 1 && c == '0' && i < len &&
+		    (s[i] == 'x' || s[i] == 'b')) {
+			size_t j = i + 1;
+
+			while (j < len && (s[i] == 'x' ? is_xdigit((unsigned char)s[j])
+						       : (s[j] == '0' || s[j] == '1')))
+				j++;
+			if (j > i + 1 && (j == len || !is_ident((unsigned char)s[j]))) {
+				i = j;
+				t->kind = TK_BADNUM;
+			}
+		}
+		if (i < len && is_ident((unsigned char)s[i])) {
+			/* the digits were the start of an identifier */
+			while (i < len && is_ident((unsigned char)s[i]))
+				i++;
+			t->kind = TK_WORD;
+		}
+	} else if (c == '.' && i < len && is_digit((unsigned char)s[i])) {
+		while (i < len && (is_ident((unsigned char)s[i])))
+			i++;
+		t->kind = TK_BADNUM;
+	} else if (is_ident(c)) {
+		while (i < len && is_ident((unsigned char)s[i]))
+			i++;
+		t->kind = TK_WORD;
+	} else if (c == ';') {
+		t->kind = TK_SEMI;
+	} else {
+		t->kind = TK_OP;
+		switch (c) {
+		case '(': t->op = OP_LPAREN; break;
+		case ')': t->op = OP_RPAREN; break;
+		case ',': t->op = OP_COMMA; break;
+		case '.': t->op = OP_DOT; break;
+		case '*': t->op = OP_STAR; break;
+		case '=': t->op = OP_EQ; break;
+		case '+': t->op = OP_PLUS; break;
+		case '-': t->op = OP_MINUS; break;
+		case '<':
+			t->op = OP_LT;
+			if (i < len && s[i] == '=') {
+				t->op = OP_LE;
+				i++;
+				if (i < len && s[i] == '>') {
+					t->op = OP_NSEQ;
+					i++;
+				}
+			} else if (i < len && s[i] == '>') {
+				t->op = OP_NE;
+				i++;
+			}
+			break;
+		case '>':
+			t->op = OP_GT;
+			if (i < len && s[i] == '=') {
+				t->op = OP_GE;
+				i++;
+			}
+			break;
+		case '!':
+			t->op = OP_OTHER;
+			if (i < len && s[i] == '=') {
+				t->op = OP_NE;
+				i++;
+			}
+			break;
+		default:
+			t->op = OP_OTHER;
+			break;
+		}
+	}
+	t->len = i - pos;
+	return i;
+}
+
+/* --- splitting and completeness ------------------------------------------- */
+
+static unsigned count_lines(const char *s, size_t from, size_t to, unsigned line)
+{
+	for (size_t i = from; i < to; i++)
+		if (s[i] == '\n')
+			line++;
+	return line;
+}
+
+int sql_split(const char *text, size_t len, struct sql_piece **out, size_t *n)
+{
+	struct sql_piece *v = NULL;
+	size_t cap = 0, cnt = 0, pos = 0, start = 0, end = 0, counted = 0;
+	unsigned line = 1;
+	bool in_stmt = false;
+	struct tok t;
+
+	*out = NULL;
+	*n = 0;
+	for (;;) {
+		pos = lex(text, len, pos, &t);
+		if (t.kind == TK_SEMI || t.kind == TK_EOF) {
+			if (in_stmt) {
+				if (cnt == cap) {
+					size_t ncap = cap ? cap * 2 : 8;
+					struct sql_piece *nv;
+
+					nv = realloc(v, ncap * sizeof(*v));
+					if (!nv) {
+						free(v);
+						return -ENOMEM;
+					}
+					v = nv;
+					cap = ncap;
+				}
+				line = count_lines(text, counted, start, line);
+				counted = start;
+				v[cnt].off = start;
+				v[cnt].len = end - start;
+				v[cnt].line = line;
+				cnt++;
+				in_stmt = false;
+			}
+			if (t.kind == TK_EOF)
+				break;
+			continue;
+		}
+		if (!in_stmt) {
+			in_stmt = true;
+			start = t.off;
+		}
+		end = t.off + t.len;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+bool sql_complete(const char *buf, size_t len, size_t *end)
+{
+	size_t pos = 0;
+	struct tok t;
+
+	for (;;) {
+		pos = lex(buf, len, pos, &t);
+		if (t.kind == TK_SEMI) {
+			*end = t.off + 1;
+			return true;
+		}
+		if (t.kind == TK_EOF || t.kind == TK_OPEN_QUOTE ||
+		    t.kind == TK_OPEN_COMMENT)
+			return false;
+	}
+}
+
+bool sql_is_blank(const char *text, size_t len)
+{
+	struct tok t;
+
+	lex(text, len, 0, &t);
+	return t.kind == TK_EOF;
+}
+
+/* --- parser state and errors ---------------------------------------------- */
+
+struct parser {
+	const char *s;          /* the arena copy of the statement */
+	size_t len;
+	struct tok *toks;       /* ends with one TK_EOF */
+	size_t ntok;
+	size_t pos;             /* current token */
+	struct sql_arena *arena;
+	struct sql_error *err;
+	int rc;                 /* what sql_parse returns after the jump */
+	jmp_buf jb;
+};
+
+#define NORETURN _Noreturn
+
+static const char syntax_msg[] =
+	"You have an error in your SQL syntax; check the manual that "
+	"corresponds to your MariaDB server version for the right syntax to "
+	"use near '%s' at line %u";
+
+/* Copy at most max bytes of s (stopping at a NUL) into buf without cutting a
+ * UTF-8 sequence, as MariaDB's "%-.80s" does. */
+static void copy_cut(char *buf, const char *s, size_t n, size_t max)
+{
+	size_t k = 0;
+
+	while (k < n && k < max && s[k] != '\0')
+		k++;
+	if (k < n && k == max && s[k] != '\0') {
+		/* cut inside a multi-byte character? back off to its start */
+		size_t j = k;
+
+		while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80)
+			j--;
+		if (j < k && (unsigned char)s[j] >= 0xC0) {
+			unsigned char lead = (unsigned char)s[j];
+			size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+
+			if (j + need > k)
+				k = j;
+		}
+	}
+	memcpy(buf, s, k);
+	buf[k] = '\0';
+}
+
+static NORETURN void fail(struct parser *p, int code, const char *state,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static NORETURN void fail(struct parser *p, int code, const char *state,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err) {
+		memset(p->err, 0, sizeof(*p->err));
+		p->err->code = code;
+		snprintf(p->err->sqlstate, sizeof(p->err->sqlstate), "%s", state);
+		va_start(ap, fmt);
+		vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+		va_end(ap);
+	}
+	p->rc = -code;
+	longjmp(p->jb, 1);
+}
+
+/* 1064 at token i. */
+static NORETURN void syntax_error(struct parser *p, size_t i)
+{
+	const struct tok *t = &p->toks[i < p->ntok ? i : p->ntok - 1];
+	char near[81];
+	unsigned line = count_lines(p->s, 0, t->off, 1);
+
+	copy_cut(near, p->s + t->off, p->len - t->off, 80);
+	if (p->err) {
+		memset(p->err, 0, sizeof(*p->err));
+		p->err->code = SHMSEQ_ERR_PARSE;
+		memcpy(p->err->sqlstate, "42000", 6);
+		snprintf(p->err->message, sizeof(p->err->message), syntax_msg,
+			 near, line);
+		p->err->offset = t->off;
+		p->err->line = line;
+	}
+	p->rc = -SHMSEQ_ERR_PARSE;
+	longjmp(p->jb, 1);
+}
+
+static NORETURN void out_of_memory(struct parser *p)
+{
+	if (p->err) {
+		memset(p->err, 0, sizeof(*p->err));
+		snprintf(p->err->message, sizeof(p->err->message), "out of memory");
+	}
+	p->rc = -ENOMEM;
+	longjmp(p->jb, 1);
+}
+
+static void *xalloc(struct parser *p, size_t n)
+{
+	void *m = arena_alloc(p->arena, n ? n : 1);
+
+	if (!m)
+		out_of_memory(p);
+	return m;
+}
+
+/* Make room for element n of a growing array of elem-byte elements. */
+static void *grow(struct parser *p, void *arr, size_t *cap, size_t n, size_t elem)
+{
+	void *na;
+
+	if (n < *cap)
+		return arr;
+	if (*cap > SIZE_MAX / 2 / elem)
+		out_of_memory(p);
+	*cap = *cap ? *cap * 2 : 4;
+	na = xalloc(p, *cap * elem);
+	if (n)
+		memcpy(na, arr, n * elem);
+	return na;
+}
+
+/* --- token helpers -------------------------------------------------------- */
+
+static const struct tok *tk(const struct parser *p, size_t i)
+{
+	return &p->toks[i < p->ntok ? i : p->ntok - 1];
+}
+
+static const struct tok *cur(const struct parser *p)
+{
+	return tk(p, p->pos);
+}
+
+static bool word_is(const struct parser *p, const struct tok *t, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	if (t->kind != TK_WORD || t->len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (upper((unsigned char)p->s[t->off + i]) != (unsigned char)kw[i])
+			return false;
+	return true;
+}
+
+static bool is_kw(const struct parser *p, size_t i, const char *kw)
+{
+	return word_is(p, tk(p, i), kw);
+}
+
+static bool accept_kw(struct parser *p, const char *kw)
+{
+	if (!is_kw(p, p->pos, kw))
+		return false;
+	p->pos++;
+	return true;
+}
+
+static void expect_kw(struct parser *p, const char *kw)
+{
+	if (!accept_kw(p, kw))
+		syntax_error(p, p->pos);
+}
+
+static bool is_op(const struct parser *p, size_t i, enum op op)
+{
+	const struct tok *t = tk(p, i);
+
+	return t->kind == TK_OP && t->op == op;
+}
+
+static bool accept_op(struct parser *p, enum op op)
+{
+	if (!is_op(p, p->pos, op))
+		return false;
+	p->pos++;
+	return true;
+}
+
+static void expect_op(struct parser *p, enum op op)
+{
+	if (!accept_op(p, op))
+		syntax_error(p, p->pos);
+}
+
+static void expect_end(struct parser *p)
+{
+	if (cur(p)->kind != TK_EOF)
+		syntax_error(p, p->pos);
+}
+
+/* MariaDB's reserved words (10.11): these are never unquoted identifiers. */
+static const char *const reserved[] = {
+	"ACCESSIBLE", "ADD", "ALL", "ALTER", "ANALYZE", "AND", "AS", "ASC",
+	"ASENSITIVE", "BEFORE", "BETWEEN", "BIGINT", "BINARY", "BLOB", "BOTH",
+	"BY", "CALL", "CASCADE", "CASE", "CHANGE", "CHAR", "CHARACTER", "CHECK",
+	"COLLATE", "COLUMN", "CONDITION", "CONSTRAINT", "CONTINUE", "CONVERT",
+	"CREATE", "CROSS", "CURRENT_DATE", "CURRENT_ROLE", "CURRENT_TIME",
+	"CURRENT_TIMESTAMP", "CURRENT_USER", "CURSOR", "DATABASE", "DATABASES",
+	"DAY_HOUR", "DAY_MICROSECOND", "DAY_MINUTE", "DAY_SECOND", "DEC",
+	"DECIMAL", "DECLARE", "DEFAULT", "DELAYED", "DELETE", "DELETE_DOMAIN_ID",
+	"DESC", "DESCRIBE", "DETERMINISTIC", "DISTINCT", "DISTINCTROW", "DIV",
+	"DO_DOMAIN_IDS", "DOUBLE", "DROP", "DUAL", "EACH", "ELSE", "ELSEIF",
+	"ENCLOSED", "ESCAPED", "EXCEPT", "EXISTS", "EXIT", "EXPLAIN", "FALSE",
+	"FETCH", "FLOAT", "FLOAT4", "FLOAT8", "FOR", "FORCE", "FOREIGN", "FROM",
+	"FULLTEXT", "GENERAL", "GRANT", "GROUP", "HAVING", "HIGH_PRIORITY",
+	"HOUR_MICROSECOND", "HOUR_MINUTE", "HOUR_SECOND", "IF", "IGNORE",
+	"IGNORE_DOMAIN_IDS", "IGNORE_SERVER_IDS", "IN", "INDEX", "INFILE",
+	"INNER", "INOUT", "INSENSITIVE", "INSERT", "INT", "INT1", "INT2", "INT3",
+	"INT4", "INT8", "INTEGER", "INTERSECT", "INTERVAL", "INTO", "IS",
+	"ITERATE", "JOIN", "KEY", "KEYS", "KILL", "LEADING", "LEAVE", "LEFT",
+	"LIKE", "LIMIT", "LINEAR", "LINES", "LOAD", "LOCALTIME",
+	"LOCALTIMESTAMP", "LOCK", "LONG", "LONGBLOB", "LONGTEXT", "LOOP",
+	"LOW_PRIORITY", "MASTER_HEARTBEAT_PERIOD",
+	"MASTER_SSL_VERIFY_SERVER_CERT", "MATCH", "MAXVALUE", "MEDIUMBLOB",
+	"MEDIUMINT", "MEDIUMTEXT", "MIDDLEINT", "MINUTE_MICROSECOND",
+	"MINUTE_SECOND", "MOD", "MODIFIES", "NATURAL", "NOT",
+	"NO_WRITE_TO_BINLOG", "NULL", "NUMERIC", "OFFSET", "ON", "OPTIMIZE",
+	"OPTION", "OPTIONALLY", "OR", "ORDER", "OUT", "OUTER", "OUTFILE", "OVER",
+	"PAGE_CHECKSUM", "PARSE_VCOL_EXPR", "PARTITION", "POSITION",
+	"PRECISION", "PRIMARY", "PROCEDURE", "PURGE", "RANGE", "READ", "READS",
+	"READ_WRITE", "REAL", "RECURSIVE", "REF_SYSTEM_ID", "REFERENCES",
+	"REGEXP", "RELEASE", "RENAME", "REPEAT", "REPLACE", "REQUIRE",
+	"RESIGNAL", "RESTRICT", "RETURN", "RETURNING", "REVOKE", "RIGHT",
+	"RLIKE", "ROW_NUMBER", "ROWS", "SCHEMA", "SCHEMAS", "SECOND_MICROSECOND",
+	"SELECT", "SENSITIVE", "SEPARATOR", "SET", "SHOW", "SIGNAL", "SLOW",
+	"SMALLINT", "SPATIAL", "SPECIFIC", "SQL", "SQLEXCEPTION", "SQLSTATE",
+	"SQLWARNING", "SQL_BIG_RESULT", "SQL_CALC_FOUND_ROWS",
+	"SQL_SMALL_RESULT", "SSL", "STARTING", "STATS_AUTO_RECALC",
+	"STATS_PERSISTENT", "STATS_SAMPLE_PAGES", "STRAIGHT_JOIN", "TABLE",
+	"TERMINATED", "THEN", "TINYBLOB", "TINYINT", "TINYTEXT", "TO",
+	"TRAILING", "TRIGGER", "TRUE", "UNDO", "UNION", "UNIQUE", "UNLOCK",
+	"UNSIGNED", "UPDATE", "USAGE", "USE", "USING", "UTC_DATE", "UTC_TIME",
+	"UTC_TIMESTAMP", "VALUES", "VARBINARY", "VARCHAR", "VARCHARACTER",
+	"VARYING", "WHEN", "WHERE", "WHILE", "WINDOW", "WITH", "WRITE", "XOR",
+	"YEAR_MONTH", "ZEROFILL",
+};
+
+static bool is_reserved(const struct parser *p, const struct tok *t)
+{
+	if (t->kind != TK_WORD)
+		return false;
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (word_is(p, t, reserved[i]))
+			return true;
+	return false;
+}
+
+/* Whether token i can be an unquoted or quoted identifier. */
+static bool is_ident_tok(const struct parser *p, size_t i)
+{
+	const struct tok *t = tk(p, i);
+
+	return t->kind == TK_QIDENT || (t->kind == TK_WORD && !is_reserved(p, t));
+}
+
+/* --- identifiers and names ------------------------------------------------ */
+
+enum ident_role { ROLE_TABLE, ROLE_DB, ROLE_COLUMN, ROLE_OTHER };
+
+/* The text of identifier token i (quotes removed, `` undoubled) into a fresh
+ * arena string; *n its length. NUL bytes are refused with a 1064. */
+static char *ident_text(struct parser *p, size_t i, size_t *n)
+{
+	const struct tok *t = tk(p, i);
+	const char *s = p->s + t->off;
+	char *out = xalloc(p, t->len + 1);
+	size_t k = 0;
+
+	if (t->kind == TK_QIDENT) {
+		for (size_t j = 1; j + 1 < t->len; j++) {
+			if (s[j] == '`')
+				j++;    /* doubled back quote */
+			out[k++] = s[j];
+		}
+	} else {
+		memcpy(out, s, t->len);
+		k = t->len;
+	}
+	if (memchr(out, '\0', k))
+		syntax_error(p, i);
+	out[k] = '\0';
+	*n = k;
+	return out;
+}
+
+/* Check a name like MariaDB's check_table_name()/check_db_name(): 1059 when
+ * longer than 64 bytes, 1103/1102/1166 when empty or ending in a space. */
+static void check_name(struct parser *p, const char *name, size_t n,
+		       enum ident_role role)
+{
+	char shown[101];
+
+	copy_cut(shown, name, n, 100);
+	if (n > SHMSEQ_NAME_MAX)
+		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000",
+		     "Identifier name '%s' is too long", shown);
+	if (n == 0 || name[n - 1] == ' ') {
+		switch (role) {
+		case ROLE_TABLE:
+			fail(p, SQL_ERR_WRONG_TABLE_NAME, "42000",
+			     "Incorrect table name '%s'", shown);
+		case ROLE_DB:
+			fail(p, SQL_ERR_WRONG_DB_NAME, "42000",
+			     "Incorrect database name '%s'", shown);
+		case ROLE_COLUMN:
+			fail(p, SQL_ERR_WRONG_COLUMN_NAME, "42000",
+			     "Incorrect column name '%s'", shown);
+		case ROLE_OTHER:
+			break;
+		}
+	}
+}
+
+/* One identifier into out[SHMSEQ_NAME_MAX + 1]. any_word: a reserved word is
+ * fine too (MariaDB takes any word after "db."). */
+static void parse_ident(struct parser *p, char *out, enum ident_role role,
+			bool any_word)
+{
+	const struct tok *t = cur(p);
+	size_t n;
+	char *s;
+
+	if (!(t->kind == TK_QIDENT || (t->kind == TK_WORD &&
+				       (any_word || !is_reserved(p, t)))))
+		syntax_error(p, p->pos);
+	s = ident_text(p, p->pos, &n);
+	check_name(p, s, n, role);
+	memcpy(out, s, n + 1);
+	p->pos++;
+}
+
+/* [db.]name */
+static void parse_name(struct parser *p, struct sql_name *nm)
+{
+	size_t n1, n2;
+	char *a, *b;
+
+	if (!is_ident_tok(p, p->pos))
+		syntax_error(p, p->pos);
+	a = ident_text(p, p->pos, &n1);
+	p->pos++;
+	if (!accept_op(p, OP_DOT)) {
+		check_name(p, a, n1, ROLE_TABLE);
+		nm->db[0] = '\0';
+		memcpy(nm->name, a, n1 + 1);
+		return;
+	}
+	if (!(cur(p)->kind == TK_QIDENT || cur(p)->kind == TK_WORD))
+		syntax_error(p, p->pos);
+	b = ident_text(p, p->pos, &n2);
+	p->pos++;
+	/* MariaDB checks the table part first, then the database */
+	check_name(p, b, n2, ROLE_TABLE);
+	check_name(p, a, n1, ROLE_DB);
+	memcpy(nm->db, a, n1 + 1);
+	memcpy(nm->name, b, n2 + 1);
+}
+
+/* --- literals ------------------------------------------------------------- */
+
+/* 2^64: the saturation bound of literals that are not range-checked. */
+#define SAT64 ((__int128)1 << 64)
+#define I64MAX ((__int128)INT64_MAX)
+#define U64MAX ((__int128)UINT64_MAX)
+
+/* [+|-] digits. Returns the value with its magnitude saturated at 2^100 (far
+ * beyond anything valid) and the index of the digits token in *numtok. */
+static __int128 parse_sint(struct parser *p, size_t *numtok)
+{
+	const struct tok *t;
+	bool neg = false;
+	__int128 mag = 0;
+	const __int128 cap = (__int128)1 << 100;
+
+	if (accept_op(p, OP_MINUS))
+		neg = true;
+	else
+		accept_op(p, OP_PLUS);
+	t = cur(p);
+	if (t->kind != TK_NUMBER)
+		syntax_error(p, p->pos);
+	for (size_t i = 0; i < t->len; i++) {
+		mag = mag * 10 + (p->s[t->off + i] - '0');
+		if (mag > cap)
+			mag = cap;
+	}
+	*numtok = p->pos++;
+	return neg ? -mag : mag;
+}
+
+/* An int that must fit a signed 64-bit literal: [-(2^63-1), 2^63-1]
+ * (MariaDB cannot form -2^63: the magnitude overflows before negation). */
+static int64_t parse_i64(struct parser *p)
+{
+	size_t at;
+	__int128 v = parse_sint(p, &at);
+
+	if (v > I64MAX || v < -I64MAX)
+		syntax_error(p, at);
+	return (int64_t)v;
+}
+
+static __int128 sat64(__int128 v)
+{
+	return v > SAT64 ? SAT64 : v < -SAT64 ? -SAT64 : v;
+}
+
+/* An unsigned literal (no sign) up to max; *at the token. */
+static __int128 parse_uint(struct parser *p, __int128 max)
+{
+	size_t at = p->pos;
+	__int128 v;
+
+	if (cur(p)->kind != TK_NUMBER)
+		syntax_error(p, p->pos);
+	v = parse_sint(p, &at);
+	if (v > max)
+		syntax_error(p, at);
+	return v;
+}
+
+/* Decode one or more adjacent string literals (MariaDB concatenates them)
+ * with MariaDB's escapes into a fresh arena string. */
+static char *parse_string(struct parser *p, size_t *n)
+{
+	size_t first = p->pos, last, total = 0, k = 0;
+	char *out;
+
+	if (cur(p)->kind != TK_STRING)
+		syntax_error(p, p->pos);
+	while (cur(p)->kind == TK_STRING) {
+		total += cur(p)->len;
+		p->pos++;
+	}
+	last = p->pos;
+	out = xalloc(p, total + 1);
+	for (size_t i = first; i < last; i++) {
+		const struct tok *t = tk(p, i);
+		const char *s = p->s + t->off;
+		char q = s[0];
+
+		for (size_t j = 1; j + 1 < t->len; j++) {
+			char c = s[j];
+
+			if (c == q) {           /* doubled quote */
+				j++;
+				out[k++] = q;
+			} else if (c == '\\' && j + 2 < t->len) {
+				char e = s[++j];
+
+				switch (e) {
+				case '0': out[k++] = '\0'; break;
+				case 'b': out[k++] = '\b'; break;
+				case 'n': out[k++] = '\n'; break;
+				case 'r': out[k++] = '\r'; break;
+				case 't': out[k++] = '\t'; break;
+				case 'Z': out[k++] = '\032'; break;
+				case '%':
+				case '_':       /* kept with the backslash */
+					out[k++] = '\\';
+					out[k++] = e;
+					break;
+				default: out[k++] = e; break;
+				}
+			} else {
+				out[k++] = c;
+			}
+		}
+	}
+	out[k] = '\0';
+	*n = k;
+	return out;
+}
+
+/* --- CREATE / ALTER options (§1.1, §1.2, §5.1) ------------------------------ */
+
+static void set_given(struct parser *p, struct seq_options *o, unsigned bit,
+		      const char *name)
+{
+	if (o->given & bit)
+		fail(p, SHMSEQ_ERR_DUP_ARGUMENT, "HY000",
+		     "Option '%s' used twice in statement", name);
+	o->given |= bit;
+}
+
+/* AS int_type [SIGNED|UNSIGNED|ZEROFILL]* (11.5+, §1.6) */
+static void parse_as(struct parser *p, struct seq_options *o)
+{
+	static const struct {
+		const char *kw;
+		enum seq_type type;
+	} types[] = {
+		{ "TINYINT", SEQ_TYPE_TINYINT },     { "INT1", SEQ_TYPE_TINYINT },
+		{ "SMALLINT", SEQ_TYPE_SMALLINT },   { "INT2", SEQ_TYPE_SMALLINT },
+		{ "MEDIUMINT", SEQ_TYPE_MEDIUMINT }, { "INT3", SEQ_TYPE_MEDIUMINT },
+		{ "MIDDLEINT", SEQ_TYPE_MEDIUMINT }, { "INT", SEQ_TYPE_INT },
+		{ "INTEGER", SEQ_TYPE_INT },         { "INT4", SEQ_TYPE_INT },
+		{ "BIGINT", SEQ_TYPE_BIGINT },       { "INT8", SEQ_TYPE_BIGINT },
+	};
+	bool found = false, is_unsigned = false, zerofill = false;
+	enum seq_type type = SEQ_TYPE_BIGINT;
+
+	expect_kw(p, "AS");
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (accept_kw(p, types[i].kw)) {
+			type = types[i].type;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		syntax_error(p, p->pos);
+	for (;;) {
+		if (accept_kw(p, "SIGNED"))
+			continue;
+		if (accept_kw(p, "UNSIGNED")) {
+			is_unsigned = true;
+			continue;
+		}
+		if (accept_kw(p, "ZEROFILL")) {
+			zerofill = true;
+			continue;
+		}
+		break;
+	}
+	if (zerofill)
+		fail(p, SQL_ERR_BAD_OPTION_VALUE, "HY000",
+		     "Incorrect value 'ZEROFILL' for option 'AS'");
+	set_given(p, o, SEQ_OPT_AS, "AS");
+	o->type = (uint8_t)type;
+	o->is_unsigned = is_unsigned;
+}
+
+/* Whether the current token can start an int literal. */
+static bool at_int(const struct parser *p)
+{
+	const struct tok *t = cur(p);
+
+	return t->kind == TK_NUMBER ||
+	       (t->kind == TK_OP && (t->op == OP_PLUS || t->op == OP_MINUS));
+}
+
+/* START value: a signed 64-bit literal, or up to 2^64-1 (meaningful only for
+ * an unsigned type; *big gets the token of such a value). */
+static __int128 parse_start_value(struct parser *p, size_t *big)
+{
+	size_t at;
+	__int128 v = parse_sint(p, &at);
+
+	if (v > U64MAX || v < -I64MAX)
+		syntax_error(p, at);
+	if (v > I64MAX && *big == SIZE_MAX)
+		*big = at;
+	return v;
+}
+
+/* MINVALUE/MAXVALUE value: any length, clamped into [INT64_MIN, UINT64_MAX]
+ * (11.5+: seqdef applies the type's truncation rules and notes). */
+static __int128 parse_bound_value(struct parser *p)
+{
+	size_t at;
+	__int128 v = parse_sint(p, &at);
+
+	if (v < (__int128)INT64_MIN)
+		v = INT64_MIN;
+	if (v > U64MAX)
+		v = U64MAX;
+	return v;
+}
+
+/* One sequence option, if the current token starts one; false otherwise.
+ * alter: RESTART is allowed. AS is not handled here. *big: see
+ * parse_start_value. */
+static bool parse_seq_option(struct parser *p, struct seq_options *o,
+			     bool alter, size_t *big)
+{
+	if (accept_kw(p, "START")) {
+		if (!accept_kw(p, "WITH"))
+			accept_op(p, OP_EQ);
+		o->start = parse_start_value(p, big);
+		set_given(p, o, SEQ_OPT_START, "START");
+	} else if (accept_kw(p, "INCREMENT")) {
+		if (!accept_kw(p, "BY"))
+			accept_op(p, OP_EQ);
+		o->increment = parse_i64(p);
+		set_given(p, o, SEQ_OPT_INCREMENT, "INCREMENT");
+	} else if (accept_kw(p, "MINVALUE")) {
+		accept_op(p, OP_EQ);
+		o->minvalue = parse_bound_value(p);
+		o->min_none = false;
+		set_given(p, o, SEQ_OPT_MINVALUE, "MINVALUE");
+	} else if (accept_kw(p, "MAXVALUE")) {
+		accept_op(p, OP_EQ);
+		o->maxvalue = parse_bound_value(p);
+		o->max_none = false;
+		set_given(p, o, SEQ_OPT_MAXVALUE, "MAXVALUE");
+	} else if (is_kw(p, p->pos, "NO") &&
+		   (is_kw(p, p->pos + 1, "MINVALUE") || is_kw(p, p->pos + 1, "MAXVALUE"))) {
+		p->pos++;
+		if (accept_kw(p, "MINVALUE")) {
+			o->min_none = true;
+			set_given(p, o, SEQ_OPT_MINVALUE, "MINVALUE");
+		} else {
+			expect_kw(p, "MAXVALUE");
+			o->max_none = true;
+			set_given(p, o, SEQ_OPT_MAXVALUE, "MAXVALUE");
+		}
+	} else if (is_kw(p, p->pos, "NO")) {
+		/* NO CYCLE, NO CACHE, …: MariaDB fails at the second word */
+		syntax_error(p, p->pos + 1);
+	} else if (accept_kw(p, "NOMINVALUE")) {
+		o->min_none = true;
+		set_given(p, o, SEQ_OPT_MINVALUE, "MINVALUE");
+	} else if (accept_kw(p, "NOMAXVALUE")) {
+		o->max_none = true;
+		set_given(p, o, SEQ_OPT_MAXVALUE, "MAXVALUE");
+	} else if (accept_kw(p, "CACHE")) {
+		accept_op(p, OP_EQ);
+		o->cache = parse_i64(p);
+		set_given(p, o, SEQ_OPT_CACHE, "CACHE");
+	} else if (accept_kw(p, "NOCACHE")) {
+		o->cache = 0;
+		set_given(p, o, SEQ_OPT_CACHE, "CACHE");
+	} else if (accept_kw(p, "CYCLE")) {
+		o->cycle = true;
+		set_given(p, o, SEQ_OPT_CYCLE, "CYCLE");
+	} else if (accept_kw(p, "NOCYCLE")) {
+		o->cycle = false;
+		set_given(p, o, SEQ_OPT_CYCLE, "CYCLE");
+	} else if (alter && accept_kw(p, "RESTART")) {
+		bool with = accept_kw(p, "WITH") || accept_op(p, OP_EQ);
+
+		if (with || at_int(p)) {
+			o->restart = parse_start_value(p, big);
+			o->restart_with = true;
+		} else {
+			o->restart_with = false;
+		}
+		set_given(p, o, SEQ_OPT_RESTART, "RESTART");
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void parse_create(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_create *c = &st->u.create;
+	struct seq_options *o = &c->opt;
+	size_t big = SIZE_MAX;
+
+	st->kind = SQL_CREATE_SEQUENCE;
+	if (accept_kw(p, "OR")) {
+		expect_kw(p, "REPLACE");
+		c->or_replace = true;
+	}
+	if (accept_kw(p, "TEMPORARY"))
+		c->temporary = true;
+	expect_kw(p, "SEQUENCE");
+	if (accept_kw(p, "IF")) {
+		expect_kw(p, "NOT");
+		expect_kw(p, "EXISTS");
+		c->if_not_exists = true;
+	}
+	parse_name(p, &c->name);
+	if (c->or_replace && c->if_not_exists)
+		fail(p, SHMSEQ_ERR_WRONG_USAGE, "HY000",
+		     "Incorrect usage of OR REPLACE and IF NOT EXISTS");
+
+	for (;;) {
+		if (is_kw(p, p->pos, "AS")) {
+			parse_as(p, o);
+			continue;
+		}
+		if (!parse_seq_option(p, o, false, &big))
+			break;
+	}
+	/* a START beyond INT64_MAX only exists for unsigned types (11.5+) */
+	if (big != SIZE_MAX && !((o->given & SEQ_OPT_AS) && o->is_unsigned))
+		syntax_error(p, big);
+
+	/* table options: ENGINE [=] x, COMMENT [=] '…', optionally with commas */
+	for (;;) {
+		if (accept_kw(p, "ENGINE")) {
+			size_t n;
+			char *e;
+
+			accept_op(p, OP_EQ);
+			if (cur(p)->kind == TK_STRING) {
+				e = parse_string(p, &n);
+			} else {
+				if (!(cur(p)->kind == TK_WORD || cur(p)->kind == TK_QIDENT))
+					syntax_error(p, p->pos);
+				e = ident_text(p, p->pos, &n);
+				p->pos++;
+			}
+			if (n > SHMSEQ_NAME_MAX)
+				n = SHMSEQ_NAME_MAX; /* unknown engine anyway */
+			memcpy(c->engine, e, n);
+			c->engine[n] = '\0';
+			o->given |= SEQ_OPT_ENGINE;
+		} else if (accept_kw(p, "COMMENT")) {
+			size_t n;
+			char *s;
+
+			accept_op(p, OP_EQ);
+			s = parse_string(p, &n);
+			if (n > SHMSEQ_COMMENT_MAX)
+				fail(p, SQL_ERR_TOO_LONG_COMMENT, "HY000",
+				     "Comment for table '%s' is too long (max = %d)",
+				     c->name.name, SHMSEQ_COMMENT_MAX);
+			memcpy(o->comment, s, n);
+			o->comment[n] = '\0';
+			o->comment_len = (uint16_t)n;
+			o->given |= SEQ_OPT_COMMENT;
+		} else {
+			break;
+		}
+		if (accept_op(p, OP_COMMA) &&
+		    !(is_kw(p, p->pos, "ENGINE") || is_kw(p, p->pos, "COMMENT")))
+			syntax_error(p, p->pos);
+	}
+	expect_end(p);
+}
+
+static void parse_alter(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_alter *a = &st->u.alter;
+	size_t n = 0, big = SIZE_MAX;
+
+	st->kind = SQL_ALTER_SEQUENCE;
+	expect_kw(p, "SEQUENCE");
+	if (accept_kw(p, "IF")) {
+		expect_kw(p, "EXISTS");
+		a->if_exists = true;
+	}
+	parse_name(p, &a->name);
+	for (;;) {
+		if (is_kw(p, p->pos, "AS")) {
+			/* AS must be the only option (§5.5) */
+			if (n != 0)
+				syntax_error(p, p->pos);
+			parse_as(p, &a->opt);
+			n++;
+			break;
+		}
+		if (!parse_seq_option(p, &a->opt, true, &big))
+			break;
+		n++;
+	}
+	if (n == 0)
+		syntax_error(p, p->pos);
+	expect_end(p);
+}
+
+/* --- DROP (§6) ------------------------------------------------------------ */
+
+static void parse_drop(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_drop *d = &st->u.drop;
+	size_t cap = 0;
+
+	st->kind = SQL_DROP;
+	if (accept_kw(p, "TEMPORARY"))
+		d->temporary = true;
+	if (accept_kw(p, "SEQUENCE"))
+		d->kind = SQL_DROP_SEQUENCE;
+	else if (accept_kw(p, "TABLE") || accept_kw(p, "TABLES"))
+		d->kind = SQL_DROP_TABLE;
+	else if (!d->temporary && accept_kw(p, "VIEW"))
+		d->kind = SQL_DROP_VIEW;
+	else
+		syntax_error(p, p->pos);
+	if (accept_kw(p, "IF")) {
+		expect_kw(p, "EXISTS");
+		d->if_exists = true;
+	}
+	do {
+		d->names = grow(p, d->names, &cap, d->n_names, sizeof(*d->names));
+		parse_name(p, &d->names[d->n_names]);
+		d->n_names++;
+	} while (accept_op(p, OP_COMMA));
+	expect_end(p);
+}
+
+/* --- SELECT / DO items (§2.1, §3, §4.1) ----------------------------------- */
+
+static char *span_text(struct parser *p, size_t first, size_t last, size_t *n)
+{
+	const struct tok *a = tk(p, first), *b = tk(p, last);
+	size_t len = b->off + b->len - a->off;
+	char *s = xalloc(p, len + 1);
+
+	memcpy(s, p->s + a->off, len);
+	s[len] = '\0';
+	*n = len;
+	return s;
+}
+
+/* SETVAL's is_used: an unsigned literal (non-zero = true), TRUE or FALSE. */
+static bool parse_bool(struct parser *p)
+{
+	const struct tok *t = cur(p);
+
+	if (accept_kw(p, "TRUE"))
+		return true;
+	if (accept_kw(p, "FALSE"))
+		return false;
+	if (t->kind != TK_NUMBER)
+		syntax_error(p, p->pos);
+	p->pos++;
+	for (size_t i = 0; i < t->len; i++)
+		if (p->s[t->off + i] != '0')
+			return true;
+	return false;
+}
+
+/* [table.]column */
+static void parse_column(struct parser *p, char *table, char *column)
+{
+	parse_ident(p, column, ROLE_COLUMN, false);
+	table[0] = '\0';
+	if (accept_op(p, OP_DOT)) {
+		memcpy(table, column, SHMSEQ_NAME_MAX + 1);
+		parse_ident(p, column, ROLE_COLUMN, true);
+	}
+}
+
+static void parse_item(struct parser *p, struct sql_item *it, bool star_ok,
+		       bool alias_ok)
+{
+	size_t first = p->pos;
+
+	if (star_ok && accept_op(p, OP_STAR)) {
+		it->kind = SQL_ITEM_STAR;
+		it->text = span_text(p, first, first, &it->text_len);
+		return;
+	}
+	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) &&
+	    is_op(p, p->pos + 1, OP_LPAREN)) {
+		it->kind = is_kw(p, p->pos, "NEXTVAL") ? SQL_ITEM_NEXTVAL
+						       : SQL_ITEM_LASTVAL;
+		p->pos += 2;
+		parse_name(p, &it->seq);
+		expect_op(p, OP_RPAREN);
+	} else if (is_kw(p, p->pos, "SETVAL") && is_op(p, p->pos + 1, OP_LPAREN)) {
+		it->kind = SQL_ITEM_SETVAL;
+		it->setval_is_used = true;
+		p->pos += 2;
+		parse_name(p, &it->seq);
+		expect_op(p, OP_COMMA);
+		it->setval_value = parse_i64(p);
+		if (accept_op(p, OP_COMMA)) {
+			it->setval_is_used = parse_bool(p);
+			if (accept_op(p, OP_COMMA))
+				it->setval_round = (uint64_t)parse_uint(p, U64MAX);
+		}
+		expect_op(p, OP_RPAREN);
+	} else if ((is_kw(p, p->pos, "NEXT") || is_kw(p, p->pos, "PREVIOUS")) &&
+		   is_kw(p, p->pos + 1, "VALUE")) {
+		it->kind = is_kw(p, p->pos, "NEXT") ? SQL_ITEM_NEXTVAL
+						    : SQL_ITEM_LASTVAL;
+		p->pos += 2;
+		expect_kw(p, "FOR");
+		parse_name(p, &it->seq);
+	} else if (at_int(p)) {
+		size_t at;
+
+		it->kind = SQL_ITEM_INT;
+		it->ival = sat64(parse_sint(p, &at));
+	} else if (accept_kw(p, "TRUE") || accept_kw(p, "FALSE")) {
+		it->kind = SQL_ITEM_INT;
+		it->ival = is_kw(p, first, "TRUE") ? 1 : 0;
+	} else if (accept_kw(p, "NULL")) {
+		it->kind = SQL_ITEM_NULL;
+	} else if (is_ident_tok(p, p->pos)) {
+		it->kind = SQL_ITEM_COLUMN;
+		parse_column(p, it->table, it->column);
+	} else {
+		syntax_error(p, p->pos);
+	}
+	it->text = span_text(p, first, p->pos - 1, &it->text_len);
+
+	if (!alias_ok)
+		return;
+	if (accept_kw(p, "AS")) {
+		if (cur(p)->kind != TK_STRING && !is_ident_tok(p, p->pos))
+			syntax_error(p, p->pos);
+	} else if (cur(p)->kind != TK_STRING && !is_ident_tok(p, p->pos)) {
+		return;
+	}
+	if (cur(p)->kind == TK_STRING) {
+		it->alias = parse_string(p, &it->alias_len);
+	} else {
+		it->alias = ident_text(p, p->pos, &it->alias_len);
+		p->pos++;
+	}
+	if (it->alias_len > 256) {
+		char shown[101];
+
+		copy_cut(shown, it->alias, it->alias_len, 100);
+		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000",
+		     "Identifier name '%s' is too long", shown);
+	}
+}
+
+static struct sql_item *parse_items(struct parser *p, size_t *n, bool is_select)
+{
+	struct sql_item *items = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	do {
+		items = grow(p, items, &cap, *n, sizeof(*items));
+		memset(&items[*n], 0, sizeof(*items));
+		/* like MariaDB, '*' may only be the first item */
+		parse_item(p, &items[*n], is_select && *n == 0, is_select);
+		(*n)++;
+	} while (accept_op(p, OP_COMMA));
+	return items;
+}
+
+/* --- WHERE ---------------------------------------------------------------- */
+
+static struct sql_expr *parse_or(struct parser *p, int depth);
+
+static struct sql_expr *new_expr(struct parser *p, enum sql_expr_kind kind)
+{
+	struct sql_expr *e = xalloc(p, sizeof(*e));
+
+	e->kind = kind;
+	return e;
+}
+
+static struct sql_expr *parse_primary(struct parser *p, int depth)
+{
+	struct sql_expr *e;
+
+	if (accept_op(p, OP_LPAREN)) {
+		if (depth >= SQL_MAX_DEPTH)
+			syntax_error(p, p->pos - 1);
+		e = parse_or(p, depth + 1);
+		expect_op(p, OP_RPAREN);
+		return e;
+	}
+	if (at_int(p)) {
+		size_t at;
+
+		e = new_expr(p, SQL_EXPR_INT);
+		e->ival = sat64(parse_sint(p, &at));
+	} else if (cur(p)->kind == TK_STRING) {
+		e = new_expr(p, SQL_EXPR_STRING);
+		e->str = parse_string(p, &e->str_len);
+	} else if (accept_kw(p, "NULL")) {
+		e = new_expr(p, SQL_EXPR_NULL);
+	} else if (accept_kw(p, "TRUE")) {
+		e = new_expr(p, SQL_EXPR_INT);
+		e->ival = 1;
+	} else if (accept_kw(p, "FALSE")) {
+		e = new_expr(p, SQL_EXPR_INT);
+		e->ival = 0;
+	} else if (is_ident_tok(p, p->pos)) {
+		e = new_expr(p, SQL_EXPR_COLUMN);
+		parse_column(p, e->table, e->column);
+	} else {
+		syntax_error(p, p->pos);
+	}
+	return e;
+}
+
+static bool cmp_op(const struct parser *p, enum sql_cmp *c)
+{
+	const struct tok *t = cur(p);
+
+	if (t->kind != TK_OP)
+		return false;
+	switch (t->op) {
+	case OP_EQ: *c = SQL_CMP_EQ; return true;
+	case OP_NE: *c = SQL_CMP_NE; return true;
+	case OP_LT: *c = SQL_CMP_LT; return true;
+	case OP_GT: *c = SQL_CMP_GT; return true;
+	case OP_LE: *c = SQL_CMP_LE; return true;
+	case OP_GE: *c = SQL_CMP_GE; return true;
+	default: return false;
+	}
+}
+
+/* primary (cmp primary)*: left-associative, each link one level deeper */
+static struct sql_expr *parse_cmp(struct parser *p, int depth)
+{
+	struct sql_expr *e = parse_primary(p, depth);
+	enum sql_cmp c;
+
+	while (cmp_op(p, &c)) {
+		struct sql_expr *n;
+
+		if (++depth > SQL_MAX_DEPTH)
+			syntax_error(p, p->pos);
+		p->pos++;
+		n = new_expr(p, SQL_EXPR_CMP);
+		n->cmp = c;
+		n->l = e;
+		n->r = parse_primary(p, depth);
+		e = n;
+	}
+	return e;
+}
+
+static struct sql_expr *parse_not(struct parser *p, int depth)
+{
+	if (is_kw(p, p->pos, "NOT")) {
+		struct sql_expr *e;
+
+		if (depth >= SQL_MAX_DEPTH)
+			syntax_error(p, p->pos);
+		p->pos++;
+		e = new_expr(p, SQL_EXPR_NOT);
+		e->l = parse_not(p, depth + 1);
+		return e;
+	}
+	return parse_cmp(p, depth);
+}
+
+/* A flat AND or OR list: sub (KW sub)* */
+static struct sql_expr *parse_list(struct parser *p, int depth, const char *kw,
+				   enum sql_expr_kind kind,
+				   struct sql_expr *(*sub)(struct parser *, int))
+{
+	struct sql_expr *first = sub(p, depth), *e;
+	size_t cap = 0;
+
+	if (!is_kw(p, p->pos, kw))
+		return first;
+	e = new_expr(p, kind);
+	e->args = grow(p, NULL, &cap, 0, sizeof(*e->args));
+	e->args[e->n_args++] = first;
+	while (accept_kw(p, kw)) {
+		e->args = grow(p, e->args, &cap, e->n_args, sizeof(*e->args));
+		e->args[e->n_args++] = sub(p, depth);
+	}
+	return e;
+}
+
+static struct sql_expr *parse_and(struct parser *p, int depth)
+{
+	return parse_list(p, depth, "AND", SQL_EXPR_AND, parse_not);
+}
+
+static struct sql_expr *parse_or(struct parser *p, int depth)
+{
+	return parse_list(p, depth, "OR", SQL_EXPR_OR, parse_and);
+}
+
+static void parse_select(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_select *s = &st->u.select;
+
+	st->kind = SQL_SELECT;
+	s->items = parse_items(p, &s->n_items, true);
+	if (accept_kw(p, "FROM")) {
+		if (!accept_kw(p, "DUAL")) {
+			parse_name(p, &s->from);
+			s->has_from = true;
+		}
+	}
+	if (accept_kw(p, "WHERE"))
+		s->where = parse_or(p, 1);
+	expect_end(p);
+}
+
+static void parse_do(struct parser *p, struct sql_stmt *st)
+{
+	st->kind = SQL_DO;
+	st->u.do_.items = parse_items(p, &st->u.do_.n_items, false);
+	expect_end(p);
+}
+
+/* --- SHOW (§7.1, §7.3) ---------------------------------------------------- */
+
+static void parse_show(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_show *sh = &st->u.show;
+
+	if (accept_kw(p, "CREATE")) {
+		if (accept_kw(p, "SEQUENCE"))
+			st->kind = SQL_SHOW_CREATE_SEQUENCE;
+		else if (accept_kw(p, "TABLE"))
+			st->kind = SQL_SHOW_CREATE_TABLE;
+		else
+			syntax_error(p, p->pos);
+		parse_name(p, &sh->name);
+	} else {
+		st->kind = SQL_SHOW_TABLES;
+		if (accept_kw(p, "FULL"))
+			sh->full = true;
+		expect_kw(p, "TABLES");
+		if (accept_kw(p, "FROM") || accept_kw(p, "IN"))
+			parse_ident(p, sh->name.db, ROLE_DB, false);
+	}
+	expect_end(p);
+}
+
+/* --- INSERT (§7.4) -------------------------------------------------------- */
+
+static void parse_insert(struct parser *p, struct sql_stmt *st, bool replace)
+{
+	struct sql_insert *in = &st->u.insert;
+	size_t rcap = 0;
+
+	st->kind = SQL_INSERT;
+	in->replace = replace;
+	accept_kw(p, "INTO");
+	parse_name(p, &in->table);
+	if (accept_op(p, OP_LPAREN)) {
+		size_t ccap = 0;
+
+		in->has_columns = true;
+		if (!accept_op(p, OP_RPAREN)) {
+			do {
+				in->columns = grow(p, in->columns, &ccap,
+						   in->n_columns, sizeof(*in->columns));
+				parse_ident(p, in->columns[in->n_columns],
+					    ROLE_COLUMN, false);
+				in->n_columns++;
+			} while (accept_op(p, OP_COMMA));
+			expect_op(p, OP_RPAREN);
+		}
+	}
+	if (!accept_kw(p, "VALUES"))
+		expect_kw(p, "VALUE");
+	do {
+		struct sql_insert_row *r;
+		size_t vcap = 0;
+
+		in->rows = grow(p, in->rows, &rcap, in->n_rows, sizeof(*in->rows));
+		r = &in->rows[in->n_rows++];
+		memset(r, 0, sizeof(*r));
+		expect_op(p, OP_LPAREN);
+		if (accept_op(p, OP_RPAREN))
+			continue;
+		do {
+			size_t at;
+
+			r->v = grow(p, r->v, &vcap, r->n, sizeof(*r->v));
+			r->v[r->n++] = sat64(parse_sint(p, &at));
+		} while (accept_op(p, OP_COMMA));
+		expect_op(p, OP_RPAREN);
+	} while (accept_op(p, OP_COMMA));
+	expect_end(p);
+}
+
+/* --- entry points --------------------------------------------------------- */
+
+static void parse_statement(struct parser *p, struct sql_stmt *st)
+{
+	if (cur(p)->kind == TK_EOF)
+		fail(p, SQL_ERR_EMPTY_QUERY, "42000", "Query was empty");
+	if (accept_kw(p, "CREATE"))
+		parse_create(p, st);
+	else if (accept_kw(p, "ALTER"))
+		parse_alter(p, st);
+	else if (accept_kw(p, "DROP"))
+		parse_drop(p, st);
+	else if (accept_kw(p, "SELECT"))
+		parse_select(p, st);
+	else if (accept_kw(p, "DO"))
+		parse_do(p, st);
+	else if (accept_kw(p, "SHOW"))
+		parse_show(p, st);
+	else if (accept_kw(p, "INSERT"))
+		parse_insert(p, st, false);
+	else if (accept_kw(p, "REPLACE"))
+		parse_insert(p, st, true);
+	else
+		syntax_error(p, p->pos);
+}
+
+static void tokenize(struct parser *p)
+{
+	size_t cap = 0, pos = 0;
+	struct tok t;
+
+	do {
+		pos = lex(p->s, p->len, pos, &t);
+		p->toks = grow(p, p->toks, &cap, p->ntok, sizeof(*p->toks));
+		p->toks[p->ntok++] = t;
+	} while (t.kind != TK_EOF);
+}
+
+/* The part of sql_parse that errors jump out of. It lives in its own frame so
+ * that no automatic object of the function calling setjmp() changes before
+ * the jump (C11 7.13.2.1): all state is in *p, owned by the caller. */
+static int parse_run(struct parser *p, const char *text, size_t len,
+		     struct sql_stmt **out)
+{
+	struct sql_stmt *st;
+	char *copy;
+
+	if (setjmp(p->jb))
+		return p->rc;
+	st = xalloc(p, sizeof(*st));
+	st->arena = p->arena;
+	copy = xalloc(p, len + 1);
+	if (len)
+		memcpy(copy, text, len);
+	copy[len] = '\0';
+	st->text = copy;
+	st->text_len = len;
+	p->s = copy;
+	p->len = len;
+	tokenize(p);
+	parse_statement(p, st);
+	*out = st;
+	return 0;
+}
+
+int sql_parse(const char *text, size_t len, struct sql_stmt **out,
+	      struct sql_error *err)
+{
+	struct parser p = { .err = err };
+	struct sql_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (err)
+		memset(err, 0, sizeof(*err));
+	p.arena = calloc(1, sizeof(*p.arena));
+	if (!p.arena) {
+		if (err)
+			snprintf(err->message, sizeof(err->message), "out of memory");
+		return -ENOMEM;
+	}
+	rc = parse_run(&p, text, len, &st);
+	if (rc < 0) {
+		arena_free(p.arena);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void sql_stmt_free(struct sql_stmt *st)
+{
+	if (st)
+		arena_free(st->arena);
+}

@@ -1,1 +1,193 @@
-/* placeholder */
+/* util.c — instance names, file locations and datagram helpers. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "shmseq.h"
+
+bool shmseq_instance_name_valid(const char *name)
+{
+	if (!name || !*name)
+		return false;
+	size_t n = 0;
+	for (const char *p = name; *p; p++, n++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return n <= SHMSEQ_NAME_MAX;
+}
+
+const char *shmseq_default_instance(void)
+{
+	const char *e = getenv("SHMSEQ_INSTANCE");
+	return (e && *e) ? e : "default";
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fmt(char *buf, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int n = vsnprintf(buf, cap, f, ap);
+	va_end(ap);
+	return (n < 0 || (size_t)n >= cap) ? -ENAMETOOLONG : 0;
+}
+
+int shmseq_mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	if (strlen(path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	strcpy(tmp, path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int shmseq_runtime_dir(char *buf, size_t cap, bool create)
+{
+	const char *e = getenv("SHMSEQ_RUNTIME_DIR");
+	int r;
+	bool shared_tmp = false;
+	if (e && *e) {
+		r = fmt(buf, cap, "%s%s", e, "");
+	} else if ((e = getenv("XDG_RUNTIME_DIR")) && *e) {
+		r = fmt(buf, cap, "%s/%s", e, "shmseq");
+	} else {
+		char uid[32];
+		snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+		r = fmt(buf, cap, "/tmp/shmseq-%s%s", uid, "");
+		shared_tmp = true;
+	}
+	if (r < 0 || !create)
+		return r;
+	r = shmseq_mkdir_p(buf, 0700);
+	if (r < 0)
+		return r;
+	if (shared_tmp) {
+		/* in a world-writable /tmp someone else may have made it first */
+		struct stat st;
+		if (lstat(buf, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 0022))
+			return -EPERM;
+	}
+	return 0;
+}
+
+int shmseq_socket_path(const char *instance, char *buf, size_t cap)
+{
+	char dir[4096];
+	int r = shmseq_runtime_dir(dir, sizeof(dir), false);
+	if (r < 0)
+		return r;
+	return fmt(buf, cap, "%s/%s.sock", dir, instance);
+}
+
+int shmseq_region_name(const char *instance, char *buf, size_t cap)
+{
+	char uid[32];
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	return fmt(buf, cap, "/shmseq.%s.%s", uid, instance);
+}
+
+int shmseq_default_data_dir(const char *instance, char *buf, size_t cap)
+{
+	const char *e = getenv("XDG_STATE_HOME");
+	if (e && *e)
+		return fmt(buf, cap, "%s/shmseq/%s", e, instance);
+	e = getenv("HOME");
+	if (!e || !*e)
+		return -ENOENT;
+	return fmt(buf, cap, "%s/.local/state/shmseq/%s", e, instance);
+}
+
+int shmseq_send(int sock, const void *buf, size_t len, int fd, int flags)
+{
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	for (;;) {
+		ssize_t n = sendmsg(sock, &msg, flags | MSG_NOSIGNAL);
+		if (n >= 0)
+			return (size_t)n == len ? 0 : -EIO;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+ssize_t shmseq_recv(int sock, void *buf, size_t cap, int *fd, int flags)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t n;
+	if (fd)
+		*fd = -1;
+	do
+		n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int got;
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (fd && *fd < 0)
+				*fd = got;
+			else
+				close(got);
+		}
+	}
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		if (fd && *fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+uint64_t shmseq_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,147 @@
+/* catalog.h — the daemon's sequences: definitions, names, slots, epochs and
+ * the durable horizon of each, and the log records that persist them. */
+#ifndef SHMSEQD_CATALOG_H
+#define SHMSEQD_CATALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+
+#include "region.h"
+#include "seqdef.h"
+#include "wal.h"
+
+/* Log record types. */
+enum {
+	REC_SEQ = 1,   /* upsert a sequence: definition, round, restart point */
+	REC_DROP = 2,  /* a sequence is gone */
+};
+
+/* The durable form of a sequence (a REC_SEQ payload is this, with only
+ * comment_len bytes of the comment). */
+struct rec_seq {
+	uint64_t id;
+	int64_t horizon;      /* restart point: no value at or after it was handed out */
+	int64_t cycle_count;
+	uint8_t name_len;
+	char name[SHMSEQ_NAME_MAX];
+	uint8_t cycle;
+	uint8_t type;
+	uint8_t is_unsigned;
+	uint8_t pad[5];
+	int64_t start, minvalue, maxvalue, increment, cache;
+	uint16_t comment_len;
+	char comment[SHMSEQ_COMMENT_MAX];
+};
+
+struct seq {
+	struct cds_lfht_node node;   /* in catalog.names, keyed by name */
+	char name[SHMSEQ_NAME_MAX + 1];
+	uint64_t id;
+	uint32_t slot;
+	struct seq_def def;
+	int64_t real_inc;
+	int64_t cycle_count;
+
+	/* The current epoch: ticket n is worth base + n·real_inc. */
+	uint64_t gen;          /* the slot's gen while this epoch is published */
+	int64_t base;
+	int64_t r0;            /* MariaDB's reserved_until at the epoch's start */
+	uint64_t end;          /* tickets in this round */
+	uint64_t limit;        /* published: tickets below are durable */
+	uint64_t written;      /* tickets covered by the last record appended */
+	uint64_t ahead;        /* how far a refill reserves */
+	uint64_t ahead_max;
+	int64_t horizon;       /* restart point of the last record appended */
+
+	bool dirty;            /* on the catalog's dirty list */
+	uint64_t want;         /* with dirty: tickets a refill must cover */
+	struct seq *next_dirty;
+};
+
+struct catalog {
+	struct cds_lfht *names;
+	uint64_t count;
+	struct region_header *region;
+	struct region_slot *slots;
+	uint64_t nslots;
+	struct seq **owner;     /* slot -> sequence, NULL when free */
+	uint32_t *free_slots;   /* stack of free slot numbers */
+	uint64_t nfree;
+	uint32_t *released;     /* dropped this batch: free once durable */
+	uint64_t nreleased;
+	uint64_t next_unused;   /* slots never used yet start here */
+	uint64_t next_id;
+	struct seq_env env;
+	struct wal *wal;
+	struct seq *dirty;      /* sequences whose refills are due this batch */
+	uint64_t records;
+	bool list_valid;        /* the sorted name list is up to date */
+	struct seq **sorted;
+	uint64_t nsorted;
+};
+
+/* Set up an empty catalog over a mapped region. 0 or -errno. */
+int catalog_init(struct catalog *c, struct region_header *region, const struct seq_env *env);
+void catalog_deinit(struct catalog *c);
+
+/* wal_replay_fn: rebuild the catalog from records (untrusted bytes). */
+int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn);
+
+/* After replay: give every sequence a slot and a first epoch starting at its
+ * restart point, appending the records that make the first windows durable.
+ * 0 or -errno (-ENOSPC: more sequences than slots). */
+int catalog_start(struct catalog *c, char *err, size_t errlen);
+
+struct seq *catalog_find(struct catalog *c, const char *name);
+
+/* DDL and SETVAL. Each returns 0 (or a positive op answer) or -error, and
+ * appends the records that make it durable; the caller must not acknowledge
+ * it before the wal is synced. New epochs are published with limit 0 and
+ * widened by catalog_flush() once their records are durable. */
+int catalog_create(struct catalog *c, const char *name, const struct seq_options *opt,
+		   uint32_t flags, int32_t *note, struct seq_notes *notes);
+int catalog_alter(struct catalog *c, const char *name, const struct seq_options *opt,
+		  uint32_t flags, int32_t *note, struct seq_notes *notes);
+int catalog_drop(struct catalog *c, const char *name);
+/* 1 applied, 0 ignored (NULL), -4084, -4091 */
+int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used, uint64_t round);
+int catalog_insert(struct catalog *c, const char *name, const struct seq_row *row);
+
+/* A ticket that found no durable window: reserve at least up to it.
+ * blocking: a client is waiting (the window ran dry: reserve further next
+ * time). Returns 0; the client re-checks its ticket after the next flush. */
+int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, uint64_t n,
+		   bool blocking);
+/* A ticket past the end of a CYCLE round: start the next round. */
+int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen);
+
+/* Append the records for this batch's refills. 0 or -EIO. */
+int catalog_prepare(struct catalog *c);
+/* After the wal synced everything appended: publish durable limits. */
+void catalog_publish(struct catalog *c);
+
+/* The row of SELECT * (a consistent read, nothing written). */
+int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct seq_def *def,
+		uint64_t *id, uint64_t *ahead);
+
+/* Sorted names after `after` ("" for the start): up to max into out. */
+uint32_t catalog_list(struct catalog *c, const char *after, const char **out, uint32_t max,
+		      bool *more);
+
+/* Clean shutdown: close every epoch and record each sequence's exact
+ * MariaDB position, so a restart resumes where MariaDB would. */
+int catalog_shutdown(struct catalog *c);
+
+/* Snapshot iterator state. */
+struct catalog_iter {
+	struct catalog *c;
+	struct cds_lfht_iter it;
+	bool started;
+	struct rec_seq rec;
+};
+int catalog_snapshot_next(void *ctx, uint16_t *type, const void **payload, uint32_t *len);
+
+#endif

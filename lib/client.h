@@ -1,0 +1,86 @@
+/* client.h — private: libshmseq's connection internals, shared by client.c
+ * (connection, name cache, fast path, daemon calls) and exec.c (statements). */
+#ifndef SHMSEQ_CLIENT_H
+#define SHMSEQ_CLIENT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <urcu-bp.h>
+#include <urcu/rculfhash.h>
+
+#include "region.h"
+#include "seqdef.h"
+#include "shmseq.h"
+#include "wire.h"
+
+/* A mapping of one region incarnation. Old ones stay mapped until the
+ * connection ends: another thread may still be on a fast path inside one. */
+struct mapping {
+	struct region_header *hdr;
+	size_t size;
+	struct mapping *next;
+};
+
+/* A TEMPORARY sequence: private to its session, MariaDB's serial algorithm. */
+struct temp_seq {
+	char name[SHMSEQ_NAME_MAX + 1];
+	uint64_t id;
+	struct seq_live live;
+	bool has_last;
+	int64_t last;
+	struct temp_seq *next;
+};
+
+struct shmseq {
+	char instance[SHMSEQ_NAME_MAX + 1];
+	pthread_mutex_t lock;          /* the socket, attaching, temp sequences */
+	int sock;                      /* -1 while detached */
+	uint64_t next_req;
+	struct mapping *maps;          /* newest first */
+	_Atomic(struct region_header *) hdr; /* the current incarnation */
+	uint64_t attach_count;         /* bumped by every (re)attach */
+	struct seq_env env;
+	struct cds_lfht *names;        /* name -> struct shmseq_seq; never shrinks */
+	struct shmseq_seq *all;        /* every entry, for disconnect */
+	_Atomic int ntemp;             /* TEMPORARY sequences alive */
+	struct temp_seq *temps;
+	uint64_t temp_ids;
+};
+
+/* A name's entry in the connection's cache; also what shmseq_seq_open hands
+ * out. Entries live until the connection ends, so a reader that found one
+ * under rcu_read_lock may keep using it after unlocking. */
+struct shmseq_seq {
+	struct cds_lfht_node node;
+	struct shmseq *conn;
+	char name[SHMSEQ_NAME_MAX + 1];
+	_Atomic(struct region_header *) hdr;  /* the region `slot` lies in */
+	_Atomic(struct region_slot *) slot;   /* NULL: resolve first */
+	_Atomic uint64_t seq_id;
+	_Atomic bool cycle;
+	/* LASTVAL of this session: the value and the identity it belongs to
+	 * (0 = NULL). */
+	_Atomic int64_t last;
+	_Atomic uint64_t last_id;
+	struct shmseq_seq *next_all;
+};
+
+/* One request and its reply (reply may be NULL when replen is 0).
+ * Re-attaches first if needed. Returns the reply's status (>= 0) or -error.
+ * idempotent: on a hang-up, re-attach and send once more. */
+int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void *reply,
+	       size_t replen, bool idempotent);
+
+/* The cache entry of a base sequence, resolving it with the daemon if new.
+ * -4091 when the daemon knows no such sequence. */
+int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out);
+
+/* The TEMPORARY sequence of that name in this session, or NULL (caller
+ * holds c->lock). */
+struct temp_seq *client_temp_find(struct shmseq *c, const char *name);
+
+/* Build a seq_options from the public definition struct. */
+void client_def_to_options(const struct shmseq_def *def, struct seq_options *o);
+
+#endif

@@ -1,0 +1,231 @@
+/* region.h — private: the shared-memory region's layout and the fast path.
+ *
+ * One region per instance, created by the daemon (owner), mapped read-write
+ * by every client. A header (magic, layout version, sizes, incarnation) is
+ * followed by fixed-size, cache-line aligned slots, one per live sequence.
+ *
+ * A slot publishes an *epoch*: the n-th ticket taken by fetch-and-add on
+ * `ticks` is worth base + n·inc. Tickets below `limit` are covered by a durable
+ * reservation (write-ahead: the daemon raises `limit` only after the record
+ * covering it is on disk); tickets at or past `end` are past the end of the
+ * round (run out, or wrap with CYCLE). Within an epoch `limit` only grows and
+ * nothing else changes. Everything else that changes a sequence (DDL, SETVAL,
+ * a wrap) starts a new epoch under `gen`, a seqlock:
+ *
+ *   daemon (sole writer)                 client (region_take)
+ *   gen = g+1 (odd)      [seq_cst]       g  = gen            [acquire]
+ *   fence(release)                       base, inc, limit …  [relaxed]
+ *   c = xchg(ticks, 0)   [seq_cst]       fence(acquire)
+ *   base, inc, limit …   [relaxed]       t  = ticks++        [seq_cst]
+ *   gen = g+2 (even)     [release]       g2 = gen            [seq_cst]
+ *                                        use t only if g2 == g
+ *
+ * Why it is safe: (1) the client's ticks++ and gen re-read against the
+ * daemon's gen store and ticks exchange is the store-buffering pattern, so
+ * both sides are seq_cst: if the client sees the old gen, its ticks++ came
+ * before the exchange and is counted in c; otherwise it discards the ticket
+ * (a gap, never a duplicate). (2) The release fence after the odd store
+ * pairs with the client's acquire fence after its field reads: a client that
+ * read any field of a newer epoch sees gen changed. On x86 all of this costs
+ * the one locked instruction of the fetch-and-add.
+ *
+ * Nothing read from the region is trusted by the daemon: it only writes it.
+ * Clients trust it the way they trust their own memory (a scribbler can hurt
+ * other clients' values, never the daemon or its files).
+ */
+#ifndef SHMSEQ_REGION_H
+#define SHMSEQ_REGION_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+
+#define REGION_MAGIC 0x3147455351534d48ull /* "HMSQSEG1" little-endian */
+#define REGION_LAYOUT_VERSION 1u
+#define REGION_CACHELINE 64u
+
+/* Header state. */
+enum {
+	REGION_STATE_LIVE = 1,   /* a daemon owns it */
+	REGION_STATE_CLOSED = 2, /* the daemon shut down or was replaced: re-attach */
+};
+
+struct region_header {
+	uint64_t magic;
+	uint32_t layout_version;
+	uint32_t header_size;     /* sizeof(struct region_header) */
+	uint32_t slot_size;       /* sizeof(struct region_slot) */
+	uint32_t compat_flags;    /* features a reader may ignore */
+	uint32_t incompat_flags;  /* features a reader must understand: none yet */
+	uint32_t daemon_pid;
+	uint64_t nslots;          /* capacity */
+	uint64_t region_size;     /* bytes: header_size + nslots * slot_size */
+	uint64_t incarnation;     /* new for every daemon start */
+	_Atomic uint32_t state;   /* REGION_STATE_* */
+	uint32_t reserved0;
+	uint8_t reserved[64];
+};
+_Static_assert(sizeof(struct region_header) == 128, "header size is part of the layout");
+_Static_assert(offsetof(struct region_header, nslots) == 32, "layout");
+_Static_assert(offsetof(struct region_header, state) == 56, "layout");
+
+/* Slot flags. */
+enum {
+	SLOT_CYCLE = 1u << 0,
+};
+
+struct region_slot {
+	/* Line 0: the only field clients write. */
+	_Atomic uint64_t ticks;
+	uint8_t pad0[REGION_CACHELINE - 8];
+	/* Line 1: written by the daemon only, read-mostly. */
+	_Atomic uint64_t gen;         /* seqlock; odd while an epoch is rewritten */
+	_Atomic uint64_t seq_id;      /* identity of the sequence here; 0 = free */
+	_Atomic int64_t base;         /* value of ticket 0 */
+	_Atomic int64_t inc;          /* the real increment; never 0 while live */
+	_Atomic uint64_t limit;       /* tickets below are durable and valid */
+	_Atomic uint64_t end;         /* tickets at/after are past the round */
+	_Atomic uint64_t refill_mark; /* the taker of this ticket nudges the daemon */
+	_Atomic uint32_t flags;       /* SLOT_* */
+	uint32_t pad1;
+} __attribute__((aligned(REGION_CACHELINE)));
+_Static_assert(sizeof(struct region_slot) == 128, "slot size is part of the layout");
+_Static_assert(offsetof(struct region_slot, gen) == 64, "hot line split");
+_Static_assert(offsetof(struct region_slot, flags) == 120, "layout");
+
+static inline struct region_slot *region_slots(struct region_header *h)
+{
+	return (struct region_slot *)((char *)h + sizeof(*h));
+}
+
+static inline size_t region_bytes(uint64_t nslots)
+{
+	return sizeof(struct region_header) + (size_t)nslots * sizeof(struct region_slot);
+}
+
+/* Check a mapped header before trusting its sizes. 0, or -EPROTO with a
+ * reason in *why. size is the mapping's size (from fstat). */
+int region_header_validate(const struct region_header *h, size_t size, const char **why);
+
+/* --- the client's fast path ------------------------------------------------ */
+
+enum region_take_result {
+	TAKE_OK = 0,     /* *value is ours */
+	TAKE_RETRY,      /* the epoch changed under us: take again */
+	TAKE_BUSY,       /* the daemon is rewriting the slot (or died doing it) */
+	TAKE_GONE,       /* the slot holds another sequence or none */
+	TAKE_REFILL,     /* ticket held beyond the durable limit: ask the daemon */
+	TAKE_END,        /* ticket past the end of the round */
+	TAKE_CORRUPT,    /* the slot's numbers cannot be right */
+};
+
+struct region_ticket {
+	uint64_t gen;
+	uint64_t n;
+	bool nudge;      /* this ticket is the refill mark: ask for more, don't wait */
+	bool cycle;
+};
+
+/* Take one value. Lock-free, no system call. Caller owns nothing. */
+static inline enum region_take_result
+region_take(struct region_slot *s, uint64_t seq_id, int64_t *value, struct region_ticket *tk)
+{
+	/* pairs with the release store of gen in region_slot_publish() */
+	uint64_t g = atomic_load_explicit(&s->gen, memory_order_acquire);
+	if (__builtin_expect(g & 1, 0))
+		return TAKE_BUSY;
+	if (__builtin_expect(atomic_load_explicit(&s->seq_id, memory_order_relaxed) != seq_id, 0))
+		return TAKE_GONE;
+	int64_t base = atomic_load_explicit(&s->base, memory_order_relaxed);
+	int64_t inc = atomic_load_explicit(&s->inc, memory_order_relaxed);
+	uint64_t limit = atomic_load_explicit(&s->limit, memory_order_relaxed);
+	uint64_t mark = atomic_load_explicit(&s->refill_mark, memory_order_relaxed);
+	/* pairs with the release fence after the odd gen store (region_slot_freeze) */
+	atomic_thread_fence(memory_order_acquire);
+	uint64_t n = atomic_fetch_add_explicit(&s->ticks, 1, memory_order_seq_cst);
+	/* store-buffering pair with region_slot_freeze(): both seq_cst */
+	if (__builtin_expect(atomic_load_explicit(&s->gen, memory_order_seq_cst) != g, 0))
+		return TAKE_RETRY;
+	tk->gen = g;
+	tk->n = n;
+	tk->nudge = (n == mark);
+	if (__builtin_expect(n >= limit, 0)) {
+		/* pairs with the release store in region_slot_extend() */
+		limit = atomic_load_explicit(&s->limit, memory_order_acquire);
+		if (n >= limit) {
+			tk->cycle = atomic_load_explicit(&s->flags, memory_order_relaxed) & SLOT_CYCLE;
+			uint64_t end = atomic_load_explicit(&s->end, memory_order_relaxed);
+			return n >= end ? TAKE_END : TAKE_REFILL;
+		}
+	}
+	int64_t off, v;
+	if (__builtin_expect(n > (uint64_t)INT64_MAX ||
+			     __builtin_mul_overflow((int64_t)n, inc, &off) ||
+			     __builtin_add_overflow(base, off, &v), 0))
+		return TAKE_CORRUPT;
+	*value = v;
+	return TAKE_OK;
+}
+
+/* After the daemon answered a refill for ticket tk: is the ticket now good?
+ * TAKE_OK with *value, TAKE_RETRY (epoch changed: the ticket is void),
+ * TAKE_REFILL (still not covered), TAKE_END. */
+static inline enum region_take_result
+region_redeem(struct region_slot *s, uint64_t seq_id, const struct region_ticket *tk, int64_t *value)
+{
+	if (atomic_load_explicit(&s->gen, memory_order_seq_cst) != tk->gen ||
+	    atomic_load_explicit(&s->seq_id, memory_order_relaxed) != seq_id)
+		return TAKE_RETRY;
+	uint64_t limit = atomic_load_explicit(&s->limit, memory_order_acquire);
+	if (tk->n >= limit)
+		return tk->n >= atomic_load_explicit(&s->end, memory_order_relaxed) ? TAKE_END : TAKE_REFILL;
+	int64_t base = atomic_load_explicit(&s->base, memory_order_relaxed);
+	int64_t inc = atomic_load_explicit(&s->inc, memory_order_relaxed);
+	int64_t off, v;
+	if (tk->n > (uint64_t)INT64_MAX || __builtin_mul_overflow((int64_t)tk->n, inc, &off) ||
+	    __builtin_add_overflow(base, off, &v))
+		return TAKE_CORRUPT;
+	/* the epoch may have changed while we read base/inc */
+	if (atomic_load_explicit(&s->gen, memory_order_seq_cst) != tk->gen)
+		return TAKE_RETRY;
+	*value = v;
+	return TAKE_OK;
+}
+
+/* --- the daemon's side (sole writer) --------------------------------------- */
+
+struct region_epoch {
+	uint64_t seq_id;
+	int64_t base;
+	int64_t inc;
+	uint64_t limit;
+	uint64_t end;
+	uint64_t refill_mark;
+	uint32_t flags;
+};
+
+/* Close the current epoch: gen becomes odd, the ticket counter is taken and
+ * reset. Returns how many tickets of the epoch were validly taken:
+ * min(tickets taken, limit) — every one of them may have been handed out. */
+uint64_t region_slot_freeze(struct region_slot *s);
+
+/* Open a new epoch (after region_slot_freeze): fields, then gen even. */
+void region_slot_publish(struct region_slot *s, const struct region_epoch *e);
+
+/* Reopen the frozen epoch unchanged, as if `consumed` tickets were taken. */
+void region_slot_thaw(struct region_slot *s, uint64_t consumed);
+
+/* Raise the durable limit of the current epoch (never lowers it). */
+void region_slot_extend(struct region_slot *s, uint64_t limit, uint64_t refill_mark);
+
+/* How many tickets of the current epoch were validly taken so far, without
+ * closing it: a linearization point for reads of the position. */
+uint64_t region_slot_consumed(const struct region_slot *s);
+
+/* Empty the slot (after freeze): seq_id 0, gen even. */
+void region_slot_clear(struct region_slot *s);
+
+#endif
