@@ -1,1 +1,1466 @@
-int main(void) { return 0; }
+/* bench.c — shmseq-bench: how fast NEXTVAL is, next to the hardware's limit.
+ *
+ * A run: (optionally) start a private shmseqd, create the sequence(s), then
+ * fork P worker processes of T threads each; every thread calls NEXTVAL in a
+ * loop (through a handle, by name, or as SQL through shmseq_exec) until the
+ * duration elapses or its share of --count is done. The same P x T layout
+ * then runs a bare atomic fetch-and-add on one shared counter for the same
+ * time: that is the floor no shared sequence can beat, and the report gives
+ * the ratio of the two per-op costs. --verify records every value and checks
+ * each thread saw them in order and no value was handed out twice.
+ *
+ * Processes and memory: the parent maps one MAP_SHARED|MAP_ANONYMOUS area per
+ * phase before forking (struct phase_shm). Workers write only their own
+ * slot (one cache-line-aligned struct per thread) plus the start-barrier
+ * counter; the parent reads slots after the workers have exited (waitpid is
+ * the synchronisation), except `progress`, an atomic read live for the
+ * progress line. Each worker process opens its own connection after fork:
+ * a connection is never shared across fork. The parent's own connection
+ * (used for CREATE) is closed before any worker is forked.
+ *
+ * Start barrier: each thread increments `ready` then spins on `go`; the
+ * parent stores the deadline and then `go` with release order (pairs with the
+ * workers' acquire load of `go`), so every thread starts within a few
+ * microseconds of the others and reads the same deadline.
+ *
+ * Latency: every 64th operation is timed (rdtsc on x86-64, calibrated against
+ * CLOCK_MONOTONIC; clock_gettime elsewhere) into a per-thread log-linear
+ * histogram (powers of two, 16 sub-buckets each: <= 6.25% error); the parent
+ * merges them for p50/p99/p99.9/max. The other 63 operations run untimed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define BENCH_HAVE_TSC 1
+#endif
+
+#include "shmseq.h"
+
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+
+enum mode { MODE_HANDLE, MODE_NAME, MODE_EXEC };
+static const char *const mode_names[] = { "handle", "name", "exec" };
+
+enum phase_kind { PHASE_SHMSEQ, PHASE_BARE };
+
+#define MAX_WORKERS 4096        /* P x T */
+#define SAMPLE_MASK 63u         /* time one op in 64 */
+#define CHECK_EVERY 1024u       /* look at the clock once per this many ops */
+#define HSUB 16u                /* sub-buckets per power of two */
+#define HBUCKETS (64u * HSUB)
+#define CREATE_BATCH 1000u      /* CREATE statements per shmseq_exec call */
+#define ERRMSG_MAX 200
+
+struct config {
+	const char *instance;
+	bool self_daemon;
+	const char *daemon_path;
+	unsigned processes, threads;
+	double duration_s;
+	uint64_t count;          /* 0: run for duration_s */
+	const char *sequence;
+	enum mode mode;
+	const char *create;      /* NULL: use existing sequences */
+	uint64_t sequences;
+	bool verify;
+	bool json;
+	bool bare;
+};
+
+/* One per thread, written only by that thread (progress live, the rest at
+ * its end); read by the parent after waitpid. */
+struct slot {
+	_Atomic uint64_t progress;      /* ops so far, published every CHECK_EVERY */
+	uint64_t ops;                   /* successful operations */
+	uint64_t attempts;
+	uint64_t errors;
+	int first_error;
+	char first_error_msg[ERRMSG_MAX];
+	uint64_t end_ns;                /* CLOCK_MONOTONIC when it stopped */
+	uint64_t samples, max_ns;
+	/* --verify */
+	uint64_t recorded;
+	uint64_t violations;
+	int direction;                  /* +1 increasing, -1 decreasing, 0 unknown */
+	int64_t viol_prev, viol_cur;
+	uint64_t viol_seq;
+	int write_error;
+	uint64_t hist[HBUCKETS];
+} __attribute__((aligned(64)));
+
+struct proc_rec {
+	int setup_error;
+	char setup_msg[ERRMSG_MAX];
+};
+
+struct phase_shm {
+	_Atomic uint32_t ready;         /* threads at the barrier */
+	_Atomic uint32_t go;            /* set by the parent: start */
+	_Atomic uint32_t stop;          /* set on interrupt / setup failure */
+	_Atomic uint32_t failed;        /* a process could not set up */
+	uint64_t start_ns, deadline_ns; /* published before `go` (release) */
+	char pad0[64];
+	_Atomic uint64_t counter __attribute__((aligned(64))); /* the bare phase's */
+	char pad1[64];
+	struct proc_rec procs[MAX_WORKERS];
+	struct slot slots[];
+};
+
+struct phase_result {
+	uint64_t ops, errors, elapsed_ns;
+	double ops_per_s, ns_per_op;
+	uint64_t samples, p50, p99, p999, max_ns;
+	bool setup_failed;
+	bool interrupted;
+};
+
+/* ---- globals shared by parent and (read-only, via fork) workers ---- */
+static struct config cfg;
+static double ns_per_tick = 1.0;
+static char *name_buf;               /* "<seq>_0\0<seq>_1\0…" or "<seq>\0" */
+static uint64_t *name_off;
+static char tmpdir[PATH_MAX];
+static struct phase_shm *shm;
+static pid_t worker_pids[MAX_WORKERS];
+static unsigned nworker_pids;
+static pid_t daemon_pid;
+static char instance_buf[SHMSEQ_NAME_MAX + 1];
+static volatile sig_atomic_t interrupted;
+
+/* ---- small helpers ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t ticks(void)
+{
+#ifdef BENCH_HAVE_TSC
+	return __rdtsc();
+#else
+	return now_ns();
+#endif
+}
+
+static void calibrate_ticks(void)
+{
+#ifdef BENCH_HAVE_TSC
+	uint64_t t0 = now_ns(), c0 = ticks();
+	struct timespec d = { 0, 20 * 1000 * 1000 };
+	nanosleep(&d, NULL);
+	uint64_t t1 = now_ns(), c1 = ticks();
+	if (c1 > c0)
+		ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
+#endif
+}
+
+static inline unsigned hist_index(uint64_t v)
+{
+	if (v < HSUB)
+		return (unsigned)v;
+	unsigned msb = 63u - (unsigned)__builtin_clzll(v);
+	return (msb - 3u) * HSUB + (unsigned)((v >> (msb - 4u)) & (HSUB - 1u));
+}
+
+/* Upper bound of a bucket's values. */
+static uint64_t hist_upper(unsigned idx)
+{
+	if (idx < HSUB)
+		return idx;
+	unsigned msb = idx / HSUB + 3u, sub = idx % HSUB;
+	uint64_t low = (uint64_t)(HSUB + sub) << (msb - 4u);
+	return low + ((uint64_t)1 << (msb - 4u)) - 1u;
+}
+
+static inline uint64_t xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static inline uint64_t pick(uint64_t *rng)
+{
+	if (cfg.sequences == 1)
+		return 0;
+	return (uint64_t)(((unsigned __int128)xorshift64(rng) * cfg.sequences) >> 64);
+}
+
+static inline const char *seq_name(uint64_t i)
+{
+	return name_buf + name_off[i];
+}
+
+static void set_msg(char *dst, const char *src)
+{
+	snprintf(dst, ERRMSG_MAX, "%s", src);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	if (shm)
+		atomic_store_explicit(&shm->stop, 1, memory_order_relaxed);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec d = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&d, NULL);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_tmpdir(void)
+{
+	if (tmpdir[0])
+		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir[0] = '\0';
+}
+
+static void stop_daemon(void)
+{
+	if (daemon_pid <= 0)
+		return;
+	kill(daemon_pid, SIGTERM);
+	int st;
+	uint64_t t0 = now_ns();
+	while (waitpid(daemon_pid, &st, WNOHANG) == 0) {
+		if (now_ns() - t0 > 10ull * 1000000000ull) {
+			fprintf(stderr, "shmseq-bench: shmseqd did not stop in 10 s; killing it\n");
+			kill(daemon_pid, SIGKILL);
+			waitpid(daemon_pid, &st, 0);
+			break;
+		}
+		sleep_ms(10);
+	}
+	daemon_pid = 0;
+}
+
+static void kill_workers(void)
+{
+	for (unsigned i = 0; i < nworker_pids; i++)
+		if (worker_pids[i] > 0)
+			kill(worker_pids[i], SIGTERM);
+	for (unsigned i = 0; i < nworker_pids; i++)
+		if (worker_pids[i] > 0)
+			waitpid(worker_pids[i], NULL, 0);
+	nworker_pids = 0;
+}
+
+static void cleanup(void)
+{
+	kill_workers();
+	stop_daemon();
+	remove_tmpdir();
+}
+
+static _Noreturn void die_cleanup(int code)
+{
+	cleanup();
+	exit(code);
+}
+
+/* ---- the worker side ---- */
+
+struct vec {
+	int64_t *vals;
+	uint32_t *seqs;
+	uint64_t n, cap;
+};
+
+static bool vec_push(struct vec *v, int64_t val, uint64_t seq)
+{
+	if (v->n == v->cap) {
+		uint64_t cap = v->cap ? v->cap * 2 : 65536;
+		int64_t *nv = realloc(v->vals, cap * sizeof(*nv));
+		if (!nv)
+			return false;
+		v->vals = nv;
+		if (cfg.sequences > 1) {
+			uint32_t *ns = realloc(v->seqs, cap * sizeof(*ns));
+			if (!ns)
+				return false;
+			v->seqs = ns;
+		}
+		v->cap = cap;
+	}
+	v->vals[v->n] = val;
+	if (cfg.sequences > 1)
+		v->seqs[v->n] = (uint32_t)seq;
+	v->n++;
+	return true;
+}
+
+struct worker {
+	unsigned index;          /* p * T + t */
+	uint64_t quota;          /* ops to do in count mode */
+	enum phase_kind kind;
+	shmseq *conn;
+	shmseq_seq **handles;    /* MODE_HANDLE: one per sequence */
+};
+
+static void barrier_wait(void)
+{
+	atomic_fetch_add_explicit(&shm->ready, 1, memory_order_relaxed);
+	unsigned spins = 0;
+	/* pairs with the parent's release store of `go` */
+	while (!atomic_load_explicit(&shm->go, memory_order_acquire)) {
+		if (++spins > 64)
+			sched_yield();
+#ifdef BENCH_HAVE_TSC
+		else
+			_mm_pause();
+#endif
+	}
+}
+
+static void note_error(struct slot *s, int err, const char *msg)
+{
+	if (s->errors++ == 0) {
+		s->first_error = err;
+		set_msg(s->first_error_msg, msg ? msg : shmseq_strerror(err));
+	}
+}
+
+/* One NEXTVAL in the configured mode. */
+static inline int do_nextval(struct worker *w, struct slot *s, uint64_t seq, int64_t *val)
+{
+	switch (cfg.mode) {
+	case MODE_HANDLE:
+		return shmseq_seq_nextval(w->handles[seq], val);
+	case MODE_NAME:
+		return shmseq_nextval(w->conn, seq_name(seq), val);
+	case MODE_EXEC: {
+		char sql[SHMSEQ_NAME_MAX * 2 + 32];
+		snprintf(sql, sizeof(sql), "SELECT NEXTVAL(%s)", seq_name(seq));
+		shmseq_result *res = NULL;
+		int rc = shmseq_exec(w->conn, sql, &res);
+		if (rc < 0)
+			return rc;
+		rc = shmseq_result_error(res);
+		if (rc < 0) {
+			note_error(s, rc, shmseq_result_message(res));
+			shmseq_result_free(res);
+			return 1; /* already counted */
+		}
+		const char *v = shmseq_result_rows(res) && shmseq_result_columns(res)
+			? shmseq_result_value(res, 0, 0) : NULL;
+		char *end;
+		errno = 0;
+		long long x = v ? strtoll(v, &end, 10) : 0;
+		if (!v || errno || end == v || *end) {
+			note_error(s, -EPROTO, "SELECT NEXTVAL answered no number");
+			shmseq_result_free(res);
+			return 1;
+		}
+		*val = x;
+		shmseq_result_free(res);
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static void record_value(struct slot *s, struct vec *v, int64_t *last, uint8_t *seen,
+			 uint64_t seq, int64_t val)
+{
+	if (seen[seq]) {
+		int64_t prev = last[seq];
+		int d = val > prev ? 1 : val < prev ? -1 : 0;
+		if (s->direction == 0 && d != 0)
+			s->direction = d;
+		else if (d != s->direction) {
+			if (s->violations++ == 0) {
+				s->viol_prev = prev;
+				s->viol_cur = val;
+				s->viol_seq = seq;
+			}
+		}
+	}
+	seen[seq] = 1;
+	last[seq] = val;
+	if (!s->write_error && !vec_push(v, val, seq))
+		s->write_error = ENOMEM;
+}
+
+static void dump_values(struct slot *s, unsigned index, struct vec *v)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/v%u", tmpdir, index);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(v->vals, sizeof(int64_t), v->n, f) != v->n) {
+		s->write_error = errno ? errno : EIO;
+	} else if (cfg.sequences > 1) {
+		snprintf(path, sizeof(path), "%s/s%u", tmpdir, index);
+		FILE *g = fopen(path, "wb");
+		if (!g || fwrite(v->seqs, sizeof(uint32_t), v->n, g) != v->n)
+			s->write_error = errno ? errno : EIO;
+		if (g && fclose(g) != 0)
+			s->write_error = errno;
+	}
+	if (f && fclose(f) != 0)
+		s->write_error = errno;
+	s->recorded = v->n;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct slot *s = &shm->slots[w->index];
+	uint64_t rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(w->index + 1) * 0xBF58476D1CE4E5B9ull);
+	struct vec v = { 0 };
+	int64_t *last = NULL;
+	uint8_t *seen = NULL;
+	bool verify = cfg.verify && w->kind == PHASE_SHMSEQ;
+	if (verify) {
+		last = calloc(cfg.sequences, sizeof(*last));
+		seen = calloc(cfg.sequences, 1);
+		if (!last || !seen) {
+			note_error(s, -ENOMEM, "no memory for --verify");
+			verify = false;
+		}
+	}
+	const bool counted = cfg.count > 0;
+	const uint64_t quota = w->quota;
+
+	barrier_wait();
+	const uint64_t deadline = shm->deadline_ns;
+	uint64_t ops = 0, attempts = 0;
+	if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+		goto done;
+
+	if (w->kind == PHASE_BARE) {
+		for (;;) {
+			for (unsigned k = 0; k < CHECK_EVERY; k++) {
+				if (counted && ops == quota)
+					goto bare_done;
+				__atomic_fetch_add(&shm->counter, 1, __ATOMIC_SEQ_CST);
+				ops++;
+			}
+			atomic_store_explicit(&s->progress, ops, memory_order_relaxed);
+			if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+				break;
+			if (!counted && now_ns() >= deadline)
+				break;
+		}
+bare_done:
+		attempts = ops;
+		goto done;
+	}
+
+	for (;;) {
+		for (unsigned k = 0; k < CHECK_EVERY; k++) {
+			if (counted && attempts == quota)
+				goto done;
+			uint64_t seq = pick(&rng);
+			int64_t val;
+			int rc;
+			attempts++;
+			if ((attempts & SAMPLE_MASK) == 1) {
+				uint64_t t0 = ticks();
+				rc = do_nextval(w, s, seq, &val);
+				uint64_t t1 = ticks();
+				uint64_t ns = t1 > t0 ? (uint64_t)((double)(t1 - t0) * ns_per_tick) : 0;
+				s->hist[hist_index(ns)]++;
+				s->samples++;
+				if (ns > s->max_ns)
+					s->max_ns = ns;
+			} else {
+				rc = do_nextval(w, s, seq, &val);
+			}
+			if (rc < 0) {
+				note_error(s, rc, NULL);
+				continue;
+			}
+			if (rc > 0)
+				continue;
+			ops++;
+			if (verify)
+				record_value(s, &v, last, seen, seq, val);
+		}
+		atomic_store_explicit(&s->progress, attempts, memory_order_relaxed);
+		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+			break;
+		if (!counted && now_ns() >= deadline)
+			break;
+	}
+done:
+	s->end_ns = now_ns();
+	s->ops = ops;
+	s->attempts = attempts;
+	atomic_store_explicit(&s->progress, attempts, memory_order_relaxed);
+	if (verify)
+		dump_values(s, w->index, &v);
+	free(v.vals);
+	free(v.seqs);
+	free(last);
+	free(seen);
+	return NULL;
+}
+
+/* Body of worker process p: connect, open, run T threads. Never returns. */
+static _Noreturn void worker_process(unsigned p, enum phase_kind kind)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	struct proc_rec *pr = &shm->procs[p];
+	shmseq *conn = NULL;
+	shmseq_seq **handles = NULL;
+	int rc;
+
+	if (kind == PHASE_SHMSEQ) {
+		rc = shmseq_connect(cfg.instance, &conn);
+		if (rc < 0) {
+			pr->setup_error = rc;
+			snprintf(pr->setup_msg, ERRMSG_MAX, "connect to instance '%s': %s",
+				 cfg.instance ? cfg.instance : "(default)", shmseq_strerror(rc));
+			goto fail;
+		}
+		if (cfg.mode == MODE_HANDLE) {
+			handles = calloc(cfg.sequences, sizeof(*handles));
+			if (!handles) {
+				pr->setup_error = -ENOMEM;
+				set_msg(pr->setup_msg, "no memory for handles");
+				goto fail;
+			}
+			for (uint64_t i = 0; i < cfg.sequences; i++) {
+				rc = shmseq_seq_open(conn, seq_name(i), &handles[i]);
+				if (rc < 0) {
+					pr->setup_error = rc;
+					snprintf(pr->setup_msg, ERRMSG_MAX, "open sequence %s: %s",
+						 seq_name(i), shmseq_strerror(rc));
+					goto fail;
+				}
+			}
+		}
+	}
+
+	unsigned T = cfg.threads, PT = cfg.processes * cfg.threads;
+	struct worker *ws = calloc(T, sizeof(*ws));
+	pthread_t *tids = calloc(T, sizeof(*tids));
+	if (!ws || !tids) {
+		pr->setup_error = -ENOMEM;
+		set_msg(pr->setup_msg, "no memory for threads");
+		goto fail;
+	}
+	unsigned started = 0;
+	for (unsigned t = 0; t < T; t++) {
+		unsigned g = p * T + t;
+		ws[t] = (struct worker){
+			.index = g,
+			.quota = cfg.count / PT + (g < cfg.count % PT ? 1 : 0),
+			.kind = kind,
+			.conn = conn,
+			.handles = handles,
+		};
+		rc = pthread_create(&tids[t], NULL, worker_main, &ws[t]);
+		if (rc) {
+			pr->setup_error = -rc;
+			snprintf(pr->setup_msg, ERRMSG_MAX, "pthread_create: %s", strerror(rc));
+			atomic_store(&shm->failed, 1);
+			atomic_store(&shm->stop, 1);
+			break;
+		}
+		started++;
+	}
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	if (handles)
+		for (uint64_t i = 0; i < cfg.sequences; i++)
+			shmseq_seq_close(handles[i]);
+	shmseq_disconnect(conn);
+	_exit(started == T ? 0 : 3);
+
+fail:
+	atomic_store(&shm->failed, 1);
+	atomic_store(&shm->stop, 1);
+	_exit(3);
+}
+
+/* ---- the parent side ---- */
+
+static void progress_line(const char *what, uint64_t start, unsigned PT)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < PT; i++)
+		sum += atomic_load_explicit(&shm->slots[i].progress, memory_order_relaxed);
+	double el = (double)(now_ns() - start) / 1e9;
+	fprintf(stderr, "\r%-8s %6.1f s  %14" PRIu64 " ops  %8.2f M ops/s\033[K", what, el, sum,
+		el > 0 ? (double)sum / el / 1e6 : 0.0);
+}
+
+static uint64_t percentile(const uint64_t *hist, uint64_t total, double q, uint64_t max_ns)
+{
+	if (!total)
+		return 0;
+	uint64_t rank = (uint64_t)ceil(q * (double)total);
+	if (rank < 1)
+		rank = 1;
+	uint64_t cum = 0;
+	for (unsigned i = 0; i < HBUCKETS; i++) {
+		cum += hist[i];
+		if (cum >= rank) {
+			uint64_t u = hist_upper(i);
+			return u < max_ns ? u : max_ns;
+		}
+	}
+	return max_ns;
+}
+
+/* Fork the workers of one phase, start them together, wait, sum up. The
+ * phase's shared area stays mapped (in `shm`) for the caller to read slots. */
+static int run_phase(enum phase_kind kind, struct phase_result *r)
+{
+	unsigned P = cfg.processes, T = cfg.threads, PT = P * T;
+	size_t bytes = sizeof(struct phase_shm) + (size_t)PT * sizeof(struct slot);
+	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		fprintf(stderr, "shmseq-bench: mmap %zu bytes: %s\n", bytes, strerror(errno));
+		return -1;
+	}
+	shm = m;
+	memset(r, 0, sizeof(*r));
+	const char *what = kind == PHASE_BARE ? "bare" : mode_names[cfg.mode];
+
+	fflush(NULL);
+	for (unsigned p = 0; p < P; p++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "shmseq-bench: fork: %s\n", strerror(errno));
+			atomic_store(&shm->stop, 1);
+			atomic_store_explicit(&shm->go, 1, memory_order_release);
+			kill_workers();
+			return -1;
+		}
+		if (pid == 0)
+			worker_process(p, kind);
+		worker_pids[nworker_pids++] = pid;
+	}
+
+	/* Wait for every thread at the barrier (or a failure), then start. */
+	while (atomic_load(&shm->ready) < PT && !atomic_load(&shm->failed) && !interrupted) {
+		int st;
+		bool early_exit = false;
+		for (unsigned i = 0; i < nworker_pids; i++) {
+			if (worker_pids[i] > 0 && waitpid(worker_pids[i], &st, WNOHANG) == worker_pids[i]) {
+				worker_pids[i] = -1;
+				early_exit = true;
+			}
+		}
+		if (early_exit) {
+			atomic_store(&shm->failed, 1);
+			break;
+		}
+		sleep_ms(1);
+	}
+	if (atomic_load(&shm->failed) || interrupted)
+		atomic_store(&shm->stop, 1);
+	uint64_t start = now_ns();
+	shm->start_ns = start;
+	shm->deadline_ns = start + (uint64_t)(cfg.duration_s * 1e9);
+	/* pairs with the acquire load in barrier_wait(): publishes deadline_ns */
+	atomic_store_explicit(&shm->go, 1, memory_order_release);
+
+	bool live = isatty(STDERR_FILENO) && !cfg.json;
+	bool shown = false;
+	uint64_t last_shown = 0;
+	unsigned remaining = 0;
+	for (unsigned i = 0; i < nworker_pids; i++)
+		remaining += worker_pids[i] > 0;
+	bool killed = false;
+	while (remaining) {
+		int st;
+		for (unsigned i = 0; i < nworker_pids; i++) {
+			if (worker_pids[i] <= 0)
+				continue;
+			pid_t w = waitpid(worker_pids[i], &st, WNOHANG);
+			if (w == worker_pids[i] || (w < 0 && errno == ECHILD)) {
+				worker_pids[i] = -1;
+				remaining--;
+				if (w > 0 && WIFSIGNALED(st) && !interrupted)
+					fprintf(stderr, "%sshmseq-bench: worker process %u died of signal %d\n",
+						shown ? "\n" : "", i, WTERMSIG(st));
+				if (w > 0 && WIFSIGNALED(st))
+					r->setup_failed = true;
+			}
+		}
+		if (!remaining)
+			break;
+		if (interrupted && !killed) {
+			/* the handler set stop; give workers a moment, then insist */
+			sleep_ms(200);
+			for (unsigned i = 0; i < nworker_pids; i++)
+				if (worker_pids[i] > 0)
+					kill(worker_pids[i], SIGTERM);
+			killed = true;
+		}
+		uint64_t now = now_ns();
+		if (live && now - start > 1000000000ull && now - last_shown > 250000000ull) {
+			progress_line(what, start, PT);
+			shown = true;
+			last_shown = now;
+		}
+		sleep_ms(5);
+	}
+	nworker_pids = 0;
+	if (shown)
+		fputs("\r\033[K", stderr);
+
+	uint64_t end = start;
+	static uint64_t hist[HBUCKETS];
+	memset(hist, 0, sizeof(hist));
+	for (unsigned i = 0; i < PT; i++) {
+		struct slot *s = &shm->slots[i];
+		r->ops += s->ops;
+		r->errors += s->errors;
+		if (s->end_ns > end)
+			end = s->end_ns;
+		r->samples += s->samples;
+		if (s->max_ns > r->max_ns)
+			r->max_ns = s->max_ns;
+		for (unsigned b = 0; b < HBUCKETS; b++)
+			hist[b] += s->hist[b];
+	}
+	if (atomic_load(&shm->failed))
+		r->setup_failed = true;
+	r->interrupted = interrupted;
+	r->elapsed_ns = end - start;
+	double el = (double)r->elapsed_ns;
+	r->ops_per_s = el > 0 ? (double)r->ops / (el / 1e9) : 0;
+	r->ns_per_op = r->ops ? el * PT / (double)r->ops : 0;
+	r->p50 = percentile(hist, r->samples, 0.50, r->max_ns);
+	r->p99 = percentile(hist, r->samples, 0.99, r->max_ns);
+	r->p999 = percentile(hist, r->samples, 0.999, r->max_ns);
+	return 0;
+}
+
+static void report_setup_errors(void)
+{
+	for (unsigned p = 0; p < cfg.processes; p++)
+		if (shm->procs[p].setup_error)
+			fprintf(stderr, "shmseq-bench: worker process %u: %s\n", p, shm->procs[p].setup_msg);
+}
+
+static void free_phase(void)
+{
+	if (shm)
+		munmap(shm, sizeof(struct phase_shm) +
+			    (size_t)cfg.processes * cfg.threads * sizeof(struct slot));
+	shm = NULL;
+}
+
+/* ---- verify ---- */
+
+struct rec {
+	int64_t v;
+	uint32_t seq;
+};
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return (x->v > y->v) - (x->v < y->v);
+}
+
+static bool read_file(const char *path, void *buf, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	bool ok = fread(buf, 1, size, f) == size;
+	fclose(f);
+	return ok;
+}
+
+struct verify_result {
+	bool ran, ok;
+	uint64_t values, duplicates, violations;
+	bool mixed_direction;
+};
+
+/* Reads the slots of the shmseq phase (shm still mapped). */
+static void verify(struct verify_result *vr)
+{
+	unsigned PT = cfg.processes * cfg.threads;
+	uint64_t total = 0;
+	int dir = 0;
+	memset(vr, 0, sizeof(*vr));
+	vr->ran = true;
+	vr->ok = true;
+	for (unsigned i = 0; i < PT; i++) {
+		struct slot *s = &shm->slots[i];
+		if (s->write_error) {
+			fprintf(stderr, "verify: thread %u could not keep its values: %s\n", i,
+				strerror(s->write_error));
+			vr->ok = false;
+		}
+		if (s->violations) {
+			fprintf(stderr,
+				"verify: thread %u: %" PRIu64 " out-of-order steps; first on %s: %" PRId64
+				" then %" PRId64 "\n",
+				i, s->violations, seq_name(s->viol_seq), s->viol_prev, s->viol_cur);
+			vr->violations += s->violations;
+			vr->ok = false;
+		}
+		if (s->direction) {
+			if (dir && dir != s->direction)
+				vr->mixed_direction = true;
+			dir = s->direction;
+		}
+		total += s->recorded;
+	}
+	if (vr->mixed_direction) {
+		fprintf(stderr, "verify: threads saw values move in different directions\n");
+		vr->ok = false;
+	}
+	vr->values = total;
+	bool multi = cfg.sequences > 1;
+	void *all = malloc(total ? total * (multi ? sizeof(struct rec) : sizeof(int64_t)) : 1);
+	int64_t *tmpv = NULL;
+	uint32_t *tmps = NULL;
+	if (!all) {
+		fprintf(stderr, "verify: no memory for %" PRIu64 " values\n", total);
+		vr->ok = false;
+		return;
+	}
+	uint64_t at = 0;
+	char path[PATH_MAX + 32];
+	for (unsigned i = 0; i < PT; i++) {
+		uint64_t n = shm->slots[i].recorded;
+		if (!n)
+			continue;
+		snprintf(path, sizeof(path), "%s/v%u", tmpdir, i);
+		if (!multi) {
+			if (!read_file(path, (int64_t *)all + at, n * sizeof(int64_t)))
+				goto unreadable;
+		} else {
+			tmpv = realloc(tmpv, n * sizeof(*tmpv));
+			tmps = realloc(tmps, n * sizeof(*tmps));
+			if (!tmpv || !tmps || !read_file(path, tmpv, n * sizeof(*tmpv)))
+				goto unreadable;
+			snprintf(path, sizeof(path), "%s/s%u", tmpdir, i);
+			if (!read_file(path, tmps, n * sizeof(*tmps)))
+				goto unreadable;
+			struct rec *rs = (struct rec *)all + at;
+			for (uint64_t j = 0; j < n; j++)
+				rs[j] = (struct rec){ tmpv[j], tmps[j] };
+		}
+		snprintf(path, sizeof(path), "%s/v%u", tmpdir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/s%u", tmpdir, i);
+		unlink(path);
+		at += n;
+	}
+	free(tmpv);
+	free(tmps);
+	if (!multi) {
+		int64_t *a = all;
+		qsort(a, total, sizeof(*a), cmp_i64);
+		for (uint64_t j = 1; j < total; j++)
+			if (a[j] == a[j - 1] && vr->duplicates++ < 5)
+				fprintf(stderr, "verify: value %" PRId64 " handed out more than once\n", a[j]);
+	} else {
+		struct rec *a = all;
+		qsort(a, total, sizeof(*a), cmp_rec);
+		for (uint64_t j = 1; j < total; j++)
+			if (a[j].v == a[j - 1].v && a[j].seq == a[j - 1].seq && vr->duplicates++ < 5)
+				fprintf(stderr, "verify: %s: value %" PRId64 " handed out more than once\n",
+					seq_name(a[j].seq), a[j].v);
+	}
+	if (vr->duplicates) {
+		fprintf(stderr, "verify: %" PRIu64 " duplicate values\n", vr->duplicates);
+		vr->ok = false;
+	}
+	free(all);
+	return;
+unreadable:
+	fprintf(stderr, "verify: cannot read %s: %s\n", path, strerror(errno));
+	free(tmpv);
+	free(tmps);
+	free(all);
+	vr->ok = false;
+}
+
+/* ---- setup: daemon, names, CREATE ---- */
+
+static void make_tmpdir(void)
+{
+	if (tmpdir[0])
+		return;
+	const char *base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	snprintf(tmpdir, sizeof(tmpdir), "%s/shmseq-bench-XXXXXX", base);
+	if (!mkdtemp(tmpdir)) {
+		fprintf(stderr, "shmseq-bench: mkdtemp %s: %s\n", tmpdir, strerror(errno));
+		tmpdir[0] = '\0';
+		exit(1);
+	}
+}
+
+static void start_daemon(void)
+{
+	const char *path = cfg.daemon_path ? cfg.daemon_path : getenv("SHMSEQD");
+	if (!path || !*path)
+		path = "shmseqd";
+	make_tmpdir();
+	char run[PATH_MAX + 8], data[PATH_MAX + 8];
+	snprintf(run, sizeof(run), "%s/run", tmpdir);
+	snprintf(data, sizeof(data), "%s/data", tmpdir);
+	if (mkdir(run, 0700) < 0 || mkdir(data, 0700) < 0) {
+		fprintf(stderr, "shmseq-bench: mkdir under %s: %s\n", tmpdir, strerror(errno));
+		die_cleanup(1);
+	}
+	snprintf(instance_buf, sizeof(instance_buf), "bench-%ld", (long)getpid());
+	cfg.instance = instance_buf;
+	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		fprintf(stderr, "shmseq-bench: pipe: %s\n", strerror(errno));
+		die_cleanup(1);
+	}
+	char fdstr[16], maxseq[32];
+	snprintf(fdstr, sizeof(fdstr), "%d", pfd[1]);
+	snprintf(maxseq, sizeof(maxseq), "%" PRIu64, cfg.sequences + 1024);
+	bool more_slots = cfg.sequences + 1024 > 1048576;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "shmseq-bench: fork: %s\n", strerror(errno));
+		die_cleanup(1);
+	}
+	if (pid == 0) {
+		/* own process group: a terminal ^C reaches the parent, which stops
+		 * the daemon after the workers */
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		close(pfd[0]);
+		fcntl(pfd[1], F_SETFD, 0); /* the ready fd survives exec */
+		if (more_slots)
+			execlp(path, path, "--instance", instance_buf, "--data-dir", data,
+			       "--ready-fd", fdstr, "--max-sequences", maxseq, (char *)NULL);
+		else
+			execlp(path, path, "--instance", instance_buf, "--data-dir", data,
+			       "--ready-fd", fdstr, (char *)NULL);
+		fprintf(stderr, "shmseq-bench: cannot run %s: %s (set $SHMSEQD or --daemon)\n", path,
+			strerror(errno));
+		_exit(127);
+	}
+	daemon_pid = pid;
+	close(pfd[1]);
+	struct pollfd pl = { .fd = pfd[0], .events = POLLIN };
+	int n;
+	do
+		n = poll(&pl, 1, 30000);
+	while (n < 0 && errno == EINTR && !interrupted);
+	char byte;
+	ssize_t got = n > 0 ? read(pfd[0], &byte, 1) : -1;
+	close(pfd[0]);
+	if (got != 1) {
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			daemon_pid = 0;
+			fprintf(stderr, "shmseq-bench: %s exited before it was ready (%s %d)\n", path,
+				WIFEXITED(st) ? "status" : "signal",
+				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		} else {
+			fprintf(stderr, "shmseq-bench: %s did not report ready in 30 s\n", path);
+		}
+		die_cleanup(1);
+	}
+}
+
+static void build_names(void)
+{
+	size_t len = strlen(cfg.sequence);
+	name_off = malloc(cfg.sequences * sizeof(*name_off));
+	name_buf = malloc(cfg.sequences * (len + 22));
+	if (!name_off || !name_buf) {
+		fprintf(stderr, "shmseq-bench: no memory for %" PRIu64 " names\n", cfg.sequences);
+		exit(1);
+	}
+	size_t at = 0;
+	for (uint64_t i = 0; i < cfg.sequences; i++) {
+		name_off[i] = at;
+		int n = cfg.sequences == 1 ? sprintf(name_buf + at, "%s", cfg.sequence)
+					   : sprintf(name_buf + at, "%s_%" PRIu64, cfg.sequence, i);
+		at += (size_t)n + 1;
+	}
+}
+
+static int create_sequences(void)
+{
+	shmseq *conn;
+	int rc = shmseq_connect(cfg.instance, &conn);
+	if (rc < 0) {
+		fprintf(stderr, "shmseq-bench: connect to instance '%s': %s\n",
+			cfg.instance ? cfg.instance : "(default)", shmseq_strerror(rc));
+		return -1;
+	}
+	size_t stmt_max = strlen(cfg.sequence) + strlen(cfg.create) + 64;
+	char *sql = malloc(stmt_max * CREATE_BATCH + 1);
+	if (!sql) {
+		shmseq_disconnect(conn);
+		return -1;
+	}
+	uint64_t t0 = now_ns(), last_shown = t0;
+	bool live = isatty(STDERR_FILENO) && !cfg.json, shown = false;
+	int ret = 0;
+	for (uint64_t i = 0; i < cfg.sequences && !interrupted; i += CREATE_BATCH) {
+		size_t at = 0;
+		uint64_t end = i + CREATE_BATCH < cfg.sequences ? i + CREATE_BATCH : cfg.sequences;
+		for (uint64_t j = i; j < end; j++)
+			at += (size_t)sprintf(sql + at, "CREATE OR REPLACE SEQUENCE %s %s;", seq_name(j),
+					      cfg.create);
+		shmseq_result *res = NULL;
+		rc = shmseq_exec(conn, sql, &res);
+		if (rc < 0) {
+			fprintf(stderr, "shmseq-bench: CREATE: %s\n", shmseq_strerror(rc));
+			ret = -1;
+			break;
+		}
+		uint64_t n = 0;
+		for (const shmseq_result *r = res; r; r = shmseq_result_next(r), n++) {
+			int e = shmseq_result_error(r);
+			if (e < 0) {
+				fprintf(stderr, "shmseq-bench: %s: %s\n", shmseq_result_statement(r),
+					shmseq_result_message(r));
+				ret = -1;
+				break;
+			}
+		}
+		shmseq_result_free(res);
+		if (ret == 0 && n != end - i) {
+			fprintf(stderr, "shmseq-bench: CREATE batch ran %" PRIu64 " of %" PRIu64
+				" statements\n", n, end - i);
+			ret = -1;
+		}
+		if (ret)
+			break;
+		uint64_t now = now_ns();
+		if (live && now - t0 > 1000000000ull && now - last_shown > 250000000ull) {
+			fprintf(stderr, "\rcreating sequences: %" PRIu64 " / %" PRIu64 "\033[K", end,
+				cfg.sequences);
+			shown = true;
+			last_shown = now;
+		}
+	}
+	if (shown)
+		fputs("\r\033[K", stderr);
+	free(sql);
+	shmseq_disconnect(conn);
+	if (interrupted)
+		return -1;
+	return ret;
+}
+
+/* ---- options ---- */
+
+static void usage(FILE *f)
+{
+	fputs("Usage: shmseq-bench [OPTIONS]\n"
+	      "Measure NEXTVAL throughput and latency of a shmseq instance, next to a bare\n"
+	      "atomic fetch-and-add on shared memory with the same processes and threads.\n\n"
+	      "  -i, --instance NAME      instance to use (default $SHMSEQ_INSTANCE or 'default')\n"
+	      "      --self-daemon        start a private shmseqd for the run, stop it after\n"
+	      "      --daemon PATH        the shmseqd to start (default $SHMSEQD, else from PATH)\n"
+	      "  -p, --processes P        worker processes (default 1)\n"
+	      "  -t, --threads T          threads per process (default 1)\n"
+	      "  -d, --duration S         run for S seconds (default 2; decimals allowed)\n"
+	      "  -n, --count N            instead: N NEXTVAL calls in all, split over the threads\n"
+	      "  -s, --sequence NAME      sequence name (default 'bench')\n"
+	      "  -m, --mode MODE          handle: shmseq_seq_nextval on an opened handle (default)\n"
+	      "                           name:   shmseq_nextval by name\n"
+	      "                           exec:   shmseq_exec(\"SELECT NEXTVAL(name)\")\n"
+	      "  -c, --create 'OPTIONS'   first run CREATE OR REPLACE SEQUENCE NAME OPTIONS\n"
+	      "                           (done with empty OPTIONS by default with --self-daemon)\n"
+	      "  -k, --sequences K        use K sequences NAME_0 .. NAME_K-1, each call picks one\n"
+	      "                           at random (default 1: just NAME)\n"
+	      "      --verify             record every value; check each thread's values move\n"
+	      "                           one way and no value was handed out twice\n"
+	      "                           (for NOCYCLE sequences; memory: 8 bytes a value)\n"
+	      "      --no-bare            skip the bare fetch-and-add comparison\n"
+	      "  -f, --format FORMAT      text (default) or json\n"
+	      "  -h, --help               this text\n\n"
+	      "ns/op is wall time per operation per thread: elapsed x P x T / operations.\n"
+	      "Latency percentiles come from timing one call in 64.\n"
+	      "Exit status: 0 ok, 1 errors or a --verify violation, 2 bad options.\n",
+	      f);
+}
+
+static _Noreturn void bad_option(const char *msg, const char *arg)
+{
+	fprintf(stderr, "shmseq-bench: %s%s%s%s\n", msg, arg ? " '" : "", arg ? arg : "",
+		arg ? "'" : "");
+	fprintf(stderr, "Try 'shmseq-bench --help'.\n");
+	exit(2);
+}
+
+static uint64_t parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < lo || v > hi) {
+		fprintf(stderr, "shmseq-bench: --%s wants a whole number from %" PRIu64 " to %" PRIu64
+			", not '%s'\n", opt, lo, hi, s);
+		exit(2);
+	}
+	return v;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > SHMSEQ_NAME_MAX)
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '_' || *c == '$'))
+			return false;
+	return true;
+}
+
+static void parse_options(int argc, char **argv)
+{
+	enum { O_SELF = 256, O_DAEMON, O_VERIFY, O_NOBARE };
+	static const struct option opts[] = {
+		{ "instance", required_argument, NULL, 'i' },
+		{ "self-daemon", no_argument, NULL, O_SELF },
+		{ "daemon", required_argument, NULL, O_DAEMON },
+		{ "processes", required_argument, NULL, 'p' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "sequence", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "create", required_argument, NULL, 'c' },
+		{ "sequences", required_argument, NULL, 'k' },
+		{ "verify", no_argument, NULL, O_VERIFY },
+		{ "no-bare", no_argument, NULL, O_NOBARE },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	cfg = (struct config){
+		.processes = 1, .threads = 1, .duration_s = 2.0, .sequence = "bench",
+		.mode = MODE_HANDLE, .sequences = 1, .bare = true,
+	};
+	bool have_duration = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "i:p:t:d:n:s:m:c:k:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			cfg.instance = optarg;
+			break;
+		case O_SELF:
+			cfg.self_daemon = true;
+			break;
+		case O_DAEMON:
+			cfg.daemon_path = optarg;
+			break;
+		case 'p':
+			cfg.processes = (unsigned)parse_uint("processes", optarg, 1, MAX_WORKERS);
+			break;
+		case 't':
+			cfg.threads = (unsigned)parse_uint("threads", optarg, 1, MAX_WORKERS);
+			break;
+		case 'd': {
+			char *end;
+			errno = 0;
+			double d = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(d > 0) || d > 86400)
+				bad_option("--duration wants seconds above 0 (at most 86400), not", optarg);
+			cfg.duration_s = d;
+			have_duration = true;
+			break;
+		}
+		case 'n':
+			cfg.count = parse_uint("count", optarg, 1, UINT64_MAX / 2);
+			break;
+		case 's':
+			cfg.sequence = optarg;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "handle"))
+				cfg.mode = MODE_HANDLE;
+			else if (!strcmp(optarg, "name"))
+				cfg.mode = MODE_NAME;
+			else if (!strcmp(optarg, "exec"))
+				cfg.mode = MODE_EXEC;
+			else
+				bad_option("--mode wants handle, name or exec, not", optarg);
+			break;
+		case 'c':
+			cfg.create = optarg;
+			break;
+		case 'k':
+			cfg.sequences = parse_uint("sequences", optarg, 1, UINT32_MAX);
+			break;
+		case O_VERIFY:
+			cfg.verify = true;
+			break;
+		case O_NOBARE:
+			cfg.bare = false;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				cfg.json = false;
+			else if (!strcmp(optarg, "json"))
+				cfg.json = true;
+			else
+				bad_option("--format wants text or json, not", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'shmseq-bench --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		bad_option("unexpected argument", argv[optind]);
+	if (have_duration && cfg.count)
+		bad_option("give --duration or --count, not both", NULL);
+	if ((uint64_t)cfg.processes * cfg.threads > MAX_WORKERS)
+		bad_option("--processes x --threads is at most 4096", NULL);
+	if (cfg.self_daemon && cfg.instance)
+		bad_option("--self-daemon makes its own instance: drop --instance", NULL);
+	if (cfg.daemon_path && !cfg.self_daemon)
+		bad_option("--daemon only goes with --self-daemon", NULL);
+	char longest[SHMSEQ_NAME_MAX + 32];
+	snprintf(longest, sizeof(longest), "%s_%" PRIu64, cfg.sequence,
+		 cfg.sequences > 1 ? cfg.sequences - 1 : 0);
+	if (!valid_name(cfg.sequence) || (cfg.sequences > 1 && !valid_name(longest)))
+		bad_option("--sequence wants a plain name (letters, digits, '_', '$'; with --sequences"
+			   " K it plus '_K' at most 64 bytes), not", cfg.sequence);
+	if (cfg.create && strchr(cfg.create, ';'))
+		bad_option("--create takes sequence options, not statements:", cfg.create);
+	if (cfg.self_daemon && !cfg.create)
+		cfg.create = "";
+}
+
+/* ---- output ---- */
+
+static void human_rate(char *buf, size_t n, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, n, "%.3f G", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, n, "%.3f M", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, n, "%.3f k", v / 1e3);
+	else
+		snprintf(buf, n, "%.1f ", v);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void print_text(const struct phase_result *r, const struct phase_result *b,
+		       const struct verify_result *vr)
+{
+	char rate[32];
+	unsigned P = cfg.processes, T = cfg.threads;
+	printf("mode            %s, %u process%s x %u thread%s, %" PRIu64 " sequence%s%s%s%s\n",
+	       mode_names[cfg.mode], P, P == 1 ? "" : "es", T, T == 1 ? "" : "s", cfg.sequences,
+	       cfg.sequences == 1 ? "" : "s", cfg.create ? " (" : "",
+	       cfg.create ? (*cfg.create ? cfg.create : "default options") : "", cfg.create ? ")" : "");
+	printf("duration        %.3f s\n", (double)r->elapsed_ns / 1e9);
+	printf("total ops       %" PRIu64 "\n", r->ops);
+	human_rate(rate, sizeof(rate), r->ops_per_s);
+	printf("ops/s           %sops/s\n", rate);
+	printf("ns/op           %.2f ns per op per thread\n", r->ns_per_op);
+	printf("errors          %" PRIu64 "\n", r->errors);
+	printf("latency         p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, p99.9 %" PRIu64
+	       " ns, max %" PRIu64 " ns (%" PRIu64 " samples, 1 op in 64)\n",
+	       r->p50, r->p99, r->p999, r->max_ns, r->samples);
+	if (b) {
+		human_rate(rate, sizeof(rate), b->ops_per_s);
+		printf("bare fetch-add  %sops/s, %.2f ns per op per thread (%.3f s, %" PRIu64 " ops)\n",
+		       rate, b->ns_per_op, (double)b->elapsed_ns / 1e9, b->ops);
+		if (b->ns_per_op > 0 && r->ns_per_op > 0)
+			printf("ratio           %.2fx the bare fetch-add's cost\n",
+			       r->ns_per_op / b->ns_per_op);
+	}
+	if (vr->ran) {
+		if (vr->ok)
+			printf("verify: %" PRIu64 " values, all distinct, each thread %s\n", vr->values,
+			       cfg.sequences > 1 ? "monotonic per sequence" : "monotonic");
+		else
+			printf("verify: FAILED: %" PRIu64 " values, %" PRIu64 " duplicates, %" PRIu64
+			       " out-of-order steps%s\n", vr->values, vr->duplicates, vr->violations,
+			       vr->mixed_direction ? ", mixed directions" : "");
+	}
+}
+
+static void print_json(const struct phase_result *r, const struct phase_result *b,
+		       const struct verify_result *vr)
+{
+	printf("{\"mode\":\"%s\",\"processes\":%u,\"threads\":%u,\"sequences\":%" PRIu64 ",",
+	       mode_names[cfg.mode], cfg.processes, cfg.threads, cfg.sequences);
+	printf("\"sequence\":");
+	json_str(cfg.sequence);
+	printf(",\"create\":");
+	if (cfg.create)
+		json_str(cfg.create);
+	else
+		printf("null");
+	printf(",\"count\":%" PRIu64 ",\"duration_s\":%.6f,\"ops\":%" PRIu64
+	       ",\"ops_per_s\":%.1f,\"ns_per_op\":%.3f,\"errors\":%" PRIu64 ",",
+	       cfg.count, (double)r->elapsed_ns / 1e9, r->ops, r->ops_per_s, r->ns_per_op, r->errors);
+	printf("\"latency_ns\":{\"samples\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
+	       ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "}",
+	       r->samples, r->p50, r->p99, r->p999, r->max_ns);
+	if (b) {
+		printf(",\"bare\":{\"duration_s\":%.6f,\"ops\":%" PRIu64
+		       ",\"ops_per_s\":%.1f,\"ns_per_op\":%.3f}",
+		       (double)b->elapsed_ns / 1e9, b->ops, b->ops_per_s, b->ns_per_op);
+		if (b->ns_per_op > 0 && r->ns_per_op > 0)
+			printf(",\"ratio\":%.3f", r->ns_per_op / b->ns_per_op);
+	}
+	if (vr->ran)
+		printf(",\"verify\":{\"ok\":%s,\"values\":%" PRIu64 ",\"duplicates\":%" PRIu64
+		       ",\"violations\":%" PRIu64 "}",
+		       vr->ok ? "true" : "false", vr->values, vr->duplicates, vr->violations);
+	printf("}\n");
+}
+
+/* Print each thread's first error (and how many it had). */
+static void report_errors(void)
+{
+	unsigned PT = cfg.processes * cfg.threads;
+	for (unsigned i = 0; i < PT; i++) {
+		struct slot *s = &shm->slots[i];
+		if (s->errors)
+			fprintf(stderr, "shmseq-bench: thread %u (process %u): %" PRIu64
+				" error%s; first: %s (%d)\n", i, i / cfg.threads, s->errors,
+				s->errors == 1 ? "" : "s", s->first_error_msg, s->first_error);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	parse_options(argc, argv);
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	calibrate_ticks();
+	build_names();
+	if (cfg.verify)
+		make_tmpdir();
+	if (cfg.self_daemon)
+		start_daemon();
+	if (cfg.create && create_sequences() < 0)
+		die_cleanup(interrupted ? 130 : 1);
+	if (interrupted)
+		die_cleanup(130);
+
+	struct phase_result r, b;
+	struct verify_result vr = { 0 };
+	if (run_phase(PHASE_SHMSEQ, &r) < 0)
+		die_cleanup(1);
+	if (r.interrupted) {
+		fprintf(stderr, "shmseq-bench: interrupted\n");
+		free_phase();
+		die_cleanup(130);
+	}
+	int status = 0;
+	if (r.setup_failed) {
+		report_setup_errors();
+		fprintf(stderr, "shmseq-bench: the workers could not all start\n");
+		free_phase();
+		die_cleanup(1);
+	}
+	if (r.errors) {
+		report_errors();
+		status = 1;
+	}
+	if (cfg.verify) {
+		verify(&vr);
+		if (!vr.ok)
+			status = 1;
+	}
+	free_phase();
+
+	if (cfg.bare) {
+		if (run_phase(PHASE_BARE, &b) < 0)
+			die_cleanup(1);
+		free_phase();
+		if (b.interrupted) {
+			fprintf(stderr, "shmseq-bench: interrupted\n");
+			die_cleanup(130);
+		}
+	}
+
+	if (cfg.json)
+		print_json(&r, cfg.bare ? &b : NULL, &vr);
+	else
+		print_text(&r, cfg.bare ? &b : NULL, &vr);
+	fflush(stdout);
+	cleanup();
+	return status;
+}

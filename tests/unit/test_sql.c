@@ -1311,18 +1311,20 @@ static void test_random_tokens(void **state)
 static void test_prefixes(void **state)
 {
 	static const char *const stmts[] = {
-		"CREATE OR REPLACE TEMPORARY SEQUENCE IF NOT EXISTS db.`s 1` START WITH -5 "
-		"INCREMENT BY 2 MINVALUE = -10 NO MAXVALUE CACHE 3 CYCLE AS int unsigned "
-		"ENGINE=InnoDB, COMMENT 'x''y'",
+		("CREATE OR REPLACE TEMPORARY SEQUENCE db.`s 1` START WITH -5 "
+		 "INCREMENT BY 2 MINVALUE = -10 NO MAXVALUE CACHE 3 CYCLE AS int unsigned "
+		 "ENGINE=InnoDB, COMMENT 'x''y'"),
 		"ALTER SEQUENCE IF EXISTS s RESTART WITH 5 NOCACHE NOCYCLE NOMINVALUE",
-		"SELECT NEXTVAL(s) AS a, next value for s, SETVAL(s, 5, 1, 2) 'b', * FROM "
-		"information_schema.SEQUENCES WHERE (a = 1 OR NOT b <> 'x') AND c >= -2",
+		("SELECT *, NEXTVAL(s) AS a, next value for s, SETVAL(s, 5, 1, 2) 'b' FROM "
+		 "information_schema.SEQUENCES WHERE (a = 1 OR NOT b <> 'x') AND c >= -2"),
 		"DROP TEMPORARY SEQUENCE IF EXISTS a, b.c",
 		"INSERT INTO s (a, b) VALUES (1, -2), (3, 4)",
 		"SHOW FULL TABLES FROM db",
 	};
 
 	(void)state;
+	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
+		sql_stmt_free(parse_ok(stmts[i]));
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
 		for (size_t len = 0; len <= strlen(stmts[i]); len++)
 			parse_any(stmts[i], len);

@@ -1,0 +1,35 @@
+/* harness.h — integration tests: start the real built daemon ($SHMSEQD) on a
+ * private instance and temp directory, with readiness by a pipe (never by
+ * sleeping), and stop or kill it. */
+#ifndef SHMSEQ_HARNESS_H
+#define SHMSEQ_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct daemon {
+	char instance[64];
+	char dir[256];       /* temp dir: run/ and data/ below it */
+	pid_t pid;
+};
+
+/* Make a private instance (name from prefix + pid) and temp dir, and point
+ * SHMSEQ_RUNTIME_DIR there for this process and its children. Exits 77
+ * (skip) when $SHMSEQD is not set. */
+void daemon_setup(struct daemon *d, const char *prefix);
+/* Start shmseqd and wait until it is ready. Returns 0 or -1. */
+int daemon_start(struct daemon *d, const char *extra_args);
+/* SIGTERM and wait: returns the exit status (0 clean). */
+int daemon_stop(struct daemon *d);
+/* SIGKILL and wait. */
+void daemon_kill(struct daemon *d);
+/* Stop if running and remove the temp dir. */
+void daemon_teardown(struct daemon *d);
+
+/* A MAP_SHARED anonymous area visible to forked children. */
+void *shared_alloc(size_t bytes);
+
+int cmp_i64(const void *a, const void *b);
+
+#endif
