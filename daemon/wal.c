@@ -43,9 +43,10 @@
  *   1. snapshot: must be complete and valid or open fails (-EBADMSG, -EPROTO
  *      for an unknown magic/version/flag): it was fsynced before its rename,
  *      so damage is not a crash artefact.
- *   2. log: a missing log, an empty one, one shorter than its header or an
- *      all-zero one is a log whose creation was cut short: it is replaced by
- *      a fresh one. Records are checked in order; at the first bad record
+ *   2. log: a missing log (first start; -EBADMSG if a snapshot exists: the
+ *      wal never leaves that state, the log is replaced by rename), an empty
+ *      one, one shorter than its header or an all-zero one is a log whose
+ *      creation was cut short: it is replaced by a fresh one. Records are checked in order; at the first bad record
  *      (truncated, length > WAL_PAYLOAD_MAX, CRC mismatch) the rest of the file
  *      is searched byte by byte for a record that validates and could belong
  *      to this log (LSN above the last good one and at most one per 20 bytes
@@ -630,6 +631,14 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		r = -errno;
 		if (r != -ENOENT) {
 			set_err(err, errlen, "log %s: open: %s", w->log_path, strerror(-r));
+			goto fail;
+		}
+		if (snap.present) {
+			/* never produced by the wal: the log is replaced by rename */
+			set_err(err, errlen,
+				"log %s is missing but snapshot %s exists: the records after the snapshot are lost; restore the data directory from a backup, or accept the loss by creating an empty log: touch %s",
+				w->log_path, w->snap_path, w->log_path);
+			r = -EBADMSG;
 			goto fail;
 		}
 		fresh = true;

@@ -725,7 +725,6 @@ static bool text_is_blank(const char *t, size_t n)
 struct session {
 	shmseq *conn;
 	struct printer p;
-	bool force;          /* continue after errors */
 	bool stop_on_error;  /* non-interactive table/batch without --force */
 	bool failed;         /* some statement failed */
 };
@@ -972,12 +971,6 @@ static void sql_help(FILE *f)
 	      "  -h, --help                 show this help\n", f);
 }
 
-static const struct option fmt_only_opts[] = {
-	{ "format", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static int cmd_sql(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1020,7 +1013,6 @@ static int cmd_sql(int argc, char **argv)
 	interactive = !exec_text && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	ss.p.fmt = resolve_format(fmt);
 	ss.p.interactive = interactive && ss.p.fmt == FMT_TABLE;
-	ss.force = force;
 	ss.stop_on_error = !interactive && !force && ss.p.fmt != FMT_JSON;
 	ss.conn = connect_or_complain(false);
 	if (!ss.conn)
@@ -1131,27 +1123,50 @@ static int cmd_status(int argc, char **argv)
 
 /* --- verbs built on statements -------------------------------------------- */
 
-/* Parse the --format/--help options of a friendly verb. Returns -1 to go
- * on, else an exit status. */
-static int verb_options(int argc, char **argv, enum format *fmt, const char *help)
+/* Parse the options of a friendly verb: --format/-f and --help/-h may
+ * stand anywhere, "--" ends them; every other argument is an operand, so
+ * negative numbers ("setval s -5", "create s increment by -1") need no "--".
+ * The operands are moved to the front of argv[1..]; *nargs is their count.
+ * Returns -1 to go on, else an exit status. */
+static int verb_options(int argc, char **argv, enum format *fmt, const char *help,
+			int *nargs)
 {
-	int c;
+	const char *verb = argv[0];
+	bool opts_done = false;
+	int n = 0;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:h", fmt_only_opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!parse_format(optarg, fmt))
-				return usage_error("%s: unknown format '%s' "
-						   "(table, batch or json)", argv[0], optarg);
-			break;
-		case 'h':
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		const char *val = NULL;
+
+		if (opts_done || a[0] != '-' || !a[1] ||
+		    (a[1] >= '0' && a[1] <= '9')) {
+			argv[1 + n++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			opts_done = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(help, stdout);
 			return 0;
-		default:
-			return usage_error("%s: bad option", argv[0]);
+		} else if (!strcmp(a, "-f") || !strcmp(a, "--format")) {
+			if (i + 1 >= argc)
+				return usage_error("%s: option '%s' needs an argument",
+						   verb, a);
+			val = argv[++i];
+		} else if (!strncmp(a, "--format=", 9)) {
+			val = a + 9;
+		} else if (!strncmp(a, "-f", 2)) {
+			val = a + 2;
+		} else {
+			return usage_error("%s: unknown option '%s' (put '--' before "
+					   "arguments that start with '-')", verb, a);
 		}
+		if (val && !parse_format(val, fmt))
+			return usage_error("%s: unknown format '%s' (table, batch or "
+					   "json)", verb, val);
 	}
+	*nargs = n;
 	return -1;
 }
 
@@ -1244,14 +1259,16 @@ static int cmd_list(int argc, char **argv)
 	shmseq *conn;
 	char **names;
 	size_t n;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] list\n"
-			      "Print the names of the sequences, one per line.\n");
+			      "Print the names of the sequences, one per line.\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return usage_error("list: unexpected argument '%s'", argv[optind]);
+	if (nargs > 0)
+		return usage_error("list: unexpected argument '%s'", argv[1]);
 	conn = connect_or_complain(false);
 	if (!conn)
 		return 1;
@@ -1270,18 +1287,21 @@ static int cmd_create(int argc, char **argv)
 	enum format fmt = FMT_DEFAULT;
 	struct sbuf sql = { 0 };
 	shmseq *conn;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] create [--format=F] NAME [OPTIONS...]\n"
 			      "CREATE SEQUENCE NAME OPTIONS, e.g.\n"
-			      "  " PROG " create orders start with 1000 cache 100 cycle\n");
+			      "  " PROG " create orders start with 1000 cache 100 cycle\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (optind >= argc)
+	argc = nargs + 1;
+	if (nargs < 1)
 		return usage_error("create: missing sequence name");
 	sb_str(&sql, "CREATE SEQUENCE ");
-	sb_ident(&sql, argv[optind]);
-	for (int i = optind + 1; i < argc; i++) {
+	sb_ident(&sql, argv[1]);
+	for (int i = 2; i < argc; i++) {
 		sb_str(&sql, " ");
 		sb_str(&sql, argv[i]);
 	}
@@ -1301,17 +1321,20 @@ static int cmd_drop(int argc, char **argv)
 	enum format fmt = FMT_DEFAULT;
 	struct sbuf sql = { 0 };
 	shmseq *conn;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] drop [--format=F] NAME...\n"
-			      "DROP SEQUENCE NAME, ...\n");
+			      "DROP SEQUENCE NAME, ...\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (optind >= argc)
+	argc = nargs + 1;
+	if (nargs < 1)
 		return usage_error("drop: missing sequence name");
 	sb_str(&sql, "DROP SEQUENCE ");
-	for (int i = optind; i < argc; i++) {
-		if (i > optind)
+	for (int i = 1; i < argc; i++) {
+		if (i > 1)
 			sb_str(&sql, ", ");
 		sb_ident(&sql, argv[i]);
 	}
@@ -1333,35 +1356,37 @@ static int cmd_setval(int argc, char **argv)
 	shmseq *conn;
 	int64_t v;
 	uint64_t u;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] setval [--format=F] NAME VALUE [IS_USED [ROUND]]\n"
 			      "SELECT SETVAL(NAME, VALUE[, IS_USED[, ROUND]]): move the sequence\n"
-			      "forward; prints VALUE when applied, NULL when ignored.\n");
+			      "forward; prints VALUE when applied, NULL when ignored.\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (argc - optind < 2)
+	if (nargs < 2)
 		return usage_error("setval: expected NAME VALUE [IS_USED [ROUND]]");
-	if (argc - optind > 4)
+	if (nargs > 4)
 		return usage_error("setval: too many arguments");
-	if (!parse_i64(argv[optind + 1], &v))
+	if (!parse_i64(argv[2], &v))
 		return usage_error("setval: VALUE '%s' is not a 64-bit integer",
-				   argv[optind + 1]);
+				   argv[2]);
 	sb_str(&sql, "SELECT SETVAL(");
-	sb_ident(&sql, argv[optind]);
+	sb_ident(&sql, argv[1]);
 	sb_printf(&sql, ", %" PRId64, v);
-	if (argc - optind >= 3) {
-		if (!parse_u64(argv[optind + 2], &u) || u > 1) {
+	if (nargs >= 3) {
+		if (!parse_u64(argv[3], &u) || u > 1) {
 			free(sql.s);
 			return usage_error("setval: IS_USED must be 0 or 1");
 		}
 		sb_printf(&sql, ", %" PRIu64, u);
 	}
-	if (argc - optind >= 4) {
-		if (!parse_u64(argv[optind + 3], &u)) {
+	if (nargs >= 4) {
+		if (!parse_u64(argv[4], &u)) {
 			free(sql.s);
 			return usage_error("setval: ROUND '%s' is not a non-negative integer",
-					   argv[optind + 3]);
+					   argv[4]);
 		}
 		sb_printf(&sql, ", %" PRIu64, u);
 	}
@@ -1382,18 +1407,20 @@ static int cmd_show(int argc, char **argv)
 	enum format fmt = FMT_DEFAULT;
 	struct sbuf a = { 0 }, b = { 0 };
 	shmseq *conn;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] show [--format=F] NAME\n"
-			      "SHOW CREATE SEQUENCE NAME and SELECT * FROM NAME.\n");
+			      "SHOW CREATE SEQUENCE NAME and SELECT * FROM NAME.\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (argc - optind != 1)
+	if (nargs != 1)
 		return usage_error("show: expected one sequence name");
 	sb_str(&a, "SHOW CREATE SEQUENCE ");
-	sb_ident(&a, argv[optind]);
+	sb_ident(&a, argv[1]);
 	sb_str(&b, "SELECT * FROM ");
-	sb_ident(&b, argv[optind]);
+	sb_ident(&b, argv[1]);
 	conn = connect_or_complain(false);
 	if (!conn) {
 		free(a.s);
@@ -1415,29 +1442,31 @@ static int cmd_nextval(int argc, char **argv)
 	uint64_t count = 1;
 	shmseq_seq *seq = NULL;
 	shmseq *conn;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] nextval [--format=F] NAME [COUNT]\n"
 			      "Take COUNT (default 1) values of the sequence and print them, one\n"
-			      "per line (json: one result set).\n");
+			      "per line (json: one result set).\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (argc - optind < 1 || argc - optind > 2)
+	if (nargs < 1 || nargs > 2)
 		return usage_error("nextval: expected NAME [COUNT]");
-	if (argc - optind == 2 && !parse_u64(argv[optind + 1], &count))
+	if (nargs == 2 && !parse_u64(argv[2], &count))
 		return usage_error("nextval: COUNT '%s' is not a non-negative integer",
-				   argv[optind + 1]);
+				   argv[2]);
 	conn = connect_or_complain(false);
 	if (!conn)
 		return 1;
-	rc = shmseq_seq_open(conn, argv[optind], &seq);
+	rc = shmseq_seq_open(conn, argv[1], &seq);
 	if (rc < 0)
 		goto fail;
 	if (fmt == FMT_JSON) {
 		fputs("{\"columns\": [", stdout);
 		struct sbuf col = { 0 };
 		sb_str(&col, "NEXTVAL(");
-		sb_str(&col, argv[optind]);
+		sb_str(&col, argv[1]);
 		sb_str(&col, ")");
 		json_string(col.s, stdout);
 		free(col.s);
@@ -1467,7 +1496,7 @@ static int cmd_nextval(int argc, char **argv)
 	return 0;
 fail:
 	fflush(stdout);
-	fprintf(stderr, PROG ": nextval %s: %s (error %d)\n", argv[optind],
+	fprintf(stderr, PROG ": nextval %s: %s (error %d)\n", argv[1],
 		shmseq_strerror(rc), error_code(rc));
 	shmseq_disconnect(conn);
 	return 1;
@@ -1482,15 +1511,17 @@ static int cmd_dump(int argc, char **argv)
 	char **names;
 	size_t n;
 	int status = 0;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] dump\n"
 			      "Print SQL that recreates every sequence with its current position\n"
-			      "and cycle count (load it with '" PROG " sql').\n");
+			      "and cycle count (load it with '" PROG " sql').\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return usage_error("dump: unexpected argument '%s'", argv[optind]);
+	if (nargs > 0)
+		return usage_error("dump: unexpected argument '%s'", argv[1]);
 	conn = connect_or_complain(false);
 	if (!conn)
 		return 1;
@@ -1573,14 +1604,16 @@ static int cmd_stats(int argc, char **argv)
 	char **names;
 	size_t n, k = 0;
 	int status = 0;
+	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] stats [--format=F]\n"
-			      "Show every sequence's position, cycle count and cache size.\n");
+			      "Show every sequence's position, cycle count and cache size.\n",
+			      &nargs);
 
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return usage_error("stats: unexpected argument '%s'", argv[optind]);
+	if (nargs > 0)
+		return usage_error("stats: unexpected argument '%s'", argv[1]);
 	conn = connect_or_complain(false);
 	if (!conn)
 		return 1;

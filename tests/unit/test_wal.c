@@ -905,6 +905,34 @@ static void test_log_after_snapshot_gap(void **state)
 	rm_dir(d);
 }
 
+/* A missing log next to a snapshot: refused, an empty log accepts the loss. */
+static void test_missing_log_with_snapshot(void **state)
+{
+	(void)state;
+	char *d = mkdir_tmp();
+	struct col c = { 0 };
+	struct wal *w = open_ok(d, &c);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(h_append(w, i, NULL), 0);
+	assert_int_equal(snapshot_hist(w, 3), 0);
+	assert_int_equal(h_append(w, 3, NULL), 0);
+	assert_int_equal(wal_sync(w), 0);
+	wal_close(w);
+	assert_int_equal(unlink(path_of(d, "log")), 0);
+	char err[512];
+	assert_int_equal(open_err(d, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "touch "));
+	spit(path_of(d, "log"), "", 0);
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 3);
+	uint64_t lsn;
+	assert_int_equal(h_append(w, 3, &lsn), 0);
+	assert_int_equal(lsn, 4);
+	wal_close(w);
+	col_free(&c);
+	rm_dir(d);
+}
+
 static void test_replay_error_aborts(void **state)
 {
 	(void)state;
@@ -1267,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(test_log_headers),
 		cmocka_unit_test(test_lsn_mismatch),
 		cmocka_unit_test(test_log_after_snapshot_gap),
+		cmocka_unit_test(test_missing_log_with_snapshot),
 		cmocka_unit_test(test_replay_error_aborts),
 		cmocka_unit_test(test_stale_tmp_files_removed),
 		cmocka_unit_test(test_sync_coalesces),

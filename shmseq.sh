@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# shmseq.sh — the two set-up commands of the README.
+#   ./shmseq.sh demo   install what is missing, build, start a daemon on the
+#                      default instance, create sequences, run a benchmark
+#   ./shmseq.sh test   install what is missing, build, run the whole test
+#                      suite, then again under AddressSanitizer + UBSan
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3)
+
+need_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+		echo "shmseq.sh: run as root or install: ${DEPS[*]}" >&2; exit 1; fi
+}
+
+install_deps() {
+	local missing=()
+	for p in "${DEPS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "== installing ${missing[*]}"
+		need_root apt-get update -qq
+		need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+}
+
+build() { # build DIR [meson options...]
+	local dir=$1; shift
+	[ -d "$dir" ] || meson setup "$dir" ${MESON_OPTS:-} "$@" >/dev/null
+	meson compile -C "$dir"
+}
+
+demo() {
+	install_deps
+	build build
+	local cli=build/tools/shmseq
+	if ! "$cli" status --quiet 2>/dev/null; then
+		echo "== starting shmseqd on the default instance"
+		nohup build/daemon/shmseqd >"${TMPDIR:-/tmp}/shmseqd-default.log" 2>&1 &
+		for _ in $(seq 100); do "$cli" status --quiet 2>/dev/null && break; sleep 0.05; done
+	fi
+	"$cli" status
+	echo "== MariaDB's statements, through the SQL shell"
+	"$cli" sql --format=table -e "
+		CREATE OR REPLACE SEQUENCE demo_orders START WITH 1000 INCREMENT BY 10 CACHE 100;
+		CREATE OR REPLACE SEQUENCE demo_tickets MINVALUE 1 MAXVALUE 3 CYCLE NOCACHE;
+		SELECT NEXTVAL(demo_orders), NEXTVAL(demo_orders), NEXT VALUE FOR demo_orders;
+		SELECT NEXTVAL(demo_tickets), NEXTVAL(demo_tickets), NEXTVAL(demo_tickets), NEXTVAL(demo_tickets);
+		SELECT * FROM demo_tickets;
+		SHOW CREATE SEQUENCE demo_orders;
+		SHOW FULL TABLES;"
+	echo "== benchmark: 2 processes x 2 threads on one sequence, against a bare atomic fetch-add"
+	build/tools/shmseq-bench --processes 2 --threads 2 --duration 3 --sequence demo_bench --create 'cache 1000' --verify
+	echo "== single thread, through a handle"
+	build/tools/shmseq-bench --processes 1 --threads 1 --duration 2 --sequence demo_bench1 --create 'cache 1000'
+	echo "== the daemon keeps running; stop it with: pkill -TERM -x shmseqd"
+}
+
+run_tests() {
+	install_deps
+	build build
+	meson test -C build --print-errorlogs --num-processes 2
+	echo "== again under AddressSanitizer and UndefinedBehaviorSanitizer"
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) run_tests ;;
+*) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac
