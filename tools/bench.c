@@ -820,6 +820,7 @@ struct verify_result {
 	bool ran, ok;
 	uint64_t values, duplicates, violations;
 	bool mixed_direction;
+	int direction;
 };
 
 /* Reads the slots of the shmseq phase (shm still mapped). */
@@ -858,6 +859,7 @@ static void verify(struct verify_result *vr)
 		vr->ok = false;
 	}
 	vr->values = total;
+	vr->direction = dir;
 	bool multi = cfg.sequences > 1;
 	void *all = malloc(total ? total * (multi ? sizeof(struct rec) : sizeof(int64_t)) : 1);
 	int64_t *tmpv = NULL;
@@ -1344,8 +1346,9 @@ static void print_text(const struct phase_result *r, const struct phase_result *
 	}
 	if (vr->ran) {
 		if (vr->ok)
-			printf("verify: %" PRIu64 " values, all distinct, each thread %s\n", vr->values,
-			       cfg.sequences > 1 ? "monotonic per sequence" : "monotonic");
+			printf("verify: %" PRIu64 " values, all distinct, each thread %s%s\n", vr->values,
+			       vr->direction < 0 ? "decreasing" : "increasing",
+			       cfg.sequences > 1 ? " per sequence" : "");
 		else
 			printf("verify: FAILED: %" PRIu64 " values, %" PRIu64 " duplicates, %" PRIu64
 			       " out-of-order steps%s\n", vr->values, vr->duplicates, vr->violations,
