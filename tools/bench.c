@@ -148,6 +148,7 @@ static unsigned nworker_pids;
 static pid_t daemon_pid;
 static char instance_buf[SHMSEQ_NAME_MAX + 1];
 static volatile sig_atomic_t interrupted;
+static uint64_t create_ns;           /* time the CREATE statements took */
 
 /* ---- small helpers ---- */
 
@@ -1327,6 +1328,9 @@ static void print_text(const struct phase_result *r, const struct phase_result *
 	       mode_names[cfg.mode], P, P == 1 ? "" : "es", T, T == 1 ? "" : "s", cfg.sequences,
 	       cfg.sequences == 1 ? "" : "s", cfg.create ? " (" : "",
 	       cfg.create ? (*cfg.create ? cfg.create : "default options") : "", cfg.create ? ")" : "");
+	if (cfg.create)
+		printf("create          %" PRIu64 " sequence%s in %.3f s\n", cfg.sequences,
+		       cfg.sequences == 1 ? "" : "s", (double)create_ns / 1e9);
 	printf("duration        %.3f s\n", (double)r->elapsed_ns / 1e9);
 	printf("total ops       %" PRIu64 "\n", r->ops);
 	human_rate(rate, sizeof(rate), r->ops_per_s);
@@ -1368,6 +1372,8 @@ static void print_json(const struct phase_result *r, const struct phase_result *
 		json_str(cfg.create);
 	else
 		printf("null");
+	if (cfg.create)
+		printf(",\"create_s\":%.6f", (double)create_ns / 1e9);
 	printf(",\"count\":%" PRIu64 ",\"duration_s\":%.6f,\"ops\":%" PRIu64
 	       ",\"ops_per_s\":%.1f,\"ns_per_op\":%.3f,\"errors\":%" PRIu64 ",",
 	       cfg.count, (double)r->elapsed_ns / 1e9, r->ops, r->ops_per_s, r->ns_per_op, r->errors);
@@ -1417,8 +1423,10 @@ int main(int argc, char **argv)
 		make_tmpdir();
 	if (cfg.self_daemon)
 		start_daemon();
+	uint64_t t0 = now_ns();
 	if (cfg.create && create_sequences() < 0)
 		die_cleanup(interrupted ? 130 : 1);
+	create_ns = now_ns() - t0;
 	if (interrupted)
 		die_cleanup(130);
 
