@@ -471,7 +471,7 @@ static void *worker_main(void *arg)
 			for (unsigned k = 0; k < CHECK_EVERY; k++) {
 				if (counted && ops == quota)
 					goto bare_done;
-				__atomic_fetch_add(&shm->counter, 1, __ATOMIC_SEQ_CST);
+				atomic_fetch_add_explicit(&shm->counter, 1, memory_order_seq_cst);
 				ops++;
 			}
 			atomic_store_explicit(&s->progress, ops, memory_order_relaxed);
@@ -1331,6 +1331,10 @@ static void print_text(const struct phase_result *r, const struct phase_result *
 	if (cfg.create)
 		printf("create          %" PRIu64 " sequence%s in %.3f s\n", cfg.sequences,
 		       cfg.sequences == 1 ? "" : "s", (double)create_ns / 1e9);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus > 0 && (long)(P * T) > cpus)
+		printf("note            %u threads on %ld CPUs: ns/op includes time-slicing\n", P * T,
+		       cpus);
 	printf("duration        %.3f s\n", (double)r->elapsed_ns / 1e9);
 	printf("total ops       %" PRIu64 "\n", r->ops);
 	human_rate(rate, sizeof(rate), r->ops_per_s);
@@ -1365,7 +1369,7 @@ static void print_json(const struct phase_result *r, const struct phase_result *
 {
 	printf("{\"mode\":\"%s\",\"processes\":%u,\"threads\":%u,\"sequences\":%" PRIu64 ",",
 	       mode_names[cfg.mode], cfg.processes, cfg.threads, cfg.sequences);
-	printf("\"sequence\":");
+	printf("\"cpus\":%ld,\"sequence\":", sysconf(_SC_NPROCESSORS_ONLN));
 	json_str(cfg.sequence);
 	printf(",\"create\":");
 	if (cfg.create)

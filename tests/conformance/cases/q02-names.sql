@@ -1,0 +1,20 @@
+-- Backquoted names, spaces, doubled backticks.
+CREATE SEQUENCE `my seq`
+SELECT NEXTVAL(`my seq`)
+SELECT NEXT VALUE FOR `my seq`
+SHOW CREATE SEQUENCE `my seq`
+CREATE SEQUENCE `we``ird`
+SELECT NEXTVAL(`we``ird`), LASTVAL(`we``ird`)
+SHOW CREATE SEQUENCE `we``ird`
+CREATE SEQUENCE `select`
+SELECT NEXTVAL(`select`)
+CREATE SEQUENCE `123`
+SELECT NEXTVAL(`123`)
+CREATE SEQUENCE a$b_1
+SELECT nextval(a$b_1)
+CREATE SEQUENCE S2
+SELECT NEXTVAL(s2)
+SELECT NEXTVAL(S2)
+SHOW TABLES
+DROP SEQUENCE `my seq`, `we``ird`, `select`, `123`, a$b_1, S2
+SHOW TABLES
