@@ -51,8 +51,10 @@ demo() {
 		SELECT * FROM demo_tickets;
 		SHOW CREATE SEQUENCE demo_orders;
 		SHOW FULL TABLES;"
-	echo "== benchmark: 2 processes x 2 threads on one sequence, against a bare atomic fetch-add"
-	build/tools/shmseq-bench --processes 2 --threads 2 --duration 3 --sequence demo_bench --create 'cache 1000' --verify
+	echo "== benchmark: 2 processes on one sequence, against a bare atomic fetch-add"
+	build/tools/shmseq-bench --processes 2 --threads 1 --duration 3 --sequence demo_bench --create 'cache 1000'
+	echo "== 4 processes x 2 threads, every value checked: all distinct, each thread's increasing"
+	build/tools/shmseq-bench --processes 4 --threads 2 --count 2000000 --sequence demo_verify --create 'cache 1000' --verify
 	echo "== single thread, through a handle"
 	build/tools/shmseq-bench --processes 1 --threads 1 --duration 2 --sequence demo_bench1 --create 'cache 1000'
 	echo "== the daemon keeps running; stop it with: pkill -TERM -x shmseqd"

@@ -28,6 +28,7 @@ static const char *const seq_columns[SEQ_COLUMNS] = {
 /* What a SELECT reads: the sequence's row (FROM s), or an
  * information_schema.SEQUENCES row, by column name. */
 struct rowctx {
+	const char *table;      /* FROM s: the qualifier a column may carry; NULL = any */
 	size_t n;
 	const char *const *names;
 	char vals[16][96];
@@ -48,6 +49,20 @@ static bool check_db(struct shmseq *c, shmseq_result *res, const struct sql_name
 		return false;
 	}
 	return true;
+}
+
+/* Whether a qualified name names another database than this instance's.
+ * MariaDB then answers as for a missing object (with the name's db where
+ * its message is qualified): only CREATE and SHOW TABLES say 1049. */
+static bool other_db(struct shmseq *c, const struct sql_name *n)
+{
+	return n->db[0] && strcmp(n->db, db_of(c)) != 0;
+}
+
+/* The database a name refers to: its qualifier, or this instance's. */
+static const char *db_in(struct shmseq *c, const struct sql_name *n)
+{
+	return n->db[0] ? n->db : db_of(c);
 }
 
 static void fmt_i64(char *buf, int64_t v)
@@ -243,6 +258,21 @@ static int find_col(const struct rowctx *rc, const char *name)
 	return -1;
 }
 
+/* A [table.]column reference: the qualifier must name the FROM object
+ * exactly (table names are case-sensitive), else the column is unknown. */
+static int find_qcol(const struct rowctx *rc, const char *table, const char *name)
+{
+	if (table[0] && rc && rc->table && strcmp(table, rc->table) != 0)
+		return -1;
+	return find_col(rc, name);
+}
+
+/* "t.c" or "c" as MariaDB prints an unknown column. */
+static void unknown_column(shmseq_result *res, const char *table, const char *name, const char *where)
+{
+	result_error(res, 1054, "Unknown column '%s%s%s' in '%s'", table, table[0] ? "." : "", name, where);
+}
+
 /* A WHERE operand's value: numeric or text; *null when NULL. */
 struct val {
 	bool null, num;
@@ -267,9 +297,9 @@ static int operand(const struct sql_expr *e, const struct rowctx *rc, struct val
 		v->null = true;
 		return 0;
 	case SQL_EXPR_COLUMN: {
-		int i = find_col(rc, e->column);
+		int i = find_qcol(rc, e->table, e->column);
 		if (i < 0) {
-			result_error(res, 1054, "Unknown column '%s' in 'where clause'", e->column);
+			unknown_column(res, e->table, e->column, "WHERE");
 			return -1;
 		}
 		v->null = rc->isnull[i];
@@ -377,8 +407,10 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 	*out = buf;
 	switch (it->kind) {
 	case SQL_ITEM_NEXTVAL:
-		if (!check_db(c, res, &it->seq))
+		if (other_db(c, &it->seq)) {
+			result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
 			return -1;
+		}
 		r = shmseq_nextval(c, it->seq.name, &v);
 		if (r < 0) {
 			error_for(c, res, r, it->seq.name);
@@ -387,8 +419,10 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 		fmt_i64(buf, v);
 		return 0;
 	case SQL_ITEM_LASTVAL:
-		if (!check_db(c, res, &it->seq))
+		if (other_db(c, &it->seq)) {
+			result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
 			return -1;
+		}
 		r = shmseq_lastval(c, it->seq.name, &v);
 		if (r == -ENODATA) {
 			*out = NULL;
@@ -401,8 +435,10 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 		fmt_i64(buf, v);
 		return 0;
 	case SQL_ITEM_SETVAL:
-		if (!check_db(c, res, &it->seq))
+		if (other_db(c, &it->seq)) {
+			result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
 			return -1;
+		}
 		r = shmseq_setval(c, it->seq.name, it->setval_value, it->setval_is_used, it->setval_round);
 		if (r == -ENODATA) {
 			*out = NULL;
@@ -424,9 +460,9 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 		*out = NULL;
 		return 0;
 	case SQL_ITEM_COLUMN: {
-		int i = find_col(rc, it->column);
+		int i = find_qcol(rc, it->table, it->column);
 		if (i < 0) {
-			result_error(res, 1054, "Unknown column '%s' in 'field list'", it->column);
+			unknown_column(res, it->table, it->column, "SELECT");
 			return -1;
 		}
 		*out = rc->isnull[i] ? NULL : rc->vals[i];
@@ -442,10 +478,51 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 static bool item_numeric(const struct sql_item *it, const struct rowctx *rc)
 {
 	if (it->kind == SQL_ITEM_COLUMN) {
-		int i = find_col(rc, it->column);
+		int i = find_qcol(rc, it->table, it->column);
 		return i >= 0 && rc->numeric[i];
 	}
 	return it->kind != SQL_ITEM_NULL;
+}
+
+/* Whether name denotes a sequence this connection can use: 0, -4091 or
+ * another error. Takes nothing from the sequence (LASTVAL is read-only). */
+static int seq_exists(struct shmseq *c, const char *name)
+{
+	if (atomic_load(&c->ntemp) > 0) {
+		pthread_mutex_lock(&c->lock);
+		bool temp = client_temp_find(c, name) != NULL;
+		pthread_mutex_unlock(&c->lock);
+		if (temp)
+			return 0;
+	}
+	int64_t v;
+	int r = shmseq_lastval(c, name, &v);
+	return r == -ENODATA ? 0 : r;
+}
+
+/* MariaDB opens every sequence a statement names before it evaluates
+ * anything: one missing name fails the whole statement and no other item
+ * takes a value. The error is 4091 with the bare name, or, when the
+ * statement has a FROM clause, 1146 with the qualified name. 0 or -1 with
+ * res failed. */
+static int open_items(struct shmseq *c, const struct sql_item *items, size_t n, bool has_from,
+		      shmseq_result *res)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sql_item *it = &items[i];
+		if (it->kind != SQL_ITEM_NEXTVAL && it->kind != SQL_ITEM_LASTVAL && it->kind != SQL_ITEM_SETVAL)
+			continue;
+		int r = other_db(c, &it->seq) ? -SHMSEQ_ERR_UNKNOWN_SEQUENCE : seq_exists(c, it->seq.name);
+		if (r == -SHMSEQ_ERR_UNKNOWN_SEQUENCE && has_from) {
+			result_error(res, 1146, "Table '%s.%s' doesn't exist", db_in(c, &it->seq), it->seq.name);
+			return -1;
+		}
+		if (r < 0) {
+			error_for(c, res, r, it->seq.name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Headings, then one row per context row that passes WHERE. */
@@ -464,12 +541,16 @@ static void select_rows(struct shmseq *c, const struct sql_select *s, struct row
 				result_add_column(res, rows->names[k], strlen(rows->names[k]), rows->numeric[k]);
 			continue;
 		}
-		if (it->kind == SQL_ITEM_COLUMN && find_col(rows, it->column) < 0) {
-			result_error(res, 1054, "Unknown column '%s' in 'field list'", it->column);
+		if (it->kind == SQL_ITEM_COLUMN && find_qcol(rows, it->table, it->column) < 0) {
+			unknown_column(res, it->table, it->column, "SELECT");
 			return;
 		}
 		if (it->alias)
 			result_add_column(res, it->alias, it->alias_len, item_numeric(it, rows));
+		else if (it->kind == SQL_ITEM_COLUMN)
+			/* a column is headed by its name as typed, without qualifier
+			 * or back quotes */
+			result_add_column(res, it->column, strlen(it->column), item_numeric(it, rows));
 		else
 			result_add_column(res, it->text, it->text_len, item_numeric(it, rows));
 	}
@@ -525,7 +606,8 @@ static void exec_select(struct shmseq *c, const struct sql_select *s, shmseq_res
 {
 	if (!s->has_from) {
 		struct rowctx none = {0};
-		select_rows(c, s, &none, 1, res);
+		if (open_items(c, s->items, s->n_items, false, res) == 0)
+			select_rows(c, s, &none, 1, res);
 		return;
 	}
 	if (strcasecmp(s->from.db, "information_schema") == 0) {
@@ -566,28 +648,27 @@ static void exec_select(struct shmseq *c, const struct sql_select *s, shmseq_res
 		}
 		if (!rows)
 			result_error(res, -ENOMEM, "out of memory");
-		else
+		else if (open_items(c, s->items, s->n_items, true, res) == 0)
 			select_rows(c, s, rows, got, res);
 		free(rows);
 		free(names);
 		return;
 	}
-	if (!check_db(c, res, &s->from))
-		return;
 	struct seq_row row;
 	struct seq_def *def = malloc(sizeof(*def));
 	if (!def) {
 		result_error(res, -ENOMEM, "out of memory");
 		return;
 	}
-	int r = fetch_row(c, s->from.name, &row, def);
+	int r = other_db(c, &s->from) ? -SHMSEQ_ERR_UNKNOWN_SEQUENCE : fetch_row(c, s->from.name, &row, def);
 	if (r == -SHMSEQ_ERR_UNKNOWN_SEQUENCE)
-		result_error(res, 1146, "Table '%s.%s' doesn't exist", db_of(c), s->from.name);
+		result_error(res, 1146, "Table '%s.%s' doesn't exist", db_in(c, &s->from), s->from.name);
 	else if (r < 0)
 		error_for(c, res, r, s->from.name);
-	else {
+	else if (open_items(c, s->items, s->n_items, true, res) == 0) {
 		struct rowctx rc;
 		rowctx_from_seq(&rc, &row, def);
+		rc.table = s->from.name;
 		select_rows(c, s, &rc, 1, res);
 	}
 	free(def);
@@ -927,6 +1008,8 @@ static void exec_one(struct shmseq *c, const char *text, size_t len, shmseq_resu
 		exec_select(c, &st->u.select, res);
 		break;
 	case SQL_DO: {
+		if (open_items(c, st->u.do_.items, st->u.do_.n_items, false, res) < 0)
+			break;
 		for (size_t i = 0; i < st->u.do_.n_items; i++) {
 			char buf[96];
 			const char *txt;

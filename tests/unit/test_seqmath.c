@@ -683,6 +683,26 @@ static void test_increment0(void **state)
 		assert_int_equal(nv(&s, &e103), i < 5 ? 3 + 10 * i : 3 + 10 * (i - 5));
 	assert_int_equal(s.cycle_count, 1);
 
+	/* No value of the residue class in [min, max]: the wrap's second round
+	 * runs out even with CYCLE (align(1) = 4 > 2 -> max+1). */
+	{
+		const struct seq_env e54 = {5, 4};
+		int64_t v;
+		bool wrote = true;
+
+		live_create(&s, OPT(.given = MAX | INC | CYC, .maxvalue = 2, .increment = 0,
+				    .cycle = true),
+			    &e54);
+		assert_int_equal(s.next_free, 3);
+		assert_int_equal(seq_live_nextval(&s, &e54, &v, &wrote), RUN_OUT);
+		assert_false(wrote);
+		assert_int_equal(s.cycle_count, 1);
+		assert_int_equal(s.reserved_until, 3);
+		assert_true(s.all_values_used);
+		nv_runout(&s, &e54);
+		assert_int_equal(s.cycle_count, 1);
+	}
+
 	/* Recorded p19: default globals, INCREMENT 0 shows as 0 and counts 1, 2. */
 	live_create(&s, OPT(.given = INC, .increment = 0), &ENV);
 	expect_series(&s, (int64_t[]){1, 2}, 2);

@@ -13,12 +13,8 @@ CREATE SEQUENCE s no maxvalue no maxvalue
 CREATE SEQUENCE s minvalue 5 no minvalue
 CREATE SEQUENCE s no minvalue no minvalue
 CREATE SEQUENCE s nominvalue no minvalue
-CREATE SEQUENCE s minvalue 5 minvalue 7
-SHOW CREATE SEQUENCE s
-DROP SEQUENCE s
-CREATE SEQUENCE s no minvalue minvalue 5
-SHOW CREATE SEQUENCE s
-DROP SEQUENCE s
-CREATE SEQUENCE s start with 10 NO MINVALUE minvalue=1
-SHOW CREATE SEQUENCE s
 SHOW TABLES
+CREATE SEQUENCE s start with 1 increment 1 minvalue 1 maxvalue 10 cache 1 cycle start with 1
+CREATE SEQUENCE s nocycle nocache nocycle
+CREATE SEQUENCE s no maxvalue maxvalue 5
+CREATE SEQUENCE s INCREMENT BY 1 INCREMENT = 2

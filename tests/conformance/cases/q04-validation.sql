@@ -2,7 +2,6 @@
 create sequence s1 maxvalue 9223372036854775807
 create sequence s2 maxvalue 9223372036854775806 start with 10
 create sequence s3 minvalue -9223372036854775807 increment -1
-create sequence s4 minvalue -9223372036854775808
 create sequence s5 minvalue 5 maxvalue 5
 create sequence s6 start with 0
 create sequence s7 start with -5
@@ -18,7 +17,6 @@ create sequence s16 increment 123456789012345678 cache 73
 create sequence s17 increment -9223372036854775807 cache 0
 create sequence s18 start with 10 maxvalue 9
 create sequence s19 minvalue 100 maxvalue 10
-create sequence s20 maxvalue 9223372036854775808
 create sequence s21 start with 5.5
 create sequence s22 start with '5'
 create sequence s23 start with 1e3
