@@ -29,6 +29,7 @@ static const char *const seq_columns[SEQ_COLUMNS] = {
  * information_schema.SEQUENCES row, by column name. */
 struct rowctx {
 	const char *table;      /* FROM s: the qualifier a column may carry; NULL = any */
+	bool table_ci;          /* compare it case-insensitively (information_schema) */
 	size_t n;
 	const char *const *names;
 	char vals[16][96];
@@ -260,9 +261,16 @@ static int find_col(const struct rowctx *rc, const char *name)
 
 /* A [table.]column reference: the qualifier must name the FROM object
  * exactly (table names are case-sensitive), else the column is unknown. */
+static bool table_matches(const struct rowctx *rc, const char *table)
+{
+	if (!rc || !rc->table)
+		return false;
+	return (rc->table_ci ? strcasecmp(table, rc->table) : strcmp(table, rc->table)) == 0;
+}
+
 static int find_qcol(const struct rowctx *rc, const char *table, const char *name)
 {
-	if (table[0] && rc && rc->table && strcmp(table, rc->table) != 0)
+	if (table[0] && !table_matches(rc, table))
 		return -1;
 	return find_col(rc, name);
 }
@@ -533,6 +541,11 @@ static void select_rows(struct shmseq *c, const struct sql_select *s, struct row
 	for (size_t i = 0; i < s->n_items; i++) {
 		const struct sql_item *it = &s->items[i];
 		if (it->kind == SQL_ITEM_STAR) {
+			if (it->table[0] && !table_matches(rows, it->table)) {
+				/* t.* naming no table of the FROM clause */
+				result_error(res, 1051, "Unknown table '%s.%s'", db_of(c), it->table);
+				return;
+			}
 			if (!nrows && !rows) {
 				result_error(res, 1096, "No tables used");
 				return;
@@ -624,14 +637,19 @@ static void exec_select(struct shmseq *c, const struct sql_select *s, shmseq_res
 		}
 		struct rowctx *rows = calloc(n ? n : 1, sizeof(*rows));
 		size_t got = 0;
+		for (size_t i = 0; rows && i < (n ? n : 1); i++) {
+			/* headings come from rows[0] even when no row is produced */
+			rows[i].n = ARRAY_SIZE(is_columns);
+			rows[i].names = is_columns;
+			rows[i].table = s->from.name;
+			rows[i].table_ci = true;
+		}
 		for (size_t i = 0; rows && i < n; i++) {
 			struct seq_row row;
 			struct seq_def def;
 			if (fetch_row(c, names[i], &row, &def) < 0)
 				continue; /* dropped meanwhile */
 			struct rowctx *rc = &rows[got++];
-			rc->n = ARRAY_SIZE(is_columns);
-			rc->names = is_columns;
 			const char *txt[] = {"def", db_of(c), names[i], seq_type_name(def.type, def.is_unsigned)};
 			for (int k = 0; k < 4; k++)
 				snprintf(rc->vals[k], sizeof(rc->vals[k]), "%s", txt[k]);
@@ -713,8 +731,14 @@ static void exec_create(struct shmseq *c, const struct sql_create *cr, shmseq_re
 
 static void exec_alter(struct shmseq *c, const struct sql_alter *al, shmseq_result *res)
 {
-	if (!check_db(c, res, &al->name))
+	if (other_db(c, &al->name)) {
+		/* as for a missing sequence */
+		if (al->if_exists)
+			result_warn(res, "Note", 4091, "Unknown SEQUENCE: '%s.%s'", al->name.db, al->name.name);
+		else
+			result_error(res, 4091, "Unknown SEQUENCE: '%s'", al->name.name);
 		return;
+	}
 	bool temp = false;
 	if (atomic_load(&c->ntemp) > 0) {
 		pthread_mutex_lock(&c->lock);
@@ -746,10 +770,9 @@ static void exec_alter(struct shmseq *c, const struct sql_alter *al, shmseq_resu
 static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result *res)
 {
 	for (size_t i = 0; i < d->n_names; i++) {
-		if (!check_db(c, res, &d->names[i]))
-			return;
 		for (size_t j = 0; j < i; j++) {
-			if (strcmp(d->names[i].name, d->names[j].name) == 0) {
+			if (strcmp(d->names[i].name, d->names[j].name) == 0 &&
+			    strcmp(db_in(c, &d->names[i]), db_in(c, &d->names[j])) == 0) {
 				result_error(res, 1066, "Not unique table/alias: '%s'", d->names[i].name);
 				return;
 			}
@@ -762,7 +785,9 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 	for (size_t i = 0; i < d->n_names; i++) {
 		const char *name = d->names[i].name;
 		bool done = false, missing = false;
-		if (d->kind == SQL_DROP_VIEW) {
+		if (other_db(c, &d->names[i])) {
+			missing = true; /* another database holds nothing here */
+		} else if (d->kind == SQL_DROP_VIEW) {
 			struct seq_row row;
 			struct seq_def *def = malloc(sizeof(*def));
 			int r = def ? fetch_row(c, name, &row, def) : -ENOMEM;
@@ -792,7 +817,7 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 		}
 		if (missing) {
 			int n = snprintf(unknown + ulen, sizeof(unknown) - ulen, "%s%s.%s", ulen ? "," : "",
-					 db_of(c), name);
+					 db_in(c, &d->names[i]), name);
 			if (n > 0 && (size_t)n < sizeof(unknown) - ulen)
 				ulen += (size_t)n;
 		}
@@ -816,8 +841,10 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 
 static void exec_show_create(struct shmseq *c, const struct sql_show *sh, bool table, shmseq_result *res)
 {
-	if (!check_db(c, res, &sh->name))
+	if (other_db(c, &sh->name)) {
+		result_error(res, 1146, "Table '%s.%s' doesn't exist", sh->name.db, sh->name.name);
 		return;
+	}
 	struct seq_row row;
 	struct seq_def *def = malloc(sizeof(*def));
 	if (!def) {
@@ -903,8 +930,10 @@ static void exec_show_tables(struct shmseq *c, const struct sql_show *sh, shmseq
 
 static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_result *res)
 {
-	if (!check_db(c, res, &in->table))
+	if (other_db(c, &in->table)) {
+		result_error(res, 1146, "Table '%s.%s' doesn't exist", in->table.db, in->table.name);
 		return;
+	}
 	int map[SEQ_COLUMNS];
 	for (int k = 0; k < SEQ_COLUMNS; k++)
 		map[k] = in->has_columns ? -1 : k;

@@ -29,6 +29,10 @@
  *     "values within [min, max]" for every base the algorithm can reach
  *     normally; a base before min (possible only after SETVAL with a larger
  *     round) is served like MariaDB serves it.
+ *   - NO MINVALUE / NO MAXVALUE in CREATE give 1 / TMAX-1 regardless of the
+ *     direction, exactly as in ALTER: that is what a real 10.11 answers
+ *     (tests/conformance/cases/q25), although SEMANTICS.md §1.3 says they
+ *     mean "the default".
  *   - seq_def_create/alter reset notes->count before appending; notes may be
  *     NULL.
  */
@@ -310,13 +314,18 @@ int seq_def_create(const struct seq_options *opt, const struct seq_env *env,
 	d.cycle = (opt->given & SEQ_OPT_CYCLE) && opt->cycle;
 	inc = seq_real_increment(&d, env);
 
-	/* §1.3 defaults by type; truncation of §1.6 for given values. */
-	if ((opt->given & SEQ_OPT_MINVALUE) && !opt->min_none)
-		mn = trunc_min(t, opt->minvalue, notes);
+	/* §1.3 defaults by type when not mentioned; truncation of §1.6 for
+	 * given values. NO MINVALUE / NO MAXVALUE are *not* "not mentioned":
+	 * as in ALTER they mean 1 and TMAX-1 whatever the direction (recorded
+	 * 10.11 answers, tests/conformance/cases/q25; SEMANTICS §1.3 says
+	 * otherwise and is wrong there). */
+	if (opt->given & SEQ_OPT_MINVALUE)
+		mn = opt->min_none ? 1 : trunc_min(t, opt->minvalue, notes);
 	else
 		mn = (!uns && inc < 0) ? t.lo + 1 : 1;
-	if ((opt->given & SEQ_OPT_MAXVALUE) && !opt->max_none)
-		mx = trunc_max(t, d.type == SEQ_TYPE_BIGINT && !uns, opt->maxvalue, notes);
+	if (opt->given & SEQ_OPT_MAXVALUE)
+		mx = opt->max_none ? t.hi - 1
+				   : trunc_max(t, d.type == SEQ_TYPE_BIGINT && !uns, opt->maxvalue, notes);
 	else
 		mx = (!uns && inc < 0) ? -1 : t.hi - 1;
 	if (opt->given & SEQ_OPT_START)

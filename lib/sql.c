@@ -1251,6 +1251,16 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok,
 		it->text = span_text(p, first, first, &it->text_len);
 		return;
 	}
+	/* table.* : a SELECT item anywhere in the list, without alias; the
+	 * qualifier goes to it->table (the executor checks it) */
+	if (alias_ok && is_ident_tok(p, p->pos) && is_op(p, p->pos + 1, OP_DOT) &&
+	    is_op(p, p->pos + 2, OP_STAR)) {
+		it->kind = SQL_ITEM_STAR;
+		parse_ident(p, it->table, ROLE_TABLE, false);
+		p->pos += 2;
+		it->text = span_text(p, first, p->pos - 1, &it->text_len);
+		return;
+	}
 	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) &&
 	    is_op(p, p->pos + 1, OP_LPAREN)) {
 		it->kind = is_kw(p, p->pos, "NEXTVAL") ? SQL_ITEM_NEXTVAL

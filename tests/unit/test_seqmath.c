@@ -152,11 +152,35 @@ static void test_defaults(void **state)
 	d = create_ok(OPT(.given = MIN | MAX, .minvalue = 5, .maxvalue = 6), &ENV, NULL);
 	assert_def(&d, 5, 5, 6, 1, 1000, 0);
 
-	/* NO MINVALUE / NO MAXVALUE in CREATE are the defaults. */
-	d = create_ok(OPT(.given = INC | MIN | MAX, .increment = -1, .min_none = true,
+	/* NO MINVALUE / NO MAXVALUE in CREATE are 1 and 9223372036854775806
+	 * whatever the direction (recorded 10.11 answers, q25; §1.3 is wrong). */
+	d = create_ok(OPT(.given = INC | MIN | MAX, .increment = -5, .min_none = true,
 			  .max_none = true),
 		      &ENV, NULL);
-	assert_def(&d, -1, -9223372036854775807, -1, -1, 1000, 0);
+	assert_def(&d, 9223372036854775806, 1, 9223372036854775806, -5, 1000, 0);
+	{
+		struct seq_live s;
+
+		seq_live_load(&s, &d, d.start, 0, &ENV);
+		assert_int_equal(nv(&s, &ENV), 9223372036854775806);
+		assert_int_equal(nv(&s, &ENV), 9223372036854775801);
+		assert_int_equal(s.reserved_until, 9223372036854770806);
+	}
+	d = create_ok(OPT(.given = INC | MAX, .increment = -1, .max_none = true), &ENV, NULL);
+	assert_def(&d, 9223372036854775806, -9223372036854775807, 9223372036854775806, -1, 1000, 0);
+	assert_int_equal(create_rc(OPT(.given = INC | MIN, .increment = -1, .min_none = true), &ENV),
+			 INVALID);
+	d = create_ok(OPT(.given = INC | MIN | MAX, .increment = -1, .min_none = true,
+			  .maxvalue = 10),
+		      &ENV, NULL);
+	assert_def(&d, 10, 1, 10, -1, 1000, 0);
+	d = create_ok(OPT(.given = MIN | MAX, .min_none = true, .max_none = true), &ENV, NULL);
+	assert_def(&d, 1, 1, 9223372036854775806, 1, 1000, 0);
+	/* Per type: TMAX - 1. */
+	d = create_ok(OPT(.given = AS | MAX | INC, .type = SEQ_TYPE_SMALLINT, .max_none = true,
+			  .increment = -1),
+		      &ENV, NULL);
+	assert_def(&d, 32766, -32767, 32766, -1, 1000, 0);
 
 	/* INCREMENT 0 defaults as ascending, whatever auto_increment says. */
 	d = create_ok(OPT(.given = INC, .increment = 0), &(struct seq_env){7, 3}, NULL);
@@ -272,6 +296,13 @@ static void test_validate_direct(void **state)
 	d.minvalue = 1;
 	d.start = 1;
 	d.type = 9;
+	assert_int_equal(seq_def_validate(&d, 1, &ENV), INVALID);
+	/* The position must be storable in the type: tinyint TMAX 127 is the
+	 * exhausted sentinel at most. */
+	d.type = SEQ_TYPE_TINYINT;
+	assert_int_equal(seq_def_validate(&d, 127, &ENV), 0);
+	assert_int_equal(seq_def_validate(&d, 128, &ENV), INVALID);
+	d.maxvalue = 127;
 	assert_int_equal(seq_def_validate(&d, 1, &ENV), INVALID);
 }
 
@@ -738,6 +769,16 @@ static void test_increment0(void **state)
 	/* With a stride the target is aligned: aii 3 offset 2, setval 10 ->
 	 * target 13 -> aligned 14. */
 	live_create(&s, OPT(.given = INC, .increment = 0), &e32);
+	{
+		/* target == next_free (aligned past the stored 1): nothing to do,
+		 * no write. */
+		bool w = true;
+
+		assert_int_equal(s.next_free, 2);
+		assert_int_equal(sv(&s, &e32, 2, false, 0, &w), 1);
+		assert_false(w);
+		assert_int_equal(s.reserved_until, 1);
+	}
 	assert_int_equal(sv(&s, &e32, 10, true, 0, NULL), 1);
 	assert_int_equal(s.next_free, 14);
 	assert_int_equal(nv(&s, &e32), 14);
@@ -814,6 +855,13 @@ static void test_setval_other(void **state)
 	assert_int_equal(sv(&s, &ENV, 10, true, 1, NULL), 1);
 	assert_int_equal(nv(&s, &ENV), 1);
 	assert_int_equal(s.cycle_count, 2);
+	/* A round increase writes even inside the reserved block. */
+	assert_int_equal(s.reserved_until, 4);
+	assert_int_equal(sv(&s, &ENV, 1, false, 3, &w), 1);
+	assert_true(w);
+	assert_int_equal(s.reserved_until, 1);
+	assert_int_equal(s.cycle_count, 3);
+	assert_int_equal(nv(&s, &ENV), 1);
 
 	live_create(&s, OPT(.given = INC | CACHE, .increment = -1, .cache = 5), &ENV);
 	assert_int_equal(nv(&s, &ENV), -1);
@@ -1040,6 +1088,18 @@ static void test_alter_as(void **state)
 	assert_int_equal(seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT), &ENV,
 				       &e, &next, NULL),
 			 INVALID);
+	/* Even when the bit patterns would happen to make a valid signed row. */
+	d = create_ok(OPT(.given = AS | MIN | MAX, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
+			  .minvalue = (__int128)9223372036854775809u,
+			  .maxvalue = (__int128)9223372036854775818u),
+		      &ENV, NULL);
+	assert_int_equal(seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT), &ENV,
+				       &e, &next, NULL),
+			 INVALID);
+	assert_int_equal(seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT,
+						       .is_unsigned = true),
+				       &ENV, &e, &next, NULL),
+			 0);
 }
 
 /* --- §7.1 SHOW CREATE --------------------------------------------------- */

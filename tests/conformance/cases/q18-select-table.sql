@@ -28,3 +28,11 @@ select * from s where s.increment = 2
 select * from s where x.increment = 2
 select nextval(s) from s where nosuch = 1
 select lastval(s)
+select `cache_size`, INCREMENT, Cycle_Count from s
+select s.* from s
+select nextval(s), lastval(s), increment from s where 1 = 0
+select 1, s.*, nextval(s) from s
+select x.* from s
+select s.* as x from s
+select *, cycle_count from s
+select 1, * from s
