@@ -266,7 +266,7 @@ static int rec_decode(const void *p, uint32_t len, struct rec_seq *r, char *name
 		return -EBADMSG;
 	if (r->name_len == 0 || r->name_len > SHMSEQ_NAME_MAX || memchr(r->name, 0, r->name_len))
 		return -EBADMSG;
-	if (r->cycle > 1 || r->is_unsigned > 1 || r->type > SEQ_TYPE_INT)
+	if (r->is_unsigned > 1 || r->type > SEQ_TYPE_INT)
 		return -EBADMSG;
 	memcpy(name, r->name, r->name_len);
 	name[r->name_len] = 0;
@@ -587,10 +587,12 @@ int catalog_insert(struct catalog *c, const char *name, const struct seq_row *ro
 	def.start = row->start_value;
 	def.increment = row->increment;
 	def.cache = row->cache_size;
-	if (row->cycle_option != 0 && row->cycle_option != 1)
+	/* cycle_option is a tinyint unsigned: any non-zero value means CYCLE
+	 * and SELECT shows it back as stored; cycle_count may be negative */
+	if (row->cycle_option < 0 || row->cycle_option > UINT8_MAX)
 		return -SHMSEQ_ERR_INVALID_DATA;
 	def.cycle = (uint8_t)row->cycle_option;
-	if (row->cycle_count < 0 || seq_def_validate(&def, row->next_not_cached_value, &c->env) < 0)
+	if (seq_def_validate(&def, row->next_not_cached_value, &c->env) < 0)
 		return -SHMSEQ_ERR_INVALID_DATA;
 	epoch_close(c, s);
 	seq_set_def(c, s, &def);

@@ -928,11 +928,63 @@ static void exec_show_tables(struct shmseq *c, const struct sql_show *sh, shmseq
 	free(names);
 }
 
+/* Replace the live state of name by row (validated like §1.4): 0 or an
+ * error (-4085, -4091, …). */
+static int insert_row(struct shmseq *c, const char *name, const struct seq_row *row)
+{
+	if (atomic_load(&c->ntemp) > 0) {
+		int rr = 0;
+		pthread_mutex_lock(&c->lock);
+		struct temp_seq *t = client_temp_find(c, name);
+		if (t) {
+			struct seq_def def = t->live.def;
+			def.minvalue = row->minimum_value;
+			def.maxvalue = row->maximum_value;
+			def.start = row->start_value;
+			def.increment = row->increment;
+			def.cache = row->cache_size;
+			def.cycle = (uint8_t)row->cycle_option; /* any 0..255, as stored */
+			if (row->cycle_option < 0 || row->cycle_option > UINT8_MAX ||
+			    seq_def_validate(&def, row->next_not_cached_value, &c->env) < 0)
+				rr = -SHMSEQ_ERR_INVALID_DATA;
+			else
+				seq_live_load(&t->live, &def, row->next_not_cached_value, row->cycle_count, &c->env);
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (t)
+			return rr;
+	}
+	struct wire_insert req = {.row = *row};
+	wire_name_set(&req.name, name);
+	return client_rpc(c, WIRE_INSERT, &req, sizeof(req), NULL, 0, false);
+}
+
+/* INSERT/REPLACE INTO s VALUES …: every row in turn replaces the state
+ * (§7.4), so the last valid one wins and a failing row leaves the rows
+ * before it applied (the sequence table is not transactional). Column
+ * types are enforced as in strict mode: a value outside its column's type
+ * fails the statement in the first row, and later rows store it clamped
+ * with a warning, as MariaDB does for a non-transactional table. */
 static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_result *res)
 {
 	if (other_db(c, &in->table)) {
 		result_error(res, 1146, "Table '%s.%s' doesn't exist", in->table.db, in->table.name);
 		return;
+	}
+	{
+		/* the table is opened before columns and values are looked at */
+		struct seq_row row0;
+		struct seq_def *def = malloc(sizeof(*def));
+		int r = def ? fetch_row(c, in->table.name, &row0, def) : -ENOMEM;
+		free(def);
+		if (r == -SHMSEQ_ERR_UNKNOWN_SEQUENCE) {
+			result_error(res, 1146, "Table '%s.%s' doesn't exist", db_of(c), in->table.name);
+			return;
+		}
+		if (r < 0) {
+			error_for(c, res, r, in->table.name);
+			return;
+		}
 	}
 	int map[SEQ_COLUMNS];
 	for (int k = 0; k < SEQ_COLUMNS; k++)
@@ -944,71 +996,61 @@ static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_re
 				if (strcasecmp(in->columns[i], seq_columns[j]) == 0)
 					k = j;
 			if (k < 0) {
-				result_error(res, 1054, "Unknown column '%s' in 'field list'", in->columns[i]);
+				result_error(res, 1054, "Unknown column '%s' in 'INSERT INTO'", in->columns[i]);
 				return;
 			}
 			map[k] = (int)i;
 		}
-		for (int k = 0; k < SEQ_COLUMNS; k++) {
-			if (map[k] < 0) {
-				result_error(res, 1364, "Field '%s' doesn't have a default value", seq_columns[k]);
-				return;
-			}
-		}
 	}
-	size_t want = in->has_columns ? in->n_columns : SEQ_COLUMNS;
+	/* VALUES () without a column list means "all defaults" */
+	size_t want = in->has_columns ? in->n_columns : in->rows[0].n == 0 ? 0 : SEQ_COLUMNS;
 	for (size_t r = 0; r < in->n_rows; r++) {
 		if (in->rows[r].n != want) {
 			result_error(res, 1136, "Column count doesn't match value count at row %zu", r + 1);
 			return;
 		}
 	}
-	/* the last row wins (§7.4) */
-	const struct sql_insert_row *last = &in->rows[in->n_rows - 1];
-	int64_t v[SEQ_COLUMNS];
 	for (int k = 0; k < SEQ_COLUMNS; k++) {
-		__int128 x = last->v[map[k]];
-		if (x > INT64_MAX || x < INT64_MIN) {
-			result_error(res, 4085, "Sequence '%s.%s' has out of range value for options", db_of(c),
-				     in->table.name);
+		if (want == 0 || map[k] < 0) {
+			result_error(res, 1364, "Field '%s' doesn't have a default value", seq_columns[k]);
 			return;
 		}
-		v[k] = (int64_t)x;
 	}
-	struct seq_row row = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
-	int rr = 0;
-	bool temp = false;
-	if (atomic_load(&c->ntemp) > 0) {
-		pthread_mutex_lock(&c->lock);
-		struct temp_seq *t = client_temp_find(c, in->table.name);
-		if (t) {
-			temp = true;
-			struct seq_def def = t->live.def;
-			def.minvalue = row.minimum_value;
-			def.maxvalue = row.maximum_value;
-			def.start = row.start_value;
-			def.increment = row.increment;
-			def.cache = row.cache_size;
-			def.cycle = (uint8_t)(row.cycle_option != 0);
-			if (row.cycle_option < 0 || row.cycle_option > 1 || row.cycle_count < 0 ||
-			    seq_def_validate(&def, row.next_not_cached_value, &c->env) < 0)
-				rr = -SHMSEQ_ERR_INVALID_DATA;
-			else
-				seq_live_load(&t->live, &def, row.next_not_cached_value, row.cycle_count, &c->env);
+	for (size_t r = 0; r < in->n_rows; r++) {
+		const struct sql_insert_row *ir = &in->rows[r];
+		int64_t v[SEQ_COLUMNS];
+		bool too_big = false;
+		for (int k = 0; k < SEQ_COLUMNS; k++) {
+			__int128 x = ir->v[map[k]];
+			/* the column types: bigint, except cache_size bigint unsigned
+			 * and cycle_option tinyint unsigned */
+			__int128 lo = k == 5 || k == 6 ? 0 : (__int128)INT64_MIN;
+			__int128 hi = k == 5 ? (__int128)UINT64_MAX : k == 6 ? 255 : (__int128)INT64_MAX;
+			if (x < lo || x > hi) {
+				if (r == 0) {
+					result_error(res, 1264, "Out of range value for column '%s' at row %zu",
+						     seq_columns[k], r + 1);
+					return;
+				}
+				result_warn(res, "Warning", 1264, "Out of range value for column '%s' at row %zu",
+					    seq_columns[k], r + 1);
+				x = x < lo ? lo : hi;
+			}
+			if (x > INT64_MAX)
+				too_big = true; /* a cache this large fails §1.4 rule 2 */
+			v[k] = x > INT64_MAX ? INT64_MAX : (int64_t)x;
 		}
-		pthread_mutex_unlock(&c->lock);
-	}
-	if (!temp) {
-		struct wire_insert req = {.row = row};
-		wire_name_set(&req.name, in->table.name);
-		rr = client_rpc(c, WIRE_INSERT, &req, sizeof(req), NULL, 0, false);
+		struct seq_row row = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+		int rr = too_big ? -SHMSEQ_ERR_INVALID_DATA : insert_row(c, in->table.name, &row);
 		if (rr == -SHMSEQ_ERR_UNKNOWN_SEQUENCE) {
 			result_error(res, 1146, "Table '%s.%s' doesn't exist", db_of(c), in->table.name);
 			return;
 		}
+		if (rr < 0) {
+			error_for(c, res, rr, in->table.name);
+			return;
+		}
 	}
-	if (rr < 0)
-		error_for(c, res, rr, in->table.name);
 }
 
 static void exec_one(struct shmseq *c, const char *text, size_t len, shmseq_result *res)

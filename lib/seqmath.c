@@ -223,7 +223,7 @@ int seq_def_validate(const struct seq_def *def, int64_t next_not_cached,
 	struct trange t;
 	wide inc, ainc, mn, mx, st, nx;
 
-	if (!type_valid(def->type) || def->cycle > 1 || def->is_unsigned > 1 ||
+	if (!type_valid(def->type) || def->is_unsigned > 1 ||
 	    def->comment_len > SHMSEQ_COMMENT_MAX)
 		return INVALID;
 	t = def_range(def);
