@@ -195,7 +195,7 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 		.limit = 0,
 		.end = s->end,
 		.refill_mark = UINT64_MAX,
-		.flags = s->def.cycle ? SLOT_CYCLE : 0,
+		.flags = (s->def.cycle ? SLOT_CYCLE : 0) | (s->def.is_unsigned ? SLOT_UNSIGNED : 0),
 	};
 	struct region_slot *slot = &c->slots[s->slot];
 	c->owner[s->slot] = s;

@@ -287,6 +287,7 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 	atomic_store_explicit(&e->hdr, h, memory_order_relaxed);
 	atomic_store_explicit(&e->seq_id, rep.seq_id, memory_order_relaxed);
 	atomic_store_explicit(&e->cycle, rep.cycle != 0, memory_order_relaxed);
+	atomic_store_explicit(&e->is_unsigned, rep.is_unsigned != 0, memory_order_relaxed);
 	/* pairs with the acquire load of e->slot on the fast path */
 	atomic_store_explicit(&e->slot, &region_slots(h)[rep.slot], memory_order_release);
 	pthread_mutex_unlock(&c->lock);

@@ -59,6 +59,7 @@ struct shmseq_seq {
 	_Atomic(struct region_slot *) slot;   /* NULL: resolve first */
 	_Atomic uint64_t seq_id;
 	_Atomic bool cycle;
+	_Atomic bool is_unsigned;    /* values are uint64 bit patterns */
 	/* LASTVAL of this session: the value and the identity it belongs to
 	 * (0 = NULL). */
 	_Atomic int64_t last;

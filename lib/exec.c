@@ -71,6 +71,27 @@ static void fmt_i64(char *buf, int64_t v)
 	snprintf(buf, 24, "%" PRId64, v);
 }
 
+/* A value of sequence `name` as text: unsigned for AS … UNSIGNED. */
+static void fmt_value(struct shmseq *c, const char *name, int64_t v, char *buf)
+{
+	bool is_unsigned = false;
+	struct temp_seq *t = NULL;
+	if (atomic_load(&c->ntemp) > 0) {
+		pthread_mutex_lock(&c->lock);
+		t = client_temp_find(c, name);
+		if (t)
+			is_unsigned = t->live.def.is_unsigned;
+		pthread_mutex_unlock(&c->lock);
+	}
+	struct shmseq_seq *e;
+	if (!t && client_entry(c, name, &e) == 0)
+		is_unsigned = atomic_load_explicit(&e->is_unsigned, memory_order_relaxed);
+	if (is_unsigned)
+		snprintf(buf, 24, "%" PRIu64, (uint64_t)v);
+	else
+		fmt_i64(buf, v);
+}
+
 static void error_for(struct shmseq *c, shmseq_result *res, int r, const char *name)
 {
 	switch (-r) {
@@ -424,7 +445,7 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 			error_for(c, res, r, it->seq.name);
 			return -1;
 		}
-		fmt_i64(buf, v);
+		fmt_value(c, it->seq.name, v, buf);
 		return 0;
 	case SQL_ITEM_LASTVAL:
 		if (other_db(c, &it->seq)) {
@@ -440,7 +461,7 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 			error_for(c, res, r, it->seq.name);
 			return -1;
 		}
-		fmt_i64(buf, v);
+		fmt_value(c, it->seq.name, v, buf);
 		return 0;
 	case SQL_ITEM_SETVAL:
 		if (other_db(c, &it->seq)) {

@@ -75,7 +75,25 @@ _Static_assert(offsetof(struct region_header, state) == 56, "layout");
 /* Slot flags. */
 enum {
 	SLOT_CYCLE = 1u << 0,
+	SLOT_UNSIGNED = 1u << 1, /* values are uint64 bit patterns (AS … UNSIGNED) */
 };
+
+/* base + n·inc in the slot's domain, or false when that cannot be a value
+ * (a corrupt slot: the daemon never publishes a limit that overflows). */
+static inline bool region_value(int64_t base, int64_t inc, uint64_t n, uint32_t flags, int64_t *v)
+{
+	if (__builtin_expect(n > (uint64_t)INT64_MAX, 0))
+		return false;
+	if (__builtin_expect(!(flags & SLOT_UNSIGNED), 1)) {
+		int64_t off;
+		return !__builtin_mul_overflow((int64_t)n, inc, &off) && !__builtin_add_overflow(base, off, v);
+	}
+	__int128 x = (__int128)(uint64_t)base + (__int128)(int64_t)n * inc;
+	if (x < 0 || x > (__int128)UINT64_MAX)
+		return false;
+	*v = (int64_t)(uint64_t)x;
+	return true;
+}
 
 struct region_slot {
 	/* Line 0: the only field clients write. */
@@ -143,6 +161,7 @@ region_take(struct region_slot *s, uint64_t seq_id, int64_t *value, struct regio
 	int64_t inc = atomic_load_explicit(&s->inc, memory_order_relaxed);
 	uint64_t limit = atomic_load_explicit(&s->limit, memory_order_relaxed);
 	uint64_t mark = atomic_load_explicit(&s->refill_mark, memory_order_relaxed);
+	uint32_t flags = atomic_load_explicit(&s->flags, memory_order_relaxed);
 	/* pairs with the release fence after the odd gen store (region_slot_freeze) */
 	atomic_thread_fence(memory_order_acquire);
 	uint64_t n = atomic_fetch_add_explicit(&s->ticks, 1, memory_order_seq_cst);
@@ -156,17 +175,13 @@ region_take(struct region_slot *s, uint64_t seq_id, int64_t *value, struct regio
 		/* pairs with the release store in region_slot_extend() */
 		limit = atomic_load_explicit(&s->limit, memory_order_acquire);
 		if (n >= limit) {
-			tk->cycle = atomic_load_explicit(&s->flags, memory_order_relaxed) & SLOT_CYCLE;
+			tk->cycle = flags & SLOT_CYCLE;
 			uint64_t end = atomic_load_explicit(&s->end, memory_order_relaxed);
 			return n >= end ? TAKE_END : TAKE_REFILL;
 		}
 	}
-	int64_t off, v;
-	if (__builtin_expect(n > (uint64_t)INT64_MAX ||
-			     __builtin_mul_overflow((int64_t)n, inc, &off) ||
-			     __builtin_add_overflow(base, off, &v), 0))
+	if (__builtin_expect(!region_value(base, inc, n, flags, value), 0))
 		return TAKE_CORRUPT;
-	*value = v;
 	return TAKE_OK;
 }
 
@@ -184,9 +199,8 @@ region_redeem(struct region_slot *s, uint64_t seq_id, const struct region_ticket
 		return tk->n >= atomic_load_explicit(&s->end, memory_order_relaxed) ? TAKE_END : TAKE_REFILL;
 	int64_t base = atomic_load_explicit(&s->base, memory_order_relaxed);
 	int64_t inc = atomic_load_explicit(&s->inc, memory_order_relaxed);
-	int64_t off, v;
-	if (tk->n > (uint64_t)INT64_MAX || __builtin_mul_overflow((int64_t)tk->n, inc, &off) ||
-	    __builtin_add_overflow(base, off, &v))
+	int64_t v;
+	if (!region_value(base, inc, tk->n, atomic_load_explicit(&s->flags, memory_order_relaxed), &v))
 		return TAKE_CORRUPT;
 	/* the epoch may have changed while we read base/inc */
 	if (atomic_load_explicit(&s->gen, memory_order_seq_cst) != tk->gen)

@@ -151,6 +151,61 @@ static void test_temporary_dies_with_session(void **state)
 	shmseq_disconnect(other);
 }
 
+static void test_bigint_unsigned(void **state)
+{
+	(void)state;
+	shmseq_result *res;
+	const shmseq_result *r = exec1("CREATE SEQUENCE ub AS bigint unsigned START WITH 18446744073709551612 CACHE 2;"
+				       "SELECT NEXTVAL(ub), NEXTVAL(ub), LASTVAL(ub)", &res);
+	r = shmseq_result_next(r);
+	assert_int_equal(shmseq_result_error(r), 0);
+	assert_string_equal(shmseq_result_value(r, 0, 0), "18446744073709551612");
+	assert_string_equal(shmseq_result_value(r, 0, 1), "18446744073709551613");
+	assert_string_equal(shmseq_result_value(r, 0, 2), "18446744073709551613");
+	shmseq_result_free(res);
+	r = exec1("SELECT NEXTVAL(ub)", &res);
+	assert_string_equal(shmseq_result_value(r, 0, 0), "18446744073709551614");
+	shmseq_result_free(res);
+	r = exec1("SELECT NEXTVAL(ub)", &res);
+	assert_int_equal(shmseq_result_error(r), -4084);
+	shmseq_result_free(res);
+	r = exec1("SELECT * FROM ub", &res);
+	assert_string_equal(shmseq_result_value(r, 0, 0), "18446744073709551615");
+	assert_string_equal(shmseq_result_value(r, 0, 2), "18446744073709551614");
+	shmseq_result_free(res);
+}
+
+/* INCREMENT 0 takes the daemon's auto_increment settings (SEMANTICS §2.5):
+ * increment 3, offset 2 -> 2, 5, 8, 11; stored column 13 with NOCACHE. */
+static void test_increment_zero_interleaves(void **state)
+{
+	(void)state;
+	struct daemon z = d;
+	snprintf(z.instance, sizeof(z.instance), "zero-%d", (int)getpid());
+	char dir[300];
+	snprintf(dir, sizeof(dir), "%s/z", d.dir);
+	strcpy(z.dir, dir);
+	assert_int_equal(shmseq_mkdir_p(z.dir, 0700), 0);
+	assert_int_equal(daemon_start(&z, "--auto-increment-increment 3 --auto-increment-offset 2"), 0);
+	shmseq *zc;
+	shmseq_result *res;
+	assert_int_equal(shmseq_connect(z.instance, &zc), 0);
+	assert_int_equal(shmseq_exec(zc, "CREATE SEQUENCE z INCREMENT 0 CACHE 0;"
+				     "SELECT NEXTVAL(z), NEXTVAL(z), NEXTVAL(z), NEXTVAL(z);"
+				     "SELECT next_not_cached_value, increment FROM z", &res), 0);
+	const shmseq_result *r = shmseq_result_next(res);
+	assert_int_equal(shmseq_result_error(r), 0);
+	const char *want[] = {"2", "5", "8", "11"};
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(shmseq_result_value(r, 0, (size_t)i), want[i]);
+	r = shmseq_result_next(r);
+	assert_string_equal(shmseq_result_value(r, 0, 0), "13");
+	assert_string_equal(shmseq_result_value(r, 0, 1), "0");
+	shmseq_result_free(res);
+	shmseq_disconnect(zc);
+	assert_int_equal(daemon_stop(&z), 0);
+}
+
 static int raw_socket(void)
 {
 	char path[4096];
@@ -311,6 +366,8 @@ int main(void)
 		cmocka_unit_test(test_handle_follows_name),
 		cmocka_unit_test(test_exec_messages),
 		cmocka_unit_test(test_temporary_dies_with_session),
+		cmocka_unit_test(test_bigint_unsigned),
+		cmocka_unit_test(test_increment_zero_interleaves),
 		cmocka_unit_test(test_garbage_on_the_socket),
 		cmocka_unit_test(test_many_sessions),
 		cmocka_unit_test(test_owner_only),
