@@ -71,22 +71,27 @@ static void fmt_i64(char *buf, int64_t v)
 	snprintf(buf, 24, "%" PRId64, v);
 }
 
+/* Whether sequence `name` (temporary first) has unsigned values:
+ * 1 yes, 0 no, or -error (-4091 unknown). */
+static int seq_unsigned(struct shmseq *c, const char *name)
+{
+	if (atomic_load(&c->ntemp) > 0) {
+		pthread_mutex_lock(&c->lock);
+		struct temp_seq *t = client_temp_find(c, name);
+		int r = t ? t->live.def.is_unsigned != 0 : -1;
+		pthread_mutex_unlock(&c->lock);
+		if (r >= 0)
+			return r;
+	}
+	struct shmseq_seq *e;
+	int r = client_entry(c, name, &e);
+	return r < 0 ? r : atomic_load_explicit(&e->is_unsigned, memory_order_relaxed);
+}
+
 /* A value of sequence `name` as text: unsigned for AS … UNSIGNED. */
 static void fmt_value(struct shmseq *c, const char *name, int64_t v, char *buf)
 {
-	bool is_unsigned = false;
-	struct temp_seq *t = NULL;
-	if (atomic_load(&c->ntemp) > 0) {
-		pthread_mutex_lock(&c->lock);
-		t = client_temp_find(c, name);
-		if (t)
-			is_unsigned = t->live.def.is_unsigned;
-		pthread_mutex_unlock(&c->lock);
-	}
-	struct shmseq_seq *e;
-	if (!t && client_entry(c, name, &e) == 0)
-		is_unsigned = atomic_load_explicit(&e->is_unsigned, memory_order_relaxed);
-	if (is_unsigned)
+	if (seq_unsigned(c, name) > 0)
 		snprintf(buf, 24, "%" PRIu64, (uint64_t)v);
 	else
 		fmt_i64(buf, v);
@@ -215,6 +220,7 @@ static void rowctx_from_seq(struct rowctx *rc, const struct seq_row *row, const 
 		row->next_not_cached_value, row->minimum_value, row->maximum_value, row->start_value,
 		row->increment, row->cache_size, row->cycle_option, row->cycle_count,
 	};
+	memset(rc, 0, sizeof(*rc));
 	rc->n = SEQ_COLUMNS;
 	rc->names = seq_columns;
 	for (size_t i = 0; i < SEQ_COLUMNS; i++) {
@@ -468,6 +474,19 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 			result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
 			return -1;
 		}
+		if (it->setval_big) {
+			/* beyond INT64_MAX: only an unsigned sequence's type holds it;
+			 * outside the type SETVAL answers NULL (11.5+) */
+			r = seq_unsigned(c, it->seq.name);
+			if (r < 0) {
+				error_for(c, res, r, it->seq.name);
+				return -1;
+			}
+			if (r == 0) {
+				*out = NULL;
+				return 0;
+			}
+		}
 		r = shmseq_setval(c, it->seq.name, it->setval_value, it->setval_is_used, it->setval_round);
 		if (r == -ENODATA) {
 			*out = NULL;
@@ -477,7 +496,10 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 			error_for(c, res, r, it->seq.name);
 			return -1;
 		}
-		fmt_i64(buf, it->setval_value);
+		if (it->setval_big)
+			snprintf(buf, 24, "%" PRIu64, (uint64_t)it->setval_value);
+		else
+			fmt_i64(buf, it->setval_value);
 		return 0;
 	case SQL_ITEM_INT:
 		if (it->ival > INT64_MAX || it->ival < INT64_MIN)

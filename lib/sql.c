@@ -1274,7 +1274,15 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok,
 		p->pos += 2;
 		parse_name(p, &it->seq);
 		expect_op(p, OP_COMMA);
-		it->setval_value = parse_i64(p);
+		{
+			/* 11.5 unsigned sequences take values up to 2^64-1 */
+			size_t at;
+			__int128 v = parse_sint(p, &at);
+			if (v > (__int128)UINT64_MAX || v < -I64MAX)
+				syntax_error(p, at);
+			it->setval_big = v > I64MAX;
+			it->setval_value = (int64_t)(uint64_t)v;
+		}
 		if (accept_op(p, OP_COMMA)) {
 			it->setval_is_used = parse_bool(p);
 			if (accept_op(p, OP_COMMA))

@@ -124,7 +124,7 @@ enum sql_item_kind {
 	SQL_ITEM_NEXTVAL = 1,   /* NEXTVAL(seq) / NEXT VALUE FOR seq */
 	SQL_ITEM_LASTVAL,       /* LASTVAL(seq) / PREVIOUS VALUE FOR seq */
 	SQL_ITEM_SETVAL,        /* SETVAL(seq, value [, is_used [, round]]) */
-	SQL_ITEM_STAR,          /* * (SELECT only, first item only) */
+	SQL_ITEM_STAR,          /* * or table.* (SELECT only; bare * first only) */
 	SQL_ITEM_COLUMN,        /* [table.]column */
 	SQL_ITEM_INT,           /* [+|-] digits, TRUE, FALSE */
 	SQL_ITEM_NULL,          /* NULL */
@@ -143,7 +143,9 @@ struct sql_item {
 	const char *alias;
 	size_t alias_len;
 	struct sql_name seq;    /* NEXTVAL, LASTVAL, SETVAL */
-	int64_t setval_value;   /* SETVAL */
+	int64_t setval_value;   /* SETVAL; a uint64 bit pattern when setval_big */
+	bool setval_big;        /* SETVAL value in (INT64_MAX, UINT64_MAX]: only an
+				   unsigned sequence can take it */
 	bool setval_is_used;    /* SETVAL; default true, any non-zero = true */
 	uint64_t setval_round;  /* SETVAL; default 0 */
 	char table[SHMSEQ_NAME_MAX + 1];  /* COLUMN: qualifier, "" if none */
