@@ -107,6 +107,8 @@ static int slot_alloc(struct catalog *c, uint32_t *slot)
 	if (c->next_unused >= c->nslots)
 		return -ENOSPC;
 	*slot = (uint32_t)c->next_unused++;
+	/* a successor daemon adopting this region looks no further */
+	c->region->slots_used = (uint32_t)c->next_unused;
 	return 0;
 }
 
@@ -356,22 +358,119 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 	return 0;
 }
 
-int catalog_start(struct catalog *c, char *err, size_t errlen)
+/* A value as a wide integer in its type's domain. */
+static __int128 wide(const struct seq_def *def, int64_t v)
+{
+	return def->is_unsigned ? (__int128)(uint64_t)v : (__int128)v;
+}
+
+/* Adopt the epoch a crashed predecessor left in s's slot, if every check
+ * holds: then clients carry on where they were, without a gap. Checks: not
+ * mid-update; the same increment, flags and end of round as the recovered
+ * definition gives; a published limit that the durable horizon covers (the
+ * write-ahead invariant the predecessor kept). */
+static bool epoch_adopt(struct seq *s, struct region_slot *slot)
+{
+	uint64_t g = atomic_load_explicit(&slot->gen, memory_order_acquire);
+	int64_t base = atomic_load_explicit(&slot->base, memory_order_relaxed);
+	int64_t inc = atomic_load_explicit(&slot->inc, memory_order_relaxed);
+	uint64_t limit = atomic_load_explicit(&slot->limit, memory_order_relaxed);
+	uint64_t end = atomic_load_explicit(&slot->end, memory_order_relaxed);
+	uint32_t flags = atomic_load_explicit(&slot->flags, memory_order_relaxed);
+	uint32_t want_flags = (s->def.cycle ? SLOT_CYCLE : 0) | (s->def.is_unsigned ? SLOT_UNSIGNED : 0);
+	if ((g & 1) || inc != s->real_inc || flags != want_flags || limit == 0 || limit > end ||
+	    end != seq_epoch_end(&s->def, base, inc))
+		return false;
+	int64_t last = seq_epoch_value(base, inc, limit - 1);
+	if (!seq_before(&s->def, inc, last, s->horizon))
+		return false; /* a published value not covered durably: never adopt */
+	/* tickets the durable horizon covers: the first n whose value is not
+	 * before it */
+	__int128 d = wide(&s->def, s->horizon) - wide(&s->def, base);
+	__int128 n = inc > 0 ? (d + inc - 1) / inc : (-d + (-(__int128)inc) - 1) / (-(__int128)inc);
+	uint64_t written = n >= (__int128)end ? end : (uint64_t)n;
+	if (written < limit || atomic_load_explicit(&slot->gen, memory_order_acquire) != g)
+		return false;
+	s->base = base;
+	s->r0 = base; /* the logical block restarts here, as after MariaDB's reload */
+	s->end = end;
+	s->limit = limit;
+	s->written = written;
+	s->want = 0;
+	s->gen = g;
+	return true;
+}
+
+static int cmp_seq_id(const void *a, const void *b)
+{
+	const struct seq *x = *(struct seq *const *)a, *y = *(struct seq *const *)b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, size_t errlen)
 {
 	struct cds_lfht_iter it;
 	struct seq *s;
+	*adopted = 0;
+	struct seq **byid = calloc(c->count ? c->count : 1, sizeof(*byid));
+	if (!byid)
+		return -ENOMEM;
+	uint64_t n = 0;
 	cds_lfht_for_each_entry(c->names, &it, s, node) {
+		s->slot = UINT32_MAX;
+		byid[n++] = s;
+	}
+	qsort(byid, n, sizeof(*byid), cmp_seq_id);
+	if (adopt) {
+		uint64_t used = c->region->slots_used < c->nslots ? c->region->slots_used : c->nslots;
+		for (uint64_t i = 0; i < used; i++) {
+			struct region_slot *slot = &c->slots[i];
+			struct seq key = {.id = atomic_load_explicit(&slot->seq_id, memory_order_relaxed)};
+			struct seq *kp = &key, **hit = NULL;
+			if (key.id)
+				hit = bsearch(&kp, byid, n, sizeof(*byid), cmp_seq_id);
+			if (!hit || (*hit)->slot != UINT32_MAX) {
+				/* dropped, never durable, or a duplicate: free it */
+				region_slot_freeze(slot);
+				region_slot_clear(slot);
+				continue;
+			}
+			s = *hit;
+			s->slot = (uint32_t)i;
+			c->owner[i] = s;
+			if (epoch_adopt(s, slot)) {
+				(*adopted)++;
+			} else {
+				/* the same slot, so handles stay valid; from the restart floor */
+				region_slot_freeze(slot);
+				epoch_open(c, s, seq_align(&s->def, &c->env, s->horizon), s->horizon, false);
+			}
+		}
+		c->next_unused = used;
+		for (uint64_t i = used; i-- > 0;)
+			if (!c->owner[i])
+				slot_release(c, (uint32_t)i);
+	} else {
+		c->region->slots_used = 0;
+	}
+	int r = 0;
+	for (uint64_t i = 0; i < n && r == 0; i++) {
+		s = byid[i];
+		if (s->slot != UINT32_MAX)
+			continue;
 		if (slot_alloc(c, &s->slot) < 0) {
 			snprintf(err, errlen,
 				 "the data directory holds more sequences than the region has slots "
 				 "(%llu); start with a larger --max-sequences",
 				 (unsigned long long)c->nslots);
-			return -ENOSPC;
+			r = -ENOSPC;
+			break;
 		}
 		/* restart floor: MariaDB reloads from next_not_cached_value */
 		epoch_open(c, s, seq_align(&s->def, &c->env, s->horizon), s->horizon, false);
 	}
-	return 0;
+	free(byid);
+	return r;
 }
 
 /* --- batches ------------------------------------------------------------------- */

@@ -91,9 +91,12 @@ void catalog_deinit(struct catalog *c);
 int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn);
 
 /* After replay: give every sequence a slot and a first epoch starting at its
- * restart point, appending the records that make the first windows durable.
+ * restart point (the first refill makes its window durable). With adopt, the
+ * region is a crashed predecessor's: each sequence whose slot passes the
+ * checks keeps its epoch as it is (clients carry on without a gap; *adopted
+ * counts them), the others restart from their floor in the same slot.
  * 0 or -errno (-ENOSPC: more sequences than slots). */
-int catalog_start(struct catalog *c, char *err, size_t errlen);
+int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, size_t errlen);
 
 struct seq *catalog_find(struct catalog *c, const char *name);
 

@@ -24,6 +24,8 @@ static void usage(FILE *f)
 	      "      --group NAME               open the region and socket to this group\n"
 	      "      --ready-fd FD              write one byte to FD when ready, then close it\n"
 	      "      --snapshot-bytes N         snapshot when the log exceeds N bytes (default 16 MiB)\n"
+	      "      --no-adopt                 after a crash, restart every sequence from its durable\n"
+	      "                                 floor instead of adopting the dead daemon's region\n"
 	      "  -h, --help                     this text\n"
 	      "  -V, --version                  the version\n\n"
 	      "SIGTERM or SIGINT shuts down cleanly: positions persisted, region and socket removed.\n",
@@ -46,7 +48,7 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, u
 
 int main(int argc, char **argv)
 {
-	enum { O_MAXSEQ = 256, O_MAXCONN, O_AII, O_AIO, O_GROUP, O_READY, O_SNAP };
+	enum { O_MAXSEQ = 256, O_MAXCONN, O_AII, O_AIO, O_GROUP, O_READY, O_SNAP, O_NOADOPT };
 	static const struct option opts[] = {
 		{"instance", required_argument, NULL, 'i'},
 		{"data-dir", required_argument, NULL, 'd'},
@@ -57,6 +59,7 @@ int main(int argc, char **argv)
 		{"group", required_argument, NULL, O_GROUP},
 		{"ready-fd", required_argument, NULL, O_READY},
 		{"snapshot-bytes", required_argument, NULL, O_SNAP},
+		{"no-adopt", no_argument, NULL, O_NOADOPT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -116,6 +119,9 @@ int main(int argc, char **argv)
 		case O_SNAP:
 			if (parse_u64("snapshot-bytes", optarg, 4096, UINT64_MAX, &cfg.snapshot_bytes) < 0)
 				return 2;
+			break;
+		case O_NOADOPT:
+			cfg.no_adopt = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -67,6 +67,7 @@ struct server {
 	char sock_path[4096];
 	struct wal *wal;
 	struct catalog cat;
+	bool adopted;           /* the region is a crashed predecessor's */
 	struct conn *conns;
 	uint64_t nconns;
 	struct reply *replies;
@@ -111,9 +112,59 @@ static int lock_data_dir(struct server *sv)
 	return 0;
 }
 
-/* Create the region owner-only with O_EXCL. A leftover region of ours from a
- * daemon that died is marked closed (its clients re-attach) and replaced; a
- * file of anyone else squatting the name is refused. */
+/* A region left by a predecessor that died (state still LIVE), of our
+ * owner, mode and size, with a valid header: adopt it, so that its clients
+ * carry on where they were (catalog_start decides slot by slot). Returns 1
+ * when adopted, 0 when not (the caller replaces it), or -errno. */
+static int adopt_region(struct server *sv, mode_t mode)
+{
+	int fd = shm_open(sv->region_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+	struct stat st;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+		say("shared memory %s exists and is not ours: refusing to use or remove it",
+		    sv->region_name);
+		close(fd);
+		return -EEXIST;
+	}
+	size_t size = region_bytes(sv->cfg->max_sequences);
+	struct region_header *h = NULL;
+	bool ok = false;
+	if ((size_t)st.st_size == size && (st.st_mode & 0777) == mode) {
+		h = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (h == MAP_FAILED)
+			h = NULL;
+		const char *why;
+		ok = h && region_header_validate(h, size, &why) == 0 &&
+		     h->nslots == sv->cfg->max_sequences &&
+		     atomic_load(&h->state) == REGION_STATE_LIVE && !sv->cfg->no_adopt;
+	} else if ((size_t)st.st_size >= sizeof(struct region_header)) {
+		h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (h == MAP_FAILED)
+			h = NULL;
+		size = sizeof(*h);
+	}
+	if (ok) {
+		sv->region_fd = fd;
+		sv->region = h;
+		sv->region_size = size;
+		sv->adopted = true;
+		return 1;
+	}
+	/* not adoptable: its clients must re-attach, and it goes */
+	if (h) {
+		if (h->magic == REGION_MAGIC)
+			atomic_store(&h->state, REGION_STATE_CLOSED);
+		munmap(h, size);
+	}
+	close(fd);
+	shm_unlink(sv->region_name);
+	return 0;
+}
+
+/* Create the region owner-only with O_EXCL, unless a crashed predecessor's
+ * can be adopted. A file of anyone else squatting the name is refused. */
 static int create_region(struct server *sv)
 {
 	const struct server_config *cfg = sv->cfg;
@@ -121,45 +172,26 @@ static int create_region(struct server *sv)
 	if (r < 0)
 		return r;
 	mode_t mode = cfg->group != (gid_t)-1 ? 0660 : 0600;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	r = adopt_region(sv, mode);
+	if (r < 0)
+		return r;
+	if (r == 0) {
 		sv->region_fd = shm_open(sv->region_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-		if (sv->region_fd >= 0)
-			break;
-		if (errno != EEXIST || attempt == 1) {
+		if (sv->region_fd < 0) {
 			say("cannot create shared memory %s: %m", sv->region_name);
 			return -errno;
 		}
-		int old = shm_open(sv->region_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
-		struct stat st;
-		if (old < 0 || fstat(old, &st) < 0 || st.st_uid != geteuid()) {
-			say("shared memory %s exists and is not ours: refusing to use or remove it",
-			    sv->region_name);
-			if (old >= 0)
-				close(old);
-			return -EEXIST;
+		if (cfg->group != (gid_t)-1 && fchown(sv->region_fd, (uid_t)-1, cfg->group) < 0) {
+			say("cannot give shared memory to group %u: %m", (unsigned)cfg->group);
+			return -errno;
 		}
-		if ((size_t)st.st_size >= sizeof(struct region_header)) {
-			struct region_header *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
-						       MAP_SHARED, old, 0);
-			if (h != MAP_FAILED) {
-				if (h->magic == REGION_MAGIC)
-					atomic_store(&h->state, REGION_STATE_CLOSED);
-				munmap(h, sizeof(*h));
-			}
+		if (fchmod(sv->region_fd, mode) < 0)
+			return -errno;
+		sv->region_size = region_bytes(cfg->max_sequences);
+		if (ftruncate(sv->region_fd, (off_t)sv->region_size) < 0) {
+			say("cannot size shared memory to %zu bytes: %m", sv->region_size);
+			return -errno;
 		}
-		close(old);
-		shm_unlink(sv->region_name);
-	}
-	if (cfg->group != (gid_t)-1 && fchown(sv->region_fd, (uid_t)-1, cfg->group) < 0) {
-		say("cannot give shared memory to group %u: %m", (unsigned)cfg->group);
-		return -errno;
-	}
-	if (fchmod(sv->region_fd, mode) < 0)
-		return -errno;
-	sv->region_size = region_bytes(cfg->max_sequences);
-	if (ftruncate(sv->region_fd, (off_t)sv->region_size) < 0) {
-		say("cannot size shared memory to %zu bytes: %m", sv->region_size);
-		return -errno;
 	}
 	struct stat st;
 	if (fstat(sv->region_fd, &st) < 0 || st.st_uid != geteuid() ||
@@ -167,18 +199,22 @@ static int create_region(struct server *sv)
 		say("shared memory %s does not have the owner, mode or size just set", sv->region_name);
 		return -EPERM;
 	}
-	sv->region = mmap(NULL, sv->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, sv->region_fd, 0);
-	if (sv->region == MAP_FAILED) {
-		sv->region = NULL;
-		return -errno;
+	if (!sv->adopted) {
+		sv->region = mmap(NULL, sv->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, sv->region_fd, 0);
+		if (sv->region == MAP_FAILED) {
+			sv->region = NULL;
+			return -errno;
+		}
 	}
 	struct region_header *h = sv->region;
-	h->magic = REGION_MAGIC;
-	h->layout_version = REGION_LAYOUT_VERSION;
-	h->header_size = sizeof(*h);
-	h->slot_size = sizeof(struct region_slot);
-	h->nslots = cfg->max_sequences;
-	h->region_size = sv->region_size;
+	if (!sv->adopted) {
+		h->magic = REGION_MAGIC;
+		h->layout_version = REGION_LAYOUT_VERSION;
+		h->header_size = sizeof(*h);
+		h->slot_size = sizeof(struct region_slot);
+		h->nslots = cfg->max_sequences;
+		h->region_size = sv->region_size;
+	}
 	h->daemon_pid = (uint32_t)getpid();
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -568,9 +604,13 @@ static int replay_and_start(struct server *sv)
 	}
 	sv->cat.wal = sv->wal;
 	sv->synced_records = sv->cat.records;
-	r = catalog_start(&sv->cat, err, sizeof(err));
+	uint64_t adopted = 0;
+	r = catalog_start(&sv->cat, sv->adopted, &adopted, err, sizeof(err));
 	if (r < 0)
 		say("%s", err);
+	else if (sv->adopted)
+		say("adopted the region of a daemon that died: %llu of %llu sequences carry on without a gap",
+		    (unsigned long long)adopted, (unsigned long long)sv->cat.count);
 	return r;
 }
 

@@ -18,6 +18,7 @@ struct server_config {
 	gid_t group;            /* (gid_t)-1: owner only */
 	int ready_fd;           /* -1: none; else a byte is written when ready */
 	uint64_t snapshot_bytes;/* snapshot when the log grows past this */
+	bool no_adopt;          /* never adopt a crashed predecessor's region */
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns the process exit code;

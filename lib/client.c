@@ -124,18 +124,35 @@ static int attach(struct shmseq *c)
 		goto fail;
 	}
 	close(mfd);
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	/* A daemon that adopted its predecessor's region hands back the same
+	 * object: keep using the mapping our handles (and held tickets) point
+	 * into, so nothing is re-resolved and no ticket is voided. */
+	for (struct mapping *old = c->maps; old; old = old->next) {
+		if (old->dev == m->dev && old->ino == m->ino && old->size == m->size) {
+			munmap(m->hdr, m->size);
+			free(m);
+			m = NULL;
+			if (atomic_load_explicit(&c->hdr, memory_order_relaxed) != old->hdr)
+				atomic_store_explicit(&c->hdr, old->hdr, memory_order_release);
+			break;
+		}
+	}
 	if (rep.env.auto_increment_increment < 1 || rep.env.auto_increment_offset < 1) {
 		rep.env.auto_increment_increment = 1;
 		rep.env.auto_increment_offset = 1;
 	}
 	c->env = rep.env;
-	m->next = c->maps;
-	c->maps = m;
 	detach(c);
 	c->sock = fd;
 	c->attach_count++;
-	/* pairs with the acquire load in region_live() */
-	atomic_store_explicit(&c->hdr, m->hdr, memory_order_release);
+	if (m) {
+		m->next = c->maps;
+		c->maps = m;
+		/* pairs with the acquire load in region_live() */
+		atomic_store_explicit(&c->hdr, m->hdr, memory_order_release);
+	}
 	return 0;
 fail:
 	if (mfd >= 0)

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 
 #include <urcu-bp.h>
 #include <urcu/rculfhash.h>
@@ -19,6 +20,8 @@
 struct mapping {
 	struct region_header *hdr;
 	size_t size;
+	dev_t dev;                     /* which shm object: a restarted daemon */
+	ino_t ino;                     /* that adopted the region hands back the same */
 	struct mapping *next;
 };
 

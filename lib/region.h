@@ -65,7 +65,7 @@ struct region_header {
 	uint64_t region_size;     /* bytes: header_size + nslots * slot_size */
 	uint64_t incarnation;     /* new for every daemon start */
 	_Atomic uint32_t state;   /* REGION_STATE_* */
-	uint32_t reserved0;
+	uint32_t slots_used;      /* daemon's high-water mark: slots beyond were never used */
 	uint8_t reserved[64];
 };
 _Static_assert(sizeof(struct region_header) == 128, "header size is part of the layout");

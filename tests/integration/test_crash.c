@@ -252,6 +252,38 @@ static void test_acknowledged_ddl_survives_sigkill(void **state)
 	shmseq_disconnect(c);
 }
 
+/* A daemon crash costs no value: the restarted daemon adopts the region and
+ * an attached client's next value is the very next one. With --no-adopt it
+ * restarts from the durable floor instead: a gap, never a repeat. */
+static void test_daemon_crash_costs_no_values(void **state)
+{
+	(void)state;
+	exec_ok("CREATE SEQUENCE z1");
+	exec_ok("CREATE SEQUENCE z2 NOCACHE INCREMENT BY -2");
+	shmseq *c;
+	shmseq_seq *h;
+	int64_t v;
+	assert_int_equal(shmseq_connect(NULL, &c), 0);
+	assert_int_equal(shmseq_seq_open(c, "z1", &h), 0);
+	for (int64_t want = 1; want <= 10; want++) {
+		assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+		assert_int_equal(v, want);
+	}
+	assert_int_equal(next_of("z2"), -1);
+	daemon_kill(&d);
+	assert_int_equal(daemon_start(&d, NULL), 0);
+	assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+	assert_int_equal(v, 11);
+	assert_int_equal(next_of("z1"), 12);
+	assert_int_equal(next_of("z2"), -3);
+	daemon_kill(&d);
+	assert_int_equal(daemon_start(&d, "--no-adopt"), 0);
+	assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+	assert_true(v > 12); /* from the durable floor: beyond every value handed out */
+	assert_int_equal(next_of("z2"), -5); /* NOCACHE: the floor is exact */
+	shmseq_disconnect(c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -276,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_client_killed_midway),
 		cmocka_unit_test(test_clean_restart_is_mariadb_restart),
 		cmocka_unit_test(test_acknowledged_ddl_survives_sigkill),
+		cmocka_unit_test(test_daemon_crash_costs_no_values),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
