@@ -83,7 +83,8 @@ void catalog_deinit(struct catalog *c)
 	struct cds_lfht_iter it;
 	struct seq *s;
 	if (c->names) {
-		cds_lfht_for_each_entry(c->names, &it, s, node) {
+		cds_lfht_for_each_entry(c->names, &it, s, node)
+		{
 			cds_lfht_del(c->names, &s->node);
 			seq_free(s);
 		}
@@ -167,8 +168,7 @@ static uint64_t epoch_close(struct catalog *c, struct seq *s)
 }
 
 /* MariaDB's volatile state after `consumed` tickets of the epoch. */
-static void epoch_logical(struct catalog *c, const struct seq *s, uint64_t consumed,
-			  struct seq_live *l)
+static void epoch_logical(struct catalog *c, const struct seq *s, uint64_t consumed, struct seq_live *l)
 {
 	(void)c;
 	memset(l, 0, sizeof(*l));
@@ -263,8 +263,7 @@ static int rec_decode(const void *p, uint32_t len, struct rec_seq *r, char *name
 		return -EBADMSG;
 	memset(r, 0, sizeof(*r));
 	memcpy(r, p, len);
-	if (len != offsetof(struct rec_seq, comment) + r->comment_len ||
-	    r->comment_len > SHMSEQ_COMMENT_MAX)
+	if (len != offsetof(struct rec_seq, comment) + r->comment_len || r->comment_len > SHMSEQ_COMMENT_MAX)
 		return -EBADMSG;
 	if (r->name_len == 0 || r->name_len > SHMSEQ_NAME_MAX || memchr(r->name, 0, r->name_len))
 		return -EBADMSG;
@@ -416,7 +415,8 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 	if (!byid)
 		return -ENOMEM;
 	uint64_t n = 0;
-	cds_lfht_for_each_entry(c->names, &it, s, node) {
+	cds_lfht_for_each_entry(c->names, &it, s, node)
+	{
 		s->slot = UINT32_MAX;
 		byid[n++] = s;
 	}
@@ -572,8 +572,8 @@ static int seq_remove(struct catalog *c, struct seq *s)
 	return r;
 }
 
-int catalog_create(struct catalog *c, const char *name, const struct seq_options *opt,
-		   uint32_t flags, int32_t *note, struct seq_notes *notes)
+int catalog_create(struct catalog *c, const char *name, const struct seq_options *opt, uint32_t flags,
+		   int32_t *note, struct seq_notes *notes)
 {
 	*note = 0;
 	if ((flags & WIRE_DDL_OR_REPLACE) && (flags & WIRE_DDL_IF_NOT_EXISTS))
@@ -609,8 +609,8 @@ int catalog_create(struct catalog *c, const char *name, const struct seq_options
 	return 0;
 }
 
-int catalog_alter(struct catalog *c, const char *name, const struct seq_options *opt,
-		  uint32_t flags, int32_t *note, struct seq_notes *notes)
+int catalog_alter(struct catalog *c, const char *name, const struct seq_options *opt, uint32_t flags,
+		  int32_t *note, struct seq_notes *notes)
 {
 	*note = 0;
 	struct seq *s = catalog_find(c, name);
@@ -696,13 +696,12 @@ int catalog_insert(struct catalog *c, const char *name, const struct seq_row *ro
 	epoch_close(c, s);
 	seq_set_def(c, s, &def);
 	s->cycle_count = row->cycle_count;
-	epoch_open(c, s, seq_align(&def, &c->env, row->next_not_cached_value),
-		   row->next_not_cached_value, true);
+	epoch_open(c, s, seq_align(&def, &c->env, row->next_not_cached_value), row->next_not_cached_value,
+		   true);
 	return 0;
 }
 
-int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, uint64_t n,
-		   bool blocking)
+int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, uint64_t n, bool blocking)
 {
 	if (wal_failed(c->wal))
 		return -EIO; /* fail closed: no new window will ever be durable */
@@ -748,8 +747,8 @@ int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen)
 
 /* --- reads ------------------------------------------------------------------------ */
 
-int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct seq_def *def,
-		uint64_t *id, uint64_t *ahead)
+int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct seq_def *def, uint64_t *id,
+		uint64_t *ahead)
 {
 	struct seq *s = catalog_find(c, name);
 	if (!s)
@@ -772,8 +771,7 @@ static int cmp_seq_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-uint32_t catalog_list(struct catalog *c, const char *after, const char **out, uint32_t max,
-		      bool *more)
+uint32_t catalog_list(struct catalog *c, const char *after, const char **out, uint32_t max, bool *more)
 {
 	if (!c->list_valid) {
 		struct seq **v = realloc(c->sorted, (c->count ? c->count : 1) * sizeof(*v));
@@ -785,8 +783,7 @@ uint32_t catalog_list(struct catalog *c, const char *after, const char **out, ui
 		c->nsorted = 0;
 		struct cds_lfht_iter it;
 		struct seq *s;
-		cds_lfht_for_each_entry(c->names, &it, s, node)
-			c->sorted[c->nsorted++] = s;
+		cds_lfht_for_each_entry(c->names, &it, s, node) c->sorted[c->nsorted++] = s;
 		qsort(c->sorted, c->nsorted, sizeof(*v), cmp_seq_name);
 		c->list_valid = true;
 	}
@@ -811,7 +808,8 @@ int catalog_shutdown(struct catalog *c)
 	struct cds_lfht_iter it;
 	struct seq *s;
 	int r = 0;
-	cds_lfht_for_each_entry(c->names, &it, s, node) {
+	cds_lfht_for_each_entry(c->names, &it, s, node)
+	{
 		uint64_t used = epoch_close(c, s);
 		struct seq_live l;
 		epoch_logical(c, s, used, &l);

@@ -15,15 +15,15 @@
 
 /* Log record types. */
 enum {
-	REC_SEQ = 1,   /* upsert a sequence: definition, round, restart point */
-	REC_DROP = 2,  /* a sequence is gone */
+	REC_SEQ = 1,  /* upsert a sequence: definition, round, restart point */
+	REC_DROP = 2, /* a sequence is gone */
 };
 
 /* The durable form of a sequence (a REC_SEQ payload is this, with only
  * comment_len bytes of the comment). */
 struct rec_seq {
 	uint64_t id;
-	int64_t horizon;      /* restart point: no value at or after it was handed out */
+	int64_t horizon; /* restart point: no value at or after it was handed out */
 	int64_t cycle_count;
 	uint8_t name_len;
 	char name[SHMSEQ_NAME_MAX];
@@ -37,7 +37,7 @@ struct rec_seq {
 };
 
 struct seq {
-	struct cds_lfht_node node;   /* in catalog.names, keyed by name */
+	struct cds_lfht_node node; /* in catalog.names, keyed by name */
 	char name[SHMSEQ_NAME_MAX + 1];
 	uint64_t id;
 	uint32_t slot;
@@ -46,18 +46,18 @@ struct seq {
 	int64_t cycle_count;
 
 	/* The current epoch: ticket n is worth base + n·real_inc. */
-	uint64_t gen;          /* the slot's gen while this epoch is published */
+	uint64_t gen; /* the slot's gen while this epoch is published */
 	int64_t base;
-	int64_t r0;            /* MariaDB's reserved_until at the epoch's start */
-	uint64_t end;          /* tickets in this round */
-	uint64_t limit;        /* published: tickets below are durable */
-	uint64_t written;      /* tickets covered by the last record appended */
-	uint64_t ahead;        /* how far a refill reserves */
+	int64_t r0;	  /* MariaDB's reserved_until at the epoch's start */
+	uint64_t end;	  /* tickets in this round */
+	uint64_t limit;	  /* published: tickets below are durable */
+	uint64_t written; /* tickets covered by the last record appended */
+	uint64_t ahead;	  /* how far a refill reserves */
 	uint64_t ahead_max;
-	int64_t horizon;       /* restart point of the last record appended */
+	int64_t horizon; /* restart point of the last record appended */
 
-	bool dirty;            /* on the catalog's dirty list */
-	uint64_t want;         /* with dirty: tickets a refill must cover */
+	bool dirty;    /* on the catalog's dirty list */
+	uint64_t want; /* with dirty: tickets a refill must cover */
 	struct seq *next_dirty;
 };
 
@@ -67,18 +67,18 @@ struct catalog {
 	struct region_header *region;
 	struct region_slot *slots;
 	uint64_t nslots;
-	struct seq **owner;     /* slot -> sequence, NULL when free */
-	uint32_t *free_slots;   /* stack of free slot numbers */
+	struct seq **owner;   /* slot -> sequence, NULL when free */
+	uint32_t *free_slots; /* stack of free slot numbers */
 	uint64_t nfree;
-	uint32_t *released;     /* dropped this batch: free once durable */
+	uint32_t *released; /* dropped this batch: free once durable */
 	uint64_t nreleased;
-	uint64_t next_unused;   /* slots never used yet start here */
+	uint64_t next_unused; /* slots never used yet start here */
 	uint64_t next_id;
 	struct seq_env env;
 	struct wal *wal;
-	struct seq *dirty;      /* sequences whose refills are due this batch */
+	struct seq *dirty; /* sequences whose refills are due this batch */
 	uint64_t records;
-	bool list_valid;        /* the sorted name list is up to date */
+	bool list_valid; /* the sorted name list is up to date */
 	struct seq **sorted;
 	uint64_t nsorted;
 };
@@ -104,10 +104,10 @@ struct seq *catalog_find(struct catalog *c, const char *name);
  * appends the records that make it durable; the caller must not acknowledge
  * it before the wal is synced. New epochs are published with limit 0 and
  * widened by catalog_flush() once their records are durable. */
-int catalog_create(struct catalog *c, const char *name, const struct seq_options *opt,
-		   uint32_t flags, int32_t *note, struct seq_notes *notes);
-int catalog_alter(struct catalog *c, const char *name, const struct seq_options *opt,
-		  uint32_t flags, int32_t *note, struct seq_notes *notes);
+int catalog_create(struct catalog *c, const char *name, const struct seq_options *opt, uint32_t flags,
+		   int32_t *note, struct seq_notes *notes);
+int catalog_alter(struct catalog *c, const char *name, const struct seq_options *opt, uint32_t flags,
+		  int32_t *note, struct seq_notes *notes);
 int catalog_drop(struct catalog *c, const char *name);
 /* 1 applied, 0 ignored (NULL), -4084, -4091 */
 int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used, uint64_t round);
@@ -116,8 +116,7 @@ int catalog_insert(struct catalog *c, const char *name, const struct seq_row *ro
 /* A ticket that found no durable window: reserve at least up to it.
  * blocking: a client is waiting (the window ran dry: reserve further next
  * time). Returns 0; the client re-checks its ticket after the next flush. */
-int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, uint64_t n,
-		   bool blocking);
+int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, uint64_t n, bool blocking);
 /* A ticket past the end of a CYCLE round: start the next round. */
 int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen);
 
@@ -127,12 +126,11 @@ int catalog_prepare(struct catalog *c);
 void catalog_publish(struct catalog *c);
 
 /* The row of SELECT * (a consistent read, nothing written). */
-int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct seq_def *def,
-		uint64_t *id, uint64_t *ahead);
+int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct seq_def *def, uint64_t *id,
+		uint64_t *ahead);
 
 /* Sorted names after `after` ("" for the start): up to max into out. */
-uint32_t catalog_list(struct catalog *c, const char *after, const char **out, uint32_t max,
-		      bool *more);
+uint32_t catalog_list(struct catalog *c, const char *after, const char **out, uint32_t max, bool *more);
 
 /* Clean shutdown: close every epoch and record each sequence's exact
  * MariaDB position, so a restart resumes where MariaDB would. */

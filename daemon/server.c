@@ -51,8 +51,8 @@ struct conn {
 
 struct reply {
 	struct conn *conn;
-	bool durable;           /* acknowledges a change: -EIO if the sync failed */
-	int fd;                 /* passed along (HELLO), or -1 */
+	bool durable; /* acknowledges a change: -EIO if the sync failed */
+	int fd;	      /* passed along (HELLO), or -1 */
 	uint32_t len;
 	char *msg;
 };
@@ -67,7 +67,7 @@ struct server {
 	char sock_path[4096];
 	struct wal *wal;
 	struct catalog cat;
-	bool adopted;           /* the region is a crashed predecessor's */
+	bool adopted; /* the region is a crashed predecessor's */
 	struct conn *conns;
 	uint64_t nconns;
 	struct reply *replies;
@@ -123,8 +123,7 @@ static int adopt_region(struct server *sv, mode_t mode)
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
-		say("shared memory %s exists and is not ours: refusing to use or remove it",
-		    sv->region_name);
+		say("shared memory %s exists and is not ours: refusing to use or remove it", sv->region_name);
 		close(fd);
 		return -EEXIST;
 	}
@@ -136,8 +135,7 @@ static int adopt_region(struct server *sv, mode_t mode)
 		if (h == MAP_FAILED)
 			h = NULL;
 		const char *why;
-		ok = h && region_header_validate(h, size, &why) == 0 &&
-		     h->nslots == sv->cfg->max_sequences &&
+		ok = h && region_header_validate(h, size, &why) == 0 && h->nslots == sv->cfg->max_sequences &&
 		     atomic_load(&h->state) == REGION_STATE_LIVE && !sv->cfg->no_adopt;
 	} else if ((size_t)st.st_size >= sizeof(struct region_header)) {
 		h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -194,13 +192,14 @@ static int create_region(struct server *sv)
 		}
 	}
 	struct stat st;
-	if (fstat(sv->region_fd, &st) < 0 || st.st_uid != geteuid() ||
-	    (st.st_mode & 0777) != mode || (size_t)st.st_size != sv->region_size) {
+	if (fstat(sv->region_fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0777) != mode ||
+	    (size_t)st.st_size != sv->region_size) {
 		say("shared memory %s does not have the owner, mode or size just set", sv->region_name);
 		return -EPERM;
 	}
 	if (!sv->adopted) {
-		sv->region = mmap(NULL, sv->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, sv->region_fd, 0);
+		sv->region = mmap(NULL, sv->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, sv->region_fd,
+				  0);
 		if (sv->region == MAP_FAILED) {
 			sv->region = NULL;
 			return -errno;

@@ -15,10 +15,10 @@ struct server_config {
 	uint64_t max_sequences;
 	uint32_t max_connections;
 	struct seq_env env;
-	gid_t group;            /* (gid_t)-1: owner only */
-	int ready_fd;           /* -1: none; else a byte is written when ready */
-	uint64_t snapshot_bytes;/* snapshot when the log grows past this */
-	bool no_adopt;          /* never adopt a crashed predecessor's region */
+	gid_t group;		 /* (gid_t)-1: owner only */
+	int ready_fd;		 /* -1: none; else a byte is written when ready */
+	uint64_t snapshot_bytes; /* snapshot when the log grows past this */
+	bool no_adopt;		 /* never adopt a crashed predecessor's region */
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns the process exit code;

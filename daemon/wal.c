@@ -240,8 +240,7 @@ static int io_call(int r)
 	return r < 0 ? io_err(r) : 0;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -266,8 +265,8 @@ static void hdr_build(struct wal_file_hdr *h, const char *magic, uint64_t lsn)
 }
 
 /* Check a file header (n >= WAL_HDR_SIZE bytes at buf). */
-static int hdr_check(const unsigned char *buf, const char *magic, const char *what,
-		     const char *path, uint64_t *lsn, char *err, size_t errlen)
+static int hdr_check(const unsigned char *buf, const char *magic, const char *what, const char *path,
+		     uint64_t *lsn, char *err, size_t errlen)
 {
 	struct wal_file_hdr h;
 	memcpy(&h, buf, sizeof(h));
@@ -280,19 +279,21 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 	if (crc32c(0, &h, offsetof(struct wal_file_hdr, crc)) != h.crc) {
 		if (h.version != WAL_VERSION) {
 			set_err(err, errlen,
-				"%s %s: unknown format version %u (this shmseq reads version %u)",
-				what, path, h.version, WAL_VERSION);
+				"%s %s: unknown format version %u (this shmseq reads version %u)", what, path,
+				h.version, WAL_VERSION);
 			return -EPROTO;
 		}
 		set_err(err, errlen,
-			"%s %s: header checksum mismatch; the data directory is damaged: restore it from a backup",
+			"%s %s: header checksum mismatch; the data directory is damaged: restore it from a "
+			"backup",
 			what, path);
 		return -EBADMSG;
 	}
 	if (h.version != WAL_VERSION || h.header_size != WAL_HDR_SIZE ||
 	    (h.incompat_flags & ~WAL_INCOMPAT_KNOWN)) {
 		set_err(err, errlen,
-			"%s %s: unsupported format (version %u, header size %u, incompatible flags 0x%x); written by a newer shmseq?",
+			"%s %s: unsupported format (version %u, header size %u, incompatible flags 0x%x); "
+			"written by a newer shmseq?",
 			what, path, h.version, h.header_size, h.incompat_flags);
 		return -EPROTO;
 	}
@@ -347,8 +348,7 @@ static bool valid_record_follows(const unsigned char *buf, size_t n, size_t bad,
 }
 
 /* Read a whole regular file. */
-static int read_file(int fd, const char *path, unsigned char **out, size_t *outn, char *err,
-		     size_t errlen)
+static int read_file(int fd, const char *path, unsigned char **out, size_t *outn, char *err, size_t errlen)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
@@ -428,7 +428,8 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 	size_t n = s->n;
 	if (n < WAL_HDR_SIZE) {
 		set_err(err, errlen,
-			"snapshot %s: truncated (%zu bytes); the data directory is damaged: restore it from a backup",
+			"snapshot %s: truncated (%zu bytes); the data directory is damaged: restore it from "
+			"a backup",
 			path, n);
 		return -EBADMSG;
 	}
@@ -443,19 +444,22 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 		size_t fr = off < n ? rec_check(buf, n, off, &h, &why) : 0;
 		if (!fr) {
 			set_err(err, errlen,
-				"snapshot %s: %s at offset %zu; the snapshot is damaged: restore the data directory from a backup",
+				"snapshot %s: %s at offset %zu; the snapshot is damaged: restore the data "
+				"directory from a backup",
 				path, why, off);
 			return -EBADMSG;
 		}
 		if (h.lsn != idx) {
 			set_err(err, errlen,
-				"snapshot %s: record at offset %zu has index %llu, expected %llu; the snapshot is damaged: restore the data directory from a backup",
+				"snapshot %s: record at offset %zu has index %llu, expected %llu; the "
+				"snapshot is damaged: restore the data directory from a backup",
 				path, off, (unsigned long long)h.lsn, (unsigned long long)idx);
 			return -EBADMSG;
 		}
 		if (h.flags & ~WAL_REC_TRAILER) {
 			set_err(err, errlen,
-				"snapshot %s: record at offset %zu has unknown flags 0x%x; written by a newer shmseq?",
+				"snapshot %s: record at offset %zu has unknown flags 0x%x; written by a "
+				"newer shmseq?",
 				path, off, h.flags);
 			return -EPROTO;
 		}
@@ -469,13 +473,15 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 			memcpy(&t, buf + off + WAL_REC_HDR, sizeof(t));
 			if (t.count != idx - 1 || t.lsn != s->lsn || crc32c(0, buf, off) != t.file_crc) {
 				set_err(err, errlen,
-					"snapshot %s: trailer at offset %zu does not match the contents; the snapshot is damaged: restore the data directory from a backup",
+					"snapshot %s: trailer at offset %zu does not match the contents; the "
+					"snapshot is damaged: restore the data directory from a backup",
 					path, off);
 				return -EBADMSG;
 			}
 			if (off + fr != n) {
 				set_err(err, errlen,
-					"snapshot %s: %zu unexpected bytes after the trailer; the snapshot is damaged: restore the data directory from a backup",
+					"snapshot %s: %zu unexpected bytes after the trailer; the snapshot "
+					"is damaged: restore the data directory from a backup",
 					path, n - off - fr);
 				return -EBADMSG;
 			}
@@ -545,8 +551,8 @@ void wal_close(struct wal *w)
 	free(w);
 }
 
-static int replay_snapshot(const struct snap_info *s, wal_replay_fn fn, void *ctx,
-			   const char *path, char *err, size_t errlen)
+static int replay_snapshot(const struct snap_info *s, wal_replay_fn fn, void *ctx, const char *path,
+			   char *err, size_t errlen)
 {
 	size_t off = WAL_HDR_SIZE;
 	for (uint64_t i = 0; i < s->count; i++) {
@@ -564,8 +570,8 @@ static int replay_snapshot(const struct snap_info *s, wal_replay_fn fn, void *ct
 	return 0;
 }
 
-int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *ctx,
-	     struct wal **out, char *err, size_t errlen)
+int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *ctx, struct wal **out,
+	     char *err, size_t errlen)
 {
 	set_err(err, errlen, "%s", "");
 	if (!dir || !out) {
@@ -573,7 +579,7 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		return -EINVAL;
 	}
 	*out = NULL;
-	struct snap_info snap = { 0 };
+	struct snap_info snap = {0};
 	unsigned char *logbuf = NULL;
 	size_t logn = 0;
 	int r;
@@ -596,8 +602,7 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		r = -ENOMEM;
 		goto fail;
 	}
-	if (!w->io.pwrite || !w->io.fdatasync || !w->io.fsync || !w->io.rename ||
-	    !w->io.ftruncate) {
+	if (!w->io.pwrite || !w->io.fdatasync || !w->io.fsync || !w->io.rename || !w->io.ftruncate) {
 		set_err(err, errlen, "wal_open: incomplete struct wal_io");
 		r = -EINVAL;
 		goto fail;
@@ -607,8 +612,7 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 	if (w->dirfd < 0) {
 		r = -errno;
 		if (r == -ENOENT)
-			set_err(err, errlen, "data directory %s does not exist; create it first",
-				dir);
+			set_err(err, errlen, "data directory %s does not exist; create it first", dir);
 		else
 			set_err(err, errlen, "data directory %s: %s", dir, strerror(-r));
 		goto fail;
@@ -636,7 +640,9 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		if (snap.present) {
 			/* never produced by the wal: the log is replaced by rename */
 			set_err(err, errlen,
-				"log %s is missing but snapshot %s exists: the records after the snapshot are lost; restore the data directory from a backup, or accept the loss by creating an empty log: touch %s",
+				"log %s is missing but snapshot %s exists: the records after the snapshot "
+				"are lost; restore the data directory from a backup, or accept the loss by "
+				"creating an empty log: touch %s",
 				w->log_path, w->snap_path, w->log_path);
 			r = -EBADMSG;
 			goto fail;
@@ -649,8 +655,7 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		if (logn < WAL_HDR_SIZE || all_zero(logbuf, logn)) {
 			fresh = true; /* creation cut short: nothing was ever in it */
 		} else {
-			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &base, err,
-				      errlen);
+			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &base, err, errlen);
 			if (r < 0)
 				goto fail;
 		}
@@ -659,12 +664,14 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		if (base > snap_lsn) {
 			if (snap.present)
 				set_err(err, errlen,
-					"log %s starts after LSN %llu but snapshot %s covers only up to LSN %llu: records are missing; restore the data directory from a backup",
+					"log %s starts after LSN %llu but snapshot %s covers only up to LSN "
+					"%llu: records are missing; restore the data directory from a backup",
 					w->log_path, (unsigned long long)base, w->snap_path,
 					(unsigned long long)snap_lsn);
 			else
 				set_err(err, errlen,
-					"log %s starts after LSN %llu but there is no snapshot %s: records are missing; restore the data directory from a backup",
+					"log %s starts after LSN %llu but there is no snapshot %s: records "
+					"are missing; restore the data directory from a backup",
 					w->log_path, (unsigned long long)base, w->snap_path);
 			r = -EBADMSG;
 			goto fail;
@@ -678,7 +685,10 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 			if (!fr) {
 				if (valid_record_follows(logbuf, logn, off, expect - 1)) {
 					set_err(err, errlen,
-						"log %s: corrupt record at offset %zu (%s) followed by valid records; the data directory is damaged: restore it from a backup, or accept losing the records from offset %zu on: truncate -s %zu %s",
+						"log %s: corrupt record at offset %zu (%s) followed by valid "
+						"records; the data directory is damaged: restore it from a "
+						"backup, or accept losing the records from offset %zu on: "
+						"truncate -s %zu %s",
 						w->log_path, off, why, off, off, w->log_path);
 					r = -EBADMSG;
 					goto fail;
@@ -687,7 +697,9 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 			}
 			if (h.lsn != expect) {
 				set_err(err, errlen,
-					"log %s: record at offset %zu has LSN %llu where %llu was expected; the data directory is damaged: restore it from a backup, or accept losing the records from offset %zu on: truncate -s %zu %s",
+					"log %s: record at offset %zu has LSN %llu where %llu was expected; "
+					"the data directory is damaged: restore it from a backup, or accept "
+					"losing the records from offset %zu on: truncate -s %zu %s",
 					w->log_path, off, (unsigned long long)h.lsn,
 					(unsigned long long)expect, off, off, w->log_path);
 				r = -EBADMSG;
@@ -695,7 +707,8 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 			}
 			if (h.flags) {
 				set_err(err, errlen,
-					"log %s: record at offset %zu has unknown flags 0x%x; written by a newer shmseq?",
+					"log %s: record at offset %zu has unknown flags 0x%x; written by a "
+					"newer shmseq?",
 					w->log_path, off, h.flags);
 				r = -EPROTO;
 				goto fail;
@@ -725,14 +738,14 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 				struct wal_rec_hdr h;
 				memcpy(&h, logbuf + off, WAL_REC_HDR);
 				if (h.lsn > snap_lsn) {
-					r = fn(ctx, h.type, logbuf + off + WAL_REC_HDR, h.len,
-					       h.lsn);
+					r = fn(ctx, h.type, logbuf + off + WAL_REC_HDR, h.len, h.lsn);
 					if (r) {
 						r = r < 0 ? r : -EINVAL;
 						set_err(err, errlen,
-							"log %s: replaying record LSN %llu at offset %zu failed: %s",
-							w->log_path, (unsigned long long)h.lsn,
-							off, strerror(-r));
+							"log %s: replaying record LSN %llu at offset %zu "
+							"failed: %s",
+							w->log_path, (unsigned long long)h.lsn, off,
+							strerror(-r));
 						goto fail;
 					}
 				}
@@ -755,8 +768,7 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		int fd;
 		r = log_create(w, snap_lsn, &fd);
 		if (r < 0) {
-			set_err(err, errlen, "log %s: creating a fresh log: %s", w->log_path,
-				strerror(-r));
+			set_err(err, errlen, "log %s: creating a fresh log: %s", w->log_path, strerror(-r));
 			goto fail;
 		}
 		if (w->logfd >= 0)
@@ -769,8 +781,7 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		if (good_end < logn) {
 			r = io_call(w->io.ftruncate(w->io.ctx, w->logfd, (off_t)good_end));
 			if (r < 0) {
-				set_err(err, errlen,
-					"log %s: truncating the torn tail at offset %zu: %s",
+				set_err(err, errlen, "log %s: truncating the torn tail at offset %zu: %s",
 					w->log_path, good_end, strerror(-r));
 				goto fail;
 			}
@@ -819,7 +830,7 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 		w->buf = nb;
 		w->bufcap = fr;
 	}
-	struct wal_rec_hdr h = { .len = len, .type = type, .flags = 0, .lsn = w->last_lsn + 1 };
+	struct wal_rec_hdr h = {.len = len, .type = type, .flags = 0, .lsn = w->last_lsn + 1};
 	memcpy(w->buf, &h, WAL_REC_HDR);
 	if (len)
 		memcpy(w->buf + WAL_REC_HDR, payload, len);
@@ -873,7 +884,7 @@ struct snap_writer {
 	int fd;
 	unsigned char *buf;
 	size_t used, cap;
-	uint64_t off;      /* file offset of buf[0] */
+	uint64_t off;	   /* file offset of buf[0] */
 	uint32_t file_crc; /* CRC of everything flushed */
 };
 
@@ -890,8 +901,8 @@ static int sw_flush(struct snap_writer *sw)
 	return 0;
 }
 
-static int sw_record(struct snap_writer *sw, uint16_t type, uint16_t flags, uint64_t idx,
-		     const void *payload, uint32_t len)
+static int sw_record(struct snap_writer *sw, uint16_t type, uint16_t flags, uint64_t idx, const void *payload,
+		     uint32_t len)
 {
 	size_t fr = WAL_REC_MIN + len;
 	if (sw->cap - sw->used < fr) {
@@ -900,7 +911,7 @@ static int sw_record(struct snap_writer *sw, uint16_t type, uint16_t flags, uint
 			return r;
 	}
 	unsigned char *p = sw->buf + sw->used;
-	struct wal_rec_hdr h = { .len = len, .type = type, .flags = flags, .lsn = idx };
+	struct wal_rec_hdr h = {.len = len, .type = type, .flags = flags, .lsn = idx};
 	memcpy(p, &h, WAL_REC_HDR);
 	if (len)
 		memcpy(p + WAL_REC_HDR, payload, len);
@@ -911,16 +922,14 @@ static int sw_record(struct snap_writer *sw, uint16_t type, uint16_t flags, uint
 }
 
 /* Write and fsync snapshot.tmp holding the iterator's records. */
-static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn next,
-			  void *ctx)
+static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn next, void *ctx)
 {
-	struct snap_writer sw = { .w = w, .cap = WAL_SNAP_CHUNK + WAL_FRAME_MAX };
+	struct snap_writer sw = {.w = w, .cap = WAL_SNAP_CHUNK + WAL_FRAME_MAX};
 	sw.buf = malloc(sw.cap);
 	if (!sw.buf)
 		return -ENOMEM;
 	(void)unlink(w->snap_tmp_path);
-	sw.fd = open(w->snap_tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		     0600);
+	sw.fd = open(w->snap_tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (sw.fd < 0) {
 		int e = errno;
 		free(sw.buf);
@@ -957,7 +966,7 @@ static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn
 	r = sw_flush(&sw);
 	if (r < 0)
 		goto out;
-	struct wal_snap_trailer t = { .count = count, .lsn = snap_lsn, .file_crc = sw.file_crc };
+	struct wal_snap_trailer t = {.count = count, .lsn = snap_lsn, .file_crc = sw.file_crc};
 	r = sw_record(&sw, 0, WAL_REC_TRAILER, count + 1, &t, sizeof(t));
 	if (!r)
 		r = sw_flush(&sw);

@@ -37,8 +37,7 @@ struct wal_io {
 /* Called once per live record during wal_open(), snapshot records first
  * (in the order they were written), then log records in LSN order. Returning
  * non-zero aborts the open with that error (negative errno). */
-typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload,
-			     uint32_t len, uint64_t lsn);
+typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn);
 
 /* Largest payload accepted. */
 #define WAL_PAYLOAD_MAX (64u * 1024u)
@@ -50,13 +49,12 @@ typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload,
  *   -EBADMSG  a corrupt record before the end of the log, or a bad snapshot
  *   -EPROTO   a file of an unknown format or version
  *   other     the system error. */
-int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *ctx,
-	     struct wal **out, char *err, size_t errlen);
+int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *ctx, struct wal **out,
+	     char *err, size_t errlen);
 
 /* Append one record (written to the file at once, not yet durable).
  * Returns 0 and its LSN in *lsn (may be NULL), -EMSGSIZE, or -EIO (failed). */
-int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len,
-	       uint64_t *lsn);
+int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, uint64_t *lsn);
 
 /* Make every appended record durable (one fdatasync: group commit).
  * Returns 0, or -EIO and the wal is failed. */
@@ -74,8 +72,7 @@ uint64_t wal_log_size(const struct wal *w);
  * *len (valid until the next call), 0 when done, or a negative errno to abort.
  * Returns 0, or a negative errno (the wal is failed if files may be
  * inconsistent; a failure before the rename leaves the old state intact). */
-typedef int (*wal_snapshot_next_fn)(void *ctx, uint16_t *type, const void **payload,
-				    uint32_t *len);
+typedef int (*wal_snapshot_next_fn)(void *ctx, uint16_t *type, const void **payload, uint32_t *len);
 int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx);
 
 /* Whether the wal has failed (fail closed). */

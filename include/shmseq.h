@@ -31,25 +31,25 @@ extern "C" {
 
 /* MariaDB error numbers used as (negated) return values. */
 enum {
-	SHMSEQ_ERR_TABLE_EXISTS = 1050,     /* CREATE on an existing name */
-	SHMSEQ_ERR_PARSE = 1064,            /* statement syntax */
-	SHMSEQ_ERR_NONUNIQ_TABLE = 1066,    /* same name twice in DROP */
-	SHMSEQ_ERR_NO_SUCH_TABLE = 1146,    /* SHOW CREATE / SELECT on a missing name */
-	SHMSEQ_ERR_WRONG_USAGE = 1221,      /* OR REPLACE with IF NOT EXISTS */
-	SHMSEQ_ERR_DUP_ARGUMENT = 1225,     /* option given twice */
-	SHMSEQ_ERR_BAD_DB = 1049,           /* unknown database in db.name */
-	SHMSEQ_ERR_RUN_OUT = 4084,          /* NOCYCLE sequence exhausted */
-	SHMSEQ_ERR_INVALID_DATA = 4085,     /* options out of range / conflicting */
+	SHMSEQ_ERR_TABLE_EXISTS = 1050,	 /* CREATE on an existing name */
+	SHMSEQ_ERR_PARSE = 1064,	 /* statement syntax */
+	SHMSEQ_ERR_NONUNIQ_TABLE = 1066, /* same name twice in DROP */
+	SHMSEQ_ERR_NO_SUCH_TABLE = 1146, /* SHOW CREATE / SELECT on a missing name */
+	SHMSEQ_ERR_WRONG_USAGE = 1221,	 /* OR REPLACE with IF NOT EXISTS */
+	SHMSEQ_ERR_DUP_ARGUMENT = 1225,	 /* option given twice */
+	SHMSEQ_ERR_BAD_DB = 1049,	 /* unknown database in db.name */
+	SHMSEQ_ERR_RUN_OUT = 4084,	 /* NOCYCLE sequence exhausted */
+	SHMSEQ_ERR_INVALID_DATA = 4085,	 /* options out of range / conflicting */
 	SHMSEQ_ERR_NOT_SEQUENCE = 4089,
 	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091,
 };
 
 /* Limits. */
-#define SHMSEQ_NAME_MAX 64          /* bytes in a sequence or instance name */
-#define SHMSEQ_COMMENT_MAX 2048     /* bytes in a COMMENT */
+#define SHMSEQ_NAME_MAX 64	/* bytes in a sequence or instance name */
+#define SHMSEQ_COMMENT_MAX 2048 /* bytes in a COMMENT */
 
-typedef struct shmseq shmseq;          /* a connection: a session with one instance */
-typedef struct shmseq_seq shmseq_seq;  /* one sequence opened on a connection */
+typedef struct shmseq shmseq;		    /* a connection: a session with one instance */
+typedef struct shmseq_seq shmseq_seq;	    /* one sequence opened on a connection */
 typedef struct shmseq_result shmseq_result; /* what shmseq_exec() hands back */
 
 /* shmseq_connect - attach to the daemon of an instance and map its region.
@@ -100,8 +100,7 @@ SHMSEQ_API void shmseq_seq_close(shmseq_seq *seq);
  * forward-only rule. Returns 0 when applied (SETVAL answers `value`),
  * -ENODATA when ignored (SETVAL answers NULL), -4084 when a round increase is
  * asked of a NOCYCLE sequence, -4091 unknown. Never changes LASTVAL. */
-SHMSEQ_API int shmseq_setval(shmseq *conn, const char *name, int64_t value,
-			     bool is_used, uint64_t round);
+SHMSEQ_API int shmseq_setval(shmseq *conn, const char *name, int64_t value, bool is_used, uint64_t round);
 
 /* A sequence definition for the typed DDL calls. Fields whose bit is not set
  * in `set` take MariaDB's defaults (CREATE) or keep their value (ALTER). */
@@ -113,20 +112,20 @@ enum shmseq_def_field {
 	SHMSEQ_SET_CACHE = 1u << 4,
 	SHMSEQ_SET_CYCLE = 1u << 5,
 	SHMSEQ_SET_COMMENT = 1u << 6,
-	SHMSEQ_SET_RESTART = 1u << 7,       /* ALTER only: restart at `restart` */
+	SHMSEQ_SET_RESTART = 1u << 7,	    /* ALTER only: restart at `restart` */
 	SHMSEQ_SET_RESTART_START = 1u << 8, /* ALTER only: restart at START */
 };
 
 struct shmseq_def {
-	unsigned set;           /* SHMSEQ_SET_* bits */
+	unsigned set; /* SHMSEQ_SET_* bits */
 	int64_t start;
 	int64_t increment;
 	int64_t minvalue;
 	int64_t maxvalue;
-	int64_t cache;          /* 0 = NOCACHE */
+	int64_t cache; /* 0 = NOCACHE */
 	bool cycle;
-	const char *comment;    /* NULL = none */
-	int64_t restart;        /* with SHMSEQ_SET_RESTART */
+	const char *comment; /* NULL = none */
+	int64_t restart;     /* with SHMSEQ_SET_RESTART */
 };
 
 enum shmseq_create_flags {
@@ -139,13 +138,11 @@ enum shmseq_create_flags {
  * Durable when it returns 0. With SHMSEQ_IF_NOT_EXISTS an existing name
  * returns 0 and changes nothing. Errors: -1050 exists, -4085 invalid
  * options, -1221 OR REPLACE with IF NOT EXISTS, -EINVAL bad name. */
-SHMSEQ_API int shmseq_create(shmseq *conn, const char *name,
-			     const struct shmseq_def *def, unsigned flags);
+SHMSEQ_API int shmseq_create(shmseq *conn, const char *name, const struct shmseq_def *def, unsigned flags);
 
 /* shmseq_alter - ALTER SEQUENCE with the fields set in def. Errors: -4091,
  * -4085 (nothing changed). */
-SHMSEQ_API int shmseq_alter(shmseq *conn, const char *name,
-			    const struct shmseq_def *def);
+SHMSEQ_API int shmseq_alter(shmseq *conn, const char *name, const struct shmseq_def *def);
 
 /* shmseq_drop - DROP SEQUENCE name. Errors: -4091 unknown. */
 SHMSEQ_API int shmseq_drop(shmseq *conn, const char *name);
@@ -162,7 +159,7 @@ SHMSEQ_API const shmseq_result *shmseq_result_next(const shmseq_result *res);
 /* 0: the statement succeeded; else its negative error. */
 SHMSEQ_API int shmseq_result_error(const shmseq_result *res);
 SHMSEQ_API const char *shmseq_result_sqlstate(const shmseq_result *res); /* "00000" on success */
-SHMSEQ_API const char *shmseq_result_message(const shmseq_result *res);  /* error text or "" */
+SHMSEQ_API const char *shmseq_result_message(const shmseq_result *res);	 /* error text or "" */
 SHMSEQ_API const char *shmseq_result_statement(const shmseq_result *res);
 /* Whether the statement produced a result set (even an empty one). */
 SHMSEQ_API bool shmseq_result_has_rows(const shmseq_result *res);
@@ -175,8 +172,8 @@ SHMSEQ_API size_t shmseq_result_rows(const shmseq_result *res);
 SHMSEQ_API const char *shmseq_result_value(const shmseq_result *res, size_t row, size_t col);
 /* Notes and warnings (e.g. Note 1050 for CREATE … IF NOT EXISTS). */
 SHMSEQ_API size_t shmseq_result_warnings(const shmseq_result *res);
-SHMSEQ_API const char *shmseq_result_warning(const shmseq_result *res, size_t i,
-					     const char **level, int *code);
+SHMSEQ_API const char *shmseq_result_warning(const shmseq_result *res, size_t i, const char **level,
+					     int *code);
 SHMSEQ_API void shmseq_result_free(shmseq_result *res);
 
 /* shmseq_strerror - text for a negative return value; never NULL. For
@@ -186,16 +183,16 @@ SHMSEQ_API const char *shmseq_strerror(int err);
 
 /* What `shmseq status` shows. */
 struct shmseq_status {
-	uint64_t sequences;      /* live sequences */
-	uint64_t capacity;       /* slots in the region */
+	uint64_t sequences; /* live sequences */
+	uint64_t capacity;  /* slots in the region */
 	uint64_t region_bytes;
-	uint64_t connections;    /* sessions attached now */
+	uint64_t connections; /* sessions attached now */
 	uint64_t uptime_ms;
-	uint64_t log_bytes;      /* the current log file's size */
-	uint64_t syncs;          /* fdatasync calls (each serves a batch: group commit) */
-	uint64_t records;        /* log records written since start */
+	uint64_t log_bytes; /* the current log file's size */
+	uint64_t syncs;	    /* fdatasync calls (each serves a batch: group commit) */
+	uint64_t records;   /* log records written since start */
 	uint32_t daemon_pid;
-	bool failed;             /* persistence failed: no new values until restart */
+	bool failed; /* persistence failed: no new values until restart */
 	int64_t auto_increment_increment;
 	int64_t auto_increment_offset;
 	char region_name[128];

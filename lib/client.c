@@ -161,8 +161,8 @@ fail:
 	return r;
 }
 
-int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void *reply,
-	       size_t replen, bool idempotent)
+int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void *reply, size_t replen,
+	       bool idempotent)
 {
 	char msg[WIRE_MSG_MAX];
 	char buf[WIRE_MSG_MAX];
@@ -435,7 +435,8 @@ static int nextval_slow(struct shmseq_seq *e, struct region_slot *s, enum region
 				r = TAKE_GONE; /* the daemon restarted: this region is history */
 				continue;
 			}
-			r = region_redeem(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), tk, value);
+			r = region_redeem(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), tk,
+					  value);
 			continue;
 		case TAKE_END:
 			if (!tk->cycle) {
@@ -658,8 +659,7 @@ void client_def_to_options(const struct shmseq_def *def, struct seq_options *o)
 	}
 }
 
-static int ddl(struct shmseq *c, uint16_t op, const char *name, const struct seq_options *o,
-	       uint32_t flags)
+static int ddl(struct shmseq *c, uint16_t op, const char *name, const struct seq_options *o, uint32_t flags)
 {
 	struct wire_ddl *req = calloc(1, sizeof(*req));
 	struct wire_ddl_reply rep;

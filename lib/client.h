@@ -20,8 +20,8 @@
 struct mapping {
 	struct region_header *hdr;
 	size_t size;
-	dev_t dev;                     /* which shm object: a restarted daemon */
-	ino_t ino;                     /* that adopted the region hands back the same */
+	dev_t dev; /* which shm object: a restarted daemon */
+	ino_t ino; /* that adopted the region hands back the same */
 	struct mapping *next;
 };
 
@@ -37,16 +37,16 @@ struct temp_seq {
 
 struct shmseq {
 	char instance[SHMSEQ_NAME_MAX + 1];
-	pthread_mutex_t lock;          /* the socket, attaching, temp sequences */
-	int sock;                      /* -1 while detached */
+	pthread_mutex_t lock; /* the socket, attaching, temp sequences */
+	int sock;	      /* -1 while detached */
 	uint64_t next_req;
-	struct mapping *maps;          /* newest first */
+	struct mapping *maps;		     /* newest first */
 	_Atomic(struct region_header *) hdr; /* the current incarnation */
-	uint64_t attach_count;         /* bumped by every (re)attach */
+	uint64_t attach_count;		     /* bumped by every (re)attach */
 	struct seq_env env;
-	struct cds_lfht *names;        /* name -> struct shmseq_seq; never shrinks */
-	struct shmseq_seq *all;        /* every entry, for disconnect */
-	_Atomic int ntemp;             /* TEMPORARY sequences alive */
+	struct cds_lfht *names; /* name -> struct shmseq_seq; never shrinks */
+	struct shmseq_seq *all; /* every entry, for disconnect */
+	_Atomic int ntemp;	/* TEMPORARY sequences alive */
 	struct temp_seq *temps;
 	uint64_t temp_ids;
 };
@@ -58,11 +58,11 @@ struct shmseq_seq {
 	struct cds_lfht_node node;
 	struct shmseq *conn;
 	char name[SHMSEQ_NAME_MAX + 1];
-	_Atomic(struct region_header *) hdr;  /* the region `slot` lies in */
-	_Atomic(struct region_slot *) slot;   /* NULL: resolve first */
+	_Atomic(struct region_header *) hdr; /* the region `slot` lies in */
+	_Atomic(struct region_slot *) slot;  /* NULL: resolve first */
 	_Atomic uint64_t seq_id;
 	_Atomic bool cycle;
-	_Atomic bool is_unsigned;    /* values are uint64 bit patterns */
+	_Atomic bool is_unsigned; /* values are uint64 bit patterns */
 	/* LASTVAL of this session: the value and the identity it belongs to
 	 * (0 = NULL). */
 	_Atomic int64_t last;
@@ -73,8 +73,8 @@ struct shmseq_seq {
 /* One request and its reply (reply may be NULL when replen is 0).
  * Re-attaches first if needed. Returns the reply's status (>= 0) or -error.
  * idempotent: on a hang-up, re-attach and send once more. */
-int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void *reply,
-	       size_t replen, bool idempotent);
+int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void *reply, size_t replen,
+	       bool idempotent);
 
 /* The cache entry of a base sequence, resolving it with the daemon if new.
  * -4091 when the daemon knows no such sequence. */

@@ -40,9 +40,9 @@ static uint32_t crc32c_table_raw(uint32_t crc, const unsigned char *p, size_t le
 #endif
 		lo ^= crc;
 		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-		      crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
-		      crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^
+		      crc_table[2][(hi >> 8) & 0xff] ^ crc_table[1][(hi >> 16) & 0xff] ^
+		      crc_table[0][hi >> 24];
 		p += 8;
 		len -= 8;
 	}
@@ -54,8 +54,8 @@ static uint32_t crc32c_table_raw(uint32_t crc, const unsigned char *p, size_t le
 #if defined(__x86_64__)
 #include <nmmintrin.h>
 
-__attribute__((target("sse4.2"))) static uint32_t
-crc32c_hw_raw(uint32_t crc, const unsigned char *p, size_t len)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw_raw(uint32_t crc, const unsigned char *p,
+								size_t len)
 {
 	uint64_t c = crc;
 	while (len && ((uintptr_t)p & 7)) {

@@ -21,15 +21,15 @@
 
 #define SEQ_COLUMNS 8
 static const char *const seq_columns[SEQ_COLUMNS] = {
-	"next_not_cached_value", "minimum_value", "maximum_value", "start_value",
-	"increment", "cache_size", "cycle_option", "cycle_count",
+	"next_not_cached_value", "minimum_value", "maximum_value", "start_value", "increment", "cache_size",
+	"cycle_option",		 "cycle_count",
 };
 
 /* What a SELECT reads: the sequence's row (FROM s), or an
  * information_schema.SEQUENCES row, by column name. */
 struct rowctx {
-	const char *table;      /* FROM s: the qualifier a column may carry; NULL = any */
-	bool table_ci;          /* compare it case-insensitively (information_schema) */
+	const char *table; /* FROM s: the qualifier a column may carry; NULL = any */
+	bool table_ci;	   /* compare it case-insensitively (information_schema) */
 	size_t n;
 	const char *const *names;
 	char vals[16][96];
@@ -104,7 +104,8 @@ static void error_for(struct shmseq *c, shmseq_result *res, int r, const char *n
 		result_error(res, 4084, "Sequence '%s.%s' has run out", db_of(c), name);
 		break;
 	case SHMSEQ_ERR_INVALID_DATA:
-		result_error(res, 4085, "Sequence '%s.%s' has out of range value for options", db_of(c), name);
+		result_error(res, 4085, "Sequence '%s.%s' has out of range value for options", db_of(c),
+			     name);
 		break;
 	case SHMSEQ_ERR_UNKNOWN_SEQUENCE:
 		result_error(res, 4091, "Unknown SEQUENCE: '%s'", name);
@@ -116,7 +117,8 @@ static void error_for(struct shmseq *c, shmseq_result *res, int r, const char *n
 		result_error(res, 1221, "Incorrect usage of OR REPLACE and IF NOT EXISTS");
 		break;
 	case ENOSPC:
-		result_error(res, -ENOSPC, "The instance has no free sequence slot (shmseqd --max-sequences)");
+		result_error(res, -ENOSPC,
+			     "The instance has no free sequence slot (shmseqd --max-sequences)");
 		break;
 	default:
 		result_error(res, r, "%s", shmseq_strerror(r));
@@ -217,8 +219,9 @@ static int fetch_row(struct shmseq *c, const char *name, struct seq_row *row, st
 static void rowctx_from_seq(struct rowctx *rc, const struct seq_row *row, const struct seq_def *def)
 {
 	const int64_t v[SEQ_COLUMNS] = {
-		row->next_not_cached_value, row->minimum_value, row->maximum_value, row->start_value,
-		row->increment, row->cache_size, row->cycle_option, row->cycle_count,
+		row->next_not_cached_value, row->minimum_value, row->maximum_value,
+		row->start_value,	    row->increment,	row->cache_size,
+		row->cycle_option,	    row->cycle_count,
 	};
 	memset(rc, 0, sizeof(*rc));
 	rc->n = SEQ_COLUMNS;
@@ -239,7 +242,7 @@ static int list_names(struct shmseq *c, char (**out)[SHMSEQ_NAME_MAX + 1], size_
 {
 	struct wire_list req = {0};
 	struct wire_list_reply *rep = malloc(sizeof(*rep));
-	char (*names)[SHMSEQ_NAME_MAX + 1] = NULL;
+	char(*names)[SHMSEQ_NAME_MAX + 1] = NULL;
 	size_t count = 0;
 	int r = 0;
 	if (!rep)
@@ -409,12 +412,18 @@ static int eval(const struct sql_expr *e, const struct rowctx *rc, shmseq_result
 				cmp = a.len < b.len ? -1 : a.len > b.len;
 		}
 		switch (e->cmp) {
-		case SQL_CMP_EQ: return cmp == 0;
-		case SQL_CMP_NE: return cmp != 0;
-		case SQL_CMP_LT: return cmp < 0;
-		case SQL_CMP_GT: return cmp > 0;
-		case SQL_CMP_LE: return cmp <= 0;
-		case SQL_CMP_GE: return cmp >= 0;
+		case SQL_CMP_EQ:
+			return cmp == 0;
+		case SQL_CMP_NE:
+			return cmp != 0;
+		case SQL_CMP_LT:
+			return cmp < 0;
+		case SQL_CMP_GT:
+			return cmp > 0;
+		case SQL_CMP_LE:
+			return cmp <= 0;
+		case SQL_CMP_GE:
+			return cmp >= 0;
 		}
 		return 0;
 	}
@@ -561,11 +570,13 @@ static int open_items(struct shmseq *c, const struct sql_item *items, size_t n, 
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct sql_item *it = &items[i];
-		if (it->kind != SQL_ITEM_NEXTVAL && it->kind != SQL_ITEM_LASTVAL && it->kind != SQL_ITEM_SETVAL)
+		if (it->kind != SQL_ITEM_NEXTVAL && it->kind != SQL_ITEM_LASTVAL &&
+		    it->kind != SQL_ITEM_SETVAL)
 			continue;
 		int r = other_db(c, &it->seq) ? -SHMSEQ_ERR_UNKNOWN_SEQUENCE : seq_exists(c, it->seq.name);
 		if (r == -SHMSEQ_ERR_UNKNOWN_SEQUENCE && has_from) {
-			result_error(res, 1146, "Table '%s.%s' doesn't exist", db_in(c, &it->seq), it->seq.name);
+			result_error(res, 1146, "Table '%s.%s' doesn't exist", db_in(c, &it->seq),
+				     it->seq.name);
 			return -1;
 		}
 		if (r < 0) {
@@ -594,7 +605,8 @@ static void select_rows(struct shmseq *c, const struct sql_select *s, struct row
 				return;
 			}
 			for (size_t k = 0; k < rows->n; k++)
-				result_add_column(res, rows->names[k], strlen(rows->names[k]), rows->numeric[k]);
+				result_add_column(res, rows->names[k], strlen(rows->names[k]),
+						  rows->numeric[k]);
 			continue;
 		}
 		if (it->kind == SQL_ITEM_COLUMN && find_qcol(rows, it->table, it->column) < 0) {
@@ -629,7 +641,8 @@ static void select_rows(struct shmseq *c, const struct sql_select *s, struct row
 			const struct sql_item *it = &s->items[i];
 			if (it->kind == SQL_ITEM_STAR) {
 				for (size_t j = 0; j < rc->n; j++)
-					result_set(res, (size_t)row, col++, rc->isnull[j] ? NULL : rc->vals[j]);
+					result_set(res, (size_t)row, col++,
+						   rc->isnull[j] ? NULL : rc->vals[j]);
 				continue;
 			}
 			char buf[96];
@@ -642,19 +655,24 @@ static void select_rows(struct shmseq *c, const struct sql_select *s, struct row
 }
 
 static const char *const is_columns[] = {
-	"SEQUENCE_CATALOG", "SEQUENCE_SCHEMA", "SEQUENCE_NAME", "DATA_TYPE", "NUMERIC_PRECISION",
-	"NUMERIC_PRECISION_RADIX", "NUMERIC_SCALE", "START_VALUE", "MINIMUM_VALUE", "MAXIMUM_VALUE",
-	"INCREMENT", "CYCLE_OPTION",
+	"SEQUENCE_CATALOG",  "SEQUENCE_SCHEMA",		"SEQUENCE_NAME", "DATA_TYPE",
+	"NUMERIC_PRECISION", "NUMERIC_PRECISION_RADIX", "NUMERIC_SCALE", "START_VALUE",
+	"MINIMUM_VALUE",     "MAXIMUM_VALUE",		"INCREMENT",	 "CYCLE_OPTION",
 };
 
 static int type_bits(uint8_t type)
 {
 	switch (type) {
-	case SEQ_TYPE_TINYINT: return 8;
-	case SEQ_TYPE_SMALLINT: return 16;
-	case SEQ_TYPE_MEDIUMINT: return 24;
-	case SEQ_TYPE_INT: return 32;
-	default: return 64;
+	case SEQ_TYPE_TINYINT:
+		return 8;
+	case SEQ_TYPE_SMALLINT:
+		return 16;
+	case SEQ_TYPE_MEDIUMINT:
+		return 24;
+	case SEQ_TYPE_INT:
+		return 32;
+	default:
+		return 64;
 	}
 }
 
@@ -671,7 +689,7 @@ static void exec_select(struct shmseq *c, const struct sql_select *s, shmseq_res
 			result_error(res, 1109, "Unknown table '%s' in information_schema", s->from.name);
 			return;
 		}
-		char (*names)[SHMSEQ_NAME_MAX + 1] = NULL;
+		char(*names)[SHMSEQ_NAME_MAX + 1] = NULL;
 		size_t n = 0;
 		int r = list_names(c, &names, &n);
 		if (r < 0) {
@@ -693,7 +711,8 @@ static void exec_select(struct shmseq *c, const struct sql_select *s, shmseq_res
 			if (fetch_row(c, names[i], &row, &def) < 0)
 				continue; /* dropped meanwhile */
 			struct rowctx *rc = &rows[got++];
-			const char *txt[] = {"def", db_of(c), names[i], seq_type_name(def.type, def.is_unsigned)};
+			const char *txt[] = {"def", db_of(c), names[i],
+					     seq_type_name(def.type, def.is_unsigned)};
 			for (int k = 0; k < 4; k++)
 				snprintf(rc->vals[k], sizeof(rc->vals[k]), "%s", txt[k]);
 			snprintf(rc->vals[4], 96, "%d", type_bits(def.type));
@@ -777,7 +796,8 @@ static void exec_alter(struct shmseq *c, const struct sql_alter *al, shmseq_resu
 	if (other_db(c, &al->name)) {
 		/* as for a missing sequence */
 		if (al->if_exists)
-			result_warn(res, "Note", 4091, "Unknown SEQUENCE: '%s.%s'", al->name.db, al->name.name);
+			result_warn(res, "Note", 4091, "Unknown SEQUENCE: '%s.%s'", al->name.db,
+				    al->name.name);
 		else
 			result_error(res, 4091, "Unknown SEQUENCE: '%s'", al->name.name);
 		return;
@@ -837,7 +857,8 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 			free(def);
 			if (r == 0) {
 				if (d->if_exists)
-					result_warn(res, "Warning", 1347, "'%s.%s' is not of type 'VIEW'", db_of(c), name);
+					result_warn(res, "Warning", 1347, "'%s.%s' is not of type 'VIEW'",
+						    db_of(c), name);
 			}
 			missing = true;
 		} else {
@@ -872,8 +893,9 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 	if (!ulen)
 		return;
 	int code = d->kind == SQL_DROP_VIEW ? 4092 : d->kind == SQL_DROP_TABLE ? 1051 : 4091;
-	const char *what = code == 4092 ? "Unknown VIEW: " : code == 1051 ? "Unknown table "
-									  : "Unknown SEQUENCE: ";
+	const char *what = code == 4092	  ? "Unknown VIEW: "
+			   : code == 1051 ? "Unknown table "
+					  : "Unknown SEQUENCE: ";
 	char msg[4200];
 	snprintf(msg, sizeof(msg), "%s'%s'", what, unknown);
 	if (d->if_exists)
@@ -912,17 +934,21 @@ static void exec_show_create(struct shmseq *c, const struct sql_show *sh, bool t
 			snprintf(vt, sizeof(vt), "%.*s(%d)%s", (int)strcspn(t, " "), t,
 				 width[def->type < 5 ? def->type : 0], def->is_unsigned ? " unsigned" : "");
 			int n = snprintf(text, need + 1024,
-				"CREATE TABLE `%s` (\n"
-				"  `next_not_cached_value` %s NOT NULL,\n"
-				"  `minimum_value` %s NOT NULL,\n"
-				"  `maximum_value` %s NOT NULL,\n"
-				"  `start_value` %s NOT NULL COMMENT 'start value when sequences is created or value if RESTART is used',\n"
-				"  `increment` bigint(21) NOT NULL COMMENT 'increment value',\n"
-				"  `cache_size` bigint(21) unsigned NOT NULL,\n"
-				"  `cycle_option` tinyint(1) unsigned NOT NULL COMMENT '0 if no cycles are allowed, 1 if the sequence should begin a new cycle when maximum_value is passed',\n"
-				"  `cycle_count` bigint(21) NOT NULL COMMENT 'How many cycles have been done'\n"
-				") ENGINE=InnoDB SEQUENCE=1",
-				sh->name.name, vt, vt, vt, vt);
+					 "CREATE TABLE `%s` (\n"
+					 "  `next_not_cached_value` %s NOT NULL,\n"
+					 "  `minimum_value` %s NOT NULL,\n"
+					 "  `maximum_value` %s NOT NULL,\n"
+					 "  `start_value` %s NOT NULL COMMENT 'start value when sequences is "
+					 "created or value if RESTART is used',\n"
+					 "  `increment` bigint(21) NOT NULL COMMENT 'increment value',\n"
+					 "  `cache_size` bigint(21) unsigned NOT NULL,\n"
+					 "  `cycle_option` tinyint(1) unsigned NOT NULL COMMENT '0 if no "
+					 "cycles are allowed, 1 if the sequence should begin a new cycle "
+					 "when maximum_value is passed',\n"
+					 "  `cycle_count` bigint(21) NOT NULL COMMENT 'How many cycles have "
+					 "been done'\n"
+					 ") ENGINE=InnoDB SEQUENCE=1",
+					 sh->name.name, vt, vt, vt, vt);
 			if (def->comment_len && n > 0)
 				snprintf(text + n, need + 1024 - (size_t)n, " COMMENT='%s'", def->comment);
 		}
@@ -950,7 +976,7 @@ static void exec_show_tables(struct shmseq *c, const struct sql_show *sh, shmseq
 	}
 	char heading[SHMSEQ_NAME_MAX + 16];
 	int hl = snprintf(heading, sizeof(heading), "Tables_in_%s", db_of(c));
-	char (*names)[SHMSEQ_NAME_MAX + 1] = NULL;
+	char(*names)[SHMSEQ_NAME_MAX + 1] = NULL;
 	size_t n = 0;
 	int r = list_names(c, &names, &n);
 	if (r < 0) {
@@ -991,7 +1017,8 @@ static int insert_row(struct shmseq *c, const char *name, const struct seq_row *
 			    seq_def_validate(&def, row->next_not_cached_value, &c->env) < 0)
 				rr = -SHMSEQ_ERR_INVALID_DATA;
 			else
-				seq_live_load(&t->live, &def, row->next_not_cached_value, row->cycle_count, &c->env);
+				seq_live_load(&t->live, &def, row->next_not_cached_value, row->cycle_count,
+					      &c->env);
 		}
 		pthread_mutex_unlock(&c->lock);
 		if (t)
@@ -1039,7 +1066,8 @@ static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_re
 				if (strcasecmp(in->columns[i], seq_columns[j]) == 0)
 					k = j;
 			if (k < 0) {
-				result_error(res, 1054, "Unknown column '%s' in 'INSERT INTO'", in->columns[i]);
+				result_error(res, 1054, "Unknown column '%s' in 'INSERT INTO'",
+					     in->columns[i]);
 				return;
 			}
 			map[k] = (int)i;
@@ -1071,12 +1099,14 @@ static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_re
 			__int128 hi = k == 5 ? (__int128)UINT64_MAX : k == 6 ? 255 : (__int128)INT64_MAX;
 			if (x < lo || x > hi) {
 				if (r == 0) {
-					result_error(res, 1264, "Out of range value for column '%s' at row %zu",
+					result_error(res, 1264,
+						     "Out of range value for column '%s' at row %zu",
 						     seq_columns[k], r + 1);
 					return;
 				}
-				result_warn(res, "Warning", 1264, "Out of range value for column '%s' at row %zu",
-					    seq_columns[k], r + 1);
+				result_warn(res, "Warning", 1264,
+					    "Out of range value for column '%s' at row %zu", seq_columns[k],
+					    r + 1);
 				x = x < lo ? lo : hi;
 			}
 			if (x > INT64_MAX)

@@ -49,23 +49,23 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
 /* Header state. */
 enum {
-	REGION_STATE_LIVE = 1,   /* a daemon owns it */
+	REGION_STATE_LIVE = 1,	 /* a daemon owns it */
 	REGION_STATE_CLOSED = 2, /* the daemon shut down or was replaced: re-attach */
 };
 
 struct region_header {
 	uint64_t magic;
 	uint32_t layout_version;
-	uint32_t header_size;     /* sizeof(struct region_header) */
-	uint32_t slot_size;       /* sizeof(struct region_slot) */
-	uint32_t compat_flags;    /* features a reader may ignore */
-	uint32_t incompat_flags;  /* features a reader must understand: none yet */
+	uint32_t header_size;	 /* sizeof(struct region_header) */
+	uint32_t slot_size;	 /* sizeof(struct region_slot) */
+	uint32_t compat_flags;	 /* features a reader may ignore */
+	uint32_t incompat_flags; /* features a reader must understand: none yet */
 	uint32_t daemon_pid;
-	uint64_t nslots;          /* capacity */
-	uint64_t region_size;     /* bytes: header_size + nslots * slot_size */
-	uint64_t incarnation;     /* new for every daemon start */
-	_Atomic uint32_t state;   /* REGION_STATE_* */
-	uint32_t slots_used;      /* daemon's high-water mark: slots beyond were never used */
+	uint64_t nslots;	/* capacity */
+	uint64_t region_size;	/* bytes: header_size + nslots * slot_size */
+	uint64_t incarnation;	/* new for every daemon start */
+	_Atomic uint32_t state; /* REGION_STATE_* */
+	uint32_t slots_used;	/* daemon's high-water mark: slots beyond were never used */
 	uint8_t reserved[64];
 };
 _Static_assert(sizeof(struct region_header) == 128, "header size is part of the layout");
@@ -86,7 +86,8 @@ static inline bool region_value(int64_t base, int64_t inc, uint64_t n, uint32_t 
 		return false;
 	if (__builtin_expect(!(flags & SLOT_UNSIGNED), 1)) {
 		int64_t off;
-		return !__builtin_mul_overflow((int64_t)n, inc, &off) && !__builtin_add_overflow(base, off, v);
+		return !__builtin_mul_overflow((int64_t)n, inc, &off) &&
+		       !__builtin_add_overflow(base, off, v);
 	}
 	__int128 x = (__int128)(uint64_t)base + (__int128)(int64_t)n * inc;
 	if (x < 0 || x > (__int128)UINT64_MAX)
@@ -100,14 +101,14 @@ struct region_slot {
 	_Atomic uint64_t ticks;
 	uint8_t pad0[REGION_CACHELINE - 8];
 	/* Line 1: written by the daemon only, read-mostly. */
-	_Atomic uint64_t gen;         /* seqlock; odd while an epoch is rewritten */
+	_Atomic uint64_t gen;	      /* seqlock; odd while an epoch is rewritten */
 	_Atomic uint64_t seq_id;      /* identity of the sequence here; 0 = free */
-	_Atomic int64_t base;         /* value of ticket 0 */
-	_Atomic int64_t inc;          /* the real increment; never 0 while live */
-	_Atomic uint64_t limit;       /* tickets below are durable and valid */
-	_Atomic uint64_t end;         /* tickets at/after are past the round */
+	_Atomic int64_t base;	      /* value of ticket 0 */
+	_Atomic int64_t inc;	      /* the real increment; never 0 while live */
+	_Atomic uint64_t limit;	      /* tickets below are durable and valid */
+	_Atomic uint64_t end;	      /* tickets at/after are past the round */
 	_Atomic uint64_t refill_mark; /* the taker of this ticket nudges the daemon */
-	_Atomic uint32_t flags;       /* SLOT_* */
+	_Atomic uint32_t flags;	      /* SLOT_* */
 	uint32_t pad1;
 } __attribute__((aligned(REGION_CACHELINE)));
 _Static_assert(sizeof(struct region_slot) == 128, "slot size is part of the layout");
@@ -131,25 +132,25 @@ int region_header_validate(const struct region_header *h, size_t size, const cha
 /* --- the client's fast path ------------------------------------------------ */
 
 enum region_take_result {
-	TAKE_OK = 0,     /* *value is ours */
-	TAKE_RETRY,      /* the epoch changed under us: take again */
-	TAKE_BUSY,       /* the daemon is rewriting the slot (or died doing it) */
-	TAKE_GONE,       /* the slot holds another sequence or none */
-	TAKE_REFILL,     /* ticket held beyond the durable limit: ask the daemon */
-	TAKE_END,        /* ticket past the end of the round */
-	TAKE_CORRUPT,    /* the slot's numbers cannot be right */
+	TAKE_OK = 0,  /* *value is ours */
+	TAKE_RETRY,   /* the epoch changed under us: take again */
+	TAKE_BUSY,    /* the daemon is rewriting the slot (or died doing it) */
+	TAKE_GONE,    /* the slot holds another sequence or none */
+	TAKE_REFILL,  /* ticket held beyond the durable limit: ask the daemon */
+	TAKE_END,     /* ticket past the end of the round */
+	TAKE_CORRUPT, /* the slot's numbers cannot be right */
 };
 
 struct region_ticket {
 	uint64_t gen;
 	uint64_t n;
-	bool nudge;      /* this ticket is the refill mark: ask for more, don't wait */
+	bool nudge; /* this ticket is the refill mark: ask for more, don't wait */
 	bool cycle;
 };
 
 /* Take one value. Lock-free, no system call. Caller owns nothing. */
-static inline enum region_take_result
-region_take(struct region_slot *s, uint64_t seq_id, int64_t *value, struct region_ticket *tk)
+static inline enum region_take_result region_take(struct region_slot *s, uint64_t seq_id, int64_t *value,
+						  struct region_ticket *tk)
 {
 	/* pairs with the release store of gen in region_slot_publish() */
 	uint64_t g = atomic_load_explicit(&s->gen, memory_order_acquire);
@@ -188,8 +189,8 @@ region_take(struct region_slot *s, uint64_t seq_id, int64_t *value, struct regio
 /* After the daemon answered a refill for ticket tk: is the ticket now good?
  * TAKE_OK with *value, TAKE_RETRY (epoch changed: the ticket is void),
  * TAKE_REFILL (still not covered), TAKE_END. */
-static inline enum region_take_result
-region_redeem(struct region_slot *s, uint64_t seq_id, const struct region_ticket *tk, int64_t *value)
+static inline enum region_take_result region_redeem(struct region_slot *s, uint64_t seq_id,
+						    const struct region_ticket *tk, int64_t *value)
 {
 	if (atomic_load_explicit(&s->gen, memory_order_seq_cst) != tk->gen ||
 	    atomic_load_explicit(&s->seq_id, memory_order_relaxed) != seq_id)

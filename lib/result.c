@@ -161,15 +161,42 @@ void result_warn(shmseq_result *r, const char *level, int code, const char *fmt,
 
 /* --- the public readers ------------------------------------------------------------ */
 
-SHMSEQ_API const shmseq_result *shmseq_result_next(const shmseq_result *r) { return r ? r->next : NULL; }
-SHMSEQ_API int shmseq_result_error(const shmseq_result *r) { return r ? r->error : -EINVAL; }
-SHMSEQ_API const char *shmseq_result_sqlstate(const shmseq_result *r) { return r ? r->sqlstate : "HY000"; }
-SHMSEQ_API const char *shmseq_result_message(const shmseq_result *r) { return r ? r->message : ""; }
-SHMSEQ_API const char *shmseq_result_statement(const shmseq_result *r) { return r ? r->stmt : ""; }
-SHMSEQ_API bool shmseq_result_has_rows(const shmseq_result *r) { return r && r->has_rows && !r->error; }
-SHMSEQ_API size_t shmseq_result_columns(const shmseq_result *r) { return r && !r->error ? r->ncols : 0; }
-SHMSEQ_API size_t shmseq_result_rows(const shmseq_result *r) { return r && !r->error ? r->nrows : 0; }
-SHMSEQ_API size_t shmseq_result_warnings(const shmseq_result *r) { return r ? r->nwarn : 0; }
+SHMSEQ_API const shmseq_result *shmseq_result_next(const shmseq_result *r)
+{
+	return r ? r->next : NULL;
+}
+SHMSEQ_API int shmseq_result_error(const shmseq_result *r)
+{
+	return r ? r->error : -EINVAL;
+}
+SHMSEQ_API const char *shmseq_result_sqlstate(const shmseq_result *r)
+{
+	return r ? r->sqlstate : "HY000";
+}
+SHMSEQ_API const char *shmseq_result_message(const shmseq_result *r)
+{
+	return r ? r->message : "";
+}
+SHMSEQ_API const char *shmseq_result_statement(const shmseq_result *r)
+{
+	return r ? r->stmt : "";
+}
+SHMSEQ_API bool shmseq_result_has_rows(const shmseq_result *r)
+{
+	return r && r->has_rows && !r->error;
+}
+SHMSEQ_API size_t shmseq_result_columns(const shmseq_result *r)
+{
+	return r && !r->error ? r->ncols : 0;
+}
+SHMSEQ_API size_t shmseq_result_rows(const shmseq_result *r)
+{
+	return r && !r->error ? r->nrows : 0;
+}
+SHMSEQ_API size_t shmseq_result_warnings(const shmseq_result *r)
+{
+	return r ? r->nwarn : 0;
+}
 
 SHMSEQ_API const char *shmseq_result_column_name(const shmseq_result *r, size_t col)
 {

@@ -13,8 +13,7 @@ shmseq_result *result_new(const char *stmt, size_t len);
 
 /* Fail the statement with MariaDB error `code` (positive) and a message;
  * the SQLSTATE follows from the code. System errors: pass -errno as code. */
-void result_error(shmseq_result *r, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void result_error(shmseq_result *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Start a result set (even one with no rows). */
 int result_add_column(shmseq_result *r, const char *name, size_t len, bool numeric);

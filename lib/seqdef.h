@@ -33,12 +33,12 @@ struct seq_def {
 	int64_t start;
 	int64_t minvalue;
 	int64_t maxvalue;
-	int64_t increment;      /* as declared; 0 = auto_increment mode (§2.5) */
-	int64_t cache;          /* >= 0; 0 = NOCACHE */
-	uint8_t cycle;          /* 0/1 */
-	uint8_t type;           /* enum seq_type */
-	uint8_t is_unsigned;    /* 0/1 */
-	uint16_t comment_len;   /* bytes in comment, <= SHMSEQ_COMMENT_MAX */
+	int64_t increment;		      /* as declared; 0 = auto_increment mode (§2.5) */
+	int64_t cache;			      /* >= 0; 0 = NOCACHE */
+	uint8_t cycle;			      /* 0/1 */
+	uint8_t type;			      /* enum seq_type */
+	uint8_t is_unsigned;		      /* 0/1 */
+	uint16_t comment_len;		      /* bytes in comment, <= SHMSEQ_COMMENT_MAX */
 	char comment[SHMSEQ_COMMENT_MAX + 1]; /* NUL-terminated too */
 };
 
@@ -57,7 +57,7 @@ struct seq_row {
 /* Instance-wide settings that MariaDB takes from globals (§2.5). */
 struct seq_env {
 	int64_t auto_increment_increment; /* >= 1 */
-	int64_t auto_increment_offset;    /* >= 1 */
+	int64_t auto_increment_offset;	  /* >= 1 */
 };
 
 /* What a CREATE or ALTER statement said, before defaults (§1.1, §5.1).
@@ -65,31 +65,31 @@ struct seq_env {
 enum seq_opt_bit {
 	SEQ_OPT_START = 1u << 0,
 	SEQ_OPT_INCREMENT = 1u << 1,
-	SEQ_OPT_MINVALUE = 1u << 2,     /* MINVALUE n, or NO MINVALUE (min_none) */
-	SEQ_OPT_MAXVALUE = 1u << 3,     /* MAXVALUE n, or NO MAXVALUE (max_none) */
-	SEQ_OPT_CACHE = 1u << 4,        /* CACHE n or NOCACHE (cache = 0) */
-	SEQ_OPT_CYCLE = 1u << 5,        /* CYCLE / NOCYCLE */
-	SEQ_OPT_RESTART = 1u << 6,      /* ALTER: RESTART [WITH n] */
-	SEQ_OPT_AS = 1u << 7,           /* AS type */
-	SEQ_OPT_COMMENT = 1u << 8,      /* CREATE: COMMENT '...' */
-	SEQ_OPT_ENGINE = 1u << 9,       /* CREATE: ENGINE=x (accepted, not stored) */
+	SEQ_OPT_MINVALUE = 1u << 2, /* MINVALUE n, or NO MINVALUE (min_none) */
+	SEQ_OPT_MAXVALUE = 1u << 3, /* MAXVALUE n, or NO MAXVALUE (max_none) */
+	SEQ_OPT_CACHE = 1u << 4,    /* CACHE n or NOCACHE (cache = 0) */
+	SEQ_OPT_CYCLE = 1u << 5,    /* CYCLE / NOCYCLE */
+	SEQ_OPT_RESTART = 1u << 6,  /* ALTER: RESTART [WITH n] */
+	SEQ_OPT_AS = 1u << 7,	    /* AS type */
+	SEQ_OPT_COMMENT = 1u << 8,  /* CREATE: COMMENT '...' */
+	SEQ_OPT_ENGINE = 1u << 9,   /* CREATE: ENGINE=x (accepted, not stored) */
 };
 
 /* MINVALUE/MAXVALUE literals in 11.5+ may have any length (§1.6): the parser
  * stores them clamped into [INT64_MIN, UINT64_MAX] as a wide integer. */
 struct seq_options {
-	unsigned given;         /* enum seq_opt_bit */
+	unsigned given; /* enum seq_opt_bit */
 	__int128 start;
 	int64_t increment;
 	__int128 minvalue;
-	bool min_none;          /* NO MINVALUE / NOMINVALUE */
+	bool min_none; /* NO MINVALUE / NOMINVALUE */
 	__int128 maxvalue;
-	bool max_none;          /* NO MAXVALUE / NOMAXVALUE */
-	int64_t cache;          /* may be negative as written: validation says 4085 */
+	bool max_none; /* NO MAXVALUE / NOMAXVALUE */
+	int64_t cache; /* may be negative as written: validation says 4085 */
 	bool cycle;
-	bool restart_with;      /* RESTART with a value (else RESTART = START) */
+	bool restart_with; /* RESTART with a value (else RESTART = START) */
 	__int128 restart;
-	uint8_t type;           /* enum seq_type, with SEQ_OPT_AS */
+	uint8_t type; /* enum seq_type, with SEQ_OPT_AS */
 	bool is_unsigned;
 	uint16_t comment_len;
 	char comment[SHMSEQ_COMMENT_MAX + 1];
@@ -107,31 +107,27 @@ struct seq_notes {
 /* CREATE: fill defaults (§1.3, §1.6), clamp (§1.6), validate (§1.4).
  * On success *def is complete and *next_not_cached = START; returns 0.
  * Returns -SHMSEQ_ERR_INVALID_DATA (4085) when the options cannot hold. */
-int seq_def_create(const struct seq_options *opt, const struct seq_env *env,
-		   struct seq_def *def, int64_t *next_not_cached,
-		   struct seq_notes *notes);
+int seq_def_create(const struct seq_options *opt, const struct seq_env *env, struct seq_def *def,
+		   int64_t *next_not_cached, struct seq_notes *notes);
 
 /* ALTER (§5.2): start from cur and the *stored* position cur_next, apply opt
  * (NO MINVALUE -> 1, NO MAXVALUE -> type max - 1, whatever the direction;
  * RESTART -> START, RESTART n -> n), validate. On success fills *def and
  * *next_not_cached and returns 0; the caller resets cycle_count to 0.
  * Returns -4085 and leaves the outputs unspecified when invalid. */
-int seq_def_alter(const struct seq_def *cur, int64_t cur_next,
-		  const struct seq_options *opt, const struct seq_env *env,
-		  struct seq_def *def, int64_t *next_not_cached,
+int seq_def_alter(const struct seq_def *cur, int64_t cur_next, const struct seq_options *opt,
+		  const struct seq_env *env, struct seq_def *def, int64_t *next_not_cached,
 		  struct seq_notes *notes);
 
 /* §1.4 rules 1-7 on a complete definition and a position (used for CREATE,
  * ALTER and INSERT INTO s VALUES). 0 or -4085. */
-int seq_def_validate(const struct seq_def *def, int64_t next_not_cached,
-		     const struct seq_env *env);
+int seq_def_validate(const struct seq_def *def, int64_t next_not_cached, const struct seq_env *env);
 
 /* Text of SHOW CREATE SEQUENCE (§7.1) for `name`, with ` ENGINE=InnoDB`
  * after the cycle option (as MariaDB's default engine prints it) and the
  * COMMENT if any. Writes at most cap bytes including the NUL; returns the
  * length it needed (like snprintf). */
-size_t seq_def_show_create(const struct seq_def *def, const char *name,
-			   char *buf, size_t cap);
+size_t seq_def_show_create(const struct seq_def *def, const char *name, char *buf, size_t cap);
 
 /* The type name as SHOW CREATE / information_schema print it:
  * "bigint", "tinyint unsigned", … */
@@ -163,8 +159,7 @@ bool seq_past_end(const struct seq_def *def, int64_t real_inc, int64_t v);
 
 /* The first value of a new round after a wrap (§2.3): align(min) ascending,
  * max descending. */
-int64_t seq_round_start(const struct seq_def *def, const struct seq_env *env,
-			int64_t real_inc);
+int64_t seq_round_start(const struct seq_def *def, const struct seq_env *env, int64_t real_inc);
 
 /* --- the serial model (MariaDB's own algorithm, §2.3, §4.2) ---------------
  * Used verbatim for TEMPORARY sequences, and by the daemon to decide SETVAL
@@ -181,20 +176,18 @@ struct seq_live {
 
 /* (Re)load from a row position, as after CREATE/ALTER/restart:
  * next_free = align(next_not_cached), reserved_until = next_not_cached. */
-void seq_live_load(struct seq_live *s, const struct seq_def *def,
-		   int64_t next_not_cached, int64_t cycle_count,
-		   const struct seq_env *env);
+void seq_live_load(struct seq_live *s, const struct seq_def *def, int64_t next_not_cached,
+		   int64_t cycle_count, const struct seq_env *env);
 
 /* NEXTVAL. Returns 0 and *value, or -4084 (run out). *wrote is set true when
  * MariaDB would have written the row (a refill or a wrap). */
-int seq_live_nextval(struct seq_live *s, const struct seq_env *env,
-		     int64_t *value, bool *wrote);
+int seq_live_nextval(struct seq_live *s, const struct seq_env *env, int64_t *value, bool *wrote);
 
 /* SETVAL(v, is_used, round) of §4.2. Returns 1 when applied (answer v),
  * 0 when ignored (answer NULL), -4084 for a round increase without CYCLE.
  * *wrote as above. */
-int seq_live_setval(struct seq_live *s, const struct seq_env *env, int64_t v,
-		    bool is_used, uint64_t round, bool *wrote);
+int seq_live_setval(struct seq_live *s, const struct seq_env *env, int64_t v, bool is_used, uint64_t round,
+		    bool *wrote);
 
 /* The row of SELECT * for this state. */
 void seq_live_row(const struct seq_live *s, struct seq_row *row);
@@ -219,7 +212,7 @@ int64_t seq_epoch_value(int64_t base, int64_t real_inc, uint64_t n);
  * past the reservation when it was served (saturating with seq_step). Equals
  * r0 when consumed == 0. Closed form: with v = the last value served,
  * k = 0 if v is before r0, else floor(|v - r0| / |add|) + 1. */
-int64_t seq_epoch_reserved(const struct seq_def *def, int64_t base, int64_t r0,
-			   int64_t real_inc, uint64_t consumed);
+int64_t seq_epoch_reserved(const struct seq_def *def, int64_t base, int64_t r0, int64_t real_inc,
+			   uint64_t consumed);
 
 #endif

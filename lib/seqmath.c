@@ -64,9 +64,8 @@ static bool type_valid(uint8_t type)
 static struct trange type_range(uint8_t type, bool uns)
 {
 	static const int bits[] = {
-		[SEQ_TYPE_BIGINT] = 64,   [SEQ_TYPE_TINYINT] = 8,
-		[SEQ_TYPE_SMALLINT] = 16, [SEQ_TYPE_MEDIUMINT] = 24,
-		[SEQ_TYPE_INT] = 32,
+		[SEQ_TYPE_BIGINT] = 64,	   [SEQ_TYPE_TINYINT] = 8, [SEQ_TYPE_SMALLINT] = 16,
+		[SEQ_TYPE_MEDIUMINT] = 24, [SEQ_TYPE_INT] = 32,
 	};
 	int b = type_valid(type) ? bits[type] : 64;
 	struct trange r;
@@ -201,8 +200,7 @@ bool seq_past_end(const struct seq_def *def, int64_t real_inc, int64_t v)
 	return past_endw(def, real_inc, wof(def, v));
 }
 
-int64_t seq_round_start(const struct seq_def *def, const struct seq_env *env,
-			int64_t real_inc)
+int64_t seq_round_start(const struct seq_def *def, const struct seq_env *env, int64_t real_inc)
 {
 	if (real_inc > 0)
 		return wto(alignw(def, env, wof(def, def->minvalue)));
@@ -217,14 +215,12 @@ static wide block_add(const struct seq_def *d, int64_t real_inc)
 
 /* --- definitions ---------------------------------------------------------- */
 
-int seq_def_validate(const struct seq_def *def, int64_t next_not_cached,
-		     const struct seq_env *env)
+int seq_def_validate(const struct seq_def *def, int64_t next_not_cached, const struct seq_env *env)
 {
 	struct trange t;
 	wide inc, ainc, mn, mx, st, nx;
 
-	if (!type_valid(def->type) || def->is_unsigned > 1 ||
-	    def->comment_len > SHMSEQ_COMMENT_MAX)
+	if (!type_valid(def->type) || def->is_unsigned > 1 || def->comment_len > SHMSEQ_COMMENT_MAX)
 		return INVALID;
 	t = def_range(def);
 	inc = seq_real_increment(def, env);
@@ -288,9 +284,8 @@ static void copy_comment(struct seq_def *d, const struct seq_options *opt)
 	d->comment_len = (uint16_t)n;
 }
 
-int seq_def_create(const struct seq_options *opt, const struct seq_env *env,
-		   struct seq_def *def, int64_t *next_not_cached,
-		   struct seq_notes *notes)
+int seq_def_create(const struct seq_options *opt, const struct seq_env *env, struct seq_def *def,
+		   int64_t *next_not_cached, struct seq_notes *notes)
 {
 	struct seq_def d;
 	struct trange t;
@@ -346,9 +341,8 @@ int seq_def_create(const struct seq_options *opt, const struct seq_env *env,
 	return 0;
 }
 
-int seq_def_alter(const struct seq_def *cur, int64_t cur_next,
-		  const struct seq_options *opt, const struct seq_env *env,
-		  struct seq_def *def, int64_t *next_not_cached,
+int seq_def_alter(const struct seq_def *cur, int64_t cur_next, const struct seq_options *opt,
+		  const struct seq_env *env, struct seq_def *def, int64_t *next_not_cached,
 		  struct seq_notes *notes)
 {
 	struct seq_def d = *cur;
@@ -363,14 +357,13 @@ int seq_def_alter(const struct seq_def *cur, int64_t cur_next,
 
 	if (opt->given & SEQ_OPT_AS) {
 		/* §5.5: the value columns change type; what does not fit fails. */
-		wide st = wof(cur, cur->start), mn = wof(cur, cur->minvalue),
-		     mx = wof(cur, cur->maxvalue);
+		wide st = wof(cur, cur->start), mn = wof(cur, cur->minvalue), mx = wof(cur, cur->maxvalue);
 
 		if (!type_valid(opt->type))
 			return INVALID;
 		t = type_range(opt->type, opt->is_unsigned);
-		if (st < t.lo || st > t.hi || mn < t.lo || mn > t.hi ||
-		    mx < t.lo || mx > t.hi || nx < t.lo || nx > t.hi)
+		if (st < t.lo || st > t.hi || mn < t.lo || mn > t.hi || mx < t.lo || mx > t.hi || nx < t.lo ||
+		    nx > t.hi)
 			return INVALID;
 		d.type = opt->type;
 		d.is_unsigned = opt->is_unsigned;
@@ -412,8 +405,8 @@ const char *seq_type_name(uint8_t type, bool is_unsigned)
 {
 	static const char *const names[2][5] = {
 		{"bigint", "tinyint", "smallint", "mediumint", "int"},
-		{"bigint unsigned", "tinyint unsigned", "smallint unsigned",
-		 "mediumint unsigned", "int unsigned"},
+		{"bigint unsigned", "tinyint unsigned", "smallint unsigned", "mediumint unsigned",
+		 "int unsigned"},
 	};
 
 	if (!type_valid(type))
@@ -450,8 +443,7 @@ static void sb_puts(struct sbuf *b, const char *s)
 		sb_putc(b, *s++);
 }
 
-size_t seq_def_show_create(const struct seq_def *def, const char *name,
-			   char *buf, size_t cap)
+size_t seq_def_show_create(const struct seq_def *def, const char *name, char *buf, size_t cap)
 {
 	struct sbuf b = {buf, cap, 0};
 	char num[24];
@@ -487,8 +479,7 @@ size_t seq_def_show_create(const struct seq_def *def, const char *name,
 	sb_puts(&b, def->cycle ? " cycle" : " nocycle");
 	sb_puts(&b, " ENGINE=InnoDB");
 	if (def->comment_len) {
-		size_t n = def->comment_len > SHMSEQ_COMMENT_MAX ? SHMSEQ_COMMENT_MAX
-								 : def->comment_len;
+		size_t n = def->comment_len > SHMSEQ_COMMENT_MAX ? SHMSEQ_COMMENT_MAX : def->comment_len;
 
 		/* MariaDB's append_unescaped(). */
 		sb_puts(&b, " COMMENT='");
@@ -496,12 +487,24 @@ size_t seq_def_show_create(const struct seq_def *def, const char *name,
 			char c = def->comment[i];
 
 			switch (c) {
-			case '\0': sb_puts(&b, "\\0"); break;
-			case '\n': sb_puts(&b, "\\n"); break;
-			case '\r': sb_puts(&b, "\\r"); break;
-			case '\\': sb_puts(&b, "\\\\"); break;
-			case '\'': sb_puts(&b, "''"); break;
-			default: sb_putc(&b, c); break;
+			case '\0':
+				sb_puts(&b, "\\0");
+				break;
+			case '\n':
+				sb_puts(&b, "\\n");
+				break;
+			case '\r':
+				sb_puts(&b, "\\r");
+				break;
+			case '\\':
+				sb_puts(&b, "\\\\");
+				break;
+			case '\'':
+				sb_puts(&b, "''");
+				break;
+			default:
+				sb_putc(&b, c);
+				break;
 			}
 		}
 		sb_putc(&b, '\'');
@@ -513,9 +516,8 @@ size_t seq_def_show_create(const struct seq_def *def, const char *name,
 
 /* --- the serial model ----------------------------------------------------- */
 
-void seq_live_load(struct seq_live *s, const struct seq_def *def,
-		   int64_t next_not_cached, int64_t cycle_count,
-		   const struct seq_env *env)
+void seq_live_load(struct seq_live *s, const struct seq_def *def, int64_t next_not_cached,
+		   int64_t cycle_count, const struct seq_env *env)
 {
 	s->def = *def;
 	s->real_inc = seq_real_increment(def, env);
@@ -525,8 +527,7 @@ void seq_live_load(struct seq_live *s, const struct seq_def *def,
 	s->all_values_used = false;
 }
 
-int seq_live_nextval(struct seq_live *s, const struct seq_env *env,
-		     int64_t *value, bool *wrote)
+int seq_live_nextval(struct seq_live *s, const struct seq_env *env, int64_t *value, bool *wrote)
 {
 	const struct seq_def *d = &s->def;
 	bool second_round = false;
@@ -562,8 +563,8 @@ int seq_live_nextval(struct seq_live *s, const struct seq_env *env,
 	return -SHMSEQ_ERR_RUN_OUT;
 }
 
-int seq_live_setval(struct seq_live *s, const struct seq_env *env, int64_t v,
-		    bool is_used, uint64_t round, bool *wrote)
+int seq_live_setval(struct seq_live *s, const struct seq_env *env, int64_t v, bool is_used, uint64_t round,
+		    bool *wrote)
 {
 	const struct seq_def *d = &s->def;
 	struct trange t = def_range(d);
@@ -632,8 +633,8 @@ int64_t seq_epoch_value(int64_t base, int64_t real_inc, uint64_t n)
 	return (int64_t)((uint64_t)base + n * (uint64_t)real_inc);
 }
 
-int64_t seq_epoch_reserved(const struct seq_def *def, int64_t base, int64_t r0,
-			   int64_t real_inc, uint64_t consumed)
+int64_t seq_epoch_reserved(const struct seq_def *def, int64_t base, int64_t r0, int64_t real_inc,
+			   uint64_t consumed)
 {
 	wide r = wof(def, r0), add, v, k, res;
 

@@ -73,15 +73,15 @@ static void arena_free(struct sql_arena *a)
 
 enum tk {
 	TK_EOF = 0,
-	TK_WORD,        /* unquoted identifier or keyword */
-	TK_QIDENT,      /* `back quoted` */
-	TK_STRING,      /* '…' or "…" */
-	TK_NUMBER,      /* digits only */
-	TK_BADNUM,      /* decimal, float, hex, binary: never valid here */
-	TK_OP,          /* punctuation, see enum op */
-	TK_SEMI,        /* ; */
-	TK_OPEN_QUOTE,  /* a quote left open: runs to the end of the text */
-	TK_OPEN_COMMENT,/* a slash-star comment left open */
+	TK_WORD,	 /* unquoted identifier or keyword */
+	TK_QIDENT,	 /* `back quoted` */
+	TK_STRING,	 /* '…' or "…" */
+	TK_NUMBER,	 /* digits only */
+	TK_BADNUM,	 /* decimal, float, hex, binary: never valid here */
+	TK_OP,		 /* punctuation, see enum op */
+	TK_SEMI,	 /* ; */
+	TK_OPEN_QUOTE,	 /* a quote left open: runs to the end of the text */
+	TK_OPEN_COMMENT, /* a slash-star comment left open */
 };
 
 enum op {
@@ -97,10 +97,10 @@ enum op {
 	OP_LE,
 	OP_GE,
 	OP_NE,
-	OP_NSEQ,        /* <=> (recognised so it is one token; never accepted) */
+	OP_NSEQ, /* <=> (recognised so it is one token; never accepted) */
 	OP_PLUS,
 	OP_MINUS,
-	OP_OTHER,       /* any other byte */
+	OP_OTHER, /* any other byte */
 };
 
 struct tok {
@@ -112,8 +112,7 @@ struct tok {
 
 static bool is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-	       c == '\v';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 static bool is_digit(unsigned char c)
@@ -129,8 +128,8 @@ static bool is_xdigit(unsigned char c)
 /* Bytes of an unquoted identifier: MariaDB also takes any non-ASCII byte. */
 static bool is_ident(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-	       c == '_' || c == '$' || c >= 0x80;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '$' ||
+	       c >= 0x80;
 }
 
 static unsigned char upper(unsigned char c)
@@ -149,9 +148,8 @@ static size_t skip_blank(const char *s, size_t len, size_t pos, bool *open)
 
 		if (is_space(c)) {
 			pos++;
-		} else if (c == '#' ||
-			   (c == '-' && pos + 1 < len && s[pos + 1] == '-' &&
-			    (pos + 2 == len || (unsigned char)s[pos + 2] <= ' '))) {
+		} else if (c == '#' || (c == '-' && pos + 1 < len && s[pos + 1] == '-' &&
+					(pos + 2 == len || (unsigned char)s[pos + 2] <= ' '))) {
 			/* "-- " needs whitespace or a control byte after it */
 			while (pos < len && s[pos] != '\n')
 				pos++;
@@ -253,8 +251,8 @@ static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
 		    (s[i] == 'x' || s[i] == 'b')) {
 			size_t j = i + 1;
 
-			while (j < len && (s[i] == 'x' ? is_xdigit((unsigned char)s[j])
-						       : (s[j] == '0' || s[j] == '1')))
+			while (j < len &&
+			       (s[i] == 'x' ? is_xdigit((unsigned char)s[j]) : (s[j] == '0' || s[j] == '1')))
 				j++;
 			if (j > i + 1 && (j == len || !is_ident((unsigned char)s[j]))) {
 				i = j;
@@ -280,14 +278,30 @@ static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
 	} else {
 		t->kind = TK_OP;
 		switch (c) {
-		case '(': t->op = OP_LPAREN; break;
-		case ')': t->op = OP_RPAREN; break;
-		case ',': t->op = OP_COMMA; break;
-		case '.': t->op = OP_DOT; break;
-		case '*': t->op = OP_STAR; break;
-		case '=': t->op = OP_EQ; break;
-		case '+': t->op = OP_PLUS; break;
-		case '-': t->op = OP_MINUS; break;
+		case '(':
+			t->op = OP_LPAREN;
+			break;
+		case ')':
+			t->op = OP_RPAREN;
+			break;
+		case ',':
+			t->op = OP_COMMA;
+			break;
+		case '.':
+			t->op = OP_DOT;
+			break;
+		case '*':
+			t->op = OP_STAR;
+			break;
+		case '=':
+			t->op = OP_EQ;
+			break;
+		case '+':
+			t->op = OP_PLUS;
+			break;
+		case '-':
+			t->op = OP_MINUS;
+			break;
 		case '<':
 			t->op = OP_LT;
 			if (i < len && s[i] == '=') {
@@ -395,8 +409,7 @@ bool sql_complete(const char *buf, size_t len, size_t *end)
 			*end = t.off + 1;
 			return true;
 		}
-		if (t.kind == TK_EOF || t.kind == TK_OPEN_QUOTE ||
-		    t.kind == TK_OPEN_COMMENT)
+		if (t.kind == TK_EOF || t.kind == TK_OPEN_QUOTE || t.kind == TK_OPEN_COMMENT)
 			return false;
 	}
 }
@@ -412,23 +425,22 @@ bool sql_is_blank(const char *text, size_t len)
 /* --- parser state and errors ---------------------------------------------- */
 
 struct parser {
-	const char *s;          /* the arena copy of the statement */
+	const char *s; /* the arena copy of the statement */
 	size_t len;
-	struct tok *toks;       /* ends with one TK_EOF */
+	struct tok *toks; /* ends with one TK_EOF */
 	size_t ntok;
-	size_t pos;             /* current token */
+	size_t pos; /* current token */
 	struct sql_arena *arena;
 	struct sql_error *err;
-	int rc;                 /* what sql_parse returns after the jump */
+	int rc; /* what sql_parse returns after the jump */
 	jmp_buf jb;
 };
 
 #define NORETURN _Noreturn
 
-static const char syntax_msg[] =
-	"You have an error in your SQL syntax; check the manual that "
-	"corresponds to your MariaDB server version for the right syntax to "
-	"use near '%s' at line %u";
+static const char syntax_msg[] = "You have an error in your SQL syntax; check the manual that "
+				 "corresponds to your MariaDB server version for the right syntax to "
+				 "use near '%s' at line %u";
 
 /* Copy at most max bytes of s (stopping at a NUL) into buf without cutting a
  * UTF-8 sequence, as MariaDB's "%-.80s" does. */
@@ -456,12 +468,10 @@ static void copy_cut(char *buf, const char *s, size_t n, size_t max)
 	buf[k] = '\0';
 }
 
-static NORETURN void fail(struct parser *p, int code, const char *state,
-			  const char *fmt, ...)
+static NORETURN void fail(struct parser *p, int code, const char *state, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static NORETURN void fail(struct parser *p, int code, const char *state,
-			  const char *fmt, ...)
+static NORETURN void fail(struct parser *p, int code, const char *state, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -489,8 +499,7 @@ static NORETURN void syntax_error(struct parser *p, size_t i)
 		memset(p->err, 0, sizeof(*p->err));
 		p->err->code = SHMSEQ_ERR_PARSE;
 		memcpy(p->err->sqlstate, "42000", 6);
-		snprintf(p->err->message, sizeof(p->err->message), syntax_msg,
-			 near, line);
+		snprintf(p->err->message, sizeof(p->err->message), syntax_msg, near, line);
 		p->err->offset = t->off;
 		p->err->line = line;
 	}
@@ -605,49 +614,257 @@ static void expect_end(struct parser *p)
 
 /* MariaDB's reserved words (10.11): these are never unquoted identifiers. */
 static const char *const reserved[] = {
-	"ACCESSIBLE", "ADD", "ALL", "ALTER", "ANALYZE", "AND", "AS", "ASC",
-	"ASENSITIVE", "BEFORE", "BETWEEN", "BIGINT", "BINARY", "BLOB", "BOTH",
-	"BY", "CALL", "CASCADE", "CASE", "CHANGE", "CHAR", "CHARACTER", "CHECK",
-	"COLLATE", "COLUMN", "CONDITION", "CONSTRAINT", "CONTINUE", "CONVERT",
-	"CREATE", "CROSS", "CURRENT_DATE", "CURRENT_ROLE", "CURRENT_TIME",
-	"CURRENT_TIMESTAMP", "CURRENT_USER", "CURSOR", "DATABASE", "DATABASES",
-	"DAY_HOUR", "DAY_MICROSECOND", "DAY_MINUTE", "DAY_SECOND", "DEC",
-	"DECIMAL", "DECLARE", "DEFAULT", "DELAYED", "DELETE", "DELETE_DOMAIN_ID",
-	"DESC", "DESCRIBE", "DETERMINISTIC", "DISTINCT", "DISTINCTROW", "DIV",
-	"DO_DOMAIN_IDS", "DOUBLE", "DROP", "DUAL", "EACH", "ELSE", "ELSEIF",
-	"ENCLOSED", "ESCAPED", "EXCEPT", "EXISTS", "EXIT", "EXPLAIN", "FALSE",
-	"FETCH", "FLOAT", "FLOAT4", "FLOAT8", "FOR", "FORCE", "FOREIGN", "FROM",
-	"FULLTEXT", "GENERAL", "GRANT", "GROUP", "HAVING", "HIGH_PRIORITY",
-	"HOUR_MICROSECOND", "HOUR_MINUTE", "HOUR_SECOND", "IF", "IGNORE",
-	"IGNORE_DOMAIN_IDS", "IGNORE_SERVER_IDS", "IN", "INDEX", "INFILE",
-	"INNER", "INOUT", "INSENSITIVE", "INSERT", "INT", "INT1", "INT2", "INT3",
-	"INT4", "INT8", "INTEGER", "INTERSECT", "INTERVAL", "INTO", "IS",
-	"ITERATE", "JOIN", "KEY", "KEYS", "KILL", "LEADING", "LEAVE", "LEFT",
-	"LIKE", "LIMIT", "LINEAR", "LINES", "LOAD", "LOCALTIME",
-	"LOCALTIMESTAMP", "LOCK", "LONG", "LONGBLOB", "LONGTEXT", "LOOP",
-	"LOW_PRIORITY", "MASTER_HEARTBEAT_PERIOD",
-	"MASTER_SSL_VERIFY_SERVER_CERT", "MATCH", "MAXVALUE", "MEDIUMBLOB",
-	"MEDIUMINT", "MEDIUMTEXT", "MIDDLEINT", "MINUTE_MICROSECOND",
-	"MINUTE_SECOND", "MOD", "MODIFIES", "NATURAL", "NOT",
-	"NO_WRITE_TO_BINLOG", "NULL", "NUMERIC", "OFFSET", "ON", "OPTIMIZE",
-	"OPTION", "OPTIONALLY", "OR", "ORDER", "OUT", "OUTER", "OUTFILE", "OVER",
-	"PAGE_CHECKSUM", "PARSE_VCOL_EXPR", "PARTITION", "POSITION",
-	"PRECISION", "PRIMARY", "PROCEDURE", "PURGE", "RANGE", "READ", "READS",
-	"READ_WRITE", "REAL", "RECURSIVE", "REF_SYSTEM_ID", "REFERENCES",
-	"REGEXP", "RELEASE", "RENAME", "REPEAT", "REPLACE", "REQUIRE",
-	"RESIGNAL", "RESTRICT", "RETURN", "RETURNING", "REVOKE", "RIGHT",
-	"RLIKE", "ROW_NUMBER", "ROWS", "SCHEMA", "SCHEMAS", "SECOND_MICROSECOND",
-	"SELECT", "SENSITIVE", "SEPARATOR", "SET", "SHOW", "SIGNAL", "SLOW",
-	"SMALLINT", "SPATIAL", "SPECIFIC", "SQL", "SQLEXCEPTION", "SQLSTATE",
-	"SQLWARNING", "SQL_BIG_RESULT", "SQL_CALC_FOUND_ROWS",
-	"SQL_SMALL_RESULT", "SSL", "STARTING", "STATS_AUTO_RECALC",
-	"STATS_PERSISTENT", "STATS_SAMPLE_PAGES", "STRAIGHT_JOIN", "TABLE",
-	"TERMINATED", "THEN", "TINYBLOB", "TINYINT", "TINYTEXT", "TO",
-	"TRAILING", "TRIGGER", "TRUE", "UNDO", "UNION", "UNIQUE", "UNLOCK",
-	"UNSIGNED", "UPDATE", "USAGE", "USE", "USING", "UTC_DATE", "UTC_TIME",
-	"UTC_TIMESTAMP", "VALUES", "VARBINARY", "VARCHAR", "VARCHARACTER",
-	"VARYING", "WHEN", "WHERE", "WHILE", "WINDOW", "WITH", "WRITE", "XOR",
-	"YEAR_MONTH", "ZEROFILL",
+	"ACCESSIBLE",
+	"ADD",
+	"ALL",
+	"ALTER",
+	"ANALYZE",
+	"AND",
+	"AS",
+	"ASC",
+	"ASENSITIVE",
+	"BEFORE",
+	"BETWEEN",
+	"BIGINT",
+	"BINARY",
+	"BLOB",
+	"BOTH",
+	"BY",
+	"CALL",
+	"CASCADE",
+	"CASE",
+	"CHANGE",
+	"CHAR",
+	"CHARACTER",
+	"CHECK",
+	"COLLATE",
+	"COLUMN",
+	"CONDITION",
+	"CONSTRAINT",
+	"CONTINUE",
+	"CONVERT",
+	"CREATE",
+	"CROSS",
+	"CURRENT_DATE",
+	"CURRENT_ROLE",
+	"CURRENT_TIME",
+	"CURRENT_TIMESTAMP",
+	"CURRENT_USER",
+	"CURSOR",
+	"DATABASE",
+	"DATABASES",
+	"DAY_HOUR",
+	"DAY_MICROSECOND",
+	"DAY_MINUTE",
+	"DAY_SECOND",
+	"DEC",
+	"DECIMAL",
+	"DECLARE",
+	"DEFAULT",
+	"DELAYED",
+	"DELETE",
+	"DELETE_DOMAIN_ID",
+	"DESC",
+	"DESCRIBE",
+	"DETERMINISTIC",
+	"DISTINCT",
+	"DISTINCTROW",
+	"DIV",
+	"DO_DOMAIN_IDS",
+	"DOUBLE",
+	"DROP",
+	"DUAL",
+	"EACH",
+	"ELSE",
+	"ELSEIF",
+	"ENCLOSED",
+	"ESCAPED",
+	"EXCEPT",
+	"EXISTS",
+	"EXIT",
+	"EXPLAIN",
+	"FALSE",
+	"FETCH",
+	"FLOAT",
+	"FLOAT4",
+	"FLOAT8",
+	"FOR",
+	"FORCE",
+	"FOREIGN",
+	"FROM",
+	"FULLTEXT",
+	"GENERAL",
+	"GRANT",
+	"GROUP",
+	"HAVING",
+	"HIGH_PRIORITY",
+	"HOUR_MICROSECOND",
+	"HOUR_MINUTE",
+	"HOUR_SECOND",
+	"IF",
+	"IGNORE",
+	"IGNORE_DOMAIN_IDS",
+	"IGNORE_SERVER_IDS",
+	"IN",
+	"INDEX",
+	"INFILE",
+	"INNER",
+	"INOUT",
+	"INSENSITIVE",
+	"INSERT",
+	"INT",
+	"INT1",
+	"INT2",
+	"INT3",
+	"INT4",
+	"INT8",
+	"INTEGER",
+	"INTERSECT",
+	"INTERVAL",
+	"INTO",
+	"IS",
+	"ITERATE",
+	"JOIN",
+	"KEY",
+	"KEYS",
+	"KILL",
+	"LEADING",
+	"LEAVE",
+	"LEFT",
+	"LIKE",
+	"LIMIT",
+	"LINEAR",
+	"LINES",
+	"LOAD",
+	"LOCALTIME",
+	"LOCALTIMESTAMP",
+	"LOCK",
+	"LONG",
+	"LONGBLOB",
+	"LONGTEXT",
+	"LOOP",
+	"LOW_PRIORITY",
+	"MASTER_HEARTBEAT_PERIOD",
+	"MASTER_SSL_VERIFY_SERVER_CERT",
+	"MATCH",
+	"MAXVALUE",
+	"MEDIUMBLOB",
+	"MEDIUMINT",
+	"MEDIUMTEXT",
+	"MIDDLEINT",
+	"MINUTE_MICROSECOND",
+	"MINUTE_SECOND",
+	"MOD",
+	"MODIFIES",
+	"NATURAL",
+	"NOT",
+	"NO_WRITE_TO_BINLOG",
+	"NULL",
+	"NUMERIC",
+	"OFFSET",
+	"ON",
+	"OPTIMIZE",
+	"OPTION",
+	"OPTIONALLY",
+	"OR",
+	"ORDER",
+	"OUT",
+	"OUTER",
+	"OUTFILE",
+	"OVER",
+	"PAGE_CHECKSUM",
+	"PARSE_VCOL_EXPR",
+	"PARTITION",
+	"POSITION",
+	"PRECISION",
+	"PRIMARY",
+	"PROCEDURE",
+	"PURGE",
+	"RANGE",
+	"READ",
+	"READS",
+	"READ_WRITE",
+	"REAL",
+	"RECURSIVE",
+	"REF_SYSTEM_ID",
+	"REFERENCES",
+	"REGEXP",
+	"RELEASE",
+	"RENAME",
+	"REPEAT",
+	"REPLACE",
+	"REQUIRE",
+	"RESIGNAL",
+	"RESTRICT",
+	"RETURN",
+	"RETURNING",
+	"REVOKE",
+	"RIGHT",
+	"RLIKE",
+	"ROW_NUMBER",
+	"ROWS",
+	"SCHEMA",
+	"SCHEMAS",
+	"SECOND_MICROSECOND",
+	"SELECT",
+	"SENSITIVE",
+	"SEPARATOR",
+	"SET",
+	"SHOW",
+	"SIGNAL",
+	"SLOW",
+	"SMALLINT",
+	"SPATIAL",
+	"SPECIFIC",
+	"SQL",
+	"SQLEXCEPTION",
+	"SQLSTATE",
+	"SQLWARNING",
+	"SQL_BIG_RESULT",
+	"SQL_CALC_FOUND_ROWS",
+	"SQL_SMALL_RESULT",
+	"SSL",
+	"STARTING",
+	"STATS_AUTO_RECALC",
+	"STATS_PERSISTENT",
+	"STATS_SAMPLE_PAGES",
+	"STRAIGHT_JOIN",
+	"TABLE",
+	"TERMINATED",
+	"THEN",
+	"TINYBLOB",
+	"TINYINT",
+	"TINYTEXT",
+	"TO",
+	"TRAILING",
+	"TRIGGER",
+	"TRUE",
+	"UNDO",
+	"UNION",
+	"UNIQUE",
+	"UNLOCK",
+	"UNSIGNED",
+	"UPDATE",
+	"USAGE",
+	"USE",
+	"USING",
+	"UTC_DATE",
+	"UTC_TIME",
+	"UTC_TIMESTAMP",
+	"VALUES",
+	"VARBINARY",
+	"VARCHAR",
+	"VARCHARACTER",
+	"VARYING",
+	"WHEN",
+	"WHERE",
+	"WHILE",
+	"WINDOW",
+	"WITH",
+	"WRITE",
+	"XOR",
+	"YEAR_MONTH",
+	"ZEROFILL",
 };
 
 static bool is_reserved(const struct parser *p, const struct tok *t)
@@ -684,7 +901,7 @@ static char *ident_text(struct parser *p, size_t i, size_t *n)
 	if (t->kind == TK_QIDENT) {
 		for (size_t j = 1; j + 1 < t->len; j++) {
 			if (s[j] == '`')
-				j++;    /* doubled back quote */
+				j++; /* doubled back quote */
 			out[k++] = s[j];
 		}
 	} else {
@@ -700,26 +917,21 @@ static char *ident_text(struct parser *p, size_t i, size_t *n)
 
 /* Check a name like MariaDB's check_table_name()/check_db_name(): 1059 when
  * longer than 64 bytes, 1103/1102/1166 when empty or ending in a space. */
-static void check_name(struct parser *p, const char *name, size_t n,
-		       enum ident_role role)
+static void check_name(struct parser *p, const char *name, size_t n, enum ident_role role)
 {
 	char shown[101];
 
 	copy_cut(shown, name, n, 100);
 	if (n > SHMSEQ_NAME_MAX)
-		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000",
-		     "Identifier name '%s' is too long", shown);
+		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000", "Identifier name '%s' is too long", shown);
 	if (n == 0 || name[n - 1] == ' ') {
 		switch (role) {
 		case ROLE_TABLE:
-			fail(p, SQL_ERR_WRONG_TABLE_NAME, "42000",
-			     "Incorrect table name '%s'", shown);
+			fail(p, SQL_ERR_WRONG_TABLE_NAME, "42000", "Incorrect table name '%s'", shown);
 		case ROLE_DB:
-			fail(p, SQL_ERR_WRONG_DB_NAME, "42000",
-			     "Incorrect database name '%s'", shown);
+			fail(p, SQL_ERR_WRONG_DB_NAME, "42000", "Incorrect database name '%s'", shown);
 		case ROLE_COLUMN:
-			fail(p, SQL_ERR_WRONG_COLUMN_NAME, "42000",
-			     "Incorrect column name '%s'", shown);
+			fail(p, SQL_ERR_WRONG_COLUMN_NAME, "42000", "Incorrect column name '%s'", shown);
 		case ROLE_OTHER:
 			break;
 		}
@@ -728,15 +940,13 @@ static void check_name(struct parser *p, const char *name, size_t n,
 
 /* One identifier into out[SHMSEQ_NAME_MAX + 1]. any_word: a reserved word is
  * fine too (MariaDB takes any word after "db."). */
-static void parse_ident(struct parser *p, char *out, enum ident_role role,
-			bool any_word)
+static void parse_ident(struct parser *p, char *out, enum ident_role role, bool any_word)
 {
 	const struct tok *t = cur(p);
 	size_t n;
 	char *s;
 
-	if (!(t->kind == TK_QIDENT || (t->kind == TK_WORD &&
-				       (any_word || !is_reserved(p, t)))))
+	if (!(t->kind == TK_QIDENT || (t->kind == TK_WORD && (any_word || !is_reserved(p, t)))))
 		syntax_error(p, p->pos);
 	s = ident_text(p, p->pos, &n);
 	check_name(p, s, n, role);
@@ -857,25 +1067,39 @@ static char *parse_string(struct parser *p, size_t *n)
 		for (size_t j = 1; j + 1 < t->len; j++) {
 			char c = s[j];
 
-			if (c == q) {           /* doubled quote */
+			if (c == q) { /* doubled quote */
 				j++;
 				out[k++] = q;
 			} else if (c == '\\' && j + 2 < t->len) {
 				char e = s[++j];
 
 				switch (e) {
-				case '0': out[k++] = '\0'; break;
-				case 'b': out[k++] = '\b'; break;
-				case 'n': out[k++] = '\n'; break;
-				case 'r': out[k++] = '\r'; break;
-				case 't': out[k++] = '\t'; break;
-				case 'Z': out[k++] = '\032'; break;
+				case '0':
+					out[k++] = '\0';
+					break;
+				case 'b':
+					out[k++] = '\b';
+					break;
+				case 'n':
+					out[k++] = '\n';
+					break;
+				case 'r':
+					out[k++] = '\r';
+					break;
+				case 't':
+					out[k++] = '\t';
+					break;
+				case 'Z':
+					out[k++] = '\032';
+					break;
 				case '%':
-				case '_':       /* kept with the backslash */
+				case '_': /* kept with the backslash */
 					out[k++] = '\\';
 					out[k++] = e;
 					break;
-				default: out[k++] = e; break;
+				default:
+					out[k++] = e;
+					break;
 				}
 			} else {
 				out[k++] = c;
@@ -889,12 +1113,10 @@ static char *parse_string(struct parser *p, size_t *n)
 
 /* --- CREATE / ALTER options (§1.1, §1.2, §5.1) ------------------------------ */
 
-static void set_given(struct parser *p, struct seq_options *o, unsigned bit,
-		      const char *name)
+static void set_given(struct parser *p, struct seq_options *o, unsigned bit, const char *name)
 {
 	if (o->given & bit)
-		fail(p, SHMSEQ_ERR_DUP_ARGUMENT, "HY000",
-		     "Option '%s' used twice in statement", name);
+		fail(p, SHMSEQ_ERR_DUP_ARGUMENT, "HY000", "Option '%s' used twice in statement", name);
 	o->given |= bit;
 }
 
@@ -905,12 +1127,12 @@ static void parse_as(struct parser *p, struct seq_options *o)
 		const char *kw;
 		enum seq_type type;
 	} types[] = {
-		{ "TINYINT", SEQ_TYPE_TINYINT },     { "INT1", SEQ_TYPE_TINYINT },
-		{ "SMALLINT", SEQ_TYPE_SMALLINT },   { "INT2", SEQ_TYPE_SMALLINT },
-		{ "MEDIUMINT", SEQ_TYPE_MEDIUMINT }, { "INT3", SEQ_TYPE_MEDIUMINT },
-		{ "MIDDLEINT", SEQ_TYPE_MEDIUMINT }, { "INT", SEQ_TYPE_INT },
-		{ "INTEGER", SEQ_TYPE_INT },         { "INT4", SEQ_TYPE_INT },
-		{ "BIGINT", SEQ_TYPE_BIGINT },       { "INT8", SEQ_TYPE_BIGINT },
+		{"TINYINT", SEQ_TYPE_TINYINT},	   {"INT1", SEQ_TYPE_TINYINT},
+		{"SMALLINT", SEQ_TYPE_SMALLINT},   {"INT2", SEQ_TYPE_SMALLINT},
+		{"MEDIUMINT", SEQ_TYPE_MEDIUMINT}, {"INT3", SEQ_TYPE_MEDIUMINT},
+		{"MIDDLEINT", SEQ_TYPE_MEDIUMINT}, {"INT", SEQ_TYPE_INT},
+		{"INTEGER", SEQ_TYPE_INT},	   {"INT4", SEQ_TYPE_INT},
+		{"BIGINT", SEQ_TYPE_BIGINT},	   {"INT8", SEQ_TYPE_BIGINT},
 	};
 	bool found = false, is_unsigned = false, zerofill = false;
 	enum seq_type type = SEQ_TYPE_BIGINT;
@@ -939,8 +1161,7 @@ static void parse_as(struct parser *p, struct seq_options *o)
 		break;
 	}
 	if (zerofill)
-		fail(p, SQL_ERR_BAD_OPTION_VALUE, "HY000",
-		     "Incorrect value 'ZEROFILL' for option 'AS'");
+		fail(p, SQL_ERR_BAD_OPTION_VALUE, "HY000", "Incorrect value 'ZEROFILL' for option 'AS'");
 	set_given(p, o, SEQ_OPT_AS, "AS");
 	o->type = (uint8_t)type;
 	o->is_unsigned = is_unsigned;
@@ -951,8 +1172,7 @@ static bool at_int(const struct parser *p)
 {
 	const struct tok *t = cur(p);
 
-	return t->kind == TK_NUMBER ||
-	       (t->kind == TK_OP && (t->op == OP_PLUS || t->op == OP_MINUS));
+	return t->kind == TK_NUMBER || (t->kind == TK_OP && (t->op == OP_PLUS || t->op == OP_MINUS));
 }
 
 /* START value: a signed 64-bit literal, or up to 2^64-1 (meaningful only for
@@ -986,8 +1206,7 @@ static __int128 parse_bound_value(struct parser *p)
 /* One sequence option, if the current token starts one; false otherwise.
  * alter: RESTART is allowed. AS is not handled here. *big: see
  * parse_start_value. */
-static bool parse_seq_option(struct parser *p, struct seq_options *o,
-			     bool alter, size_t *big)
+static bool parse_seq_option(struct parser *p, struct seq_options *o, bool alter, size_t *big)
 {
 	if (accept_kw(p, "START")) {
 		if (!accept_kw(p, "WITH"))
@@ -1079,8 +1298,7 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 	}
 	parse_name(p, &c->name);
 	if (c->or_replace && c->if_not_exists)
-		fail(p, SHMSEQ_ERR_WRONG_USAGE, "HY000",
-		     "Incorrect usage of OR REPLACE and IF NOT EXISTS");
+		fail(p, SHMSEQ_ERR_WRONG_USAGE, "HY000", "Incorrect usage of OR REPLACE and IF NOT EXISTS");
 
 	for (;;) {
 		if (is_kw(p, p->pos, "AS")) {
@@ -1122,8 +1340,8 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 			s = parse_string(p, &n);
 			if (n > SHMSEQ_COMMENT_MAX)
 				fail(p, SQL_ERR_TOO_LONG_COMMENT, "HY000",
-				     "Comment for table '%s' is too long (max = %d)",
-				     c->name.name, SHMSEQ_COMMENT_MAX);
+				     "Comment for table '%s' is too long (max = %d)", c->name.name,
+				     SHMSEQ_COMMENT_MAX);
 			memcpy(o->comment, s, n);
 			o->comment[n] = '\0';
 			o->comment_len = (uint16_t)n;
@@ -1131,8 +1349,7 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 		} else {
 			break;
 		}
-		if (accept_op(p, OP_COMMA) &&
-		    !(is_kw(p, p->pos, "ENGINE") || is_kw(p, p->pos, "COMMENT")))
+		if (accept_op(p, OP_COMMA) && !(is_kw(p, p->pos, "ENGINE") || is_kw(p, p->pos, "COMMENT")))
 			syntax_error(p, p->pos);
 	}
 	expect_end(p);
@@ -1241,8 +1458,7 @@ static void parse_column(struct parser *p, char *table, char *column)
 	}
 }
 
-static void parse_item(struct parser *p, struct sql_item *it, bool star_ok,
-		       bool alias_ok)
+static void parse_item(struct parser *p, struct sql_item *it, bool star_ok, bool alias_ok)
 {
 	size_t first = p->pos;
 
@@ -1261,10 +1477,8 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok,
 		it->text = span_text(p, first, p->pos - 1, &it->text_len);
 		return;
 	}
-	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) &&
-	    is_op(p, p->pos + 1, OP_LPAREN)) {
-		it->kind = is_kw(p, p->pos, "NEXTVAL") ? SQL_ITEM_NEXTVAL
-						       : SQL_ITEM_LASTVAL;
+	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) && is_op(p, p->pos + 1, OP_LPAREN)) {
+		it->kind = is_kw(p, p->pos, "NEXTVAL") ? SQL_ITEM_NEXTVAL : SQL_ITEM_LASTVAL;
 		p->pos += 2;
 		parse_name(p, &it->seq);
 		expect_op(p, OP_RPAREN);
@@ -1291,8 +1505,7 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok,
 		expect_op(p, OP_RPAREN);
 	} else if ((is_kw(p, p->pos, "NEXT") || is_kw(p, p->pos, "PREVIOUS")) &&
 		   is_kw(p, p->pos + 1, "VALUE")) {
-		it->kind = is_kw(p, p->pos, "NEXT") ? SQL_ITEM_NEXTVAL
-						    : SQL_ITEM_LASTVAL;
+		it->kind = is_kw(p, p->pos, "NEXT") ? SQL_ITEM_NEXTVAL : SQL_ITEM_LASTVAL;
 		p->pos += 2;
 		expect_kw(p, "FOR");
 		parse_name(p, &it->seq);
@@ -1332,8 +1545,7 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok,
 		char shown[101];
 
 		copy_cut(shown, it->alias, it->alias_len, 100);
-		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000",
-		     "Identifier name '%s' is too long", shown);
+		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000", "Identifier name '%s' is too long", shown);
 	}
 }
 
@@ -1408,13 +1620,26 @@ static bool cmp_op(const struct parser *p, enum sql_cmp *c)
 	if (t->kind != TK_OP)
 		return false;
 	switch (t->op) {
-	case OP_EQ: *c = SQL_CMP_EQ; return true;
-	case OP_NE: *c = SQL_CMP_NE; return true;
-	case OP_LT: *c = SQL_CMP_LT; return true;
-	case OP_GT: *c = SQL_CMP_GT; return true;
-	case OP_LE: *c = SQL_CMP_LE; return true;
-	case OP_GE: *c = SQL_CMP_GE; return true;
-	default: return false;
+	case OP_EQ:
+		*c = SQL_CMP_EQ;
+		return true;
+	case OP_NE:
+		*c = SQL_CMP_NE;
+		return true;
+	case OP_LT:
+		*c = SQL_CMP_LT;
+		return true;
+	case OP_GT:
+		*c = SQL_CMP_GT;
+		return true;
+	case OP_LE:
+		*c = SQL_CMP_LE;
+		return true;
+	case OP_GE:
+		*c = SQL_CMP_GE;
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -1455,8 +1680,7 @@ static struct sql_expr *parse_not(struct parser *p, int depth)
 }
 
 /* A flat AND or OR list: sub (KW sub)* */
-static struct sql_expr *parse_list(struct parser *p, int depth, const char *kw,
-				   enum sql_expr_kind kind,
+static struct sql_expr *parse_list(struct parser *p, int depth, const char *kw, enum sql_expr_kind kind,
 				   struct sql_expr *(*sub)(struct parser *, int))
 {
 	struct sql_expr *first = sub(p, depth), *e;
@@ -1550,10 +1774,9 @@ static void parse_insert(struct parser *p, struct sql_stmt *st, bool replace)
 		in->has_columns = true;
 		if (!accept_op(p, OP_RPAREN)) {
 			do {
-				in->columns = grow(p, in->columns, &ccap,
-						   in->n_columns, sizeof(*in->columns));
-				parse_ident(p, in->columns[in->n_columns],
-					    ROLE_COLUMN, false);
+				in->columns = grow(p, in->columns, &ccap, in->n_columns,
+						   sizeof(*in->columns));
+				parse_ident(p, in->columns[in->n_columns], ROLE_COLUMN, false);
 				in->n_columns++;
 			} while (accept_op(p, OP_COMMA));
 			expect_op(p, OP_RPAREN);
@@ -1623,8 +1846,7 @@ static void tokenize(struct parser *p)
 /* The part of sql_parse that errors jump out of. It lives in its own frame so
  * that no automatic object of the function calling setjmp() changes before
  * the jump (C11 7.13.2.1): all state is in *p, owned by the caller. */
-static int parse_run(struct parser *p, const char *text, size_t len,
-		     struct sql_stmt **out)
+static int parse_run(struct parser *p, const char *text, size_t len, struct sql_stmt **out)
 {
 	struct sql_stmt *st;
 	char *copy;
@@ -1647,10 +1869,9 @@ static int parse_run(struct parser *p, const char *text, size_t len,
 	return 0;
 }
 
-int sql_parse(const char *text, size_t len, struct sql_stmt **out,
-	      struct sql_error *err)
+int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err)
 {
-	struct parser p = { .err = err };
+	struct parser p = {.err = err};
 	struct sql_stmt *st = NULL;
 	int rc;
 

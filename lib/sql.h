@@ -39,13 +39,13 @@
 
 /* Error numbers the parser produces besides those in shmseq.h. */
 enum {
-	SQL_ERR_TOO_LONG_IDENT = 1059,  /* 42000 Identifier name '%s' is too long */
-	SQL_ERR_EMPTY_QUERY = 1065,     /* 42000 Query was empty */
-	SQL_ERR_WRONG_DB_NAME = 1102,   /* 42000 Incorrect database name '%s' */
-	SQL_ERR_WRONG_TABLE_NAME = 1103,/* 42000 Incorrect table name '%s' */
-	SQL_ERR_WRONG_COLUMN_NAME = 1166,/* 42000 Incorrect column name '%s' */
-	SQL_ERR_TOO_LONG_COMMENT = 1628,/* HY000 Comment for table '%s' is too long (max = 2048) */
-	SQL_ERR_BAD_OPTION_VALUE = 1912,/* HY000 Incorrect value 'ZEROFILL' for option 'AS' */
+	SQL_ERR_TOO_LONG_IDENT = 1059,	  /* 42000 Identifier name '%s' is too long */
+	SQL_ERR_EMPTY_QUERY = 1065,	  /* 42000 Query was empty */
+	SQL_ERR_WRONG_DB_NAME = 1102,	  /* 42000 Incorrect database name '%s' */
+	SQL_ERR_WRONG_TABLE_NAME = 1103,  /* 42000 Incorrect table name '%s' */
+	SQL_ERR_WRONG_COLUMN_NAME = 1166, /* 42000 Incorrect column name '%s' */
+	SQL_ERR_TOO_LONG_COMMENT = 1628,  /* HY000 Comment for table '%s' is too long (max = 2048) */
+	SQL_ERR_BAD_OPTION_VALUE = 1912,  /* HY000 Incorrect value 'ZEROFILL' for option 'AS' */
 };
 
 /* Maximum nesting of parentheses, NOT and chained comparisons in a WHERE
@@ -55,12 +55,12 @@ enum {
 
 /* What a failed parse reports. */
 struct sql_error {
-	int code;               /* MariaDB error number (1064, 1225, …); 0 = none */
-	char sqlstate[6];       /* "42000", "HY000" */
-	char message[512];      /* MariaDB's message text, NUL-terminated */
-	size_t offset;          /* 1064: byte offset of the offending token in the
+	int code;	   /* MariaDB error number (1064, 1225, …); 0 = none */
+	char sqlstate[6];  /* "42000", "HY000" */
+	char message[512]; /* MariaDB's message text, NUL-terminated */
+	size_t offset;	   /* 1064: byte offset of the offending token in the
 				   statement text (== len at end of input); else 0 */
-	unsigned line;          /* 1064: 1-based line of that token; else 0 */
+	unsigned line;	   /* 1064: 1-based line of that token; else 0 */
 };
 
 /* A possibly qualified object name. db is "" when unqualified. Both are
@@ -113,21 +113,21 @@ enum sql_drop_kind {
 
 struct sql_drop {
 	enum sql_drop_kind kind;
-	bool temporary;         /* never with SQL_DROP_VIEW */
+	bool temporary; /* never with SQL_DROP_VIEW */
 	bool if_exists;
-	size_t n_names;         /* >= 1 */
+	size_t n_names;		/* >= 1 */
 	struct sql_name *names; /* in list order, duplicates kept (1066 is the
 				   executor's) */
 };
 
 enum sql_item_kind {
-	SQL_ITEM_NEXTVAL = 1,   /* NEXTVAL(seq) / NEXT VALUE FOR seq */
-	SQL_ITEM_LASTVAL,       /* LASTVAL(seq) / PREVIOUS VALUE FOR seq */
-	SQL_ITEM_SETVAL,        /* SETVAL(seq, value [, is_used [, round]]) */
-	SQL_ITEM_STAR,          /* * or table.* (SELECT only; bare * first only) */
-	SQL_ITEM_COLUMN,        /* [table.]column */
-	SQL_ITEM_INT,           /* [+|-] digits, TRUE, FALSE */
-	SQL_ITEM_NULL,          /* NULL */
+	SQL_ITEM_NEXTVAL = 1, /* NEXTVAL(seq) / NEXT VALUE FOR seq */
+	SQL_ITEM_LASTVAL,     /* LASTVAL(seq) / PREVIOUS VALUE FOR seq */
+	SQL_ITEM_SETVAL,      /* SETVAL(seq, value [, is_used [, round]]) */
+	SQL_ITEM_STAR,	      /* * or table.* (SELECT only; bare * first only) */
+	SQL_ITEM_COLUMN,      /* [table.]column */
+	SQL_ITEM_INT,	      /* [+|-] digits, TRUE, FALSE */
+	SQL_ITEM_NULL,	      /* NULL */
 };
 
 struct sql_item {
@@ -142,12 +142,12 @@ struct sql_item {
 	 * none. NUL-terminated; alias_len excludes the NUL. */
 	const char *alias;
 	size_t alias_len;
-	struct sql_name seq;    /* NEXTVAL, LASTVAL, SETVAL */
-	int64_t setval_value;   /* SETVAL; a uint64 bit pattern when setval_big */
-	bool setval_big;        /* SETVAL value in (INT64_MAX, UINT64_MAX]: only an
+	struct sql_name seq;		  /* NEXTVAL, LASTVAL, SETVAL */
+	int64_t setval_value;		  /* SETVAL; a uint64 bit pattern when setval_big */
+	bool setval_big;		  /* SETVAL value in (INT64_MAX, UINT64_MAX]: only an
 				   unsigned sequence can take it */
-	bool setval_is_used;    /* SETVAL; default true, any non-zero = true */
-	uint64_t setval_round;  /* SETVAL; default 0 */
+	bool setval_is_used;		  /* SETVAL; default true, any non-zero = true */
+	uint64_t setval_round;		  /* SETVAL; default 0 */
 	char table[SHMSEQ_NAME_MAX + 1];  /* COLUMN: qualifier, "" if none */
 	char column[SHMSEQ_NAME_MAX + 1]; /* COLUMN */
 	/* INT: the value; literals beyond ±2^64 saturate at ±2^64 (so they
@@ -157,19 +157,19 @@ struct sql_item {
 
 /* WHERE expressions: a small tree. */
 enum sql_expr_kind {
-	SQL_EXPR_COLUMN = 1,    /* table (qualifier or ""), column */
-	SQL_EXPR_INT,           /* ival (saturating at ±2^64); TRUE=1, FALSE=0 */
-	SQL_EXPR_STRING,        /* str, str_len (escapes resolved) */
+	SQL_EXPR_COLUMN = 1, /* table (qualifier or ""), column */
+	SQL_EXPR_INT,	     /* ival (saturating at ±2^64); TRUE=1, FALSE=0 */
+	SQL_EXPR_STRING,     /* str, str_len (escapes resolved) */
 	SQL_EXPR_NULL,
-	SQL_EXPR_CMP,           /* l <cmp> r */
-	SQL_EXPR_AND,           /* args[0] AND args[1] AND … (n_args >= 2) */
-	SQL_EXPR_OR,            /* args[0] OR args[1] OR … (n_args >= 2) */
-	SQL_EXPR_NOT,           /* NOT l */
+	SQL_EXPR_CMP, /* l <cmp> r */
+	SQL_EXPR_AND, /* args[0] AND args[1] AND … (n_args >= 2) */
+	SQL_EXPR_OR,  /* args[0] OR args[1] OR … (n_args >= 2) */
+	SQL_EXPR_NOT, /* NOT l */
 };
 
 enum sql_cmp {
-	SQL_CMP_EQ = 1,         /* = */
-	SQL_CMP_NE,             /* <> or != */
+	SQL_CMP_EQ = 1, /* = */
+	SQL_CMP_NE,	/* <> or != */
 	SQL_CMP_LT,
 	SQL_CMP_GT,
 	SQL_CMP_LE,
@@ -178,48 +178,48 @@ enum sql_cmp {
 
 struct sql_expr {
 	enum sql_expr_kind kind;
-	enum sql_cmp cmp;       /* SQL_EXPR_CMP */
+	enum sql_cmp cmp;	/* SQL_EXPR_CMP */
 	struct sql_expr *l, *r; /* CMP operands; NOT has l only */
 	struct sql_expr **args; /* AND, OR: the flat operand list */
 	size_t n_args;
 	__int128 ival;
-	const char *str;        /* NUL-terminated; may contain NUL (use str_len) */
+	const char *str; /* NUL-terminated; may contain NUL (use str_len) */
 	size_t str_len;
 	char table[SHMSEQ_NAME_MAX + 1];
 	char column[SHMSEQ_NAME_MAX + 1];
 };
 
 struct sql_select {
-	size_t n_items;         /* >= 1 */
+	size_t n_items; /* >= 1 */
 	struct sql_item *items;
 	bool has_from;
-	struct sql_name from;   /* e.g. {"information_schema", "SEQUENCES"} */
+	struct sql_name from;	/* e.g. {"information_schema", "SEQUENCES"} */
 	struct sql_expr *where; /* NULL if no WHERE */
 };
 
 struct sql_do {
-	size_t n_items;         /* >= 1; never STAR, never an alias */
+	size_t n_items; /* >= 1; never STAR, never an alias */
 	struct sql_item *items;
 };
 
 struct sql_show {
-	struct sql_name name;   /* SHOW CREATE: the object; SHOW TABLES: name.db
+	struct sql_name name; /* SHOW CREATE: the object; SHOW TABLES: name.db
 				   is the FROM/IN database ("" if none) */
-	bool full;              /* SHOW FULL TABLES */
+	bool full;	      /* SHOW FULL TABLES */
 };
 
 struct sql_insert_row {
-	size_t n;               /* may be 0: VALUES () */
-	__int128 *v;            /* signed literals, saturating at ±2^64 */
+	size_t n;    /* may be 0: VALUES () */
+	__int128 *v; /* signed literals, saturating at ±2^64 */
 };
 
 struct sql_insert {
-	bool replace;           /* REPLACE instead of INSERT */
+	bool replace; /* REPLACE instead of INSERT */
 	struct sql_name table;
-	bool has_columns;       /* a column list was given (possibly empty) */
+	bool has_columns; /* a column list was given (possibly empty) */
 	size_t n_columns;
 	char (*columns)[SHMSEQ_NAME_MAX + 1];
-	size_t n_rows;          /* >= 1 */
+	size_t n_rows; /* >= 1 */
 	struct sql_insert_row *rows;
 };
 
@@ -227,18 +227,18 @@ struct sql_arena;
 
 struct sql_stmt {
 	enum sql_kind kind;
-	const char *text;       /* copy of the statement text, NUL-terminated */
+	const char *text; /* copy of the statement text, NUL-terminated */
 	size_t text_len;
 	union {
-		struct sql_create create;       /* SQL_CREATE_SEQUENCE */
-		struct sql_alter alter;         /* SQL_ALTER_SEQUENCE */
-		struct sql_drop drop;           /* SQL_DROP */
-		struct sql_select select;       /* SQL_SELECT */
-		struct sql_do do_;              /* SQL_DO */
-		struct sql_show show;           /* SQL_SHOW_* */
-		struct sql_insert insert;       /* SQL_INSERT */
+		struct sql_create create; /* SQL_CREATE_SEQUENCE */
+		struct sql_alter alter;	  /* SQL_ALTER_SEQUENCE */
+		struct sql_drop drop;	  /* SQL_DROP */
+		struct sql_select select; /* SQL_SELECT */
+		struct sql_do do_;	  /* SQL_DO */
+		struct sql_show show;	  /* SQL_SHOW_* */
+		struct sql_insert insert; /* SQL_INSERT */
 	} u;
-	struct sql_arena *arena;        /* private: owns all of the above */
+	struct sql_arena *arena; /* private: owns all of the above */
 };
 
 /* sql_parse - parse ONE statement.
@@ -254,8 +254,7 @@ struct sql_stmt {
  * 1628 COMMENT longer than SHMSEQ_COMMENT_MAX, 1912 AS … ZEROFILL.
  * Returns -ENOMEM (err->code 0) when memory runs out.
  * err may be NULL. Never reads beyond text[len - 1]. */
-int sql_parse(const char *text, size_t len, struct sql_stmt **out,
-	      struct sql_error *err);
+int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err);
 
 /* sql_stmt_free - free a statement from sql_parse. NULL is ignored. */
 void sql_stmt_free(struct sql_stmt *st);

@@ -18,8 +18,8 @@ bool shmseq_instance_name_valid(const char *name)
 	size_t n = 0;
 	for (const char *p = name; *p; p++, n++) {
 		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
 			return false;
 	}
 	return n <= SHMSEQ_NAME_MAX;
@@ -31,8 +31,7 @@ const char *shmseq_default_instance(void)
 	return (e && *e) ? e : "default";
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fmt(char *buf, size_t cap, const char *f, ...)
+__attribute__((format(printf, 3, 4))) static int fmt(char *buf, size_t cap, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
@@ -152,8 +151,8 @@ ssize_t shmseq_recv(int sock, void *buf, size_t cap, int *fd, int flags)
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
 	ssize_t n;
 	if (fd)
 		*fd = -1;

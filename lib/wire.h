@@ -24,18 +24,18 @@
 
 enum wire_op {
 	WIRE_HELLO = 1, /* -> region fd (SCM_RIGHTS) and instance facts */
-	WIRE_OPEN,      /* name -> slot, seq_id */
-	WIRE_CREATE,    /* CREATE SEQUENCE */
-	WIRE_ALTER,     /* ALTER SEQUENCE */
-	WIRE_DROP,      /* DROP one sequence */
-	WIRE_SETVAL,    /* SETVAL */
-	WIRE_REFILL,    /* a ticket beyond the durable limit: extend, then answer */
-	WIRE_WRAP,      /* a ticket past the end of a CYCLE round */
-	WIRE_NUDGE,     /* one-way: the refill mark was taken, extend ahead */
-	WIRE_ROW,       /* SELECT * / SHOW CREATE: definition and position */
-	WIRE_LIST,      /* names, in order, after a cursor */
-	WIRE_STATUS,    /* instance facts */
-	WIRE_INSERT,    /* INSERT INTO s VALUES: replace the row */
+	WIRE_OPEN,	/* name -> slot, seq_id */
+	WIRE_CREATE,	/* CREATE SEQUENCE */
+	WIRE_ALTER,	/* ALTER SEQUENCE */
+	WIRE_DROP,	/* DROP one sequence */
+	WIRE_SETVAL,	/* SETVAL */
+	WIRE_REFILL,	/* a ticket beyond the durable limit: extend, then answer */
+	WIRE_WRAP,	/* a ticket past the end of a CYCLE round */
+	WIRE_NUDGE,	/* one-way: the refill mark was taken, extend ahead */
+	WIRE_ROW,	/* SELECT * / SHOW CREATE: definition and position */
+	WIRE_LIST,	/* names, in order, after a cursor */
+	WIRE_STATUS,	/* instance facts */
+	WIRE_INSERT,	/* INSERT INTO s VALUES: replace the row */
 	WIRE_OP_MAX,
 };
 
@@ -43,14 +43,14 @@ struct wire_hdr {
 	uint32_t magic;
 	uint16_t op;
 	uint16_t version;
-	uint32_t len;     /* whole message, header included */
-	int32_t status;   /* replies: 0, a positive op-specific answer, or -error */
+	uint32_t len;	/* whole message, header included */
+	int32_t status; /* replies: 0, a positive op-specific answer, or -error */
 	uint64_t req_id;
 };
 _Static_assert(sizeof(struct wire_hdr) == 24, "wire header");
 
 struct wire_name {
-	uint8_t len;      /* 1..SHMSEQ_NAME_MAX */
+	uint8_t len; /* 1..SHMSEQ_NAME_MAX */
 	char s[SHMSEQ_NAME_MAX];
 	uint8_t pad[7];
 };
@@ -96,7 +96,7 @@ struct wire_ddl {
 };
 
 struct wire_ddl_reply {
-	int32_t note;     /* a Note's code (1050 for IF NOT EXISTS on an existing name), or 0 */
+	int32_t note; /* a Note's code (1050 for IF NOT EXISTS on an existing name), or 0 */
 	int32_t pad;
 	struct seq_notes notes;
 };
@@ -124,13 +124,13 @@ struct wire_ticket {
 
 struct wire_row_reply {
 	uint64_t seq_id;
-	uint64_t reserve_ahead;  /* values a host crash may skip (promise 5) */
+	uint64_t reserve_ahead; /* values a host crash may skip (promise 5) */
 	struct seq_row row;
 	struct seq_def def;
 };
 
 struct wire_list {
-	struct wire_name after;  /* len 0: from the start */
+	struct wire_name after; /* len 0: from the start */
 };
 
 struct wire_list_reply {
@@ -150,7 +150,7 @@ struct wire_status_reply {
 	uint64_t syncs;
 	uint64_t records;
 	uint32_t pid;
-	uint32_t failed;         /* the wal failed: no new limits are published */
+	uint32_t failed; /* the wal failed: no new limits are published */
 	struct seq_env env;
 	char region_name[128];
 	char data_dir[512];

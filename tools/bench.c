@@ -61,16 +61,16 @@
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
 enum mode { MODE_HANDLE, MODE_NAME, MODE_EXEC };
-static const char *const mode_names[] = { "handle", "name", "exec" };
+static const char *const mode_names[] = {"handle", "name", "exec"};
 
 enum phase_kind { PHASE_SHMSEQ, PHASE_BARE };
 
-#define MAX_WORKERS 4096        /* P x T */
-#define SAMPLE_MASK 63u         /* time one op in 64 */
-#define CHECK_EVERY 1024u       /* look at the clock once per this many ops */
-#define HSUB 16u                /* sub-buckets per power of two */
+#define MAX_WORKERS 4096  /* P x T */
+#define SAMPLE_MASK 63u	  /* time one op in 64 */
+#define CHECK_EVERY 1024u /* look at the clock once per this many ops */
+#define HSUB 16u	  /* sub-buckets per power of two */
 #define HBUCKETS (64u * HSUB)
-#define CREATE_BATCH 1000u      /* CREATE statements per shmseq_exec call */
+#define CREATE_BATCH 1000u /* CREATE statements per shmseq_exec call */
 #define ERRMSG_MAX 200
 
 struct config {
@@ -79,10 +79,10 @@ struct config {
 	const char *daemon_path;
 	unsigned processes, threads;
 	double duration_s;
-	uint64_t count;          /* 0: run for duration_s */
+	uint64_t count; /* 0: run for duration_s */
 	const char *sequence;
 	enum mode mode;
-	const char *create;      /* NULL: use existing sequences */
+	const char *create; /* NULL: use existing sequences */
 	uint64_t sequences;
 	bool verify;
 	bool json;
@@ -92,18 +92,18 @@ struct config {
 /* One per thread, written only by that thread (progress live, the rest at
  * its end); read by the parent after waitpid. */
 struct slot {
-	_Atomic uint64_t progress;      /* ops so far, published every CHECK_EVERY */
-	uint64_t ops;                   /* successful operations */
+	_Atomic uint64_t progress; /* ops so far, published every CHECK_EVERY */
+	uint64_t ops;		   /* successful operations */
 	uint64_t attempts;
 	uint64_t errors;
 	int first_error;
 	char first_error_msg[ERRMSG_MAX];
-	uint64_t end_ns;                /* CLOCK_MONOTONIC when it stopped */
+	uint64_t end_ns; /* CLOCK_MONOTONIC when it stopped */
 	uint64_t samples, max_ns;
 	/* --verify */
 	uint64_t recorded;
 	uint64_t violations;
-	int direction;                  /* +1 increasing, -1 decreasing, 0 unknown */
+	int direction; /* +1 increasing, -1 decreasing, 0 unknown */
 	int64_t viol_prev, viol_cur;
 	uint64_t viol_seq;
 	int write_error;
@@ -116,10 +116,10 @@ struct proc_rec {
 };
 
 struct phase_shm {
-	_Atomic uint32_t ready;         /* threads at the barrier */
-	_Atomic uint32_t go;            /* set by the parent: start */
-	_Atomic uint32_t stop;          /* set on interrupt / setup failure */
-	_Atomic uint32_t failed;        /* a process could not set up */
+	_Atomic uint32_t ready;		/* threads at the barrier */
+	_Atomic uint32_t go;		/* set by the parent: start */
+	_Atomic uint32_t stop;		/* set on interrupt / setup failure */
+	_Atomic uint32_t failed;	/* a process could not set up */
 	uint64_t start_ns, deadline_ns; /* published before `go` (release) */
 	char pad0[64];
 	_Atomic uint64_t counter __attribute__((aligned(64))); /* the bare phase's */
@@ -139,7 +139,7 @@ struct phase_result {
 /* ---- globals shared by parent and (read-only, via fork) workers ---- */
 static struct config cfg;
 static double ns_per_tick = 1.0;
-static char *name_buf;               /* "<seq>_0\0<seq>_1\0…" or "<seq>\0" */
+static char *name_buf; /* "<seq>_0\0<seq>_1\0…" or "<seq>\0" */
 static uint64_t *name_off;
 static char tmpdir[PATH_MAX];
 static struct phase_shm *shm;
@@ -148,7 +148,7 @@ static unsigned nworker_pids;
 static pid_t daemon_pid;
 static char instance_buf[SHMSEQ_NAME_MAX + 1];
 static volatile sig_atomic_t interrupted;
-static uint64_t create_ns;           /* time the CREATE statements took */
+static uint64_t create_ns; /* time the CREATE statements took */
 
 /* ---- small helpers ---- */
 
@@ -172,7 +172,7 @@ static void calibrate_ticks(void)
 {
 #ifdef BENCH_HAVE_TSC
 	uint64_t t0 = now_ns(), c0 = ticks();
-	struct timespec d = { 0, 20 * 1000 * 1000 };
+	struct timespec d = {0, 20 * 1000 * 1000};
 	nanosleep(&d, NULL);
 	uint64_t t1 = now_ns(), c1 = ticks();
 	if (c1 > c0)
@@ -234,7 +234,7 @@ static void on_signal(int sig)
 
 static void sleep_ms(unsigned ms)
 {
-	struct timespec d = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	nanosleep(&d, NULL);
 }
 
@@ -329,11 +329,11 @@ static bool vec_push(struct vec *v, int64_t val, uint64_t seq)
 }
 
 struct worker {
-	unsigned index;          /* p * T + t */
-	uint64_t quota;          /* ops to do in count mode */
+	unsigned index; /* p * T + t */
+	uint64_t quota; /* ops to do in count mode */
 	enum phase_kind kind;
 	shmseq *conn;
-	shmseq_seq **handles;    /* MODE_HANDLE: one per sequence */
+	shmseq_seq **handles; /* MODE_HANDLE: one per sequence */
 };
 
 static void barrier_wait(void)
@@ -381,7 +381,8 @@ static inline int do_nextval(struct worker *w, struct slot *s, uint64_t seq, int
 			return 1; /* already counted */
 		}
 		const char *v = shmseq_result_rows(res) && shmseq_result_columns(res)
-			? shmseq_result_value(res, 0, 0) : NULL;
+					? shmseq_result_value(res, 0, 0)
+					: NULL;
 		char *end;
 		errno = 0;
 		long long x = v ? strtoll(v, &end, 10) : 0;
@@ -398,8 +399,8 @@ static inline int do_nextval(struct worker *w, struct slot *s, uint64_t seq, int
 	return -EINVAL;
 }
 
-static void record_value(struct slot *s, struct vec *v, int64_t *last, uint8_t *seen,
-			 uint64_t seq, int64_t val)
+static void record_value(struct slot *s, struct vec *v, int64_t *last, uint8_t *seen, uint64_t seq,
+			 int64_t val)
 {
 	if (seen[seq]) {
 		int64_t prev = last[seq];
@@ -445,7 +446,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct slot *s = &shm->slots[w->index];
 	uint64_t rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(w->index + 1) * 0xBF58476D1CE4E5B9ull);
-	struct vec v = { 0 };
+	struct vec v = {0};
 	int64_t *last = NULL;
 	uint8_t *seen = NULL;
 	bool verify = cfg.verify && w->kind == PHASE_SHMSEQ;
@@ -715,7 +716,8 @@ static int run_phase(enum phase_kind kind, struct phase_result *r)
 				worker_pids[i] = -1;
 				remaining--;
 				if (w > 0 && WIFSIGNALED(st) && !interrupted)
-					fprintf(stderr, "%sshmseq-bench: worker process %u died of signal %d\n",
+					fprintf(stderr,
+						"%sshmseq-bench: worker process %u died of signal %d\n",
 						shown ? "\n" : "", i, WTERMSIG(st));
 				if (w > 0 && WIFSIGNALED(st))
 					r->setup_failed = true;
@@ -781,8 +783,8 @@ static void report_setup_errors(void)
 static void free_phase(void)
 {
 	if (shm)
-		munmap(shm, sizeof(struct phase_shm) +
-			    (size_t)cfg.processes * cfg.threads * sizeof(struct slot));
+		munmap(shm,
+		       sizeof(struct phase_shm) + (size_t)cfg.processes * cfg.threads * sizeof(struct slot));
 	shm = NULL;
 }
 
@@ -890,7 +892,7 @@ static void verify(struct verify_result *vr)
 				goto unreadable;
 			struct rec *rs = (struct rec *)all + at;
 			for (uint64_t j = 0; j < n; j++)
-				rs[j] = (struct rec){ tmpv[j], tmps[j] };
+				rs[j] = (struct rec){tmpv[j], tmps[j]};
 		}
 		snprintf(path, sizeof(path), "%s/v%u", tmpdir, i);
 		unlink(path);
@@ -905,7 +907,8 @@ static void verify(struct verify_result *vr)
 		qsort(a, total, sizeof(*a), cmp_i64);
 		for (uint64_t j = 1; j < total; j++)
 			if (a[j] == a[j - 1] && vr->duplicates++ < 5)
-				fprintf(stderr, "verify: value %" PRId64 " handed out more than once\n", a[j]);
+				fprintf(stderr, "verify: value %" PRId64 " handed out more than once\n",
+					a[j]);
 	} else {
 		struct rec *a = all;
 		qsort(a, total, sizeof(*a), cmp_rec);
@@ -986,18 +989,18 @@ static void start_daemon(void)
 		close(pfd[0]);
 		fcntl(pfd[1], F_SETFD, 0); /* the ready fd survives exec */
 		if (more_slots)
-			execlp(path, path, "--instance", instance_buf, "--data-dir", data,
-			       "--ready-fd", fdstr, "--max-sequences", maxseq, (char *)NULL);
+			execlp(path, path, "--instance", instance_buf, "--data-dir", data, "--ready-fd",
+			       fdstr, "--max-sequences", maxseq, (char *)NULL);
 		else
-			execlp(path, path, "--instance", instance_buf, "--data-dir", data,
-			       "--ready-fd", fdstr, (char *)NULL);
+			execlp(path, path, "--instance", instance_buf, "--data-dir", data, "--ready-fd",
+			       fdstr, (char *)NULL);
 		fprintf(stderr, "shmseq-bench: cannot run %s: %s (set $SHMSEQD or --daemon)\n", path,
 			strerror(errno));
 		_exit(127);
 	}
 	daemon_pid = pid;
 	close(pfd[1]);
-	struct pollfd pl = { .fd = pfd[0], .events = POLLIN };
+	struct pollfd pl = {.fd = pfd[0], .events = POLLIN};
 	int n;
 	do
 		n = poll(&pl, 1, 30000);
@@ -1080,8 +1083,9 @@ static int create_sequences(void)
 		}
 		shmseq_result_free(res);
 		if (ret == 0 && n != end - i) {
-			fprintf(stderr, "shmseq-bench: CREATE batch ran %" PRIu64 " of %" PRIu64
-				" statements\n", n, end - i);
+			fprintf(stderr,
+				"shmseq-bench: CREATE batch ran %" PRIu64 " of %" PRIu64 " statements\n", n,
+				end - i);
 			ret = -1;
 		}
 		if (ret)
@@ -1139,8 +1143,7 @@ static void usage(FILE *f)
 
 static _Noreturn void bad_option(const char *msg, const char *arg)
 {
-	fprintf(stderr, "shmseq-bench: %s%s%s%s\n", msg, arg ? " '" : "", arg ? arg : "",
-		arg ? "'" : "");
+	fprintf(stderr, "shmseq-bench: %s%s%s%s\n", msg, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
 	fprintf(stderr, "Try 'shmseq-bench --help'.\n");
 	exit(2);
 }
@@ -1151,8 +1154,9 @@ static uint64_t parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || *s == '-' || v < lo || v > hi) {
-		fprintf(stderr, "shmseq-bench: --%s wants a whole number from %" PRIu64 " to %" PRIu64
-			", not '%s'\n", opt, lo, hi, s);
+		fprintf(stderr,
+			"shmseq-bench: --%s wants a whole number from %" PRIu64 " to %" PRIu64 ", not '%s'\n",
+			opt, lo, hi, s);
 		exit(2);
 	}
 	return v;
@@ -1174,26 +1178,31 @@ static void parse_options(int argc, char **argv)
 {
 	enum { O_SELF = 256, O_DAEMON, O_VERIFY, O_NOBARE };
 	static const struct option opts[] = {
-		{ "instance", required_argument, NULL, 'i' },
-		{ "self-daemon", no_argument, NULL, O_SELF },
-		{ "daemon", required_argument, NULL, O_DAEMON },
-		{ "processes", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "sequence", required_argument, NULL, 's' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "create", required_argument, NULL, 'c' },
-		{ "sequences", required_argument, NULL, 'k' },
-		{ "verify", no_argument, NULL, O_VERIFY },
-		{ "no-bare", no_argument, NULL, O_NOBARE },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"instance", required_argument, NULL, 'i'},
+		{"self-daemon", no_argument, NULL, O_SELF},
+		{"daemon", required_argument, NULL, O_DAEMON},
+		{"processes", required_argument, NULL, 'p'},
+		{"threads", required_argument, NULL, 't'},
+		{"duration", required_argument, NULL, 'd'},
+		{"count", required_argument, NULL, 'n'},
+		{"sequence", required_argument, NULL, 's'},
+		{"mode", required_argument, NULL, 'm'},
+		{"create", required_argument, NULL, 'c'},
+		{"sequences", required_argument, NULL, 'k'},
+		{"verify", no_argument, NULL, O_VERIFY},
+		{"no-bare", no_argument, NULL, O_NOBARE},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	cfg = (struct config){
-		.processes = 1, .threads = 1, .duration_s = 2.0, .sequence = "bench",
-		.mode = MODE_HANDLE, .sequences = 1, .bare = true,
+		.processes = 1,
+		.threads = 1,
+		.duration_s = 2.0,
+		.sequence = "bench",
+		.mode = MODE_HANDLE,
+		.sequences = 1,
+		.bare = true,
 	};
 	bool have_duration = false;
 	int c;
@@ -1283,7 +1292,8 @@ static void parse_options(int argc, char **argv)
 		 cfg.sequences > 1 ? cfg.sequences - 1 : 0);
 	if (!valid_name(cfg.sequence) || (cfg.sequences > 1 && !valid_name(longest)))
 		bad_option("--sequence wants a plain name (letters, digits, '_', '$'; with --sequences"
-			   " K it plus '_K' at most 64 bytes), not", cfg.sequence);
+			   " K it plus '_K' at most 64 bytes), not",
+			   cfg.sequence);
 	if (cfg.create && strchr(cfg.create, ';'))
 		bad_option("--create takes sequence options, not statements:", cfg.create);
 	if (cfg.self_daemon && !cfg.create)
@@ -1333,21 +1343,20 @@ static void print_text(const struct phase_result *r, const struct phase_result *
 		       cfg.sequences == 1 ? "" : "s", (double)create_ns / 1e9);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cpus > 0 && (long)(P * T) > cpus)
-		printf("note            %u threads on %ld CPUs: ns/op includes time-slicing\n", P * T,
-		       cpus);
+		printf("note            %u threads on %ld CPUs: ns/op includes time-slicing\n", P * T, cpus);
 	printf("duration        %.3f s\n", (double)r->elapsed_ns / 1e9);
 	printf("total ops       %" PRIu64 "\n", r->ops);
 	human_rate(rate, sizeof(rate), r->ops_per_s);
 	printf("ops/s           %sops/s\n", rate);
 	printf("ns/op           %.2f ns per op per thread\n", r->ns_per_op);
 	printf("errors          %" PRIu64 "\n", r->errors);
-	printf("latency         p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, p99.9 %" PRIu64
-	       " ns, max %" PRIu64 " ns (%" PRIu64 " samples, 1 op in 64)\n",
+	printf("latency         p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, p99.9 %" PRIu64 " ns, max %" PRIu64
+	       " ns (%" PRIu64 " samples, 1 op in 64)\n",
 	       r->p50, r->p99, r->p999, r->max_ns, r->samples);
 	if (b) {
 		human_rate(rate, sizeof(rate), b->ops_per_s);
-		printf("bare fetch-add  %sops/s, %.2f ns per op per thread (%.3f s, %" PRIu64 " ops)\n",
-		       rate, b->ns_per_op, (double)b->elapsed_ns / 1e9, b->ops);
+		printf("bare fetch-add  %sops/s, %.2f ns per op per thread (%.3f s, %" PRIu64 " ops)\n", rate,
+		       b->ns_per_op, (double)b->elapsed_ns / 1e9, b->ops);
 		if (b->ns_per_op > 0 && r->ns_per_op > 0)
 			printf("ratio           %.2fx the bare fetch-add's cost\n",
 			       r->ns_per_op / b->ns_per_op);
@@ -1359,7 +1368,8 @@ static void print_text(const struct phase_result *r, const struct phase_result *
 			       cfg.sequences > 1 ? " per sequence" : "");
 		else
 			printf("verify: FAILED: %" PRIu64 " values, %" PRIu64 " duplicates, %" PRIu64
-			       " out-of-order steps%s\n", vr->values, vr->duplicates, vr->violations,
+			       " out-of-order steps%s\n",
+			       vr->values, vr->duplicates, vr->violations,
 			       vr->mixed_direction ? ", mixed directions" : "");
 	}
 }
@@ -1405,9 +1415,10 @@ static void report_errors(void)
 	for (unsigned i = 0; i < PT; i++) {
 		struct slot *s = &shm->slots[i];
 		if (s->errors)
-			fprintf(stderr, "shmseq-bench: thread %u (process %u): %" PRIu64
-				" error%s; first: %s (%d)\n", i, i / cfg.threads, s->errors,
-				s->errors == 1 ? "" : "s", s->first_error_msg, s->first_error);
+			fprintf(stderr,
+				"shmseq-bench: thread %u (process %u): %" PRIu64 " error%s; first: %s (%d)\n",
+				i, i / cfg.threads, s->errors, s->errors == 1 ? "" : "s", s->first_error_msg,
+				s->first_error);
 	}
 }
 
@@ -1415,7 +1426,7 @@ int main(int argc, char **argv)
 {
 	parse_options(argc, argv);
 
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1435,7 +1446,7 @@ int main(int argc, char **argv)
 		die_cleanup(130);
 
 	struct phase_result r, b;
-	struct verify_result vr = { 0 };
+	struct verify_result vr = {0};
 	if (run_phase(PHASE_SHMSEQ, &r) < 0)
 		die_cleanup(1);
 	if (r.interrupted) {

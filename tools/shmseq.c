@@ -102,8 +102,7 @@ static void sb_str(struct sbuf *b, const char *s)
 	sb_add(b, s, strlen(s));
 }
 
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	char *t;
@@ -195,8 +194,7 @@ static bool parse_format(const char *s, enum format *f)
 	return true;
 }
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -212,9 +210,9 @@ static int usage_error(const char *fmt, ...)
 
 struct grid {
 	size_t ncols, nrows;
-	const char **names;  /* ncols */
-	bool *numeric;       /* ncols */
-	const char **cells;  /* nrows * ncols, NULL = SQL NULL */
+	const char **names; /* ncols */
+	bool *numeric;	    /* ncols */
+	const char **cells; /* nrows * ncols, NULL = SQL NULL */
 };
 
 static void grid_free(struct grid *g)
@@ -230,8 +228,7 @@ static void grid_from_result(struct grid *g, const shmseq_result *res)
 {
 	size_t nc = shmseq_result_columns(res), nr = shmseq_result_rows(res), n;
 
-	if (__builtin_mul_overflow(nc, nr, &n) ||
-	    __builtin_mul_overflow(n, sizeof(char *), &n))
+	if (__builtin_mul_overflow(nc, nr, &n) || __builtin_mul_overflow(n, sizeof(char *), &n))
 		die_oom();
 	g->ncols = nc;
 	g->nrows = nr;
@@ -328,10 +325,18 @@ static void batch_text(const char *s, FILE *f)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '\t': fputs("\\t", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\\': fputs("\\\\", f); break;
-		default: putc(*s, f); break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		default:
+			putc(*s, f);
+			break;
 		}
 	}
 }
@@ -363,11 +368,21 @@ static void json_string(const char *s, FILE *f)
 		unsigned char c = (unsigned char)*s;
 
 		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				fprintf(f, "\\u%04x", c);
@@ -412,7 +427,7 @@ static void print_grid_json(const struct grid *g, FILE *f)
 
 struct printer {
 	enum format fmt;
-	bool interactive;     /* REPL: blank line after each answer */
+	bool interactive; /* REPL: blank line after each answer */
 };
 
 static int error_code(int err)
@@ -435,8 +450,7 @@ static const char *error_sqlstate(const shmseq_result *res)
 }
 
 /* An error (res may be NULL when shmseq_exec itself failed). line 0: none. */
-static void print_error(const struct printer *p, const shmseq_result *res,
-			int err, unsigned long line)
+static void print_error(const struct printer *p, const shmseq_result *res, int err, unsigned long line)
 {
 	const char *msg = error_message(res, err);
 	const char *state = error_sqlstate(res);
@@ -451,8 +465,7 @@ static void print_error(const struct printer *p, const shmseq_result *res,
 	}
 	fflush(stdout); /* keep stdout and stderr in statement order */
 	if (p->fmt == FMT_BATCH && line)
-		fprintf(stderr, "ERROR %d (%s) at line %lu: %s\n",
-			error_code(err), state, line, msg);
+		fprintf(stderr, "ERROR %d (%s) at line %lu: %s\n", error_code(err), state, line, msg);
 	else
 		fprintf(stderr, "ERROR %d (%s): %s\n", error_code(err), state, msg);
 }
@@ -483,14 +496,12 @@ static void print_warnings_table(const shmseq_result *res, size_t nw)
 		int code = 0;
 
 		msg = shmseq_result_warning(res, i, &level, &code);
-		printf("%s (Code %d): %s\n", level ? level : "Warning", code,
-		       msg ? msg : "");
+		printf("%s (Code %d): %s\n", level ? level : "Warning", code, msg ? msg : "");
 	}
 }
 
 /* One statement's result. Returns 0, or the statement's negative error. */
-static int print_result(const struct printer *p, const shmseq_result *res,
-			unsigned long line)
+static int print_result(const struct printer *p, const shmseq_result *res, unsigned long line)
 {
 	int err = shmseq_result_error(res);
 	size_t nw = shmseq_result_warnings(res);
@@ -500,7 +511,7 @@ static int print_result(const struct printer *p, const shmseq_result *res,
 		return err;
 	}
 	if (shmseq_result_has_rows(res)) {
-		struct grid g = { 0 };
+		struct grid g = {0};
 
 		grid_from_result(&g, res);
 		switch (p->fmt) {
@@ -514,8 +525,7 @@ static int print_result(const struct printer *p, const shmseq_result *res,
 		default:
 			if (g.nrows) {
 				print_grid_table(&g, stdout);
-				printf("%zu %s in set", g.nrows,
-				       g.nrows == 1 ? "row" : "rows");
+				printf("%zu %s in set", g.nrows, g.nrows == 1 ? "row" : "rows");
 			} else {
 				fputs("Empty set", stdout);
 			}
@@ -553,8 +563,7 @@ static int print_result(const struct printer *p, const shmseq_result *res,
 }
 
 /* Run SQL text and print every result. Returns 0 or the first error. */
-static int run_sql(shmseq *conn, const struct printer *p, const char *sql,
-		   unsigned long line)
+static int run_sql(shmseq *conn, const struct printer *p, const char *sql, unsigned long line)
 {
 	shmseq_result *res = NULL;
 	int rc = shmseq_exec(conn, sql, &res), first = 0;
@@ -582,21 +591,20 @@ static int run_sql(shmseq *conn, const struct printer *p, const char *sql,
 /* The scanner state survives between fed chunks, so a statement may span
  * lines and a quote or comment may stay open across them. */
 struct splitter {
-	struct sbuf buf;        /* text of the statement being gathered */
-	char quote;             /* open quote character, or 0 */
-	bool backslash;         /* previous byte was a backslash inside '…'/"…" */
-	bool line_comment;      /* inside -- or # up to the end of the line */
-	bool block_comment;     /* inside a slash-star comment */
-	bool content;           /* the statement has something besides comments */
-	unsigned long line;     /* line of the byte being scanned (1-based) */
-	unsigned long start;    /* line of the statement's first content byte */
+	struct sbuf buf;     /* text of the statement being gathered */
+	char quote;	     /* open quote character, or 0 */
+	bool backslash;	     /* previous byte was a backslash inside '…'/"…" */
+	bool line_comment;   /* inside -- or # up to the end of the line */
+	bool block_comment;  /* inside a slash-star comment */
+	bool content;	     /* the statement has something besides comments */
+	unsigned long line;  /* line of the byte being scanned (1-based) */
+	unsigned long start; /* line of the statement's first content byte */
 	/* called for every complete statement; nonzero stops feeding */
 	int (*emit)(void *ctx, const char *stmt, unsigned long line);
 	void *ctx;
 };
 
-static void splitter_init(struct splitter *s,
-			  int (*emit)(void *, const char *, unsigned long), void *ctx)
+static void splitter_init(struct splitter *s, int (*emit)(void *, const char *, unsigned long), void *ctx)
 {
 	memset(s, 0, sizeof(*s));
 	s->line = 1;
@@ -666,15 +674,13 @@ static int splitter_feed(struct splitter *s, const char *t, size_t n)
 				return rc;
 		} else if (c == '#') {
 			s->line_comment = true;
-		} else if (c == '-' && next == '-' &&
-			   (i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) {
+		} else if (c == '-' && next == '-' && (i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) {
 			s->line_comment = true;
 			i++;
 		} else if (c == '/' && next == '*') {
 			s->block_comment = true;
 			i++;
-		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
-			   c != '\f' && c != '\v') {
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
 			if (!s->content) {
 				s->content = true;
 				s->start = s->line;
@@ -725,8 +731,8 @@ static bool text_is_blank(const char *t, size_t n)
 struct session {
 	shmseq *conn;
 	struct printer p;
-	bool stop_on_error;  /* non-interactive table/batch without --force */
-	bool failed;         /* some statement failed */
+	bool stop_on_error; /* non-interactive table/batch without --force */
+	bool failed;	    /* some statement failed */
 };
 
 static int session_emit(void *ctx, const char *stmt, unsigned long line)
@@ -825,8 +831,7 @@ static bool is_quit(const char *line)
 		n--;
 	while (n && strchr(" \t", line[n - 1]))
 		n--;
-	return (n == 4 && !strncasecmp(line, "quit", 4)) ||
-	       (n == 4 && !strncasecmp(line, "exit", 4)) ||
+	return (n == 4 && !strncasecmp(line, "quit", 4)) || (n == 4 && !strncasecmp(line, "exit", 4)) ||
 	       (n == 2 && !strncmp(line, "\\q", 2));
 }
 
@@ -944,8 +949,8 @@ static shmseq *connect_or_complain(bool quiet)
 
 	if (rc < 0) {
 		if (!quiet)
-			fprintf(stderr, PROG ": cannot connect to instance '%s': %s\n",
-				instance_label(NULL), shmseq_strerror(rc));
+			fprintf(stderr, PROG ": cannot connect to instance '%s': %s\n", instance_label(NULL),
+				shmseq_strerror(rc));
 		return NULL;
 	}
 	return conn;
@@ -968,22 +973,23 @@ static void sql_help(FILE *f)
 	      "                             (tab-separated, the default otherwise) or\n"
 	      "                             json (one line per statement result)\n"
 	      "      --force                continue after errors (table/batch input)\n"
-	      "  -h, --help                 show this help\n", f);
+	      "  -h, --help                 show this help\n",
+	      f);
 }
 
 static int cmd_sql(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "execute", required_argument, NULL, 'e' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"execute", required_argument, NULL, 'e'},
+		{"format", required_argument, NULL, 'f'},
+		{"force", no_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *exec_text = NULL;
 	enum format fmt = FMT_DEFAULT;
 	bool force = false, interactive;
-	struct session ss = { 0 };
+	struct session ss = {0};
 	int c, rc;
 
 	optind = 0;
@@ -995,7 +1001,8 @@ static int cmd_sql(int argc, char **argv)
 		case 'f':
 			if (!parse_format(optarg, &fmt))
 				return usage_error("sql: unknown format '%s' "
-						   "(table, batch or json)", optarg);
+						   "(table, batch or json)",
+						   optarg);
 			break;
 		case 'F':
 			force = true;
@@ -1052,9 +1059,9 @@ static void print_duration(uint64_t ms)
 static int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct shmseq_status st;
 	bool quiet = false;
@@ -1086,8 +1093,8 @@ static int cmd_status(int argc, char **argv)
 	rc = shmseq_status(conn, &st);
 	if (rc < 0) {
 		if (!quiet)
-			fprintf(stderr, PROG ": instance '%s' did not answer: %s\n",
-				shmseq_instance(conn), shmseq_strerror(rc));
+			fprintf(stderr, PROG ": instance '%s' did not answer: %s\n", shmseq_instance(conn),
+				shmseq_strerror(rc));
 		shmseq_disconnect(conn);
 		return 1;
 	}
@@ -1096,10 +1103,8 @@ static int cmd_status(int argc, char **argv)
 		st.data_dir[sizeof(st.data_dir) - 1] = '\0';
 		printf("instance:     %s\n", shmseq_instance(conn));
 		printf("daemon pid:   %" PRIu32 "\n", st.daemon_pid);
-		printf("sequences:    %" PRIu64 " of %" PRIu64 " slots\n",
-		       st.sequences, st.capacity);
-		printf("region:       %s (%" PRIu64 " bytes)\n", st.region_name,
-		       st.region_bytes);
+		printf("sequences:    %" PRIu64 " of %" PRIu64 " slots\n", st.sequences, st.capacity);
+		printf("region:       %s (%" PRIu64 " bytes)\n", st.region_name, st.region_bytes);
 		printf("data dir:     %s\n", st.data_dir);
 		printf("connections:  %" PRIu64 "\n", st.connections);
 		printf("uptime:       ");
@@ -1107,13 +1112,11 @@ static int cmd_status(int argc, char **argv)
 		printf("log bytes:    %" PRIu64 "\n", st.log_bytes);
 		printf("syncs:        %" PRIu64 "\n", st.syncs);
 		printf("records:      %" PRIu64 "\n", st.records);
-		printf("auto_increment_increment: %" PRId64
-		       ", auto_increment_offset: %" PRId64 "\n",
+		printf("auto_increment_increment: %" PRId64 ", auto_increment_offset: %" PRId64 "\n",
 		       st.auto_increment_increment, st.auto_increment_offset);
-		printf("state:        %s\n",
-		       st.failed ? "FAILED (persistence failed: no new values until "
-				   "the daemon restarts)"
-				 : "ok");
+		printf("state:        %s\n", st.failed ? "FAILED (persistence failed: no new values until "
+							 "the daemon restarts)"
+						       : "ok");
 	}
 	shmseq_disconnect(conn);
 	if (fflush(stdout) == EOF)
@@ -1128,8 +1131,7 @@ static int cmd_status(int argc, char **argv)
  * negative numbers ("setval s -5", "create s increment by -1") need no "--".
  * The operands are moved to the front of argv[1..]; *nargs is their count.
  * Returns -1 to go on, else an exit status. */
-static int verb_options(int argc, char **argv, enum format *fmt, const char *help,
-			int *nargs)
+static int verb_options(int argc, char **argv, enum format *fmt, const char *help, int *nargs)
 {
 	const char *verb = argv[0];
 	bool opts_done = false;
@@ -1139,8 +1141,7 @@ static int verb_options(int argc, char **argv, enum format *fmt, const char *hel
 		char *a = argv[i];
 		const char *val = NULL;
 
-		if (opts_done || a[0] != '-' || !a[1] ||
-		    (a[1] >= '0' && a[1] <= '9')) {
+		if (opts_done || a[0] != '-' || !a[1] || (a[1] >= '0' && a[1] <= '9')) {
 			argv[1 + n++] = a;
 			continue;
 		}
@@ -1151,8 +1152,7 @@ static int verb_options(int argc, char **argv, enum format *fmt, const char *hel
 			return 0;
 		} else if (!strcmp(a, "-f") || !strcmp(a, "--format")) {
 			if (i + 1 >= argc)
-				return usage_error("%s: option '%s' needs an argument",
-						   verb, a);
+				return usage_error("%s: option '%s' needs an argument", verb, a);
 			val = argv[++i];
 		} else if (!strncmp(a, "--format=", 9)) {
 			val = a + 9;
@@ -1160,11 +1160,13 @@ static int verb_options(int argc, char **argv, enum format *fmt, const char *hel
 			val = a + 2;
 		} else {
 			return usage_error("%s: unknown option '%s' (put '--' before "
-					   "arguments that start with '-')", verb, a);
+					   "arguments that start with '-')",
+					   verb, a);
 		}
 		if (val && !parse_format(val, fmt))
 			return usage_error("%s: unknown format '%s' (table, batch or "
-					   "json)", verb, val);
+					   "json)",
+					   verb, val);
 	}
 	*nargs = n;
 	return -1;
@@ -1173,7 +1175,7 @@ static int verb_options(int argc, char **argv, enum format *fmt, const char *hel
 /* Run one statement with the friendly verbs' printer. 0 or 1. */
 static int verb_run(shmseq *conn, enum format fmt, const char *sql)
 {
-	struct printer p = { .fmt = fmt == FMT_DEFAULT ? FMT_TABLE : fmt };
+	struct printer p = {.fmt = fmt == FMT_DEFAULT ? FMT_TABLE : fmt};
 
 	return run_sql(conn, &p, sql, 1) ? 1 : 0;
 }
@@ -1182,7 +1184,7 @@ static int verb_run(shmseq *conn, enum format fmt, const char *sql)
  * error and return NULL. */
 static shmseq_result *query(shmseq *conn, const char *sql)
 {
-	struct printer p = { .fmt = FMT_TABLE };
+	struct printer p = {.fmt = FMT_TABLE};
 	shmseq_result *res = NULL;
 	int rc = shmseq_exec(conn, sql, &res);
 
@@ -1285,7 +1287,7 @@ static int cmd_list(int argc, char **argv)
 static int cmd_create(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
-	struct sbuf sql = { 0 };
+	struct sbuf sql = {0};
 	shmseq *conn;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
@@ -1319,7 +1321,7 @@ static int cmd_create(int argc, char **argv)
 static int cmd_drop(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
-	struct sbuf sql = { 0 };
+	struct sbuf sql = {0};
 	shmseq *conn;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
@@ -1352,13 +1354,14 @@ static int cmd_drop(int argc, char **argv)
 static int cmd_setval(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
-	struct sbuf sql = { 0 };
+	struct sbuf sql = {0};
 	shmseq *conn;
 	int64_t v;
 	uint64_t u;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
-			      "Usage: " PROG " [--instance NAME] setval [--format=F] NAME VALUE [IS_USED [ROUND]]\n"
+			      "Usage: " PROG
+			      " [--instance NAME] setval [--format=F] NAME VALUE [IS_USED [ROUND]]\n"
 			      "SELECT SETVAL(NAME, VALUE[, IS_USED[, ROUND]]): move the sequence\n"
 			      "forward; prints VALUE when applied, NULL when ignored.\n",
 			      &nargs);
@@ -1370,8 +1373,7 @@ static int cmd_setval(int argc, char **argv)
 	if (nargs > 4)
 		return usage_error("setval: too many arguments");
 	if (!parse_i64(argv[2], &v))
-		return usage_error("setval: VALUE '%s' is not a 64-bit integer",
-				   argv[2]);
+		return usage_error("setval: VALUE '%s' is not a 64-bit integer", argv[2]);
 	sb_str(&sql, "SELECT SETVAL(");
 	sb_ident(&sql, argv[1]);
 	sb_printf(&sql, ", %" PRId64, v);
@@ -1385,8 +1387,7 @@ static int cmd_setval(int argc, char **argv)
 	if (nargs >= 4) {
 		if (!parse_u64(argv[4], &u)) {
 			free(sql.s);
-			return usage_error("setval: ROUND '%s' is not a non-negative integer",
-					   argv[4]);
+			return usage_error("setval: ROUND '%s' is not a non-negative integer", argv[4]);
 		}
 		sb_printf(&sql, ", %" PRIu64, u);
 	}
@@ -1405,7 +1406,7 @@ static int cmd_setval(int argc, char **argv)
 static int cmd_show(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
-	struct sbuf a = { 0 }, b = { 0 };
+	struct sbuf a = {0}, b = {0};
 	shmseq *conn;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
@@ -1454,8 +1455,7 @@ static int cmd_nextval(int argc, char **argv)
 	if (nargs < 1 || nargs > 2)
 		return usage_error("nextval: expected NAME [COUNT]");
 	if (nargs == 2 && !parse_u64(argv[2], &count))
-		return usage_error("nextval: COUNT '%s' is not a non-negative integer",
-				   argv[2]);
+		return usage_error("nextval: COUNT '%s' is not a non-negative integer", argv[2]);
 	conn = connect_or_complain(false);
 	if (!conn)
 		return 1;
@@ -1464,7 +1464,7 @@ static int cmd_nextval(int argc, char **argv)
 		goto fail;
 	if (fmt == FMT_JSON) {
 		fputs("{\"columns\": [", stdout);
-		struct sbuf col = { 0 };
+		struct sbuf col = {0};
 		sb_str(&col, "NEXTVAL(");
 		sb_str(&col, argv[1]);
 		sb_str(&col, ")");
@@ -1496,8 +1496,7 @@ static int cmd_nextval(int argc, char **argv)
 	return 0;
 fail:
 	fflush(stdout);
-	fprintf(stderr, PROG ": nextval %s: %s (error %d)\n", argv[1],
-		shmseq_strerror(rc), error_code(rc));
+	fprintf(stderr, PROG ": nextval %s: %s (error %d)\n", argv[1], shmseq_strerror(rc), error_code(rc));
 	shmseq_disconnect(conn);
 	return 1;
 }
@@ -1532,7 +1531,7 @@ static int cmd_dump(int argc, char **argv)
 	}
 	printf("-- shmseq dump of instance %s\n", shmseq_instance(conn));
 	for (size_t i = 0; i < n; i++) {
-		struct sbuf a = { 0 }, b = { 0 };
+		struct sbuf a = {0}, b = {0};
 		shmseq_result *cr = NULL, *sr = NULL;
 		const char *create, *next, *round;
 		long cnext, cround;
@@ -1548,8 +1547,7 @@ static int cmd_dump(int argc, char **argv)
 		free(b.s);
 		if (!cr || !sr)
 			goto next_fail;
-		if (shmseq_result_rows(cr) < 1 || shmseq_result_columns(cr) < 2 ||
-		    shmseq_result_rows(sr) < 1)
+		if (shmseq_result_rows(cr) < 1 || shmseq_result_columns(cr) < 2 || shmseq_result_rows(sr) < 1)
 			goto next_bad;
 		create = shmseq_result_value(cr, 0, 1);
 		cnext = find_column(sr, "next_not_cached_value", 0);
@@ -1563,7 +1561,7 @@ static int cmd_dump(int argc, char **argv)
 		printf("%s;\n", create);
 		fputs("DO SETVAL(", stdout);
 		{
-			struct sbuf q = { 0 };
+			struct sbuf q = {0};
 			sb_ident(&q, names[i]);
 			fputs(q.s, stdout);
 			free(q.s);
@@ -1574,8 +1572,7 @@ static int cmd_dump(int argc, char **argv)
 		continue;
 next_bad:
 		fflush(stdout);
-		fprintf(stderr, PROG ": dump: unexpected answer for sequence '%s'\n",
-			names[i]);
+		fprintf(stderr, PROG ": dump: unexpected answer for sequence '%s'\n", names[i]);
 next_fail:
 		shmseq_result_free(cr);
 		shmseq_result_free(sr);
@@ -1592,13 +1589,11 @@ next_fail:
 
 static int cmd_stats(int argc, char **argv)
 {
-	static const char *cols[] = { "name", "next_not_cached_value",
-				      "cycle_count", "cache" };
-	static const char *src[] = { NULL, "next_not_cached_value", "cycle_count",
-				     "cache_size" };
-	static const long fallback[] = { -1, 0, 7, 5 };
+	static const char *cols[] = {"name", "next_not_cached_value", "cycle_count", "cache"};
+	static const char *src[] = {NULL, "next_not_cached_value", "cycle_count", "cache_size"};
+	static const long fallback[] = {-1, 0, 7, 5};
 	enum format fmt = FMT_DEFAULT;
-	struct grid g = { 0 };
+	struct grid g = {0};
 	shmseq_result **keep;
 	shmseq *conn;
 	char **names;
@@ -1631,7 +1626,7 @@ static int cmd_stats(int argc, char **argv)
 		g.numeric[c] = c > 0;
 	g.cells = xrealloc(NULL, (n ? n : 1) * g.ncols * sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
-		struct sbuf q = { 0 };
+		struct sbuf q = {0};
 		shmseq_result *res;
 
 		sb_str(&q, "SELECT * FROM ");
@@ -1651,8 +1646,7 @@ static int cmd_stats(int argc, char **argv)
 		for (size_t c = 1; c < g.ncols; c++) {
 			long col = find_column(res, src[c], fallback[c]);
 
-			g.cells[k * g.ncols + c] =
-				col < 0 ? NULL : shmseq_result_value(res, 0, (size_t)col);
+			g.cells[k * g.ncols + c] = col < 0 ? NULL : shmseq_result_value(res, 0, (size_t)col);
 		}
 		k++;
 	}
@@ -1711,7 +1705,8 @@ static void main_help(FILE *f)
 	      "  stats                position, cycle count and cache of every sequence\n\n"
 	      "create, drop, nextval, setval, show and stats take --format=FORMAT\n"
 	      "(table by default).\n"
-	      "Exit status: 0 success, 1 failure, 2 bad usage.\n", f);
+	      "Exit status: 0 success, 1 failure, 2 bad usage.\n",
+	      f);
 }
 
 struct verb {
@@ -1720,25 +1715,18 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{ "sql", cmd_sql },
-	{ "status", cmd_status },
-	{ "list", cmd_list },
-	{ "create", cmd_create },
-	{ "drop", cmd_drop },
-	{ "nextval", cmd_nextval },
-	{ "setval", cmd_setval },
-	{ "show", cmd_show },
-	{ "dump", cmd_dump },
-	{ "stats", cmd_stats },
+	{"sql", cmd_sql},   {"status", cmd_status},   {"list", cmd_list},     {"create", cmd_create},
+	{"drop", cmd_drop}, {"nextval", cmd_nextval}, {"setval", cmd_setval}, {"show", cmd_show},
+	{"dump", cmd_dump}, {"stats", cmd_stats},
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "instance", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{"instance", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 

@@ -132,27 +132,26 @@ static void exercise(const struct rep *before)
 {
 	char err[512];
 	struct wal *w = NULL;
-	struct rep r = { 0 };
+	struct rep r = {0};
 	/* reopening what was just recovered replays the same */
 	if (wal_open(dir, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n)
 		abort();
 	uint64_t lsn;
-	if (wal_append(w, 7, "abc", 3, &lsn) != 0 || lsn <= before->last_lsn ||
-	    wal_sync(w) != 0 || wal_durable_lsn(w) != lsn)
+	if (wal_append(w, 7, "abc", 3, &lsn) != 0 || lsn <= before->last_lsn || wal_sync(w) != 0 ||
+	    wal_durable_lsn(w) != lsn)
 		abort();
 	wal_close(w);
-	r = (struct rep){ 0 };
+	r = (struct rep){0};
 	if (wal_open(dir, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n + 1 ||
 	    r.last_lsn != lsn || r.last_type != 7 || r.last_len != 3)
 		abort();
-	struct two t = { 0 };
-	if (wal_snapshot(w, two_next, &t) != 0 || wal_append(w, 8, NULL, 0, &lsn) != 0 ||
-	    wal_sync(w) != 0)
+	struct two t = {0};
+	if (wal_snapshot(w, two_next, &t) != 0 || wal_append(w, 8, NULL, 0, &lsn) != 0 || wal_sync(w) != 0)
 		abort();
 	wal_close(w);
-	r = (struct rep){ 0 };
-	if (wal_open(dir, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != 3 ||
-	    r.last_lsn != lsn || r.last_type != 8)
+	r = (struct rep){0};
+	if (wal_open(dir, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != 3 || r.last_lsn != lsn ||
+	    r.last_type != 8)
 		abort();
 	wal_close(w);
 }
@@ -187,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char err[512];
 	struct wal *w = NULL;
-	struct rep r = { 0 };
+	struct rep r = {0};
 	int rc = wal_open(dir, NULL, replay, &r, &w, err, sizeof(err));
 	if (rc == 0) {
 		if (!w || wal_failed(w) || wal_durable_lsn(w) < r.last_lsn)

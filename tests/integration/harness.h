@@ -10,7 +10,7 @@
 
 struct daemon {
 	char instance[64];
-	char dir[256];       /* temp dir: run/ and data/ below it */
+	char dir[256]; /* temp dir: run/ and data/ below it */
 	pid_t pid;
 };
 

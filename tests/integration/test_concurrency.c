@@ -19,10 +19,10 @@
 static struct daemon d;
 
 struct draw {
-	int64_t *values;      /* shared: procs * threads * per */
+	int64_t *values; /* shared: procs * threads * per */
 	int procs, threads;
 	long per;
-	int *errors;          /* shared counter per (proc, thread) */
+	int *errors; /* shared counter per (proc, thread) */
 	const char *name;
 };
 
@@ -45,8 +45,7 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	for (long i = 0; i < dr->per; i++) {
-		int r = by_name ? shmseq_nextval(w->conn, dr->name, &out[i])
-				: shmseq_seq_nextval(h, &out[i]);
+		int r = by_name ? shmseq_nextval(w->conn, dr->name, &out[i]) : shmseq_seq_nextval(h, &out[i]);
 		if (r < 0) {
 			fprintf(stderr, "nextval: %s\n", shmseq_strerror(r));
 			dr->errors[slot]++;

@@ -28,7 +28,7 @@ static struct daemon d;
 
 struct shared {
 	_Atomic int stop;
-	_Atomic int round;                /* daemon incarnation number, 0..ROUNDS */
+	_Atomic int round; /* daemon incarnation number, 0..ROUNDS */
 	_Atomic long count[2];
 	_Atomic long per_round[2][ROUNDS + 1];
 	_Atomic long errors[2];
@@ -243,7 +243,8 @@ static void test_acknowledged_ddl_survives_sigkill(void **state)
 	assert_int_equal(shmseq_exec(c, "SHOW CREATE SEQUENCE a1", &res), 0);
 	assert_int_equal(shmseq_result_error(res), 0);
 	assert_string_equal(shmseq_result_value(res, 0, 1),
-			    "CREATE SEQUENCE `a1` start with 100 minvalue 1 maxvalue 1000 increment by 5 cache 3 cycle ENGINE=InnoDB");
+			    "CREATE SEQUENCE `a1` start with 100 minvalue 1 maxvalue 1000 increment by 5 "
+			    "cache 3 cycle ENGINE=InnoDB");
 	shmseq_result_free(res);
 	int64_t v;
 	assert_int_equal(shmseq_nextval(c, "a1", &v), 0);
@@ -279,7 +280,7 @@ static void test_daemon_crash_costs_no_values(void **state)
 	daemon_kill(&d);
 	assert_int_equal(daemon_start(&d, "--no-adopt"), 0);
 	assert_int_equal(shmseq_seq_nextval(h, &v), 0);
-	assert_true(v > 12); /* from the durable floor: beyond every value handed out */
+	assert_true(v > 12);		     /* from the durable floor: beyond every value handed out */
 	assert_int_equal(next_of("z2"), -5); /* NOCACHE: the floor is exact */
 	shmseq_disconnect(c);
 }

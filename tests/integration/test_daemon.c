@@ -38,14 +38,17 @@ static void test_typed_api(void **state)
 {
 	(void)state;
 	struct shmseq_def def = {.set = SHMSEQ_SET_START | SHMSEQ_SET_MAXVALUE | SHMSEQ_SET_CACHE,
-				 .start = 10, .maxvalue = 12, .cache = 2};
+				 .start = 10,
+				 .maxvalue = 12,
+				 .cache = 2};
 	int64_t v;
 	assert_int_equal(shmseq_create(conn, "t1", &def, 0), 0);
 	assert_int_equal(shmseq_create(conn, "t1", NULL, 0), -SHMSEQ_ERR_TABLE_EXISTS);
 	assert_int_equal(shmseq_create(conn, "t1", NULL, SHMSEQ_IF_NOT_EXISTS), 0);
 	assert_int_equal(shmseq_create(conn, "t1", NULL, SHMSEQ_IF_NOT_EXISTS | SHMSEQ_OR_REPLACE),
 			 -SHMSEQ_ERR_WRONG_USAGE);
-	struct shmseq_def bad = {.set = SHMSEQ_SET_MINVALUE | SHMSEQ_SET_MAXVALUE, .minvalue = 5, .maxvalue = 5};
+	struct shmseq_def bad = {
+		.set = SHMSEQ_SET_MINVALUE | SHMSEQ_SET_MAXVALUE, .minvalue = 5, .maxvalue = 5};
 	assert_int_equal(shmseq_create(conn, "t2", &bad, 0), -SHMSEQ_ERR_INVALID_DATA);
 	assert_int_equal(shmseq_lastval(conn, "t1", &v), -ENODATA);
 	for (int64_t want = 10; want <= 12; want++) {
@@ -56,13 +59,13 @@ static void test_typed_api(void **state)
 	assert_int_equal(v, 12);
 	assert_int_equal(shmseq_nextval(conn, "t1", &v), -SHMSEQ_ERR_RUN_OUT);
 	assert_int_equal(shmseq_nextval(conn, "t1", &v), -SHMSEQ_ERR_RUN_OUT); /* sticky */
-	assert_int_equal(shmseq_lastval(conn, "t1", &v), -ENODATA);             /* NULL after 4084 */
+	assert_int_equal(shmseq_lastval(conn, "t1", &v), -ENODATA);	       /* NULL after 4084 */
 	struct shmseq_def alt = {.set = SHMSEQ_SET_MAXVALUE | SHMSEQ_SET_RESTART_START, .maxvalue = 100};
 	assert_int_equal(shmseq_alter(conn, "t1", &alt), 0);
 	assert_int_equal(shmseq_nextval(conn, "t1", &v), 0);
 	assert_int_equal(v, 10);
 	assert_int_equal(shmseq_setval(conn, "t1", 50, true, 0), 0);
-	assert_int_equal(shmseq_setval(conn, "t1", 20, true, 0), -ENODATA); /* backwards: NULL */
+	assert_int_equal(shmseq_setval(conn, "t1", 20, true, 0), -ENODATA);	       /* backwards: NULL */
 	assert_int_equal(shmseq_setval(conn, "t1", 60, true, 1), -SHMSEQ_ERR_RUN_OUT); /* NOCYCLE round */
 	assert_int_equal(shmseq_nextval(conn, "t1", &v), 0);
 	assert_int_equal(v, 51);
@@ -155,8 +158,10 @@ static void test_bigint_unsigned(void **state)
 {
 	(void)state;
 	shmseq_result *res;
-	const shmseq_result *r = exec1("CREATE SEQUENCE ub AS bigint unsigned START WITH 18446744073709551612 CACHE 2;"
-				       "SELECT NEXTVAL(ub), NEXTVAL(ub), LASTVAL(ub)", &res);
+	const shmseq_result *r = exec1(
+		"CREATE SEQUENCE ub AS bigint unsigned START WITH 18446744073709551612 CACHE 2;"
+		"SELECT NEXTVAL(ub), NEXTVAL(ub), LASTVAL(ub)",
+		&res);
 	r = shmseq_result_next(r);
 	assert_int_equal(shmseq_result_error(r), 0);
 	assert_string_equal(shmseq_result_value(r, 0, 0), "18446744073709551612");
@@ -190,9 +195,12 @@ static void test_increment_zero_interleaves(void **state)
 	shmseq *zc;
 	shmseq_result *res;
 	assert_int_equal(shmseq_connect(z.instance, &zc), 0);
-	assert_int_equal(shmseq_exec(zc, "CREATE SEQUENCE z INCREMENT 0 CACHE 0;"
+	assert_int_equal(shmseq_exec(zc,
+				     "CREATE SEQUENCE z INCREMENT 0 CACHE 0;"
 				     "SELECT NEXTVAL(z), NEXTVAL(z), NEXTVAL(z), NEXTVAL(z);"
-				     "SELECT next_not_cached_value, increment FROM z", &res), 0);
+				     "SELECT next_not_cached_value, increment FROM z",
+				     &res),
+			 0);
 	const shmseq_result *r = shmseq_result_next(res);
 	assert_int_equal(shmseq_result_error(r), 0);
 	const char *want[] = {"2", "5", "8", "11"};

@@ -74,20 +74,24 @@ static void test_dump_restore_1000(void **state)
 		snprintf(name, sizeof(name), "s%04d", made);
 		switch (rand_r(&seed) % 4) {
 		case 0: /* defaults, one direction or the other */
-			snprintf(sql, sizeof(sql), "CREATE SEQUENCE %s INCREMENT BY %ld CACHE %ld", name, inc, cache);
+			snprintf(sql, sizeof(sql), "CREATE SEQUENCE %s INCREMENT BY %ld CACHE %ld", name, inc,
+				 cache);
 			break;
 		case 1:
 			snprintf(sql, sizeof(sql),
-				 "CREATE SEQUENCE %s MINVALUE %ld MAXVALUE %ld INCREMENT %ld CACHE %ld %s COMMENT 'n%d'",
+				 "CREATE SEQUENCE %s MINVALUE %ld MAXVALUE %ld INCREMENT %ld CACHE %ld %s "
+				 "COMMENT 'n%d'",
 				 name, lo, hi, inc, cache, cycle ? "CYCLE" : "NOCYCLE", made);
 			break;
 		case 2: /* small cycling ranges that wrap during the test */
-			snprintf(sql, sizeof(sql), "CREATE SEQUENCE %s MINVALUE 1 MAXVALUE %ld INCREMENT %ld CACHE %ld CYCLE",
+			snprintf(sql, sizeof(sql),
+				 "CREATE SEQUENCE %s MINVALUE 1 MAXVALUE %ld INCREMENT %ld CACHE %ld CYCLE",
 				 name, 2 + (long)(rand_r(&seed) % 20), inc, cache);
 			break;
 		default:
-			snprintf(sql, sizeof(sql), "CREATE SEQUENCE %s START WITH %ld MINVALUE %ld MAXVALUE %ld NOCACHE",
-				 name, lo + 1, lo, hi);
+			snprintf(sql, sizeof(sql),
+				 "CREATE SEQUENCE %s START WITH %ld MINVALUE %ld MAXVALUE %ld NOCACHE", name,
+				 lo + 1, lo, hi);
 			break;
 		}
 		shmseq_result *res;
@@ -112,7 +116,8 @@ static void test_dump_restore_1000(void **state)
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s dump > %s/dump.sql", cli, a.instance, a.dir);
 	run(cmd);
-	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s sql --format=batch < %s/dump.sql", cli, b.instance, a.dir);
+	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s sql --format=batch < %s/dump.sql", cli, b.instance,
+		 a.dir);
 	run(cmd);
 
 	shmseq *ca, *cb;
@@ -127,7 +132,8 @@ static void test_dump_restore_1000(void **state)
 		next_text(cb, name, nb);
 		if (strcmp(ra, rb) != 0 || strcmp(na, nb) != 0) {
 			if (mismatches++ < 5)
-				fprintf(stderr, "%s: row %s/ next %s\n  vs row %s/ next %s\n", name, ra, na, rb, nb);
+				fprintf(stderr, "%s: row %s/ next %s\n  vs row %s/ next %s\n", name, ra, na,
+					rb, nb);
 		}
 		free(ra);
 		free(rb);

@@ -40,7 +40,11 @@ static void test_header_validation(void **state)
 	assert_int_equal(region_header_validate(h, size - 1, &why), -EPROTO); /* mapping too small */
 
 	struct region_header bad;
-	const struct { size_t off; uint64_t val; unsigned width; } flips[] = {
+	const struct {
+		size_t off;
+		uint64_t val;
+		unsigned width;
+	} flips[] = {
 		{offsetof(struct region_header, magic), 0x1234, 8},
 		{offsetof(struct region_header, layout_version), 2, 4},
 		{offsetof(struct region_header, header_size), 64, 4},
@@ -70,8 +74,8 @@ static void publish(struct region_slot *s, uint64_t id, int64_t base, int64_t in
 		    uint64_t end, uint64_t mark)
 {
 	region_slot_freeze(s);
-	struct region_epoch e = {.seq_id = id, .base = base, .inc = inc, .limit = limit,
-				 .end = end, .refill_mark = mark};
+	struct region_epoch e = {
+		.seq_id = id, .base = base, .inc = inc, .limit = limit, .end = end, .refill_mark = mark};
 	region_slot_publish(s, &e);
 }
 
@@ -171,7 +175,11 @@ static void test_race_with_epoch_changes(void **state)
 	(void)state;
 	struct region_header *h = make_region(1);
 	race_slot = region_slots(h);
-	struct region_epoch e = {.seq_id = 1, .base = 0, .inc = 1, .limit = PER_EPOCH, .end = PER_EPOCH,
+	struct region_epoch e = {.seq_id = 1,
+				 .base = 0,
+				 .inc = 1,
+				 .limit = PER_EPOCH,
+				 .end = PER_EPOCH,
 				 .refill_mark = UINT64_MAX};
 	region_slot_freeze(race_slot);
 	region_slot_publish(race_slot, &e);

@@ -55,8 +55,8 @@ static struct seq_def create_ok(const struct seq_options *o, const struct seq_en
 	return d;
 }
 
-static void assert_def(const struct seq_def *d, int64_t start, int64_t min, int64_t max,
-		       int64_t inc, int64_t cache, int cycle)
+static void assert_def(const struct seq_def *d, int64_t start, int64_t min, int64_t max, int64_t inc,
+		       int64_t cache, int cycle)
 {
 	assert_int_equal(d->start, start);
 	assert_int_equal(d->minvalue, min);
@@ -66,8 +66,7 @@ static void assert_def(const struct seq_def *d, int64_t start, int64_t min, int6
 	assert_int_equal(d->cycle, cycle);
 }
 
-static void live_create(struct seq_live *s, const struct seq_options *o,
-			const struct seq_env *env)
+static void live_create(struct seq_live *s, const struct seq_options *o, const struct seq_env *env)
 {
 	struct seq_def d = create_ok(o, env, NULL);
 
@@ -93,8 +92,7 @@ static void nv_runout(struct seq_live *s, const struct seq_env *env)
 }
 
 /* ALTER as the executor does it: from the stored row, reload, count 0. */
-static int alter_live(struct seq_live *s, const struct seq_options *o,
-		      const struct seq_env *env)
+static int alter_live(struct seq_live *s, const struct seq_options *o, const struct seq_env *env)
 {
 	struct seq_def d;
 	int64_t next;
@@ -113,8 +111,8 @@ static void flush(struct seq_live *s, const struct seq_env *env)
 	seq_live_load(s, &d, s->reserved_until, s->cycle_count, env);
 }
 
-static int sv(struct seq_live *s, const struct seq_env *env, int64_t v, bool used,
-	      uint64_t round, bool *wrote)
+static int sv(struct seq_live *s, const struct seq_env *env, int64_t v, bool used, uint64_t round,
+	      bool *wrote)
 {
 	bool w;
 
@@ -142,20 +140,16 @@ static void test_defaults(void **state)
 	d = create_ok(OPT(.given = INC | MIN, .increment = -1, .minvalue = -3), &ENV, NULL);
 	assert_def(&d, -1, -3, -1, -1, 1000, 0);
 
-	assert_int_equal(create_rc(OPT(.given = INC | MIN, .increment = -1, .minvalue = 3), &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | ST, .increment = -1, .start = 5), &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | MAX, .increment = 0, .maxvalue = -1), &ENV),
-			 INVALID);
+	assert_int_equal(create_rc(OPT(.given = INC | MIN, .increment = -1, .minvalue = 3), &ENV), INVALID);
+	assert_int_equal(create_rc(OPT(.given = INC | ST, .increment = -1, .start = 5), &ENV), INVALID);
+	assert_int_equal(create_rc(OPT(.given = INC | MAX, .increment = 0, .maxvalue = -1), &ENV), INVALID);
 
 	d = create_ok(OPT(.given = MIN | MAX, .minvalue = 5, .maxvalue = 6), &ENV, NULL);
 	assert_def(&d, 5, 5, 6, 1, 1000, 0);
 
 	/* NO MINVALUE / NO MAXVALUE in CREATE are 1 and 9223372036854775806
 	 * whatever the direction (recorded 10.11 answers, q25; §1.3 is wrong). */
-	d = create_ok(OPT(.given = INC | MIN | MAX, .increment = -5, .min_none = true,
-			  .max_none = true),
+	d = create_ok(OPT(.given = INC | MIN | MAX, .increment = -5, .min_none = true, .max_none = true),
 		      &ENV, NULL);
 	assert_def(&d, 9223372036854775806, 1, 9223372036854775806, -5, 1000, 0);
 	{
@@ -170,16 +164,15 @@ static void test_defaults(void **state)
 	assert_def(&d, 9223372036854775806, -9223372036854775807, 9223372036854775806, -1, 1000, 0);
 	assert_int_equal(create_rc(OPT(.given = INC | MIN, .increment = -1, .min_none = true), &ENV),
 			 INVALID);
-	d = create_ok(OPT(.given = INC | MIN | MAX, .increment = -1, .min_none = true,
-			  .maxvalue = 10),
-		      &ENV, NULL);
+	d = create_ok(OPT(.given = INC | MIN | MAX, .increment = -1, .min_none = true, .maxvalue = 10), &ENV,
+		      NULL);
 	assert_def(&d, 10, 1, 10, -1, 1000, 0);
 	d = create_ok(OPT(.given = MIN | MAX, .min_none = true, .max_none = true), &ENV, NULL);
 	assert_def(&d, 1, 1, 9223372036854775806, 1, 1000, 0);
 	/* Per type: TMAX - 1. */
-	d = create_ok(OPT(.given = AS | MAX | INC, .type = SEQ_TYPE_SMALLINT, .max_none = true,
-			  .increment = -1),
-		      &ENV, NULL);
+	d = create_ok(
+		OPT(.given = AS | MAX | INC, .type = SEQ_TYPE_SMALLINT, .max_none = true, .increment = -1),
+		&ENV, NULL);
 	assert_def(&d, 32766, -32767, 32766, -1, 1000, 0);
 
 	/* INCREMENT 0 defaults as ascending, whatever auto_increment says. */
@@ -187,9 +180,9 @@ static void test_defaults(void **state)
 	assert_def(&d, 1, 1, 9223372036854775806, 0, 1000, 0);
 
 	/* CYCLE, NOCACHE and COMMENT are copied. */
-	d = create_ok(OPT(.given = CYC | CACHE | CMT, .cycle = true, .cache = 0,
-			  .comment_len = 2, .comment = "c1"),
-		      &ENV, NULL);
+	d = create_ok(
+		OPT(.given = CYC | CACHE | CMT, .cycle = true, .cache = 0, .comment_len = 2, .comment = "c1"),
+		&ENV, NULL);
 	assert_def(&d, 1, 1, 9223372036854775806, 1, 0, 1);
 	assert_int_equal(d.comment_len, 2);
 	assert_string_equal(d.comment, "c1");
@@ -204,71 +197,48 @@ static void test_validation_table(void **state)
 	(void)state;
 
 	assert_int_equal(create_rc(OPT(.given = MAX, .maxvalue = I64MAX), &ENV), INVALID);
-	d = create_ok(OPT(.given = MAX | ST, .maxvalue = 9223372036854775806, .start = 10), &ENV,
-		      NULL);
+	d = create_ok(OPT(.given = MAX | ST, .maxvalue = 9223372036854775806, .start = 10), &ENV, NULL);
 	assert_def(&d, 10, 1, 9223372036854775806, 1, 1000, 0);
-	d = create_ok(OPT(.given = MIN | INC, .minvalue = -9223372036854775807, .increment = -1),
-		      &ENV, NULL);
+	d = create_ok(OPT(.given = MIN | INC, .minvalue = -9223372036854775807, .increment = -1), &ENV, NULL);
 	assert_def(&d, -1, -9223372036854775807, -1, -1, 1000, 0);
-	assert_int_equal(create_rc(OPT(.given = MIN | MAX, .minvalue = 5, .maxvalue = 5), &ENV),
-			 INVALID);
+	assert_int_equal(create_rc(OPT(.given = MIN | MAX, .minvalue = 5, .maxvalue = 5), &ENV), INVALID);
 	assert_int_equal(create_rc(OPT(.given = ST, .start = 0), &ENV), INVALID);
 	assert_int_equal(create_rc(OPT(.given = ST, .start = -5), &ENV), INVALID);
 	assert_int_equal(create_rc(OPT(.given = CACHE, .cache = 9223372036854775805), &ENV), 0);
-	assert_int_equal(create_rc(OPT(.given = CACHE, .cache = 9223372036854775806), &ENV),
-			 INVALID);
+	assert_int_equal(create_rc(OPT(.given = CACHE, .cache = 9223372036854775806), &ENV), INVALID);
 	assert_int_equal(create_rc(OPT(.given = CACHE, .cache = -1), &ENV), INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 4611686018427387903,
-				       .cache = 0),
-				   &ENV),
-			 0);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 4611686018427387903,
-				       .cache = 1),
-				   &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 9223372036854775806,
-				       .cache = 0),
-				   &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC, .increment = 123456789012345678), &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 123456789012345678,
-				       .cache = 72),
-				   &ENV),
-			 0);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 123456789012345678,
-				       .cache = 73),
-				   &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = -9223372036854775807,
-				       .cache = 0),
-				   &ENV),
-			 INVALID);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 4611686018427387903, .cache = 0), &ENV), 0);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 4611686018427387903, .cache = 1), &ENV),
+		INVALID);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 9223372036854775806, .cache = 0), &ENV),
+		INVALID);
+	assert_int_equal(create_rc(OPT(.given = INC, .increment = 123456789012345678), &ENV), INVALID);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 123456789012345678, .cache = 72), &ENV), 0);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 123456789012345678, .cache = 73), &ENV),
+		INVALID);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = -9223372036854775807, .cache = 0), &ENV),
+		INVALID);
 	/* INCREMENT 0: the overflow rule uses auto_increment_increment. With
 	 * 3: (INT64_MAX - 3) / 3 = 3074457345618258601. */
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 0,
-				       .cache = 3074457345618258600),
-				   &aii3),
-			 0);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 0,
-				       .cache = 3074457345618258601),
-				   &aii3),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | CACHE, .increment = 0,
-				       .cache = 3074457345618258601),
-				   &ENV),
-			 0);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 0, .cache = 3074457345618258600), &aii3), 0);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 0, .cache = 3074457345618258601), &aii3),
+		INVALID);
+	assert_int_equal(
+		create_rc(OPT(.given = INC | CACHE, .increment = 0, .cache = 3074457345618258601), &ENV), 0);
 	/* Appendix A2. */
-	assert_int_equal(create_rc(OPT(.given = ST | MAX, .start = 10, .maxvalue = 9), &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = MIN | MAX, .minvalue = 100, .maxvalue = 10),
-				   &ENV),
-			 INVALID);
+	assert_int_equal(create_rc(OPT(.given = ST | MAX, .start = 10, .maxvalue = 9), &ENV), INVALID);
+	assert_int_equal(create_rc(OPT(.given = MIN | MAX, .minvalue = 100, .maxvalue = 10), &ENV), INVALID);
 	/* Recorded p11: START 20 MAXVALUE 10; INCREMENT -1 START 5. */
-	assert_int_equal(create_rc(OPT(.given = ST | MAX, .start = 20, .maxvalue = 10), &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = INC | ST, .increment = -1, .start = 5), &ENV),
-			 INVALID);
+	assert_int_equal(create_rc(OPT(.given = ST | MAX, .start = 20, .maxvalue = 10), &ENV), INVALID);
+	assert_int_equal(create_rc(OPT(.given = INC | ST, .increment = -1, .start = 5), &ENV), INVALID);
 }
 
 static void test_validate_direct(void **state)
@@ -325,23 +295,22 @@ static void test_type_defaults(void **state)
 		{SEQ_TYPE_SMALLINT, true, 1, 65534, 1, 65534, "smallint unsigned"},
 		{SEQ_TYPE_MEDIUMINT, true, 1, 16777214, 1, 16777214, "mediumint unsigned"},
 		{SEQ_TYPE_INT, true, 1, 4294967294, 1, 4294967294, "int unsigned"},
-		{SEQ_TYPE_BIGINT, true, 1, (int64_t)18446744073709551614u, 1,
-		 (int64_t)18446744073709551614u, "bigint unsigned"},
+		{SEQ_TYPE_BIGINT, true, 1, (int64_t)18446744073709551614u, 1, (int64_t)18446744073709551614u,
+		 "bigint unsigned"},
 	};
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct seq_def d = create_ok(OPT(.given = AS, .type = t[i].type,
-						 .is_unsigned = t[i].uns),
+		struct seq_def d = create_ok(OPT(.given = AS, .type = t[i].type, .is_unsigned = t[i].uns),
 					     &ENV, NULL);
 
 		assert_def(&d, t[i].amin, t[i].amin, t[i].amax, 1, 1000, 0);
 		assert_int_equal(d.type, t[i].type);
 		assert_int_equal(d.is_unsigned, t[i].uns);
 		assert_string_equal(seq_type_name(t[i].type, t[i].uns), t[i].name);
-		d = create_ok(OPT(.given = AS | INC, .type = t[i].type, .is_unsigned = t[i].uns,
-				  .increment = -1),
-			      &ENV, NULL);
+		d = create_ok(
+			OPT(.given = AS | INC, .type = t[i].type, .is_unsigned = t[i].uns, .increment = -1),
+			&ENV, NULL);
 		assert_def(&d, t[i].dmax, t[i].dmin, t[i].dmax, -1, 1000, 0);
 	}
 }
@@ -370,8 +339,7 @@ static void test_truncation(void **state)
 	/* Exactly INT64_MAX is a 10.11 literal: rule 6, as recorded (p11). */
 	assert_int_equal(create_rc(OPT(.given = MAX, .maxvalue = I64MAX), &ENV), INVALID);
 	/* A MINVALUE clamped to TMAX is not noted and fails. */
-	assert_int_equal(seq_def_create(OPT(.given = MIN, .minvalue = I64MAX), &ENV, &d,
-					&(int64_t){0}, &n),
+	assert_int_equal(seq_def_create(OPT(.given = MIN, .minvalue = I64MAX), &ENV, &d, &(int64_t){0}, &n),
 			 INVALID);
 	assert_int_equal(n.count, 0);
 
@@ -394,35 +362,31 @@ static void test_truncation(void **state)
 	assert_string_equal(seq_value_format(&d, d.maxvalue, buf), "18446744073709551614");
 	assert_int_equal(n.count, 0);
 
-	assert_int_equal(create_rc(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT,
-				       .is_unsigned = true, .start = 255),
-				   &ENV),
-			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT,
-				       .is_unsigned = true, .start = 0),
-				   &ENV),
-			 INVALID);
-	d = create_ok(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT, .is_unsigned = true,
-			  .start = 254),
+	assert_int_equal(
+		create_rc(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT, .is_unsigned = true, .start = 255),
+			  &ENV),
+		INVALID);
+	assert_int_equal(
+		create_rc(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT, .is_unsigned = true, .start = 0),
+			  &ENV),
+		INVALID);
+	d = create_ok(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT, .is_unsigned = true, .start = 254),
 		      &ENV, NULL);
 	assert_def(&d, 254, 1, 254, 1, 1000, 0);
 	/* START beyond the type clamps silently and fails. */
-	assert_int_equal(create_rc(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT, .start = 1000),
-				   &ENV),
+	assert_int_equal(create_rc(OPT(.given = AS | ST, .type = SEQ_TYPE_TINYINT, .start = 1000), &ENV),
 			 INVALID);
-	assert_int_equal(create_rc(OPT(.given = ST, .start = (__int128)I64MAX + 5), &ENV),
-			 INVALID);
+	assert_int_equal(create_rc(OPT(.given = ST, .start = (__int128)I64MAX + 5), &ENV), INVALID);
 
 	/* Negative MAXVALUE for unsigned: clamps to 0 without a note, 4085. */
-	assert_int_equal(seq_def_create(OPT(.given = AS | MAX, .type = SEQ_TYPE_BIGINT,
-					    .is_unsigned = true, .maxvalue = -1),
+	assert_int_equal(seq_def_create(OPT(.given = AS | MAX, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
+					    .maxvalue = -1),
 					&ENV, &d, &(int64_t){0}, &n),
 			 INVALID);
 	assert_int_equal(n.count, 0);
 	/* Zero or negative MINVALUE for unsigned: 1 with a note. */
-	d = create_ok(OPT(.given = AS | MIN, .type = SEQ_TYPE_INT, .is_unsigned = true,
-			  .minvalue = -5),
-		      &ENV, &n);
+	d = create_ok(OPT(.given = AS | MIN, .type = SEQ_TYPE_INT, .is_unsigned = true, .minvalue = -5), &ENV,
+		      &n);
 	assert_int_equal(d.minvalue, 1);
 	assert_int_equal(n.count, 1);
 	/* BIGINT UNSIGNED MAXVALUE 18446744073709551615 = TMAX: noted. */
@@ -433,13 +397,12 @@ static void test_truncation(void **state)
 	assert_int_equal(n.count, 1);
 
 	/* Negative increment on unsigned. */
-	d = create_ok(OPT(.given = AS | INC, .type = SEQ_TYPE_TINYINT, .is_unsigned = true,
-			  .increment = -1),
+	d = create_ok(OPT(.given = AS | INC, .type = SEQ_TYPE_TINYINT, .is_unsigned = true, .increment = -1),
 		      &ENV, NULL);
 	assert_def(&d, 254, 1, 254, -1, 1000, 0);
 	/* Cache rule still on INT64_MAX. */
-	assert_int_equal(create_rc(OPT(.given = AS | INC, .type = SEQ_TYPE_BIGINT,
-				       .is_unsigned = true, .increment = 12345678901234567),
+	assert_int_equal(create_rc(OPT(.given = AS | INC, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
+				       .increment = 12345678901234567),
 				   &ENV),
 			 INVALID);
 	/* Bad type. */
@@ -452,8 +415,9 @@ static void test_unsigned_bigint_serial(void **state)
 	struct seq_row row;
 	(void)state;
 
-	live_create(&s, OPT(.given = AS | ST | CACHE, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
-			    .start = (__int128)18446744073709551613u, .cache = 5),
+	live_create(&s,
+		    OPT(.given = AS | ST | CACHE, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
+			.start = (__int128)18446744073709551613u, .cache = 5),
 		    &ENV);
 	assert_int_equal((uint64_t)nv(&s, &ENV), 18446744073709551613u);
 	seq_live_row(&s, &row);
@@ -462,9 +426,10 @@ static void test_unsigned_bigint_serial(void **state)
 	nv_runout(&s, &ENV);
 
 	/* Descending across the signed boundary of the bit pattern. */
-	live_create(&s, OPT(.given = AS | ST | INC | MIN | CACHE, .type = SEQ_TYPE_BIGINT,
-			    .is_unsigned = true, .start = (__int128)9223372036854775809u,
-			    .minvalue = (__int128)9223372036854775806u, .increment = -1, .cache = 2),
+	live_create(&s,
+		    OPT(.given = AS | ST | INC | MIN | CACHE, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
+			.start = (__int128)9223372036854775809u, .minvalue = (__int128)9223372036854775806u,
+			.increment = -1, .cache = 2),
 		    &ENV);
 	assert_int_equal((uint64_t)nv(&s, &ENV), 9223372036854775809u);
 	assert_int_equal((uint64_t)s.reserved_until, 9223372036854775807u);
@@ -486,8 +451,9 @@ static void test_nextval_cache2_cycle(void **state)
 	bool wrote;
 	(void)state;
 
-	live_create(&s, OPT(.given = ST | MIN | MAX | INC | CACHE | CYC, .start = 1, .minvalue = 1,
-			    .maxvalue = 10, .increment = 1, .cache = 2, .cycle = true),
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC | CACHE | CYC, .start = 1, .minvalue = 1,
+			.maxvalue = 10, .increment = 1, .cache = 2, .cycle = true),
 		    &ENV);
 	for (int i = 0; i < 11; i++) {
 		assert_int_equal(seq_live_nextval(&s, &ENV, &v, &wrote), 0);
@@ -510,8 +476,9 @@ static void test_nextval_a3(void **state)
 	struct seq_live s;
 	(void)state;
 
-	live_create(&s, OPT(.given = ST | MIN | MAX | INC | CACHE | CYC, .start = 1, .minvalue = 1,
-			    .maxvalue = 4, .increment = 1, .cache = 2, .cycle = true),
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC | CACHE | CYC, .start = 1, .minvalue = 1, .maxvalue = 4,
+			.increment = 1, .cache = 2, .cycle = true),
 		    &ENV);
 	assert_int_equal(nv(&s, &ENV), 1);
 	assert_int_equal(s.reserved_until, 3);
@@ -536,24 +503,28 @@ static void test_nextval_cycle_examples(void **state)
 	struct seq_live s;
 	(void)state;
 
-	live_create(&s, OPT(.given = ST | MIN | MAX | CYC, .start = 5, .minvalue = 1, .maxvalue = 7,
-			    .cycle = true),
-		    &ENV);
+	live_create(
+		&s,
+		OPT(.given = ST | MIN | MAX | CYC, .start = 5, .minvalue = 1, .maxvalue = 7, .cycle = true),
+		&ENV);
 	expect_series(&s, (int64_t[]){5, 6, 7, 1, 2, 3, 4, 5}, 8);
 
-	live_create(&s, OPT(.given = ST | MIN | MAX | INC | CYC, .start = 3, .minvalue = -2,
-			    .maxvalue = 4, .increment = -2, .cycle = true),
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC | CYC, .start = 3, .minvalue = -2, .maxvalue = 4,
+			.increment = -2, .cycle = true),
 		    &ENV);
 	expect_series(&s, (int64_t[]){3, 1, -1, 4, 2, 0, -2, 4}, 8);
 	assert_int_equal(s.cycle_count, 2);
 
-	live_create(&s, OPT(.given = MIN | MAX | INC | CYC, .minvalue = 1, .maxvalue = 10,
-			    .increment = 4, .cycle = true),
+	live_create(&s,
+		    OPT(.given = MIN | MAX | INC | CYC, .minvalue = 1, .maxvalue = 10, .increment = 4,
+			.cycle = true),
 		    &ENV);
 	expect_series(&s, (int64_t[]){1, 5, 9, 1, 5, 9, 1}, 7);
 
-	live_create(&s, OPT(.given = MIN | MAX | INC | CYC, .minvalue = 1, .maxvalue = 3,
-			    .increment = 5, .cycle = true),
+	live_create(&s,
+		    OPT(.given = MIN | MAX | INC | CYC, .minvalue = 1, .maxvalue = 3, .increment = 5,
+			.cycle = true),
 		    &ENV);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(nv(&s, &ENV), 1);
@@ -577,8 +548,7 @@ static void test_nextval_edges(void **state)
 	assert_int_equal(row.next_not_cached_value, I64MAX);
 
 	/* increment 3074457345618258602 cache 1. */
-	live_create(&s, OPT(.given = INC | CACHE, .increment = 3074457345618258602, .cache = 1),
-		    &ENV);
+	live_create(&s, OPT(.given = INC | CACHE, .increment = 3074457345618258602, .cache = 1), &ENV);
 	assert_int_equal(nv(&s, &ENV), 1);
 	assert_int_equal(nv(&s, &ENV), 3074457345618258603);
 	assert_int_equal(nv(&s, &ENV), 6148914691236517205);
@@ -595,8 +565,9 @@ static void test_nextval_edges(void **state)
 	assert_int_equal(row.cache_size, 0);
 
 	/* Descending reservation clamps to min - 1. */
-	live_create(&s, OPT(.given = MIN | MAX | INC | CACHE, .minvalue = -2, .maxvalue = 0,
-			    .increment = -1, .cache = 10),
+	live_create(&s,
+		    OPT(.given = MIN | MAX | INC | CACHE, .minvalue = -2, .maxvalue = 0, .increment = -1,
+			.cache = 10),
 		    &ENV);
 	assert_int_equal(nv(&s, &ENV), 0);
 	assert_int_equal(s.reserved_until, -3);
@@ -607,26 +578,24 @@ static void test_nextval_edges(void **state)
 	assert_int_equal(s.reserved_until, -1001);
 
 	/* Recorded p18. */
-	live_create(&s, OPT(.given = MAX | ST | INC, .maxvalue = 9223372036854775806,
-			    .start = 9223372036854775805, .increment = 10),
+	live_create(&s,
+		    OPT(.given = MAX | ST | INC, .maxvalue = 9223372036854775806,
+			.start = 9223372036854775805, .increment = 10),
 		    &ENV);
 	assert_int_equal(nv(&s, &ENV), 9223372036854775805);
 	nv_runout(&s, &ENV);
-	live_create(&s, OPT(.given = MIN | MAX | INC, .minvalue = -9223372036854775807,
-			    .maxvalue = -9223372036854775800, .increment = -3),
+	live_create(&s,
+		    OPT(.given = MIN | MAX | INC, .minvalue = -9223372036854775807,
+			.maxvalue = -9223372036854775800, .increment = -3),
 		    &ENV);
-	expect_series(&s, (int64_t[]){-9223372036854775800, -9223372036854775803,
-				       -9223372036854775806},
-		      3);
+	expect_series(&s, (int64_t[]){-9223372036854775800, -9223372036854775803, -9223372036854775806}, 3);
 	nv_runout(&s, &ENV);
 	seq_live_row(&s, &row);
 	assert_int_equal(row.next_not_cached_value, I64MIN);
 	assert_int_equal(row.start_value, -9223372036854775800);
 
 	/* Recorded p11: MINVALUE 1 MAXVALUE 10 INCREMENT BY 100. */
-	live_create(&s, OPT(.given = MIN | MAX | INC, .minvalue = 1, .maxvalue = 10,
-			    .increment = 100),
-		    &ENV);
+	live_create(&s, OPT(.given = MIN | MAX | INC, .minvalue = 1, .maxvalue = 10, .increment = 100), &ENV);
 	assert_int_equal(nv(&s, &ENV), 1);
 	nv_runout(&s, &ENV);
 
@@ -658,9 +627,10 @@ static void test_alter_cycle_flip(void **state)
 	struct seq_live s;
 	(void)state;
 
-	live_create(&s, OPT(.given = ST | MAX | CYC | CACHE, .start = 1, .maxvalue = 5,
-			    .cycle = true, .cache = 0),
-		    &ENV);
+	live_create(
+		&s,
+		OPT(.given = ST | MAX | CYC | CACHE, .start = 1, .maxvalue = 5, .cycle = true, .cache = 0),
+		&ENV);
 	expect_series(&s, (int64_t[]){1, 2, 3, 4, 5, 1}, 6);
 	assert_int_equal(s.cycle_count, 1);
 	assert_int_equal(alter_live(&s, nocycle, &ENV), 0);
@@ -678,8 +648,7 @@ static void test_alter_cycle_flip(void **state)
 
 static void test_increment0(void **state)
 {
-	const struct seq_env e32 = {3, 2}, e51 = {5, 1}, e22 = {2, 2}, e46 = {4, 6},
-			     e103 = {10, 3};
+	const struct seq_env e32 = {3, 2}, e51 = {5, 1}, e22 = {2, 2}, e46 = {4, 6}, e103 = {10, 3};
 	struct seq_live s;
 	struct seq_def d;
 	char buf[512];
@@ -696,8 +665,7 @@ static void test_increment0(void **state)
 	assert_int_equal(nv(&s, &e51), 16);
 	assert_int_equal(nv(&s, &e51), 21);
 
-	live_create(&s, OPT(.given = ST | MIN | INC, .start = -3, .minvalue = -1000, .increment = 0),
-		    &e22);
+	live_create(&s, OPT(.given = ST | MIN | INC, .start = -3, .minvalue = -1000, .increment = 0), &e22);
 	assert_int_equal(nv(&s, &e22), -2);
 	assert_int_equal(nv(&s, &e22), 0);
 	assert_int_equal(s.reserved_until, 1997);
@@ -707,9 +675,10 @@ static void test_increment0(void **state)
 	live_create(&s, OPT(.given = INC, .increment = 0), &e46);
 	expect_series(&s, (int64_t[]){2, 6, 10}, 3);
 
-	live_create(&s, OPT(.given = ST | MAX | INC | CYC, .start = 1, .maxvalue = 50,
-			    .increment = 0, .cycle = true),
-		    &e103);
+	live_create(
+		&s,
+		OPT(.given = ST | MAX | INC | CYC, .start = 1, .maxvalue = 50, .increment = 0, .cycle = true),
+		&e103);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(nv(&s, &e103), i < 5 ? 3 + 10 * i : 3 + 10 * (i - 5));
 	assert_int_equal(s.cycle_count, 1);
@@ -721,8 +690,7 @@ static void test_increment0(void **state)
 		int64_t v;
 		bool wrote = true;
 
-		live_create(&s, OPT(.given = MAX | INC | CYC, .maxvalue = 2, .increment = 0,
-				    .cycle = true),
+		live_create(&s, OPT(.given = MAX | INC | CYC, .maxvalue = 2, .increment = 0, .cycle = true),
 			    &e54);
 		assert_int_equal(s.next_free, 3);
 		assert_int_equal(seq_live_nextval(&s, &e54, &v, &wrote), RUN_OUT);
@@ -744,8 +712,8 @@ static void test_increment0(void **state)
 
 	/* align: non-negative remainder, max+1 past the end, identity with an
 	 * increment. */
-	d = create_ok(OPT(.given = INC | MIN | MAX | ST, .increment = 0, .minvalue = -20,
-			  .maxvalue = 10, .start = -20),
+	d = create_ok(OPT(.given = INC | MIN | MAX | ST, .increment = 0, .minvalue = -20, .maxvalue = 10,
+			  .start = -20),
 		      &ENV, NULL);
 	assert_int_equal(seq_align(&d, &(struct seq_env){4, 3}, -6), -5);
 	assert_int_equal(seq_align(&d, &(struct seq_env){4, 3}, -5), -5);
@@ -844,8 +812,7 @@ static void test_setval_other(void **state)
 	assert_false(w);
 	assert_int_equal(s.cycle_count, 0);
 
-	live_create(&s, OPT(.given = MAX | CYC | CACHE, .maxvalue = 10, .cycle = true, .cache = 3),
-		    &ENV);
+	live_create(&s, OPT(.given = MAX | CYC | CACHE, .maxvalue = 10, .cycle = true, .cache = 3), &ENV);
 	assert_int_equal(sv(&s, &ENV, 5, true, 1, &w), 1);
 	assert_true(w);
 	assert_int_equal(s.reserved_until, 6);
@@ -916,15 +883,12 @@ static void test_alter_restart(void **state)
 	assert_int_equal(s.reserved_until, 11);
 	assert_int_equal(alter_live(&s, OPT(.given = RST), &ENV), 0);
 	assert_int_equal(nv(&s, &ENV), 1);
-	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 50), &ENV),
-			 0);
+	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 50), &ENV), 0);
 	assert_int_equal(s.reserved_until, 50);
 	assert_int_equal(s.def.start, 1);
-	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 60), &ENV),
-			 0);
+	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 60), &ENV), 0);
 	assert_int_equal(nv(&s, &ENV), 60);
-	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 70), &ENV),
-			 0);
+	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 70), &ENV), 0);
 	assert_int_equal(nv(&s, &ENV), 70);
 	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 0), &ENV),
 			 INVALID);
@@ -950,29 +914,26 @@ static void test_alter_validation(void **state)
 
 	live_create(&s, OPT(0), &ENV);
 	assert_int_equal(alter_live(&s, OPT(.given = MIN, .minvalue = 10), &ENV), INVALID);
-	assert_int_equal(alter_live(&s, OPT(.given = MIN | RST, .minvalue = 10, .restart_with = true,
-					    .restart = 10),
-				    &ENV),
-			 INVALID);
-	assert_int_equal(alter_live(&s, OPT(.given = MIN | ST | RST, .minvalue = 20, .start = 20),
-				    &ENV),
-			 0);
+	assert_int_equal(
+		alter_live(&s, OPT(.given = MIN | RST, .minvalue = 10, .restart_with = true, .restart = 10),
+			   &ENV),
+		INVALID);
+	assert_int_equal(alter_live(&s, OPT(.given = MIN | ST | RST, .minvalue = 20, .start = 20), &ENV), 0);
 	assert_int_equal(nv(&s, &ENV), 20);
 
 	live_create(&s, OPT(.given = MAX | CACHE, .maxvalue = 5, .cache = 0), &ENV);
 	expect_series(&s, (int64_t[]){1, 2, 3}, 3);
 	assert_int_equal(alter_live(&s, OPT(.given = MAX, .maxvalue = 2), &ENV), 0);
 	nv_runout(&s, &ENV);
-	assert_int_equal(alter_live(&s, OPT(.given = MAX | RST, .maxvalue = 30, .restart_with = true,
-					    .restart = 31),
-				    &ENV),
-			 0);
+	assert_int_equal(
+		alter_live(&s, OPT(.given = MAX | RST, .maxvalue = 30, .restart_with = true, .restart = 31),
+			   &ENV),
+		0);
 	assert_int_equal(s.reserved_until, 31);
 	nv_runout(&s, &ENV);
 
 	live_create(&s, OPT(.given = MAX, .maxvalue = 100), &ENV);
-	assert_int_equal(alter_live(&s, OPT(.given = INC | ST, .increment = -2, .start = 50), &ENV),
-			 0);
+	assert_int_equal(alter_live(&s, OPT(.given = INC | ST, .increment = -2, .start = 50), &ENV), 0);
 	assert_int_equal(nv(&s, &ENV), 1);
 	nv_runout(&s, &ENV);
 	assert_int_equal(s.reserved_until, 0);
@@ -990,8 +951,7 @@ static void test_alter_validation(void **state)
 
 	/* Appendix A6. */
 	live_create(&s, OPT(.given = CACHE, .cache = 5), &ENV);
-	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 3), &ENV),
-			 0);
+	assert_int_equal(alter_live(&s, OPT(.given = RST, .restart_with = true, .restart = 3), &ENV), 0);
 	assert_int_equal(nv(&s, &ENV), 3);
 	assert_int_equal(alter_live(&s, OPT(.given = MIN, .minvalue = 10), &ENV), INVALID);
 	assert_int_equal(alter_live(&s, OPT(.given = INC | RST, .increment = 5), &ENV), 0);
@@ -1003,29 +963,24 @@ static void test_alter_validation(void **state)
 	/* Failure leaves the caller's state alone (outputs untouched here). */
 	d = create_ok(OPT(0), &ENV, NULL);
 	next = 777;
-	assert_int_equal(seq_def_alter(&d, 1, OPT(.given = MAX, .maxvalue = I64MAX), &ENV, &d, &next,
-				       NULL),
+	assert_int_equal(seq_def_alter(&d, 1, OPT(.given = MAX, .maxvalue = I64MAX), &ENV, &d, &next, NULL),
 			 INVALID);
 	assert_int_equal(next, 777);
 
 	/* Truncation notes in ALTER, per type. */
 	d = create_ok(OPT(.given = AS, .type = SEQ_TYPE_TINYINT), &ENV, NULL);
-	assert_int_equal(seq_def_alter(&d, 5, OPT(.given = MAX, .maxvalue = 1000), &ENV, &d, &next,
-				       &n),
-			 0);
+	assert_int_equal(seq_def_alter(&d, 5, OPT(.given = MAX, .maxvalue = 1000), &ENV, &d, &next, &n), 0);
 	assert_int_equal(d.maxvalue, 126);
 	assert_int_equal(next, 5);
 	assert_int_equal(n.count, 1);
 	assert_string_equal(n.text[0], "Truncated incorrect INTEGER value: 'MAXVALUE'");
 	d.maxvalue = 100;
-	assert_int_equal(seq_def_alter(&d, 5, OPT(.given = MAX, .max_none = true), &ENV, &d, &next,
-				       &n),
-			 0);
+	assert_int_equal(seq_def_alter(&d, 5, OPT(.given = MAX, .max_none = true), &ENV, &d, &next, &n), 0);
 	assert_int_equal(d.maxvalue, 126);
 	assert_int_equal(n.count, 0);
 	/* RESTART beyond the type clamps to TMAX: exhausted, allowed. */
-	assert_int_equal(seq_def_alter(&d, 5, OPT(.given = RST, .restart_with = true, .restart = 1000),
-				       &ENV, &d, &next, NULL),
+	assert_int_equal(seq_def_alter(&d, 5, OPT(.given = RST, .restart_with = true, .restart = 1000), &ENV,
+				       &d, &next, NULL),
 			 0);
 	assert_int_equal(next, 127);
 }
@@ -1038,29 +993,24 @@ static void test_alter_as(void **state)
 
 	/* Default bigint max does not fit INT. */
 	d = create_ok(OPT(0), &ENV, NULL);
-	assert_int_equal(seq_def_alter(&d, 1, OPT(.given = AS, .type = SEQ_TYPE_INT), &ENV, &e, &next,
-				       NULL),
+	assert_int_equal(seq_def_alter(&d, 1, OPT(.given = AS, .type = SEQ_TYPE_INT), &ENV, &e, &next, NULL),
 			 INVALID);
 
-	d = create_ok(OPT(.given = MAX | CMT, .maxvalue = 100, .comment_len = 1, .comment = "x"),
-		      &ENV, NULL);
-	assert_int_equal(seq_def_alter(&d, 42, OPT(.given = AS, .type = SEQ_TYPE_TINYINT), &ENV, &e,
-				       &next, NULL),
-			 0);
+	d = create_ok(OPT(.given = MAX | CMT, .maxvalue = 100, .comment_len = 1, .comment = "x"), &ENV, NULL);
+	assert_int_equal(
+		seq_def_alter(&d, 42, OPT(.given = AS, .type = SEQ_TYPE_TINYINT), &ENV, &e, &next, NULL), 0);
 	assert_int_equal(e.type, SEQ_TYPE_TINYINT);
 	assert_def(&e, 1, 1, 100, 1, 1000, 0);
 	assert_int_equal(next, 42);
 	assert_string_equal(e.comment, "x");
 	/* The position must fit too. */
-	assert_int_equal(seq_def_alter(&d, 101, OPT(.given = AS, .type = SEQ_TYPE_TINYINT), &ENV, &e,
-				       &next, NULL),
-			 0);
-	assert_int_equal(seq_def_alter(&d, 128, OPT(.given = AS, .type = SEQ_TYPE_TINYINT), &ENV, &e,
-				       &next, NULL),
-			 INVALID);
+	assert_int_equal(
+		seq_def_alter(&d, 101, OPT(.given = AS, .type = SEQ_TYPE_TINYINT), &ENV, &e, &next, NULL), 0);
+	assert_int_equal(
+		seq_def_alter(&d, 128, OPT(.given = AS, .type = SEQ_TYPE_TINYINT), &ENV, &e, &next, NULL),
+		INVALID);
 	/* 100 fits tinyint unsigned but max 100 then is fine; to bigint unsigned. */
-	assert_int_equal(seq_def_alter(&d, 42, OPT(.given = AS, .type = SEQ_TYPE_BIGINT,
-						   .is_unsigned = true),
+	assert_int_equal(seq_def_alter(&d, 42, OPT(.given = AS, .type = SEQ_TYPE_BIGINT, .is_unsigned = true),
 				       &ENV, &e, &next, NULL),
 			 0);
 	assert_int_equal(e.is_unsigned, 1);
@@ -1068,15 +1018,14 @@ static void test_alter_as(void **state)
 
 	/* Negative values do not fit an unsigned type. */
 	d = create_ok(OPT(.given = INC | MAX, .increment = -1, .maxvalue = 10), &ENV, NULL);
-	assert_int_equal(seq_def_alter(&d, 10, OPT(.given = AS, .type = SEQ_TYPE_SMALLINT,
-						   .is_unsigned = true),
-				       &ENV, &e, &next, NULL),
+	assert_int_equal(seq_def_alter(&d, 10,
+				       OPT(.given = AS, .type = SEQ_TYPE_SMALLINT, .is_unsigned = true), &ENV,
+				       &e, &next, NULL),
 			 INVALID);
 
 	/* Widening keeps the values; a smallint's bounds stay as they were. */
 	d = create_ok(OPT(.given = AS, .type = SEQ_TYPE_SMALLINT), &ENV, NULL);
-	assert_int_equal(seq_def_alter(&d, 7, OPT(.given = AS, .type = SEQ_TYPE_INT), &ENV, &e,
-				       &next, NULL),
+	assert_int_equal(seq_def_alter(&d, 7, OPT(.given = AS, .type = SEQ_TYPE_INT), &ENV, &e, &next, NULL),
 			 0);
 	assert_def(&e, 1, 1, 32766, 1, 1000, 0);
 	assert_int_equal(e.type, SEQ_TYPE_INT);
@@ -1085,20 +1034,20 @@ static void test_alter_as(void **state)
 	d = create_ok(OPT(.given = AS | ST, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
 			  .start = (__int128)9223372036854775808u),
 		      &ENV, NULL);
-	assert_int_equal(seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT), &ENV,
-				       &e, &next, NULL),
-			 INVALID);
+	assert_int_equal(
+		seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT), &ENV, &e, &next, NULL),
+		INVALID);
 	/* Even when the bit patterns would happen to make a valid signed row. */
 	d = create_ok(OPT(.given = AS | MIN | MAX, .type = SEQ_TYPE_BIGINT, .is_unsigned = true,
 			  .minvalue = (__int128)9223372036854775809u,
 			  .maxvalue = (__int128)9223372036854775818u),
 		      &ENV, NULL);
-	assert_int_equal(seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT), &ENV,
+	assert_int_equal(
+		seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT), &ENV, &e, &next, NULL),
+		INVALID);
+	assert_int_equal(seq_def_alter(&d, d.start,
+				       OPT(.given = AS, .type = SEQ_TYPE_BIGINT, .is_unsigned = true), &ENV,
 				       &e, &next, NULL),
-			 INVALID);
-	assert_int_equal(seq_def_alter(&d, d.start, OPT(.given = AS, .type = SEQ_TYPE_BIGINT,
-						       .is_unsigned = true),
-				       &ENV, &e, &next, NULL),
 			 0);
 }
 
@@ -1120,9 +1069,9 @@ static void test_show_create(void **state)
 				 "increment by 2 cache 10 cycle ENGINE=InnoDB");
 	assert_int_equal(n, strlen(buf));
 
-	d = create_ok(OPT(.given = ST | MIN | MAX | INC | CACHE | CYC | CMT, .start = 10,
-			  .minvalue = -50, .maxvalue = 100, .increment = -3, .cache = 7,
-			  .cycle = true, .comment_len = 2, .comment = "c1"),
+	d = create_ok(OPT(.given = ST | MIN | MAX | INC | CACHE | CYC | CMT, .start = 10, .minvalue = -50,
+			  .maxvalue = 100, .increment = -3, .cache = 7, .cycle = true, .comment_len = 2,
+			  .comment = "c1"),
 		      &ENV, NULL);
 	seq_def_show_create(&d, "s", buf, sizeof(buf));
 	assert_string_equal(buf, "CREATE SEQUENCE `s` start with 10 minvalue -50 maxvalue 100 "
@@ -1161,9 +1110,9 @@ static void test_show_create(void **state)
 
 	/* Quoting: backticks doubled in the name; ' and \ escaped in the
 	 * comment (plus NUL, \n, \r as append_unescaped does). */
-	d = create_ok(OPT(.given = CMT | CACHE, .cache = 1, .comment_len = 14,
-			  .comment = "it's a\\b\n\r\0`x'"),
-		      &ENV, NULL);
+	d = create_ok(
+		OPT(.given = CMT | CACHE, .cache = 1, .comment_len = 14, .comment = "it's a\\b\n\r\0`x'"),
+		&ENV, NULL);
 	seq_def_show_create(&d, "my`seq", buf, sizeof(buf));
 	assert_string_equal(buf, "CREATE SEQUENCE `my``seq` start with 1 minvalue 1 maxvalue "
 				 "9223372036854775806 increment by 1 cache 1 nocycle ENGINE=InnoDB "
@@ -1201,11 +1150,10 @@ static void test_value_format(void **state)
 
 static void test_step(void **state)
 {
-	struct seq_def d = create_ok(OPT(.given = MIN | MAX, .minvalue = -10, .maxvalue = 10),
-				     &ENV, NULL);
+	struct seq_def d = create_ok(OPT(.given = MIN | MAX, .minvalue = -10, .maxvalue = 10), &ENV, NULL);
 	struct seq_def big = create_ok(OPT(0), &ENV, NULL);
-	struct seq_def u = create_ok(OPT(.given = AS, .type = SEQ_TYPE_BIGINT, .is_unsigned = true),
-				     &ENV, NULL);
+	struct seq_def u = create_ok(OPT(.given = AS, .type = SEQ_TYPE_BIGINT, .is_unsigned = true), &ENV,
+				     NULL);
 	(void)state;
 
 	assert_int_equal(seq_step(&d, 5, 5), 10);
@@ -1221,8 +1169,7 @@ static void test_step(void **state)
 	assert_int_equal(seq_step(&big, I64MIN, I64MAX), -1);
 	assert_int_equal(seq_step(&big, 1, I64MIN + 1), 0);
 	assert_int_equal((uint64_t)seq_step(&u, (int64_t)18446744073709551610u, 100), UINT64_MAX);
-	assert_int_equal((uint64_t)seq_step(&u, (int64_t)9223372036854775807u, 1),
-			 9223372036854775808u);
+	assert_int_equal((uint64_t)seq_step(&u, (int64_t)9223372036854775807u, 1), 9223372036854775808u);
 	assert_int_equal(seq_step(&u, 5, -10), 0);
 
 	assert_true(seq_before(&d, 1, 1, 2));
@@ -1241,14 +1188,12 @@ static void test_step(void **state)
 
 static void test_epoch_basic(void **state)
 {
-	struct seq_def d = create_ok(OPT(.given = MIN | MAX | CACHE, .minvalue = 1, .maxvalue = 10,
-					 .cache = 2),
-				     &ENV, NULL);
+	struct seq_def d = create_ok(
+		OPT(.given = MIN | MAX | CACHE, .minvalue = 1, .maxvalue = 10, .cache = 2), &ENV, NULL);
 	struct seq_def big = create_ok(OPT(0), &ENV, NULL);
-	struct seq_def u = create_ok(OPT(.given = AS, .type = SEQ_TYPE_BIGINT, .is_unsigned = true),
-				     &ENV, NULL);
-	struct seq_def full = create_ok(OPT(.given = MIN, .minvalue = -9223372036854775807), &ENV,
-					NULL);
+	struct seq_def u = create_ok(OPT(.given = AS, .type = SEQ_TYPE_BIGINT, .is_unsigned = true), &ENV,
+				     NULL);
+	struct seq_def full = create_ok(OPT(.given = MIN, .minvalue = -9223372036854775807), &ENV, NULL);
 	(void)state;
 
 	assert_int_equal(seq_epoch_end(&d, 1, 4), 3);
@@ -1268,22 +1213,18 @@ static void test_epoch_basic(void **state)
 
 	assert_int_equal(seq_epoch_value(1, 4, 2), 9);
 	assert_int_equal(seq_epoch_value(10, -3, 3), 1);
-	assert_int_equal(seq_epoch_value(-9223372036854775807, 1, UINT64_MAX - 2),
-			 9223372036854775806);
+	assert_int_equal(seq_epoch_value(-9223372036854775807, 1, UINT64_MAX - 2), 9223372036854775806);
 	assert_int_equal((uint64_t)seq_epoch_value((int64_t)(UINT64_MAX - 5), 1, 2), UINT64_MAX - 3);
-	assert_int_equal((uint64_t)seq_epoch_value(1, 1, 18446744073709551613u),
-			 18446744073709551614u);
+	assert_int_equal((uint64_t)seq_epoch_value(1, 1, 18446744073709551613u), 18446744073709551614u);
 
 	/* cache 2 from 1: reservations 3,3,5,5,...,11. */
 	for (uint64_t c = 0; c <= 10; c++)
-		assert_int_equal(seq_epoch_reserved(&d, 1, 1, 1, c),
-				 c == 0 ? 1 : (int64_t)(c + 1 + c % 2));
+		assert_int_equal(seq_epoch_reserved(&d, 1, 1, 1, c), c == 0 ? 1 : (int64_t)(c + 1 + c % 2));
 	/* Inside a block: base before r0. */
 	assert_int_equal(seq_epoch_reserved(&d, 2, 3, 1, 1), 3);
 	assert_int_equal(seq_epoch_reserved(&d, 2, 3, 1, 2), 5);
 	/* Saturation at both ends. */
-	assert_int_equal(seq_epoch_reserved(&big, 9223372036854775805, 9223372036854775805, 1, 2),
-			 I64MAX);
+	assert_int_equal(seq_epoch_reserved(&big, 9223372036854775805, 9223372036854775805, 1, 2), I64MAX);
 	assert_int_equal(seq_epoch_reserved(&full, -9223372036854775806, -9223372036854775806, -1, 2),
 			 I64MIN);
 	assert_int_equal((uint64_t)seq_epoch_reserved(&u, (int64_t)18446744073709551613u,

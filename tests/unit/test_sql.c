@@ -39,8 +39,7 @@ static void parse_err(const char *sql, int code, const char *msg)
 	int rc = sql_parse(sql, strlen(sql), &st, &e);
 
 	if (rc != -code)
-		fail_msg("expected %d for [%s], got %d: %s", code, sql, rc,
-			 rc ? e.message : "(ok)");
+		fail_msg("expected %d for [%s], got %d: %s", code, sql, rc, rc ? e.message : "(ok)");
 	assert_null(st);
 	assert_int_equal(e.code, code);
 	if (msg && strcmp(e.message, msg) != 0)
@@ -57,7 +56,8 @@ static void syntax(const char *sql, const char *near, unsigned line)
 	snprintf(msg, sizeof(msg),
 		 "You have an error in your SQL syntax; check the manual that "
 		 "corresponds to your MariaDB server version for the right "
-		 "syntax to use near '%s' at line %u", near, line);
+		 "syntax to use near '%s' at line %u",
+		 near, line);
 	parse_err(sql, 1064, msg);
 	sql_parse(sql, strlen(sql), &st, &e);
 	assert_string_equal(e.sqlstate, "42000");
@@ -106,10 +106,10 @@ static void test_create_basic(void **state)
 	sql_stmt_free(st);
 
 	c = create_ok("CREATE SEQUENCE o1 START WITH 100 INCREMENT BY 5 MINVALUE 50 "
-		      "MAXVALUE 200 CACHE 10 NOCYCLE", &st);
-	assert_int_equal(c->opt.given, SEQ_OPT_START | SEQ_OPT_INCREMENT |
-			 SEQ_OPT_MINVALUE | SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE |
-			 SEQ_OPT_CYCLE);
+		      "MAXVALUE 200 CACHE 10 NOCYCLE",
+		      &st);
+	assert_int_equal(c->opt.given, SEQ_OPT_START | SEQ_OPT_INCREMENT | SEQ_OPT_MINVALUE |
+					       SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE | SEQ_OPT_CYCLE);
 	I128_EQ(c->opt.start, 100);
 	assert_int_equal(c->opt.increment, 5);
 	I128_EQ(c->opt.minvalue, 50);
@@ -125,7 +125,8 @@ static void test_create_basic(void **state)
 	sql_stmt_free(st);
 
 	c = create_ok("create sequence `my seq` start = 5 increment = 2 minvalue = 1 "
-		      "maxvalue = 99 cache = 4 cycle", &st);
+		      "maxvalue = 99 cache = 4 cycle",
+		      &st);
 	check_name(&c->name, "", "my seq");
 	I128_EQ(c->opt.start, 5);
 	assert_int_equal(c->opt.increment, 2);
@@ -138,8 +139,7 @@ static void test_create_basic(void **state)
 	c = create_ok("CREATE SEQUENCE s2 NOMAXVALUE NOMINVALUE NOCACHE NOCYCLE", &st);
 	assert_true(c->opt.min_none && c->opt.max_none);
 	assert_int_equal(c->opt.cache, 0);
-	assert_int_equal(c->opt.given, SEQ_OPT_MINVALUE | SEQ_OPT_MAXVALUE |
-			 SEQ_OPT_CACHE | SEQ_OPT_CYCLE);
+	assert_int_equal(c->opt.given, SEQ_OPT_MINVALUE | SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE | SEQ_OPT_CYCLE);
 	sql_stmt_free(st);
 
 	c = create_ok("CREATE SEQUENCE s3 NO MAXVALUE NO MINVALUE", &st);
@@ -197,8 +197,7 @@ static void test_create_flags(void **state)
 	parse_err("CREATE OR REPLACE SEQUENCE IF NOT EXISTS s", 1221,
 		  "Incorrect usage of OR REPLACE and IF NOT EXISTS");
 	/* MariaDB checks right after the name, before the options */
-	parse_err("CREATE OR REPLACE TEMPORARY SEQUENCE IF NOT EXISTS s start with 5.5",
-		  1221, NULL);
+	parse_err("CREATE OR REPLACE TEMPORARY SEQUENCE IF NOT EXISTS s start with 5.5", 1221, NULL);
 }
 
 static void test_create_syntax_errors(void **state)
@@ -257,7 +256,8 @@ static void test_create_limits(void **state)
 
 	(void)state;
 	c = create_ok("create sequence s start with 9223372036854775807 "
-		      "increment -9223372036854775807 cache 9223372036854775806", &st);
+		      "increment -9223372036854775807 cache 9223372036854775806",
+		      &st);
 	I128_EQ(c->opt.start, INT64_MAX);
 	assert_int_equal(c->opt.increment, -INT64_MAX);
 	assert_int_equal(c->opt.cache, 9223372036854775806LL);
@@ -273,12 +273,14 @@ static void test_create_limits(void **state)
 	I128_EQ(c->opt.maxvalue, INT64_MAX);
 	sql_stmt_free(st);
 	c = create_ok("create sequence s minvalue -999999999999999999999 "
-		      "maxvalue 9999999999999999999999", &st);
+		      "maxvalue 9999999999999999999999",
+		      &st);
 	I128_EQ(c->opt.minvalue, INT64_MIN);
 	I128_EQ(c->opt.maxvalue, UINT64_MAX);
 	sql_stmt_free(st);
 	c = create_ok("create sequence s maxvalue 18446744073709551615 minvalue "
-		      "999999999999999999999999999999999999999999999999999999", &st);
+		      "999999999999999999999999999999999999999999999999999999",
+		      &st);
 	I128_EQ(c->opt.maxvalue, UINT64_MAX);
 	I128_EQ(c->opt.minvalue, UINT64_MAX);
 	sql_stmt_free(st);
@@ -306,15 +308,15 @@ static void test_create_as(void **state)
 		enum seq_type type;
 		bool is_unsigned;
 	} cases[] = {
-		{ "create sequence s as tinyint", SEQ_TYPE_TINYINT, false },
-		{ "create sequence s as tinyint unsigned", SEQ_TYPE_TINYINT, true },
-		{ "create sequence s as SMALLINT SIGNED", SEQ_TYPE_SMALLINT, false },
-		{ "create sequence s as mediumint unsigned", SEQ_TYPE_MEDIUMINT, true },
-		{ "create sequence s as int", SEQ_TYPE_INT, false },
-		{ "create sequence s as integer unsigned", SEQ_TYPE_INT, true },
-		{ "create sequence s as bigint", SEQ_TYPE_BIGINT, false },
-		{ "create sequence s start with 5 as bigint unsigned cache 5", SEQ_TYPE_BIGINT, true },
-		{ "create sequence s as int8 unsigned signed", SEQ_TYPE_BIGINT, true },
+		{"create sequence s as tinyint", SEQ_TYPE_TINYINT, false},
+		{"create sequence s as tinyint unsigned", SEQ_TYPE_TINYINT, true},
+		{"create sequence s as SMALLINT SIGNED", SEQ_TYPE_SMALLINT, false},
+		{"create sequence s as mediumint unsigned", SEQ_TYPE_MEDIUMINT, true},
+		{"create sequence s as int", SEQ_TYPE_INT, false},
+		{"create sequence s as integer unsigned", SEQ_TYPE_INT, true},
+		{"create sequence s as bigint", SEQ_TYPE_BIGINT, false},
+		{"create sequence s start with 5 as bigint unsigned cache 5", SEQ_TYPE_BIGINT, true},
+		{"create sequence s as int8 unsigned signed", SEQ_TYPE_BIGINT, true},
 	};
 	struct sql_stmt *st;
 	struct sql_create *c;
@@ -327,8 +329,7 @@ static void test_create_as(void **state)
 		assert_int_equal(c->opt.is_unsigned, cases[i].is_unsigned);
 		sql_stmt_free(st);
 	}
-	parse_err("create sequence s as int zerofill", 1912,
-		  "Incorrect value 'ZEROFILL' for option 'AS'");
+	parse_err("create sequence s as int zerofill", 1912, "Incorrect value 'ZEROFILL' for option 'AS'");
 	parse_err("create sequence s as int unsigned zerofill start with 1", 1912, NULL);
 	dup("create sequence s as int as bigint", "AS");
 	syntax("create sequence s as", "", 1);
@@ -433,8 +434,10 @@ static void test_alter(void **state)
 	sql_stmt_free(st);
 
 	static const char *restarts[] = {
-		"ALTER SEQUENCE a1 RESTART WITH 1000", "alter sequence a1 restart = 1000",
-		"alter sequence a1 restart 1000", "alter sequence a1 restart +1000",
+		"ALTER SEQUENCE a1 RESTART WITH 1000",
+		"alter sequence a1 restart = 1000",
+		"alter sequence a1 restart 1000",
+		"alter sequence a1 restart +1000",
 	};
 	for (size_t i = 0; i < 4; i++) {
 		a = alter_ok(restarts[i], &st);
@@ -560,8 +563,7 @@ static void test_drop(void **state)
 
 /* --- SELECT / DO ---------------------------------------------------------- */
 
-static void check_item(const struct sql_item *it, enum sql_item_kind kind,
-		       const char *text)
+static void check_item(const struct sql_item *it, enum sql_item_kind kind, const char *text)
 {
 	assert_int_equal(it->kind, kind);
 	assert_string_equal(it->text, text);
@@ -635,7 +637,8 @@ static void test_select_items(void **state)
 	assert_int_equal(s->items[0].setval_round, 2);
 	sql_stmt_free(st);
 	s = select_ok("select setval(s,300,2), setval(s, -9223372036854775807, false, "
-		      "18446744073709551615), setval(s, - 5, TRUE), setval(s, +5, 00)", &st);
+		      "18446744073709551615), setval(s, - 5, TRUE), setval(s, +5, 00)",
+		      &st);
 	assert_true(s->items[0].setval_is_used);
 	assert_int_equal(s->items[1].setval_value, -INT64_MAX);
 	assert_false(s->items[1].setval_is_used);
@@ -694,7 +697,8 @@ static void test_select_items(void **state)
 
 	/* aliases */
 	s = select_ok("select nextval(s) as n, lastval(s) l, 1 AS `x y`, 2 'str', "
-		      "3 as \"dq\", 4 AS 'a' 'b' from s", &st);
+		      "3 as \"dq\", 4 AS 'a' 'b' from s",
+		      &st);
 	assert_string_equal(s->items[0].alias, "n");
 	check_item(&s->items[0], SQL_ITEM_NEXTVAL, "nextval(s)");
 	assert_string_equal(s->items[1].alias, "l");
@@ -940,7 +944,8 @@ static void test_insert(void **state)
 	I128_EQ(in->rows[0].v[7], 0);
 	sql_stmt_free(st);
 
-	st = parse_ok("insert into db.s values (20,1,100,1,1,10,0,0),(30, -1, - 100, +1, 1, 10, 1, 18446744073709551615)");
+	st = parse_ok("insert into db.s values (20,1,100,1,1,10,0,0),(30, -1, - 100, +1, 1, 10, 1, "
+		      "18446744073709551615)");
 	in = &st->u.insert;
 	assert_int_equal(in->n_rows, 2);
 	I128_EQ(in->rows[1].v[0], 30);
@@ -1110,7 +1115,7 @@ static void test_comments(void **state)
 	}
 	/* not NUL-terminated input: only len bytes are read */
 	{
-		char buf[] = { 'S', 'H', 'O', 'W', ' ', 'T', 'A', 'B', 'L', 'E', 'S', 'x' };
+		char buf[] = {'S', 'H', 'O', 'W', ' ', 'T', 'A', 'B', 'L', 'E', 'S', 'x'};
 		struct sql_error e;
 
 		assert_int_equal(sql_parse(buf, 11, &st, &e), 0);
@@ -1126,14 +1131,13 @@ static void test_comments(void **state)
 
 static void test_split(void **state)
 {
-	static const char text[] =
-		"-- The plain ascending sequence with every default.\n"
-		"CREATE SEQUENCE s1;\n"
-		"SELECT NEXTVAL(s1) ;; ;\n"
-		"  select ';' , \"a;\\\"\" , `b;``` # c;\n"
-		"  from t /* ; */ ;\n"
-		"/* only a comment */;\n"
-		"SHOW TABLES";
+	static const char text[] = "-- The plain ascending sequence with every default.\n"
+				   "CREATE SEQUENCE s1;\n"
+				   "SELECT NEXTVAL(s1) ;; ;\n"
+				   "  select ';' , \"a;\\\"\" , `b;``` # c;\n"
+				   "  from t /* ; */ ;\n"
+				   "/* only a comment */;\n"
+				   "SHOW TABLES";
 	struct sql_piece *v;
 	size_t n;
 
@@ -1146,8 +1150,7 @@ static void test_split(void **state)
 	assert_memory_equal(text + v[1].off, "SELECT NEXTVAL(s1)", v[1].len);
 	assert_int_equal(v[1].line, 3);
 	assert_int_equal(v[2].len, strlen("select ';' , \"a;\\\"\" , `b;``` # c;\n  from t"));
-	assert_memory_equal(text + v[2].off,
-			    "select ';' , \"a;\\\"\" , `b;``` # c;\n  from t", v[2].len);
+	assert_memory_equal(text + v[2].off, "select ';' , \"a;\\\"\" , `b;``` # c;\n  from t", v[2].len);
 	assert_int_equal(v[2].line, 4);
 	assert_memory_equal(text + v[3].off, "SHOW TABLES", v[3].len);
 	assert_int_equal(v[3].line, 7);
@@ -1168,11 +1171,10 @@ static void test_split(void **state)
 
 	/* every piece of a conformance-like script parses */
 	{
-		static const char script[] =
-			"CREATE SEQUENCE w1 MINVALUE 1 MAXVALUE 10 CYCLE CACHE 2;\n"
-			"SELECT NEXTVAL(w1);\nSELECT SETVAL(w1, 5, 1, 2);\n"
-			"SELECT next_not_cached_value, cycle_count FROM w1;\n"
-			"DROP SEQUENCE w1;\n";
+		static const char script[] = "CREATE SEQUENCE w1 MINVALUE 1 MAXVALUE 10 CYCLE CACHE 2;\n"
+					     "SELECT NEXTVAL(w1);\nSELECT SETVAL(w1, 5, 1, 2);\n"
+					     "SELECT next_not_cached_value, cycle_count FROM w1;\n"
+					     "DROP SEQUENCE w1;\n";
 
 		assert_int_equal(sql_split(script, strlen(script), &v, &n), 0);
 		assert_int_equal(n, 5);
@@ -1282,17 +1284,87 @@ static void test_random_bytes(void **state)
 static void test_random_tokens(void **state)
 {
 	static const char *const words[] = {
-		"CREATE", "OR", "REPLACE", "TEMPORARY", "SEQUENCE", "IF", "NOT", "EXISTS",
-		"s1", "`q``x`", "db", ".", "START", "WITH", "=", "INCREMENT", "BY",
-		"MINVALUE", "MAXVALUE", "NO", "NOMINVALUE", "NOMAXVALUE", "CACHE",
-		"NOCACHE", "CYCLE", "NOCYCLE", "AS", "INT", "UNSIGNED", "ZEROFILL",
-		"RESTART", "ENGINE", "COMMENT", "'c''x'", ",", "ALTER", "DROP", "TABLE",
-		"VIEW", "SELECT", "NEXTVAL", "LASTVAL", "SETVAL", "(", ")", "NEXT",
-		"PREVIOUS", "VALUE", "FOR", "*", "FROM", "WHERE", "AND", "<>", "<=",
-		"DO", "SHOW", "TABLES", "FULL", "INSERT", "INTO", "VALUES", "NULL",
-		"TRUE", "1", "-", "+", "9223372036854775808", "99999999999999999999999",
-		"5.5", "0x1", "-- c\n", "/* c */", "#c\n", ";", "'", "`", "\"", "\n",
-		"information_schema", "SEQUENCES",
+		"CREATE",
+		"OR",
+		"REPLACE",
+		"TEMPORARY",
+		"SEQUENCE",
+		"IF",
+		"NOT",
+		"EXISTS",
+		"s1",
+		"`q``x`",
+		"db",
+		".",
+		"START",
+		"WITH",
+		"=",
+		"INCREMENT",
+		"BY",
+		"MINVALUE",
+		"MAXVALUE",
+		"NO",
+		"NOMINVALUE",
+		"NOMAXVALUE",
+		"CACHE",
+		"NOCACHE",
+		"CYCLE",
+		"NOCYCLE",
+		"AS",
+		"INT",
+		"UNSIGNED",
+		"ZEROFILL",
+		"RESTART",
+		"ENGINE",
+		"COMMENT",
+		"'c''x'",
+		",",
+		"ALTER",
+		"DROP",
+		"TABLE",
+		"VIEW",
+		"SELECT",
+		"NEXTVAL",
+		"LASTVAL",
+		"SETVAL",
+		"(",
+		")",
+		"NEXT",
+		"PREVIOUS",
+		"VALUE",
+		"FOR",
+		"*",
+		"FROM",
+		"WHERE",
+		"AND",
+		"<>",
+		"<=",
+		"DO",
+		"SHOW",
+		"TABLES",
+		"FULL",
+		"INSERT",
+		"INTO",
+		"VALUES",
+		"NULL",
+		"TRUE",
+		"1",
+		"-",
+		"+",
+		"9223372036854775808",
+		"99999999999999999999999",
+		"5.5",
+		"0x1",
+		"-- c\n",
+		"/* c */",
+		"#c\n",
+		";",
+		"'",
+		"`",
+		"\"",
+		"\n",
+		"information_schema",
+		"SEQUENCES",
 	};
 	const size_t nw = sizeof(words) / sizeof(words[0]);
 	char buf[1024];

@@ -25,7 +25,7 @@
 #include "crc32c.h"
 #include "wal.h"
 
-#define HDR 64u  /* file header size (wal.c) */
+#define HDR 64u	 /* file header size (wal.c) */
 #define RMIN 20u /* record overhead: 16-byte header + CRC */
 
 /* ---- helpers: temp dirs and files ---- */
@@ -108,7 +108,7 @@ static uint16_t h_type(size_t i)
 
 static uint32_t h_len(size_t i)
 {
-	static const uint32_t lens[] = { 0, 1, 4, 13, 57, 200, 8, 31 };
+	static const uint32_t lens[] = {0, 1, 4, 13, 57, 200, 8, 31};
 	return lens[i % 8] + (uint32_t)(i % 3);
 }
 
@@ -118,7 +118,7 @@ static void h_fill(size_t i, unsigned char *p)
 	for (uint32_t j = 0; j < len; j++)
 		p[j] = (unsigned char)(i * 31 + j * 7 + 3);
 	if (len >= 4)
-		memcpy(p, &(uint32_t){ (uint32_t)i }, 4);
+		memcpy(p, &(uint32_t){(uint32_t)i}, 4);
 }
 
 static int h_append(struct wal *w, size_t i, uint64_t *lsn)
@@ -218,7 +218,7 @@ static int hist_next(void *ctx, uint16_t *type, const void **payload, uint32_t *
 
 static int snapshot_hist(struct wal *w, size_t n)
 {
-	struct hist_iter it = { .n = n };
+	struct hist_iter it = {.n = n};
 	return wal_snapshot(w, hist_next, &it);
 }
 
@@ -237,7 +237,7 @@ static struct wal *open_ok(const char *d, struct col *c)
 static int open_err(const char *d, char *err, size_t errlen)
 {
 	struct wal *w = NULL;
-	struct col c = { 0 };
+	struct col c = {0};
 	int r = wal_open(d, NULL, collect, &c, &w, err, errlen);
 	if (r == 0)
 		wal_close(w);
@@ -264,11 +264,11 @@ struct fio {
 	int fail_kind; /* -1: none */
 	int fail_at;   /* 1-based index among calls of fail_kind */
 	int fail_errno;
-	bool half_write;      /* a failing pwrite writes half first */
-	bool short_write;     /* ... and returns the short count */
+	bool half_write;       /* a failing pwrite writes half first */
+	bool short_write;      /* ... and returns the short count */
 	int fail_after_rename; /* fail the n-th call after the first rename */
-	int since_rename;     /* -1 until the first rename */
-	bool neg_errno;       /* return -errno instead of -1 */
+	int since_rename;      /* -1 until the first rename */
+	bool neg_errno;	       /* return -errno instead of -1 */
 	struct synced syn[256];
 	int nsyn;
 };
@@ -285,7 +285,7 @@ static void note_synced(struct fio *f, int fd)
 		}
 	}
 	assert_true(f->nsyn < 256);
-	f->syn[f->nsyn++] = (struct synced){ st.st_dev, st.st_ino, st.st_size };
+	f->syn[f->nsyn++] = (struct synced){st.st_dev, st.st_ino, st.st_size};
 }
 
 /* Should this call fail? */
@@ -363,7 +363,7 @@ static int f_ftruncate(void *ctx, int fd, off_t len)
 static void fio_init(struct fio *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->io = (struct wal_io){ f_pwrite, f_fdatasync, f_fsync, f_rename, f_ftruncate, f };
+	f->io = (struct wal_io){f_pwrite, f_fdatasync, f_fsync, f_rename, f_ftruncate, f};
 	f->fail_kind = -1;
 	f->fail_errno = EIO;
 	f->since_rename = -1;
@@ -374,7 +374,7 @@ static void fio_init(struct fio *f)
  * them survives; 2: they read back as zeros. */
 static void power_loss(struct fio *f, const char *d, int mode, unsigned *seed)
 {
-	static const char *const names[] = { "log", "snapshot" };
+	static const char *const names[] = {"log", "snapshot"};
 	for (size_t k = 0; k < 2; k++) {
 		const char *p = path_of(d, names[k]);
 		struct stat st;
@@ -419,8 +419,8 @@ static void test_crc32c(void **state)
 		for (size_t len = 0; len < 1060; len += 1 + len / 16) {
 			uint32_t c = crc32c(0, b + off, len);
 			assert_int_equal(c, crc32c_sw(0, b + off, len));
-			assert_int_equal(c, crc32c(crc32c(0, b + off, len / 3), b + off + len / 3,
-						   len - len / 3));
+			assert_int_equal(
+				c, crc32c(crc32c(0, b + off, len / 3), b + off + len / 3, len - len / 3));
 		}
 }
 
@@ -436,7 +436,7 @@ static void test_roundtrip_many(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	assert_int_equal(c.n, 0);
 	assert_int_equal(wal_durable_lsn(w), 0);
@@ -478,7 +478,7 @@ static void test_payload_limits(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	unsigned char *big = malloc(WAL_PAYLOAD_MAX + 1);
 	memset(big, 0xA5, WAL_PAYLOAD_MAX + 1);
@@ -507,7 +507,7 @@ static void test_reopen_continues(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	size_t n = 0;
 	for (int round = 0; round < 5; round++) {
 		struct wal *w = open_ok(d, &c);
@@ -529,7 +529,7 @@ static void test_snapshot_then_appends(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	for (size_t i = 0; i < 50; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
@@ -583,11 +583,11 @@ static void test_snapshot_iterator_abort(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	for (size_t i = 0; i < 10; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
-	struct hist_iter it = { .n = 10, .fail_at = 4 };
+	struct hist_iter it = {.n = 10, .fail_at = 4};
 	assert_int_equal(wal_snapshot(w, hist_next, &it), -ECANCELED);
 	assert_int_equal(wal_failed(w), 0);
 	assert_int_equal(file_size(path_of(d, "snapshot")), -1);
@@ -606,7 +606,7 @@ static void test_snapshot_iterator_abort(void **state)
  * offsets (ends[i] = end of record i). */
 static void build_log(const char *d, size_t n, size_t *ends)
 {
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(h_append(w, i, NULL), 0);
@@ -632,7 +632,7 @@ static void test_every_truncation(void **state)
 		size_t expect = 0;
 		while (expect < 6 && ends[expect] <= len)
 			expect++;
-		struct col c = { 0 };
+		struct col c = {0};
 		struct wal *w = open_ok(d, &c);
 		assert_int_equal(check_prefix(&c), expect);
 		size_t good = expect ? ends[expect - 1] : HDR;
@@ -657,7 +657,7 @@ static void test_every_truncation_after_snapshot(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
@@ -723,7 +723,7 @@ static void test_every_bitflip_log(void **state)
 				snprintf(want, sizeof(want), "truncate -s %zu ", start);
 				assert_non_null(strstr(err, want));
 			} else { /* the last record: a torn tail */
-				struct col c = { 0 };
+				struct col c = {0};
 				struct wal *w = open_ok(d, &c);
 				assert_int_equal(check_prefix(&c), 4);
 				assert_int_equal(wal_log_size(w), ends[3]);
@@ -741,7 +741,7 @@ static void test_every_damage_snapshot(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
@@ -795,12 +795,12 @@ static void test_log_headers(void **state)
 	build_log(d, 2, ends);
 	size_t n;
 	unsigned char *img = slurp(path_of(d, "log"), &n);
-	unsigned char zero[200] = { 0 };
-	const size_t cases[] = { 0, 1, 30, 63 };
+	unsigned char zero[200] = {0};
+	const size_t cases[] = {0, 1, 30, 63};
 	for (size_t i = 0; i < 4; i++) {
 		clear_dir(d);
 		spit(path_of(d, "log"), img, cases[i]);
-		struct col c = { 0 };
+		struct col c = {0};
 		struct wal *w = open_ok(d, &c);
 		assert_int_equal(c.n, 0);
 		assert_int_equal(file_size(path_of(d, "log")), HDR);
@@ -809,7 +809,7 @@ static void test_log_headers(void **state)
 	}
 	clear_dir(d);
 	spit(path_of(d, "log"), zero, sizeof(zero));
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	assert_int_equal(c.n, 0);
 	wal_close(w);
@@ -832,7 +832,7 @@ static void test_log_headers(void **state)
 	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
 	/* an unknown incompatible feature flag */
 	memcpy(h, img, HDR);
-	memcpy(h + 20, &(uint32_t){ 1 }, 4);
+	memcpy(h + 20, &(uint32_t){1}, 4);
 	crc = crc32c(0, h, 60);
 	memcpy(h + 60, &crc, 4);
 	clear_dir(d);
@@ -840,7 +840,7 @@ static void test_log_headers(void **state)
 	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
 	/* a log that follows LSN 5 with no snapshot: records are missing */
 	memcpy(h, img, HDR);
-	memcpy(h + 24, &(uint64_t){ 5 }, 8);
+	memcpy(h + 24, &(uint64_t){5}, 8);
 	crc = crc32c(0, h, 60);
 	memcpy(h + 60, &crc, 4);
 	clear_dir(d);
@@ -861,7 +861,7 @@ static void test_lsn_mismatch(void **state)
 	unsigned char *img = slurp(path_of(d, "log"), &n);
 	/* make the last record claim LSN 7 and fix its CRC */
 	size_t off = ends[1];
-	memcpy(img + off + 8, &(uint64_t){ 7 }, 8);
+	memcpy(img + off + 8, &(uint64_t){7}, 8);
 	uint32_t len;
 	memcpy(&len, img + off, 4);
 	uint32_t crc = crc32c(0, img + off, 16 + len);
@@ -881,7 +881,7 @@ static void test_log_after_snapshot_gap(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
@@ -910,7 +910,7 @@ static void test_missing_log_with_snapshot(void **state)
 {
 	(void)state;
 	char *d = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
@@ -943,11 +943,10 @@ static void test_replay_error_aborts(void **state)
 	int fd = open(path_of(d, "log"), O_WRONLY | O_APPEND);
 	assert_int_equal(write(fd, "xyz", 3), 3);
 	close(fd);
-	struct col c = { .fail_at = 3 };
+	struct col c = {.fail_at = 3};
 	struct wal *w = NULL;
 	char err[512];
-	assert_int_equal(wal_open(d, NULL, collect, &c, &w, err, sizeof(err)),
-			 -ENOTRECOVERABLE);
+	assert_int_equal(wal_open(d, NULL, collect, &c, &w, err, sizeof(err)), -ENOTRECOVERABLE);
 	assert_null(w);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(file_size(path_of(d, "log")), (off_t)ends[3] + 3);
@@ -965,7 +964,7 @@ static void test_stale_tmp_files_removed(void **state)
 	char *d = mkdir_tmp();
 	spit(path_of(d, "snapshot.tmp"), "junk", 4);
 	spit(path_of(d, "log.tmp"), "junk", 4);
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
 	assert_int_equal(file_size(path_of(d, "snapshot.tmp")), -1);
 	assert_int_equal(file_size(path_of(d, "log.tmp")), -1);
@@ -1063,7 +1062,7 @@ static void test_fault_injection_every_call(void **state)
 	assert_int_equal(all, 40);
 	assert_int_equal(acked, 40);
 	int runs = 0, failed_opens = 0;
-	const int errs[] = { EIO, ENOSPC };
+	const int errs[] = {EIO, ENOSPC};
 	for (int kind = 0; kind < K_N; kind++) {
 		for (int k = 1; k <= clean.calls[kind]; k++) {
 			for (int mode = 0; mode < 4; mode++) {
@@ -1082,7 +1081,7 @@ static void test_fault_injection_every_call(void **state)
 				failed_opens += !opened;
 				runs++;
 				/* reopen with the real calls: a prefix, all acked */
-				struct col c = { 0 };
+				struct col c = {0};
 				struct wal *w = open_ok(d, &c);
 				size_t got = check_prefix(&c);
 				assert_true(got >= acked);
@@ -1110,7 +1109,7 @@ static void test_power_loss(void **state)
 		fio_init(&f);
 		size_t have = 0, acked = 0;
 		for (int life = 0; life < 4; life++) {
-			struct col c = { 0 };
+			struct col c = {0};
 			struct wal *w = NULL;
 			char err[512];
 			int r = wal_open(d, &f.io, collect, &c, &w, err, sizeof(err));
@@ -1192,7 +1191,7 @@ static void test_crash_after_snapshot_rename(void **state)
 			assert_true(file_size(path_of(d, "snapshot")) > 0);
 			if (lose) /* the old log's unsynced tail is lost too */
 				power_loss(&f, d, 0, NULL);
-			struct col c = { 0 };
+			struct col c = {0};
 			w = open_ok(d, &c);
 			assert_int_equal(check_prefix(&c), 12);
 			for (size_t i = 0; i < 12; i++)
@@ -1221,7 +1220,7 @@ static void test_log_straddles_snapshot(void **state)
 {
 	(void)state;
 	char *a = mkdir_tmp(), *b = mkdir_tmp();
-	struct col c = { 0 };
+	struct col c = {0};
 	struct wal *w = open_ok(a, &c);
 	for (size_t i = 0; i < 6; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
@@ -1270,7 +1269,7 @@ static void test_snapshot_rename_fails(void **state)
 	assert_int_equal(wal_sync(w), 0);
 	assert_int_equal(snapshot_hist(w, 6), 0);
 	wal_close(w);
-	struct col c = { 0 };
+	struct col c = {0};
 	w = open_ok(d, &c);
 	assert_int_equal(check_prefix(&c), 6);
 	wal_close(w);
