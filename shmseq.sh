@@ -67,7 +67,8 @@ run_tests() {
 	echo "== again under AddressSanitizer and UndefinedBehaviorSanitizer"
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+		meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3 \
+		--no-suite torture
 	echo "== the concurrency tests under ThreadSanitizer"
 	build build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
 	TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
