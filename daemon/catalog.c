@@ -167,6 +167,14 @@ static uint64_t epoch_close(struct catalog *c, struct seq *s)
 	return n < s->limit ? n : s->limit; /* never trust the region's limit */
 }
 
+/* Reopen an epoch closed for nothing (a refused ALTER, an ignored SETVAL):
+ * the same epoch under a new gen, as if `used` tickets were taken. */
+static void epoch_reopen(struct catalog *c, struct seq *s, uint64_t used)
+{
+	region_slot_thaw(&c->slots[s->slot], used);
+	s->gen = atomic_load_explicit(&c->slots[s->slot].gen, memory_order_relaxed);
+}
+
 /* MariaDB's volatile state after `consumed` tickets of the epoch. */
 static void epoch_logical(struct catalog *c, const struct seq *s, uint64_t consumed, struct seq_live *l)
 {
@@ -630,8 +638,7 @@ int catalog_alter(struct catalog *c, const char *name, const struct seq_options 
 	int64_t next;
 	int r = seq_def_alter(&s->def, l.reserved_until, opt, &c->env, &def, &next, notes);
 	if (r < 0) {
-		region_slot_thaw(&c->slots[s->slot], used);
-		s->gen = atomic_load_explicit(&c->slots[s->slot].gen, memory_order_relaxed);
+		epoch_reopen(c, s, used);
 		return r;
 	}
 	seq_set_def(c, s, &def);
@@ -664,8 +671,7 @@ int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used,
 	bool wrote;
 	int r = seq_live_setval(&l, &c->env, v, is_used, round, &wrote);
 	if (r <= 0 || (l.next_free == before_next && l.cycle_count == before_count)) {
-		region_slot_thaw(&c->slots[s->slot], used);
-		s->gen = atomic_load_explicit(&c->slots[s->slot].gen, memory_order_relaxed);
+		epoch_reopen(c, s, used);
 		return r;
 	}
 	s->cycle_count = l.cycle_count;

@@ -449,12 +449,15 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 	int64_t v;
 	int r;
 	*out = buf;
+	bool names_seq = it->kind == SQL_ITEM_NEXTVAL || it->kind == SQL_ITEM_LASTVAL ||
+			 it->kind == SQL_ITEM_SETVAL;
+	if (names_seq && other_db(c, &it->seq)) {
+		/* MariaDB answers "unknown" for another database's sequence here */
+		result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
+		return -1;
+	}
 	switch (it->kind) {
 	case SQL_ITEM_NEXTVAL:
-		if (other_db(c, &it->seq)) {
-			result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
-			return -1;
-		}
 		r = shmseq_nextval(c, it->seq.name, &v);
 		if (r < 0) {
 			error_for(c, res, r, it->seq.name);
@@ -463,10 +466,6 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 		fmt_value(c, it->seq.name, v, buf);
 		return 0;
 	case SQL_ITEM_LASTVAL:
-		if (other_db(c, &it->seq)) {
-			result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
-			return -1;
-		}
 		r = shmseq_lastval(c, it->seq.name, &v);
 		if (r == -ENODATA) {
 			*out = NULL;
@@ -479,10 +478,6 @@ static int item_value(struct shmseq *c, const struct sql_item *it, const struct 
 		fmt_value(c, it->seq.name, v, buf);
 		return 0;
 	case SQL_ITEM_SETVAL:
-		if (other_db(c, &it->seq)) {
-			result_error(res, 4091, "Unknown SEQUENCE: '%s'", it->seq.name);
-			return -1;
-		}
 		if (it->setval_big) {
 			/* beyond INT64_MAX: only an unsigned sequence's type holds it;
 			 * outside the type SETVAL answers NULL (11.5+) */
