@@ -61,7 +61,6 @@ int catalog_init(struct catalog *c, struct region_header *region, const struct s
 	c->region = region;
 	c->slots = region_slots(region);
 	c->nslots = region->nslots;
-	c->free_slots = calloc(1, sizeof(uint32_t));
 	c->owner = calloc(c->nslots, sizeof(*c->owner));
 	if (!c->owner)
 		return -ENOMEM;
@@ -70,7 +69,7 @@ int catalog_init(struct catalog *c, struct region_header *region, const struct s
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* ids are never reused, across restarts too: LASTVAL ties to them */
 	c->next_id = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	return c->free_slots ? 0 : -ENOMEM;
+	return 0;
 }
 
 static void seq_free(struct seq *s)
@@ -176,9 +175,8 @@ static void epoch_reopen(struct catalog *c, struct seq *s, uint64_t used)
 }
 
 /* MariaDB's volatile state after `consumed` tickets of the epoch. */
-static void epoch_logical(struct catalog *c, const struct seq *s, uint64_t consumed, struct seq_live *l)
+static void epoch_logical(const struct seq *s, uint64_t consumed, struct seq_live *l)
 {
-	(void)c;
 	memset(l, 0, sizeof(*l));
 	l->def = s->def;
 	l->real_inc = s->real_inc;
@@ -633,7 +631,7 @@ int catalog_alter(struct catalog *c, const char *name, const struct seq_options 
 		return -EIO;
 	uint64_t used = epoch_close(c, s);
 	struct seq_live l;
-	epoch_logical(c, s, used, &l);
+	epoch_logical(s, used, &l);
 	struct seq_def def;
 	int64_t next;
 	int r = seq_def_alter(&s->def, l.reserved_until, opt, &c->env, &def, &next, notes);
@@ -666,7 +664,7 @@ int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used,
 		return -EIO;
 	uint64_t used = epoch_close(c, s);
 	struct seq_live l;
-	epoch_logical(c, s, used, &l);
+	epoch_logical(s, used, &l);
 	int64_t before_next = l.next_free, before_count = l.cycle_count;
 	bool wrote;
 	int r = seq_live_setval(&l, &c->env, v, is_used, round, &wrote);
@@ -763,7 +761,7 @@ int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct
 	if (used > s->limit)
 		used = s->limit;
 	struct seq_live l;
-	epoch_logical(c, s, used, &l);
+	epoch_logical(s, used, &l);
 	seq_live_row(&l, row);
 	*def = s->def;
 	*id = s->id;
@@ -818,7 +816,7 @@ int catalog_shutdown(struct catalog *c)
 	{
 		uint64_t used = epoch_close(c, s);
 		struct seq_live l;
-		epoch_logical(c, s, used, &l);
+		epoch_logical(s, used, &l);
 		/* MariaDB's stored next_not_cached_value: at or beyond every value
 		 * handed out, and the region stays frozen from here on */
 		if (l.reserved_until != s->horizon || l.cycle_count != s->cycle_count) {

@@ -569,19 +569,16 @@ static void reap_conns(struct server *sv)
 static void commit_batch(struct server *sv)
 {
 	catalog_prepare(&sv->cat);
-	bool failed = false;
+	bool was_failed = wal_failed(sv->wal);
 	if (sv->cat.records != sv->synced_records) {
-		if (wal_sync(sv->wal) < 0) {
-			if (!failed)
-				say("the log cannot be made durable: no new values will be handed out; "
-				    "fix the disk and restart the daemon");
-			failed = true;
-		} else {
+		if (wal_sync(sv->wal) == 0)
 			sv->syncs++;
-		}
+		else if (!was_failed)
+			say("the log cannot be made durable: no new values will be handed out; "
+			    "fix the disk and restart the daemon");
 		sv->synced_records = sv->cat.records;
 	}
-	failed = failed || wal_failed(sv->wal);
+	bool failed = wal_failed(sv->wal);
 	catalog_publish(&sv->cat);
 	send_replies(sv, failed);
 	reap_conns(sv);
@@ -713,9 +710,7 @@ int server_run(const struct server_config *cfg)
 	/* Clean shutdown: freeze every slot, record MariaDB's exact positions. */
 	atomic_store(&sv.region->state, REGION_STATE_CLOSED);
 	if (!wal_failed(sv.wal)) {
-		catalog_shutdown(&sv.cat);
-		sv.cat.records++;
-		if (wal_sync(sv.wal) < 0)
+		if (catalog_shutdown(&sv.cat) < 0 || wal_sync(sv.wal) < 0)
 			say("could not record the final positions; a restart resumes from the last "
 			    "durable windows instead (values are skipped, never repeated)");
 	}

@@ -146,7 +146,6 @@ static int attach(struct shmseq *c)
 	c->env = rep.env;
 	detach(c);
 	c->sock = fd;
-	c->attach_count++;
 	if (m) {
 		m->next = c->maps;
 		c->maps = m;
@@ -775,7 +774,8 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 	case ECONNREFUSED:
 		return "No shmseq daemon is running for this instance";
 	case ECONNRESET:
-		return "The shmseq daemon went away; the next call re-attaches";
+		return "The shmseq daemon went away before answering: a DDL or SETVAL may or may "
+		       "not have taken effect; the next call re-attaches";
 	case EPROTO:
 		return "The shmseq daemon or its region speaks another protocol or is damaged";
 	case EIO:

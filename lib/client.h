@@ -42,7 +42,6 @@ struct shmseq {
 	uint64_t next_req;
 	struct mapping *maps;		     /* newest first */
 	_Atomic(struct region_header *) hdr; /* the current incarnation */
-	uint64_t attach_count;		     /* bumped by every (re)attach */
 	struct seq_env env;
 	struct cds_lfht *names; /* name -> struct shmseq_seq; never shrinks */
 	struct shmseq_seq *all; /* every entry, for disconnect */

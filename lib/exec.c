@@ -356,6 +356,22 @@ static int operand(const struct sql_expr *e, const struct rowctx *rc, struct val
 	}
 }
 
+static int eval(const struct sql_expr *e, const struct rowctx *rc, shmseq_result *res);
+
+/* One side of a comparison: a value, or a boolean sub-expression as 0/1.
+ * 0, or -1 with res failed. */
+static int side(const struct sql_expr *e, const struct rowctx *rc, struct val *v, shmseq_result *res)
+{
+	int r = operand(e, rc, v, res);
+	if (r <= 0)
+		return r;
+	int x = eval(e, rc, res);
+	if (x < 0)
+		return -1;
+	*v = (struct val){.num = true, .i = x};
+	return 0;
+}
+
 /* 1 true, 0 false or NULL, -1 error (res filled). */
 static int eval(const struct sql_expr *e, const struct rowctx *rc, shmseq_result *res)
 {
@@ -380,24 +396,8 @@ static int eval(const struct sql_expr *e, const struct rowctx *rc, shmseq_result
 	}
 	case SQL_EXPR_CMP: {
 		struct val a, b;
-		int ra = operand(e->l, rc, &a, res), rb;
-		if (ra < 0)
+		if (side(e->l, rc, &a, res) < 0 || side(e->r, rc, &b, res) < 0)
 			return -1;
-		if (ra > 0) {
-			int x = eval(e->l, rc, res);
-			if (x < 0)
-				return -1;
-			a = (struct val){.num = true, .i = x};
-		}
-		rb = operand(e->r, rc, &b, res);
-		if (rb < 0)
-			return -1;
-		if (rb > 0) {
-			int x = eval(e->r, rc, res);
-			if (x < 0)
-				return -1;
-			b = (struct val){.num = true, .i = x};
-		}
 		if (a.null || b.null)
 			return 0;
 		int cmp;

@@ -11,20 +11,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-/* cleanup attributes keep error paths short (dbus-broker's c-util style) */
-static inline void freep(void *p)
-{
-	free(*(void **)p);
-}
-static inline void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Instance names: 1..64 of [A-Za-z0-9_-]. */

@@ -1284,11 +1284,23 @@ static int cmd_list(int argc, char **argv)
 	return fflush(stdout) == EOF ? 1 : 0;
 }
 
+/* Run SQL a friendly verb built on a new session, print it, free it. */
+static int verb_run_sql(enum format fmt, struct sbuf *sql)
+{
+	shmseq *conn = connect_or_complain(false);
+	int rc = 1;
+	if (conn) {
+		rc = verb_run(conn, fmt, sql->s);
+		shmseq_disconnect(conn);
+	}
+	free(sql->s);
+	return rc;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
 	struct sbuf sql = {0};
-	shmseq *conn;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] create [--format=F] NAME [OPTIONS...]\n"
@@ -1307,22 +1319,13 @@ static int cmd_create(int argc, char **argv)
 		sb_str(&sql, " ");
 		sb_str(&sql, argv[i]);
 	}
-	conn = connect_or_complain(false);
-	if (!conn) {
-		free(sql.s);
-		return 1;
-	}
-	rc = verb_run(conn, fmt, sql.s);
-	shmseq_disconnect(conn);
-	free(sql.s);
-	return rc;
+	return verb_run_sql(fmt, &sql);
 }
 
 static int cmd_drop(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
 	struct sbuf sql = {0};
-	shmseq *conn;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] drop [--format=F] NAME...\n"
@@ -1340,22 +1343,13 @@ static int cmd_drop(int argc, char **argv)
 			sb_str(&sql, ", ");
 		sb_ident(&sql, argv[i]);
 	}
-	conn = connect_or_complain(false);
-	if (!conn) {
-		free(sql.s);
-		return 1;
-	}
-	rc = verb_run(conn, fmt, sql.s);
-	shmseq_disconnect(conn);
-	free(sql.s);
-	return rc;
+	return verb_run_sql(fmt, &sql);
 }
 
 static int cmd_setval(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
 	struct sbuf sql = {0};
-	shmseq *conn;
 	int64_t v;
 	uint64_t u;
 	int nargs = 0;
@@ -1392,15 +1386,7 @@ static int cmd_setval(int argc, char **argv)
 		sb_printf(&sql, ", %" PRIu64, u);
 	}
 	sb_str(&sql, ")");
-	conn = connect_or_complain(false);
-	if (!conn) {
-		free(sql.s);
-		return 1;
-	}
-	rc = verb_run(conn, fmt, sql.s);
-	shmseq_disconnect(conn);
-	free(sql.s);
-	return rc;
+	return verb_run_sql(fmt, &sql);
 }
 
 static int cmd_show(int argc, char **argv)
