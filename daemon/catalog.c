@@ -30,6 +30,12 @@
 #include "wire.h"
 
 #define AHEAD_CAP (1ull << 24)
+/* The most one record advances a horizon, in values: a refill's largest
+ * reservation plus room for tickets already taken by waiting clients, so
+ * that one batch still serves them all (group commit). Also what a torn
+ * last record costs every sequence (WAL_TAIL_LOST). */
+#define RECORD_SLACK 1024u
+#define RECORD_STRIDE(s) ((s)->ahead_max + RECORD_SLACK)
 
 static int name_match(struct cds_lfht_node *node, const void *key)
 {
@@ -311,10 +317,50 @@ static void names_del(struct catalog *c, struct seq *s)
 	c->list_valid = false;
 }
 
+/* The restart point after `ticks` more values than horizon h, wrapping into
+ * the next round of a CYCLE sequence (or the beyond-the-end sentinel). */
+static void skip_ahead(struct catalog *c, struct seq *s, uint64_t ticks)
+{
+	__int128 inc = s->real_inc;
+	bool uns = s->def.is_unsigned;
+	__int128 lo = uns ? (__int128)(uint64_t)s->def.minvalue : s->def.minvalue;
+	__int128 hi = uns ? (__int128)(uint64_t)s->def.maxvalue : s->def.maxvalue;
+	__int128 h = uns ? (__int128)(uint64_t)s->horizon : s->horizon;
+	__int128 to = h + inc * (__int128)ticks;
+	if (to >= lo && to <= hi) {
+		s->horizon = (int64_t)to;
+		return;
+	}
+	/* past the end: NOCYCLE is exhausted; CYCLE starts the next round,
+	 * skipping there too (the lost record may have been that wrap) */
+	int64_t beyond = seq_step(&s->def, s->horizon, inc > 0 ? INT64_MAX : INT64_MIN);
+	if (!s->def.cycle) {
+		s->horizon = beyond;
+		return;
+	}
+	s->cycle_count++;
+	int64_t start = seq_round_start(&s->def, &c->env, s->real_inc);
+	to = (uns ? (__int128)(uint64_t)start : start) + inc * (__int128)ticks;
+	s->horizon = to >= lo && to <= hi ? (int64_t)to : beyond;
+}
+
 int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn)
 {
 	struct catalog *c = ctx;
 	(void)lsn;
+	if (type == WAL_TAIL_LOST) {
+		/* The log's last record is lost and may have been acknowledged.
+		 * A refill record moves a horizon by at most RECORD_STRIDE(s)
+		 * values (catalog_prepare caps it), so skipping that far on
+		 * every sequence covers whatever it reserved. */
+		struct cds_lfht_iter it;
+		struct seq *s;
+		cds_lfht_for_each_entry(c->names, &it, s, node)
+		{
+			skip_ahead(c, s, RECORD_STRIDE(s));
+		}
+		return 0;
+	}
 	if (type == REC_DROP) {
 		struct rec_drop d;
 		char name[SHMSEQ_NAME_MAX + 1];
@@ -493,6 +539,11 @@ int catalog_prepare(struct catalog *c)
 			target = UINT64_MAX;
 		if (target < s->want)
 			target = s->want;
+		/* one record moves the horizon by at most RECORD_STRIDE: the
+		 * bound a lost last record costs (WAL_TAIL_LOST); tickets beyond
+		 * wait for the next batch */
+		if (target - s->written > RECORD_STRIDE(s))
+			target = s->written + RECORD_STRIDE(s);
 		if (target > s->end)
 			target = s->end;
 		int64_t h = horizon_at(s, target);

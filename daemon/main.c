@@ -24,8 +24,13 @@ static void usage(FILE *f)
 	      "      --group NAME               open the region and socket to this group\n"
 	      "      --ready-fd FD              write one byte to FD when ready, then close it\n"
 	      "      --snapshot-bytes N         snapshot when the log exceeds N bytes (default 16 MiB)\n"
+	      "      --log-prealloc N           preallocate the log to N bytes (default: the\n"
+	      "                                 snapshot size plus 64 KiB, at most 4 MiB)\n"
 	      "      --no-adopt                 after a crash, restart every sequence from its durable\n"
 	      "                                 floor instead of adopting the dead daemon's region\n"
+	      "      --accept-log-damage        start even though the log is truncated, missing or\n"
+	      "                                 damaged, keeping what survives (values reserved by\n"
+	      "                                 the lost records may be handed out again)\n"
 	      "  -h, --help                     this text\n"
 	      "  -V, --version                  the version\n\n"
 	      "SIGTERM or SIGINT shuts down cleanly: positions persisted, region and socket removed.\n",
@@ -48,7 +53,18 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, u
 
 int main(int argc, char **argv)
 {
-	enum { O_MAXSEQ = 256, O_MAXCONN, O_AII, O_AIO, O_GROUP, O_READY, O_SNAP, O_NOADOPT };
+	enum {
+		O_MAXSEQ = 256,
+		O_MAXCONN,
+		O_AII,
+		O_AIO,
+		O_GROUP,
+		O_READY,
+		O_SNAP,
+		O_NOADOPT,
+		O_ACCEPT,
+		O_PREALLOC
+	};
 	static const struct option opts[] = {
 		{"instance", required_argument, NULL, 'i'},
 		{"data-dir", required_argument, NULL, 'd'},
@@ -60,6 +76,8 @@ int main(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, O_READY},
 		{"snapshot-bytes", required_argument, NULL, O_SNAP},
 		{"no-adopt", no_argument, NULL, O_NOADOPT},
+		{"accept-log-damage", no_argument, NULL, O_ACCEPT},
+		{"log-prealloc", required_argument, NULL, O_PREALLOC},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -122,6 +140,13 @@ int main(int argc, char **argv)
 			break;
 		case O_NOADOPT:
 			cfg.no_adopt = true;
+			break;
+		case O_PREALLOC:
+			if (parse_u64("log-prealloc", optarg, 4096, 1ull << 40, &cfg.log_prealloc) < 0)
+				return 2;
+			break;
+		case O_ACCEPT:
+			cfg.accept_log_damage = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -65,6 +65,7 @@ struct server {
 	size_t region_size;
 	char region_name[128];
 	char sock_path[4096];
+	bool sock_bound; /* sock_path is ours to remove */
 	struct wal *wal;
 	struct catalog cat;
 	bool adopted; /* the region is a crashed predecessor's */
@@ -120,8 +121,14 @@ static int adopt_region(struct server *sv, mode_t mode)
 {
 	int fd = shm_open(sv->region_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
 	struct stat st;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			return 0;
+		say("shared memory %s exists and cannot be opened (%s): refusing to use or remove it",
+		    sv->region_name, strerror(e));
+		return -e;
+	}
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
 		say("shared memory %s exists and is not ours: refusing to use or remove it", sv->region_name);
 		close(fd);
@@ -151,6 +158,10 @@ static int adopt_region(struct server *sv, mode_t mode)
 		return 1;
 	}
 	/* not adoptable: its clients must re-attach, and it goes */
+	if ((st.st_mode & 0777) != mode || (size_t)st.st_size != region_bytes(sv->cfg->max_sequences))
+		say("shared memory %s has mode %04o and %lld bytes, not %04o and %zu: replacing it",
+		    sv->region_name, (unsigned)(st.st_mode & 0777), (long long)st.st_size, (unsigned)mode,
+		    region_bytes(sv->cfg->max_sequences));
 	if (h) {
 		if (h->magic == REGION_MAGIC)
 			atomic_store(&h->state, REGION_STATE_CLOSED);
@@ -222,6 +233,28 @@ static int create_region(struct server *sv)
 	return 0;
 }
 
+/* A daemon that answers on the instance's socket is running: then nothing of
+ * the instance (its region, its socket) may be touched. Sets sv->sock_path. */
+static int refuse_if_running(struct server *sv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int r = shmseq_socket_path(sv->cfg->instance, sv->sock_path, sizeof(sv->sock_path));
+	if (r < 0 || strlen(sv->sock_path) >= sizeof(sa.sun_path)) {
+		say("socket path too long: %s", sv->sock_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, sv->sock_path);
+	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(probe);
+		say("instance '%s' is already running (socket %s answers)", sv->cfg->instance, sv->sock_path);
+		return -EADDRINUSE;
+	}
+	if (probe >= 0)
+		close(probe);
+	return 0;
+}
+
 static int create_socket(struct server *sv)
 {
 	const struct server_config *cfg = sv->cfg;
@@ -231,25 +264,15 @@ static int create_socket(struct server *sv)
 		say("cannot use runtime directory %s: %s", dir, strerror(-r));
 		return r;
 	}
-	r = shmseq_socket_path(cfg->instance, sv->sock_path, sizeof(sv->sock_path));
+	/* a socket file left by a dead daemon is ours to replace; a live one is not */
+	r = refuse_if_running(sv);
+	if (r < 0)
+		return r;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (r < 0 || strlen(sv->sock_path) >= sizeof(sa.sun_path)) {
-		say("socket path too long: %s", sv->sock_path);
-		return -ENAMETOOLONG;
-	}
 	strcpy(sa.sun_path, sv->sock_path);
 	sv->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (sv->lfd < 0)
 		return -errno;
-	/* a socket file left by a dead daemon is ours to replace; a live one is not */
-	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(probe);
-		say("instance '%s' is already running (socket %s answers)", cfg->instance, sv->sock_path);
-		return -EADDRINUSE;
-	}
-	if (probe >= 0)
-		close(probe);
 	struct stat st;
 	if (lstat(sv->sock_path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
@@ -265,6 +288,7 @@ static int create_socket(struct server *sv)
 		say("cannot bind %s: %m", sv->sock_path);
 		return -errno;
 	}
+	sv->sock_bound = true;
 	if (cfg->group != (gid_t)-1) {
 		if (chown(sv->sock_path, (uid_t)-1, cfg->group) < 0 || chmod(sv->sock_path, 0660) < 0) {
 			say("cannot open %s to group %u: %m", sv->sock_path, (unsigned)cfg->group);
@@ -492,6 +516,30 @@ bad:
 	c->dead = true;
 }
 
+/* Whether a peer may use the instance: our own user, root, or with --group a
+ * member of the group, as its primary or as a supplementary group. */
+static bool peer_allowed(const struct server *sv, int fd, const struct ucred *cr)
+{
+	gid_t g = sv->cfg->group;
+	if (cr->uid == geteuid() || cr->uid == 0)
+		return true;
+	if (g == (gid_t)-1)
+		return false;
+	if (cr->gid == g)
+		return true;
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	int r = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	if (r < 0 && errno == ERANGE && (groups = malloc(len)) != NULL)
+		r = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	bool ok = false;
+	for (size_t i = 0; r == 0 && i < len / sizeof(gid_t); i++)
+		ok = ok || groups[i] == g;
+	if (groups != small)
+		free(groups);
+	return ok;
+}
+
 static void accept_all(struct server *sv)
 {
 	for (;;) {
@@ -500,9 +548,18 @@ static void accept_all(struct server *sv)
 			return; /* EAGAIN, or a transient error: epoll tells us again */
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
-		    (cr.uid != geteuid() && cr.uid != 0 &&
-		     !(sv->cfg->group != (gid_t)-1 && cr.gid == sv->cfg->group))) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0) {
+			close(fd);
+			continue;
+		}
+		if (!peer_allowed(sv, fd, &cr)) {
+			/* say why, as the answer to the client's hello, then hang up */
+			struct wire_hdr h;
+			say("refusing a session of pid %d: uid %u is neither this daemon's user%s",
+			    (int)cr.pid, (unsigned)cr.uid,
+			    sv->cfg->group != (gid_t)-1 ? " nor in its group" : "");
+			wire_hdr_init(&h, WIRE_HELLO, 0, 0, -EACCES);
+			shmseq_send(fd, &h, sizeof(h), -1, MSG_DONTWAIT);
 			close(fd);
 			continue;
 		}
@@ -592,12 +649,24 @@ static void commit_batch(struct server *sv)
 
 static int replay_and_start(struct server *sv)
 {
-	char err[512] = "";
-	int r = wal_open(sv->cfg->data_dir, NULL, catalog_replay, &sv->cat, &sv->wal, err, sizeof(err));
+	char err[768] = "";
+	/* The log is preallocated to the size it may reach before a snapshot
+	 * (up to 4 MiB; it doubles beyond), so syncs overwrite allocated blocks. */
+	uint64_t pre = sv->cfg->snapshot_bytes + (64u << 10);
+	if (pre > (4u << 20))
+		pre = 4u << 20;
+	struct wal_opts wopts = {
+		.prealloc = sv->cfg->log_prealloc ? sv->cfg->log_prealloc : pre,
+		.accept_damage = sv->cfg->accept_log_damage,
+	};
+	int r = wal_open(sv->cfg->data_dir, NULL, &wopts, catalog_replay, &sv->cat, &sv->wal, err,
+			 sizeof(err));
 	if (r < 0) {
 		say("cannot recover %s: %s", sv->cfg->data_dir, *err ? err : strerror(-r));
 		return r;
 	}
+	if (*err)
+		say("%s", err);
 	sv->cat.wal = sv->wal;
 	sv->synced_records = sv->cat.records;
 	uint64_t adopted = 0;
@@ -630,7 +699,8 @@ static void cleanup(struct server *sv)
 		close(sv->region_fd);
 	}
 	if (sv->lfd >= 0) {
-		unlink(sv->sock_path);
+		if (sv->sock_bound)
+			unlink(sv->sock_path);
 		close(sv->lfd);
 	}
 	if (sv->wal)
@@ -659,7 +729,7 @@ int server_run(const struct server_config *cfg)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (lock_data_dir(&sv) < 0 || create_region(&sv) < 0)
+	if (lock_data_dir(&sv) < 0 || refuse_if_running(&sv) < 0 || create_region(&sv) < 0)
 		goto out;
 	if (catalog_init(&sv.cat, sv.region, &cfg->env) < 0) {
 		say("out of memory");

@@ -9,10 +9,13 @@
  *
  * On-disk format (native little-endian, fixed-width fields, same machine):
  *   file header, 64 bytes (struct wal_file_hdr): magic (8 bytes, "SHMSEQLG"
- *     or "SHMSEQSN"), version (1), header size (64), compat and incompat
+ *     or "SHMSEQSN"), version (2), header size (64), compat and incompat
  *     feature flags (none defined; an unknown incompat flag is -EPROTO), an
- *     LSN, reserved zeros, CRC32C of the 60 bytes before it.
- *     log: the LSN the log follows (its base): its first record is base+1.
+ *     LSN, a size, reserved zeros, CRC32C of the 60 bytes before it.
+ *     log: the LSN the log follows (its base): its first record is base+1;
+ *     the size the file was preallocated or grown to: it is zero-filled to
+ *     at least that, records from the header on, zeros after the last.
+ *     snapshot: size 0.
  *     snapshot: the LSN it covers: the highest LSN whose effect it contains.
  *   records: [u32 payload length][u16 type][u16 flags][u64 lsn][payload]
  *     [u32 CRC32C of the 16 header bytes and the payload]. No padding.
@@ -35,6 +38,11 @@
  *   - Only wal_append() writes into a live log, one pwrite per record at the
  *     tracked end; nothing is ever written after a failed write or sync (the
  *     wal is "failed", fail closed, every later call returns -EIO).
+ *   - A log never shrinks. It is created at its preallocated size; growing
+ *     it (by doubling, when a record does not fit) writes and syncs the
+ *     zeros first, then rewrites the header's size: one 64-byte write in the
+ *     first sector, which lands whole or not at all (as PostgreSQL assumes
+ *     of pg_control). So a log shorter than its header's size was truncated.
  *   - Every writing system call goes through struct wal_io. The hooks follow
  *     the libc convention (-1 with errno set); another negative return is
  *     taken as a negative errno. A short pwrite is a failure (never retried).
@@ -43,17 +51,25 @@
  *   1. snapshot: must be complete and valid or open fails (-EBADMSG, -EPROTO
  *      for an unknown magic/version/flag): it was fsynced before its rename,
  *      so damage is not a crash artefact.
- *   2. log: a missing log (first start; -EBADMSG if a snapshot exists: the
- *      wal never leaves that state, the log is replaced by rename), an empty
- *      one, one shorter than its header or an all-zero one is a log whose
- *      creation was cut short: it is replaced by a fresh one. Records are checked in order; at the first bad record
+ *   2. log: a missing log is a first start (-EBADMSG if a snapshot exists: the
+ *      wal never leaves that state, the log is replaced by rename). An empty
+ *      one, one shorter than its header or than its header's size, or an
+ *      all-zero one was truncated or overwritten: -EBADMSG, since the records
+ *      lost may have reserved values already handed out. Records are checked
+ *      in order up to the last non-zero byte; at the first bad record
  *      (truncated, length > WAL_PAYLOAD_MAX, CRC mismatch) the rest of the file
  *      is searched byte by byte for a record that validates and could belong
  *      to this log (LSN above the last good one and at most one per 20 bytes
- *      further on). None: a torn tail, truncated away (ftruncate + fdatasync).
- *      One: corruption in the middle, open refuses with -EBADMSG and says
- *      which offset and how to recover. A record with a valid CRC but an
+ *      further on). None: a torn tail. It is zeroed (never cut: the size is
+ *      the proof against truncation), and since a record damaged after its
+ *      sync looks the same as one torn before it, the caller is told with a
+ *      WAL_TAIL_LOST pseudo-record and acts as if an unknown record of its own
+ *      was lost. One: corruption in the middle, open refuses with -EBADMSG and
+ *      says which offset and how to recover. A record with a valid CRC but an
  *      unexpected LSN cannot come from a torn write: -EBADMSG as well.
+ *      With wal_opts.accept_damage (shmseqd --accept-log-damage) each of these
+ *      refusals instead keeps what survives, zeroes the rest, restores the
+ *      size and reports WAL_TAIL_LOST.
  *   3. log base > snapshot LSN (or > 0 without a snapshot): records are
  *      missing between them: -EBADMSG. Log records <= snapshot LSN are
  *      skipped (a crash between the snapshot rename and the log reset); if
@@ -79,10 +95,10 @@
  *
  * Known limitation: unsynced appends may reach the disk out of order on power
  * loss (a later page written back before an earlier one). Then a torn record
- * is followed by a valid one and open refuses as for corruption, with the
- * truncate command in the message. It is never silently accepted, because
- * the same picture arises when synced, acknowledged records rot, and
- * dropping them could hand out values twice.
+ * is followed by a valid one and open refuses as for corruption, naming
+ * --accept-log-damage. It is never silently accepted, because the same
+ * picture arises when synced, acknowledged records rot, and dropping them
+ * could hand out values twice.
  *
  * Other choices: the log is created (at open, and by each snapshot) through
  * log.tmp + fsync + rename + fsync(dir), so its directory entry is durable
@@ -111,7 +127,7 @@
 
 #define WAL_LOG_MAGIC "SHMSEQLG"
 #define WAL_SNAP_MAGIC "SHMSEQSN"
-#define WAL_VERSION 1u
+#define WAL_VERSION 2u
 #define WAL_INCOMPAT_KNOWN 0u
 #define WAL_REC_TRAILER 0x0001u
 /* Snapshot writes are gathered into chunks of about this size. */
@@ -124,12 +140,14 @@ struct wal_file_hdr {
 	uint32_t compat_flags;
 	uint32_t incompat_flags;
 	uint64_t lsn;
-	uint8_t reserved[28];
+	uint64_t size; /* log: the size it was preallocated or grown to */
+	uint8_t reserved[20];
 	uint32_t crc;
 };
 _Static_assert(sizeof(struct wal_file_hdr) == 64, "file header is 64 bytes");
 _Static_assert(offsetof(struct wal_file_hdr, version) == 8, "header layout");
 _Static_assert(offsetof(struct wal_file_hdr, lsn) == 24, "header layout");
+_Static_assert(offsetof(struct wal_file_hdr, size) == 32, "header layout");
 _Static_assert(offsetof(struct wal_file_hdr, crc) == 60, "header layout");
 
 struct wal_rec_hdr {
@@ -168,6 +186,9 @@ struct wal {
 	uint64_t durable_lsn; /* highest LSN known durable */
 	uint64_t log_base;    /* the log's first record is log_base + 1 */
 	uint64_t log_end;     /* bytes written to the log (its pending end) */
+	uint64_t log_cap;     /* the log's preallocated size, in its header */
+	uint64_t prealloc;    /* a fresh log's size */
+	bool accept_damage;
 	bool failed;
 	unsigned char *buf; /* frame buffer for appends */
 	size_t bufcap;
@@ -254,19 +275,20 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- format helpers ---- */
 
-static void hdr_build(struct wal_file_hdr *h, const char *magic, uint64_t lsn)
+static void hdr_build(struct wal_file_hdr *h, const char *magic, uint64_t lsn, uint64_t size)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, magic, sizeof(h->magic));
 	h->version = WAL_VERSION;
 	h->header_size = (uint32_t)WAL_HDR_SIZE;
 	h->lsn = lsn;
+	h->size = size;
 	h->crc = crc32c(0, h, offsetof(struct wal_file_hdr, crc));
 }
 
 /* Check a file header (n >= WAL_HDR_SIZE bytes at buf). */
 static int hdr_check(const unsigned char *buf, const char *magic, const char *what, const char *path,
-		     uint64_t *lsn, char *err, size_t errlen)
+		     uint64_t *lsn, uint64_t *size, char *err, size_t errlen)
 {
 	struct wal_file_hdr h;
 	memcpy(&h, buf, sizeof(h));
@@ -298,6 +320,8 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 		return -EPROTO;
 	}
 	*lsn = h.lsn;
+	if (size)
+		*size = h.size;
 	return 0;
 }
 
@@ -329,10 +353,11 @@ static size_t rec_check(const unsigned char *buf, size_t n, size_t off, struct w
 }
 
 /* Whether a record that validates, with an LSN above last_lsn that a later
- * record of this log could have, starts anywhere in (bad, n). */
-static bool valid_record_follows(const unsigned char *buf, size_t n, size_t bad, uint64_t last_lsn)
+ * record of this log could have, starts anywhere in (bad, scan_end). */
+static bool valid_record_follows(const unsigned char *buf, size_t n, size_t bad, size_t scan_end,
+				 uint64_t last_lsn)
 {
-	for (size_t p = bad + 1; p < n && n - p >= WAL_REC_MIN; p++) {
+	for (size_t p = bad + 1; p < scan_end && n - p >= WAL_REC_MIN; p++) {
 		struct wal_rec_hdr h;
 		memcpy(&h, buf + p, WAL_REC_HDR);
 		/* at most one record per WAL_REC_MIN bytes from the bad one on */
@@ -433,7 +458,7 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 			path, n);
 		return -EBADMSG;
 	}
-	r = hdr_check(buf, WAL_SNAP_MAGIC, "snapshot", path, &s->lsn, err, errlen);
+	r = hdr_check(buf, WAL_SNAP_MAGIC, "snapshot", path, &s->lsn, NULL, err, errlen);
 	if (r < 0)
 		return r;
 	size_t off = WAL_HDR_SIZE;
@@ -495,17 +520,36 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 
 /* ---- log creation ---- */
 
-/* Create a fresh, empty log with the given base and make it and its name
- * durable (log.tmp, fsync, rename over log, fsync dir). Returns its fd. */
-static int log_create(struct wal *w, uint64_t base, int *fd_out)
+/* Write zeros over [from, to) of fd. */
+static int zero_fill(struct wal *w, int fd, uint64_t from, uint64_t to)
+{
+	static const unsigned char zeros[64 * 1024];
+	while (from < to) {
+		size_t n = to - from < sizeof(zeros) ? (size_t)(to - from) : sizeof(zeros);
+		int r = io_pwrite_all(w, fd, zeros, n, from);
+		if (r < 0)
+			return r;
+		from += n;
+	}
+	return 0;
+}
+
+/* Create a fresh, empty log with the given base, preallocated to cap bytes
+ * of zeros, and make it and its name durable (log.tmp, fsync, rename over
+ * log, fsync dir). Returns its fd. Written zeros, not fallocate(): appends
+ * then overwrite allocated blocks, so an fdatasync has no size or extent
+ * change to commit, and a shorter file can only be a truncated one. */
+static int log_create(struct wal *w, uint64_t base, uint64_t cap, int *fd_out)
 {
 	(void)unlink(w->log_tmp_path);
 	int fd = open(w->log_tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	struct wal_file_hdr h;
-	hdr_build(&h, WAL_LOG_MAGIC, base);
+	hdr_build(&h, WAL_LOG_MAGIC, base, cap);
 	int r = io_pwrite_all(w, fd, &h, sizeof(h), 0);
+	if (!r)
+		r = zero_fill(w, fd, sizeof(h), cap);
 	if (!r)
 		r = io_call(w->io.fsync(w->io.ctx, fd));
 	if (!r)
@@ -570,8 +614,11 @@ static int replay_snapshot(const struct snap_info *s, wal_replay_fn fn, void *ct
 	return 0;
 }
 
-int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *ctx, struct wal **out,
-	     char *err, size_t errlen)
+#define WAL_PREALLOC_DEFAULT (1u << 20)
+#define ACCEPT_HINT "start once with --accept-log-damage to keep what survives"
+
+int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *opts, wal_replay_fn fn,
+	     void *ctx, struct wal **out, char *err, size_t errlen)
 {
 	set_err(err, errlen, "%s", "");
 	if (!dir || !out) {
@@ -592,6 +639,10 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 	w->dirfd = -1;
 	w->logfd = -1;
 	w->io = io ? *io : sys_io;
+	w->prealloc = opts && opts->prealloc ? opts->prealloc : WAL_PREALLOC_DEFAULT;
+	if (w->prealloc < WAL_HDR_SIZE)
+		w->prealloc = WAL_HDR_SIZE;
+	w->accept_damage = opts && opts->accept_damage;
 	w->dir = strdup(dir);
 	w->log_path = path_join(dir, "log");
 	w->log_tmp_path = path_join(dir, "log.tmp");
@@ -627,9 +678,10 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 	uint64_t snap_lsn = snap.present ? snap.lsn : 0;
 
 	/* The log. */
-	bool fresh = false;
-	uint64_t base = 0, last_log_lsn = 0;
-	size_t good_end = 0;
+	bool fresh = false, tail_lost = false;
+	const char *accepted = NULL; /* damage taken with --accept-log-damage */
+	uint64_t base = 0, last_log_lsn = 0, cap = 0;
+	size_t good_end = 0, nz_end = 0;
 	w->logfd = open(w->log_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (w->logfd < 0) {
 		r = -errno;
@@ -637,27 +689,58 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 			set_err(err, errlen, "log %s: open: %s", w->log_path, strerror(-r));
 			goto fail;
 		}
-		if (snap.present) {
+		if (snap.present && !w->accept_damage) {
 			/* never produced by the wal: the log is replaced by rename */
 			set_err(err, errlen,
 				"log %s is missing but snapshot %s exists: the records after the snapshot "
-				"are lost; restore the data directory from a backup, or accept the loss by "
-				"creating an empty log: touch %s",
-				w->log_path, w->snap_path, w->log_path);
+				"are lost, and with them reservations of values that may have been handed "
+				"out; restore the data directory from a backup, or " ACCEPT_HINT
+				" (values reserved after the snapshot may be handed out again)",
+				w->log_path, w->snap_path);
 			r = -EBADMSG;
 			goto fail;
 		}
+		if (snap.present)
+			accepted = "the log was missing";
 		fresh = true;
 	} else {
 		r = read_file(w->logfd, w->log_path, &logbuf, &logn, err, errlen);
 		if (r < 0)
 			goto fail;
 		if (logn < WAL_HDR_SIZE || all_zero(logbuf, logn)) {
-			fresh = true; /* creation cut short: nothing was ever in it */
+			/* created as log.tmp, fsynced, renamed: never short or blank */
+			if (!w->accept_damage) {
+				set_err(err, errlen,
+					"log %s is %s (%zu bytes): it was truncated or overwritten, and the "
+					"reservations it held are lost; restore the data directory from a "
+					"backup, or " ACCEPT_HINT " (values reserved by the lost records may "
+					"be handed out again)",
+					w->log_path,
+					logn < WAL_HDR_SIZE ? "shorter than its header" : "all zeros", logn);
+				r = -EBADMSG;
+				goto fail;
+			}
+			accepted = "the log was blank";
+			fresh = true;
 		} else {
-			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &base, err, errlen);
+			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &base, &cap, err, errlen);
 			if (r < 0)
 				goto fail;
+			if (logn < cap) {
+				/* preallocated and never shrunk: this is a truncation */
+				if (!w->accept_damage) {
+					set_err(err, errlen,
+						"log %s is %zu bytes but was preallocated to %llu: it was "
+						"truncated, and records at its end may be lost; restore the "
+						"data directory from a backup, or " ACCEPT_HINT
+						" (values reserved by the lost records may be handed out "
+						"again)",
+						w->log_path, logn, (unsigned long long)cap);
+					r = -EBADMSG;
+					goto fail;
+				}
+				accepted = "the log was truncated";
+			}
 		}
 	}
 	if (!fresh) {
@@ -676,41 +759,54 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 			r = -EBADMSG;
 			goto fail;
 		}
+		/* The records end where only zeros follow. */
+		nz_end = logn;
+		while (nz_end > WAL_HDR_SIZE && !logbuf[nz_end - 1])
+			nz_end--;
 		size_t off = WAL_HDR_SIZE;
 		uint64_t expect = base + 1;
-		while (off < logn) {
+		while (off < nz_end) {
 			struct wal_rec_hdr h;
 			const char *why;
 			size_t fr = rec_check(logbuf, logn, off, &h, &why);
+			const char *damage = NULL;
+			char what[160];
 			if (!fr) {
-				if (valid_record_follows(logbuf, logn, off, expect - 1)) {
-					set_err(err, errlen,
-						"log %s: corrupt record at offset %zu (%s) followed by valid "
-						"records; the data directory is damaged: restore it from a "
-						"backup, or accept losing the records from offset %zu on: "
-						"truncate -s %zu %s",
-						w->log_path, off, why, off, off, w->log_path);
-					r = -EBADMSG;
-					goto fail;
+				if (!valid_record_follows(logbuf, logn, off, nz_end, expect - 1)) {
+					tail_lost = true; /* torn, or the last record damaged */
+					break;
 				}
-				break; /* torn tail */
-			}
-			if (h.lsn != expect) {
-				set_err(err, errlen,
-					"log %s: record at offset %zu has LSN %llu where %llu was expected; "
-					"the data directory is damaged: restore it from a backup, or accept "
-					"losing the records from offset %zu on: truncate -s %zu %s",
-					w->log_path, off, (unsigned long long)h.lsn,
-					(unsigned long long)expect, off, off, w->log_path);
-				r = -EBADMSG;
-				goto fail;
-			}
-			if (h.flags) {
+				snprintf(what, sizeof(what),
+					 "corrupt record at offset %zu (%s) followed by valid records", off,
+					 why);
+				damage = what;
+			} else if (h.lsn != expect) {
+				snprintf(what, sizeof(what),
+					 "record at offset %zu has LSN %llu where %llu was expected", off,
+					 (unsigned long long)h.lsn, (unsigned long long)expect);
+				damage = what;
+			} else if (h.flags) {
 				set_err(err, errlen,
 					"log %s: record at offset %zu has unknown flags 0x%x; written by a "
 					"newer shmseq?",
 					w->log_path, off, h.flags);
 				r = -EPROTO;
+				goto fail;
+			}
+			if (damage) {
+				if (w->accept_damage) {
+					accepted = "a damaged record and what followed it were dropped";
+					tail_lost = true;
+					break;
+				}
+				set_err(err, errlen,
+					"log %s: %s; the data directory is damaged: restore it from a "
+					"backup, "
+					"or " ACCEPT_HINT
+					" (the records from offset %zu on are dropped; values "
+					"they reserved may be handed out again)",
+					w->log_path, damage, off);
+				r = -EBADMSG;
 				goto fail;
 			}
 			if (expect == UINT64_MAX) {
@@ -723,9 +819,13 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		}
 		good_end = off;
 		/* Completing an interrupted reset: nothing newer than the snapshot. */
-		if (snap.present && base < snap_lsn && last_log_lsn <= snap_lsn)
+		if (snap.present && base < snap_lsn && last_log_lsn <= snap_lsn) {
 			fresh = true;
+			tail_lost = false; /* whatever was torn, the snapshot holds it */
+		}
 	}
+	if (accepted)
+		tail_lost = true; /* records are gone: act as for a lost last one */
 
 	/* Replay: nothing has been changed on disk yet. */
 	if (fn) {
@@ -752,6 +852,15 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 				off += WAL_REC_MIN + h.len;
 			}
 		}
+		if (tail_lost) {
+			r = fn(ctx, WAL_TAIL_LOST, NULL, 0, last_log_lsn + 1);
+			if (r) {
+				r = r < 0 ? r : -EINVAL;
+				set_err(err, errlen, "log %s: acting on its lost last record failed: %s",
+					w->log_path, strerror(-r));
+				goto fail;
+			}
+		}
 	}
 
 	/* Make the recovered state durable and the log ready for appends.
@@ -766,7 +875,7 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 	}
 	if (fresh) {
 		int fd;
-		r = log_create(w, snap_lsn, &fd);
+		r = log_create(w, snap_lsn, w->prealloc, &fd);
 		if (r < 0) {
 			set_err(err, errlen, "log %s: creating a fresh log: %s", w->log_path, strerror(-r));
 			goto fail;
@@ -776,15 +885,20 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		w->logfd = fd;
 		w->log_base = snap_lsn;
 		w->log_end = WAL_HDR_SIZE;
+		w->log_cap = w->prealloc;
 		w->last_lsn = snap_lsn;
 	} else {
-		if (good_end < logn) {
-			r = io_call(w->io.ftruncate(w->io.ctx, w->logfd, (off_t)good_end));
-			if (r < 0) {
-				set_err(err, errlen, "log %s: truncating the torn tail at offset %zu: %s",
-					w->log_path, good_end, strerror(-r));
-				goto fail;
-			}
+		/* A torn tail is zeroed, never cut: the size stays the proof
+		 * against truncation. A truncation accepted is made whole. */
+		r = 0;
+		if (good_end < nz_end)
+			r = zero_fill(w, w->logfd, good_end, nz_end);
+		if (!r && logn < cap)
+			r = io_call(w->io.ftruncate(w->io.ctx, w->logfd, (off_t)cap));
+		if (r < 0) {
+			set_err(err, errlen, "log %s: clearing the torn tail at offset %zu: %s", w->log_path,
+				good_end, strerror(-r));
+			goto fail;
 		}
 		r = io_call(w->io.fdatasync(w->io.ctx, w->logfd));
 		if (!r)
@@ -795,9 +909,21 @@ int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *c
 		}
 		w->log_base = base;
 		w->log_end = good_end;
+		w->log_cap = cap > logn ? cap : logn;
 		w->last_lsn = last_log_lsn > snap_lsn ? last_log_lsn : snap_lsn;
 	}
 	w->durable_lsn = w->last_lsn;
+	if (accepted)
+		set_err(err, errlen,
+			"log %s: damage accepted (--accept-log-damage): %s; values reserved by lost records "
+			"may be handed out again",
+			w->log_path, accepted);
+	else if (tail_lost)
+		set_err(err, errlen,
+			"log %s: the last record at offset %zu was torn or damaged and has been cleared; "
+			"it may have been acknowledged, so every sequence skips past what it could have "
+			"reserved",
+			w->log_path, good_end);
 	free(snap.buf);
 	free(logbuf);
 	*out = w;
@@ -812,6 +938,28 @@ fail:
 
 /* ---- appends ---- */
 
+/* Make the log at least `need` bytes: zeros written and synced first, then
+ * the header's size (a crash in between leaves a longer file than its
+ * header says, which is fine; only a shorter one is a truncation). */
+static int log_grow(struct wal *w, uint64_t need)
+{
+	uint64_t cap = w->log_cap * 2;
+	if (cap < need)
+		cap = need;
+	int r = zero_fill(w, w->logfd, w->log_cap, cap);
+	if (!r)
+		r = io_call(w->io.fdatasync(w->io.ctx, w->logfd));
+	if (r < 0)
+		return r;
+	struct wal_file_hdr h;
+	hdr_build(&h, WAL_LOG_MAGIC, w->log_base, cap);
+	r = io_pwrite_all(w, w->logfd, &h, sizeof(h), 0);
+	if (r < 0)
+		return r;
+	w->log_cap = cap;
+	return 0;
+}
+
 int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, uint64_t *lsn)
 {
 	if (w->failed)
@@ -823,6 +971,10 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 	if (w->last_lsn == UINT64_MAX)
 		return -EOVERFLOW;
 	size_t fr = WAL_REC_MIN + len;
+	if (w->log_end + fr > w->log_cap && log_grow(w, w->log_end + fr) < 0) {
+		w->failed = true;
+		return -EIO;
+	}
 	if (w->bufcap < fr) {
 		unsigned char *nb = realloc(w->buf, fr);
 		if (!nb)
@@ -936,7 +1088,7 @@ static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn
 		return -e;
 	}
 	struct wal_file_hdr fh;
-	hdr_build(&fh, WAL_SNAP_MAGIC, snap_lsn);
+	hdr_build(&fh, WAL_SNAP_MAGIC, snap_lsn, 0);
 	memcpy(sw.buf, &fh, sizeof(fh));
 	sw.used = sizeof(fh);
 
@@ -1006,7 +1158,8 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 	}
 	w->durable_lsn = snap_lsn;
 	int fd;
-	r = log_create(w, snap_lsn, &fd);
+	uint64_t cap = w->log_cap > w->prealloc ? w->log_cap : w->prealloc;
+	r = log_create(w, snap_lsn, cap, &fd);
 	if (r < 0) {
 		w->failed = true;
 		return r;
@@ -1015,5 +1168,6 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 	w->logfd = fd;
 	w->log_base = snap_lsn;
 	w->log_end = WAL_HDR_SIZE;
+	w->log_cap = cap;
 	return 0;
 }

@@ -4,10 +4,12 @@
  * Records are opaque payloads with a 16-bit type chosen by the caller. Each is
  * framed with its length, a log sequence number (LSN, strictly increasing
  * across snapshots and logs) and a CRC32C, so that recovery can tell a torn
- * tail (dropped, the file truncated to the last good record) from a corrupt
+ * tail (zeroed, and reported to the caller as WAL_TAIL_LOST) from a corrupt
  * record in the middle (start-up refused with a message saying what and how to
- * recover). Snapshots are written temp -> fsync -> rename -> fsync(dir); the log
- * is then started afresh. Single-threaded: the daemon's event loop owns it.
+ * recover). The log is preallocated (zero-filled, its size in its header), so a
+ * truncated log is told from a torn one, and refused. Snapshots are written
+ * temp -> fsync -> rename -> fsync(dir); the log is then started afresh.
+ * Single-threaded: the daemon's event loop owns it.
  *
  * Fail closed: after any write or sync error the wal is "failed": every later
  * wal_append/wal_sync/wal_snapshot returns -EIO without touching the files, so
@@ -39,6 +41,25 @@ struct wal_io {
  * non-zero aborts the open with that error (negative errno). */
 typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn);
 
+/* Options of wal_open(); NULL means the defaults. */
+struct wal_opts {
+	/* Bytes a fresh log is preallocated with (zero-filled, 0: 1 MiB). A
+	 * log grows by doubling, and a snapshot's fresh log keeps the size. */
+	uint64_t prealloc;
+	/* Start even though the log is truncated, missing or emptied behind a
+	 * snapshot: keep what survives. Values reserved by the lost records may
+	 * be handed out again; the operator chose that (shmseqd
+	 * --accept-log-damage). */
+	int accept_damage;
+};
+
+/* The pseudo-record type passed to the replay function after the last
+ * record when the log ended in a torn or damaged record: that record may
+ * have been durable and acknowledged, so the caller must act as if an
+ * unknown record of its own followed (the daemon skips every sequence
+ * ahead by its largest reservation). Payload NULL, length 0. */
+#define WAL_TAIL_LOST 0xffffu
+
 /* Largest payload accepted. */
 #define WAL_PAYLOAD_MAX (64u * 1024u)
 
@@ -46,11 +67,14 @@ typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload, uint
  * replay it through fn, and leave the log ready for appends.
  * Returns 0, or a negative errno with a one-line human explanation in
  * err (what is wrong, which file, at which offset, and how to recover):
- *   -EBADMSG  a corrupt record before the end of the log, or a bad snapshot
+ *   -EBADMSG  a corrupt record before the end of the log, a truncated or
+ *             missing log, or a bad snapshot
  *   -EPROTO   a file of an unknown format or version
- *   other     the system error. */
-int wal_open(const char *dir, const struct wal_io *io, wal_replay_fn fn, void *ctx, struct wal **out,
-	     char *err, size_t errlen);
+ *   other     the system error.
+ * On success err is empty, or holds a warning worth logging (a torn tail
+ * was zeroed, damage was accepted). */
+int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *opts, wal_replay_fn fn,
+	     void *ctx, struct wal **out, char *err, size_t errlen);
 
 /* Append one record (written to the file at once, not yet durable).
  * Returns 0 and its LSN in *lsn (may be NULL), -EMSGSIZE, or -EIO (failed). */

@@ -134,7 +134,7 @@ static void exercise(const struct rep *before)
 	struct wal *w = NULL;
 	struct rep r = {0};
 	/* reopening what was just recovered replays the same */
-	if (wal_open(dir, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n)
+	if (wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n)
 		abort();
 	uint64_t lsn;
 	if (wal_append(w, 7, "abc", 3, &lsn) != 0 || lsn <= before->last_lsn || wal_sync(w) != 0 ||
@@ -142,7 +142,7 @@ static void exercise(const struct rep *before)
 		abort();
 	wal_close(w);
 	r = (struct rep){0};
-	if (wal_open(dir, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n + 1 ||
+	if (wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n + 1 ||
 	    r.last_lsn != lsn || r.last_type != 7 || r.last_len != 3)
 		abort();
 	struct two t = {0};
@@ -150,7 +150,7 @@ static void exercise(const struct rep *before)
 		abort();
 	wal_close(w);
 	r = (struct rep){0};
-	if (wal_open(dir, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != 3 || r.last_lsn != lsn ||
+	if (wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != 3 || r.last_lsn != lsn ||
 	    r.last_type != 8)
 		abort();
 	wal_close(w);
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	struct wal *w = NULL;
 	struct rep r = {0};
-	int rc = wal_open(dir, NULL, replay, &r, &w, err, sizeof(err));
+	int rc = wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err));
 	if (rc == 0) {
 		if (!w || wal_failed(w) || wal_durable_lsn(w) < r.last_lsn)
 			abort();

@@ -2,6 +2,8 @@
  * round trips, recovery from every truncation point and every single-bit
  * flip, snapshot damage, injected write/sync failures at every call, power
  * loss that drops unsynced bytes, and a crash between snapshot and log reset.
+ * Logs are preallocated small (PRE bytes) here, so that the exhaustive loops
+ * also cover growth and every byte of the zero-filled end.
  *
  * Records of a test's "history" are generated from their index, so what a
  * reopen replays can be checked against what was appended: it must be a
@@ -27,6 +29,10 @@
 
 #define HDR 64u	 /* file header size (wal.c) */
 #define RMIN 20u /* record overhead: 16-byte header + CRC */
+#define PRE 256u /* a fresh log's preallocated size in these tests */
+
+static const struct wal_opts topts = {.prealloc = PRE};
+static const struct wal_opts accept_opts = {.prealloc = PRE, .accept_damage = 1};
 
 /* ---- helpers: temp dirs and files ---- */
 
@@ -150,6 +156,7 @@ struct col {
 	struct rec *v;
 	size_t n, cap;
 	size_t fail_at; /* 1-based: make the fail_at-th call fail; 0 never */
+	int tail_lost;	/* WAL_TAIL_LOST calls */
 };
 
 static int collect(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn)
@@ -157,6 +164,12 @@ static int collect(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 	struct col *c = ctx;
 	if (c->fail_at && c->n + 1 == c->fail_at)
 		return -ENOTRECOVERABLE;
+	if (type == WAL_TAIL_LOST) {
+		assert_null(payload);
+		assert_int_equal(len, 0);
+		c->tail_lost++;
+		return 0;
+	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->v = realloc(c->v, c->cap * sizeof(*c->v));
@@ -227,18 +240,42 @@ static struct wal *open_ok(const char *d, struct col *c)
 {
 	struct wal *w = NULL;
 	char err[512];
-	int r = wal_open(d, NULL, collect, c, &w, err, sizeof(err));
+	int r = wal_open(d, NULL, &topts, collect, c, &w, err, sizeof(err));
 	if (r)
 		fail_msg("wal_open(%s): %d %s", d, r, err);
 	assert_non_null(w);
 	return w;
 }
 
+static int open_err(const char *d, char *err, size_t errlen);
+
+/* Open with --accept-log-damage, expect success and a lost tail. */
+static struct wal *open_accept(const char *d, struct col *c)
+{
+	struct wal *w = NULL;
+	char err[512];
+	int r = wal_open(d, NULL, &accept_opts, collect, c, &w, err, sizeof(err));
+	if (r)
+		fail_msg("wal_open(%s, accept): %d %s", d, r, err);
+	assert_non_null(strstr(err, "damage accepted"));
+	assert_int_equal(c->tail_lost, 1);
+	return w;
+}
+
+/* A refusal that says what to do. */
+static void refused(const char *d, int want, const char *needle)
+{
+	char err[512];
+	int r = open_err(d, err, sizeof(err));
+	if (r != want || (needle && !strstr(err, needle)))
+		fail_msg("wanted %d and \"%s\", got %d: %s", want, needle ? needle : "", r, err);
+}
+
 static int open_err(const char *d, char *err, size_t errlen)
 {
 	struct wal *w = NULL;
 	struct col c = {0};
-	int r = wal_open(d, NULL, collect, &c, &w, err, errlen);
+	int r = wal_open(d, NULL, &topts, collect, &c, &w, err, errlen);
 	if (r == 0)
 		wal_close(w);
 	else
@@ -257,6 +294,16 @@ struct synced {
 	off_t size;
 };
 
+/* A write not yet synced: what it overwrote, to undo it on power loss. */
+struct unsynced {
+	dev_t dev;
+	ino_t ino;
+	off_t off;
+	size_t len;
+	unsigned char *old; /* the bytes it overwrote (oldlen <= len: the file ended) */
+	size_t oldlen;
+};
+
 struct fio {
 	struct wal_io io;
 	int calls[K_N];
@@ -271,13 +318,51 @@ struct fio {
 	bool neg_errno;	       /* return -errno instead of -1 */
 	struct synced syn[256];
 	int nsyn;
+	struct unsynced *uns;
+	size_t nuns, capuns;
 };
+
+static void fio_free(struct fio *f)
+{
+	for (size_t i = 0; i < f->nuns; i++)
+		free(f->uns[i].old);
+	free(f->uns);
+	f->uns = NULL;
+	f->nuns = f->capuns = 0;
+}
+
+/* Remember what a write at off will overwrite. */
+static void note_write(struct fio *f, int fd, size_t len, off_t off)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	if (f->nuns == f->capuns) {
+		f->capuns = f->capuns ? f->capuns * 2 : 64;
+		f->uns = realloc(f->uns, f->capuns * sizeof(*f->uns));
+		assert_non_null(f->uns);
+	}
+	struct unsynced *u = &f->uns[f->nuns++];
+	*u = (struct unsynced){.dev = st.st_dev, .ino = st.st_ino, .off = off, .len = len};
+	u->old = malloc(len ? len : 1);
+	assert_non_null(u->old);
+	ssize_t r = pread(fd, u->old, len, off);
+	u->oldlen = r > 0 ? (size_t)r : 0;
+}
 
 static void note_synced(struct fio *f, int fd)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return;
+	size_t k = 0;
+	for (size_t i = 0; i < f->nuns; i++) {
+		if (f->uns[i].dev == st.st_dev && f->uns[i].ino == st.st_ino)
+			free(f->uns[i].old);
+		else
+			f->uns[k++] = f->uns[i];
+	}
+	f->nuns = k;
 	for (int i = 0; i < f->nsyn; i++) {
 		if (f->syn[i].dev == st.st_dev && f->syn[i].ino == st.st_ino) {
 			f->syn[i].size = st.st_size;
@@ -314,12 +399,14 @@ static ssize_t f_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t of
 	struct fio *f = ctx;
 	if (inject(f, K_PWRITE)) {
 		if (f->half_write || f->short_write) {
+			note_write(f, fd, len / 2, off);
 			ssize_t r = pwrite(fd, buf, len / 2, off);
 			if (f->short_write)
 				return r;
 		}
 		return fail_ret(f);
 	}
+	note_write(f, fd, len, off);
 	return pwrite(fd, buf, len, off);
 }
 
@@ -369,9 +456,13 @@ static void fio_init(struct fio *f)
 	f->since_rename = -1;
 }
 
-/* Power loss: every file of the directory loses the bytes written after
- * its last successful sync. mode 0: cut them off; 1: a random prefix of
- * them survives; 2: they read back as zeros. */
+/* Power loss: of each file's writes since its last sync, an in-order
+ * prefix reached the disk and the rest is undone (the bytes it overwrote come
+ * back), and the file may lose the length it gained since its last sync. A
+ * write within the first sector (the header) lands whole or not at all, as
+ * PostgreSQL assumes of pg_control.
+ * mode 0: nothing unsynced survives; 1: a random prefix does (the write at
+ * the cut partly); 2: all of it does. */
 static void power_loss(struct fio *f, const char *d, int mode, unsigned *seed)
 {
 	static const char *const names[] = {"log", "snapshot"};
@@ -380,27 +471,39 @@ static void power_loss(struct fio *f, const char *d, int mode, unsigned *seed)
 		struct stat st;
 		if (stat(p, &st) < 0)
 			continue;
+		size_t idx[4096], m = 0;
+		for (size_t i = 0; i < f->nuns; i++)
+			if (f->uns[i].dev == st.st_dev && f->uns[i].ino == st.st_ino && m < 4096)
+				idx[m++] = i;
+		size_t cut = mode == 0 ? 0 : mode == 2 ? m : (size_t)rand_r(seed) % (m + 1);
+		int fd = open(p, O_WRONLY);
+		assert_true(fd >= 0);
+		for (size_t j = m; j-- > cut;) { /* undo, newest first */
+			const struct unsynced *u = &f->uns[idx[j]];
+			size_t keep = 0;
+			if (j == cut && mode == 1) {
+				keep = (size_t)rand_r(seed) % (u->len + 1);
+				/* one sector is written whole or not at all (the header) */
+				if (u->off == 0 && u->len <= 512)
+					keep = keep ? u->len : 0;
+			}
+			if (keep < u->oldlen)
+				assert_int_equal(
+					pwrite(fd, u->old + keep, u->oldlen - keep, u->off + (off_t)keep),
+					(ssize_t)(u->oldlen - keep));
+		}
+		close(fd);
 		off_t synced = 0;
 		for (int i = 0; i < f->nsyn; i++)
 			if (f->syn[i].dev == st.st_dev && f->syn[i].ino == st.st_ino)
 				synced = f->syn[i].size;
-		if (synced >= st.st_size)
-			continue;
-		if (mode == 0) {
-			assert_int_equal(truncate(p, synced), 0);
-		} else if (mode == 1) {
-			off_t keep = synced + (off_t)(rand_r(seed) % (st.st_size - synced + 1));
+		if (synced < st.st_size && mode != 2) {
+			off_t keep = mode == 0 ? synced
+					       : synced + (off_t)(rand_r(seed) % (st.st_size - synced + 1));
 			assert_int_equal(truncate(p, keep), 0);
-		} else {
-			size_t n = (size_t)(st.st_size - synced);
-			unsigned char *z = calloc(1, n);
-			int fd = open(p, O_WRONLY);
-			assert_true(fd >= 0);
-			assert_int_equal(pwrite(fd, z, n, synced), (ssize_t)n);
-			close(fd);
-			free(z);
 		}
 	}
+	fio_free(f);
 }
 
 /* ---- tests ---- */
@@ -457,7 +560,10 @@ static void test_roundtrip_many(void **state)
 	assert_int_equal(wal_sync(w), 0);
 	assert_int_equal(wal_failed(w), 0);
 	wal_close(w);
-	assert_int_equal(file_size(path_of(d, "log")), (off_t)size);
+	/* grown by doubling from its preallocation, zeros after the records */
+	off_t fsize = file_size(path_of(d, "log"));
+	assert_true(fsize >= (off_t)size && fsize < 2 * (off_t)size + PRE);
+	assert_int_equal(fsize % PRE, 0);
 
 	struct stat st;
 	assert_int_equal(stat(path_of(d, "log"), &st), 0);
@@ -617,6 +723,9 @@ static void build_log(const char *d, size_t n, size_t *ends)
 	col_free(&c);
 }
 
+/* Every truncation of a preallocated log is refused, saying how to accept
+ * it; accepting keeps the records wholly before the cut, reports the lost
+ * tail, and makes the log whole again. */
 static void test_every_truncation(void **state)
 {
 	(void)state;
@@ -625,7 +734,7 @@ static void test_every_truncation(void **state)
 	build_log(d, 6, ends);
 	size_t n;
 	unsigned char *img = slurp(path_of(d, "log"), &n);
-	assert_int_equal(n, ends[5]);
+	assert_true(n > ends[5]); /* grown, then zeros */
 	for (size_t len = 0; len <= n; len++) {
 		clear_dir(d);
 		spit(path_of(d, "log"), img, len);
@@ -633,18 +742,26 @@ static void test_every_truncation(void **state)
 		while (expect < 6 && ends[expect] <= len)
 			expect++;
 		struct col c = {0};
-		struct wal *w = open_ok(d, &c);
+		struct wal *w;
+		if (len < n) {
+			refused(d, -EBADMSG, "--accept-log-damage");
+			w = open_accept(d, &c);
+		} else {
+			w = open_ok(d, &c);
+			assert_int_equal(c.tail_lost, 0);
+		}
 		assert_int_equal(check_prefix(&c), expect);
-		size_t good = expect ? ends[expect - 1] : HDR;
+		size_t good = len < HDR ? HDR : expect ? ends[expect - 1] : HDR;
 		assert_int_equal(wal_log_size(w), good);
-		assert_int_equal(file_size(path_of(d, "log")), (off_t)good);
-		/* the log works on after recovery */
+		assert_true(file_size(path_of(d, "log")) >= (off_t)(len < HDR ? PRE : n));
+		/* the log works on after recovery, and is clean */
 		assert_int_equal(h_append(w, expect, NULL), 0);
 		assert_int_equal(wal_sync(w), 0);
 		wal_close(w);
 		col_free(&c);
 		w = open_ok(d, &c);
 		assert_int_equal(check_prefix(&c), expect + 1);
+		assert_int_equal(c.tail_lost, 0);
 		wal_close(w);
 		col_free(&c);
 	}
@@ -679,7 +796,12 @@ static void test_every_truncation_after_snapshot(void **state)
 		size_t expect = 0;
 		while (expect < 4 && ends[expect] <= len)
 			expect++;
-		w = open_ok(d, &c);
+		if (len < n) {
+			refused(d, -EBADMSG, "--accept-log-damage");
+			w = open_accept(d, &c);
+		} else {
+			w = open_ok(d, &c);
+		}
 		assert_int_equal(check_prefix(&c), 5 + expect);
 		uint64_t lsn;
 		assert_int_equal(h_append(w, 5 + expect, &lsn), 0);
@@ -720,16 +842,30 @@ static void test_every_bitflip_log(void **state)
 					fail_msg("byte %zu bit %d: %d", byte, bit, r);
 				size_t start = rec ? ends[rec - 1] : HDR;
 				char want[64];
-				snprintf(want, sizeof(want), "truncate -s %zu ", start);
+				snprintf(want, sizeof(want), "from offset %zu on", start);
 				assert_non_null(strstr(err, want));
-			} else { /* the last record: a torn tail */
+				assert_non_null(strstr(err, "--accept-log-damage"));
+				/* accepting drops it and what follows */
 				struct col c = {0};
-				struct wal *w = open_ok(d, &c);
-				assert_int_equal(check_prefix(&c), 4);
-				assert_int_equal(wal_log_size(w), ends[3]);
+				struct wal *w = open_accept(d, &c);
+				assert_int_equal(check_prefix(&c), rec);
 				wal_close(w);
 				col_free(&c);
-				assert_int_equal(file_size(path_of(d, "log")), (off_t)ends[3]);
+			} else { /* the last record, or the zeros after it: a torn
+				  * tail, cleared, and the caller told */
+				struct col c = {0};
+				struct wal *w = open_ok(d, &c);
+				assert_int_equal(check_prefix(&c), rec);
+				assert_int_equal(c.tail_lost, 1);
+				assert_int_equal(wal_log_size(w), ends[rec - 1]);
+				wal_close(w);
+				col_free(&c);
+				assert_int_equal(file_size(path_of(d, "log")), (off_t)n);
+				w = open_ok(d, &c); /* cleared: told once */
+				assert_int_equal(check_prefix(&c), rec);
+				assert_int_equal(c.tail_lost, 0);
+				wal_close(w);
+				col_free(&c);
 			}
 		}
 	}
@@ -785,8 +921,9 @@ static void test_every_damage_snapshot(void **state)
 	rm_dir(d);
 }
 
-/* An empty log, one with a partial header, an all-zero one: creation was
- * cut short, the log is rewritten. Unknown formats are -EPROTO. */
+/* An empty log, one with a partial header, an all-zero one: never left by
+ * the wal (it creates logs by rename), so refused; accepted, the log is
+ * rewritten. Unknown formats are -EPROTO. */
 static void test_log_headers(void **state)
 {
 	(void)state;
@@ -800,19 +937,22 @@ static void test_log_headers(void **state)
 	for (size_t i = 0; i < 4; i++) {
 		clear_dir(d);
 		spit(path_of(d, "log"), img, cases[i]);
+		refused(d, -EBADMSG, "shorter than its header");
 		struct col c = {0};
-		struct wal *w = open_ok(d, &c);
+		struct wal *w = open_accept(d, &c);
 		assert_int_equal(c.n, 0);
-		assert_int_equal(file_size(path_of(d, "log")), HDR);
+		assert_int_equal(file_size(path_of(d, "log")), PRE);
 		wal_close(w);
 		col_free(&c);
 	}
 	clear_dir(d);
 	spit(path_of(d, "log"), zero, sizeof(zero));
+	refused(d, -EBADMSG, "all zeros");
 	struct col c = {0};
-	struct wal *w = open_ok(d, &c);
+	struct wal *w = open_accept(d, &c);
 	assert_int_equal(c.n, 0);
 	wal_close(w);
+	col_free(&c);
 
 	char err[512];
 	clear_dir(d);
@@ -823,7 +963,7 @@ static void test_log_headers(void **state)
 	/* a well-formed header of a future version */
 	unsigned char h[HDR];
 	memcpy(h, img, HDR);
-	uint32_t v = 2;
+	uint32_t v = 3;
 	memcpy(h + 8, &v, 4);
 	uint32_t crc = crc32c(0, h, 60);
 	memcpy(h + 60, &crc, 4);
@@ -905,7 +1045,8 @@ static void test_log_after_snapshot_gap(void **state)
 	rm_dir(d);
 }
 
-/* A missing log next to a snapshot: refused, an empty log accepts the loss. */
+/* A missing log next to a snapshot, or an empty one: refused; accepted,
+ * the snapshot's records come back and the log goes on. */
 static void test_missing_log_with_snapshot(void **state)
 {
 	(void)state;
@@ -921,9 +1062,10 @@ static void test_missing_log_with_snapshot(void **state)
 	assert_int_equal(unlink(path_of(d, "log")), 0);
 	char err[512];
 	assert_int_equal(open_err(d, err, sizeof(err)), -EBADMSG);
-	assert_non_null(strstr(err, "touch "));
+	assert_non_null(strstr(err, "--accept-log-damage"));
 	spit(path_of(d, "log"), "", 0);
-	w = open_ok(d, &c);
+	refused(d, -EBADMSG, "--accept-log-damage");
+	w = open_accept(d, &c);
 	assert_int_equal(check_prefix(&c), 3);
 	uint64_t lsn;
 	assert_int_equal(h_append(w, 3, &lsn), 0);
@@ -940,19 +1082,29 @@ static void test_replay_error_aborts(void **state)
 	size_t ends[4];
 	build_log(d, 4, ends);
 	/* plus a torn tail: a failed replay must not have touched it */
-	int fd = open(path_of(d, "log"), O_WRONLY | O_APPEND);
-	assert_int_equal(write(fd, "xyz", 3), 3);
+	off_t size = file_size(path_of(d, "log"));
+	int fd = open(path_of(d, "log"), O_WRONLY);
+	assert_int_equal(pwrite(fd, "xyz", 3, (off_t)ends[3]), 3);
 	close(fd);
+	size_t n0;
+	unsigned char *before = slurp(path_of(d, "log"), &n0);
 	struct col c = {.fail_at = 3};
 	struct wal *w = NULL;
 	char err[512];
-	assert_int_equal(wal_open(d, NULL, collect, &c, &w, err, sizeof(err)), -ENOTRECOVERABLE);
+	assert_int_equal(wal_open(d, NULL, &topts, collect, &c, &w, err, sizeof(err)), -ENOTRECOVERABLE);
 	assert_null(w);
 	assert_int_equal(c.n, 2);
-	assert_int_equal(file_size(path_of(d, "log")), (off_t)ends[3] + 3);
+	size_t n1;
+	unsigned char *after = slurp(path_of(d, "log"), &n1);
+	assert_int_equal(n1, n0);
+	assert_int_equal(n1, (size_t)size);
+	assert_memory_equal(after, before, n0);
+	free(before);
+	free(after);
 	col_free(&c);
 	w = open_ok(d, &c);
 	assert_int_equal(check_prefix(&c), 4);
+	assert_int_equal(c.tail_lost, 1);
 	wal_close(w);
 	col_free(&c);
 	rm_dir(d);
@@ -981,19 +1133,23 @@ static void test_sync_coalesces(void **state)
 	fio_init(&f);
 	struct wal *w = NULL;
 	char err[256];
-	assert_int_equal(wal_open(d, &f.io, NULL, NULL, &w, err, sizeof(err)), 0);
+	const struct wal_opts big = {.prealloc = 64 * 1024};
+	assert_int_equal(wal_open(d, &f.io, &big, NULL, NULL, &w, err, sizeof(err)), 0);
 	int base = f.calls[K_FDATASYNC];
+	int writes = f.calls[K_PWRITE];
 	assert_int_equal(wal_sync(w), 0);
 	assert_int_equal(f.calls[K_FDATASYNC], base);
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(h_append(w, (size_t)i, NULL), 0);
-	assert_int_equal(f.calls[K_PWRITE], 1 + 10); /* log header + one per record */
+	assert_int_equal(writes, 2);			  /* the header, then the zeros */
+	assert_int_equal(f.calls[K_PWRITE], writes + 10); /* one per record */
 	assert_int_equal(wal_durable_lsn(w), 0);
 	assert_int_equal(wal_sync(w), 0);
 	assert_int_equal(wal_sync(w), 0);
 	assert_int_equal(f.calls[K_FDATASYNC], base + 1);
 	assert_int_equal(wal_durable_lsn(w), 10);
 	wal_close(w);
+	fio_free(&f);
 	rm_dir(d);
 }
 
@@ -1008,7 +1164,7 @@ static size_t workload(const char *d, struct fio *f, size_t *acked, bool *opened
 	*acked = 0;
 	*opened = false;
 	size_t appended = 0;
-	if (wal_open(d, &f->io, NULL, NULL, &w, err, sizeof(err)) != 0)
+	if (wal_open(d, &f->io, &topts, NULL, NULL, &w, err, sizeof(err)) != 0)
 		return 0;
 	*opened = true;
 	for (size_t i = 0; i < 40; i++) {
@@ -1061,6 +1217,7 @@ static void test_fault_injection_every_call(void **state)
 	size_t all = workload(d, &clean, &acked, &opened);
 	assert_int_equal(all, 40);
 	assert_int_equal(acked, 40);
+	fio_free(&clean);
 	int runs = 0, failed_opens = 0;
 	const int errs[] = {EIO, ENOSPC};
 	for (int kind = 0; kind < K_N; kind++) {
@@ -1078,6 +1235,7 @@ static void test_fault_injection_every_call(void **state)
 				f.short_write = mode == 3;
 				f.neg_errno = k % 2;
 				size_t appended = workload(d, &f, &acked, &opened);
+				fio_free(&f);
 				failed_opens += !opened;
 				runs++;
 				/* reopen with the real calls: a prefix, all acked */
@@ -1112,7 +1270,7 @@ static void test_power_loss(void **state)
 			struct col c = {0};
 			struct wal *w = NULL;
 			char err[512];
-			int r = wal_open(d, &f.io, collect, &c, &w, err, sizeof(err));
+			int r = wal_open(d, &f.io, &topts, collect, &c, &w, err, sizeof(err));
 			if (r)
 				fail_msg("iter %d life %d: %d %s", iter, life, r, err);
 			size_t got = check_prefix(&c);
@@ -1176,7 +1334,7 @@ static void test_crash_after_snapshot_rename(void **state)
 			fio_init(&f);
 			struct wal *w = NULL;
 			char err[512];
-			assert_int_equal(wal_open(d, &f.io, NULL, NULL, &w, err, sizeof(err)), 0);
+			assert_int_equal(wal_open(d, &f.io, &topts, NULL, NULL, &w, err, sizeof(err)), 0);
 			for (size_t i = 0; i < 8; i++)
 				assert_int_equal(h_append(w, i, NULL), 0);
 			assert_int_equal(wal_sync(w), 0);
@@ -1191,6 +1349,7 @@ static void test_crash_after_snapshot_rename(void **state)
 			assert_true(file_size(path_of(d, "snapshot")) > 0);
 			if (lose) /* the old log's unsynced tail is lost too */
 				power_loss(&f, d, 0, NULL);
+			fio_free(&f);
 			struct col c = {0};
 			w = open_ok(d, &c);
 			assert_int_equal(check_prefix(&c), 12);
@@ -1255,7 +1414,7 @@ static void test_snapshot_rename_fails(void **state)
 	fio_init(&f);
 	struct wal *w = NULL;
 	char err[512];
-	assert_int_equal(wal_open(d, &f.io, NULL, NULL, &w, err, sizeof(err)), 0);
+	assert_int_equal(wal_open(d, &f.io, &topts, NULL, NULL, &w, err, sizeof(err)), 0);
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
 	f.fail_kind = K_RENAME;
@@ -1269,6 +1428,7 @@ static void test_snapshot_rename_fails(void **state)
 	assert_int_equal(wal_sync(w), 0);
 	assert_int_equal(snapshot_hist(w, 6), 0);
 	wal_close(w);
+	fio_free(&f);
 	struct col c = {0};
 	w = open_ok(d, &c);
 	assert_int_equal(check_prefix(&c), 6);
