@@ -853,7 +853,8 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 			}
 		}
 		if (tail_lost) {
-			r = fn(ctx, WAL_TAIL_LOST, NULL, 0, last_log_lsn + 1);
+			uint64_t at = (last_log_lsn > snap_lsn ? last_log_lsn : snap_lsn) + 1;
+			r = fn(ctx, WAL_TAIL_LOST, NULL, 0, at);
 			if (r) {
 				r = r < 0 ? r : -EINVAL;
 				set_err(err, errlen, "log %s: acting on its lost last record failed: %s",

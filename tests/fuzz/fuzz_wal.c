@@ -7,12 +7,16 @@
  * that replays exactly the state written — any failure there aborts.
  *
  * Input: byte 0 flags (bit 0: a snapshot is present; bit 1: fix the log's
- * checksums; bit 2: fix the snapshot's checksums; bit 3: exercise writes
- * after a successful open); bytes 1-2: the snapshot's length (little
+ * checksums and cap its header's size at its length; bit 2: fix the
+ * snapshot's checksums; bit 3: exercise writes after a successful open;
+ * bit 4: open with accept_damage); bytes 1-2: the snapshot's length (little
  * endian); then the snapshot's bytes, then the log's. Fixing checksums lets
- * the fuzzer reach the logic behind them (LSN order, headers, trailers). */
+ * the fuzzer reach the logic behind them (LSN order, headers, trailers).
+ * A recovered log is clean: reopening it replays the same records and no
+ * lost tail. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,8 @@
 #include "wal.h"
 
 static char dir[64];
+static const struct wal_opts opts = {.prealloc = 4096};
+static const struct wal_opts accept_opts = {.prealloc = 4096, .accept_damage = 1};
 static char p_log[128], p_snap[128], p_log_tmp[128], p_snap_tmp[128];
 
 static void setup(void)
@@ -64,10 +70,16 @@ static void put(const char *path, const uint8_t *b, size_t n)
 /* Recompute the header CRC, each record's CRC and a trailer's file CRC
  * (the layout of wal.c: 64-byte header, 16-byte record header + payload +
  * CRC, trailer payload {u64 count, u64 lsn, u32 file crc, u32 0}). */
-static void fix_crcs(uint8_t *b, size_t n)
+static void fix_crcs(uint8_t *b, size_t n, bool log)
 {
 	if (n < 64)
 		return;
+	uint64_t size;
+	memcpy(&size, b + 32, 8);
+	if (log && size > n) {
+		size = n;
+		memcpy(b + 32, &size, 8);
+	}
 	uint32_t c = crc32c(0, b, 60);
 	memcpy(b + 60, &c, 4);
 	size_t off = 64;
@@ -94,12 +106,21 @@ struct rep {
 	uint32_t sum;
 	uint32_t last_type;
 	uint32_t last_len;
+	size_t tail_lost;
 };
 
 static int replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn)
 {
 	struct rep *r = ctx;
 	if (len > WAL_PAYLOAD_MAX || lsn < r->last_lsn)
+		abort();
+	if (type == WAL_TAIL_LOST) {
+		if (payload || len || r->tail_lost)
+			abort(); /* once, after every record */
+		r->tail_lost++;
+		return 0;
+	}
+	if (r->tail_lost)
 		abort();
 	const uint8_t *p = payload;
 	for (uint32_t i = 0; i < len; i++)
@@ -134,7 +155,8 @@ static void exercise(const struct rep *before)
 	struct wal *w = NULL;
 	struct rep r = {0};
 	/* reopening what was just recovered replays the same */
-	if (wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n)
+	if (wal_open(dir, NULL, &opts, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n ||
+	    r.tail_lost)
 		abort();
 	uint64_t lsn;
 	if (wal_append(w, 7, "abc", 3, &lsn) != 0 || lsn <= before->last_lsn || wal_sync(w) != 0 ||
@@ -142,7 +164,7 @@ static void exercise(const struct rep *before)
 		abort();
 	wal_close(w);
 	r = (struct rep){0};
-	if (wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n + 1 ||
+	if (wal_open(dir, NULL, &opts, replay, &r, &w, err, sizeof(err)) != 0 || r.n != before->n + 1 ||
 	    r.last_lsn != lsn || r.last_type != 7 || r.last_len != 3)
 		abort();
 	struct two t = {0};
@@ -150,8 +172,8 @@ static void exercise(const struct rep *before)
 		abort();
 	wal_close(w);
 	r = (struct rep){0};
-	if (wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err)) != 0 || r.n != 3 || r.last_lsn != lsn ||
-	    r.last_type != 8)
+	if (wal_open(dir, NULL, &opts, replay, &r, &w, err, sizeof(err)) != 0 || r.n != 3 ||
+	    r.last_lsn != lsn || r.last_type != 8)
 		abort();
 	wal_close(w);
 }
@@ -176,18 +198,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	if (flags & 1) {
 		if (flags & 4)
-			fix_crcs(buf, snap_len);
+			fix_crcs(buf, snap_len, false);
 		put(p_snap, buf, snap_len);
 	}
 	if (flags & 2)
-		fix_crcs(buf + snap_len, size - snap_len);
+		fix_crcs(buf + snap_len, size - snap_len, true);
 	put(p_log, buf + snap_len, size - snap_len);
 	free(buf);
 
 	char err[512];
 	struct wal *w = NULL;
 	struct rep r = {0};
-	int rc = wal_open(dir, NULL, NULL, replay, &r, &w, err, sizeof(err));
+	int rc = wal_open(dir, NULL, flags & 16 ? &accept_opts : &opts, replay, &r, &w, err, sizeof(err));
 	if (rc == 0) {
 		if (!w || wal_failed(w) || wal_durable_lsn(w) < r.last_lsn)
 			abort();
