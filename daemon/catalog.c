@@ -603,14 +603,16 @@ static struct seq *seq_new(struct catalog *c, const char *name, const struct seq
 	return s;
 }
 
-/* Remove s: its slot emptied now, released once the drop is durable. */
-static int seq_remove(struct catalog *c, struct seq *s)
+/* Remove s: its slot emptied now, released once the batch is durable. With
+ * record, a drop record is appended; without, the caller's record replaces
+ * it (a REC_SEQ of the same name and a new id drops it on replay). */
+static int seq_remove(struct catalog *c, struct seq *s, bool record)
 {
 	epoch_close(c, s);
 	region_slot_clear(&c->slots[s->slot]);
 	c->owner[s->slot] = NULL;
 	names_del(c, s);
-	int r = rec_append_drop(c, s);
+	int r = record ? rec_append_drop(c, s) : 0;
 	if (s->dirty) {
 		/* unlink from the dirty list */
 		struct seq **pp = &c->dirty;
@@ -652,11 +654,12 @@ int catalog_create(struct catalog *c, const char *name, const struct seq_options
 		return r; /* an invalid replacement leaves the old one untouched */
 	if (!old && c->next_unused >= c->nslots && c->nfree == 0)
 		return -ENOSPC;
-	if (old) {
-		r = seq_remove(c, old);
-		if (r < 0)
-			return r;
-	}
+	/* OR REPLACE writes no drop record: the new sequence's one record
+	 * replaces the old on replay, so a crash leaves either the old or the
+	 * new, never neither (a drop record written at once and the create's
+	 * at the end of the batch could be split by a kill). */
+	if (old)
+		seq_remove(c, old, false);
 	struct seq *s = seq_new(c, name, &def);
 	if (!s)
 		return -errno;
@@ -703,7 +706,7 @@ int catalog_drop(struct catalog *c, const char *name)
 		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
 	if (wal_failed(c->wal))
 		return -EIO;
-	return seq_remove(c, s);
+	return seq_remove(c, s, true);
 }
 
 int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used, uint64_t round)
