@@ -1,7 +1,9 @@
 /* fuzz_region.c — libFuzzer target for the region: arbitrary bytes as a
  * mapped header must be refused or accepted by region_header_validate()
  * without reading out of bounds, and arbitrary slot contents must never make
- * the fast path produce a value outside base + n·inc or crash. */
+ * the fast path produce a value other than base + n·inc (in the slot's
+ * signed or unsigned domain) or crash. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct region_ticket tk = {0};
 			int64_t v;
 			if (region_take(s, id, &v, &tk) == TAKE_OK) {
-				int64_t want;
-				if (__builtin_mul_overflow((int64_t)tk.n, atomic_load(&s->inc), &want) ||
-				    __builtin_add_overflow(want, atomic_load(&s->base), &want) || want != v)
+				/* base + n·inc exactly, in the slot's domain */
+				bool uns = atomic_load(&s->flags) & SLOT_UNSIGNED;
+				int64_t b = atomic_load(&s->base);
+				__int128 want = (uns ? (__int128)(uint64_t)b : (__int128)b) +
+						(__int128)tk.n * atomic_load(&s->inc);
+				if (want != (uns ? (__int128)(uint64_t)v : (__int128)v))
 					abort();
 			}
 		}
