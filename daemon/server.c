@@ -555,9 +555,9 @@ static void accept_all(struct server *sv)
 		if (!peer_allowed(sv, fd, &cr)) {
 			/* say why, as the answer to the client's hello, then hang up */
 			struct wire_hdr h;
-			say("refusing a session of pid %d: uid %u is neither this daemon's user%s",
+			say("refusing a session of pid %d, uid %u: not this daemon's user or root%s",
 			    (int)cr.pid, (unsigned)cr.uid,
-			    sv->cfg->group != (gid_t)-1 ? " nor in its group" : "");
+			    sv->cfg->group != (gid_t)-1 ? ", not in its group" : "");
 			wire_hdr_init(&h, WIRE_HELLO, 0, 0, -EACCES);
 			shmseq_send(fd, &h, sizeof(h), -1, MSG_DONTWAIT);
 			close(fd);

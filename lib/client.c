@@ -81,19 +81,27 @@ static int attach(struct shmseq *c)
 	char buf[WIRE_MSG_MAX];
 	int mfd = -1;
 	r = shmseq_send(fd, &req, sizeof(req), -1, 0);
-	ssize_t n = r < 0 ? r : shmseq_recv(fd, buf, sizeof(buf), &mfd, 0);
+	/* A daemon that refuses us says why and hangs up, perhaps without reading
+	 * our hello: then the hang-up (-EPIPE, -ECONNRESET) is reported first and
+	 * what it said is still queued behind it. */
+	int hangup = r;
+	ssize_t n = shmseq_recv(fd, buf, sizeof(buf), &mfd, r < 0 ? MSG_DONTWAIT : 0);
+	if (n == -ECONNRESET) {
+		hangup = (int)n;
+		n = shmseq_recv(fd, buf, sizeof(buf), &mfd, MSG_DONTWAIT);
+	}
 	struct wire_hello_reply rep;
 	struct wire_hdr h;
 	if (n <= 0) {
-		r = n == 0 ? -ECONNRESET : (int)n;
+		r = hangup < 0 ? hangup : n == 0 ? -ECONNRESET : (int)n;
 		goto fail;
 	}
-	if (wire_check(buf, (size_t)n, 1) < 0 || mfd < 0) {
+	if (wire_check(buf, (size_t)n, 1) < 0) {
 		r = -EPROTO;
 		goto fail;
 	}
 	memcpy(&h, buf, sizeof(h));
-	if (h.op != WIRE_HELLO || h.status < 0) {
+	if (h.op != WIRE_HELLO || h.status < 0 || mfd < 0) {
 		r = h.status < 0 ? h.status : -EPROTO;
 		goto fail;
 	}
@@ -773,6 +781,9 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "NULL: no value";
 	case ECONNREFUSED:
 		return "No shmseq daemon is running for this instance";
+	case EACCES:
+		return "Permission denied: only the daemon's user, root and the daemon's --group may use "
+		       "this instance";
 	case ECONNRESET:
 		return "The shmseq daemon went away before answering: a DDL or SETVAL may or may "
 		       "not have taken effect; the next call re-attaches";

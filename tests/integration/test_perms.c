@@ -1,0 +1,807 @@
+/* test_perms.c — who may use an instance. The region and the socket are
+ * created owner-only under any umask; a file squatting their names is refused
+ * with a clear message, never reused nor removed; a second daemon on a running
+ * instance is refused without touching it; --group opens an instance to one
+ * group (as primary or supplementary group) and to nobody else; a refused user
+ * is told "Permission denied". The cross-user tests need root: they drop to
+ * the user nobody in forked children, and skip when not run as root. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "region.h"
+#include "shmseq.h"
+#include "util.h"
+
+static struct daemon d;
+static char errlog[320]; /* the daemon's stderr */
+static uid_t nobody_uid = 65534;
+static gid_t nobody_gid = 65534;
+static gid_t grp_gid;	  /* the group --group opens instances to */
+static char grp_name[64]; /* "" when there is no usable group */
+
+/* --- starting the daemon: fork, umask, drop privileges, exec ---------------- */
+
+struct opts {
+	const char *args[4]; /* extra arguments, NULL-terminated */
+	int umask;	     /* -1: inherit ours */
+	bool as_nobody;
+	const char *data; /* data directory; NULL: <dir>/data */
+};
+
+static void become(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
+{
+	if (setgroups(ngroups, groups) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		_exit(99);
+}
+
+/* Start shmseqd and wait until it is ready (0), or until it exits (-1, with
+ * its exit status in *code). Its stderr goes to errlog. */
+static int spawn(const struct opts *o, int *code)
+{
+	const char *bin = getenv("SHMSEQD");
+	char fdarg[16], data[300];
+	int p[2];
+	if (o->data)
+		snprintf(data, sizeof(data), "%s", o->data);
+	else
+		snprintf(data, sizeof(data), "%s/data", d.dir);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int w = dup(p[1]); /* without O_CLOEXEC: the daemon inherits it */
+		int e = open(errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (w < 0 || e < 0 || dup2(e, 2) < 0)
+			_exit(98);
+		if (o->umask >= 0)
+			umask((mode_t)o->umask);
+		if (o->as_nobody)
+			become(nobody_uid, nobody_gid, NULL, 0);
+		snprintf(fdarg, sizeof(fdarg), "%d", w);
+		const char *argv[16] = {bin,  "--instance", d.instance, "--data-dir",
+					data, "--ready-fd", fdarg};
+		int n = 7;
+		for (int i = 0; i < 4 && o->args[i]; i++)
+			argv[n++] = o->args[i];
+		argv[n] = NULL;
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	struct pollfd pf = {.fd = p[0], .events = POLLIN};
+	char c = 0;
+	int r = poll(&pf, 1, 30000);
+	if (r == 1 && read(p[0], &c, 1) == 1 && c == 'R') {
+		close(p[0]);
+		d.pid = pid;
+		return 0;
+	}
+	close(p[0]);
+	if (r != 1)
+		kill(pid, SIGKILL); /* hung: not ready in 30 s */
+	int st = 0;
+	waitpid(pid, &st, 0);
+	if (code)
+		*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return -1;
+}
+
+static int spawn_default(void)
+{
+	struct opts o = {.umask = -1};
+	return spawn(&o, NULL);
+}
+
+static int spawn_group(void)
+{
+	struct opts o = {.args = {"--group", grp_name}, .umask = -1};
+	return spawn(&o, NULL);
+}
+
+/* The daemon's stderr so far, and a check that it says something. */
+static const char *daemon_said(void)
+{
+	static char buf[16384];
+	buf[0] = 0;
+	int fd = open(errlog, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	return buf;
+}
+
+static void assert_daemon_said(const char *what)
+{
+	const char *s = daemon_said();
+	if (!strstr(s, what))
+		fprintf(stderr, "# the daemon said:\n%s# expected: %s\n", s, what);
+	assert_non_null(strstr(s, what));
+}
+
+static void forget_daemon_said(void)
+{
+	int fd = open(errlog, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0) {
+		printf("# not root: cannot act as another user, skipping\n");
+		skip();
+	}
+}
+
+static void need_group(void)
+{
+	need_root();
+	if (!*grp_name) {
+		printf("# no group to open the instance to, skipping\n");
+		skip();
+	}
+}
+
+/* Let users other than root reach the socket: the temp dir and run/ 0711. */
+static void open_runtime_dir(uid_t owner)
+{
+	char run[300];
+	snprintf(run, sizeof(run), "%s/run", d.dir);
+	assert_int_equal(chmod(d.dir, 0711), 0);
+	assert_true(mkdir(run, 0711) == 0 || errno == EEXIST);
+	assert_int_equal(chmod(run, 0711), 0);
+	assert_int_equal(chown(run, owner, (gid_t)-1), 0);
+}
+
+static void paths(char *sock, size_t scap, char *shm, size_t mcap)
+{
+	assert_int_equal(shmseq_socket_path(d.instance, sock, scap), 0);
+	assert_int_equal(shmseq_region_name(d.instance, shm, mcap), 0);
+}
+
+/* --- another user's view ------------------------------------------------------ */
+
+struct probe {
+	int shm_rc;	/* shm_open(region, O_RDWR) by that user: 0 or -errno */
+	int connect_rc; /* shmseq_connect */
+	char connect_msg[256];
+	int draw_rc; /* the first failing nextval, or 0 */
+	int n;
+	int64_t vals[16];
+};
+
+/* In a child running as uid/gid with these supplementary groups: try to open
+ * the region directly, then connect and draw ndraw values of seq. */
+static struct probe *as_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, const char *seq,
+			     int ndraw)
+{
+	static struct probe *pr;
+	if (!pr)
+		pr = shared_alloc(sizeof(*pr));
+	memset(pr, 0, sizeof(*pr));
+	char shm[256];
+	assert_int_equal(shmseq_region_name(d.instance, shm, sizeof(shm)), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(60);
+		become(uid, gid, groups, ngroups);
+		int fd = shm_open(shm, O_RDWR, 0);
+		pr->shm_rc = fd >= 0 ? 0 : -errno;
+		if (fd >= 0)
+			close(fd);
+		shmseq *c;
+		pr->connect_rc = shmseq_connect(d.instance, &c);
+		snprintf(pr->connect_msg, sizeof(pr->connect_msg), "%s", shmseq_strerror(pr->connect_rc));
+		if (pr->connect_rc == 0) {
+			for (int i = 0; i < ndraw && i < 16; i++) {
+				int64_t v;
+				int r = shmseq_nextval(c, seq, &v);
+				if (r < 0) {
+					pr->draw_rc = r;
+					break;
+				}
+				pr->vals[pr->n++] = v;
+			}
+			shmseq_disconnect(c);
+		}
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return pr;
+}
+
+static void assert_refused(const struct probe *pr, const char *who)
+{
+	printf("# %s: shmseq_connect = %d (%s); shm_open of the region = %d\n", who, pr->connect_rc,
+	       pr->connect_msg, pr->shm_rc);
+	assert_int_equal(pr->connect_rc, -EACCES);
+	assert_non_null(strstr(pr->connect_msg, "Permission denied"));
+	assert_int_equal(pr->shm_rc, -EACCES);
+}
+
+static void assert_drew(const struct probe *pr, const char *who, int n, int64_t above)
+{
+	printf("# %s: shmseq_connect = %d, drew %d values", who, pr->connect_rc, pr->n);
+	for (int i = 0; i < pr->n; i++)
+		printf(" %lld", (long long)pr->vals[i]);
+	printf("\n");
+	assert_int_equal(pr->connect_rc, 0);
+	assert_int_equal(pr->draw_rc, 0);
+	assert_int_equal(pr->n, n);
+	for (int i = 0; i < pr->n; i++) {
+		assert_true(pr->vals[i] > above);
+		above = pr->vals[i];
+	}
+}
+
+static int64_t draw(const char *seq)
+{
+	shmseq *c;
+	int64_t v = 0;
+	assert_int_equal(shmseq_connect(d.instance, &c), 0);
+	assert_int_equal(shmseq_nextval(c, seq, &v), 0);
+	shmseq_disconnect(c);
+	return v;
+}
+
+static void create(const char *seq)
+{
+	shmseq *c;
+	assert_int_equal(shmseq_connect(d.instance, &c), 0);
+	assert_int_equal(shmseq_create(c, seq, NULL, 0), 0);
+	shmseq_disconnect(c);
+}
+
+/* --- owner-only under any umask ------------------------------------------------- */
+
+static mode_t proc_umask(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	unsigned m = 07777;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &m) == 1)
+			break;
+	fclose(f);
+	return (mode_t)m;
+}
+
+/* Nothing under the data directory is open to group or others. */
+static void assert_data_dir_private(const char *dir)
+{
+	struct stat st;
+	assert_int_equal(lstat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+	DIR *dp = opendir(dir);
+	assert_non_null(dp);
+	struct dirent *e;
+	int files = 0;
+	while ((e = readdir(dp))) {
+		char p[600];
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		assert_int_equal(lstat(p, &st), 0);
+		if (st.st_mode & 077)
+			fprintf(stderr, "# %s has mode %04o\n", p, (unsigned)(st.st_mode & 07777));
+		assert_int_equal(st.st_mode & 077, 0);
+		files++;
+	}
+	closedir(dp);
+	assert_true(files > 0);
+}
+
+static void check_umask(mode_t m)
+{
+	char sock[4096], shm[256], data[300], run[300];
+	paths(sock, sizeof(sock), shm, sizeof(shm));
+	snprintf(data, sizeof(data), "%s/data", d.dir);
+	snprintf(run, sizeof(run), "%s/run", d.dir);
+	for (int grp = 0; grp < 2; grp++) {
+		if (grp && (geteuid() != 0 || !*grp_name))
+			break; /* opening to a group needs a group we may give files to */
+		struct opts o = {.umask = (int)m};
+		if (grp) {
+			o.args[0] = "--group";
+			o.args[1] = grp_name;
+		}
+		assert_int_equal(spawn(&o, NULL), 0);
+		assert_int_equal(proc_umask(d.pid), m); /* it really runs with that umask */
+		create(grp ? "ug" : "u");
+		assert_int_equal(draw(grp ? "ug" : "u"), 1);
+
+		mode_t want = grp ? 0660 : 0600;
+		struct stat st;
+		assert_int_equal(lstat(sock, &st), 0);
+		assert_true(S_ISSOCK(st.st_mode));
+		mode_t sock_mode = st.st_mode & 07777;
+		assert_int_equal(sock_mode, want);
+		assert_int_equal(st.st_uid, geteuid());
+		if (grp)
+			assert_int_equal(st.st_gid, grp_gid);
+		int fd = shm_open(shm, O_RDONLY, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		close(fd);
+		mode_t shm_mode = st.st_mode & 07777;
+		assert_int_equal(shm_mode, want);
+		assert_int_equal(st.st_uid, geteuid());
+		if (grp)
+			assert_int_equal(st.st_gid, grp_gid);
+		/* the directories the daemon made itself */
+		assert_int_equal(lstat(run, &st), 0);
+		assert_int_equal(st.st_mode & 077, 0);
+		assert_data_dir_private(data);
+		printf("# umask %04o%s%s: socket %04o, region %04o, runtime and data dirs owner-only\n",
+		       (unsigned)m, grp ? ", --group " : "", grp ? grp_name : "", (unsigned)sock_mode,
+		       (unsigned)shm_mode);
+		assert_int_equal(daemon_stop(&d), 0);
+		/* a clean stop removes both */
+		assert_int_equal(lstat(sock, &st), -1);
+		assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
+		assert_int_equal(errno, ENOENT);
+	}
+}
+
+static void test_owner_only_umask_0(void **state)
+{
+	(void)state;
+	check_umask(0);
+}
+
+static void test_owner_only_umask_022(void **state)
+{
+	(void)state;
+	check_umask(022);
+}
+
+static void test_owner_only_umask_077(void **state)
+{
+	(void)state;
+	check_umask(077);
+}
+
+/* --- --group --------------------------------------------------------------------- */
+
+static void test_group_member_draws(void **state)
+{
+	(void)state;
+	need_group();
+	open_runtime_dir(0);
+	assert_int_equal(spawn_group(), 0);
+	create("g");
+	assert_int_equal(draw("g"), 1);
+	/* in the group as a supplementary group: the usual way to be in one */
+	struct probe *pr = as_user(nobody_uid, nobody_gid, &grp_gid, 1, "g", 5);
+	assert_drew(pr, "nobody with the group as a supplementary group", 5, 1);
+	int64_t last = pr->vals[4];
+	/* and as its primary group */
+	pr = as_user(nobody_uid, grp_gid, NULL, 0, "g", 5);
+	assert_drew(pr, "nobody with the group as its primary group", 5, last);
+	last = pr->vals[4];
+	/* an outsider, meanwhile, is refused */
+	pr = as_user(nobody_uid, nobody_gid, NULL, 0, "g", 1);
+	assert_refused(pr, "nobody outside the group");
+	assert_true(draw("g") > last);
+}
+
+static void test_other_user_refused(void **state)
+{
+	(void)state;
+	need_root();
+	open_runtime_dir(0);
+	/* owner-only: the socket's mode stops another user */
+	assert_int_equal(spawn_default(), 0);
+	create("o");
+	assert_int_equal(draw("o"), 1);
+	struct probe *pr = as_user(nobody_uid, nobody_gid, NULL, 0, "o", 1);
+	assert_refused(pr, "nobody, owner-only instance");
+	if (*grp_name) {
+		pr = as_user(nobody_uid, grp_gid, &grp_gid, 1, "o", 1);
+		assert_refused(pr, "a member of the group, owner-only instance");
+	}
+	/* an admin loosens the socket by mistake: the daemon's own peer check
+	 * (SO_PEERCRED) still refuses, and says so to the client */
+	char sock[4096], shm[256];
+	paths(sock, sizeof(sock), shm, sizeof(shm));
+	assert_int_equal(chmod(sock, 0666), 0);
+	forget_daemon_said();
+	pr = as_user(nobody_uid, nobody_gid, NULL, 0, "o", 1);
+	assert_refused(pr, "nobody, socket loosened to 0666");
+	assert_daemon_said("refusing a session");
+	assert_int_equal(draw("o"), 2); /* the daemon is unharmed */
+	assert_int_equal(daemon_stop(&d), 0);
+	if (!*grp_name)
+		return;
+
+	/* opened to a group: still not to others, even through a loose socket */
+	assert_int_equal(spawn_group(), 0);
+	assert_int_equal(chmod(sock, 0666), 0);
+	pr = as_user(nobody_uid, nobody_gid, NULL, 0, "o", 1);
+	assert_refused(pr, "nobody outside the group, socket loosened to 0666");
+	assert_true(draw("o") > 2);
+}
+
+/* --- squatters -------------------------------------------------------------------- */
+
+static void squat_shm(const char *name, uid_t uid, mode_t mode, const char *content)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (uid != geteuid())
+			become(uid, uid == 0 ? 0 : nobody_gid, NULL, 0);
+		umask(0);
+		int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
+		if (fd < 0 || write(fd, content, strlen(content)) != (ssize_t)strlen(content))
+			_exit(1);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* The squatter is still there, untouched. */
+static void assert_shm_intact(const char *name, uid_t uid, mode_t mode, const char *content)
+{
+	char path[300], buf[256] = "";
+	struct stat st;
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_mode & 07777, mode);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(read(fd, buf, sizeof(buf) - 1) >= 0);
+	close(fd);
+	assert_string_equal(buf, content);
+}
+
+static void test_region_squatted_by_another_user(void **state)
+{
+	(void)state;
+	need_root();
+	char sock[4096], shm[256];
+	paths(sock, sizeof(sock), shm, sizeof(shm));
+	const mode_t modes[] = {0600, 0666};
+	for (int i = 0; i < 2; i++) {
+		squat_shm(shm, nobody_uid, modes[i], "squatter");
+		forget_daemon_said();
+		int code = 0;
+		struct opts o = {.umask = -1};
+		assert_int_equal(spawn(&o, &code), -1);
+		printf("# region squatted by uid %u, mode %04o: shmseqd exits %d: %s", (unsigned)nobody_uid,
+		       (unsigned)modes[i], code, daemon_said());
+		assert_int_equal(code, 1);
+		assert_daemon_said("is not ours");
+		assert_shm_intact(shm, nobody_uid, modes[i], "squatter");
+		struct stat st;
+		assert_int_equal(lstat(sock, &st), -1); /* it got no further */
+		assert_int_equal(shm_unlink(shm), 0);
+	}
+	/* the squatter gone, it starts */
+	assert_int_equal(spawn_default(), 0);
+	create("after");
+	assert_int_equal(draw("after"), 1);
+}
+
+static void test_region_squatted_by_symlink(void **state)
+{
+	(void)state;
+	char sock[4096], shm[256], link[300], target[300];
+	paths(sock, sizeof(sock), shm, sizeof(shm));
+	snprintf(link, sizeof(link), "/dev/shm%s", shm);
+	snprintf(target, sizeof(target), "%s/target", d.dir);
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "target", 6), 6);
+	close(fd);
+	if (symlink(target, link) < 0) {
+		printf("# cannot make a symlink in /dev/shm (%s), skipping\n", strerror(errno));
+		skip();
+	}
+	int code = 0;
+	struct opts o = {.umask = -1};
+	int r = spawn(&o, &code);
+	printf("# region name is a symlink: shmseqd exits %d: %s", code, daemon_said());
+	assert_int_equal(r, -1);
+	assert_int_equal(code, 1);
+	assert_daemon_said(shm); /* a message that names the object */
+	struct stat st;
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 6);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(unlink(link), 0);
+}
+
+/* A region left under our own uid with the wrong mode (someone may have
+ * opened it while it was 0666): not reused, but replaced by a new object that
+ * the old openers cannot reach. */
+static void test_region_of_ours_with_wrong_mode(void **state)
+{
+	(void)state;
+	char sock[4096], shm[256];
+	paths(sock, sizeof(sock), shm, sizeof(shm));
+	squat_shm(shm, geteuid(), 0666, "squatter");
+	int sfd = shm_open(shm, O_RDWR, 0); /* the squatter keeps it open */
+	assert_true(sfd >= 0);
+	struct stat old, cur;
+	assert_int_equal(fstat(sfd, &old), 0);
+	forget_daemon_said();
+	assert_int_equal(spawn_default(), 0);
+	printf("# region of ours left with mode 0666: %s", daemon_said());
+	assert_daemon_said("replacing it");
+	create("w");
+	int fd = shm_open(shm, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &cur), 0);
+	close(fd);
+	assert_true(cur.st_ino != old.st_ino);
+	assert_int_equal(cur.st_mode & 07777, 0600);
+	assert_int_equal(fstat(sfd, &old), 0);
+	assert_int_equal(old.st_nlink, 0); /* the squatter holds an orphan */
+	assert_int_equal(old.st_size, 8);  /* never sized nor written by the daemon */
+	close(sfd);
+	assert_int_equal(draw("w"), 1);
+}
+
+/* A daemon that runs as an ordinary user, and a region name squatted by
+ * another user (root here) that it cannot even open. */
+static void test_region_squatted_nonroot_daemon(void **state)
+{
+	(void)state;
+	need_root();
+	char data[300], shm[300];
+	snprintf(data, sizeof(data), "%s/data", d.dir);
+	open_runtime_dir(nobody_uid);
+	assert_int_equal(mkdir(data, 0700), 0);
+	assert_int_equal(chown(data, nobody_uid, nobody_gid), 0);
+	snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)nobody_uid, d.instance);
+	const mode_t modes[] = {0600, 0644};
+	for (int i = 0; i < 2; i++) {
+		squat_shm(shm, 0, modes[i], "root was here");
+		forget_daemon_said();
+		int code = 0;
+		struct opts o = {.umask = -1, .as_nobody = true};
+		assert_int_equal(spawn(&o, &code), -1);
+		printf("# shmseqd as uid %u, region squatted by root with mode %04o: exits %d: %s",
+		       (unsigned)nobody_uid, (unsigned)modes[i], code, daemon_said());
+		assert_int_equal(code, 1);
+		assert_daemon_said(shm);
+		assert_shm_intact(shm, 0, modes[i], "root was here");
+		assert_int_equal(shm_unlink(shm), 0);
+	}
+	struct opts o = {.umask = 0, .as_nobody = true};
+	assert_int_equal(spawn(&o, NULL), 0);
+	int fd = shm_open(shm, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_int_equal(st.st_uid, nobody_uid);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	create("n"); /* root may use any user's instance */
+	assert_int_equal(draw("n"), 1);
+}
+
+static void test_socket_squatted(void **state)
+{
+	(void)state;
+	char sock[4096], shm[256], target[300], run[300];
+	paths(sock, sizeof(sock), shm, sizeof(shm));
+	snprintf(run, sizeof(run), "%s/run", d.dir);
+	snprintf(target, sizeof(target), "%s/target", d.dir);
+	assert_int_equal(mkdir(run, 0700), 0);
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "target", 6), 6);
+	close(fd);
+	for (int kind = 0; kind < 3; kind++) {
+		const char *what = kind == 0   ? "a regular file"
+				   : kind == 1 ? "a symlink"
+					       : "another user's socket";
+		if (kind == 0) {
+			fd = open(sock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			assert_true(fd >= 0);
+			assert_int_equal(write(fd, "squatter", 8), 8);
+			close(fd);
+		} else if (kind == 1) {
+			assert_int_equal(symlink(target, sock), 0);
+		} else {
+			if (geteuid() != 0)
+				break;
+			struct sockaddr_un sa = {.sun_family = AF_UNIX};
+			assert_true(strlen(sock) < sizeof(sa.sun_path));
+			memcpy(sa.sun_path, sock, strlen(sock) + 1);
+			fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+			assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+			close(fd); /* bound, not listening: it looks like a dead daemon's */
+			assert_int_equal(lchown(sock, nobody_uid, nobody_gid), 0);
+		}
+		struct stat before, after;
+		assert_int_equal(lstat(sock, &before), 0);
+		forget_daemon_said();
+		int code = 0;
+		struct opts o = {.umask = -1};
+		assert_int_equal(spawn(&o, &code), -1);
+		printf("# socket name squatted by %s: shmseqd exits %d: %s", what, code, daemon_said());
+		assert_int_equal(code, 1);
+		assert_daemon_said("is not our socket");
+		/* refused and left alone: not removed, not replaced */
+		assert_int_equal(lstat(sock, &after), 0);
+		assert_int_equal(after.st_ino, before.st_ino);
+		assert_int_equal(after.st_mode, before.st_mode);
+		assert_int_equal(after.st_uid, before.st_uid);
+		assert_int_equal(stat(target, &after), 0);
+		assert_int_equal(after.st_size, 6);
+		/* and the region it had made is gone again */
+		assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
+		assert_int_equal(errno, ENOENT);
+		assert_int_equal(unlink(sock), 0);
+	}
+	assert_int_equal(spawn_default(), 0);
+	create("s");
+	assert_int_equal(draw("s"), 1);
+}
+
+/* A second daemon on a running instance (another data directory, so the
+ * data-directory lock does not stop it): refused, and the running one keeps
+ * its socket, its region and its clients. */
+static void test_second_daemon_leaves_running_one_alone(void **state)
+{
+	(void)state;
+	char sock[4096], shm[256], data2[300];
+	paths(sock, sizeof(sock), shm, sizeof(shm));
+	snprintf(data2, sizeof(data2), "%s/data2", d.dir);
+	assert_int_equal(spawn_default(), 0);
+	pid_t first = d.pid;
+	shmseq *c;
+	shmseq_seq *h;
+	int64_t v;
+	assert_int_equal(shmseq_connect(d.instance, &c), 0);
+	assert_int_equal(shmseq_create(c, "x", NULL, 0), 0);
+	assert_int_equal(shmseq_seq_open(c, "x", &h), 0);
+	for (int64_t want = 1; want <= 3; want++) {
+		assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+		assert_int_equal(v, want);
+	}
+	struct stat s0, m0, s1, m1;
+	assert_int_equal(lstat(sock, &s0), 0);
+	int fd = shm_open(shm, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &m0), 0);
+	close(fd);
+
+	forget_daemon_said();
+	int code = 0;
+	struct opts o = {.umask = -1, .data = data2};
+	assert_int_equal(spawn(&o, &code), -1);
+	printf("# a second shmseqd on the running instance: exits %d: %s", code, daemon_said());
+	assert_int_equal(code, 1);
+	assert_daemon_said("already running");
+	d.pid = first;
+
+	assert_int_equal(lstat(sock, &s1), 0);
+	assert_int_equal(s1.st_ino, s0.st_ino);
+	fd = shm_open(shm, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &m1), 0);
+	struct region_header *hdr = mmap(NULL, sizeof(*hdr), PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(hdr != MAP_FAILED);
+	close(fd);
+	assert_int_equal(m1.st_ino, m0.st_ino);
+	assert_int_equal(atomic_load(&hdr->state), REGION_STATE_LIVE);
+	assert_int_equal(hdr->daemon_pid, (uint32_t)first);
+	munmap(hdr, sizeof(*hdr));
+	/* the attached client carries on with the very next value, and a new
+	 * client gets in */
+	assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+	assert_int_equal(v, 4);
+	shmseq_disconnect(c);
+	assert_true(draw("x") > 4);
+}
+
+/* --- fixtures ------------------------------------------------------------------------ */
+
+static int per_test_setup(void **state)
+{
+	(void)state;
+	static int n;
+	char prefix[32];
+	snprintf(prefix, sizeof(prefix), "perms%d", ++n);
+	daemon_setup(&d, prefix);
+	snprintf(errlog, sizeof(errlog), "%s/daemon.err", d.dir);
+	return 0;
+}
+
+static int per_test_teardown(void **state)
+{
+	(void)state;
+	char shm[300];
+	daemon_teardown(&d);
+	/* squatters a failed test may have left */
+	snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)geteuid(), d.instance);
+	shm_unlink(shm);
+	snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)nobody_uid, d.instance);
+	shm_unlink(shm);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	struct passwd *pw = getpwnam("nobody");
+	if (pw) {
+		nobody_uid = pw->pw_uid;
+		nobody_gid = pw->pw_gid;
+	}
+	/* a group that is neither root's nor nobody's */
+	const char *names[] = {"users", "staff", "adm", "daemon", "bin", NULL};
+	for (int i = 0; names[i]; i++) {
+		struct group *g = getgrnam(names[i]);
+		if (g && g->gr_gid != 0 && g->gr_gid != nobody_gid) {
+			snprintf(grp_name, sizeof(grp_name), "%s", g->gr_name);
+			grp_gid = g->gr_gid;
+			break;
+		}
+	}
+	printf("# running as uid %u; other user: uid %u gid %u; group: %s (%u)\n", (unsigned)geteuid(),
+	       (unsigned)nobody_uid, (unsigned)nobody_gid, *grp_name ? grp_name : "none", (unsigned)grp_gid);
+	return 0;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, per_test_setup, per_test_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_owner_only_umask_0),
+		T(test_owner_only_umask_022),
+		T(test_owner_only_umask_077),
+		T(test_group_member_draws),
+		T(test_other_user_refused),
+		T(test_region_squatted_by_another_user),
+		T(test_region_squatted_by_symlink),
+		T(test_region_of_ours_with_wrong_mode),
+		T(test_region_squatted_nonroot_daemon),
+		T(test_socket_squatted),
+		T(test_second_daemon_leaves_running_one_alone),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
