@@ -66,7 +66,9 @@ SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out);
 
 /* shmseq_disconnect - end the session: closes every handle opened on it,
  * drops its TEMPORARY sequences, unmaps the region. NULL is ignored.
- * No other thread may be using the connection. */
+ * No other thread may be using the connection. A connection belongs to the
+ * process that made it: after fork() the child connects anew, and may only
+ * disconnect its copy of the parent's. */
 SHMSEQ_API void shmseq_disconnect(shmseq *conn);
 
 /* shmseq_nextval - NEXTVAL(name): the next value of a sequence.

@@ -237,9 +237,18 @@ SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out)
 	if (!c)
 		return -ENOMEM;
 	snprintf(c->instance, sizeof(c->instance), "%s", instance);
+	c->pid = getpid();
 	c->sock = -1;
 	pthread_mutex_init(&c->lock, NULL);
-	c->names = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE, NULL);
+	/* Auto-resizing tables share liburcu's resize worker thread, which a
+	 * child of fork() lacks (destroying such a table there waits for it
+	 * forever): a forked child's name caches have fixed buckets instead. */
+	static _Atomic pid_t resize_owner;
+	pid_t none = 0;
+	atomic_compare_exchange_strong(&resize_owner, &none, c->pid);
+	bool auto_resize = atomic_load(&resize_owner) == c->pid;
+	c->names = auto_resize ? cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE, NULL)
+			       : cds_lfht_new(4096, 4096, 4096, 0, NULL);
 	if (!c->names) {
 		free(c);
 		return -ENOMEM;
@@ -260,14 +269,20 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 	if (!c)
 		return;
 	detach(c);
+	/* In a child of fork() the name cache's resize worker thread does not
+	 * exist, and destroying the table would wait for it forever: the
+	 * child's copy of the table is left alone (copy-on-write memory). */
+	bool forked = getpid() != c->pid;
 	struct shmseq_seq *e = c->all;
 	while (e) {
 		struct shmseq_seq *n = e->next_all;
-		cds_lfht_del(c->names, &e->node);
+		if (!forked)
+			cds_lfht_del(c->names, &e->node);
 		free(e);
 		e = n;
 	}
-	cds_lfht_destroy(c->names, NULL);
+	if (!forked)
+		cds_lfht_destroy(c->names, NULL);
 	struct mapping *m = c->maps;
 	while (m) {
 		struct mapping *n = m->next;

@@ -37,6 +37,7 @@ struct temp_seq {
 
 struct shmseq {
 	char instance[SHMSEQ_NAME_MAX + 1];
+	pid_t pid;	      /* the process that connected */
 	pthread_mutex_t lock; /* the socket, attaching, temp sequences */
 	int sock;	      /* -1 while detached */
 	uint64_t next_req;

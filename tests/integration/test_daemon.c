@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -33,6 +34,34 @@ static const shmseq_result *exec1(const char *sql, shmseq_result **res)
 	assert_int_equal(shmseq_exec(conn, sql, res), 0);
 	assert_non_null(*res);
 	return *res;
+}
+
+/* A child of fork() disconnects its copy of the parent's connection without
+ * hanging, then connects anew and draws values; the parent's goes on. */
+static void test_fork_child_reconnects(void **state)
+{
+	(void)state;
+	int64_t v, w;
+	assert_int_equal(shmseq_create(conn, "forked", NULL, 0), 0);
+	assert_int_equal(shmseq_nextval(conn, "forked", &v), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(20); /* a hang fails the test instead of blocking it */
+		shmseq_disconnect(conn);
+		shmseq *c2;
+		if (shmseq_connect(d.instance, &c2) != 0 || shmseq_nextval(c2, "forked", &w) != 0 || w <= v)
+			_exit(1);
+		shmseq_disconnect(c2);
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(shmseq_nextval(conn, "forked", &w), 0);
+	assert_true(w > v);
+	assert_int_equal(shmseq_drop(conn, "forked"), 0);
 }
 
 static void test_typed_api(void **state)
@@ -388,6 +417,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_typed_api),
+		cmocka_unit_test(test_fork_child_reconnects),
 		cmocka_unit_test(test_handle_follows_name),
 		cmocka_unit_test(test_exec_messages),
 		cmocka_unit_test(test_temporary_dies_with_session),
