@@ -3,20 +3,23 @@
 #   ./shmseq.sh demo   install what is missing, build, start a daemon on the
 #                      default instance, create sequences, run a benchmark
 #   ./shmseq.sh test   install what is missing, build, run the whole test
-#                      suite, then again under AddressSanitizer + UBSan
+#                      suite, then again under AddressSanitizer + UBSan, the
+#                      concurrency tests under ThreadSanitizer, and a short
+#                      run of each fuzz target (clang's libFuzzer)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3)
+TEST_DEPS=(clang) # the fuzz targets
 
 need_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
 		echo "shmseq.sh: run as root or install: ${DEPS[*]}" >&2; exit 1; fi
 }
 
-install_deps() {
+install_deps() { # install_deps [extra packages...]
 	local missing=()
-	for p in "${DEPS[@]}"; do
+	for p in "${DEPS[@]}" "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
@@ -61,7 +64,7 @@ demo() {
 }
 
 run_tests() {
-	install_deps
+	install_deps "${TEST_DEPS[@]}"
 	build build
 	meson test -C build --print-errorlogs --num-processes 2
 	echo "== again under AddressSanitizer and UndefinedBehaviorSanitizer"
@@ -74,6 +77,22 @@ run_tests() {
 	TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
 		meson test -C build-tsan --print-errorlogs --num-processes 1 --timeout-multiplier 3 \
 		region concurrency crash
+	echo "== each fuzz target: its seed corpus, then ${FUZZ_SECONDS:-20} s of mutations"
+	CC=clang build build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized
+	local t work rc
+	for t in sql wire region wal; do
+		work=$(mktemp -d)
+		# new inputs go to a scratch dir; the seeds in the tree stay as they are
+		rc=0
+		build-fuzz/tests/fuzz_$t -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 \
+			-print_final_stats=1 "$work" tests/fuzz/corpus/$t \
+			$([ $t = sql ] && echo tests/conformance/cases) >"$work.log" 2>&1 || rc=$?
+		echo "fuzz_$t: $(grep -E '^stat::number_of_executed_units' "$work.log" | grep -oE '[0-9]+$') runs," \
+			"exit $rc"
+		[ $rc = 0 ] || tail -n 40 "$work.log" >&2
+		rm -rf "$work" "$work.log"
+		[ $rc = 0 ] || { echo "fuzz_$t found a crash (above)" >&2; exit 1; }
+	done
 }
 
 case "${1:-}" in
