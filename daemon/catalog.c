@@ -262,6 +262,7 @@ struct rec_drop {
 
 static int rec_append_drop(struct catalog *c, const struct seq *s)
 {
+	c->statement = true;
 	struct rec_drop d = {.id = s->id, .name_len = (uint8_t)strlen(s->name)};
 	memcpy(d.name, s->name, d.name_len);
 	c->records++;
@@ -361,6 +362,8 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		}
 		return 0;
 	}
+	if (type == REC_NOP)
+		return 0;
 	if (type == REC_DROP) {
 		struct rec_drop d;
 		char name[SHMSEQ_NAME_MAX + 1];
@@ -552,9 +555,21 @@ int catalog_prepare(struct catalog *c)
 			r = e;
 			continue;
 		}
+		if (force)
+			c->statement = true;
 		s->written = target;
 		s->horizon = h;
 	}
+	/* A statement's record is never the log's last: a damaged last record
+	 * is taken for a refill (WAL_TAIL_LOST skips ahead), which would lose
+	 * an acknowledged statement and could reissue values after a SETVAL or
+	 * RESTART. Followed by this record in the same sync, damage to it is
+	 * damage in the middle, and refused. */
+	if (c->statement && r == 0) {
+		c->records++;
+		r = wal_append(c->wal, REC_NOP, NULL, 0, NULL);
+	}
+	c->statement = false;
 	return r;
 }
 

@@ -17,6 +17,7 @@
 enum {
 	REC_SEQ = 1,  /* upsert a sequence: definition, round, restart point */
 	REC_DROP = 2, /* a sequence is gone */
+	REC_NOP = 3,  /* nothing: closes a batch that holds a statement (catalog_prepare) */
 };
 
 /* The durable form of a sequence (a REC_SEQ payload is this, with only
@@ -78,6 +79,7 @@ struct catalog {
 	struct wal *wal;
 	struct seq *dirty; /* sequences whose refills are due this batch */
 	uint64_t records;
+	bool statement;	 /* this batch appended a statement's record */
 	bool list_valid; /* the sorted name list is up to date */
 	struct seq **sorted;
 	uint64_t nsorted;

@@ -75,6 +75,7 @@ struct server {
 	size_t nreplies, capreplies;
 	uint64_t synced_records;
 	uint64_t syncs;
+	bool said_failed; /* the failed log was reported */
 	uint64_t started_ns;
 	bool stopping;
 };
@@ -626,16 +627,18 @@ static void reap_conns(struct server *sv)
 static void commit_batch(struct server *sv)
 {
 	catalog_prepare(&sv->cat);
-	bool was_failed = wal_failed(sv->wal);
 	if (sv->cat.records != sv->synced_records) {
 		if (wal_sync(sv->wal) == 0)
 			sv->syncs++;
-		else if (!was_failed)
-			say("the log cannot be made durable: no new values will be handed out; "
-			    "fix the disk and restart the daemon");
 		sv->synced_records = sv->cat.records;
 	}
 	bool failed = wal_failed(sv->wal);
+	if (failed && !sv->said_failed) {
+		/* a failed write or sync, here or while handling the batch */
+		say("the log cannot be written or made durable: no new values will be handed out; "
+		    "fix the disk and restart the daemon");
+		sv->said_failed = true;
+	}
 	catalog_publish(&sv->cat);
 	send_replies(sv, failed);
 	reap_conns(sv);

@@ -292,24 +292,21 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 {
 	struct wal_file_hdr h;
 	memcpy(&h, buf, sizeof(h));
-	if (memcmp(h.magic, magic, sizeof(h.magic)) != 0) {
-		set_err(err, errlen,
-			"%s %s: not a shmseq %s file (unknown magic); move it out of the data directory",
-			what, path, what);
-		return -EPROTO;
-	}
+	/* The checksum first: a damaged header is damage, whatever its magic or
+	 * version now read (moving such a file aside would lose its records). */
 	if (crc32c(0, &h, offsetof(struct wal_file_hdr, crc)) != h.crc) {
-		if (h.version != WAL_VERSION) {
-			set_err(err, errlen,
-				"%s %s: unknown format version %u (this shmseq reads version %u)", what, path,
-				h.version, WAL_VERSION);
-			return -EPROTO;
-		}
 		set_err(err, errlen,
 			"%s %s: header checksum mismatch; the data directory is damaged: restore it from a "
 			"backup",
 			what, path);
 		return -EBADMSG;
+	}
+	if (memcmp(h.magic, magic, sizeof(h.magic)) != 0) {
+		set_err(err, errlen,
+			"%s %s: not a shmseq %s file (unknown magic); restore the data directory from a "
+			"backup",
+			what, path, what);
+		return -EPROTO;
 	}
 	if (h.version != WAL_VERSION || h.header_size != WAL_HDR_SIZE ||
 	    (h.incompat_flags & ~WAL_INCOMPAT_KNOWN)) {
