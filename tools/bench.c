@@ -1,22 +1,31 @@
 /* bench.c — shmseq-bench: how fast NEXTVAL is, next to the hardware's limit.
  *
- * A run: (optionally) start a private shmseqd, create the sequence(s), then
- * fork P worker processes of T threads each; every thread calls NEXTVAL in a
- * loop (through a handle, by name, or as SQL through shmseq_exec) until the
- * duration elapses or its share of --count is done. The same P x T layout
- * then runs a bare atomic fetch-and-add on one shared counter for the same
- * time: that is the floor no shared sequence can beat, and the report gives
- * the ratio of the two per-op costs. --verify records every value and checks
- * each thread saw them in order and no value was handed out twice.
+ * A run: (optionally) start a private shmseqd, create the sequence(s) from
+ * many connections at once (so the daemon's group commit shares each
+ * fdatasync), then fork P worker processes of T threads each; every thread
+ * calls NEXTVAL in a loop (through a handle, by name, or as SQL through
+ * shmseq_exec) until the duration elapses or its share of --count is done.
+ * The same P x T layout then runs the baselines for the same time: a bare
+ * atomic fetch-and-add on one shared counter (the floor no shared sequence
+ * can beat; the report gives the ratio of the two per-op costs) and, with
+ * --baseline mutex, a counter behind a PTHREAD_PROCESS_SHARED mutex in a
+ * shared mapping (what a naive shared-memory sequence would cost). --verify
+ * records every value and checks each thread saw them in order and no value
+ * was handed out twice.
+ *
+ * Warm-up: before the start barrier each worker process resolves every name
+ * once and takes one value of each sequence, so that the timed loop measures
+ * the steady state (names in the client's cache, first windows published),
+ * not K first-touch round trips. --no-warmup measures the cold start.
  *
  * Processes and memory: the parent maps one MAP_SHARED|MAP_ANONYMOUS area per
  * phase before forking (struct phase_shm). Workers write only their own
- * slot (one cache-line-aligned struct per thread) plus the start-barrier
- * counter; the parent reads slots after the workers have exited (waitpid is
- * the synchronisation), except `progress`, an atomic read live for the
- * progress line. Each worker process opens its own connection after fork:
- * a connection is never shared across fork. The parent's own connection
- * (used for CREATE) is closed before any worker is forked.
+ * slot (one cache-line-aligned struct per thread), their process record and
+ * the start-barrier counter; the parent reads them after the workers have
+ * exited (waitpid is the synchronisation), except `progress`, an atomic read
+ * live for the progress line. Each worker process opens its own connection
+ * after fork: a connection is never shared across fork. The parent's own
+ * connections (CREATE, status) are closed before any worker is forked.
  *
  * Start barrier: each thread increments `ready` then spins on `go`; the
  * parent stores the deadline and then `go` with release order (pairs with the
@@ -26,7 +35,14 @@
  * Latency: every 64th operation is timed (rdtsc on x86-64, calibrated against
  * CLOCK_MONOTONIC; clock_gettime elsewhere) into a per-thread log-linear
  * histogram (powers of two, 16 sub-buckets each: <= 6.25% error); the parent
- * merges them for p50/p99/p99.9/max. The other 63 operations run untimed.
+ * merges them for p50/p99/p99.9/max and the histogram. The other 63
+ * operations run untimed. The baselines are sampled the same way, so both
+ * sides of a ratio carry the same measuring overhead.
+ *
+ * Memory: each worker process reports its private (anonymous) and shared
+ * resident memory from /proc/self/status; the daemon's comes from
+ * /proc/PID/status when readable, the region's size and the daemon's
+ * fdatasync count from shmseq_status() before and after the timed phase.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +79,21 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 enum mode { MODE_HANDLE, MODE_NAME, MODE_EXEC };
 static const char *const mode_names[] = {"handle", "name", "exec"};
 
-enum phase_kind { PHASE_SHMSEQ, PHASE_BARE };
+enum pick_kind { PICK_RANDOM, PICK_ROUND_ROBIN };
+static const char *const pick_names[] = {"random", "round-robin"};
+
+enum phase_kind { PHASE_SHMSEQ, PHASE_BARE, PHASE_MUTEX };
+static const char *const phase_names[] = {"shmseq", "bare", "mutex"};
 
 #define MAX_WORKERS 4096  /* P x T */
 #define SAMPLE_MASK 63u	  /* time one op in 64 */
 #define CHECK_EVERY 1024u /* look at the clock once per this many ops */
 #define HSUB 16u	  /* sub-buckets per power of two */
 #define HBUCKETS (64u * HSUB)
-#define CREATE_BATCH 1000u /* CREATE statements per shmseq_exec call */
+#define CREATE_BATCH 100u  /* CREATE statements per shmseq_exec call */
+#define CREATE_THREADS 64u /* connections creating sequences at once */
 #define ERRMSG_MAX 200
+#define DISCONNECT_MAX 10000u /* a worker skips shmseq_disconnect() above this many names */
 
 struct config {
 	const char *instance;
@@ -84,9 +106,14 @@ struct config {
 	enum mode mode;
 	const char *create; /* NULL: use existing sequences */
 	uint64_t sequences;
+	enum pick_kind pick;
+	unsigned create_threads;
+	bool warmup;
 	bool verify;
 	bool json;
-	bool bare;
+	bool histogram; /* text: print the latency histogram */
+	bool bare;	/* baseline: bare fetch-and-add */
+	bool mutex;	/* baseline: mutex-protected counter */
 };
 
 /* One per thread, written only by that thread (progress live, the rest at
@@ -113,6 +140,9 @@ struct slot {
 struct proc_rec {
 	int setup_error;
 	char setup_msg[ERRMSG_MAX];
+	uint64_t warmup_ns;
+	/* from /proc/self/status at the end, in kB (0: unknown) */
+	uint64_t rss_anon_kb, rss_shmem_kb, hwm_kb;
 };
 
 struct phase_shm {
@@ -124,6 +154,10 @@ struct phase_shm {
 	char pad0[64];
 	_Atomic uint64_t counter __attribute__((aligned(64))); /* the bare phase's */
 	char pad1[64];
+	/* the mutex phase's: PTHREAD_PROCESS_SHARED, and the count it guards */
+	pthread_mutex_t mutex __attribute__((aligned(64)));
+	uint64_t mutex_counter;
+	char pad2[64];
 	struct proc_rec procs[MAX_WORKERS];
 	struct slot slots[];
 };
@@ -132,15 +166,33 @@ struct phase_result {
 	uint64_t ops, errors, elapsed_ns;
 	double ops_per_s, ns_per_op;
 	uint64_t samples, p50, p99, p999, max_ns;
+	uint64_t hist[HBUCKETS]; /* merged latency histogram */
 	bool setup_failed;
 	bool interrupted;
+	/* worker processes (shmseq phase) */
+	uint64_t warmup_ns_max;
+	uint64_t rss_anon_kb_max, rss_shmem_kb_max, hwm_kb_max;
+};
+
+/* What the daemon said before and after the timed phase (shmseq_status) and
+ * its memory from /proc. */
+struct daemon_info {
+	bool have;
+	struct shmseq_status before, after;
+	bool have_mem;
+	uint64_t rss_kb, rss_anon_kb, rss_shmem_kb, hwm_kb;
+	bool have_cpu;
+	double cpu_before_s, cpu_after_s; /* the daemon's user + system CPU time */
 };
 
 /* ---- globals shared by parent and (read-only, via fork) workers ---- */
 static struct config cfg;
 static double ns_per_tick = 1.0;
-static char *name_buf; /* "<seq>_0\0<seq>_1\0…" or "<seq>\0" */
-static uint64_t *name_off;
+/* "<seq>_0", "<seq>_1", … (or just "<seq>"), name_stride bytes apart: one
+ * cache miss to read a name, so the loop's own cost stays small next to the
+ * name lookup it measures. */
+static char *name_buf;
+static size_t name_stride;
 static char tmpdir[PATH_MAX];
 static struct phase_shm *shm;
 static pid_t worker_pids[MAX_WORKERS];
@@ -148,7 +200,12 @@ static unsigned nworker_pids;
 static pid_t daemon_pid;
 static char instance_buf[SHMSEQ_NAME_MAX + 1];
 static volatile sig_atomic_t interrupted;
-static uint64_t create_ns; /* time the CREATE statements took */
+static uint64_t create_ns;	/* time the CREATE statements took */
+static uint64_t create_syncs;	/* the daemon's fdatasyncs meanwhile */
+static bool create_syncs_known; /* whether create_syncs was measured */
+static unsigned create_threads_used;
+static bool mutex_ready;		 /* shm->mutex is initialised */
+static struct daemon_info *phase_daemon; /* filled at the shmseq phase's start */
 
 /* ---- small helpers ---- */
 
@@ -207,16 +264,23 @@ static inline uint64_t xorshift64(uint64_t *s)
 	return *s = x;
 }
 
-static inline uint64_t pick(uint64_t *rng)
+/* The sequence of the next call: uniformly at random, or round-robin from
+ * the thread's own starting point (threads start spread over the K names). */
+static inline uint64_t pick(uint64_t *rng, uint64_t *rr)
 {
 	if (cfg.sequences == 1)
 		return 0;
+	if (cfg.pick == PICK_ROUND_ROBIN) {
+		uint64_t i = *rr;
+		*rr = i + 1 == cfg.sequences ? 0 : i + 1;
+		return i;
+	}
 	return (uint64_t)(((unsigned __int128)xorshift64(rng) * cfg.sequences) >> 64);
 }
 
 static inline const char *seq_name(uint64_t i)
 {
-	return name_buf + name_off[i];
+	return name_buf + i * name_stride;
 }
 
 static void set_msg(char *dst, const char *src)
@@ -261,9 +325,12 @@ static void stop_daemon(void)
 	kill(daemon_pid, SIGTERM);
 	int st;
 	uint64_t t0 = now_ns();
+	/* it persists every sequence's position on the way out */
+	uint64_t patience_s = 10 + cfg.sequences / 10000;
 	while (waitpid(daemon_pid, &st, WNOHANG) == 0) {
-		if (now_ns() - t0 > 10ull * 1000000000ull) {
-			fprintf(stderr, "shmseq-bench: shmseqd did not stop in 10 s; killing it\n");
+		if (now_ns() - t0 > patience_s * 1000000000ull) {
+			fprintf(stderr, "shmseq-bench: shmseqd did not stop in %" PRIu64 " s; killing it\n",
+				patience_s);
 			kill(daemon_pid, SIGKILL);
 			waitpid(daemon_pid, &st, 0);
 			break;
@@ -441,11 +508,63 @@ static void dump_values(struct slot *s, unsigned index, struct vec *v)
 	s->recorded = v->n;
 }
 
+/* Time one call in 64: the histogram and the maximum. */
+static inline void sample(struct slot *s, uint64_t t0, uint64_t t1)
+{
+	uint64_t ns = t1 > t0 ? (uint64_t)((double)(t1 - t0) * ns_per_tick) : 0;
+	s->hist[hist_index(ns)]++;
+	s->samples++;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+}
+
+static inline void baseline_op(const enum phase_kind kind)
+{
+	if (kind == PHASE_BARE) {
+		atomic_fetch_add_explicit(&shm->counter, 1, memory_order_seq_cst);
+	} else {
+		pthread_mutex_lock(&shm->mutex);
+		shm->mutex_counter++;
+		pthread_mutex_unlock(&shm->mutex);
+	}
+}
+
+/* The baseline loop, the same shape as the shmseq loop (quota check, one
+ * call in 64 timed, the clock read every CHECK_EVERY calls). Inlined with a
+ * constant kind, so each baseline gets its own loop. Returns the ops done. */
+static inline __attribute__((always_inline)) uint64_t
+baseline_loop(const enum phase_kind kind, struct slot *s, uint64_t quota, uint64_t deadline)
+{
+	const bool counted = cfg.count > 0;
+	uint64_t ops = 0;
+	for (;;) {
+		for (unsigned k = 0; k < CHECK_EVERY; k++) {
+			if (counted && ops == quota)
+				return ops;
+			ops++;
+			if ((ops & SAMPLE_MASK) == 1) {
+				uint64_t t0 = ticks();
+				baseline_op(kind);
+				sample(s, t0, ticks());
+			} else {
+				baseline_op(kind);
+			}
+		}
+		atomic_store_explicit(&s->progress, ops, memory_order_relaxed);
+		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+			return ops;
+		if (!counted && now_ns() >= deadline)
+			return ops;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct slot *s = &shm->slots[w->index];
 	uint64_t rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(w->index + 1) * 0xBF58476D1CE4E5B9ull);
+	unsigned PT = cfg.processes * cfg.threads;
+	uint64_t rr = (uint64_t)(((unsigned __int128)cfg.sequences * w->index) / PT);
 	struct vec v = {0};
 	int64_t *last = NULL;
 	uint8_t *seen = NULL;
@@ -468,21 +587,11 @@ static void *worker_main(void *arg)
 		goto done;
 
 	if (w->kind == PHASE_BARE) {
-		for (;;) {
-			for (unsigned k = 0; k < CHECK_EVERY; k++) {
-				if (counted && ops == quota)
-					goto bare_done;
-				atomic_fetch_add_explicit(&shm->counter, 1, memory_order_seq_cst);
-				ops++;
-			}
-			atomic_store_explicit(&s->progress, ops, memory_order_relaxed);
-			if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
-				break;
-			if (!counted && now_ns() >= deadline)
-				break;
-		}
-bare_done:
-		attempts = ops;
+		ops = attempts = baseline_loop(PHASE_BARE, s, quota, deadline);
+		goto done;
+	}
+	if (w->kind == PHASE_MUTEX) {
+		ops = attempts = baseline_loop(PHASE_MUTEX, s, quota, deadline);
 		goto done;
 	}
 
@@ -490,19 +599,14 @@ bare_done:
 		for (unsigned k = 0; k < CHECK_EVERY; k++) {
 			if (counted && attempts == quota)
 				goto done;
-			uint64_t seq = pick(&rng);
+			uint64_t seq = pick(&rng, &rr);
 			int64_t val;
 			int rc;
 			attempts++;
 			if ((attempts & SAMPLE_MASK) == 1) {
 				uint64_t t0 = ticks();
 				rc = do_nextval(w, s, seq, &val);
-				uint64_t t1 = ticks();
-				uint64_t ns = t1 > t0 ? (uint64_t)((double)(t1 - t0) * ns_per_tick) : 0;
-				s->hist[hist_index(ns)]++;
-				s->samples++;
-				if (ns > s->max_ns)
-					s->max_ns = ns;
+				sample(s, t0, ticks());
 			} else {
 				rc = do_nextval(w, s, seq, &val);
 			}
@@ -536,6 +640,71 @@ done:
 	return NULL;
 }
 
+/* Resident memory of this process, in kB, from /proc/self/status. */
+static void read_proc_status(const char *path, uint64_t *rss, uint64_t *anon, uint64_t *shmem, uint64_t *hwm)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[256];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		if (rss && sscanf(line, "VmRSS: %llu kB", &v) == 1)
+			*rss = v;
+		else if (anon && sscanf(line, "RssAnon: %llu kB", &v) == 1)
+			*anon = v;
+		else if (shmem && sscanf(line, "RssShmem: %llu kB", &v) == 1)
+			*shmem = v;
+		else if (hwm && sscanf(line, "VmHWM: %llu kB", &v) == 1)
+			*hwm = v;
+	}
+	fclose(f);
+}
+
+/* User + system CPU seconds of a process, from /proc/PID/stat; -1 unknown. */
+static double proc_cpu_s(uint32_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: skip past the last ')' */
+	char *p = strrchr(buf, ')');
+	unsigned long long ut, st;
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	long hz = sysconf(_SC_CLK_TCK);
+	return hz > 0 ? (double)(ut + st) / (double)hz : -1;
+}
+
+/* Before the barrier: resolve every name once (the name cache) and take one
+ * value of each sequence (its first window), through the handles when there
+ * are some. Errors here are not fatal: the timed loop meets and counts them. */
+static int warm_up(shmseq *conn, shmseq_seq **handles, struct proc_rec *pr)
+{
+	for (uint64_t i = 0; i < cfg.sequences; i++) {
+		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+			return 0;
+		shmseq_seq *h = handles ? handles[i] : NULL;
+		int rc = h ? 0 : shmseq_seq_open(conn, seq_name(i), &h);
+		if (rc < 0) {
+			pr->setup_error = rc;
+			snprintf(pr->setup_msg, ERRMSG_MAX, "open sequence %s: %s", seq_name(i),
+				 shmseq_strerror(rc));
+			return rc;
+		}
+		int64_t val;
+		(void)shmseq_seq_nextval(h, &val);
+		if (!handles)
+			shmseq_seq_close(h);
+	}
+	return 0;
+}
+
 /* Body of worker process p: connect, open, run T threads. Never returns. */
 static _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 {
@@ -554,6 +723,7 @@ static _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 				 cfg.instance ? cfg.instance : "(default)", shmseq_strerror(rc));
 			goto fail;
 		}
+		uint64_t t0 = now_ns();
 		if (cfg.mode == MODE_HANDLE) {
 			handles = calloc(cfg.sequences, sizeof(*handles));
 			if (!handles) {
@@ -571,6 +741,9 @@ static _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 				}
 			}
 		}
+		if (cfg.warmup && warm_up(conn, handles, pr) < 0)
+			goto fail;
+		pr->warmup_ns = now_ns() - t0;
 	}
 
 	unsigned T = cfg.threads, PT = cfg.processes * cfg.threads;
@@ -603,10 +776,17 @@ static _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 	}
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
+	if (kind == PHASE_SHMSEQ)
+		read_proc_status("/proc/self/status", NULL, &pr->rss_anon_kb, &pr->rss_shmem_kb, &pr->hwm_kb);
 	if (handles)
 		for (uint64_t i = 0; i < cfg.sequences; i++)
 			shmseq_seq_close(handles[i]);
-	shmseq_disconnect(conn);
+	/* With many names cached, shmseq_disconnect() takes long (it removes
+	 * them from the name cache one at a time: minutes for a million); the
+	 * process exit releases all of it at once, and the daemon ends the
+	 * session when the socket closes. */
+	if (cfg.sequences <= DISCONNECT_MAX)
+		shmseq_disconnect(conn);
 	_exit(started == T ? 0 : 3);
 
 fail:
@@ -645,6 +825,15 @@ static uint64_t percentile(const uint64_t *hist, uint64_t total, double q, uint6
 	return max_ns;
 }
 
+static bool daemon_status(struct shmseq_status *st);
+
+static void daemon_before(struct daemon_info *di)
+{
+	di->have = daemon_status(&di->before);
+	if (di->have)
+		di->cpu_before_s = proc_cpu_s(di->before.daemon_pid);
+}
+
 /* Fork the workers of one phase, start them together, wait, sum up. The
  * phase's shared area stays mapped (in `shm`) for the caller to read slots. */
 static int run_phase(enum phase_kind kind, struct phase_result *r)
@@ -658,7 +847,21 @@ static int run_phase(enum phase_kind kind, struct phase_result *r)
 	}
 	shm = m;
 	memset(r, 0, sizeof(*r));
-	const char *what = kind == PHASE_BARE ? "bare" : mode_names[cfg.mode];
+	const char *what = kind == PHASE_SHMSEQ ? mode_names[cfg.mode] : phase_names[kind];
+	if (kind == PHASE_MUTEX) {
+		pthread_mutexattr_t ma;
+		int e = pthread_mutexattr_init(&ma);
+		if (!e)
+			e = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+		if (!e)
+			e = pthread_mutex_init(&shm->mutex, &ma);
+		if (e) {
+			fprintf(stderr, "shmseq-bench: a process-shared mutex: %s\n", strerror(e));
+			return -1;
+		}
+		pthread_mutexattr_destroy(&ma);
+		mutex_ready = true;
+	}
 
 	fflush(NULL);
 	for (unsigned p = 0; p < P; p++) {
@@ -693,6 +896,8 @@ static int run_phase(enum phase_kind kind, struct phase_result *r)
 	}
 	if (atomic_load(&shm->failed) || interrupted)
 		atomic_store(&shm->stop, 1);
+	else if (kind == PHASE_SHMSEQ && phase_daemon)
+		daemon_before(phase_daemon); /* after the warm-up: count the timed run only */
 	uint64_t start = now_ns();
 	shm->start_ns = start;
 	shm->deadline_ns = start + (uint64_t)(cfg.duration_s * 1e9);
@@ -746,8 +951,18 @@ static int run_phase(enum phase_kind kind, struct phase_result *r)
 		fputs("\r\033[K", stderr);
 
 	uint64_t end = start;
-	static uint64_t hist[HBUCKETS];
-	memset(hist, 0, sizeof(hist));
+	uint64_t *hist = r->hist;
+	for (unsigned p = 0; p < P; p++) {
+		const struct proc_rec *pr = &shm->procs[p];
+		if (pr->warmup_ns > r->warmup_ns_max)
+			r->warmup_ns_max = pr->warmup_ns;
+		if (pr->rss_anon_kb > r->rss_anon_kb_max)
+			r->rss_anon_kb_max = pr->rss_anon_kb;
+		if (pr->rss_shmem_kb > r->rss_shmem_kb_max)
+			r->rss_shmem_kb_max = pr->rss_shmem_kb;
+		if (pr->hwm_kb > r->hwm_kb_max)
+			r->hwm_kb_max = pr->hwm_kb;
+	}
 	for (unsigned i = 0; i < PT; i++) {
 		struct slot *s = &shm->slots[i];
 		r->ops += s->ops;
@@ -782,6 +997,9 @@ static void report_setup_errors(void)
 
 static void free_phase(void)
 {
+	if (shm && mutex_ready)
+		pthread_mutex_destroy(&shm->mutex);
+	mutex_ready = false;
 	if (shm)
 		munmap(shm,
 		       sizeof(struct phase_shm) + (size_t)cfg.processes * cfg.threads * sizeof(struct slot));
@@ -1024,84 +1242,162 @@ static void start_daemon(void)
 
 static void build_names(void)
 {
-	size_t len = strlen(cfg.sequence);
-	name_off = malloc(cfg.sequences * sizeof(*name_off));
-	name_buf = malloc(cfg.sequences * (len + 22));
-	if (!name_off || !name_buf) {
+	char longest[SHMSEQ_NAME_MAX + 32];
+	size_t len = (size_t)snprintf(longest, sizeof(longest), "%s_%" PRIu64, cfg.sequence, cfg.sequences);
+	name_stride = (len + 1 + 7) & ~(size_t)7;
+	name_buf = aligned_alloc(64, (cfg.sequences * name_stride + 63) & ~(size_t)63);
+	if (!name_buf) {
 		fprintf(stderr, "shmseq-bench: no memory for %" PRIu64 " names\n", cfg.sequences);
 		exit(1);
 	}
-	size_t at = 0;
 	for (uint64_t i = 0; i < cfg.sequences; i++) {
-		name_off[i] = at;
-		int n = cfg.sequences == 1 ? sprintf(name_buf + at, "%s", cfg.sequence)
-					   : sprintf(name_buf + at, "%s_%" PRIu64, cfg.sequence, i);
-		at += (size_t)n + 1;
+		char *at = name_buf + i * name_stride;
+		if (cfg.sequences == 1)
+			snprintf(at, name_stride, "%s", cfg.sequence);
+		else
+			snprintf(at, name_stride, "%s_%" PRIu64, cfg.sequence, i);
 	}
 }
 
-static int create_sequences(void)
+/* Creating K sequences: CREATE_BATCH statements per shmseq_exec call, from
+ * create_threads connections at once. Each CREATE returns once its record is
+ * durable; the daemon's group commit makes one fdatasync serve every record
+ * that arrived meanwhile, so concurrent connections share the syncs. */
+struct creator {
+	pthread_t tid;
+	int error; /* 0, or the first failure (already printed) */
+};
+
+static _Atomic uint64_t create_next; /* the next batch's first index */
+static _Atomic uint64_t create_done; /* statements done, for the progress line */
+static _Atomic int create_failed;
+static pthread_mutex_t create_print = PTHREAD_MUTEX_INITIALIZER;
+
+/* Record a creator's failure; only the first one of the run is printed. */
+static void create_fail(struct creator *cr, int err, const char *what, const char *why)
 {
+	if (!atomic_exchange(&create_failed, 1)) {
+		pthread_mutex_lock(&create_print);
+		fprintf(stderr, "shmseq-bench: %s: %s\n", what, why);
+		pthread_mutex_unlock(&create_print);
+	}
+	cr->error = err ? err : -EIO;
+}
+
+static void *creator_main(void *arg)
+{
+	struct creator *cr = arg;
 	shmseq *conn;
 	int rc = shmseq_connect(cfg.instance, &conn);
 	if (rc < 0) {
-		fprintf(stderr, "shmseq-bench: connect to instance '%s': %s\n",
-			cfg.instance ? cfg.instance : "(default)", shmseq_strerror(rc));
-		return -1;
+		create_fail(cr, rc, "connect", shmseq_strerror(rc));
+		return NULL;
 	}
 	size_t stmt_max = strlen(cfg.sequence) + strlen(cfg.create) + 64;
 	char *sql = malloc(stmt_max * CREATE_BATCH + 1);
 	if (!sql) {
+		create_fail(cr, -ENOMEM, "CREATE", "no memory for the statements");
 		shmseq_disconnect(conn);
-		return -1;
+		return NULL;
 	}
-	uint64_t t0 = now_ns(), last_shown = t0;
-	bool live = isatty(STDERR_FILENO) && !cfg.json, shown = false;
-	int ret = 0;
-	for (uint64_t i = 0; i < cfg.sequences && !interrupted; i += CREATE_BATCH) {
-		size_t at = 0;
+	while (!interrupted && !atomic_load(&create_failed)) {
+		uint64_t i = atomic_fetch_add(&create_next, CREATE_BATCH);
+		if (i >= cfg.sequences)
+			break;
 		uint64_t end = i + CREATE_BATCH < cfg.sequences ? i + CREATE_BATCH : cfg.sequences;
+		size_t at = 0;
 		for (uint64_t j = i; j < end; j++)
 			at += (size_t)sprintf(sql + at, "CREATE OR REPLACE SEQUENCE %s %s;", seq_name(j),
 					      cfg.create);
 		shmseq_result *res = NULL;
 		rc = shmseq_exec(conn, sql, &res);
 		if (rc < 0) {
-			fprintf(stderr, "shmseq-bench: CREATE: %s\n", shmseq_strerror(rc));
-			ret = -1;
+			create_fail(cr, rc, "CREATE", shmseq_strerror(rc));
 			break;
 		}
 		uint64_t n = 0;
 		for (const shmseq_result *r = res; r; r = shmseq_result_next(r), n++) {
 			int e = shmseq_result_error(r);
 			if (e < 0) {
-				fprintf(stderr, "shmseq-bench: %s: %s\n", shmseq_result_statement(r),
-					shmseq_result_message(r));
-				ret = -1;
+				create_fail(cr, e, shmseq_result_statement(r), shmseq_result_message(r));
 				break;
 			}
 		}
 		shmseq_result_free(res);
-		if (ret == 0 && n != end - i) {
-			fprintf(stderr,
-				"shmseq-bench: CREATE batch ran %" PRIu64 " of %" PRIu64 " statements\n", n,
-				end - i);
-			ret = -1;
-		}
-		if (ret)
+		if (!cr->error && n != end - i)
+			create_fail(cr, -EPROTO, "CREATE", "a batch did not run all its statements");
+		if (cr->error)
 			break;
+		atomic_fetch_add(&create_done, end - i);
+	}
+	free(sql);
+	shmseq_disconnect(conn);
+	return NULL;
+}
+
+/* The daemon's fdatasync count, or false when it cannot be had. */
+static bool daemon_status(struct shmseq_status *st)
+{
+	shmseq *conn;
+	if (shmseq_connect(cfg.instance, &conn) < 0)
+		return false;
+	bool ok = shmseq_status(conn, st) == 0;
+	shmseq_disconnect(conn);
+	return ok;
+}
+
+static int create_sequences(void)
+{
+	unsigned n = cfg.create_threads;
+	uint64_t batches = (cfg.sequences + CREATE_BATCH - 1) / CREATE_BATCH;
+	if (n > batches)
+		n = (unsigned)batches;
+	create_threads_used = n;
+	struct creator *crs = calloc(n, sizeof(*crs));
+	if (!crs) {
+		fprintf(stderr, "shmseq-bench: no memory for %u creator threads\n", n);
+		return -1;
+	}
+	struct shmseq_status st0, st1;
+	bool have0 = daemon_status(&st0);
+	uint64_t t0 = now_ns(), last_shown = t0;
+	bool live = isatty(STDERR_FILENO) && !cfg.json, shown = false;
+	unsigned started = 0;
+	int ret = 0;
+	for (; started < n; started++) {
+		int e = pthread_create(&crs[started].tid, NULL, creator_main, &crs[started]);
+		if (e) {
+			fprintf(stderr, "shmseq-bench: pthread_create: %s\n", strerror(e));
+			atomic_store(&create_failed, 1);
+			ret = -1;
+			break;
+		}
+	}
+	/* the progress line, until every creator is done */
+	while (started && atomic_load(&create_done) < cfg.sequences && !atomic_load(&create_failed) &&
+	       !interrupted) {
+		sleep_ms(20);
 		uint64_t now = now_ns();
 		if (live && now - t0 > 1000000000ull && now - last_shown > 250000000ull) {
-			fprintf(stderr, "\rcreating sequences: %" PRIu64 " / %" PRIu64 "\033[K", end,
-				cfg.sequences);
+			fprintf(stderr, "\rcreating sequences: %" PRIu64 " / %" PRIu64 "\033[K",
+				atomic_load(&create_done), cfg.sequences);
 			shown = true;
 			last_shown = now;
 		}
 	}
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(crs[i].tid, NULL);
+		if (crs[i].error)
+			ret = -1;
+	}
+	create_ns = now_ns() - t0;
 	if (shown)
 		fputs("\r\033[K", stderr);
-	free(sql);
-	shmseq_disconnect(conn);
+	if (ret == 0 && have0 && daemon_status(&st1)) {
+		create_syncs = st1.syncs - st0.syncs;
+		create_syncs_known = true;
+	}
+	free(crs);
 	if (interrupted)
 		return -1;
 	return ret;
@@ -1127,16 +1423,29 @@ static void usage(FILE *f)
 	      "                           exec:   shmseq_exec(\"SELECT NEXTVAL(name)\")\n"
 	      "  -c, --create 'OPTIONS'   first run CREATE OR REPLACE SEQUENCE NAME OPTIONS\n"
 	      "                           (done with empty OPTIONS by default with --self-daemon)\n"
-	      "  -k, --sequences K        use K sequences NAME_0 .. NAME_K-1, each call picks one\n"
-	      "                           at random (default 1: just NAME)\n"
+	      "      --create-threads N   connections creating the sequences at once (default 64):\n"
+	      "                           the daemon's group commit shares each fdatasync\n"
+	      "  -k, --sequences K        use K sequences NAME_0 .. NAME_K-1 (default 1: just NAME)\n"
+	      "      --pick HOW           which of the K each call takes: random (default) or\n"
+	      "                           round-robin (each thread from its own starting point)\n"
+	      "      --no-warmup          time the cold start: by default each process resolves\n"
+	      "                           every name and takes one value of each sequence first\n"
 	      "      --verify             record every value; check each thread's values move\n"
 	      "                           one way and no value was handed out twice\n"
 	      "                           (for NOCYCLE sequences; memory: 8 bytes a value)\n"
-	      "      --no-bare            skip the bare fetch-and-add comparison\n"
+	      "  -b, --baseline LIST      what to run next to shmseq, same processes and threads,\n"
+	      "                           same duration: comma-separated from\n"
+	      "                             faa    a bare atomic fetch-and-add on shared memory\n"
+	      "                             mutex  a counter behind a process-shared pthread mutex\n"
+	      "                             none\n"
+	      "                           (default faa)\n"
+	      "      --no-bare            the same as --baseline none\n"
 	      "  -f, --format FORMAT      text (default) or json\n"
+	      "      --histogram          text: also print the latency histogram\n"
 	      "  -h, --help               this text\n\n"
 	      "ns/op is wall time per operation per thread: elapsed x P x T / operations.\n"
-	      "Latency percentiles come from timing one call in 64.\n"
+	      "Latency percentiles come from timing one call in 64 (the baselines too).\n"
+	      "A progress line is shown on a terminal.\n"
 	      "Exit status: 0 ok, 1 errors or a --verify violation, 2 bad options.\n",
 	      f);
 }
@@ -1162,6 +1471,24 @@ static uint64_t parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t
 	return v;
 }
 
+static void parse_baselines(const char *arg)
+{
+	cfg.bare = cfg.mutex = false;
+	const char *p = arg;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		if (n == 3 && !strncmp(p, "faa", 3))
+			cfg.bare = true;
+		else if (n == 5 && !strncmp(p, "mutex", 5))
+			cfg.mutex = true;
+		else if (!(n == 4 && !strncmp(p, "none", 4)))
+			bad_option("--baseline wants a list of faa, mutex and none, not", arg);
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+}
+
 static bool valid_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -1176,7 +1503,7 @@ static bool valid_name(const char *s)
 
 static void parse_options(int argc, char **argv)
 {
-	enum { O_SELF = 256, O_DAEMON, O_VERIFY, O_NOBARE };
+	enum { O_SELF = 256, O_DAEMON, O_VERIFY, O_NOBARE, O_PICK, O_CTHREADS, O_NOWARM, O_HIST };
 	static const struct option opts[] = {
 		{"instance", required_argument, NULL, 'i'},
 		{"self-daemon", no_argument, NULL, O_SELF},
@@ -1190,7 +1517,12 @@ static void parse_options(int argc, char **argv)
 		{"create", required_argument, NULL, 'c'},
 		{"sequences", required_argument, NULL, 'k'},
 		{"verify", no_argument, NULL, O_VERIFY},
+		{"baseline", required_argument, NULL, 'b'},
 		{"no-bare", no_argument, NULL, O_NOBARE},
+		{"pick", required_argument, NULL, O_PICK},
+		{"create-threads", required_argument, NULL, O_CTHREADS},
+		{"no-warmup", no_argument, NULL, O_NOWARM},
+		{"histogram", no_argument, NULL, O_HIST},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -1202,11 +1534,14 @@ static void parse_options(int argc, char **argv)
 		.sequence = "bench",
 		.mode = MODE_HANDLE,
 		.sequences = 1,
+		.pick = PICK_RANDOM,
+		.create_threads = CREATE_THREADS,
+		.warmup = true,
 		.bare = true,
 	};
 	bool have_duration = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "i:p:t:d:n:s:m:c:k:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:p:t:d:n:s:m:c:k:b:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			cfg.instance = optarg;
@@ -1259,7 +1594,27 @@ static void parse_options(int argc, char **argv)
 			cfg.verify = true;
 			break;
 		case O_NOBARE:
-			cfg.bare = false;
+			cfg.bare = cfg.mutex = false;
+			break;
+		case 'b':
+			parse_baselines(optarg);
+			break;
+		case O_PICK:
+			if (!strcmp(optarg, "random"))
+				cfg.pick = PICK_RANDOM;
+			else if (!strcmp(optarg, "round-robin") || !strcmp(optarg, "rr"))
+				cfg.pick = PICK_ROUND_ROBIN;
+			else
+				bad_option("--pick wants random or round-robin, not", optarg);
+			break;
+		case O_CTHREADS:
+			cfg.create_threads = (unsigned)parse_uint("create-threads", optarg, 1, 1024);
+			break;
+		case O_NOWARM:
+			cfg.warmup = false;
+			break;
+		case O_HIST:
+			cfg.histogram = true;
 			break;
 		case 'f':
 			if (!strcmp(optarg, "text"))
@@ -1329,18 +1684,83 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* The latency histogram folded into powers of two: ns of [2^k, 2^(k+1)). */
+static void fold_hist(const uint64_t *hist, uint64_t pow2[64])
+{
+	memset(pow2, 0, 64 * sizeof(*pow2));
+	for (unsigned i = 0; i < HBUCKETS; i++) {
+		if (!hist[i])
+			continue;
+		uint64_t u = hist_upper(i);
+		pow2[u ? 63u - (unsigned)__builtin_clzll(u) : 0] += hist[i];
+	}
+}
+
+static void print_hist_text(const char *what, const struct phase_result *r)
+{
+	uint64_t pow2[64], top = 0;
+	fold_hist(r->hist, pow2);
+	int lo = -1, hi = -1;
+	for (int k = 0; k < 64; k++) {
+		if (!pow2[k])
+			continue;
+		if (lo < 0)
+			lo = k;
+		hi = k;
+		if (pow2[k] > top)
+			top = pow2[k];
+	}
+	if (lo < 0)
+		return;
+	printf("histogram       %s, ns per call (1 call in 64 timed):\n", what);
+	for (int k = lo; k <= hi; k++) {
+		uint64_t from = k ? (uint64_t)1 << k : 0, to = ((uint64_t)1 << (k + 1)) - 1;
+		int bar = (int)((pow2[k] * 50 + top - 1) / top);
+		printf("  %12" PRIu64 " .. %-12" PRIu64 " %12" PRIu64 " %6.2f%%  %.*s\n", from, to, pow2[k],
+		       100.0 * (double)pow2[k] / (double)r->samples, bar,
+		       "##################################################");
+	}
+}
+
+static void print_baseline_text(const char *label, const struct phase_result *b, const struct phase_result *r)
+{
+	char rate[32];
+	human_rate(rate, sizeof(rate), b->ops_per_s);
+	printf("%-15s %sops/s, %.2f ns per op per thread (%.3f s, %" PRIu64 " ops)\n", label, rate,
+	       b->ns_per_op, (double)b->elapsed_ns / 1e9, b->ops);
+	printf("%-15s p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, p99.9 %" PRIu64 " ns, max %" PRIu64 " ns\n", "",
+	       b->p50, b->p99, b->p999, b->max_ns);
+	if (b->ns_per_op > 0 && r->ns_per_op > 0)
+		printf("%-15s %.2fx its cost (shmseq ops/s = %.3fx its ops/s)\n", "ratio",
+		       r->ns_per_op / b->ns_per_op, r->ops_per_s / b->ops_per_s);
+}
+
 static void print_text(const struct phase_result *r, const struct phase_result *b,
-		       const struct verify_result *vr)
+		       const struct phase_result *mx, const struct verify_result *vr,
+		       const struct daemon_info *di)
 {
 	char rate[32];
 	unsigned P = cfg.processes, T = cfg.threads;
-	printf("mode            %s, %u process%s x %u thread%s, %" PRIu64 " sequence%s%s%s%s\n",
+	printf("mode            %s, %u process%s x %u thread%s, %" PRIu64 " sequence%s%s%s%s%s%s\n",
 	       mode_names[cfg.mode], P, P == 1 ? "" : "es", T, T == 1 ? "" : "s", cfg.sequences,
-	       cfg.sequences == 1 ? "" : "s", cfg.create ? " (" : "",
+	       cfg.sequences == 1 ? "" : "s", cfg.sequences > 1 ? " picked " : "",
+	       cfg.sequences > 1 ? pick_names[cfg.pick] : "", cfg.create ? " (" : "",
 	       cfg.create ? (*cfg.create ? cfg.create : "default options") : "", cfg.create ? ")" : "");
-	if (cfg.create)
-		printf("create          %" PRIu64 " sequence%s in %.3f s\n", cfg.sequences,
-		       cfg.sequences == 1 ? "" : "s", (double)create_ns / 1e9);
+	if (cfg.create) {
+		double cs = (double)create_ns / 1e9;
+		printf("create          %" PRIu64 " sequence%s in %.3f s (%.0f per s, %u connection%s",
+		       cfg.sequences, cfg.sequences == 1 ? "" : "s", cs,
+		       cs > 0 ? (double)cfg.sequences / cs : 0.0, create_threads_used,
+		       create_threads_used == 1 ? "" : "s");
+		if (create_syncs_known && create_syncs)
+			printf(", %" PRIu64 " fdatasyncs: %.1f CREATEs per sync", create_syncs,
+			       (double)cfg.sequences / (double)create_syncs);
+		printf(")\n");
+	}
+	if (cfg.warmup)
+		printf("warm-up         %.3f s (each process resolves every name and takes one value of "
+		       "each)\n",
+		       (double)r->warmup_ns_max / 1e9);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cpus > 0 && (long)(P * T) > cpus)
 		printf("note            %u threads on %ld CPUs: ns/op includes time-slicing\n", P * T, cpus);
@@ -1353,13 +1773,43 @@ static void print_text(const struct phase_result *r, const struct phase_result *
 	printf("latency         p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, p99.9 %" PRIu64 " ns, max %" PRIu64
 	       " ns (%" PRIu64 " samples, 1 op in 64)\n",
 	       r->p50, r->p99, r->p999, r->max_ns, r->samples);
-	if (b) {
-		human_rate(rate, sizeof(rate), b->ops_per_s);
-		printf("bare fetch-add  %sops/s, %.2f ns per op per thread (%.3f s, %" PRIu64 " ops)\n", rate,
-		       b->ns_per_op, (double)b->elapsed_ns / 1e9, b->ops);
-		if (b->ns_per_op > 0 && r->ns_per_op > 0)
-			printf("ratio           %.2fx the bare fetch-add's cost\n",
-			       r->ns_per_op / b->ns_per_op);
+	if (b)
+		print_baseline_text("bare fetch-add", b, r);
+	if (mx)
+		print_baseline_text("mutex counter", mx, r);
+	if (di->have) {
+		uint64_t syncs = di->after.syncs - di->before.syncs;
+		uint64_t recs = di->after.records - di->before.records;
+		printf("daemon          %" PRIu64 " fdatasyncs, %" PRIu64 " log records during the run",
+		       syncs, recs);
+		if (syncs)
+			printf(" (%.1f values per sync)", (double)r->ops / (double)syncs);
+		if (di->have_cpu)
+			printf(", %.2f s of CPU", di->cpu_after_s - di->cpu_before_s);
+		printf("\n");
+		const struct shmseq_status *st = &di->after;
+		if (st->capacity)
+			printf("region          %" PRIu64 " bytes for %" PRIu64
+			       " slots: %.1f bytes per sequence;"
+			       " %" PRIu64 " live sequence%s\n",
+			       st->region_bytes, st->capacity,
+			       (double)st->region_bytes / (double)st->capacity, st->sequences,
+			       st->sequences == 1 ? "" : "s");
+		if (di->have_mem)
+			printf("daemon memory   %" PRIu64 " kB resident: %" PRIu64 " kB private, %" PRIu64
+			       " kB shared (peak %" PRIu64 " kB)\n",
+			       di->rss_kb, di->rss_anon_kb, di->rss_shmem_kb, di->hwm_kb);
+	}
+	if (r->rss_anon_kb_max || r->rss_shmem_kb_max)
+		printf("client memory   %" PRIu64 " kB private, %" PRIu64 " kB shared resident"
+		       " (largest worker process; peak RSS %" PRIu64 " kB)\n",
+		       r->rss_anon_kb_max, r->rss_shmem_kb_max, r->hwm_kb_max);
+	if (cfg.histogram) {
+		print_hist_text("shmseq", r);
+		if (b)
+			print_hist_text("bare fetch-add", b);
+		if (mx)
+			print_hist_text("mutex counter", mx);
 	}
 	if (vr->ran) {
 		if (vr->ok)
@@ -1374,11 +1824,39 @@ static void print_text(const struct phase_result *r, const struct phase_result *
 	}
 }
 
-static void print_json(const struct phase_result *r, const struct phase_result *b,
-		       const struct verify_result *vr)
+/* "latency_ns":{…} with the non-empty histogram buckets as [upper bound, count]. */
+static void print_latency_json(const struct phase_result *r)
 {
-	printf("{\"mode\":\"%s\",\"processes\":%u,\"threads\":%u,\"sequences\":%" PRIu64 ",",
-	       mode_names[cfg.mode], cfg.processes, cfg.threads, cfg.sequences);
+	printf("\"latency_ns\":{\"samples\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
+	       ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 ",\"histogram\":[",
+	       r->samples, r->p50, r->p99, r->p999, r->max_ns);
+	bool first = true;
+	for (unsigned i = 0; i < HBUCKETS; i++) {
+		if (!r->hist[i])
+			continue;
+		printf("%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", hist_upper(i), r->hist[i]);
+		first = false;
+	}
+	printf("]}");
+}
+
+static void print_baseline_json(const char *key, const struct phase_result *b, const struct phase_result *r)
+{
+	printf(",\"%s\":{\"duration_s\":%.6f,\"ops\":%" PRIu64 ",\"ops_per_s\":%.1f,\"ns_per_op\":%.3f,", key,
+	       (double)b->elapsed_ns / 1e9, b->ops, b->ops_per_s, b->ns_per_op);
+	if (b->ns_per_op > 0 && r->ns_per_op > 0)
+		printf("\"ratio\":%.4f,\"throughput_ratio\":%.4f,", r->ns_per_op / b->ns_per_op,
+		       r->ops_per_s / b->ops_per_s);
+	print_latency_json(b);
+	printf("}");
+}
+
+static void print_json(const struct phase_result *r, const struct phase_result *b,
+		       const struct phase_result *mx, const struct verify_result *vr,
+		       const struct daemon_info *di)
+{
+	printf("{\"mode\":\"%s\",\"processes\":%u,\"threads\":%u,\"sequences\":%" PRIu64 ",\"pick\":\"%s\",",
+	       mode_names[cfg.mode], cfg.processes, cfg.threads, cfg.sequences, pick_names[cfg.pick]);
 	printf("\"cpus\":%ld,\"sequence\":", sysconf(_SC_NPROCESSORS_ONLN));
 	json_str(cfg.sequence);
 	printf(",\"create\":");
@@ -1386,20 +1864,42 @@ static void print_json(const struct phase_result *r, const struct phase_result *
 		json_str(cfg.create);
 	else
 		printf("null");
-	if (cfg.create)
-		printf(",\"create_s\":%.6f", (double)create_ns / 1e9);
+	if (cfg.create) {
+		printf(",\"create_s\":%.6f,\"create_threads\":%u", (double)create_ns / 1e9,
+		       create_threads_used);
+		if (create_syncs_known)
+			printf(",\"create_syncs\":%" PRIu64, create_syncs);
+	}
+	printf(",\"warmup\":%s,\"warmup_s\":%.6f", cfg.warmup ? "true" : "false",
+	       (double)r->warmup_ns_max / 1e9);
 	printf(",\"count\":%" PRIu64 ",\"duration_s\":%.6f,\"ops\":%" PRIu64
 	       ",\"ops_per_s\":%.1f,\"ns_per_op\":%.3f,\"errors\":%" PRIu64 ",",
 	       cfg.count, (double)r->elapsed_ns / 1e9, r->ops, r->ops_per_s, r->ns_per_op, r->errors);
-	printf("\"latency_ns\":{\"samples\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
-	       ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "}",
-	       r->samples, r->p50, r->p99, r->p999, r->max_ns);
+	print_latency_json(r);
 	if (b) {
-		printf(",\"bare\":{\"duration_s\":%.6f,\"ops\":%" PRIu64
-		       ",\"ops_per_s\":%.1f,\"ns_per_op\":%.3f}",
-		       (double)b->elapsed_ns / 1e9, b->ops, b->ops_per_s, b->ns_per_op);
+		print_baseline_json("bare", b, r);
+		/* the cost ratio to the bare fetch-and-add, at the top level too */
 		if (b->ns_per_op > 0 && r->ns_per_op > 0)
-			printf(",\"ratio\":%.3f", r->ns_per_op / b->ns_per_op);
+			printf(",\"ratio\":%.4f", r->ns_per_op / b->ns_per_op);
+	}
+	if (mx)
+		print_baseline_json("mutex", mx, r);
+	printf(",\"client\":{\"rss_anon_kb\":%" PRIu64 ",\"rss_shmem_kb\":%" PRIu64 ",\"hwm_kb\":%" PRIu64
+	       "}",
+	       r->rss_anon_kb_max, r->rss_shmem_kb_max, r->hwm_kb_max);
+	if (di->have) {
+		const struct shmseq_status *st = &di->after;
+		printf(",\"daemon\":{\"syncs\":%" PRIu64 ",\"records\":%" PRIu64 ",\"region_bytes\":%" PRIu64
+		       ",\"capacity\":%" PRIu64 ",\"live_sequences\":%" PRIu64,
+		       st->syncs - di->before.syncs, st->records - di->before.records, st->region_bytes,
+		       st->capacity, st->sequences);
+		if (di->have_cpu)
+			printf(",\"cpu_s\":%.3f", di->cpu_after_s - di->cpu_before_s);
+		if (di->have_mem)
+			printf(",\"rss_kb\":%" PRIu64 ",\"rss_anon_kb\":%" PRIu64 ",\"rss_shmem_kb\":%" PRIu64
+			       ",\"hwm_kb\":%" PRIu64,
+			       di->rss_kb, di->rss_anon_kb, di->rss_shmem_kb, di->hwm_kb);
+		printf("}");
 	}
 	if (vr->ran)
 		printf(",\"verify\":{\"ok\":%s,\"values\":%" PRIu64 ",\"duplicates\":%" PRIu64
@@ -1422,6 +1922,25 @@ static void report_errors(void)
 	}
 }
 
+/* Run one baseline phase; false when interrupted or it could not run. */
+static bool run_baseline(enum phase_kind kind, struct phase_result *res)
+{
+	if (run_phase(kind, res) < 0)
+		die_cleanup(1);
+	if (res->setup_failed) {
+		report_setup_errors();
+		fprintf(stderr, "shmseq-bench: the %s baseline could not start\n", phase_names[kind]);
+		free_phase();
+		die_cleanup(1);
+	}
+	free_phase();
+	if (res->interrupted) {
+		fprintf(stderr, "shmseq-bench: interrupted\n");
+		die_cleanup(130);
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	parse_options(argc, argv);
@@ -1438,15 +1957,15 @@ int main(int argc, char **argv)
 		make_tmpdir();
 	if (cfg.self_daemon)
 		start_daemon();
-	uint64_t t0 = now_ns();
 	if (cfg.create && create_sequences() < 0)
 		die_cleanup(interrupted ? 130 : 1);
-	create_ns = now_ns() - t0;
 	if (interrupted)
 		die_cleanup(130);
 
-	struct phase_result r, b;
+	static struct phase_result r, b, mx;
 	struct verify_result vr = {0};
+	struct daemon_info di = {0};
+	phase_daemon = &di;
 	if (run_phase(PHASE_SHMSEQ, &r) < 0)
 		die_cleanup(1);
 	if (r.interrupted) {
@@ -1471,21 +1990,27 @@ int main(int argc, char **argv)
 			status = 1;
 	}
 	free_phase();
-
-	if (cfg.bare) {
-		if (run_phase(PHASE_BARE, &b) < 0)
-			die_cleanup(1);
-		free_phase();
-		if (b.interrupted) {
-			fprintf(stderr, "shmseq-bench: interrupted\n");
-			die_cleanup(130);
-		}
+	if (di.have && daemon_status(&di.after)) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", di.after.daemon_pid);
+		read_proc_status(path, &di.rss_kb, &di.rss_anon_kb, &di.rss_shmem_kb, &di.hwm_kb);
+		di.have_mem = di.rss_kb > 0;
+		di.cpu_after_s = proc_cpu_s(di.after.daemon_pid);
+		di.have_cpu = di.before.daemon_pid == di.after.daemon_pid && di.cpu_before_s >= 0 &&
+			      di.cpu_after_s >= 0;
+	} else {
+		di.have = false;
 	}
 
+	if (cfg.bare)
+		run_baseline(PHASE_BARE, &b);
+	if (cfg.mutex)
+		run_baseline(PHASE_MUTEX, &mx);
+
 	if (cfg.json)
-		print_json(&r, cfg.bare ? &b : NULL, &vr);
+		print_json(&r, cfg.bare ? &b : NULL, cfg.mutex ? &mx : NULL, &vr, &di);
 	else
-		print_text(&r, cfg.bare ? &b : NULL, &vr);
+		print_text(&r, cfg.bare ? &b : NULL, cfg.mutex ? &mx : NULL, &vr, &di);
 	fflush(stdout);
 	cleanup();
 	return status;
