@@ -90,7 +90,7 @@ static const char *const phase_names[] = {"shmseq", "bare", "mutex"};
 #define CHECK_EVERY 1024u /* look at the clock once per this many ops */
 #define HSUB 16u	  /* sub-buckets per power of two */
 #define HBUCKETS (64u * HSUB)
-#define CREATE_BATCH 100u  /* CREATE statements per shmseq_exec call */
+#define CREATE_BATCH 100u  /* CREATE statements per shmseq_exec call, at most */
 #define CREATE_THREADS 64u /* connections creating sequences at once */
 #define ERRMSG_MAX 200
 #define DISCONNECT_MAX 10000u /* a worker skips shmseq_disconnect() above this many names */
@@ -1259,16 +1259,18 @@ static void build_names(void)
 	}
 }
 
-/* Creating K sequences: CREATE_BATCH statements per shmseq_exec call, from
+/* Creating K sequences: up to CREATE_BATCH statements per shmseq_exec call, from
  * create_threads connections at once. Each CREATE returns once its record is
  * durable; the daemon's group commit makes one fdatasync serve every record
  * that arrived meanwhile, so concurrent connections share the syncs. */
 struct creator {
 	pthread_t tid;
-	int error; /* 0, or the first failure (already printed) */
+	uint64_t end_ns; /* when it finished */
+	int error;	 /* 0, or the first failure (already printed) */
 };
 
 static _Atomic uint64_t create_next; /* the next batch's first index */
+static uint64_t create_batch;	     /* statements per shmseq_exec call */
 static _Atomic uint64_t create_done; /* statements done, for the progress line */
 static _Atomic int create_failed;
 static pthread_mutex_t create_print = PTHREAD_MUTEX_INITIALIZER;
@@ -1294,17 +1296,17 @@ static void *creator_main(void *arg)
 		return NULL;
 	}
 	size_t stmt_max = strlen(cfg.sequence) + strlen(cfg.create) + 64;
-	char *sql = malloc(stmt_max * CREATE_BATCH + 1);
+	char *sql = malloc(stmt_max * create_batch + 1);
 	if (!sql) {
 		create_fail(cr, -ENOMEM, "CREATE", "no memory for the statements");
 		shmseq_disconnect(conn);
 		return NULL;
 	}
 	while (!interrupted && !atomic_load(&create_failed)) {
-		uint64_t i = atomic_fetch_add(&create_next, CREATE_BATCH);
+		uint64_t i = atomic_fetch_add(&create_next, create_batch);
 		if (i >= cfg.sequences)
 			break;
-		uint64_t end = i + CREATE_BATCH < cfg.sequences ? i + CREATE_BATCH : cfg.sequences;
+		uint64_t end = i + create_batch < cfg.sequences ? i + create_batch : cfg.sequences;
 		size_t at = 0;
 		for (uint64_t j = i; j < end; j++)
 			at += (size_t)sprintf(sql + at, "CREATE OR REPLACE SEQUENCE %s %s;", seq_name(j),
@@ -1330,13 +1332,14 @@ static void *creator_main(void *arg)
 			break;
 		atomic_fetch_add(&create_done, end - i);
 	}
+	cr->end_ns = now_ns();
 	free(sql);
 	shmseq_disconnect(conn);
 	return NULL;
 }
 
-/* The daemon's fdatasync count, or false when it cannot be had. */
-static bool daemon_status(struct shmseq_status *st)
+/* shmseq_status() on a connection of this process. */
+static bool status_here(struct shmseq_status *st)
 {
 	shmseq *conn;
 	if (shmseq_connect(cfg.instance, &conn) < 0)
@@ -1346,20 +1349,86 @@ static bool daemon_status(struct shmseq_status *st)
 	return ok;
 }
 
-static int create_sequences(void)
+/* The parent never uses the library itself: what it needs of the daemon it
+ * asks through a short-lived child. A process's first connection is the
+ * only one libshmseq gives an auto-resizing name cache (a child of a process
+ * that connected gets fixed buckets), so every worker process must be a
+ * child of a process that never connected, like the workers of an
+ * application's clean master. fn runs in the child and leaves its results
+ * in `shared`, a MAP_SHARED area. */
+static int run_in_child(int (*fn)(void *), void *shared)
 {
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "shmseq-bench: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		_exit(fn(shared) < 0 ? 1 : 0);
+	int st;
+	bool forwarded = false;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+		if (interrupted && !forwarded) {
+			kill(pid, SIGTERM);
+			forwarded = true;
+		}
+	}
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void *shared_alloc(size_t bytes)
+{
+	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static int status_child(void *shared)
+{
+	return status_here(shared) ? 0 : -1;
+}
+
+/* The daemon's status (fdatasyncs, region, pid), or false when it cannot be had. */
+static bool daemon_status(struct shmseq_status *st)
+{
+	struct shmseq_status *sh = shared_alloc(sizeof(*sh));
+	if (!sh)
+		return false;
+	bool ok = run_in_child(status_child, sh) == 0;
+	if (ok)
+		*st = *sh;
+	munmap(sh, sizeof(*sh));
+	return ok;
+}
+
+/* What the creating child hands back. */
+struct create_out {
+	uint64_t ns, syncs;
+	bool syncs_known;
+	unsigned threads_used;
+};
+
+static int create_here(void *shared)
+{
+	struct create_out *out = shared;
 	unsigned n = cfg.create_threads;
-	uint64_t batches = (cfg.sequences + CREATE_BATCH - 1) / CREATE_BATCH;
+	/* batches small enough to keep every connection busy */
+	create_batch = (cfg.sequences + n - 1) / n;
+	if (create_batch > CREATE_BATCH)
+		create_batch = CREATE_BATCH;
+	uint64_t batches = (cfg.sequences + create_batch - 1) / create_batch;
 	if (n > batches)
 		n = (unsigned)batches;
-	create_threads_used = n;
+	out->threads_used = n;
 	struct creator *crs = calloc(n, sizeof(*crs));
 	if (!crs) {
 		fprintf(stderr, "shmseq-bench: no memory for %u creator threads\n", n);
 		return -1;
 	}
 	struct shmseq_status st0, st1;
-	bool have0 = daemon_status(&st0);
+	bool have0 = status_here(&st0);
 	uint64_t t0 = now_ns(), last_shown = t0;
 	bool live = isatty(STDERR_FILENO) && !cfg.json, shown = false;
 	unsigned started = 0;
@@ -1373,34 +1442,54 @@ static int create_sequences(void)
 			break;
 		}
 	}
-	/* the progress line, until every creator is done */
-	while (started && atomic_load(&create_done) < cfg.sequences && !atomic_load(&create_failed) &&
+	/* on a terminal, the progress line until every creator is done */
+	while (live && started && atomic_load(&create_done) < cfg.sequences && !atomic_load(&create_failed) &&
 	       !interrupted) {
 		sleep_ms(20);
 		uint64_t now = now_ns();
-		if (live && now - t0 > 1000000000ull && now - last_shown > 250000000ull) {
+		if (now - t0 > 1000000000ull && now - last_shown > 250000000ull) {
 			fprintf(stderr, "\rcreating sequences: %" PRIu64 " / %" PRIu64 "\033[K",
 				atomic_load(&create_done), cfg.sequences);
 			shown = true;
 			last_shown = now;
 		}
 	}
+	uint64_t end = t0;
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(crs[i].tid, NULL);
 		if (crs[i].error)
 			ret = -1;
+		if (crs[i].end_ns > end)
+			end = crs[i].end_ns;
 	}
-	create_ns = now_ns() - t0;
+	out->ns = end - t0;
 	if (shown)
 		fputs("\r\033[K", stderr);
-	if (ret == 0 && have0 && daemon_status(&st1)) {
-		create_syncs = st1.syncs - st0.syncs;
-		create_syncs_known = true;
+	if (ret == 0 && have0 && status_here(&st1)) {
+		out->syncs = st1.syncs - st0.syncs;
+		out->syncs_known = true;
 	}
 	free(crs);
 	if (interrupted)
 		return -1;
 	return ret;
+}
+
+/* CREATE the K sequences, from a child process (see run_in_child). */
+static int create_sequences(void)
+{
+	struct create_out *out = shared_alloc(sizeof(*out));
+	if (!out) {
+		fprintf(stderr, "shmseq-bench: mmap: %s\n", strerror(errno));
+		return -1;
+	}
+	int rc = run_in_child(create_here, out);
+	create_ns = out->ns;
+	create_syncs = out->syncs;
+	create_syncs_known = out->syncs_known;
+	create_threads_used = out->threads_used;
+	munmap(out, sizeof(*out));
+	return rc;
 }
 
 /* ---- options ---- */

@@ -1,0 +1,354 @@
+#!/usr/bin/env bash
+# bench-compare.sh — shmseq next to the hardware limit, Redis, PostgreSQL and
+# MariaDB, on equal terms: the same client counts, the same duration, each
+# peer started privately (a temporary directory, Unix sockets only) and
+# stopped at the end. Writes OUT/results.md (Markdown tables and the
+# done-when ratios), OUT/*.png (gnuplot) and the raw outputs in OUT/raw/.
+#
+#   tools/bench-compare.sh            the full run (about 10 minutes)
+#   tools/bench-compare.sh --quick    a smoke run: 1 s per item, fewer points
+#
+# Run as root or as a user with sudo: missing Debian packages are installed
+# with apt-get. PostgreSQL runs as the `postgres` user; MariaDB and Redis as
+# the caller (root: mariadbd --user=root).
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+Usage: tools/bench-compare.sh [OPTIONS]
+Measure shmseq next to a bare fetch-add, a shared-memory mutex, Redis INCR,
+PostgreSQL nextval() and MariaDB NEXTVAL, with the same clients and duration.
+
+  --quick              a smoke run: 1 s per item, clients 1 2 8, fewer sequences
+  --duration S         seconds per measurement, a whole number (default 5)
+  --clients "LIST"     client counts (default "1 2 4 8 16")
+  --sequences "LIST"   sequence counts for the scaling figures
+                       (default "1 1000 100000 1000000")
+  --build DIR          shmseq build directory (default build; built if needed)
+  --out DIR            where results go (default bench-results)
+  --skip "LIST"        leave out some of: shmseq scaling redis postgresql mariadb plots
+  --no-install         do not install missing packages
+  -h, --help           this text
+EOF
+}
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DUR=5
+CLIENTS="1 2 4 8 16"
+SEQS="1 1000 100000 1000000"
+BUILD=build
+OUT=bench-results
+SKIP=""
+QUICK=0
+INSTALL=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1; DUR=1; CLIENTS="1 2 8"; SEQS="1 1000 100000" ;;
+	--duration) DUR=$2; shift ;;
+	--clients) CLIENTS=$2; shift ;;
+	--sequences) SEQS=$2; shift ;;
+	--build) BUILD=$2; shift ;;
+	--out) OUT=$2; shift ;;
+	--skip) SKIP=$2; shift ;;
+	--no-install) INSTALL=0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench-compare.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+case $DUR in '' | *[!0-9]* | 0) echo "bench-compare.sh: --duration wants whole seconds" >&2; exit 2 ;; esac
+skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+say() { printf '== %s\n' "$*" >&2; }
+
+# ---- packages ---------------------------------------------------------------
+
+DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3
+	redis-server redis-tools postgresql postgresql-contrib mariadb-server mariadb-client
+	sysbench gnuplot-nox)
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+		echo "bench-compare.sh: run as root, or install: ${DEPS[*]}" >&2; exit 1; fi
+}
+as_postgres() { # PostgreSQL refuses to run as root
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+if [ $INSTALL = 1 ]; then
+	missing=()
+	for p in "${DEPS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "installing ${missing[*]}"
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+fi
+PGBIN=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -1)
+[ -x "$PGBIN/postgres" ] || PGBIN=""
+
+# ---- build ------------------------------------------------------------------
+
+[ -d "$BUILD" ] || meson setup "$BUILD" >/dev/null # the project's defaults: -O2
+meson compile -C "$BUILD" >/dev/null
+BUILD=$(cd "$BUILD" && pwd)
+BENCH=$BUILD/tools/shmseq-bench
+export SHMSEQD=$BUILD/daemon/shmseqd
+REPORT="python3 $ROOT/tools/plot/report.py"
+
+# ---- private working directory; everything started is stopped at the end ----
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/shmseq-compare.XXXXXX")
+chmod 755 "$WORK" # PostgreSQL runs as postgres and needs to get in
+PIDS=()
+PG_DATA=""
+cleanup() {
+	set +e
+	if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+		as_postgres "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
+	fi
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	[ ! -d "$WORK/pg" ] || [ "$(id -u)" = 0 ] || sudo rm -rf "$WORK/pg" # postgres's files
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_pid() { # stop one of ours and forget it
+	local p=$1 keep=()
+	kill -TERM "$p" 2>/dev/null || true
+	for _ in $(seq 1200); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+	PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+mkdir -p "$OUT/raw"
+OUT=$(cd "$OUT" && pwd)
+RAW=$OUT/raw
+rm -f "$RAW"/* "$OUT"/{results.jsonl,results.md,meta.json,plots.vars,latency.titles,latency.idx} "$OUT"/*.dat \
+	"$OUT"/*.png
+NCPU=$(nproc)
+python3 - "$OUT/meta.json" "$DUR" "$QUICK" "$CLIENTS" <<'EOF'
+import json, os, platform, subprocess, sys, datetime
+cpu = "?"
+for l in open("/proc/cpuinfo"):
+    if l.startswith("model name"):
+        cpu = l.split(":", 1)[1].strip(); break
+json.dump({"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "host": platform.node(),
+           "cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.system() + " " + platform.release(),
+           "duration": int(sys.argv[2]), "quick": sys.argv[3] == "1", "clients": sys.argv[4].split()},
+          open(sys.argv[1], "w"))
+EOF
+
+bench() { # NAME ARGS... : one shmseq-bench run, its JSON in raw/NAME.json
+	local name=$1; shift
+	"$BENCH" --format json "$@" >"$RAW/$name.json" 2>"$RAW/$name.err" || {
+		echo "bench-compare.sh: shmseq-bench $* failed:" >&2; cat "$RAW/$name.err" >&2; exit 1; }
+}
+
+# ---- the limit and shmseq -----------------------------------------------------
+
+if ! skipped shmseq; then
+	for c in $CLIENTS; do
+		say "bare fetch-add, mutex counter and shmseq (handle) with $c process(es) on one sequence"
+		bench "handle-$c" --self-daemon -p "$c" -d "$DUR" --baseline faa,mutex
+		$REPORT add-shmseq "$OUT" "$RAW/handle-$c.json" handle "$c" baselines
+	done
+	for m in name exec; do
+		say "shmseq by $m, 1 process"
+		bench "$m-1" --self-daemon -m "$m" -d "$DUR" --no-bare
+		$REPORT add-shmseq "$OUT" "$RAW/$m-1.json" "$m" 1
+	done
+	for c in $CLIENTS; do
+		say "shmseq NOCACHE (every value durable), $c process(es)"
+		bench "nocache-$c" --self-daemon --create nocache -p "$c" -d "$DUR" --no-bare
+		$REPORT add-shmseq "$OUT" "$RAW/nocache-$c.json" nocache "$c"
+	done
+	say "--verify: 4 processes x 2 threads, every value checked"
+	bench verify --self-daemon -p 4 -t 2 --count $((QUICK ? 400000 : 4000000)) --verify --no-bare
+	$REPORT add-shmseq "$OUT" "$RAW/verify.json" verify 8
+fi
+
+# ---- scaling: number of sequences, memory, creation ---------------------------
+
+if ! skipped scaling; then
+	n=$((QUICK ? 1000 : 10000))
+	say "creating $n sequences from one connection (no group commit)"
+	bench create-sequential --self-daemon -k "$n" --create-threads 1 -d 1 --no-bare
+	$REPORT add-shmseq "$OUT" "$RAW/create-sequential.json" create-sequential 1
+	for k in $SEQS; do
+		# one private daemon per K: the sequences are created once and
+		# measured by name (random, round-robin) and through handles
+		say "$k sequence(s): create, then nextval by name and by handle"
+		run=$WORK/shmseq-$k
+		mkdir -p "$run/run" "$run/data"
+		SHMSEQ_RUNTIME_DIR=$run/run "$SHMSEQD" --instance "cmp$k" --data-dir "$run/data" \
+			--max-sequences $((k + 1024 > 1048576 ? k + 1024 : 1048576)) >"$run/log" 2>&1 &
+		dpid=$!
+		PIDS+=("$dpid")
+		for _ in $(seq 100); do
+			SHMSEQ_RUNTIME_DIR=$run/run "$BUILD/tools/shmseq" --instance "cmp$k" status --quiet \
+				2>/dev/null && break
+			sleep 0.1
+		done
+		export SHMSEQ_RUNTIME_DIR=$run/run
+		bench "seqs-name-$k" -i "cmp$k" -k "$k" --create "" -m name -d "$DUR" --no-bare
+		$REPORT add-shmseq "$OUT" "$RAW/seqs-name-$k.json" seqs-name 1
+		# each run's process resolves all K names first (its warm-up): above
+		# 100,000 only the figure the issue asks for, by name at random
+		if [ "$k" -gt 1 ] && [ "$k" -le 100000 ]; then
+			bench "seqs-name-rr-$k" -i "cmp$k" -k "$k" -m name --pick round-robin -d "$DUR" --no-bare
+			$REPORT add-shmseq "$OUT" "$RAW/seqs-name-rr-$k.json" seqs-name-rr 1
+		fi
+		if [ "$k" -le 100000 ]; then
+			bench "seqs-handle-$k" -i "cmp$k" -k "$k" -m handle -d "$DUR" --no-bare
+			$REPORT add-shmseq "$OUT" "$RAW/seqs-handle-$k.json" seqs-handle 1
+		fi
+		unset SHMSEQ_RUNTIME_DIR
+		stop_pid "$dpid"
+		rm -rf "$run"
+	done
+fi
+
+# ---- Redis --------------------------------------------------------------------
+
+# redis-benchmark stops after -n requests: a short probe measures the rate,
+# then the run asks for rate x duration requests.
+redis_run() { # SOCKET ITEM CLIENTS PIPELINE
+	local sock=$1 item=$2 c=$3 pl=$4 n rps
+	n=$((c * pl * 500 > 2000 ? c * pl * 500 : 2000))
+	rps=$(redis-benchmark -s "$sock" -c "$c" -P "$pl" -n "$n" -t incr --csv 2>/dev/null |
+		awk -F'"' '/^"INCR"/ {print int($4)}')
+	n=$((rps * DUR))
+	[ "$n" -ge 1000 ] || n=1000
+	redis-benchmark -s "$sock" -c "$c" -P "$pl" -n "$n" -t incr --csv >"$RAW/redis-$item-$c.csv" 2>&1
+	$REPORT add-redis "$OUT" "$RAW/redis-$item-$c.csv" "$item" "$c" "$pl"
+}
+
+redis_start() { # DIR ARGS...
+	local dir=$1; shift
+	mkdir -p "$dir"
+	redis-server --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 --dir "$dir" \
+		--logfile "$dir/log" --daemonize no "$@" &
+	PIDS+=("$!")
+	REDIS_PID=$!
+	for _ in $(seq 100); do
+		redis-cli -s "$dir/redis.sock" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.1
+	done
+	echo "bench-compare.sh: redis-server did not start:" >&2; cat "$dir/log" >&2; exit 1
+}
+
+if ! skipped redis; then
+	say "Redis $(redis-server --version | awk '{print $3}'): in memory, no persistence"
+	redis_start "$WORK/redis" --save '' --appendonly no
+	for c in $CLIENTS; do
+		say "Redis INCR, $c client(s), unpipelined and pipelined x16"
+		redis_run "$WORK/redis/redis.sock" incr "$c" 1
+		redis_run "$WORK/redis/redis.sock" incr-p16 "$c" 16
+	done
+	stop_pid "$REDIS_PID"
+	say "Redis with appendonly yes, appendfsync always"
+	redis_start "$WORK/redis-aof" --save '' --appendonly yes --appendfsync always
+	for c in $CLIENTS; do
+		say "Redis INCR, appendfsync always, $c client(s)"
+		redis_run "$WORK/redis-aof/redis.sock" incr-aof "$c" 1
+	done
+	stop_pid "$REDIS_PID"
+fi
+
+# ---- PostgreSQL ----------------------------------------------------------------
+
+if ! skipped postgresql; then
+	[ -n "$PGBIN" ] || { echo "bench-compare.sh: no PostgreSQL server binaries" >&2; exit 1; }
+	PG=$WORK/pg
+	mkdir -p "$PG" "$WORK/pglog"
+	as_root chown postgres: "$PG"
+	PG_DATA=$PG/data
+	say "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'): initdb, start (fsync=on, synchronous_commit=on)"
+	as_postgres "$PGBIN/initdb" -D "$PG_DATA" -A trust -U postgres >"$RAW/pg-initdb.log" 2>&1
+	as_postgres "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG/log" -w -o \
+		"-c listen_addresses='' -c unix_socket_directories=$PG -c fsync=on -c synchronous_commit=on -c max_connections=100" \
+		start >/dev/null
+	psql() { command psql -h "$PG" -U postgres -X -q -At "$@"; }
+	psql -c "CREATE SEQUENCE s1 CACHE 1; CREATE SEQUENCE s1000 CACHE 1000;"
+	psql -c "SELECT name || '=' || setting FROM pg_settings WHERE name IN
+		('fsync','synchronous_commit','wal_sync_method','full_page_writes','shared_buffers','wal_level')" \
+		>"$RAW/pg-settings.txt"
+	for cache in 1 1000; do
+		echo "SELECT nextval('s$cache');" >"$WORK/nextval$cache.sql"
+		for c in $CLIENTS; do
+			say "PostgreSQL nextval(), CACHE $cache, $c client(s)"
+			s0=$(psql -c "SELECT wal_sync FROM pg_stat_wal")
+			j=$((c < NCPU ? c : NCPU))
+			rm -f "$WORK/pglog"/pglog.*
+			"$PGBIN/pgbench" -h "$PG" -U postgres -n -f "$WORK/nextval$cache.sql" -c "$c" -j "$j" -T "$DUR" \
+				-l --log-prefix="$WORK/pglog/pglog" postgres >"$RAW/pg-cache$cache-$c.txt" 2>&1
+			s1=$(psql -c "SELECT wal_sync FROM pg_stat_wal")
+			$REPORT add-pgbench "$OUT" "$RAW/pg-cache$cache-$c.txt" "$WORK/pglog/pglog" "cache$cache" "$c" \
+				$((s1 - s0))
+		done
+	done
+	as_postgres "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+	PG_DATA=""
+fi
+
+# ---- MariaDB ---------------------------------------------------------------------
+
+if ! skipped mariadb; then
+	MY=$WORK/mariadb
+	mkdir -p "$MY"
+	say "MariaDB $(mariadbd --version | awk '{print $3}'): install-db, start (innodb_flush_log_at_trx_commit=1, no binlog)"
+	mariadb-install-db --no-defaults --datadir="$MY/data" --user="$(id -un)" \
+		--auth-root-authentication-method=socket --skip-test-db >"$RAW/mariadb-install.log" 2>&1
+	mariadbd --no-defaults --datadir="$MY/data" --socket="$MY/sock" --skip-networking --user="$(id -un)" \
+		--pid-file="$MY/pid" --log-error="$MY/err.log" --skip-log-bin \
+		--innodb-flush-log-at-trx-commit=1 --sync-binlog=1 --innodb-buffer-pool-size=128M \
+		--max-connections=200 >/dev/null 2>&1 &
+	PIDS+=("$!")
+	MY_PID=$!
+	for _ in $(seq 300); do mariadb-admin --socket="$MY/sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+	my() { mariadb --no-defaults --socket="$MY/sock" -N -B "$@"; }
+	my -e "CREATE DATABASE bench; CREATE SEQUENCE bench.s_default; CREATE SEQUENCE bench.s_nocache NOCACHE;"
+	my -e "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version','innodb_flush_log_at_trx_commit',
+		'sync_binlog','log_bin','innodb_flush_method','innodb_doublewrite','innodb_buffer_pool_size')" \
+		>"$RAW/mariadb-settings.txt"
+	my -e "SHOW CREATE SEQUENCE bench.s_default" >>"$RAW/mariadb-settings.txt"
+	cat >"$MY/nextval.lua" <<'EOF'
+-- one connection per thread, one statement per event (text protocol)
+sysbench.cmdline.options = {stmt = {"statement to run", "SELECT NEXTVAL(bench.s_default)"}}
+function thread_init() con = sysbench.sql.driver():connect() end
+function event() con:query(sysbench.opt.stmt) end
+function thread_done() con:disconnect() end
+EOF
+	for seq in default nocache; do
+		for c in $CLIENTS; do
+			say "MariaDB NEXTVAL, $seq, $c client(s)"
+			f0=$(my -e "SHOW GLOBAL STATUS LIKE 'Innodb_data_fsyncs'" | awk '{print $2}')
+			sysbench "$MY/nextval.lua" --db-driver=mysql --mysql-socket="$MY/sock" --mysql-user=root \
+				--mysql-db=bench --threads="$c" --time="$DUR" --histogram --percentile=99 \
+				--stmt="SELECT NEXTVAL(bench.s_$seq)" run >"$RAW/mariadb-$seq-$c.txt" 2>&1
+			f1=$(my -e "SHOW GLOBAL STATUS LIKE 'Innodb_data_fsyncs'" | awk '{print $2}')
+			$REPORT add-sysbench "$OUT" "$RAW/mariadb-$seq-$c.txt" "$seq" "$c" $((f1 - f0))
+		done
+	done
+	stop_pid "$MY_PID"
+fi
+
+# ---- the report and the plots ------------------------------------------------------
+
+$REPORT report "$OUT" "$OUT/meta.json"
+if ! skipped plots; then
+	# (a peer left out leaves empty columns: gnuplot says so once per column)
+	gnuplot -e "dir='$OUT'" "$ROOT/tools/plot/plots.gp" 2>&1 | grep -v "Skipping data file with no valid points" >&2 ||
+		true
+	[ -s "$OUT/throughput.png" ] || echo "bench-compare.sh: gnuplot made no plots; the tables are complete" >&2
+fi
+say "results: $OUT/results.md${SKIP:+ (skipped: $SKIP)}"
+cat "$OUT/results.md"
