@@ -736,10 +736,8 @@ static bool file_exists(const struct inst *in, const char *name)
 	return access(p, F_OK) == 0;
 }
 
-/* The data directory of the damage loops: the sequences of every kind, a
- * snapshot, records after it, values handed out; then a crash (SIGKILL,
- * the region removed as by a reboot). */
-static void build_image(struct inst *in, struct ref *ref, struct image *img)
+/* A fresh instance with the base sequences created: the start of an image. */
+static shmseq *image_begin(struct inst *in, struct ref *ref)
 {
 	int st;
 	data_clear(in);
@@ -749,6 +747,27 @@ static void build_image(struct inst *in, struct ref *ref, struct image *img)
 	assert_int_equal(shmseq_connect(in->name, &c), 0);
 	ref->n = 0;
 	create_base(c, ref);
+	return c;
+}
+
+/* The end of an image: a crash (SIGKILL, the region removed as by a
+ * reboot), then the files taken. */
+static void image_crash(struct inst *in, struct ref *ref, shmseq *c, struct image *img)
+{
+	close_handles(ref);
+	shmseq_disconnect(c);
+	int st = inst_stop(in, SIGKILL);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	region_unlink(in);
+	image_take(in, img);
+}
+
+/* The data directory of the damage loops: the sequences of every kind, a
+ * snapshot, records after it, values handed out; then a crash (SIGKILL,
+ * the region removed as by a reboot). */
+static void build_image(struct inst *in, struct ref *ref, struct image *img)
+{
+	shmseq *c = image_begin(in, ref);
 	assert_int_equal(exec_sql(c, "CREATE SEQUENCE t1 CACHE 3", NULL), 0);
 	assert_int_equal(exec_sql(c, "DROP SEQUENCE t1", NULL), 0);
 	ref_add(ref, "t1", 1, false)->state = ABSENT;
@@ -762,12 +781,7 @@ static void build_image(struct inst *in, struct ref *ref, struct image *img)
 	}
 	assert_true(after >= 4);
 	assert_int_equal(draw(c, &ref->s[1], 2), 0); /* the last record: a NOCACHE refill */
-	close_handles(ref);
-	shmseq_disconnect(c);
-	st = inst_stop(in, SIGKILL);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	region_unlink(in);
-	image_take(in, img);
+	image_crash(in, ref, c, img);
 	assert_true(img->has_log && img->has_snap);
 }
 
@@ -979,14 +993,7 @@ static const char *const last_names[L_N] = {"refill", "CREATE",	       "DROP",
  * acknowledged, with values handed out from what it reserved. */
 static void build_last(struct inst *in, enum last_kind kind, struct ref *ref, struct image *img)
 {
-	int st;
-	data_clear(in);
-	region_unlink(in);
-	assert_int_equal(inst_start(in, NULL, &st), STARTED);
-	shmseq *c;
-	assert_int_equal(shmseq_connect(in->name, &c), 0);
-	ref->n = 0;
-	create_base(c, ref);
+	shmseq *c = image_begin(in, ref);
 	for (int round = 0; round < 3; round++)
 		draw_round(c, ref);
 	char sql[160];
@@ -1042,12 +1049,7 @@ static void build_last(struct inst *in, enum last_kind kind, struct ref *ref, st
 	 * that closes its batch (a refill's is the last), and values were taken
 	 * from what it reserved */
 	assert_int_equal(settled_lsn(in, c), lsn0 + (kind == L_REFILL ? 1 : 2));
-	close_handles(ref);
-	shmseq_disconnect(c);
-	st = inst_stop(in, SIGKILL);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	region_unlink(in);
-	image_take(in, img);
+	image_crash(in, ref, c, img);
 	assert_true(img->has_log);
 }
 
