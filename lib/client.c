@@ -7,12 +7,10 @@
  * connection's mutex where it touches the socket: refills, wraps, resolving a
  * name, re-attaching after a daemon restart.
  *
- * RCU flavour: the name cache is a cds_lfht read by the application's own
- * threads, which a library cannot ask to register with RCU; urcu-bp
- * ("bulletproof") registers readers on their first read-side lock, and with
- * sys_membarrier its read lock costs only compiler barriers. Entries are never
- * removed before shmseq_disconnect() (when no thread may use the connection),
- * so nothing is ever freed under a reader and no grace period is waited for.
+ * The name cache is an open-addressing table read by the application's own
+ * threads without a lock (see "the name cache" below). Entries are never
+ * removed or moved before shmseq_disconnect() (when no thread may use the
+ * connection), so nothing is ever freed under a reader.
  *
  * Daemon restarts: a new daemon marks the old region closed. The next call
  * that needs the daemon, or finds the region closed, re-attaches: new socket,
@@ -218,11 +216,131 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
 
 /* --- connections ---------------------------------------------------------------- */
 
-static int entry_match(struct cds_lfht_node *node, const void *key)
+/* --- the name cache -------------------------------------------------------------
+ *
+ * name -> entry, one table per connection: {hash, entry} buckets, linear
+ * probing, never more than half full, so a lookup reads one bucket line and
+ * then the entry, whose first line holds what the fast path needs.
+ *
+ * Readers are any application threads, with no lock and no registration:
+ * they probe from hash & mask until an empty bucket. Writers hold c->lock and
+ * only ever fill an empty bucket: the hash, then the entry pointer with a
+ * release store, so a reader that sees the pointer (acquire) sees the hash.
+ * Entries are never removed (a dropped sequence's entry re-resolves), so
+ * there are no tombstones. Growing builds a table twice the size and
+ * publishes it with a release store; the old tables stay, chained, until the
+ * connection ends, since a reader may still be probing one (together they
+ * are smaller than the current table). A reader on an old table may miss a
+ * name added since: it takes the slow path, which looks again under the lock.
+ *
+ * Not liburcu's cds_lfht (the daemon's catalog uses one): its lookups walk a
+ * split-ordered list, one dependent cache miss per node, and its automatic
+ * resize often left the table at its first size in practice, with a chain of
+ * over a thousand entries per lookup at 100,000 names (docs/BENCHMARKS.md has
+ * the figures). Entries are carved from slabs, 128-byte aligned, so that
+ * many of them span few pages.
+ */
+
+struct name_bucket {
+	_Atomic uint64_t hash;
+	_Atomic(struct shmseq_seq *) e; /* NULL: empty */
+};
+
+struct name_table {
+	size_t mask; /* buckets - 1 */
+	struct name_table *older;
+	struct name_bucket b[];
+};
+
+struct entry_slab {
+	struct entry_slab *next;
+	size_t used, cap;
+	struct shmseq_seq e[]; /* 128-byte aligned: the slab is */
+};
+
+#define NAMES_FIRST 64u /* buckets of a new connection's table */
+#define SLAB_FIRST 8u	/* entries of the first slab; then as many as exist */
+#define SLAB_MAX 4096u	/* entries per slab at most (512 KiB) */
+
+static struct name_table *names_new(size_t buckets)
 {
-	const struct shmseq_seq *e = caa_container_of(node, struct shmseq_seq, node);
-	return strcmp(e->name, key) == 0;
+	struct name_table *t = calloc(1, sizeof(*t) + buckets * sizeof(t->b[0]));
+	if (t)
+		t->mask = buckets - 1;
+	return t;
 }
+
+/* Reader side: any thread, no lock. The entry of name, or NULL. */
+static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t hash)
+{
+	/* pairs with the release store in names_grow() */
+	const struct name_table *t = atomic_load_explicit(&c->names, memory_order_acquire);
+	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+		/* pairs with the release store in names_put() */
+		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_acquire);
+		if (!e)
+			return NULL;
+		if (atomic_load_explicit(&t->b[i].hash, memory_order_relaxed) == hash &&
+		    strcmp(e->name, name) == 0)
+			return e;
+	}
+}
+
+/* Fill the first empty bucket for hash. Caller holds c->lock (or owns t
+ * alone); t has an empty bucket. */
+static void names_put(struct name_table *t, uint64_t hash, struct shmseq_seq *e)
+{
+	size_t i = hash & t->mask;
+	while (atomic_load_explicit(&t->b[i].e, memory_order_relaxed))
+		i = (i + 1) & t->mask;
+	atomic_store_explicit(&t->b[i].hash, hash, memory_order_relaxed);
+	/* pairs with the acquire load in lookup() */
+	atomic_store_explicit(&t->b[i].e, e, memory_order_release);
+}
+
+/* Make room for one more name. Caller holds c->lock. */
+static int names_grow(struct shmseq *c)
+{
+	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
+	if ((c->nnames + 1) * 2 <= t->mask + 1)
+		return 0;
+	struct name_table *n = names_new((t->mask + 1) * 2);
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i <= t->mask; i++) {
+		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
+		if (e)
+			names_put(n, atomic_load_explicit(&t->b[i].hash, memory_order_relaxed), e);
+	}
+	n->older = t;
+	/* pairs with the acquire load in lookup() */
+	atomic_store_explicit(&c->names, n, memory_order_release);
+	return 0;
+}
+
+/* A zeroed entry that lives until disconnect. Caller holds c->lock. */
+static struct shmseq_seq *entry_alloc(struct shmseq *c)
+{
+	struct entry_slab *s = c->slabs;
+	if (!s || s->used == s->cap) {
+		size_t cap = c->nnames < SLAB_FIRST ? SLAB_FIRST
+			     : c->nnames > SLAB_MAX ? SLAB_MAX
+						    : c->nnames;
+		size_t bytes = sizeof(*s) + cap * sizeof(s->e[0]);
+		s = aligned_alloc(_Alignof(struct shmseq_seq), (bytes + 127) & ~(size_t)127);
+		if (!s)
+			return NULL;
+		s->next = c->slabs;
+		s->used = 0;
+		s->cap = cap;
+		c->slabs = s;
+	}
+	struct shmseq_seq *e = &s->e[s->used++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* --- connections ---------------------------------------------------------------- */
 
 SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out)
 {
@@ -237,22 +355,14 @@ SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out)
 	if (!c)
 		return -ENOMEM;
 	snprintf(c->instance, sizeof(c->instance), "%s", instance);
-	c->pid = getpid();
 	c->sock = -1;
 	pthread_mutex_init(&c->lock, NULL);
-	/* Auto-resizing tables share liburcu's resize worker thread, which a
-	 * child of fork() lacks (destroying such a table there waits for it
-	 * forever): a forked child's name caches have fixed buckets instead. */
-	static _Atomic pid_t resize_owner;
-	pid_t none = 0;
-	atomic_compare_exchange_strong(&resize_owner, &none, c->pid);
-	bool auto_resize = atomic_load(&resize_owner) == c->pid;
-	c->names = auto_resize ? cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE, NULL)
-			       : cds_lfht_new(4096, 4096, 4096, 0, NULL);
-	if (!c->names) {
+	struct name_table *t = names_new(NAMES_FIRST);
+	if (!t) {
 		free(c);
 		return -ENOMEM;
 	}
+	atomic_init(&c->names, t);
 	pthread_mutex_lock(&c->lock);
 	int r = attach(c);
 	pthread_mutex_unlock(&c->lock);
@@ -269,20 +379,18 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 	if (!c)
 		return;
 	detach(c);
-	/* In a child of fork() the name cache's resize worker thread does not
-	 * exist, and destroying the table would wait for it forever: the
-	 * child's copy of the table is left alone (copy-on-write memory). */
-	bool forked = getpid() != c->pid;
-	struct shmseq_seq *e = c->all;
-	while (e) {
-		struct shmseq_seq *n = e->next_all;
-		if (!forked)
-			cds_lfht_del(c->names, &e->node);
-		free(e);
-		e = n;
+	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
+	while (t) {
+		struct name_table *n = t->older;
+		free(t);
+		t = n;
 	}
-	if (!forked)
-		cds_lfht_destroy(c->names, NULL);
+	struct entry_slab *s = c->slabs;
+	while (s) {
+		struct entry_slab *n = s->next;
+		free(s);
+		s = n;
+	}
 	struct mapping *m = c->maps;
 	while (m) {
 		struct mapping *n = m->next;
@@ -290,11 +398,11 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 		free(m);
 		m = n;
 	}
-	struct temp_seq *t = c->temps;
-	while (t) {
-		struct temp_seq *n = t->next;
-		free(t);
-		t = n;
+	struct temp_seq *tp = c->temps;
+	while (tp) {
+		struct temp_seq *n = tp->next;
+		free(tp);
+		tp = n;
 	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -333,16 +441,6 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 	return 0;
 }
 
-static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t hash)
-{
-	struct cds_lfht_iter it;
-	rcu_read_lock();
-	cds_lfht_lookup(c->names, hash, entry_match, name, &it);
-	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
-	rcu_read_unlock();
-	return n ? caa_container_of(n, struct shmseq_seq, node) : NULL;
-}
-
 int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 {
 	size_t len = strlen(name);
@@ -354,29 +452,29 @@ int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 		*out = e;
 		return 0;
 	}
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	e->conn = c;
-	memcpy(e->name, name, len + 1);
-	int r = resolve(c, e);
-	if (r < 0) {
-		free(e);
+	/* resolved on the side: the table only ever holds resolved entries */
+	struct shmseq_seq fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.conn = c;
+	memcpy(fresh.name, name, len + 1);
+	int r = resolve(c, &fresh);
+	if (r < 0)
 		return r;
-	}
 	pthread_mutex_lock(&c->lock);
-	rcu_read_lock();
-	struct cds_lfht_node *n = cds_lfht_add_unique(c->names, hash, entry_match, e->name, &e->node);
-	rcu_read_unlock();
-	if (n != &e->node) {
-		/* another thread added it first */
-		free(e);
-		e = caa_container_of(n, struct shmseq_seq, node);
-	} else {
-		e->next_all = c->all;
-		c->all = e;
+	e = lookup(c, name, hash); /* another thread may have added it meanwhile */
+	if (!e) {
+		r = names_grow(c);
+		if (r == 0 && (e = entry_alloc(c)) == NULL)
+			r = -ENOMEM;
+		if (r == 0) {
+			memcpy(e, &fresh, sizeof(*e)); /* not yet visible to any reader */
+			names_put(atomic_load_explicit(&c->names, memory_order_relaxed), hash, e);
+			c->nnames++;
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
+	if (r < 0)
+		return r;
 	*out = e;
 	return 0;
 }

@@ -7,13 +7,13 @@
 #include <stdatomic.h>
 #include <sys/types.h>
 
-#include <urcu-bp.h>
-#include <urcu/rculfhash.h>
-
 #include "region.h"
 #include "seqdef.h"
 #include "shmseq.h"
 #include "wire.h"
+
+struct name_table;
+struct entry_slab;
 
 /* A mapping of one region incarnation. Old ones stay mapped until the
  * connection ends: another thread may still be on a fast path inside one. */
@@ -37,38 +37,39 @@ struct temp_seq {
 
 struct shmseq {
 	char instance[SHMSEQ_NAME_MAX + 1];
-	pid_t pid;	      /* the process that connected */
 	pthread_mutex_t lock; /* the socket, attaching, temp sequences */
 	int sock;	      /* -1 while detached */
 	uint64_t next_req;
 	struct mapping *maps;		     /* newest first */
 	_Atomic(struct region_header *) hdr; /* the current incarnation */
 	struct seq_env env;
-	struct cds_lfht *names; /* name -> struct shmseq_seq; never shrinks */
-	struct shmseq_seq *all; /* every entry, for disconnect */
-	_Atomic int ntemp;	/* TEMPORARY sequences alive */
+	/* The name cache: name -> struct shmseq_seq (client.c has the story). */
+	_Atomic(struct name_table *) names; /* current; older ones chained */
+	size_t nnames;			    /* entries, under lock */
+	struct entry_slab *slabs;	    /* where entries live, newest first */
+	_Atomic int ntemp;		    /* TEMPORARY sequences alive */
 	struct temp_seq *temps;
 	uint64_t temp_ids;
 };
 
 /* A name's entry in the connection's cache; also what shmseq_seq_open hands
- * out. Entries live until the connection ends, so a reader that found one
- * under rcu_read_lock may keep using it after unlocking. */
+ * out. Entries live until the connection ends (never moved, never freed
+ * before), so a reader that found one may keep using it. The fast path's
+ * fields come first: with the start of the name they share one cache line. */
 struct shmseq_seq {
-	struct cds_lfht_node node;
-	struct shmseq *conn;
-	char name[SHMSEQ_NAME_MAX + 1];
-	_Atomic(struct region_header *) hdr; /* the region `slot` lies in */
 	_Atomic(struct region_slot *) slot;  /* NULL: resolve first */
+	_Atomic(struct region_header *) hdr; /* the region `slot` lies in */
 	_Atomic uint64_t seq_id;
-	_Atomic bool cycle;
-	_Atomic bool is_unsigned; /* values are uint64 bit patterns */
 	/* LASTVAL of this session: the value and the identity it belongs to
 	 * (0 = NULL). */
 	_Atomic int64_t last;
 	_Atomic uint64_t last_id;
-	struct shmseq_seq *next_all;
-};
+	struct shmseq *conn;
+	_Atomic bool cycle;
+	_Atomic bool is_unsigned; /* values are uint64 bit patterns */
+	char name[SHMSEQ_NAME_MAX + 1];
+} __attribute__((aligned(128)));
+_Static_assert(sizeof(struct shmseq_seq) == 128, "two cache lines, aligned: one adjacent-line pair");
 
 /* One request and its reply (reply may be NULL when replen is 0).
  * Re-attaches first if needed. Returns the reply's status (>= 0) or -error.

@@ -167,6 +167,64 @@ static void test_descending_small_cache(void **state)
 	shmseq_disconnect(c);
 }
 
+/* The name cache grows while other threads of the same connection read it:
+ * four threads resolve 3,000 new names at once, in different orders, and
+ * every value must come from the sequence named (sequence i starts at
+ * i * 1,000,000 + 1). A second pass finds them all cached. */
+#define NC_NAMES 3000
+struct nc_thread {
+	shmseq *conn;
+	int t;
+	int errors;
+};
+
+static void *nc_main(void *arg)
+{
+	struct nc_thread *w = arg;
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < NC_NAMES; k++) {
+			int i = (int)(((long)k * (2 * w->t + 1) + w->t * 997L) % NC_NAMES);
+			char name[32];
+			snprintf(name, sizeof(name), "nc_%d", i);
+			int64_t v;
+			int r = shmseq_nextval(w->conn, name, &v);
+			if (r < 0 || v <= (int64_t)i * 1000000 || v > (int64_t)i * 1000000 + 1000000) {
+				fprintf(stderr, "%s: r=%d v=%lld\n", name, r, (long long)v);
+				w->errors++;
+			}
+		}
+	return NULL;
+}
+
+static void test_name_cache_grows_under_readers(void **state)
+{
+	(void)state;
+	shmseq *c;
+	assert_int_equal(shmseq_connect(NULL, &c), 0);
+	for (int i = 0; i < NC_NAMES; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "nc_%d", i);
+		struct shmseq_def def = {.set = SHMSEQ_SET_START, .start = (int64_t)i * 1000000 + 1};
+		assert_int_equal(shmseq_create(c, name, &def, 0), 0);
+	}
+	shmseq_disconnect(c);
+	assert_int_equal(shmseq_connect(NULL, &c), 0);
+	pthread_t th[4];
+	struct nc_thread w[4];
+	for (int t = 0; t < 4; t++) {
+		w[t] = (struct nc_thread){.conn = c, .t = t};
+		assert_int_equal(pthread_create(&th[t], NULL, nc_main, &w[t]), 0);
+	}
+	for (int t = 0; t < 4; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(w[t].errors, 0);
+	}
+	/* a name never created is still not found, after all that growth */
+	int64_t v;
+	assert_int_equal(shmseq_nextval(c, "nc_none", &v), -4091);
+	shmseq_disconnect(c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -187,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_default_cache_4x4x50000),
 		cmocka_unit_test(test_nocache_every_value_durable),
 		cmocka_unit_test(test_descending_small_cache),
+		cmocka_unit_test(test_name_cache_grows_under_readers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
