@@ -204,6 +204,10 @@ static uint64_t create_ns;	/* time the CREATE statements took */
 static uint64_t create_syncs;	/* the daemon's fdatasyncs meanwhile */
 static bool create_syncs_known; /* whether create_syncs was measured */
 static unsigned create_threads_used;
+/* The bare phase's counters with K > 1 sequences: K of them, 128 bytes apart
+ * like the region's slots, picked the same way as the sequences. */
+#define BARE_STRIDE (128 / sizeof(uint64_t))
+static _Atomic uint64_t *bare_slots;
 static bool mutex_ready;		 /* shm->mutex is initialised */
 static struct daemon_info *phase_daemon; /* filled at the shmseq phase's start */
 
@@ -518,10 +522,12 @@ static inline void sample(struct slot *s, uint64_t t0, uint64_t t1)
 		s->max_ns = ns;
 }
 
-static inline void baseline_op(const enum phase_kind kind)
+static inline void baseline_op(const enum phase_kind kind, uint64_t *rng, uint64_t *rr)
 {
 	if (kind == PHASE_BARE) {
-		atomic_fetch_add_explicit(&shm->counter, 1, memory_order_seq_cst);
+		_Atomic uint64_t *ctr = cfg.sequences > 1 ? &bare_slots[pick(rng, rr) * BARE_STRIDE]
+							  : &shm->counter;
+		atomic_fetch_add_explicit(ctr, 1, memory_order_seq_cst);
 	} else {
 		pthread_mutex_lock(&shm->mutex);
 		shm->mutex_counter++;
@@ -532,8 +538,10 @@ static inline void baseline_op(const enum phase_kind kind)
 /* The baseline loop, the same shape as the shmseq loop (quota check, one
  * call in 64 timed, the clock read every CHECK_EVERY calls). Inlined with a
  * constant kind, so each baseline gets its own loop. Returns the ops done. */
-static inline __attribute__((always_inline)) uint64_t
-baseline_loop(const enum phase_kind kind, struct slot *s, uint64_t quota, uint64_t deadline)
+static inline __attribute__((always_inline)) uint64_t baseline_loop(const enum phase_kind kind,
+								    struct slot *s, uint64_t quota,
+								    uint64_t deadline, uint64_t *rng,
+								    uint64_t *rr)
 {
 	const bool counted = cfg.count > 0;
 	uint64_t ops = 0;
@@ -544,10 +552,10 @@ baseline_loop(const enum phase_kind kind, struct slot *s, uint64_t quota, uint64
 			ops++;
 			if ((ops & SAMPLE_MASK) == 1) {
 				uint64_t t0 = ticks();
-				baseline_op(kind);
+				baseline_op(kind, rng, rr);
 				sample(s, t0, ticks());
 			} else {
-				baseline_op(kind);
+				baseline_op(kind, rng, rr);
 			}
 		}
 		atomic_store_explicit(&s->progress, ops, memory_order_relaxed);
@@ -587,11 +595,11 @@ static void *worker_main(void *arg)
 		goto done;
 
 	if (w->kind == PHASE_BARE) {
-		ops = attempts = baseline_loop(PHASE_BARE, s, quota, deadline);
+		ops = attempts = baseline_loop(PHASE_BARE, s, quota, deadline, &rng, &rr);
 		goto done;
 	}
 	if (w->kind == PHASE_MUTEX) {
-		ops = attempts = baseline_loop(PHASE_MUTEX, s, quota, deadline);
+		ops = attempts = baseline_loop(PHASE_MUTEX, s, quota, deadline, &rng, &rr);
 		goto done;
 	}
 
@@ -847,6 +855,18 @@ static int run_phase(enum phase_kind kind, struct phase_result *r)
 	}
 	shm = m;
 	memset(r, 0, sizeof(*r));
+	if (kind == PHASE_BARE && cfg.sequences > 1) {
+		size_t sz = cfg.sequences * BARE_STRIDE * sizeof(uint64_t);
+		void *bs = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (bs == MAP_FAILED) {
+			fprintf(stderr, "shmseq-bench: mmap %zu bytes: %s\n", sz, strerror(errno));
+			return -1;
+		}
+		bare_slots = bs;
+		/* touched before the clock, as the warm-up touches the region */
+		for (uint64_t i = 0; i < cfg.sequences; i++)
+			bare_slots[i * BARE_STRIDE] = 0;
+	}
 	const char *what = kind == PHASE_SHMSEQ ? mode_names[cfg.mode] : phase_names[kind];
 	if (kind == PHASE_MUTEX) {
 		pthread_mutexattr_t ma;
@@ -1000,6 +1020,9 @@ static void free_phase(void)
 	if (shm && mutex_ready)
 		pthread_mutex_destroy(&shm->mutex);
 	mutex_ready = false;
+	if (bare_slots)
+		munmap(bare_slots, cfg.sequences * BARE_STRIDE * sizeof(uint64_t));
+	bare_slots = NULL;
 	if (shm)
 		munmap(shm,
 		       sizeof(struct phase_shm) + (size_t)cfg.processes * cfg.threads * sizeof(struct slot));
@@ -1525,6 +1548,8 @@ static void usage(FILE *f)
 	      "  -b, --baseline LIST      what to run next to shmseq, same processes and threads,\n"
 	      "                           same duration: comma-separated from\n"
 	      "                             faa    a bare atomic fetch-and-add on shared memory\n"
+	      "                                    (with K sequences: on K counters 128 bytes\n"
+	      "                                    apart, like the region's slots, picked alike)\n"
 	      "                             mutex  a counter behind a process-shared pthread mutex\n"
 	      "                             none\n"
 	      "                           (default faa)\n"
