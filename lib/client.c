@@ -533,8 +533,10 @@ static inline void record_last(struct shmseq_seq *e, int64_t v)
 		atomic_store_explicit(&e->last_id, id, memory_order_relaxed);
 }
 
-static int nextval_slow(struct shmseq_seq *e, struct region_slot *s, enum region_take_result r,
-			struct region_ticket *tk, int64_t *value)
+/* Out of line: the fast path in shmseq_seq_nextval() keeps a small frame. */
+static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, struct region_slot *s,
+							enum region_take_result r, struct region_ticket *tk,
+							int64_t *value)
 {
 	struct shmseq *c = e->conn;
 	int busy = 0, retries = 0, corrupt = 0;
@@ -603,16 +605,22 @@ static int nextval_slow(struct shmseq_seq *e, struct region_slot *s, enum region
 SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
 {
 	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
-	struct region_ticket tk;
+	struct region_ticket tk = {0};
 	enum region_take_result r = TAKE_GONE;
+	int64_t v = 0;
 	if (likely(region_live(e))) {
-		r = region_take(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), value, &tk);
+		r = region_take(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), &v, &tk);
 		if (likely(r == TAKE_OK && !tk.nudge)) {
-			record_last(e, *value);
+			*value = v;
+			record_last(e, v);
 			return 0;
 		}
 	}
-	return nextval_slow(e, s, r, &tk, value);
+	/* a copy: tk's own address never escapes, so on the fast path it lives
+	 * in registers (nothing stored between two fetch-and-adds) */
+	struct region_ticket slow = tk;
+	*value = v;
+	return nextval_slow(e, s, r, &slow, value);
 }
 
 static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool *found);

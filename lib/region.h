@@ -148,9 +148,11 @@ struct region_ticket {
 	bool cycle;
 };
 
-/* Take one value. Lock-free, no system call. Caller owns nothing. */
-static inline enum region_take_result region_take(struct region_slot *s, uint64_t seq_id, int64_t *value,
-						  struct region_ticket *tk)
+/* Take one value. Lock-free, no system call. Caller owns nothing. Always
+ * inlined: under contention every instruction between two fetch-and-adds on
+ * the same line costs throughput (docs/BENCHMARKS.md). */
+static inline __attribute__((always_inline)) enum region_take_result
+region_take(struct region_slot *s, uint64_t seq_id, int64_t *value, struct region_ticket *tk)
 {
 	/* pairs with the release store of gen in region_slot_publish() */
 	uint64_t g = atomic_load_explicit(&s->gen, memory_order_acquire);

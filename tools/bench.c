@@ -430,10 +430,11 @@ static void note_error(struct slot *s, int err, const char *msg)
 	}
 }
 
-/* One NEXTVAL in the configured mode. */
-static inline int do_nextval(struct worker *w, struct slot *s, uint64_t seq, int64_t *val)
+/* One NEXTVAL in the given mode (a constant where it is inlined). */
+static inline __attribute__((always_inline)) int do_nextval(const enum mode mode, struct worker *w,
+							    struct slot *s, uint64_t seq, int64_t *val)
 {
-	switch (cfg.mode) {
+	switch (mode) {
 	case MODE_HANDLE:
 		return shmseq_seq_nextval(w->handles[seq], val);
 	case MODE_NAME:
@@ -566,6 +567,50 @@ static inline __attribute__((always_inline)) uint64_t baseline_loop(const enum p
 	}
 }
 
+/* The timed shmseq loop, the same shape as baseline_loop. Inlined with a
+ * constant mode and `one` (a single sequence). vr: record values (--verify). */
+static inline __attribute__((always_inline)) void
+shmseq_loop(const enum mode mode, const bool one, struct worker *w, struct slot *s, struct vec *vr,
+	    int64_t *last, uint8_t *seen, uint64_t quota, uint64_t deadline, uint64_t *rng, uint64_t *rr,
+	    uint64_t *ops_out, uint64_t *attempts_out)
+{
+	const bool counted = cfg.count > 0;
+	uint64_t ops = 0, attempts = 0;
+	for (;;) {
+		for (unsigned k = 0; k < CHECK_EVERY; k++) {
+			if (counted && attempts == quota)
+				goto done;
+			uint64_t seq = one ? 0 : pick(rng, rr);
+			int64_t val = 0;
+			int rc;
+			attempts++;
+			if ((attempts & SAMPLE_MASK) == 1) {
+				uint64_t t0 = ticks();
+				rc = do_nextval(mode, w, s, seq, &val);
+				sample(s, t0, ticks());
+			} else {
+				rc = do_nextval(mode, w, s, seq, &val);
+			}
+			if (__builtin_expect(rc != 0, 0)) {
+				if (rc < 0)
+					note_error(s, rc, NULL);
+				continue;
+			}
+			ops++;
+			if (vr)
+				record_value(s, vr, last, seen, seq, val);
+		}
+		atomic_store_explicit(&s->progress, attempts, memory_order_relaxed);
+		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+			break;
+		if (!counted && now_ns() >= deadline)
+			break;
+	}
+done:
+	*ops_out = ops;
+	*attempts_out = attempts;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -585,7 +630,6 @@ static void *worker_main(void *arg)
 			verify = false;
 		}
 	}
-	const bool counted = cfg.count > 0;
 	const uint64_t quota = w->quota;
 
 	barrier_wait();
@@ -603,37 +647,21 @@ static void *worker_main(void *arg)
 		goto done;
 	}
 
-	for (;;) {
-		for (unsigned k = 0; k < CHECK_EVERY; k++) {
-			if (counted && attempts == quota)
-				goto done;
-			uint64_t seq = pick(&rng, &rr);
-			int64_t val;
-			int rc;
-			attempts++;
-			if ((attempts & SAMPLE_MASK) == 1) {
-				uint64_t t0 = ticks();
-				rc = do_nextval(w, s, seq, &val);
-				sample(s, t0, ticks());
-			} else {
-				rc = do_nextval(w, s, seq, &val);
-			}
-			if (rc < 0) {
-				note_error(s, rc, NULL);
-				continue;
-			}
-			if (rc > 0)
-				continue;
-			ops++;
-			if (verify)
-				record_value(s, &v, last, seen, seq, val);
-		}
-		atomic_store_explicit(&s->progress, attempts, memory_order_relaxed);
-		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
-			break;
-		if (!counted && now_ns() >= deadline)
-			break;
-	}
+	/* one loop per mode, and one for a single sequence: nothing the loop
+	 * could decide once is decided per call */
+#define SHMSEQ_LOOP(m, one)                                                                                  \
+	shmseq_loop(m, one, w, s, verify ? &v : NULL, last, seen, quota, deadline, &rng, &rr, &ops, &attempts)
+	if (cfg.mode == MODE_HANDLE && cfg.sequences == 1)
+		SHMSEQ_LOOP(MODE_HANDLE, true);
+	else if (cfg.mode == MODE_HANDLE)
+		SHMSEQ_LOOP(MODE_HANDLE, false);
+	else if (cfg.mode == MODE_NAME && cfg.sequences == 1)
+		SHMSEQ_LOOP(MODE_NAME, true);
+	else if (cfg.mode == MODE_NAME)
+		SHMSEQ_LOOP(MODE_NAME, false);
+	else
+		SHMSEQ_LOOP(MODE_EXEC, false);
+#undef SHMSEQ_LOOP
 done:
 	s->end_ns = now_ns();
 	s->ops = ops;

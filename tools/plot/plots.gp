@@ -86,6 +86,6 @@ set xrange [*:*]
 set offsets graph 0.03, graph 0.03, 0, 0
 set format x "10^{%L}"
 set format y "%g"
-array slt[3] = [4, 5, 3]
-plot for [i=2:4] dir."/sequences.dat" using 1:i title columnheader(i) lt slt[i - 1]
+array slt[4] = [4, 5, 3, 1]
+plot for [i=2:5] dir."/sequences.dat" using 1:i title columnheader(i) lt slt[i - 1]
 }

@@ -84,6 +84,7 @@ def add_shmseq(out, path, item, clients, with_baselines):
         "client": j.get("client", {}),
         "daemon": d,
         "ratio_bare": j.get("ratio"),
+        "bare_ns": j["bare"]["ns_per_op"] if "bare" in j else None,
         "processes": j["processes"],
         "threads": j["threads"],
         "ops": j["ops"],
@@ -294,7 +295,7 @@ def write_dat(out, recs, clients):
         f.write(" ".join(idx) + "\n")
     # cost against number of sequences
     with open(os.path.join(out, "sequences.dat"), "w") as f:
-        f.write('K "by name, random" "by name, round-robin" "handle, random"\n')
+        f.write('K "by name, random" "by name, round-robin" "handle, random" "bare fetch-add on K counters, random"\n')
         ks = sorted({r["extra"]["sequences"] for r in recs if r["peer"] == "shmseq" and r["item"].startswith("seqs-")})
         for k in ks:
             vals = []
@@ -302,6 +303,8 @@ def write_dat(out, recs, clients):
                 r = next((x for x in reversed(recs) if x["item"] == it and x["extra"]["sequences"] == k), None)
                 vals.append("%.2f" % r["ns_per_op"] if r else "NaN")
                 have["sequences"] = have.get("sequences", 0) or int(r is not None)
+            r = next((x for x in reversed(recs) if x["item"] == "seqs-name" and x["extra"]["sequences"] == k), None)
+            vals.append("%.2f" % r["extra"]["bare_ns"] if r and r["extra"].get("bare_ns") else "NaN")
             f.write("%d %s\n" % (k, " ".join(vals)))
     with open(os.path.join(out, "plots.vars"), "w") as f:
         f.write("throughput_columns = %d\n" % (len(ROWS) + 1))
@@ -385,8 +388,8 @@ def report(out, meta):
     w("Innodb_data_fsyncs. Redis with appendfsync always fsyncs its append-only file before replying.\n")
 
     w("## Cost against number of sequences\n")
-    w("| sequences | by name, random | × one sequence | by name, round-robin | handle, random | create (connections) | CREATEs per fdatasync | warm-up | daemon private memory | client private memory | region bytes per sequence |")
-    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    w("| sequences | by name, random | × one sequence | by name, round-robin | handle, random | bare fetch-add on K counters, random | create (connections) | CREATEs per fdatasync | warm-up | daemon private memory | client private memory | region bytes per sequence |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ks = sorted({r["extra"]["sequences"] for r in recs if r["item"] == "seqs-name"})
     one = next((r for r in reversed(recs) if r["item"] == "seqs-name" and r["extra"]["sequences"] == 1), None)
     for k in ks:
@@ -399,9 +402,10 @@ def report(out, meta):
         crs = "%.2f s (%s/s, %s)" % (cr, fmt_rate(k / cr), e.get("create_threads")) if cr else "–"
         cps = "%.1f" % (k / e["create_syncs"]) if e.get("create_syncs") else "–"
         rb = "%.1f" % (d["region_bytes"] / d["capacity"]) if d.get("capacity") else "–"
-        w("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        w("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             k, fmt_ns(r["ns_per_op"]), "%.2f×" % (r["ns_per_op"] / one["ns_per_op"]) if one else "–",
-            fmt_ns(rr["ns_per_op"]) if rr else "–", fmt_ns(h["ns_per_op"]) if h else "–", crs, cps,
+            fmt_ns(rr["ns_per_op"]) if rr else "–", fmt_ns(h["ns_per_op"]) if h else "–",
+            fmt_ns(e["bare_ns"]) if e.get("bare_ns") else "–", crs, cps,
             "%.2f s" % e["warmup_s"] if e.get("warmup_s") is not None else "–",
             "%d kB" % d["rss_anon_kb"] if "rss_anon_kb" in d else "–",
             "%d kB" % e["client"]["rss_anon_kb"] if e.get("client", {}).get("rss_anon_kb") else "–", rb))
