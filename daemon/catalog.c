@@ -13,10 +13,17 @@
  *  - A dropped sequence's slot is reused only after its REC_DROP is durable.
  *  - Records read back at start-up are untrusted: each is checked in full.
  *
- * Concurrency: single-threaded (the daemon's event loop). The name table is a
- * cds_lfht only because liburcu is already here; the loop's thread is the
- * only reader and writer and holds the RCU read lock around lookups as the
- * table requires.
+ * Concurrency: single-threaded (the daemon's event loop), so the name table
+ * is a plain chained hash table grown by doubling when the count passes the
+ * number of buckets (a cds_lfht with CDS_LFHT_AUTO_RESIZE grew late or far
+ * too much: 8M buckets of 16 bytes for 1M names, and iterating or destroying
+ * those dominated shutdown).
+ *
+ * Memory: a million sequences must fit, so a struct seq holds no fixed-size
+ * buffer: the name is stored at its length, the comment (up to 2 KiB in a
+ * struct seq_def) is allocated only when there is one, and a full
+ * struct seq_def is assembled on the stack when a computation needs one
+ * (def_view, def_full).
  */
 #include "catalog.h"
 
@@ -37,32 +44,163 @@
 #define RECORD_SLACK 1024u
 #define RECORD_STRIDE(s) ((s)->ahead_max + RECORD_SLACK)
 
-static int name_match(struct cds_lfht_node *node, const void *key)
+/* --- definitions ---------------------------------------------------------------- */
+
+/* A struct seq_def for the arithmetic of seqdef.h: every field but the
+ * comment, which is left empty (only ~48 bytes written, not 2 KiB). */
+static const struct seq_def *def_view(const struct seq *s, struct seq_def *d)
 {
-	const struct seq *s = caa_container_of(node, struct seq, node);
-	return strcmp(s->name, key) == 0;
+	d->start = s->def.start;
+	d->minvalue = s->def.minvalue;
+	d->maxvalue = s->def.maxvalue;
+	d->increment = s->def.increment;
+	d->cache = s->def.cache;
+	d->cycle = s->def.cycle;
+	d->type = s->def.type;
+	d->is_unsigned = s->def.is_unsigned;
+	d->comment_len = 0;
+	d->comment[0] = 0;
+	return d;
 }
 
-static uint64_t name_hash(const char *name)
+/* The whole definition, comment included. */
+static void def_full(const struct seq *s, struct seq_def *d)
 {
-	return shmseq_hash(name, strlen(name));
+	def_view(s, d);
+	d->comment_len = s->def.comment_len;
+	if (s->def.comment_len)
+		memcpy(d->comment, s->comment, s->def.comment_len);
+	d->comment[s->def.comment_len] = 0;
+}
+
+/* Store def in s (the comment out of line). 0 or -ENOMEM (s unchanged). */
+static int def_store(struct seq *s, const struct seq_def *def)
+{
+	uint16_t len = def->comment_len <= SHMSEQ_COMMENT_MAX ? def->comment_len : SHMSEQ_COMMENT_MAX;
+	if (len != s->def.comment_len || (len && memcmp(s->comment, def->comment, len) != 0)) {
+		char *p = NULL;
+		if (len) {
+			p = malloc((size_t)len + 1);
+			if (!p)
+				return -ENOMEM;
+			memcpy(p, def->comment, len);
+			p[len] = 0;
+		}
+		free(s->comment);
+		s->comment = p;
+	}
+	s->def.start = def->start;
+	s->def.minvalue = def->minvalue;
+	s->def.maxvalue = def->maxvalue;
+	s->def.increment = def->increment;
+	s->def.cache = def->cache;
+	s->def.cycle = def->cycle;
+	s->def.type = def->type;
+	s->def.is_unsigned = def->is_unsigned;
+	s->def.comment_len = len;
+	return 0;
+}
+
+/* --- the name table ------------------------------------------------------------ */
+
+static uint32_t name_hash(const char *name, size_t len)
+{
+	uint64_t h = shmseq_hash(name, len);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static struct seq *seq_alloc(const char *name)
+{
+	size_t len = strnlen(name, SHMSEQ_NAME_MAX);
+	struct seq *s = calloc(1, sizeof(*s) + len + 1);
+	if (!s)
+		return NULL;
+	memcpy(s->name, name, len);
+	s->name[len] = 0;
+	s->name_len = (uint8_t)len;
+	s->hash = name_hash(s->name, len);
+	return s;
+}
+
+static void seq_free(struct seq *s)
+{
+	free(s->comment);
+	free(s);
 }
 
 struct seq *catalog_find(struct catalog *c, const char *name)
 {
-	struct cds_lfht_iter it;
-	rcu_read_lock();
-	cds_lfht_lookup(c->names, name_hash(name), name_match, name, &it);
-	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
-	rcu_read_unlock();
-	return n ? caa_container_of(n, struct seq, node) : NULL;
+	if (!c->nbuckets)
+		return NULL;
+	size_t len = strlen(name);
+	uint32_t h = name_hash(name, len);
+	for (struct seq *s = c->buckets[h & (c->nbuckets - 1)]; s; s = s->hnext)
+		if (s->hash == h && s->name_len == len && memcmp(s->name, name, len) == 0)
+			return s;
+	return NULL;
 }
+
+/* Double the buckets (or make the first ones). On failure the table stays
+ * as it is: longer chains, nothing lost. */
+static void names_grow(struct catalog *c)
+{
+	uint64_t n = c->nbuckets ? c->nbuckets * 2 : 1024;
+	struct seq **b = calloc(n, sizeof(*b));
+	if (!b)
+		return;
+	for (uint64_t i = 0; i < c->nbuckets; i++) {
+		struct seq *s = c->buckets[i];
+		while (s) {
+			struct seq *next = s->hnext;
+			struct seq **head = &b[s->hash & (n - 1)];
+			s->hnext = *head;
+			*head = s;
+			s = next;
+		}
+	}
+	free(c->buckets);
+	c->buckets = b;
+	c->nbuckets = n;
+}
+
+/* 0, or -ENOMEM when there is no table at all. */
+static int names_add(struct catalog *c, struct seq *s)
+{
+	if (c->count >= c->nbuckets)
+		names_grow(c);
+	if (!c->nbuckets)
+		return -ENOMEM;
+	struct seq **head = &c->buckets[s->hash & (c->nbuckets - 1)];
+	s->hnext = *head;
+	*head = s;
+	c->count++;
+	c->list_valid = false;
+	return 0;
+}
+
+static void names_del(struct catalog *c, struct seq *s)
+{
+	struct seq **pp = &c->buckets[s->hash & (c->nbuckets - 1)];
+	while (*pp && *pp != s)
+		pp = &(*pp)->hnext;
+	if (*pp) {
+		*pp = s->hnext;
+		c->count--;
+	}
+	s->hnext = NULL;
+	c->list_valid = false;
+}
+
+/* Every sequence, in table order; the body must not add or remove any. */
+#define for_each_seq(c, s)                                                                                   \
+	for (uint64_t b_ = 0; b_ < (c)->nbuckets; b_++)                                                      \
+		for (struct seq *s = (c)->buckets[b_]; s; s = s->hnext)
 
 int catalog_init(struct catalog *c, struct region_header *region, const struct seq_env *env)
 {
 	memset(c, 0, sizeof(*c));
-	c->names = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE, NULL);
-	if (!c->names)
+	names_grow(c);
+	if (!c->buckets)
 		return -ENOMEM;
 	c->region = region;
 	c->slots = region_slots(region);
@@ -78,23 +216,17 @@ int catalog_init(struct catalog *c, struct region_header *region, const struct s
 	return 0;
 }
 
-static void seq_free(struct seq *s)
-{
-	free(s);
-}
-
 void catalog_deinit(struct catalog *c)
 {
-	struct cds_lfht_iter it;
-	struct seq *s;
-	if (c->names) {
-		cds_lfht_for_each_entry(c->names, &it, s, node)
-		{
-			cds_lfht_del(c->names, &s->node);
+	for (uint64_t i = 0; i < c->nbuckets; i++) {
+		struct seq *s = c->buckets[i];
+		while (s) {
+			struct seq *next = s->hnext;
 			seq_free(s);
+			s = next;
 		}
-		cds_lfht_destroy(c->names, NULL);
 	}
+	free(c->buckets);
 	free(c->free_slots);
 	free(c->owner);
 	free(c->released);
@@ -118,21 +250,34 @@ static int slot_alloc(struct catalog *c, uint32_t *slot)
 	return 0;
 }
 
+/* Push v on a growable array of slot numbers. 0 or -ENOMEM. */
+static int u32_push(uint32_t **v, uint64_t *n, uint64_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		uint64_t ncap = *cap ? *cap * 2 : 64;
+		uint32_t *p = realloc(*v, ncap * sizeof(uint32_t));
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
 static int slot_release(struct catalog *c, uint32_t slot)
 {
-	uint32_t *n = realloc(c->free_slots, (c->nfree + 1) * sizeof(uint32_t));
-	if (!n)
-		return -ENOMEM; /* the slot leaks; nothing breaks */
-	c->free_slots = n;
-	c->free_slots[c->nfree++] = slot;
-	return 0;
+	/* on -ENOMEM the slot leaks; nothing breaks */
+	return u32_push(&c->free_slots, &c->nfree, &c->free_cap, slot);
 }
 
 /* --- epochs ------------------------------------------------------------------ */
 
-static void seq_set_def(struct catalog *c, struct seq *s, const struct seq_def *def)
+/* 0 or -ENOMEM (only a new comment can fail to fit; s is then unchanged). */
+static int seq_set_def(struct catalog *c, struct seq *s, const struct seq_def *def)
 {
-	s->def = *def;
+	if (def_store(s, def) < 0)
+		return -ENOMEM;
 	s->real_inc = seq_real_increment(def, &c->env);
 	if (def->cache <= 1) {
 		s->ahead = s->ahead_max = 1; /* NOCACHE: every value durable alone */
@@ -143,6 +288,7 @@ static void seq_set_def(struct catalog *c, struct seq *s, const struct seq_def *
 		s->ahead = cache;
 		s->ahead_max = max;
 	}
+	return 0;
 }
 
 /* The restart point after n tickets of the epoch: the first value not
@@ -153,7 +299,8 @@ static int64_t horizon_at(const struct seq *s, uint64_t n)
 		return seq_epoch_value(s->base, s->real_inc, n);
 	if (s->end == 0)
 		return s->base;
-	return seq_step(&s->def, seq_epoch_value(s->base, s->real_inc, s->end - 1), s->real_inc);
+	struct seq_def d;
+	return seq_step(def_view(s, &d), seq_epoch_value(s->base, s->real_inc, s->end - 1), s->real_inc);
 }
 
 static void mark_dirty(struct catalog *c, struct seq *s)
@@ -180,15 +327,16 @@ static void epoch_reopen(struct catalog *c, struct seq *s, uint64_t used)
 	s->gen = atomic_load_explicit(&c->slots[s->slot].gen, memory_order_relaxed);
 }
 
-/* MariaDB's volatile state after `consumed` tickets of the epoch. */
+/* MariaDB's volatile state after `consumed` tickets of the epoch (the
+ * definition without its comment: nothing here reads it). */
 static void epoch_logical(const struct seq *s, uint64_t consumed, struct seq_live *l)
 {
-	memset(l, 0, sizeof(*l));
-	l->def = s->def;
+	l->all_values_used = false;
+	def_view(s, &l->def);
 	l->real_inc = s->real_inc;
 	l->cycle_count = s->cycle_count;
 	l->next_free = horizon_at(s, consumed);
-	l->reserved_until = seq_epoch_reserved(&s->def, s->base, s->r0, s->real_inc, consumed);
+	l->reserved_until = seq_epoch_reserved(&l->def, s->base, s->r0, s->real_inc, consumed);
 }
 
 /* Start an epoch at base (MariaDB's next_free) with reservation r0. With
@@ -198,10 +346,11 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 {
 	s->base = base;
 	s->r0 = r0;
-	s->end = seq_epoch_end(&s->def, base, s->real_inc);
 	s->limit = 0;
 	s->written = 0;
 	s->want = 0;
+	struct seq_def d;
+	s->end = seq_epoch_end(def_view(s, &d), base, s->real_inc);
 	struct region_epoch e = {
 		.seq_id = s->id,
 		.base = base,
@@ -230,7 +379,7 @@ static uint32_t rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r
 	r->id = s->id;
 	r->horizon = horizon;
 	r->cycle_count = s->cycle_count;
-	r->name_len = (uint8_t)strlen(s->name);
+	r->name_len = s->name_len;
 	memcpy(r->name, s->name, r->name_len);
 	r->cycle = s->def.cycle;
 	r->type = s->def.type;
@@ -241,7 +390,8 @@ static uint32_t rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r
 	r->increment = s->def.increment;
 	r->cache = s->def.cache;
 	r->comment_len = s->def.comment_len;
-	memcpy(r->comment, s->def.comment, s->def.comment_len);
+	if (s->def.comment_len)
+		memcpy(r->comment, s->comment, s->def.comment_len);
 	return (uint32_t)(offsetof(struct rec_seq, comment) + r->comment_len);
 }
 
@@ -263,7 +413,7 @@ struct rec_drop {
 static int rec_append_drop(struct catalog *c, const struct seq *s)
 {
 	c->statement = true;
-	struct rec_drop d = {.id = s->id, .name_len = (uint8_t)strlen(s->name)};
+	struct rec_drop d = {.id = s->id, .name_len = s->name_len};
 	memcpy(d.name, s->name, d.name_len);
 	c->records++;
 	return wal_append(c->wal, REC_DROP, &d, sizeof(d), NULL);
@@ -299,25 +449,6 @@ static int rec_decode(const void *p, uint32_t len, struct rec_seq *r, char *name
 	return 0;
 }
 
-static void names_add(struct catalog *c, struct seq *s)
-{
-	cds_lfht_node_init(&s->node);
-	rcu_read_lock();
-	cds_lfht_add(c->names, name_hash(s->name), &s->node);
-	rcu_read_unlock();
-	c->count++;
-	c->list_valid = false;
-}
-
-static void names_del(struct catalog *c, struct seq *s)
-{
-	rcu_read_lock();
-	cds_lfht_del(c->names, &s->node);
-	rcu_read_unlock();
-	c->count--;
-	c->list_valid = false;
-}
-
 /* The restart point after `ticks` more values than horizon h, wrapping into
  * the next round of a CYCLE sequence (or the beyond-the-end sentinel). */
 static void skip_ahead(struct catalog *c, struct seq *s, uint64_t ticks)
@@ -334,13 +465,15 @@ static void skip_ahead(struct catalog *c, struct seq *s, uint64_t ticks)
 	}
 	/* past the end: NOCYCLE is exhausted; CYCLE starts the next round,
 	 * skipping there too (the lost record may have been that wrap) */
-	int64_t beyond = seq_step(&s->def, s->horizon, inc > 0 ? INT64_MAX : INT64_MIN);
+	struct seq_def d;
+	def_view(s, &d);
+	int64_t beyond = seq_step(&d, s->horizon, inc > 0 ? INT64_MAX : INT64_MIN);
 	if (!s->def.cycle) {
 		s->horizon = beyond;
 		return;
 	}
 	s->cycle_count++;
-	int64_t start = seq_round_start(&s->def, &c->env, s->real_inc);
+	int64_t start = seq_round_start(&d, &c->env, s->real_inc);
 	to = (uns ? (__int128)(uint64_t)start : start) + inc * (__int128)ticks;
 	s->horizon = to >= lo && to <= hi ? (int64_t)to : beyond;
 }
@@ -354,12 +487,7 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		 * A refill record moves a horizon by at most RECORD_STRIDE(s)
 		 * values (catalog_prepare caps it), so skipping that far on
 		 * every sequence covers whatever it reserved. */
-		struct cds_lfht_iter it;
-		struct seq *s;
-		cds_lfht_for_each_entry(c->names, &it, s, node)
-		{
-			skip_ahead(c, s, RECORD_STRIDE(s));
-		}
+		for_each_seq(c, s) skip_ahead(c, s, RECORD_STRIDE(s));
 		return 0;
 	}
 	if (type == REC_NOP)
@@ -397,14 +525,17 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		s = NULL;
 	}
 	if (!s) {
-		s = calloc(1, sizeof(*s));
+		s = seq_alloc(name);
 		if (!s)
 			return -ENOMEM;
-		memcpy(s->name, name, sizeof(name));
 		s->id = r.id;
-		names_add(c, s);
+		if (names_add(c, s) < 0) {
+			seq_free(s);
+			return -ENOMEM;
+		}
 	}
-	seq_set_def(c, s, &def);
+	if (seq_set_def(c, s, &def) < 0)
+		return -ENOMEM;
 	s->cycle_count = r.cycle_count;
 	s->horizon = r.horizon;
 	if (r.id >= c->next_id)
@@ -425,6 +556,8 @@ static __int128 wide(const struct seq_def *def, int64_t v)
  * write-ahead invariant the predecessor kept). */
 static bool epoch_adopt(struct seq *s, struct region_slot *slot)
 {
+	struct seq_def d;
+	const struct seq_def *def = def_view(s, &d);
 	uint64_t g = atomic_load_explicit(&slot->gen, memory_order_acquire);
 	int64_t base = atomic_load_explicit(&slot->base, memory_order_relaxed);
 	int64_t inc = atomic_load_explicit(&slot->inc, memory_order_relaxed);
@@ -433,15 +566,15 @@ static bool epoch_adopt(struct seq *s, struct region_slot *slot)
 	uint32_t flags = atomic_load_explicit(&slot->flags, memory_order_relaxed);
 	uint32_t want_flags = (s->def.cycle ? SLOT_CYCLE : 0) | (s->def.is_unsigned ? SLOT_UNSIGNED : 0);
 	if ((g & 1) || inc != s->real_inc || flags != want_flags || limit == 0 || limit > end ||
-	    end != seq_epoch_end(&s->def, base, inc))
+	    end != seq_epoch_end(def, base, inc))
 		return false;
 	int64_t last = seq_epoch_value(base, inc, limit - 1);
-	if (!seq_before(&s->def, inc, last, s->horizon))
+	if (!seq_before(def, inc, last, s->horizon))
 		return false; /* a published value not covered durably: never adopt */
 	/* tickets the durable horizon covers: the first n whose value is not
 	 * before it */
-	__int128 d = wide(&s->def, s->horizon) - wide(&s->def, base);
-	__int128 n = inc > 0 ? (d + inc - 1) / inc : (-d + (-(__int128)inc) - 1) / (-(__int128)inc);
+	__int128 dist = wide(def, s->horizon) - wide(def, base);
+	__int128 n = inc > 0 ? (dist + inc - 1) / inc : (-dist + (-(__int128)inc) - 1) / (-(__int128)inc);
 	uint64_t written = n >= (__int128)end ? end : (uint64_t)n;
 	if (written < limit || atomic_load_explicit(&slot->gen, memory_order_acquire) != g)
 		return false;
@@ -463,17 +596,17 @@ static int cmp_seq_id(const void *a, const void *b)
 
 int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, size_t errlen)
 {
-	struct cds_lfht_iter it;
 	struct seq *s;
+	struct seq_def d;
 	*adopted = 0;
 	struct seq **byid = calloc(c->count ? c->count : 1, sizeof(*byid));
 	if (!byid)
 		return -ENOMEM;
 	uint64_t n = 0;
-	cds_lfht_for_each_entry(c->names, &it, s, node)
+	for_each_seq(c, t)
 	{
-		s->slot = UINT32_MAX;
-		byid[n++] = s;
+		t->slot = UINT32_MAX;
+		byid[n++] = t;
 	}
 	qsort(byid, n, sizeof(*byid), cmp_seq_id);
 	if (adopt) {
@@ -498,7 +631,8 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 			} else {
 				/* the same slot, so handles stay valid; from the restart floor */
 				region_slot_freeze(slot);
-				epoch_open(c, s, seq_align(&s->def, &c->env, s->horizon), s->horizon, false);
+				epoch_open(c, s, seq_align(def_view(s, &d), &c->env, s->horizon), s->horizon,
+					   false);
 			}
 		}
 		c->next_unused = used;
@@ -522,7 +656,7 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 			break;
 		}
 		/* restart floor: MariaDB reloads from next_not_cached_value */
-		epoch_open(c, s, seq_align(&s->def, &c->env, s->horizon), s->horizon, false);
+		epoch_open(c, s, seq_align(def_view(s, &d), &c->env, s->horizon), s->horizon, false);
 	}
 	free(byid);
 	return r;
@@ -604,17 +738,19 @@ void catalog_publish(struct catalog *c)
 
 static struct seq *seq_new(struct catalog *c, const char *name, const struct seq_def *def)
 {
-	struct seq *s = calloc(1, sizeof(*s));
-	if (!s)
+	struct seq *s = seq_alloc(name);
+	if (!s || seq_set_def(c, s, def) < 0) {
+		if (s)
+			seq_free(s);
+		errno = ENOMEM;
 		return NULL;
+	}
 	if (slot_alloc(c, &s->slot) < 0) {
-		free(s);
+		seq_free(s);
 		errno = ENOSPC;
 		return NULL;
 	}
-	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->id = c->next_id++;
-	seq_set_def(c, s, def);
 	return s;
 }
 
@@ -637,11 +773,7 @@ static int seq_remove(struct catalog *c, struct seq *s, bool record)
 			*pp = s->next_dirty;
 	}
 	/* the slot is reused only once the drop is durable (catalog_publish) */
-	uint32_t *p = realloc(c->released, (c->nreleased + 1) * sizeof(uint32_t));
-	if (p) {
-		c->released = p;
-		c->released[c->nreleased++] = s->slot;
-	}
+	u32_push(&c->released, &c->nreleased, &c->released_cap, s->slot);
 	seq_free(s);
 	return r;
 }
@@ -701,14 +833,16 @@ int catalog_alter(struct catalog *c, const char *name, const struct seq_options 
 	uint64_t used = epoch_close(c, s);
 	struct seq_live l;
 	epoch_logical(s, used, &l);
-	struct seq_def def;
+	struct seq_def cur, def;
 	int64_t next;
-	int r = seq_def_alter(&s->def, l.reserved_until, opt, &c->env, &def, &next, notes);
+	def_full(s, &cur);
+	int r = seq_def_alter(&cur, l.reserved_until, opt, &c->env, &def, &next, notes);
+	if (r == 0)
+		r = seq_set_def(c, s, &def);
 	if (r < 0) {
 		epoch_reopen(c, s, used);
 		return r;
 	}
-	seq_set_def(c, s, &def);
 	s->cycle_count = 0; /* every ALTER resets the round (§5.2 rule 5) */
 	epoch_open(c, s, seq_align(&def, &c->env, next), next, true);
 	return 0;
@@ -753,7 +887,8 @@ int catalog_insert(struct catalog *c, const char *name, const struct seq_row *ro
 		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
 	if (wal_failed(c->wal))
 		return -EIO;
-	struct seq_def def = s->def;
+	struct seq_def def;
+	def_full(s, &def);
 	def.minvalue = row->minimum_value;
 	def.maxvalue = row->maximum_value;
 	def.start = row->start_value;
@@ -766,8 +901,11 @@ int catalog_insert(struct catalog *c, const char *name, const struct seq_row *ro
 	def.cycle = (uint8_t)row->cycle_option;
 	if (seq_def_validate(&def, row->next_not_cached_value, &c->env) < 0)
 		return -SHMSEQ_ERR_INVALID_DATA;
-	epoch_close(c, s);
-	seq_set_def(c, s, &def);
+	uint64_t used = epoch_close(c, s);
+	if (seq_set_def(c, s, &def) < 0) {
+		epoch_reopen(c, s, used);
+		return -ENOMEM;
+	}
 	s->cycle_count = row->cycle_count;
 	epoch_open(c, s, seq_align(&def, &c->env, row->next_not_cached_value), row->next_not_cached_value,
 		   true);
@@ -814,7 +952,8 @@ int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen)
 	epoch_close(c, s);
 	s->cycle_count++;
 	int64_t r0 = s->real_inc > 0 ? s->def.minvalue : s->def.maxvalue;
-	epoch_open(c, s, seq_round_start(&s->def, &c->env, s->real_inc), r0, true);
+	struct seq_def d;
+	epoch_open(c, s, seq_round_start(def_view(s, &d), &c->env, s->real_inc), r0, true);
 	return 0;
 }
 
@@ -832,7 +971,7 @@ int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct
 	struct seq_live l;
 	epoch_logical(s, used, &l);
 	seq_live_row(&l, row);
-	*def = s->def;
+	def_full(s, def);
 	*id = s->id;
 	*ahead = s->ahead_max;
 	return 0;
@@ -854,9 +993,7 @@ uint32_t catalog_list(struct catalog *c, const char *after, const char **out, ui
 		}
 		c->sorted = v;
 		c->nsorted = 0;
-		struct cds_lfht_iter it;
-		struct seq *s;
-		cds_lfht_for_each_entry(c->names, &it, s, node) c->sorted[c->nsorted++] = s;
+		for_each_seq(c, s) c->sorted[c->nsorted++] = s;
 		qsort(c->sorted, c->nsorted, sizeof(*v), cmp_seq_name);
 		c->list_valid = true;
 	}
@@ -878,18 +1015,17 @@ uint32_t catalog_list(struct catalog *c, const char *after, const char **out, ui
 
 int catalog_shutdown(struct catalog *c)
 {
-	struct cds_lfht_iter it;
-	struct seq *s;
 	int r = 0;
-	cds_lfht_for_each_entry(c->names, &it, s, node)
+	struct seq_def d;
+	for_each_seq(c, s)
 	{
 		uint64_t used = epoch_close(c, s);
-		struct seq_live l;
-		epoch_logical(s, used, &l);
-		/* MariaDB's stored next_not_cached_value: at or beyond every value
-		 * handed out, and the region stays frozen from here on */
-		if (l.reserved_until != s->horizon || l.cycle_count != s->cycle_count) {
-			int e = rec_append_seq(c, s, l.reserved_until);
+		/* MariaDB's stored next_not_cached_value (epoch_logical's
+		 * reserved_until): at or beyond every value handed out, and the
+		 * region stays frozen from here on */
+		int64_t reserved = seq_epoch_reserved(def_view(s, &d), s->base, s->r0, s->real_inc, used);
+		if (reserved != s->horizon) {
+			int e = rec_append_seq(c, s, reserved);
 			if (e < 0)
 				r = e;
 		}
@@ -900,17 +1036,13 @@ int catalog_shutdown(struct catalog *c)
 int catalog_snapshot_next(void *ctx, uint16_t *type, const void **payload, uint32_t *len)
 {
 	struct catalog_iter *ci = ctx;
-	struct cds_lfht_node *n;
-	if (!ci->started) {
-		cds_lfht_first(ci->c->names, &ci->it);
-		ci->started = true;
-	} else {
-		cds_lfht_next(ci->c->names, &ci->it);
-	}
-	n = cds_lfht_iter_get_node(&ci->it);
-	if (!n)
+	struct catalog *c = ci->c;
+	while (!ci->next && ci->bucket < c->nbuckets)
+		ci->next = c->buckets[ci->bucket++];
+	struct seq *s = ci->next;
+	if (!s)
 		return 0;
-	struct seq *s = caa_container_of(n, struct seq, node);
+	ci->next = s->hnext;
 	*type = REC_SEQ;
 	*len = rec_fill(s, s->horizon, &ci->rec);
 	*payload = &ci->rec;

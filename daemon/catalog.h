@@ -6,8 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <urcu.h>
-#include <urcu/rculfhash.h>
+#include <urcu.h> /* the event loop registers with RCU (server.c) */
 
 #include "region.h"
 #include "seqdef.h"
@@ -37,12 +36,26 @@ struct rec_seq {
 	char comment[SHMSEQ_COMMENT_MAX];
 };
 
+/* A definition without its comment: what the arithmetic needs, kept in every
+ * sequence (struct seq_def carries SHMSEQ_COMMENT_MAX bytes of comment; the
+ * daemon keeps a comment out of line, and only when there is one). */
+struct seq_core {
+	int64_t start, minvalue, maxvalue, increment, cache;
+	uint8_t cycle;
+	uint8_t type;
+	uint8_t is_unsigned;
+	uint16_t comment_len;
+};
+
+/* One sequence. Sized for a million of them: no fixed-size buffers, the
+ * name inline at its length, the comment allocated only when non-empty. */
 struct seq {
-	struct cds_lfht_node node; /* in catalog.names, keyed by name */
-	char name[SHMSEQ_NAME_MAX + 1];
+	struct seq *hnext; /* chain in catalog.buckets */
 	uint64_t id;
 	uint32_t slot;
-	struct seq_def def;
+	uint32_t hash; /* of the name: its bucket, and a cheap compare */
+	struct seq_core def;
+	char *comment; /* def.comment_len bytes and a NUL, or NULL when empty */
 	int64_t real_inc;
 	int64_t cycle_count;
 
@@ -57,22 +70,27 @@ struct seq {
 	uint64_t ahead_max;
 	int64_t horizon; /* restart point of the last record appended */
 
-	bool dirty;    /* on the catalog's dirty list */
 	uint64_t want; /* with dirty: tickets a refill must cover */
 	struct seq *next_dirty;
+	bool dirty; /* on the catalog's dirty list */
+	uint8_t name_len;
+	char name[]; /* name_len bytes and a NUL */
 };
 
 struct catalog {
-	struct cds_lfht *names;
+	/* The name table: chained hashing, a power of two of buckets, doubled
+	 * when the count passes it (single-threaded: no RCU needed). */
+	struct seq **buckets;
+	uint64_t nbuckets;
 	uint64_t count;
 	struct region_header *region;
 	struct region_slot *slots;
 	uint64_t nslots;
 	struct seq **owner;   /* slot -> sequence, NULL when free */
 	uint32_t *free_slots; /* stack of free slot numbers */
-	uint64_t nfree;
+	uint64_t nfree, free_cap;
 	uint32_t *released; /* dropped this batch: free once durable */
-	uint64_t nreleased;
+	uint64_t nreleased, released_cap;
 	uint64_t next_unused; /* slots never used yet start here */
 	uint64_t next_id;
 	struct seq_env env;
@@ -141,8 +159,8 @@ int catalog_shutdown(struct catalog *c);
 /* Snapshot iterator state. */
 struct catalog_iter {
 	struct catalog *c;
-	struct cds_lfht_iter it;
-	bool started;
+	uint64_t bucket;  /* the next bucket to visit */
+	struct seq *next; /* the next sequence of the current chain */
 	struct rec_seq rec;
 };
 int catalog_snapshot_next(void *ctx, uint16_t *type, const void **payload, uint32_t *len);
