@@ -14,7 +14,8 @@
  *  - Records read back at start-up are untrusted: each is checked in full.
  *
  * Concurrency: single-threaded (the daemon's event loop), so the name table
- * is a plain chained hash table grown by doubling when the count passes the
+ * is a plain chained hash table (liburcu's cds_hlist chains, not the RCU
+ * variants: nothing reads it from another thread) grown by doubling when the count passes the
  * number of buckets (a cds_lfht with CDS_LFHT_AUTO_RESIZE grew late or far
  * too much: 8M buckets of 16 bytes for 1M names, and iterating or destroying
  * those dominated shutdown).
@@ -134,9 +135,10 @@ struct seq *catalog_find(struct catalog *c, const char *name)
 		return NULL;
 	size_t len = strlen(name);
 	uint32_t h = name_hash(name, len);
-	for (struct seq *s = c->buckets[h & (c->nbuckets - 1)]; s; s = s->hnext)
-		if (s->hash == h && s->name_len == len && memcmp(s->name, name, len) == 0)
-			return s;
+	struct seq *s;
+	cds_hlist_for_each_entry_2(s, &c->buckets[h & (c->nbuckets - 1)],
+				   hnode) if (s->hash == h && s->name_len == len &&
+					      memcmp(s->name, name, len) == 0) return s;
 	return NULL;
 }
 
@@ -145,18 +147,13 @@ struct seq *catalog_find(struct catalog *c, const char *name)
 static void names_grow(struct catalog *c)
 {
 	uint64_t n = c->nbuckets ? c->nbuckets * 2 : 1024;
-	struct seq **b = calloc(n, sizeof(*b));
+	struct cds_hlist_head *b = calloc(n, sizeof(*b)); /* all empty: NULL */
 	if (!b)
 		return;
 	for (uint64_t i = 0; i < c->nbuckets; i++) {
-		struct seq *s = c->buckets[i];
-		while (s) {
-			struct seq *next = s->hnext;
-			struct seq **head = &b[s->hash & (n - 1)];
-			s->hnext = *head;
-			*head = s;
-			s = next;
-		}
+		struct seq *s, *next;
+		cds_hlist_for_each_entry_safe_2(s, next, &c->buckets[i], hnode)
+			cds_hlist_add_head(&s->hnode, &b[s->hash & (n - 1)]);
 	}
 	free(c->buckets);
 	c->buckets = b;
@@ -170,9 +167,7 @@ static int names_add(struct catalog *c, struct seq *s)
 		names_grow(c);
 	if (!c->nbuckets)
 		return -ENOMEM;
-	struct seq **head = &c->buckets[s->hash & (c->nbuckets - 1)];
-	s->hnext = *head;
-	*head = s;
+	cds_hlist_add_head(&s->hnode, &c->buckets[s->hash & (c->nbuckets - 1)]);
 	c->count++;
 	c->list_valid = false;
 	return 0;
@@ -180,21 +175,19 @@ static int names_add(struct catalog *c, struct seq *s)
 
 static void names_del(struct catalog *c, struct seq *s)
 {
-	struct seq **pp = &c->buckets[s->hash & (c->nbuckets - 1)];
-	while (*pp && *pp != s)
-		pp = &(*pp)->hnext;
-	if (*pp) {
-		*pp = s->hnext;
-		c->count--;
-	}
-	s->hnext = NULL;
+	if (!s->hnode.prev)
+		return; /* not in the table */
+	cds_hlist_del(&s->hnode);
+	s->hnode.next = s->hnode.prev = NULL;
+	c->count--;
 	c->list_valid = false;
 }
 
 /* Every sequence, in table order; the body must not add or remove any. */
 #define for_each_seq(c, s)                                                                                   \
 	for (uint64_t b_ = 0; b_ < (c)->nbuckets; b_++)                                                      \
-		for (struct seq *s = (c)->buckets[b_]; s; s = s->hnext)
+		for (struct seq *s = cds_hlist_entry_safe((c)->buckets[b_].next, struct seq, hnode); s;      \
+		     s = cds_hlist_entry_safe(s->hnode.next, struct seq, hnode))
 
 int catalog_init(struct catalog *c, struct region_header *region, const struct seq_env *env)
 {
@@ -219,12 +212,8 @@ int catalog_init(struct catalog *c, struct region_header *region, const struct s
 void catalog_deinit(struct catalog *c)
 {
 	for (uint64_t i = 0; i < c->nbuckets; i++) {
-		struct seq *s = c->buckets[i];
-		while (s) {
-			struct seq *next = s->hnext;
-			seq_free(s);
-			s = next;
-		}
+		struct seq *s, *next;
+		cds_hlist_for_each_entry_safe_2(s, next, &c->buckets[i], hnode) seq_free(s);
 	}
 	free(c->buckets);
 	free(c->free_slots);
@@ -1038,11 +1027,11 @@ int catalog_snapshot_next(void *ctx, uint16_t *type, const void **payload, uint3
 	struct catalog_iter *ci = ctx;
 	struct catalog *c = ci->c;
 	while (!ci->next && ci->bucket < c->nbuckets)
-		ci->next = c->buckets[ci->bucket++];
+		ci->next = cds_hlist_entry_safe(c->buckets[ci->bucket++].next, struct seq, hnode);
 	struct seq *s = ci->next;
 	if (!s)
 		return 0;
-	ci->next = s->hnext;
+	ci->next = cds_hlist_entry_safe(s->hnode.next, struct seq, hnode);
 	*type = REC_SEQ;
 	*len = rec_fill(s, s->horizon, &ci->rec);
 	*payload = &ci->rec;

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <urcu.h> /* the event loop registers with RCU (server.c) */
+#include <urcu/hlist.h>
 
 #include "region.h"
 #include "seqdef.h"
@@ -50,7 +50,7 @@ struct seq_core {
 /* One sequence. Sized for a million of them: no fixed-size buffers, the
  * name inline at its length, the comment allocated only when non-empty. */
 struct seq {
-	struct seq *hnext; /* chain in catalog.buckets */
+	struct cds_hlist_node hnode; /* in catalog.buckets; prev NULL when out */
 	uint64_t id;
 	uint32_t slot;
 	uint32_t hash; /* of the name: its bucket, and a cheap compare */
@@ -80,7 +80,7 @@ struct seq {
 struct catalog {
 	/* The name table: chained hashing, a power of two of buckets, doubled
 	 * when the count passes it (single-threaded: no RCU needed). */
-	struct seq **buckets;
+	struct cds_hlist_head *buckets;
 	uint64_t nbuckets;
 	uint64_t count;
 	struct region_header *region;

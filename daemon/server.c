@@ -722,7 +722,6 @@ int server_run(const struct server_config *cfg)
 	struct server sv = {.cfg = cfg, .epfd = -1, .lfd = -1, .sfd = -1, .lockfd = -1, .region_fd = -1};
 	int code = 1;
 	sv.started_ns = shmseq_now_ns();
-	rcu_register_thread();
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -790,6 +789,5 @@ int server_run(const struct server_config *cfg)
 	code = 0;
 out:
 	cleanup(&sv);
-	rcu_unregister_thread();
 	return code;
 }
