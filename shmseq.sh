@@ -74,7 +74,7 @@ run_tests() {
 		--no-suite torture
 	echo "== the concurrency tests under ThreadSanitizer"
 	build build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
-	TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
+	TSAN_OPTIONS="halt_on_error=1" \
 		meson test -C build-tsan --print-errorlogs --num-processes 1 --timeout-multiplier 3 \
 		region concurrency crash
 	echo "== each fuzz target: its seed corpus, then ${FUZZ_SECONDS:-20} s of mutations"
