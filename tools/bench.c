@@ -523,11 +523,10 @@ static inline void sample(struct slot *s, uint64_t t0, uint64_t t1)
 		s->max_ns = ns;
 }
 
-static inline void baseline_op(const enum phase_kind kind, uint64_t *rng, uint64_t *rr)
+static inline void baseline_op(const enum phase_kind kind, const bool one, uint64_t *rng, uint64_t *rr)
 {
 	if (kind == PHASE_BARE) {
-		_Atomic uint64_t *ctr = cfg.sequences > 1 ? &bare_slots[pick(rng, rr) * BARE_STRIDE]
-							  : &shm->counter;
+		_Atomic uint64_t *ctr = one ? &shm->counter : &bare_slots[pick(rng, rr) * BARE_STRIDE];
 		atomic_fetch_add_explicit(ctr, 1, memory_order_seq_cst);
 	} else {
 		pthread_mutex_lock(&shm->mutex);
@@ -538,11 +537,12 @@ static inline void baseline_op(const enum phase_kind kind, uint64_t *rng, uint64
 
 /* The baseline loop, the same shape as the shmseq loop (quota check, one
  * call in 64 timed, the clock read every CHECK_EVERY calls). Inlined with a
- * constant kind, so each baseline gets its own loop. Returns the ops done. */
+ * constant kind and `one` (one counter, not K), so each baseline gets its own
+ * loop. Returns the ops done. */
 static inline __attribute__((always_inline)) uint64_t baseline_loop(const enum phase_kind kind,
-								    struct slot *s, uint64_t quota,
-								    uint64_t deadline, uint64_t *rng,
-								    uint64_t *rr)
+								    const bool one, struct slot *s,
+								    uint64_t quota, uint64_t deadline,
+								    uint64_t *rng, uint64_t *rr)
 {
 	const bool counted = cfg.count > 0;
 	uint64_t ops = 0;
@@ -553,10 +553,10 @@ static inline __attribute__((always_inline)) uint64_t baseline_loop(const enum p
 			ops++;
 			if ((ops & SAMPLE_MASK) == 1) {
 				uint64_t t0 = ticks();
-				baseline_op(kind, rng, rr);
+				baseline_op(kind, one, rng, rr);
 				sample(s, t0, ticks());
 			} else {
-				baseline_op(kind, rng, rr);
+				baseline_op(kind, one, rng, rr);
 			}
 		}
 		atomic_store_explicit(&s->progress, ops, memory_order_relaxed);
@@ -639,11 +639,13 @@ static void *worker_main(void *arg)
 		goto done;
 
 	if (w->kind == PHASE_BARE) {
-		ops = attempts = baseline_loop(PHASE_BARE, s, quota, deadline, &rng, &rr);
+		ops = attempts = cfg.sequences > 1
+					 ? baseline_loop(PHASE_BARE, false, s, quota, deadline, &rng, &rr)
+					 : baseline_loop(PHASE_BARE, true, s, quota, deadline, &rng, &rr);
 		goto done;
 	}
 	if (w->kind == PHASE_MUTEX) {
-		ops = attempts = baseline_loop(PHASE_MUTEX, s, quota, deadline, &rng, &rr);
+		ops = attempts = baseline_loop(PHASE_MUTEX, true, s, quota, deadline, &rng, &rr);
 		goto done;
 	}
 
