@@ -98,5 +98,6 @@ run_tests() {
 case "${1:-}" in
 demo) demo ;;
 test) run_tests ;;
-*) echo "usage: $0 demo|test" >&2; exit 2 ;;
+deps) shift; install_deps "$@" ;; # the build's packages and these (tools/bench-compare.sh)
+*) echo "usage: $0 demo|test|deps [PACKAGE...]" >&2; exit 2 ;;
 esac

@@ -63,27 +63,17 @@ say() { printf '== %s\n' "$*" >&2; }
 
 # ---- packages ---------------------------------------------------------------
 
-DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3
-	redis-server redis-tools postgresql postgresql-contrib mariadb-server mariadb-client
+PEERS=(redis-server redis-tools postgresql postgresql-contrib mariadb-server mariadb-client
 	sysbench gnuplot-nox)
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-		echo "bench-compare.sh: run as root, or install: ${DEPS[*]}" >&2; exit 1; fi
+		echo "bench-compare.sh: run as root" >&2; exit 1; fi
 }
 as_postgres() { # PostgreSQL refuses to run as root
 	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
 }
-if [ $INSTALL = 1 ]; then
-	missing=()
-	for p in "${DEPS[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "installing ${missing[*]}"
-		as_root apt-get update -qq
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-	fi
-fi
+# the build's packages (shmseq.sh's list) and the peers'
+[ $INSTALL = 0 ] || "$ROOT/shmseq.sh" deps "${PEERS[@]}"
 PGBIN=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -1)
 [ -x "$PGBIN/postgres" ] || PGBIN=""
 
