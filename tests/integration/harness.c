@@ -51,17 +51,25 @@ int daemon_start(struct daemon *d, const char *extra)
 		_exit(127);
 	}
 	close(p[1]);
-	struct pollfd pf = {.fd = p[0], .events = POLLIN};
+	return daemon_await_ready(d, pid, p[0], NULL);
+}
+
+int daemon_await_ready(struct daemon *d, pid_t pid, int rfd, int *code)
+{
+	struct pollfd pf = {.fd = rfd, .events = POLLIN};
 	char c = 0;
-	int r = poll(&pf, 1, 20000);
-	if (r == 1 && read(p[0], &c, 1) == 1 && c == 'R') {
-		close(p[0]);
+	int r = poll(&pf, 1, 30000);
+	if (r == 1 && read(rfd, &c, 1) == 1 && c == 'R') {
+		close(rfd);
 		d->pid = pid;
 		return 0;
 	}
-	close(p[0]);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	close(rfd);
+	kill(pid, SIGKILL); /* hung, or closed the pipe unready; an exited one keeps its status */
+	int st = 0;
+	waitpid(pid, &st, 0);
+	if (code)
+		*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return -1;
 }
 

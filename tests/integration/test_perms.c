@@ -93,22 +93,7 @@ static int spawn(const struct opts *o, int *code)
 		_exit(127);
 	}
 	close(p[1]);
-	struct pollfd pf = {.fd = p[0], .events = POLLIN};
-	char c = 0;
-	int r = poll(&pf, 1, 30000);
-	if (r == 1 && read(p[0], &c, 1) == 1 && c == 'R') {
-		close(p[0]);
-		d.pid = pid;
-		return 0;
-	}
-	close(p[0]);
-	if (r != 1)
-		kill(pid, SIGKILL); /* hung: not ready in 30 s */
-	int st = 0;
-	waitpid(pid, &st, 0);
-	if (code)
-		*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return -1;
+	return daemon_await_ready(&d, pid, p[0], code);
 }
 
 static int spawn_default(void)
