@@ -731,20 +731,29 @@ static int cmp_print(const void *x, const void *y)
 	return strcmp(((const struct file_print *)x)->name, ((const struct file_print *)y)->name);
 }
 
-static uint64_t region_print(const char *instance, size_t *size)
+/* The instance's whole region, mapped (read-only unless writable); its size
+ * in *size. */
+static unsigned char *map_region(const char *instance, bool writable, size_t *size)
 {
 	char shm[256];
 	struct stat st;
 	assert_int_equal(shmseq_region_name(instance, shm, sizeof(shm)), 0);
-	int fd = shm_open(shm, O_RDONLY, 0);
+	int fd = shm_open(shm, writable ? O_RDWR : O_RDONLY, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	void *p = mmap(NULL, (size_t)st.st_size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED,
+		       fd, 0);
 	assert_true(p != MAP_FAILED);
 	close(fd);
-	uint64_t h = fnv(0xcbf29ce484222325ull, p, (size_t)st.st_size);
-	munmap(p, (size_t)st.st_size);
 	*size = (size_t)st.st_size;
+	return p;
+}
+
+static uint64_t region_print(const char *instance, size_t *size)
+{
+	unsigned char *p = map_region(instance, false, size);
+	uint64_t h = fnv(0xcbf29ce484222325ull, p, *size);
+	munmap(p, *size);
 	return h;
 }
 
@@ -752,21 +761,14 @@ static uint64_t region_print(const char *instance, size_t *size)
  * of every free slot. */
 static void scribble_region(const char *instance)
 {
-	char shm[256];
-	struct stat st;
-	assert_int_equal(shmseq_region_name(instance, shm, sizeof(shm)), 0);
-	int fd = shm_open(shm, O_RDWR, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	unsigned char *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	assert_true(p != MAP_FAILED);
-	close(fd);
+	size_t size;
+	unsigned char *p = map_region(instance, true, &size);
 	struct region_header *h = (struct region_header *)p;
 	unsigned seed = 31337;
 	size_t used = h->slots_used;
 	/* free slots after the used ones: a few hundred of them, not all */
 	for (size_t i = sizeof(*h) + used * sizeof(struct region_slot);
-	     i < (size_t)st.st_size && i < sizeof(*h) + (used + 512) * sizeof(struct region_slot); i++)
+	     i < size && i < sizeof(*h) + (used + 512) * sizeof(struct region_slot); i++)
 		p[i] = (unsigned char)rand_r(&seed);
 	/* the victim's slot (the newest) */
 	if (used)
@@ -776,7 +778,7 @@ static void scribble_region(const char *instance)
 	/* and the header last: that cuts off a's clients, not its daemon */
 	for (size_t i = 0; i < sizeof(*h); i++)
 		p[i] = (unsigned char)rand_r(&seed);
-	munmap(p, (size_t)st.st_size);
+	munmap(p, size);
 }
 
 static void test_other_instance_untouched(void **state)
