@@ -60,6 +60,8 @@ struct reply {
 struct server {
 	const struct server_config *cfg;
 	int epfd, lfd, sfd, lockfd;
+	int instance_fd; /* holds the instance lock (lock_instance) */
+	char instance_lock[140];
 	int region_fd;
 	struct region_header *region;
 	size_t region_size;
@@ -112,6 +114,57 @@ static int lock_data_dir(struct server *sv)
 		return -EBUSY;
 	}
 	return 0;
+}
+
+/* One daemon per region name, whatever its data or runtime directory (the
+ * data-directory lock and the socket probe each see only their own): a
+ * flock on the shm object <region name>.lock, held for the daemon's life
+ * and removed at exit. A predecessor may remove the name between our open
+ * and our flock: then the object locked is no longer the name's, and we
+ * lock again. */
+static int lock_instance(struct server *sv)
+{
+	const char *name = sv->instance_lock;
+	int r = shmseq_instance_lock_name(sv->cfg->instance, sv->instance_lock, sizeof(sv->instance_lock));
+	if (r < 0)
+		return r;
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = shm_open(name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		struct stat st, now;
+		if (fd < 0) {
+			r = -errno;
+			say("cannot open the instance lock %s: %s", name, strerror(-r));
+			return r;
+		}
+		if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+			say("shared memory %s exists and is not ours: refusing to use or remove it", name);
+			close(fd);
+			return -EEXIST;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			r = -errno;
+			close(fd);
+			if (r == -EWOULDBLOCK) {
+				say("instance '%s' is already running (%s is locked)", sv->cfg->instance,
+				    name);
+				return -EADDRINUSE;
+			}
+			say("cannot lock %s: %s", name, strerror(-r));
+			return r;
+		}
+		int again = shm_open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+		bool same = again >= 0 && fstat(again, &now) == 0 && now.st_dev == st.st_dev &&
+			    now.st_ino == st.st_ino;
+		if (again >= 0)
+			close(again);
+		if (same) {
+			sv->instance_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	say("the instance lock %s keeps being replaced", name);
+	return -EAGAIN;
 }
 
 /* A region left by a predecessor that died (state still LIVE), of our
@@ -713,13 +766,23 @@ static void cleanup(struct server *sv)
 		close(sv->sfd);
 	if (sv->epfd >= 0)
 		close(sv->epfd);
+	if (sv->instance_fd >= 0) {
+		shm_unlink(sv->instance_lock); /* before the lock goes: see lock_instance */
+		close(sv->instance_fd);
+	}
 	if (sv->lockfd >= 0)
 		close(sv->lockfd);
 }
 
 int server_run(const struct server_config *cfg)
 {
-	struct server sv = {.cfg = cfg, .epfd = -1, .lfd = -1, .sfd = -1, .lockfd = -1, .region_fd = -1};
+	struct server sv = {.cfg = cfg,
+			    .epfd = -1,
+			    .lfd = -1,
+			    .sfd = -1,
+			    .lockfd = -1,
+			    .instance_fd = -1,
+			    .region_fd = -1};
 	int code = 1;
 	sv.started_ns = shmseq_now_ns();
 
@@ -731,7 +794,8 @@ int server_run(const struct server_config *cfg)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (lock_data_dir(&sv) < 0 || refuse_if_running(&sv) < 0 || create_region(&sv) < 0)
+	if (lock_data_dir(&sv) < 0 || lock_instance(&sv) < 0 || refuse_if_running(&sv) < 0 ||
+	    create_region(&sv) < 0)
 		goto out;
 	if (catalog_init(&sv.cat, sv.region, &cfg->env) < 0) {
 		say("out of memory");

@@ -106,6 +106,13 @@ int shmseq_region_name(const char *instance, char *buf, size_t cap)
 	return fmt(buf, cap, "/shmseq.%s.%s", uid, instance);
 }
 
+int shmseq_instance_lock_name(const char *instance, char *buf, size_t cap)
+{
+	char region[128];
+	int r = shmseq_region_name(instance, region, sizeof(region));
+	return r < 0 ? r : fmt(buf, cap, "%s.lock", region);
+}
+
 int shmseq_default_data_dir(const char *instance, char *buf, size_t cap)
 {
 	const char *e = getenv("XDG_STATE_HOME");

@@ -32,6 +32,11 @@ int shmseq_socket_path(const char *instance, char *buf, size_t cap);
  * (uid in it so users never collide on the shared /dev/shm namespace). */
 int shmseq_region_name(const char *instance, char *buf, size_t cap);
 
+/* The POSIX shm name of the lock a daemon holds for its life: <region
+ * name>.lock. Keyed like the region, so that one daemon owns a region name
+ * whatever its data and runtime directories. */
+int shmseq_instance_lock_name(const char *instance, char *buf, size_t cap);
+
 /* Default data directory: $XDG_STATE_HOME/shmseq/<instance>, else
  * $HOME/.local/state/shmseq/<instance>. */
 int shmseq_default_data_dir(const char *instance, char *buf, size_t cap);

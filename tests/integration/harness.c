@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util.h"
+
 void daemon_setup(struct daemon *d, const char *prefix)
 {
 	const char *bin = getenv("SHMSEQD");
@@ -96,7 +98,10 @@ void daemon_kill(struct daemon *d)
 void daemon_teardown(struct daemon *d)
 {
 	daemon_stop(d);
-	char cmd[400];
+	char cmd[400], lock[160];
+	/* a killed daemon leaves its instance lock */
+	if (shmseq_instance_lock_name(d->instance, lock, sizeof(lock)) == 0)
+		shm_unlink(lock);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", d->dir);

@@ -49,6 +49,7 @@ struct opts {
 	int umask;	     /* -1: inherit ours */
 	bool as_nobody;
 	const char *data; /* data directory; NULL: <dir>/data */
+	const char *run;  /* SHMSEQ_RUNTIME_DIR; NULL: ours */
 };
 
 static void become(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
@@ -57,9 +58,8 @@ static void become(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
 		_exit(99);
 }
 
-/* Start shmseqd and wait until it is ready (0), or until it exits (-1, with
- * its exit status in *code). Its stderr goes to errlog. */
-static int spawn(const struct opts *o, int *code)
+/* Start shmseqd; *rfd gets its ready pipe. Its stderr goes to errlog. */
+static pid_t spawn_start(const struct opts *o, int *rfd)
 {
 	const char *bin = getenv("SHMSEQD");
 	char fdarg[16], data[300];
@@ -80,6 +80,8 @@ static int spawn(const struct opts *o, int *code)
 			_exit(98);
 		if (o->umask >= 0)
 			umask((mode_t)o->umask);
+		if (o->run)
+			setenv("SHMSEQ_RUNTIME_DIR", o->run, 1);
 		if (o->as_nobody)
 			become(nobody_uid, nobody_gid, NULL, 0);
 		snprintf(fdarg, sizeof(fdarg), "%d", w);
@@ -93,7 +95,17 @@ static int spawn(const struct opts *o, int *code)
 		_exit(127);
 	}
 	close(p[1]);
-	return daemon_await_ready(&d, pid, p[0], code);
+	*rfd = p[0];
+	return pid;
+}
+
+/* Start shmseqd and wait until it is ready (0), or until it exits (-1, with
+ * its exit status in *code). */
+static int spawn(const struct opts *o, int *code)
+{
+	int rfd;
+	pid_t pid = spawn_start(o, &rfd);
+	return pid < 0 ? -1 : daemon_await_ready(&d, pid, rfd, code);
 }
 
 static int spawn_default(void)
@@ -479,25 +491,29 @@ static void test_region_squatted_by_another_user(void **state)
 {
 	(void)state;
 	need_root();
-	char sock[4096], shm[256];
+	char sock[4096], shm[256], lock[256];
 	paths(sock, sizeof(sock), shm, sizeof(shm));
+	assert_int_equal(shmseq_instance_lock_name(d.instance, lock, sizeof(lock)), 0);
+	const char *names[] = {shm, lock}, *what[] = {"region", "instance lock"};
 	const mode_t modes[] = {0600, 0666};
-	for (int i = 0; i < 2; i++) {
-		squat_shm(shm, nobody_uid, modes[i], "squatter");
-		forget_daemon_said();
-		int code = 0;
-		struct opts o = {.umask = -1};
-		assert_int_equal(spawn(&o, &code), -1);
-		printf("# region squatted by uid %u, mode %04o: shmseqd exits %d: %s", (unsigned)nobody_uid,
-		       (unsigned)modes[i], code, daemon_said());
-		assert_int_equal(code, 1);
-		assert_daemon_said("is not ours");
-		assert_shm_intact(shm, nobody_uid, modes[i], "squatter");
-		struct stat st;
-		assert_int_equal(lstat(sock, &st), -1); /* it got no further */
-		assert_int_equal(shm_unlink(shm), 0);
+	for (int n = 0; n < 2; n++) {
+		for (int i = 0; i < 2; i++) {
+			squat_shm(names[n], nobody_uid, modes[i], "squatter");
+			forget_daemon_said();
+			int code = 0;
+			struct opts o = {.umask = -1};
+			assert_int_equal(spawn(&o, &code), -1);
+			printf("# %s squatted by uid %u, mode %04o: shmseqd exits %d: %s", what[n],
+			       (unsigned)nobody_uid, (unsigned)modes[i], code, daemon_said());
+			assert_int_equal(code, 1);
+			assert_daemon_said("is not ours");
+			assert_shm_intact(names[n], nobody_uid, modes[i], "squatter");
+			struct stat st;
+			assert_int_equal(lstat(sock, &st), -1); /* it got no further */
+			assert_int_equal(shm_unlink(names[n]), 0);
+		}
 	}
-	/* the squatter gone, it starts */
+	/* the squatters gone, it starts */
 	assert_int_equal(spawn_default(), 0);
 	create("after");
 	assert_int_equal(draw("after"), 1);
@@ -721,6 +737,61 @@ static void test_second_daemon_leaves_running_one_alone(void **state)
 	assert_true(draw("x") > 4);
 }
 
+/* Two daemons started at the same instant on one instance, each with its
+ * own data directory (the data-directory lock does not stop either) and,
+ * every other round, its own runtime directory (nor does the socket probe):
+ * exactly one becomes ready, the other says the instance is running. The
+ * winner serves, and a clean stop leaves no lock object behind. */
+static void test_simultaneous_starts(void **state)
+{
+	(void)state;
+	char data[2][300], run[2][300], lock[160];
+	snprintf(run[0], sizeof(run[0]), "%s", getenv("SHMSEQ_RUNTIME_DIR"));
+	snprintf(run[1], sizeof(run[1]), "%s/run2", d.dir);
+	for (int i = 0; i < 2; i++)
+		snprintf(data[i], sizeof(data[i]), "%s/data%d", d.dir, i);
+	assert_int_equal(shmseq_instance_lock_name(d.instance, lock, sizeof(lock)), 0);
+	int wins[2] = {0, 0};
+	for (int round = 0; round < 16; round++) {
+		forget_daemon_said();
+		pid_t pid[2];
+		int rfd[2], ready[2], code[2] = {0, 0};
+		for (int i = 0; i < 2; i++) {
+			struct opts o = {
+				.umask = -1, .data = data[i], .run = i == 1 && (round & 1) ? run[1] : NULL};
+			pid[i] = spawn_start(&o, &rfd[i]);
+			assert_true(pid[i] > 0);
+		}
+		struct daemon w[2] = {d, d};
+		for (int i = 0; i < 2; i++)
+			ready[i] = daemon_await_ready(&w[i], pid[i], rfd[i], &code[i]);
+		if (ready[0] == 0 && ready[1] == 0) {
+			daemon_stop(&w[0]);
+			daemon_stop(&w[1]);
+			fail_msg("round %d: both daemons became ready on instance %s", round, d.instance);
+		}
+		assert_true(ready[0] == 0 || ready[1] == 0);
+		int win = ready[0] == 0 ? 0 : 1;
+		d.pid = w[win].pid; /* the teardown stops it if a check below fails */
+		wins[win]++;
+		assert_int_equal(code[!win], 1);
+		assert_daemon_said("already running");
+
+		/* the winner serves, where its runtime directory says */
+		const char *winner_run = win == 1 && (round & 1) ? run[1] : run[0];
+		char seq[32];
+		snprintf(seq, sizeof(seq), "r%d", round);
+		setenv("SHMSEQ_RUNTIME_DIR", winner_run, 1);
+		create(seq);
+		assert_int_equal(draw(seq), 1);
+		setenv("SHMSEQ_RUNTIME_DIR", run[0], 1);
+		assert_int_equal(daemon_stop(&d), 0);
+		assert_int_equal(shm_open(lock, O_RDONLY, 0), -1);
+		assert_int_equal(errno, ENOENT);
+	}
+	printf("# 16 simultaneous starts: the first-started won %d, the second %d\n", wins[0], wins[1]);
+}
+
 /* --- fixtures ------------------------------------------------------------------------ */
 
 static int per_test_setup(void **state)
@@ -744,6 +815,8 @@ static int per_test_teardown(void **state)
 	shm_unlink(shm);
 	snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)nobody_uid, d.instance);
 	shm_unlink(shm);
+	if (shmseq_instance_lock_name(d.instance, shm, sizeof(shm)) == 0)
+		shm_unlink(shm);
 	return 0;
 }
 
@@ -787,6 +860,7 @@ int main(void)
 		T(test_region_squatted_nonroot_daemon),
 		T(test_socket_squatted),
 		T(test_second_daemon_leaves_running_one_alone),
+		T(test_simultaneous_starts),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
