@@ -218,14 +218,17 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
 
 /* --- the name cache -------------------------------------------------------------
  *
- * name -> entry, one table per connection: {hash, entry} buckets, linear
- * probing, never more than half full, so a lookup reads one bucket line and
- * then the entry, whose first line holds what the fast path needs.
+ * name -> entry, one table per connection: {tag, slot hint, entry} buckets
+ * (the tag is the hash's high half), linear probing, never more than half
+ * full, so a lookup reads one bucket line and then the entry, whose first
+ * line holds what the fast path needs. The hint lets the slot's lines be
+ * fetched while the entry is (prefetch_slot).
  *
  * Readers are any application threads, with no lock and no registration:
  * they probe from hash & mask until an empty bucket. Writers hold c->lock and
- * only ever fill an empty bucket: the hash, then the entry pointer with a
- * release store, so a reader that sees the pointer (acquire) sees the hash.
+ * only ever fill an empty bucket: the tag and hint, then the entry pointer
+ * with a release store, so a reader that sees the pointer (acquire) sees the
+ * tag. Only the hint changes afterwards (names_rehint).
  * Entries are never removed (a dropped sequence's entry re-resolves), so
  * there are no tombstones. Growing builds a table twice the size and
  * publishes it with a release store; the old tables stay, chained, until the
@@ -242,7 +245,8 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
  */
 
 struct name_bucket {
-	_Atomic uint64_t hash;
+	_Atomic uint32_t tag;		/* the name's hash, high half */
+	_Atomic uint32_t slot;		/* a hint: the entry's slot index, for prefetch */
 	_Atomic(struct shmseq_seq *) e; /* NULL: empty */
 };
 
@@ -270,19 +274,37 @@ static struct name_table *names_new(size_t buckets)
 	return t;
 }
 
+static uint32_t slot_index(struct shmseq_seq *e);
+
+/* Start fetching the two lines of slot idx of the current region. With many
+ * names, the entry and the slot are each a cache miss, the slot's address
+ * known only from the entry: started from the bucket's hint, the two misses
+ * overlap instead of following each other (docs/BENCHMARKS.md). A stale
+ * hint costs a useless prefetch, never a wrong value. */
+static inline void prefetch_slot(const struct shmseq *c, uint32_t idx)
+{
+	uintptr_t h = (uintptr_t)atomic_load_explicit(&c->hdr, memory_order_relaxed);
+	uintptr_t p = h + sizeof(struct region_header) + (uintptr_t)idx * sizeof(struct region_slot);
+	__builtin_prefetch((const void *)p, 1);			     /* ticks: the fetch-and-add */
+	__builtin_prefetch((const void *)(p + REGION_CACHELINE), 0); /* gen, base, limit … */
+}
+
 /* Reader side: any thread, no lock. The entry of name, or NULL. */
 static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t hash)
 {
 	/* pairs with the release store in names_grow() */
 	const struct name_table *t = atomic_load_explicit(&c->names, memory_order_acquire);
+	const uint32_t tag = (uint32_t)(hash >> 32);
 	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
 		/* pairs with the release store in names_put() */
 		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_acquire);
 		if (!e)
 			return NULL;
-		if (atomic_load_explicit(&t->b[i].hash, memory_order_relaxed) == hash &&
-		    strcmp(e->name, name) == 0)
-			return e;
+		if (atomic_load_explicit(&t->b[i].tag, memory_order_relaxed) == tag) {
+			prefetch_slot(c, atomic_load_explicit(&t->b[i].slot, memory_order_relaxed));
+			if (strcmp(e->name, name) == 0)
+				return e;
+		}
 	}
 }
 
@@ -293,9 +315,29 @@ static void names_put(struct name_table *t, uint64_t hash, struct shmseq_seq *e)
 	size_t i = hash & t->mask;
 	while (atomic_load_explicit(&t->b[i].e, memory_order_relaxed))
 		i = (i + 1) & t->mask;
-	atomic_store_explicit(&t->b[i].hash, hash, memory_order_relaxed);
+	atomic_store_explicit(&t->b[i].tag, (uint32_t)(hash >> 32), memory_order_relaxed);
+	atomic_store_explicit(&t->b[i].slot, slot_index(e), memory_order_relaxed);
 	/* pairs with the acquire load in lookup() */
 	atomic_store_explicit(&t->b[i].e, e, memory_order_release);
+}
+
+/* After e was resolved anew: point its bucket's hint at its slot. Caller
+ * holds c->lock. An entry not in the table yet has no bucket. */
+static void names_rehint(struct shmseq *c, struct shmseq_seq *e)
+{
+	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
+	if (!t)
+		return;
+	uint64_t hash = shmseq_hash(e->name, strlen(e->name));
+	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+		struct shmseq_seq *x = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
+		if (!x)
+			return;
+		if (x == e) {
+			atomic_store_explicit(&t->b[i].slot, slot_index(e), memory_order_relaxed);
+			return;
+		}
+	}
 }
 
 /* Make room for one more name. Caller holds c->lock. */
@@ -310,7 +352,7 @@ static int names_grow(struct shmseq *c)
 	for (size_t i = 0; i <= t->mask; i++) {
 		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
 		if (e)
-			names_put(n, atomic_load_explicit(&t->b[i].hash, memory_order_relaxed), e);
+			names_put(n, shmseq_hash(e->name, strlen(e->name)), e);
 	}
 	n->older = t;
 	/* pairs with the acquire load in lookup() */
@@ -437,6 +479,7 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 	atomic_store_explicit(&e->is_unsigned, rep.is_unsigned != 0, memory_order_relaxed);
 	/* pairs with the acquire load of e->slot on the fast path */
 	atomic_store_explicit(&e->slot, &region_slots(h)[rep.slot], memory_order_release);
+	names_rehint(c, e);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -490,6 +533,8 @@ static inline bool region_live(struct shmseq_seq *e)
 
 static uint32_t slot_index(struct shmseq_seq *e)
 {
+	if (!atomic_load_explicit(&e->slot, memory_order_relaxed))
+		return 0;
 	struct region_header *h = atomic_load_explicit(&e->hdr, memory_order_relaxed);
 	return (uint32_t)(atomic_load_explicit(&e->slot, memory_order_relaxed) - region_slots(h));
 }
