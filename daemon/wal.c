@@ -188,6 +188,7 @@ struct wal {
 	uint64_t log_end;     /* bytes written to the log (its pending end) */
 	uint64_t log_cap;     /* the log's preallocated size, in its header */
 	uint64_t prealloc;    /* a fresh log's size */
+	uint64_t snap_size;   /* bytes in the current snapshot, 0 if none */
 	bool accept_damage;
 	bool failed;
 	unsigned char *buf; /* frame buffer for appends */
@@ -911,6 +912,7 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 		w->last_lsn = last_log_lsn > snap_lsn ? last_log_lsn : snap_lsn;
 	}
 	w->durable_lsn = w->last_lsn;
+	w->snap_size = snap.present ? snap.n : 0;
 	if (accepted)
 		set_err(err, errlen,
 			"log %s: damage accepted (--accept-log-damage): %s; values reserved by lost records "
@@ -1022,6 +1024,11 @@ uint64_t wal_log_size(const struct wal *w)
 	return w->log_end;
 }
 
+uint64_t wal_snapshot_size(const struct wal *w)
+{
+	return w->snap_size;
+}
+
 int wal_failed(const struct wal *w)
 {
 	return w->failed;
@@ -1071,8 +1078,10 @@ static int sw_record(struct snap_writer *sw, uint16_t type, uint16_t flags, uint
 	return 0;
 }
 
-/* Write and fsync snapshot.tmp holding the iterator's records. */
-static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn next, void *ctx)
+/* Write and fsync snapshot.tmp holding the iterator's records; its size in
+ * *size. */
+static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn next, void *ctx,
+			  uint64_t *size)
 {
 	struct snap_writer sw = {.w = w, .cap = WAL_SNAP_CHUNK + WAL_FRAME_MAX};
 	sw.buf = malloc(sw.cap);
@@ -1122,6 +1131,7 @@ static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn
 		r = sw_flush(&sw);
 	if (!r)
 		r = io_call(w->io.fsync(w->io.ctx, sw.fd));
+	*size = sw.off;
 out:
 	close(sw.fd);
 	free(sw.buf);
@@ -1136,8 +1146,8 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 		return -EIO;
 	if (!next)
 		return -EINVAL;
-	uint64_t snap_lsn = w->last_lsn;
-	int r = snap_write_tmp(w, snap_lsn, next, ctx);
+	uint64_t snap_lsn = w->last_lsn, size = 0;
+	int r = snap_write_tmp(w, snap_lsn, next, ctx, &size);
 	if (r < 0)
 		return r; /* old snapshot and log untouched: not failed */
 	r = io_call(w->io.rename(w->io.ctx, w->snap_tmp_path, w->snap_path));
@@ -1155,6 +1165,7 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 		return r;
 	}
 	w->durable_lsn = snap_lsn;
+	w->snap_size = size;
 	int fd;
 	uint64_t cap = w->log_cap > w->prealloc ? w->log_cap : w->prealloc;
 	r = log_create(w, snap_lsn, cap, &fd);

@@ -90,6 +90,9 @@ uint64_t wal_durable_lsn(const struct wal *w);
 /* Bytes in the current log file: the caller snapshots when it grows large. */
 uint64_t wal_log_size(const struct wal *w);
 
+/* Bytes in the current snapshot file (0 if there is none). */
+uint64_t wal_snapshot_size(const struct wal *w);
+
 /* Write a snapshot holding exactly the records the iterator yields (the
  * caller's whole live state), make it durable, then empty the log.
  * `next` is called repeatedly; it returns 1 with a record in *type, *payload and

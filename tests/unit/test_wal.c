@@ -637,6 +637,7 @@ static void test_snapshot_then_appends(void **state)
 	char *d = mkdir_tmp();
 	struct col c = {0};
 	struct wal *w = open_ok(d, &c);
+	assert_int_equal(wal_snapshot_size(w), 0);
 	for (size_t i = 0; i < 50; i++)
 		assert_int_equal(h_append(w, i, NULL), 0);
 	/* unsynced records are covered by the snapshot: it makes them durable */
@@ -646,6 +647,8 @@ static void test_snapshot_then_appends(void **state)
 	struct stat st;
 	assert_int_equal(stat(path_of(d, "snapshot"), &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_true(st.st_size > HDR);
+	assert_int_equal(wal_snapshot_size(w), st.st_size); /* the daemon's snapshot trigger */
 	assert_int_equal(file_size(path_of(d, "snapshot.tmp")), -1);
 	assert_int_equal(file_size(path_of(d, "log.tmp")), -1);
 	for (size_t i = 50; i < 70; i++) {
@@ -657,6 +660,7 @@ static void test_snapshot_then_appends(void **state)
 	wal_close(w);
 
 	w = open_ok(d, &c);
+	assert_int_equal(wal_snapshot_size(w), st.st_size); /* after a restart too */
 	assert_int_equal(check_prefix(&c), 70);
 	for (size_t i = 0; i < 50; i++)
 		assert_int_equal(c.v[i].lsn, 50);
