@@ -309,6 +309,15 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 			what, path, what);
 		return -EPROTO;
 	}
+	if (h.version < WAL_VERSION) {
+		/* the file is fine, for the shmseq that wrote it */
+		set_err(err, errlen,
+			"%s %s: format version %u, written by an older shmseq (this one reads version %u); "
+			"with the older one, `shmseq dump > backup.sql`, then start this one on an empty "
+			"data directory and `shmseq sql < backup.sql`",
+			what, path, h.version, WAL_VERSION);
+		return -EPROTO;
+	}
 	if (h.version != WAL_VERSION || h.header_size != WAL_HDR_SIZE ||
 	    (h.incompat_flags & ~WAL_INCOMPAT_KNOWN)) {
 		set_err(err, errlen,

@@ -973,6 +973,23 @@ static void test_log_headers(void **state)
 	clear_dir(d);
 	spit(path_of(d, "log"), h, HDR);
 	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "newer shmseq"));
+	/* an older version's: said so, with the way across, and left alone */
+	memcpy(h, img, HDR);
+	v = 1;
+	memcpy(h + 8, &v, 4);
+	crc = crc32c(0, h, 60);
+	memcpy(h + 60, &crc, 4);
+	clear_dir(d);
+	spit(path_of(d, "log"), h, HDR);
+	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "older shmseq"));
+	assert_non_null(strstr(err, "shmseq dump"));
+	size_t n1;
+	unsigned char *after = slurp(path_of(d, "log"), &n1);
+	assert_int_equal(n1, HDR);
+	assert_memory_equal(after, h, HDR);
+	free(after);
 	/* an unknown incompatible feature flag */
 	memcpy(h, img, HDR);
 	memcpy(h + 20, &(uint32_t){1}, 4);
