@@ -41,8 +41,14 @@ demo() {
 	local cli=build/tools/shmseq
 	if ! "$cli" status --quiet 2>/dev/null; then
 		echo "== starting shmseqd on the default instance"
-		nohup build/daemon/shmseqd >"${TMPDIR:-/tmp}/shmseqd-default.log" 2>&1 &
+		local log="${TMPDIR:-/tmp}/shmseqd-default.log"
+		nohup build/daemon/shmseqd >"$log" 2>&1 &
 		for _ in $(seq 100); do "$cli" status --quiet 2>/dev/null && break; sleep 0.05; done
+		if ! "$cli" status --quiet 2>/dev/null; then
+			echo "shmseqd did not start; it said ($log):" >&2
+			cat "$log" >&2
+			exit 1
+		fi
 	fi
 	"$cli" status
 	echo "== MariaDB's statements, through the SQL shell"
