@@ -815,8 +815,6 @@ static int per_test_teardown(void **state)
 	shm_unlink(shm);
 	snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)nobody_uid, d.instance);
 	shm_unlink(shm);
-	if (shmseq_instance_lock_name(d.instance, shm, sizeof(shm)) == 0)
-		shm_unlink(shm);
 	return 0;
 }
 
