@@ -77,7 +77,8 @@ SHMSEQ_API void shmseq_disconnect(shmseq *conn);
  * value for shmseq_lastval() on this connection.
  * Errors: -4091 unknown sequence, -4084 run out (LASTVAL becomes NULL),
  * -EINVAL bad name, -ECONNRESET/-ECONNREFUSED when the daemon is needed but
- * down, -EIO when the daemon cannot make a new window durable. */
+ * down, -EIO when the daemon cannot make a new window durable. A value of an
+ * unsigned sequence is its uint64_t bit pattern: see shmseq_seq_is_unsigned(). */
 SHMSEQ_API int shmseq_nextval(shmseq *conn, const char *name, int64_t *value);
 
 /* shmseq_lastval - LASTVAL(name): the value NEXTVAL last returned for this
@@ -94,6 +95,17 @@ SHMSEQ_API int shmseq_seq_open(shmseq *conn, const char *name, shmseq_seq **out)
 /* shmseq_seq_nextval - NEXTVAL through a handle: the fast path is one atomic
  * fetch-and-add on shared memory. Errors as shmseq_nextval(). */
 SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *seq, int64_t *value);
+
+/* shmseq_seq_is_unsigned - whether the sequence the handle denotes has
+ * unsigned values (AS TINYINT … BIGINT UNSIGNED). Values always travel as
+ * int64_t; those of an unsigned sequence are the uint64_t bit pattern, so a
+ * BIGINT UNSIGNED value of 2^63 or more reads as negative until cast: print
+ * (uint64_t)v with PRIu64 (and pass such values to shmseq_setval() the same
+ * way). The answer is that of the sequence the handle last resolved to: if
+ * the name is dropped and created again with another type, it changes with
+ * the handle's next call, so ask after shmseq_seq_nextval() about the value
+ * it returned. Takes no lock and makes no system call. NULL gives false. */
+SHMSEQ_API bool shmseq_seq_is_unsigned(const shmseq_seq *seq);
 
 /* shmseq_seq_close - release a handle. NULL is ignored. */
 SHMSEQ_API void shmseq_seq_close(shmseq_seq *seq);

@@ -695,6 +695,13 @@ SHMSEQ_API int shmseq_seq_open(shmseq *c, const char *name, shmseq_seq **out)
 	return client_entry(c, name, out);
 }
 
+SHMSEQ_API bool shmseq_seq_is_unsigned(const shmseq_seq *e)
+{
+	/* resolve() stores it before publishing the slot (release): a thread
+	 * that took a value from that slot (acquire) sees its sequence's flag */
+	return e && atomic_load_explicit(&e->is_unsigned, memory_order_relaxed);
+}
+
 SHMSEQ_API void shmseq_seq_close(shmseq_seq *e)
 {
 	/* Entries are shared with the name cache and freed with the connection:

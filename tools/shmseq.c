@@ -1366,11 +1366,20 @@ static int cmd_setval(int argc, char **argv)
 		return usage_error("setval: expected NAME VALUE [IS_USED [ROUND]]");
 	if (nargs > 4)
 		return usage_error("setval: too many arguments");
-	if (!parse_i64(argv[2], &v))
+	/* a BIGINT UNSIGNED sequence takes values up to 2^64 - 1: the
+	 * statement checks VALUE against the sequence's own type */
+	if (parse_i64(argv[2], &v))
+		u = 0;
+	else if (parse_u64(argv[2], &u))
+		v = 0;
+	else
 		return usage_error("setval: VALUE '%s' is not a 64-bit integer", argv[2]);
 	sb_str(&sql, "SELECT SETVAL(");
 	sb_ident(&sql, argv[1]);
-	sb_printf(&sql, ", %" PRId64, v);
+	if (u)
+		sb_printf(&sql, ", %" PRIu64, u);
+	else
+		sb_printf(&sql, ", %" PRId64, v);
 	if (nargs >= 3) {
 		if (!parse_u64(argv[3], &u) || u > 1) {
 			free(sql.s);
@@ -1461,13 +1470,21 @@ static int cmd_nextval(int argc, char **argv)
 	for (uint64_t i = 0; i < count; i++) {
 		int64_t v;
 
+		char text[24];
+
 		rc = shmseq_seq_nextval(seq, &v);
 		if (rc < 0)
 			break;
-		if (fmt == FMT_JSON)
-			printf("%s[%" PRId64 "]", i ? ", " : "", v);
+		/* by the type of the sequence that gave this value (the name
+		 * may have been re-created meanwhile) */
+		if (shmseq_seq_is_unsigned(seq))
+			snprintf(text, sizeof(text), "%" PRIu64, (uint64_t)v);
 		else
-			printf("%" PRId64 "\n", v);
+			snprintf(text, sizeof(text), "%" PRId64, v);
+		if (fmt == FMT_JSON)
+			printf("%s[%s]", i ? ", " : "", text);
+		else
+			printf("%s\n", text);
 	}
 	if (fmt == FMT_JSON)
 		fputs("]}\n", stdout);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,138 @@ static void test_bigint_unsigned(void **state)
 	assert_string_equal(shmseq_result_value(r, 0, 0), "18446744073709551615");
 	assert_string_equal(shmseq_result_value(r, 0, 2), "18446744073709551614");
 	shmseq_result_free(res);
+}
+
+/* shmseq_seq_is_unsigned(): what a C caller needs to print a value of a
+ * BIGINT UNSIGNED sequence beyond 2^63 right; it follows the handle's name
+ * to a re-created sequence of another type. */
+static void test_unsigned_accessor(void **state)
+{
+	(void)state;
+	shmseq_result *res;
+	shmseq_seq *h, *t, *s;
+	int64_t v;
+	const shmseq_result *r = exec1(
+		"CREATE SEQUENCE uacc AS bigint unsigned START WITH 9223372036854775806 CACHE 2;"
+		"CREATE SEQUENCE utiny AS tinyint unsigned;"
+		"CREATE SEQUENCE usigned START WITH -5 MINVALUE -10",
+		&res);
+	for (; r; r = shmseq_result_next(r))
+		assert_int_equal(shmseq_result_error(r), 0);
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_seq_open(conn, "uacc", &h), 0);
+	assert_int_equal(shmseq_seq_open(conn, "utiny", &t), 0);
+	assert_int_equal(shmseq_seq_open(conn, "usigned", &s), 0);
+	assert_true(shmseq_seq_is_unsigned(h));
+	assert_true(shmseq_seq_is_unsigned(t));
+	assert_false(shmseq_seq_is_unsigned(s));
+	assert_false(shmseq_seq_is_unsigned(NULL));
+	const char *want[] = {"9223372036854775806", "9223372036854775807", "9223372036854775808",
+			      "9223372036854775809"};
+	for (int i = 0; i < 4; i++) {
+		char buf[32];
+		assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+		assert_true(shmseq_seq_is_unsigned(h));
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(uint64_t)v);
+		assert_string_equal(buf, want[i]);
+	}
+	assert_true(v < 0); /* the bit pattern: what the caller must not print as is */
+	assert_int_equal(shmseq_seq_nextval(s, &v), 0);
+	assert_int_equal(v, -5);
+	/* the name re-created with the other signedness: the handle follows */
+	r = exec1("CREATE OR REPLACE SEQUENCE uacc START WITH -3 MINVALUE -10", &res);
+	assert_int_equal(shmseq_result_error(r), 0);
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+	assert_int_equal(v, -3);
+	assert_false(shmseq_seq_is_unsigned(h));
+	r = exec1("CREATE OR REPLACE SEQUENCE usigned AS int unsigned START WITH 4294967290", &res);
+	assert_int_equal(shmseq_result_error(r), 0);
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_seq_nextval(s, &v), 0);
+	assert_int_equal(v, 4294967290);
+	assert_true(shmseq_seq_is_unsigned(s));
+	shmseq_seq_close(h);
+	shmseq_seq_close(t);
+	shmseq_seq_close(s);
+	r = exec1("DROP SEQUENCE uacc, utiny, usigned", &res);
+	assert_int_equal(shmseq_result_error(r), 0);
+	shmseq_result_free(res);
+}
+
+/* Run the CLI with args (shell words) on this instance; its stdout (and
+ * stderr after it when with_err), and the exit status in *code. */
+static char *cli(const char *args, bool with_err, int *code)
+{
+	const char *bin = getenv("SHMSEQ_CLI");
+	if (!bin || access(bin, X_OK) != 0)
+		skip();
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "'%s' %s%s", bin, args, with_err ? " 2>&1" : " 2>/dev/null");
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	size_t cap = 1 << 16, n = 0;
+	char *out = calloc(1, cap);
+	size_t got;
+	while (n < cap - 1 && (got = fread(out + n, 1, cap - 1 - n, f)) > 0)
+		n += got;
+	int st = pclose(f);
+	*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return out;
+}
+
+static void assert_cli(const char *args, int want_code, const char *want)
+{
+	int code;
+	char *out = cli(args, true, &code);
+	if (code != want_code || strcmp(out, want) != 0)
+		fprintf(stderr, "# shmseq %s exits %d and prints:\n%s# expected %d and:\n%s", args, code, out,
+			want_code, want);
+	assert_int_equal(code, want_code);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+/* Every verb of the CLI prints a BIGINT UNSIGNED value >= 2^63 as the
+ * unsigned number it is, in text and JSON, and takes one as an argument. */
+static void test_cli_unsigned_values(void **state)
+{
+	(void)state;
+	assert_cli("create ucli as bigint unsigned start with 9223372036854775806 cache 2", 0,
+		   "Query OK, 0 rows affected\n");
+	assert_cli("nextval ucli 3", 0, "9223372036854775806\n9223372036854775807\n9223372036854775808\n");
+	assert_cli("nextval --format=json ucli 2", 0,
+		   "{\"columns\": [\"NEXTVAL(ucli)\"], \"rows\": [[9223372036854775809], "
+		   "[9223372036854775810]]}\n");
+	assert_cli("nextval --format=batch ucli", 0, "9223372036854775811\n");
+	assert_cli("setval --format=batch ucli 18446744073709551000", 0,
+		   "SETVAL(`ucli`, 18446744073709551000)\n18446744073709551000\n");
+	assert_cli("nextval ucli 2", 0, "18446744073709551001\n18446744073709551002\n");
+	assert_cli("setval --format=json ucli 18446744073709551600 1", 0,
+		   "{\"columns\": [\"SETVAL(`ucli`, 18446744073709551600, 1)\"], \"rows\": "
+		   "[[18446744073709551600]]}\n");
+	assert_cli("stats --format=batch", 0,
+		   "name\tnext_not_cached_value\tcycle_count\tcache\n"
+		   "ub\t18446744073709551615\t0\t2\n" /* test_bigint_unsigned's */
+		   "ucli\t18446744073709551601\t0\t2\n");
+	assert_cli("show --format=json ucli", 0,
+		   "{\"columns\": [\"Table\", \"Create Table\"], \"rows\": [[\"ucli\", \"CREATE SEQUENCE "
+		   "`ucli` as bigint unsigned start with 9223372036854775806 minvalue 1 maxvalue "
+		   "18446744073709551614 increment by 1 cache 2 nocycle ENGINE=InnoDB\"]]}\n"
+		   "{\"columns\": [\"next_not_cached_value\", \"minimum_value\", \"maximum_value\", "
+		   "\"start_value\", \"increment\", \"cache_size\", \"cycle_option\", \"cycle_count\"], "
+		   "\"rows\": [[18446744073709551601, 1, 18446744073709551614, 9223372036854775806, 1, 2, 0, "
+		   "0]]}\n");
+	int code;
+	char *out = cli("dump", false, &code);
+	assert_int_equal(code, 0);
+	assert_non_null(strstr(out, "DO SETVAL(`ucli`, 18446744073709551601, 0, 0);\n"));
+	free(out);
+	/* a signed sequence's negative values stay negative */
+	assert_cli("create scli start with -2 minvalue -9223372036854775807", 0,
+		   "Query OK, 0 rows affected\n");
+	assert_cli("nextval scli 2", 0, "-2\n-1\n");
+	assert_cli("drop ucli scli", 0, "Query OK, 0 rows affected\n");
 }
 
 /* INCREMENT 0 takes the daemon's auto_increment settings (SEMANTICS §2.5):
@@ -422,6 +555,8 @@ int main(void)
 		cmocka_unit_test(test_exec_messages),
 		cmocka_unit_test(test_temporary_dies_with_session),
 		cmocka_unit_test(test_bigint_unsigned),
+		cmocka_unit_test(test_unsigned_accessor),
+		cmocka_unit_test(test_cli_unsigned_values),
 		cmocka_unit_test(test_increment_zero_interleaves),
 		cmocka_unit_test(test_garbage_on_the_socket),
 		cmocka_unit_test(test_many_sessions),
