@@ -179,5 +179,13 @@ int main(int argc, char **argv)
 		}
 		cfg.data_dir = data_dir;
 	}
+	/* The runtime directory before anything else, the socket probe included:
+	 * in one another user made first, a socket that answers is theirs, and
+	 * our instance is not "already running". */
+	char run_dir[4096], why[1024];
+	if (shmseq_runtime_dir_make(run_dir, sizeof(run_dir), why, sizeof(why)) < 0) {
+		fprintf(stderr, "shmseqd: %s\n", why);
+		return 1;
+	}
 	return server_run(&cfg);
 }

@@ -57,12 +57,28 @@ typedef struct shmseq_result shmseq_result; /* what shmseq_exec() hands back */
  *   $SHMSEQ_INSTANCE, else "default".
  * The daemon's socket is looked up in $SHMSEQ_RUNTIME_DIR, else
  * $XDG_RUNTIME_DIR/shmseq, else /tmp/shmseq-<uid>.
+ * Only a daemon that may be trusted is used: the directory must be a
+ * directory, not writable by group or others (unless sticky), and owned by
+ * the caller or root, or, when chosen with $SHMSEQ_RUNTIME_DIR, by anyone
+ * (the owner of a shared instance); the daemon must run as the caller, root
+ * or that owner (SO_PEERCRED).
  * Returns 0 and a connection in *out, or -EINVAL (bad name), -ECONNREFUSED /
- * -ENOENT (no daemon), -EPROTO (daemon speaks another protocol or its region
- * fails validation), -ENOMEM. The connection is one session: LASTVAL and
- * TEMPORARY sequences belong to it. If the daemon restarts, the connection
- * re-attaches by itself at its next call that needs the daemon. */
+ * -ENOENT (no daemon), -EPERM (the directory or the daemon is another user's:
+ * not trusted), -EACCES (the daemon refuses us), -EPROTO (daemon speaks
+ * another protocol or its region fails validation), -ENOMEM. The connection
+ * is one session: LASTVAL and TEMPORARY sequences belong to it. If the
+ * daemon restarts, the connection re-attaches by itself at its next call
+ * that needs the daemon. */
 SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out);
+
+/* shmseq_connect_explain - a sentence for a log on why shmseq_connect() of
+ * instance failed with err: for -EPERM what is not trusted (the runtime
+ * directory or the daemon behind the socket) and the user who owns it, by
+ * name and uid; otherwise shmseq_strerror(err) and the socket path tried. It
+ * looks again, so it describes the situation now. Writes at most cap bytes,
+ * NUL-terminated (buf may be NULL when cap is 0); returns the length of the
+ * whole text, as snprintf(). */
+SHMSEQ_API size_t shmseq_connect_explain(const char *instance, int err, char *buf, size_t cap);
 
 /* shmseq_disconnect - end the session: closes every handle opened on it,
  * drops its TEMPORARY sequences, unmaps the region. NULL is ignored.

@@ -46,14 +46,27 @@ static void detach(struct shmseq *c)
 	}
 }
 
-/* Caller holds c->lock. */
-static int attach(struct shmseq *c)
+/* Connect to the daemon of instance, making sure it is one we may trust:
+ * the runtime directory passes the checks the daemon makes of it, and the
+ * peer (SO_PEERCRED) runs as ourselves, root, or the owner of the directory
+ * the user chose with $SHMSEQ_RUNTIME_DIR (a shared instance). Otherwise
+ * another local user who made our directory first (/tmp/shmseq-<uid>), or
+ * squats the socket's name in a sticky one, would be handed our DDL and
+ * hand us its values. Returns the socket, or -EPERM (not trusted: why, if
+ * not NULL, names what and whose), -ECONNREFUSED (no daemon), -errno. */
+static int connect_trusted(const char *instance, char *why, size_t whycap)
 {
-	char path[4096];
+	char dir[4096], path[4200];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int r = shmseq_socket_path(c->instance, path, sizeof(path));
+	enum shmseq_dir_origin origin;
+	uid_t owner;
+	int r = shmseq_runtime_dir_origin(dir, sizeof(dir), &origin);
 	if (r < 0)
 		return r;
+	r = shmseq_runtime_dir_check(dir, origin, false, &owner, why, whycap);
+	if (r < 0)
+		return r == -ENOENT ? -ECONNREFUSED : r;
+	snprintf(path, sizeof(path), "%s/%s.sock", dir, instance);
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -63,8 +76,40 @@ static int attach(struct shmseq *c)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		close(fd);
+		if (why)
+			snprintf(why, whycap, "%s: %s", path, strerror(-r));
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	}
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (!shmseq_peer_trusted(cr.uid, origin, owner)) {
+		if (why) {
+			char who[300], me[300];
+			shmseq_user_text(cr.uid, who, sizeof(who));
+			shmseq_user_text(geteuid(), me, sizeof(me));
+			snprintf(why, whycap,
+				 "the daemon behind %s (pid %d) runs as %s, not as %s, root or the owner of "
+				 "the directory: not trusted",
+				 path, (int)cr.pid, who, me);
+		}
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* Caller holds c->lock. */
+static int attach(struct shmseq *c)
+{
+	int r;
+	int fd = connect_trusted(c->instance, NULL, 0);
+	if (fd < 0)
+		return fd;
 	/* a daemon that stops answering must not hang its clients forever */
 	struct timeval tv = {.tv_sec = 30};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -448,6 +493,36 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+SHMSEQ_API size_t shmseq_connect_explain(const char *instance, int err, char *buf, size_t cap)
+{
+	char why[1024] = "", tmp[1];
+	if (!buf || !cap) {
+		buf = tmp;
+		cap = sizeof(tmp);
+	}
+	if (!instance)
+		instance = shmseq_default_instance();
+	if (!shmseq_instance_name_valid(instance)) {
+		int n = snprintf(buf, cap, "bad instance name: use 1 to 64 letters, digits, '-' or '_'");
+		return n < 0 ? 0 : (size_t)n;
+	}
+	/* look again, and say what is found */
+	int fd = connect_trusted(instance, why, sizeof(why));
+	if (fd >= 0)
+		close(fd);
+	int n;
+	if (err == -EPERM && *why)
+		n = snprintf(buf, cap, "%s", why);
+	else if (*why)
+		n = snprintf(buf, cap, "%s (%s)", shmseq_strerror(err), why);
+	else {
+		char path[4200] = "";
+		shmseq_socket_path(instance, path, sizeof(path));
+		n = snprintf(buf, cap, "%s (socket %s)", shmseq_strerror(err), path);
+	}
+	return n < 0 ? 0 : (size_t)n;
 }
 
 SHMSEQ_API const char *shmseq_instance(const shmseq *c)
@@ -957,6 +1032,9 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 	case EACCES:
 		return "Permission denied: only the daemon's user, root and the daemon's --group may use "
 		       "this instance";
+	case EPERM:
+		return "Not trusted: the instance's runtime directory or its daemon belongs to another user "
+		       "(shmseq_connect_explain() says whose)";
 	case ECONNRESET:
 		return "The shmseq daemon went away before answering: a DDL or SETVAL may or may "
 		       "not have taken effect; the next call re-attaches";

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,35 +60,129 @@ int shmseq_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-int shmseq_runtime_dir(char *buf, size_t cap, bool create)
+int shmseq_runtime_dir_origin(char *buf, size_t cap, enum shmseq_dir_origin *origin)
 {
 	const char *e = getenv("SHMSEQ_RUNTIME_DIR");
+	enum shmseq_dir_origin o;
 	int r;
-	bool shared_tmp = false;
 	if (e && *e) {
+		o = SHMSEQ_DIR_CHOSEN;
 		r = fmt(buf, cap, "%s%s", e, "");
 	} else if ((e = getenv("XDG_RUNTIME_DIR")) && *e) {
+		o = SHMSEQ_DIR_XDG;
 		r = fmt(buf, cap, "%s/%s", e, "shmseq");
 	} else {
 		char uid[32];
 		snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+		o = SHMSEQ_DIR_TMP;
 		r = fmt(buf, cap, "/tmp/shmseq-%s%s", uid, "");
-		shared_tmp = true;
 	}
-	if (r < 0 || !create)
-		return r;
-	r = shmseq_mkdir_p(buf, 0700);
-	if (r < 0)
-		return r;
-	if (shared_tmp) {
-		/* in a world-writable /tmp someone else may have made it first */
-		struct stat st;
-		if (lstat(buf, &st) < 0)
-			return -errno;
-		if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 0022))
-			return -EPERM;
+	if (origin)
+		*origin = o;
+	return r;
+}
+
+void shmseq_user_text(uid_t uid, char *buf, size_t cap)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res && res->pw_name && *res->pw_name)
+		snprintf(buf, cap, "user %s (uid %u)", res->pw_name, (unsigned)uid);
+	else
+		snprintf(buf, cap, "uid %u", (unsigned)uid);
+}
+
+static bool is_self(uid_t uid)
+{
+	return uid == getuid() || uid == geteuid();
+}
+
+int shmseq_runtime_dir_check(const char *dir, enum shmseq_dir_origin origin, bool for_daemon, uid_t *owner,
+			     char *why, size_t whycap)
+{
+	struct stat st;
+	char who[300];
+	char dummy[1];
+	if (!why) {
+		why = dummy;
+		whycap = sizeof(dummy);
 	}
+	*why = 0;
+	/* in /tmp anyone may have made a symbolic link of that name first */
+	if ((origin == SHMSEQ_DIR_TMP ? lstat(dir, &st) : stat(dir, &st)) < 0) {
+		int e = errno;
+		snprintf(why, whycap, "runtime directory %s: %s", dir, strerror(e));
+		return -e;
+	}
+	shmseq_user_text(st.st_uid, who, sizeof(who));
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whycap, "runtime directory %s is not a directory but a %s of %s: not trusted",
+			 dir, S_ISLNK(st.st_mode) ? "symbolic link" : "file", who);
+		return -EPERM;
+	}
+	if ((st.st_mode & 0022) && !(st.st_mode & S_ISVTX)) {
+		snprintf(
+			why, whycap,
+			"runtime directory %s, of %s, is writable by %s: anyone who may write it may replace "
+			"the socket, so it is not trusted; make it mode 0755 or stricter",
+			dir, who,
+			(st.st_mode & 0022) == 0022 ? "its group and others"
+			: (st.st_mode & 0020)	    ? "its group"
+						    : "others");
+		return -EPERM;
+	}
+	if (st.st_uid != 0 && !is_self(st.st_uid) && (for_daemon || origin != SHMSEQ_DIR_CHOSEN)) {
+		char me[300];
+		shmseq_user_text(geteuid(), me, sizeof(me));
+		if (for_daemon)
+			snprintf(
+				why, whycap,
+				"runtime directory %s belongs to %s, not to %s nor root: refusing to put the "
+				"socket where another user controls it; remove it, or set SHMSEQ_RUNTIME_DIR "
+				"to a directory of ours",
+				dir, who, me);
+		else
+			snprintf(why, whycap,
+				 "runtime directory %s belongs to %s, not to %s nor root: a daemon there is "
+				 "not "
+				 "trusted; to use an instance that %s shares, set SHMSEQ_RUNTIME_DIR to its "
+				 "directory",
+				 dir, who, me, who);
+		return -EPERM;
+	}
+	if (owner)
+		*owner = st.st_uid;
 	return 0;
+}
+
+bool shmseq_peer_trusted(uid_t peer, enum shmseq_dir_origin origin, uid_t dir_owner)
+{
+	return peer == 0 || is_self(peer) || (origin == SHMSEQ_DIR_CHOSEN && peer == dir_owner);
+}
+
+int shmseq_runtime_dir_make(char *buf, size_t cap, char *why, size_t whycap)
+{
+	enum shmseq_dir_origin origin;
+	int r = shmseq_runtime_dir_origin(buf, cap, &origin);
+	if (r < 0) {
+		if (why)
+			snprintf(why, whycap, "runtime directory path too long");
+		return r;
+	}
+	r = shmseq_mkdir_p(buf, 0700);
+	if (r < 0) {
+		if (why)
+			snprintf(why, whycap, "cannot create runtime directory %s: %s", buf, strerror(-r));
+		return r;
+	}
+	return shmseq_runtime_dir_check(buf, origin, true, NULL, why, whycap);
+}
+
+int shmseq_runtime_dir(char *buf, size_t cap, bool create)
+{
+	if (create)
+		return shmseq_runtime_dir_make(buf, cap, NULL, 0);
+	return shmseq_runtime_dir_origin(buf, cap, NULL);
 }
 
 int shmseq_socket_path(const char *instance, char *buf, size_t cap)

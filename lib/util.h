@@ -19,11 +19,45 @@ bool shmseq_instance_name_valid(const char *name);
 /* The instance a NULL name means: $SHMSEQ_INSTANCE, else "default". */
 const char *shmseq_default_instance(void);
 
+/* How the directory for sockets was chosen: it decides whom a client trusts
+ * to serve it (see shmseq_runtime_dir_check, shmseq_peer_trusted). */
+enum shmseq_dir_origin {
+	SHMSEQ_DIR_CHOSEN, /* $SHMSEQ_RUNTIME_DIR: the user opted into its owner */
+	SHMSEQ_DIR_XDG,	   /* $XDG_RUNTIME_DIR/shmseq */
+	SHMSEQ_DIR_TMP,	   /* /tmp/shmseq-<uid>, in a directory anyone may write */
+};
+
 /* The directory for sockets: $SHMSEQ_RUNTIME_DIR, else
- * $XDG_RUNTIME_DIR/shmseq, else /tmp/shmseq-<uid>. With create, the
- * directory is made (mode 0700) when missing; an existing /tmp one must be
- * ours and not group/world writable. 0 or -errno. */
+ * $XDG_RUNTIME_DIR/shmseq, else /tmp/shmseq-<uid>; how it was chosen in
+ * *origin (may be NULL). With create, the directory is made (mode 0700) when
+ * missing, and then must pass shmseq_runtime_dir_check() for a daemon.
+ * 0 or -errno (-EPERM: not trusted). */
 int shmseq_runtime_dir(char *buf, size_t cap, bool create);
+int shmseq_runtime_dir_origin(char *buf, size_t cap, enum shmseq_dir_origin *origin);
+
+/* The same for a daemon, saying in why (a sentence naming the directory,
+ * what is wrong and its owner) when it fails. */
+int shmseq_runtime_dir_make(char *buf, size_t cap, char *why, size_t whycap);
+
+/* Whether the runtime directory dir may be trusted, the same checks for the
+ * daemon (for_daemon) and its clients. It must be a directory (at the /tmp
+ * place not a symbolic link), not writable by group or others unless sticky
+ * (else anyone who may write it may replace the socket), and owned by us or
+ * root; a client also accepts any owner of a directory it chose with
+ * $SHMSEQ_RUNTIME_DIR (a shared instance: its owner runs the daemon), a
+ * daemon does not (its clients would trust that owner). Returns 0 with the
+ * owner in *owner, -ENOENT when it does not exist, -EPERM when it is not
+ * trusted, or -errno; why (may be NULL) gets a sentence naming the
+ * directory, what is wrong and the owner, by name and uid. */
+int shmseq_runtime_dir_check(const char *dir, enum shmseq_dir_origin origin, bool for_daemon, uid_t *owner,
+			     char *why, size_t whycap);
+
+/* Whether a client may take the daemon of uid peer (SO_PEERCRED) as its
+ * instance's: ourselves, root, or the owner of a directory we chose. */
+bool shmseq_peer_trusted(uid_t peer, enum shmseq_dir_origin origin, uid_t dir_owner);
+
+/* "user NAME (uid N)", or "uid N" when the uid has no account. */
+void shmseq_user_text(uid_t uid, char *buf, size_t cap);
 
 /* <runtime dir>/<instance>.sock */
 int shmseq_socket_path(const char *instance, char *buf, size_t cap);

@@ -948,9 +948,13 @@ static shmseq *connect_or_complain(bool quiet)
 	int rc = shmseq_connect(opt_instance, &conn);
 
 	if (rc < 0) {
-		if (!quiet)
+		char why[1024];
+
+		if (!quiet) {
+			shmseq_connect_explain(opt_instance, rc, why, sizeof(why));
 			fprintf(stderr, PROG ": cannot connect to instance '%s': %s\n", instance_label(NULL),
-				shmseq_strerror(rc));
+				why);
+		}
 		return NULL;
 	}
 	return conn;

@@ -48,9 +48,15 @@ struct opts {
 	const char *args[4]; /* extra arguments, NULL-terminated */
 	int umask;	     /* -1: inherit ours */
 	bool as_nobody;
+	bool in_group;	  /* and with the group as a supplementary group */
+	bool as_victim;	  /* as victim_uid, in the group (test_runtime_dir_*) */
 	const char *data; /* data directory; NULL: <dir>/data */
 	const char *run;  /* SHMSEQ_RUNTIME_DIR; NULL: ours */
+	bool default_run; /* no SHMSEQ_RUNTIME_DIR nor XDG_RUNTIME_DIR: /tmp/shmseq-<uid> */
 };
+
+/* A user with no account: the victim of another user's runtime directory. */
+static uid_t victim_uid;
 
 static void become(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
 {
@@ -82,8 +88,14 @@ static pid_t spawn_start(const struct opts *o, int *rfd)
 			umask((mode_t)o->umask);
 		if (o->run)
 			setenv("SHMSEQ_RUNTIME_DIR", o->run, 1);
+		if (o->default_run) {
+			unsetenv("SHMSEQ_RUNTIME_DIR");
+			unsetenv("XDG_RUNTIME_DIR");
+		}
 		if (o->as_nobody)
-			become(nobody_uid, nobody_gid, NULL, 0);
+			become(nobody_uid, nobody_gid, &grp_gid, o->in_group ? 1 : 0);
+		if (o->as_victim)
+			become(victim_uid, victim_uid, &grp_gid, 1);
 		snprintf(fdarg, sizeof(fdarg), "%d", w);
 		const char *argv[16] = {bin,  "--instance", d.instance, "--data-dir",
 					data, "--ready-fd", fdarg};
@@ -189,15 +201,19 @@ struct probe {
 	int shm_rc;	/* shm_open(region, O_RDWR) by that user: 0 or -errno */
 	int connect_rc; /* shmseq_connect */
 	char connect_msg[256];
-	int draw_rc; /* the first failing nextval, or 0 */
+	char explain[512]; /* shmseq_connect_explain() when it failed */
+	int draw_rc;	   /* the first failing nextval, or 0 */
 	int n;
 	int64_t vals[16];
 };
 
+static const char *const OUR_RUN = "";
+
 /* In a child running as uid/gid with these supplementary groups: try to open
- * the region directly, then connect and draw ndraw values of seq. */
-static struct probe *as_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, const char *seq,
-			     int ndraw)
+ * the region directly, then connect and draw ndraw values of seq. run is the
+ * SHMSEQ_RUNTIME_DIR to use: OUR_RUN ours, NULL none (the default place). */
+static struct probe *as_user_in(const char *run, uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+				const char *seq, int ndraw)
 {
 	static struct probe *pr;
 	if (!pr)
@@ -209,6 +225,13 @@ static struct probe *as_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		alarm(60);
+		if (run != OUR_RUN) {
+			unsetenv("XDG_RUNTIME_DIR");
+			if (run)
+				setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+			else
+				unsetenv("SHMSEQ_RUNTIME_DIR");
+		}
 		become(uid, gid, groups, ngroups);
 		int fd = shm_open(shm, O_RDWR, 0);
 		pr->shm_rc = fd >= 0 ? 0 : -errno;
@@ -217,6 +240,8 @@ static struct probe *as_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n
 		shmseq *c;
 		pr->connect_rc = shmseq_connect(d.instance, &c);
 		snprintf(pr->connect_msg, sizeof(pr->connect_msg), "%s", shmseq_strerror(pr->connect_rc));
+		if (pr->connect_rc < 0)
+			shmseq_connect_explain(d.instance, pr->connect_rc, pr->explain, sizeof(pr->explain));
 		if (pr->connect_rc == 0) {
 			for (int i = 0; i < ndraw && i < 16; i++) {
 				int64_t v;
@@ -235,6 +260,12 @@ static struct probe *as_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	return pr;
+}
+
+static struct probe *as_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, const char *seq,
+			     int ndraw)
+{
+	return as_user_in(OUR_RUN, uid, gid, groups, ngroups, seq, ndraw);
 }
 
 static void assert_refused(const struct probe *pr, const char *who)
@@ -792,6 +823,210 @@ static void test_simultaneous_starts(void **state)
 	printf("# 16 simultaneous starts: the first-started won %d, the second %d\n", wins[0], wins[1]);
 }
 
+/* --- another user's runtime directory ------------------------------------------------ */
+
+static pid_t other_pid; /* a second daemon of a test: stopped by the teardown */
+static char victim_tmp[64];
+
+/* The CLI's `status` run as the victim, with SHMSEQ_RUNTIME_DIR run (NULL:
+ * none): its exit status, its stderr in err. */
+static int victim_cli_status(const char *run, char *err, size_t cap)
+{
+	const char *cli = getenv("SHMSEQ_CLI");
+	char path[300];
+	snprintf(path, sizeof(path), "%s/cli.err", d.dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(60);
+		unsetenv("XDG_RUNTIME_DIR");
+		if (run)
+			setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+		else
+			unsetenv("SHMSEQ_RUNTIME_DIR");
+		int e = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (e < 0 || dup2(e, 2) < 0)
+			_exit(98);
+		become(victim_uid, victim_uid, &grp_gid, 1);
+		execl(cli, cli, "--instance", d.instance, "status", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, err, cap - 1);
+	err[n > 0 ? n : 0] = 0;
+	close(fd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void need_victim(void)
+{
+	need_group();
+	if (!getenv("SHMSEQ_CLI") || access(getenv("SHMSEQ_CLI"), X_OK) != 0)
+		skip();
+	/* a uid with no account, whose /tmp/shmseq-<uid> nothing else uses */
+	for (victim_uid = 61000 + (uid_t)(getpid() % 1000); getpwuid(victim_uid); victim_uid++)
+		;
+	snprintf(victim_tmp, sizeof(victim_tmp), "/tmp/shmseq-%u", (unsigned)victim_uid);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", victim_tmp);
+	assert_int_equal(system(cmd), 0);
+	/* the test's directory: others may enter it, and own data directories in it */
+	assert_int_equal(chmod(d.dir, 0711), 0);
+}
+
+static void own_dir(const char *path, uid_t uid, mode_t mode)
+{
+	assert_true(mkdir(path, mode) == 0 || errno == EEXIST);
+	assert_int_equal(chown(path, uid, uid == nobody_uid ? nobody_gid : (gid_t)uid), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The attack: another user (nobody) makes /tmp/shmseq-<victim uid> first
+ * and runs a daemon there, opened to a group the victim is in. The victim's
+ * clients must not use it (before: they drew its values and would have sent
+ * it their DDL), and say whose it is; the victim's own daemon must say the
+ * same instead of "already running" (it probed the socket first). */
+static void test_runtime_dir_of_another_user(void **state)
+{
+	(void)state;
+	need_victim();
+	char adata[300], vdata[300], err[4096], who[64];
+	snprintf(adata, sizeof(adata), "%s/adata", d.dir);
+	snprintf(vdata, sizeof(vdata), "%s/vdata", d.dir);
+	snprintf(who, sizeof(who), "nobody (uid %u)", (unsigned)nobody_uid);
+	own_dir(adata, nobody_uid, 0700);
+	own_dir(vdata, victim_uid, 0700);
+	own_dir(victim_tmp, nobody_uid, 0755);
+
+	struct opts a = {.args = {"--group", grp_name},
+			 .umask = -1,
+			 .as_nobody = true,
+			 .in_group = true,
+			 .data = adata,
+			 .run = victim_tmp};
+	assert_int_equal(spawn(&a, NULL), 0);
+	other_pid = d.pid;
+	d.pid = 0;
+	setenv("SHMSEQ_RUNTIME_DIR", victim_tmp, 1);
+	create("bait"); /* root may use the attacker's instance, through the directory it chose */
+	char run[300];
+	snprintf(run, sizeof(run), "%s/run", d.dir);
+	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+
+	/* the victim's client, at the default place */
+	struct probe *pr = as_user_in(NULL, victim_uid, victim_uid, &grp_gid, 1, "bait", 2);
+	printf("# victim (uid %u), %s made by %s: shmseq_connect = %d (%s), drew %d; %s\n",
+	       (unsigned)victim_uid, victim_tmp, who, pr->connect_rc, pr->connect_msg, pr->n, pr->explain);
+	assert_int_equal(pr->connect_rc, -EPERM);
+	assert_int_equal(pr->n, 0);
+	assert_non_null(strstr(pr->explain, victim_tmp));
+	assert_non_null(strstr(pr->explain, who));
+
+	/* the victim's CLI */
+	int code = victim_cli_status(NULL, err, sizeof(err));
+	printf("# the victim's `shmseq status` exits %d: %s", code, err);
+	assert_int_equal(code, 1);
+	assert_non_null(strstr(err, victim_tmp));
+	assert_non_null(strstr(err, who));
+
+	/* the victim's own daemon: refused, naming the owner, not "already running" */
+	forget_daemon_said();
+	struct opts v = {.umask = -1, .as_victim = true, .data = vdata, .default_run = true};
+	code = 0;
+	assert_int_equal(spawn(&v, &code), -1);
+	printf("# the victim's shmseqd exits %d: %s", code, daemon_said());
+	assert_int_equal(code, 1);
+	assert_daemon_said(victim_tmp);
+	assert_daemon_said(who);
+	assert_null(strstr(daemon_said(), "already running"));
+
+	/* the attacker's daemon is gone and its directory stays: still refused */
+	kill(other_pid, SIGTERM);
+	waitpid(other_pid, NULL, 0);
+	other_pid = 0;
+	pr = as_user_in(NULL, victim_uid, victim_uid, &grp_gid, 1, "bait", 1);
+	assert_int_equal(pr->connect_rc, -EPERM);
+	assert_non_null(strstr(pr->explain, who));
+
+	/* the directory removed, the victim's daemon makes its own and serves */
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", victim_tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(spawn(&v, NULL), 0);
+	struct stat st;
+	assert_int_equal(lstat(victim_tmp, &st), 0);
+	assert_int_equal(st.st_uid, victim_uid);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	pr = as_user_in(NULL, victim_uid, victim_uid, &grp_gid, 1, "bait", 1);
+	assert_int_equal(pr->connect_rc, 0);
+	assert_int_equal(pr->draw_rc, -SHMSEQ_ERR_UNKNOWN_SEQUENCE); /* its own, empty instance */
+	assert_int_equal(daemon_stop(&d), 0);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A directory the victim opted into (SHMSEQ_RUNTIME_DIR) that others may
+ * write, sticky like /tmp: another user's daemon there is refused by the
+ * peer check (SO_PEERCRED), naming that user; a shared instance whose
+ * directory its owner made, as README says, is used. */
+static void test_runtime_dir_peer_check(void **state)
+{
+	(void)state;
+	need_victim();
+	char adata[300], pub[300], shared[300], who[64];
+	snprintf(adata, sizeof(adata), "%s/adata", d.dir);
+	snprintf(pub, sizeof(pub), "%s/pub", d.dir);
+	snprintf(shared, sizeof(shared), "%s/shared", d.dir);
+	snprintf(who, sizeof(who), "nobody (uid %u)", (unsigned)nobody_uid);
+	own_dir(adata, nobody_uid, 0700);
+	own_dir(pub, 0, 01777);
+
+	struct opts a = {.args = {"--group", grp_name},
+			 .umask = -1,
+			 .as_nobody = true,
+			 .in_group = true,
+			 .data = adata,
+			 .run = pub};
+	assert_int_equal(spawn(&a, NULL), 0);
+	char run[300];
+	snprintf(run, sizeof(run), "%s/run", d.dir);
+	struct probe *pr = as_user_in(pub, victim_uid, victim_uid, &grp_gid, 1, "bait", 2);
+	printf("# victim in %s (root's, mode 1777), a daemon of %s there: shmseq_connect = %d (%s), drew %d; "
+	       "%s\n",
+	       pub, who, pr->connect_rc, pr->connect_msg, pr->n, pr->explain);
+	assert_int_equal(pr->connect_rc, -EPERM);
+	assert_int_equal(pr->n, 0);
+	assert_non_null(strstr(pr->explain, who));
+	char err[4096];
+	int code = victim_cli_status(pub, err, sizeof(err));
+	printf("# the victim's `shmseq status` exits %d: %s", code, err);
+	assert_int_equal(code, 1);
+	assert_non_null(strstr(err, who));
+	assert_int_equal(daemon_stop(&d), 0);
+
+	/* README's way to share an instance: a directory of the daemon's user
+	 * that the group may enter; the member opts in with SHMSEQ_RUNTIME_DIR */
+	own_dir(shared, nobody_uid, 0750);
+	assert_int_equal(chown(shared, nobody_uid, grp_gid), 0);
+	a.run = shared;
+	assert_int_equal(spawn(&a, NULL), 0);
+	setenv("SHMSEQ_RUNTIME_DIR", shared, 1);
+	create("bait");
+	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+	pr = as_user_in(shared, victim_uid, victim_uid, &grp_gid, 1, "bait", 2);
+	assert_drew(pr, "a member of the group, in the owner's shared directory", 2, 0);
+	/* the same directory made writable by the group: anyone in it could
+	 * replace the socket, so it is not trusted */
+	assert_int_equal(chmod(shared, 0770), 0);
+	pr = as_user_in(shared, victim_uid, victim_uid, &grp_gid, 1, "bait", 1);
+	printf("# %s made group-writable: shmseq_connect = %d; %s\n", shared, pr->connect_rc, pr->explain);
+	assert_int_equal(pr->connect_rc, -EPERM);
+	assert_non_null(strstr(pr->explain, "writable"));
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
 /* --- fixtures ------------------------------------------------------------------------ */
 
 static int per_test_setup(void **state)
@@ -809,12 +1044,30 @@ static int per_test_teardown(void **state)
 {
 	(void)state;
 	char shm[300];
+	if (other_pid > 0) {
+		kill(other_pid, SIGKILL);
+		waitpid(other_pid, NULL, 0);
+		other_pid = 0;
+	}
+	if (*victim_tmp) {
+		snprintf(shm, sizeof(shm), "rm -rf '%s'", victim_tmp);
+		if (system(shm) != 0)
+			fprintf(stderr, "could not remove %s\n", victim_tmp);
+		*victim_tmp = 0;
+	}
 	daemon_teardown(&d);
 	/* squatters a failed test may have left */
 	snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)geteuid(), d.instance);
 	shm_unlink(shm);
-	snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)nobody_uid, d.instance);
-	shm_unlink(shm);
+	const uid_t others[] = {nobody_uid, victim_uid};
+	for (size_t i = 0; i < 2; i++) {
+		if (i && !victim_uid)
+			break;
+		snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)others[i], d.instance);
+		shm_unlink(shm);
+		snprintf(shm, sizeof(shm), "/shmseq.%u.%s.lock", (unsigned)others[i], d.instance);
+		shm_unlink(shm); /* a killed daemon leaves its instance lock */
+	}
 	return 0;
 }
 
@@ -859,6 +1112,8 @@ int main(void)
 		T(test_socket_squatted),
 		T(test_second_daemon_leaves_running_one_alone),
 		T(test_simultaneous_starts),
+		T(test_runtime_dir_of_another_user),
+		T(test_runtime_dir_peer_check),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
