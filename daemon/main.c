@@ -1,4 +1,5 @@
 /* main.c — shmseqd: parse options, then run the event loop in the foreground. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "server.h"
 #include "util.h"
@@ -36,6 +38,61 @@ static void usage(FILE *f)
 	      "  -V, --version                  the version\n\n"
 	      "SIGTERM or SIGINT shuts down cleanly: positions persisted, region and socket removed.\n",
 	      f);
+}
+
+/* Descriptors the daemon needs besides one per session: its locks, the
+ * region, the log and its directory, a snapshot and a new log being
+ * written, epoll, signalfd, the listener, the spare one for refusing
+ * clients when out of descriptors (server.c), with room to spare. A session
+ * must never take the descriptor a snapshot needs: persistence would fail. */
+#define OWN_FDS 32
+
+static unsigned long long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned long long n = 0;
+	if (!d)
+		return 3; /* no /proc: stdin, stdout, stderr (OWN_FDS has room) */
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* opendir's own */
+}
+
+/* Make room for every session: raise the soft descriptor limit as far as
+ * the hard one allows (systemd's default soft limit is 1,024). What still
+ * does not fit lowers --max-connections, said once: a session beyond it is
+ * refused as "Too many connections" instead of leaving accept() failing.
+ * Returns -1 when not even one session fits. */
+static int fit_descriptors(uint32_t *max_connections)
+{
+	struct rlimit rl;
+	unsigned long long have = open_fds(), need = have + OWN_FDS + *max_connections;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit up = rl;
+		up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	unsigned long long cur = rl.rlim_cur;
+	if (cur <= have + OWN_FDS) {
+		fprintf(stderr,
+			"shmseqd: the descriptor limit is %llu (hard %llu) with %llu open: not enough for "
+			"one session; it needs at least %llu (ulimit -n, or LimitNOFILE= in the unit)\n",
+			cur, (unsigned long long)rl.rlim_max, have, have + OWN_FDS + 1);
+		return -1;
+	}
+	fprintf(stderr,
+		"shmseqd: the descriptor limit is %llu (hard %llu): serving at most %llu sessions, not "
+		"--max-connections %u; raise it (ulimit -n, or LimitNOFILE= in the unit) to %llu\n",
+		cur, (unsigned long long)rl.rlim_max, cur - have - OWN_FDS, *max_connections, need);
+	*max_connections = (uint32_t)(cur - have - OWN_FDS);
+	return 0;
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -179,6 +236,8 @@ int main(int argc, char **argv)
 		}
 		cfg.data_dir = data_dir;
 	}
+	if (fit_descriptors(&cfg.max_connections) < 0)
+		return 1;
 	/* The runtime directory before anything else, the socket probe included:
 	 * in one another user made first, a socket that answers is theirs, and
 	 * our instance is not "already running". */

@@ -28,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -80,6 +81,13 @@ struct server {
 	bool said_failed; /* the failed log was reported */
 	uint64_t started_ns;
 	bool stopping;
+	/* refusing sessions (accept_all): a spare descriptor to accept and
+	 * refuse with when out of them, the listener paused when even that is
+	 * gone, and the rate-limited messages */
+	int spare_fd;
+	bool listen_paused;
+	uint64_t fds_said_ns, fds_refused;
+	uint64_t full_said_ns, full_refused;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -594,12 +602,93 @@ static bool peer_allowed(const struct server *sv, int fd, const struct ucred *cr
 	return ok;
 }
 
+/* Say no to a client, as the answer to its hello, and hang up. */
+static void refuse(int fd, int32_t status)
+{
+	struct wire_hdr h;
+	wire_hdr_init(&h, WIRE_HELLO, 0, 0, status);
+	shmseq_send(fd, &h, sizeof(h), -1, MSG_DONTWAIT);
+	close(fd);
+}
+
+/* Whether a rate-limited message is due: the first of an episode, then at
+ * most one a minute, with *count (the refusals it sums up) reset. */
+static bool say_due(uint64_t *said_ns, uint64_t *count)
+{
+	uint64_t now = shmseq_now_ns();
+	if (*said_ns && now - *said_ns < 60ull * 1000000000u)
+		return false;
+	*said_ns = now;
+	*count = 0;
+	return true;
+}
+
+static void listener_arm(struct server *sv, bool on)
+{
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.ptr = &sv->lfd};
+	if (epoll_ctl(sv->epfd, EPOLL_CTL_MOD, sv->lfd, &ev) == 0)
+		sv->listen_paused = !on;
+}
+
+/* After the listener was paused: take clients again once a descriptor is
+ * free for the spare. Called when sessions end, and every second while
+ * paused (the shortage may be the system's, ENFILE). */
+static void listener_resume(struct server *sv)
+{
+	if (!sv->listen_paused)
+		return;
+	if (sv->spare_fd < 0)
+		sv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (sv->spare_fd >= 0)
+		listener_arm(sv, true);
+}
+
+/* accept4() failed with EMFILE or ENFILE: a client is waiting and the
+ * listener stays readable, so it must be dealt with, or the loop spins.
+ * Give up the spare descriptor, accept the client on it and refuse it as
+ * too many connections (1040), then take the spare again; without one,
+ * pause the listener until sessions end. Returns whether a client was
+ * refused (there may be more). */
+static bool accept_out_of_fds(struct server *sv, int err)
+{
+	bool refused = false;
+	if (sv->spare_fd >= 0) {
+		close(sv->spare_fd);
+		sv->spare_fd = -1;
+		int fd = accept4(sv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			refuse(fd, -SHMSEQ_ERR_CON_COUNT);
+			refused = true;
+		}
+		sv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (sv->spare_fd < 0)
+		listener_arm(sv, false);
+	sv->fds_refused += refused;
+	if (say_due(&sv->fds_said_ns, &sv->fds_refused)) {
+		struct rlimit rl = {0, 0};
+		getrlimit(RLIMIT_NOFILE, &rl);
+		say("out of file descriptors (%s, limit %llu, %llu sessions): refusing new sessions as "
+		    "'Too many connections'%s; raise the limit (ulimit -n, LimitNOFILE=) or lower "
+		    "--max-connections",
+		    strerror(err), (unsigned long long)rl.rlim_cur, (unsigned long long)sv->nconns,
+		    sv->listen_paused ? ", not even accepting them until sessions end" : "");
+	}
+	return refused;
+}
+
 static void accept_all(struct server *sv)
 {
 	for (;;) {
 		int fd = accept4(sv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			int e = errno;
+			if (e == EINTR || e == ECONNABORTED)
+				continue;
+			if ((e == EMFILE || e == ENFILE) && accept_out_of_fds(sv, e))
+				continue;
 			return; /* EAGAIN, or a transient error: epoll tells us again */
+		}
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0) {
@@ -608,19 +697,19 @@ static void accept_all(struct server *sv)
 		}
 		if (!peer_allowed(sv, fd, &cr)) {
 			/* say why, as the answer to the client's hello, then hang up */
-			struct wire_hdr h;
 			say("refusing a session of pid %d, uid %u: not this daemon's user or root%s",
 			    (int)cr.pid, (unsigned)cr.uid,
 			    sv->cfg->group != (gid_t)-1 ? ", not in its group" : "");
-			wire_hdr_init(&h, WIRE_HELLO, 0, 0, -EACCES);
-			shmseq_send(fd, &h, sizeof(h), -1, MSG_DONTWAIT);
-			close(fd);
+			refuse(fd, -EACCES);
 			continue;
 		}
 		if (sv->nconns >= sv->cfg->max_connections) {
-			say("refusing a session of pid %d: %u sessions already", (int)cr.pid,
-			    sv->cfg->max_connections);
-			close(fd);
+			sv->full_refused++;
+			if (say_due(&sv->full_said_ns, &sv->full_refused))
+				say("refusing sessions as 'Too many connections' (pid %d first): %u sessions "
+				    "already (--max-connections)",
+				    (int)cr.pid, sv->cfg->max_connections);
+			refuse(fd, -SHMSEQ_ERR_CON_COUNT);
 			continue;
 		}
 		struct conn *c = calloc(1, sizeof(*c));
@@ -670,6 +759,7 @@ static void reap_conns(struct server *sv)
 			close(c->fd);
 			free(c);
 			sv->nconns--;
+			listener_resume(sv);
 		} else {
 			pp = &c->next;
 		}
@@ -780,6 +870,8 @@ static void cleanup(struct server *sv)
 	}
 	if (sv->lockfd >= 0)
 		close(sv->lockfd);
+	if (sv->spare_fd >= 0)
+		close(sv->spare_fd);
 }
 
 int server_run(const struct server_config *cfg)
@@ -790,7 +882,8 @@ int server_run(const struct server_config *cfg)
 			    .sfd = -1,
 			    .lockfd = -1,
 			    .instance_fd = -1,
-			    .region_fd = -1};
+			    .region_fd = -1,
+			    .spare_fd = -1};
 	int code = 1;
 	sv.started_ns = shmseq_now_ns();
 
@@ -817,6 +910,7 @@ int server_run(const struct server_config *cfg)
 		goto out;
 	if (epoll_add(&sv, sv.lfd, &sv.lfd) < 0 || epoll_add(&sv, sv.sfd, &sv.sfd) < 0)
 		goto out;
+	sv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* see accept_out_of_fds */
 	if (cfg->ready_fd >= 0) {
 		(void)!write(cfg->ready_fd, "R", 1);
 		close(cfg->ready_fd);
@@ -824,7 +918,8 @@ int server_run(const struct server_config *cfg)
 
 	struct epoll_event ev[64];
 	while (!sv.stopping) {
-		int n = epoll_wait(sv.epfd, ev, 64, -1);
+		listener_resume(&sv);
+		int n = epoll_wait(sv.epfd, ev, 64, sv.listen_paused ? 1000 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -1017,6 +1017,9 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "Option used twice in statement";
 	case SHMSEQ_ERR_BAD_DB:
 		return "Unknown database";
+	case SHMSEQ_ERR_CON_COUNT:
+		return "Too many connections: the daemon has its --max-connections sessions, or as many "
+		       "as its descriptor limit allows";
 	case SHMSEQ_ERR_RUN_OUT:
 		return "Sequence has run out";
 	case SHMSEQ_ERR_INVALID_DATA:

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -522,6 +524,271 @@ static void test_region_scribbler(void **state)
 	assert_true(v >= 1);
 }
 
+/* --- descriptors and sessions ------------------------------------------------- */
+
+/* Start a daemon of its own on instance <prefix>-<pid> in <our dir>/<prefix>,
+ * with RLIMIT_NOFILE set to nofile (soft and hard: it cannot raise it; 0
+ * keeps ours) and extra arguments; its stderr goes to <dir>/<prefix>/err. */
+static pid_t own_pids[4]; /* killed by the teardown if a test fails */
+
+static void start_own(struct daemon *z, const char *prefix, rlim_t nofile, const char *const *extra)
+{
+	char dir[sizeof(d.dir) + 64];
+	*z = d;
+	snprintf(z->instance, sizeof(z->instance), "%s-%d", prefix, (int)getpid());
+	snprintf(dir, sizeof(dir), "%s/%s", d.dir, prefix);
+	assert_true(strlen(dir) < sizeof(z->dir));
+	memcpy(z->dir, dir, strlen(dir) + 1);
+	assert_int_equal(shmseq_mkdir_p(z->dir, 0700), 0);
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char fd[16], data[300], err[300];
+		const char *argv[16] = {
+			getenv("SHMSEQD"), "--instance", z->instance, "--data-dir", data, "--ready-fd", fd};
+		int n = 7;
+		for (int i = 0; extra && extra[i]; i++)
+			argv[n++] = extra[i];
+		snprintf(fd, sizeof(fd), "%d", dup(p[1]));
+		snprintf(data, sizeof(data), "%s/data", z->dir);
+		snprintf(err, sizeof(err), "%s/err", z->dir);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (e < 0 || dup2(e, 2) < 0)
+			_exit(98);
+		struct rlimit rl = {nofile, nofile};
+		if (nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(97);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	assert_int_equal(daemon_await_ready(z, pid, p[0], NULL), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(own_pids); i++) {
+		if (own_pids[i] <= 0 || kill(own_pids[i], 0) < 0) {
+			own_pids[i] = pid;
+			break;
+		}
+	}
+}
+
+static char *own_said(const struct daemon *z)
+{
+	static char buf[65536];
+	char path[300];
+	snprintf(path, sizeof(path), "%s/err", z->dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* CPU seconds (user + system) the process used so far. */
+static double cpu_s(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = 0;
+	unsigned long long ut = 0, st = 0;
+	const char *p = strrchr(buf, ')');
+	assert_non_null(p);
+	/* after the name: state, then fields 4..13, then utime (14), stime (15) */
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st), 2);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int open_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *dp = opendir(path);
+	assert_non_null(dp);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(dp)))
+		n += e->d_name[0] != '.';
+	closedir(dp);
+	return n;
+}
+
+static void exec_ok(shmseq *c, const char *sql)
+{
+	shmseq_result *res = NULL;
+	assert_int_equal(shmseq_exec(c, sql, &res), 0);
+	assert_int_equal(shmseq_result_error(res), 0);
+	shmseq_result_free(res);
+}
+
+/* Connect up to n sessions to z into c[], each answered (a session or an
+ * error) within a second: returns how many got a session; the others must
+ * have been told "Too many connections". */
+static int connect_many(const struct daemon *z, shmseq **c, int n, double *worst_s)
+{
+	int ok = 0;
+	*worst_s = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = shmseq_now_ns();
+		c[i] = NULL;
+		int r = shmseq_connect(z->instance, &c[i]);
+		double s = (double)(shmseq_now_ns() - t0) / 1e9;
+		if (s > *worst_s)
+			*worst_s = s;
+		if (r != 0 && r != -SHMSEQ_ERR_CON_COUNT)
+			fprintf(stderr, "# session %d: %d (%s) after %.3f s\n", i, r, shmseq_strerror(r), s);
+		assert_true(r == 0 || r == -SHMSEQ_ERR_CON_COUNT);
+		assert_true(s < 1.0);
+		ok += r == 0;
+	}
+	return ok;
+}
+
+/* A session once the daemon has noticed that others ended (it reaps them
+ * at its next wake-up): 0 within 5 s, else the last error. */
+static int connect_when_room(const struct daemon *z, shmseq **x)
+{
+	int r = -SHMSEQ_ERR_CON_COUNT;
+	for (int i = 0; i < 500 && r == -SHMSEQ_ERR_CON_COUNT; i++) {
+		struct timespec ms10 = {.tv_nsec = 10 * 1000 * 1000};
+		if (i)
+			nanosleep(&ms10, NULL);
+		r = shmseq_connect(z->instance, x);
+	}
+	return r;
+}
+
+static void disconnect_all(shmseq **c, int n)
+{
+	for (int i = 0; i < n; i++)
+		shmseq_disconnect(c[i]);
+}
+
+/* A client beyond --max-connections is told so (MariaDB's 1040), not
+ * "the daemon went away" or "Broken pipe". */
+static void test_max_connections_refusal(void **state)
+{
+	(void)state;
+	struct daemon z;
+	const char *extra[] = {"--max-connections", "3", NULL};
+	start_own(&z, "maxconn", 0, extra);
+	shmseq *c[6];
+	double worst;
+	int ok = connect_many(&z, c, 6, &worst);
+	shmseq *x;
+	int r = shmseq_connect(z.instance, &x);
+	printf("# --max-connections 3: %d of 6 sessions, the others: %d (%s), slowest answer %.3f s\n", ok, r,
+	       shmseq_strerror(r), worst);
+	assert_int_equal(ok, 3);
+	assert_int_equal(r, -SHMSEQ_ERR_CON_COUNT);
+	assert_non_null(strstr(shmseq_strerror(r), "Too many connections"));
+	exec_ok(c[0], "CREATE SEQUENCE m");
+	disconnect_all(c, 6);
+	/* room again once sessions end */
+	assert_int_equal(connect_when_room(&z, &x), 0);
+	shmseq_disconnect(x);
+	assert_non_null(strstr(own_said(&z), "3 sessions already"));
+	assert_int_equal(daemon_stop(&z), 0);
+}
+
+/* A descriptor limit below --max-connections that the daemon may not raise
+ * (hard limit 64, --max-connections 4096 by default): it says so at start
+ * and serves what fits, refusing the rest as too many connections, at once
+ * and without spinning. Before, accept4() failed with EMFILE and the
+ * listening socket stayed readable: the daemon burnt a CPU, silently, and
+ * clients beyond waited 30 s. */
+static void test_fd_limit_below_max_connections(void **state)
+{
+	(void)state;
+	enum { N = 120 };
+	static shmseq *c[N];
+	struct daemon z;
+	start_own(&z, "fdlimit", 64, NULL);
+	double cpu0 = cpu_s(z.pid), worst;
+	uint64_t t0 = shmseq_now_ns();
+	int ok = connect_many(&z, c, N, &worst);
+	struct timespec pause = {.tv_nsec = 500 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	double wall = (double)(shmseq_now_ns() - t0) / 1e9, cpu = cpu_s(z.pid) - cpu0;
+	printf("# hard descriptor limit 64: %d of %d sessions served, the rest refused; slowest answer %.3f "
+	       "s; "
+	       "daemon CPU %.3f s in %.2f s\n",
+	       ok, N, worst, cpu, wall);
+	assert_true(ok >= 16 && ok < N);
+	assert_true(cpu < 0.25 * wall);
+	/* the sessions it took work; the daemon said why it takes fewer */
+	int64_t v;
+	exec_ok(c[0], "CREATE SEQUENCE f");
+	for (int i = 0; i < N; i++)
+		if (c[i])
+			assert_int_equal(shmseq_nextval(c[i], "f", &v), 0);
+	const char *said = own_said(&z);
+	printf("# it said: %s", said);
+	assert_non_null(strstr(said, "descriptor"));
+	assert_true(open_fds(z.pid) <= 64);
+	disconnect_all(c, N);
+	assert_int_equal(daemon_stop(&z), 0);
+}
+
+/* The limit lowered under a running daemon (prlimit), so accept4() itself
+ * fails with EMFILE: the spare descriptor lets it refuse each client, it
+ * says so once, does not spin, and takes sessions again when there is room. */
+static void test_emfile_while_running(void **state)
+{
+	(void)state;
+	enum { N = 40 };
+	static shmseq *c[N];
+	struct daemon z;
+	start_own(&z, "emfile", 0, NULL);
+	int base = open_fds(z.pid);
+	/* the soft limit only: raising a hard limit again may need a capability */
+	struct rlimit old, low;
+	assert_int_equal(prlimit(z.pid, RLIMIT_NOFILE, NULL, &old), 0);
+	low = (struct rlimit){(rlim_t)base + 4, old.rlim_max};
+	assert_int_equal(prlimit(z.pid, RLIMIT_NOFILE, &low, NULL), 0);
+	double cpu0 = cpu_s(z.pid), worst;
+	uint64_t t0 = shmseq_now_ns();
+	int ok = connect_many(&z, c, N, &worst);
+	struct timespec pause = {.tv_nsec = 500 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	double wall = (double)(shmseq_now_ns() - t0) / 1e9, cpu = cpu_s(z.pid) - cpu0;
+	const char *said = own_said(&z);
+	printf("# limit lowered to %d descriptors under the daemon: %d of %d sessions, the rest refused; "
+	       "slowest "
+	       "answer %.3f s; daemon CPU %.3f s in %.2f s; it said: %s",
+	       base + 4, ok, N, worst, cpu, wall, said);
+	assert_true(ok >= 1 && ok <= 5); /* 5: base may have counted the ready pipe, closed since */
+	assert_true(cpu < 0.25 * wall);
+	assert_int_equal(count_of(said, "out of file descriptors"), 1);
+	/* sessions end: room for new ones */
+	disconnect_all(c, N);
+	shmseq *x;
+	assert_int_equal(connect_when_room(&z, &x), 0);
+	shmseq_disconnect(x);
+	/* the limit back: as many as before */
+	assert_int_equal(prlimit(z.pid, RLIMIT_NOFILE, &old, NULL), 0);
+	assert_int_equal(connect_when_room(&z, &x), 0);
+	shmseq_disconnect(x);
+	ok = connect_many(&z, c, N, &worst);
+	assert_int_equal(ok, N);
+	disconnect_all(c, N);
+	assert_int_equal(daemon_stop(&z), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -542,6 +809,11 @@ static int teardown(void **state)
 {
 	(void)state;
 	shmseq_disconnect(conn);
+	for (size_t i = 0; i < ARRAY_SIZE(own_pids); i++)
+		if (own_pids[i] > 0 && waitpid(own_pids[i], NULL, WNOHANG) == 0) {
+			kill(own_pids[i], SIGKILL);
+			waitpid(own_pids[i], NULL, 0);
+		}
 	daemon_teardown(&d);
 	return 0;
 }
@@ -560,6 +832,9 @@ int main(void)
 		cmocka_unit_test(test_increment_zero_interleaves),
 		cmocka_unit_test(test_garbage_on_the_socket),
 		cmocka_unit_test(test_many_sessions),
+		cmocka_unit_test(test_max_connections_refusal),
+		cmocka_unit_test(test_fd_limit_below_max_connections),
+		cmocka_unit_test(test_emfile_while_running),
 		cmocka_unit_test(test_owner_only),
 		cmocka_unit_test(test_region_scribbler),
 	};
