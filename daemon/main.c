@@ -238,6 +238,14 @@ int main(int argc, char **argv)
 	}
 	if (fit_descriptors(&cfg.max_connections) < 0)
 		return 1;
+	/* A fresh data directory must survive a power loss with the statements
+	 * acknowledged in it: its entry, and every level made for it, synced. */
+	int r = shmseq_mkdir_durable(cfg.data_dir, 0700);
+	if (r < 0) {
+		fprintf(stderr, "shmseqd: cannot create data directory %s durably: %s\n", cfg.data_dir,
+			strerror(-r));
+		return 1;
+	}
 	/* The runtime directory before anything else, the socket probe included:
 	 * in one another user made first, a socket that answers is theirs, and
 	 * our instance is not "already running". */

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +59,63 @@ int shmseq_mkdir_p(const char *path, mode_t mode)
 	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		/* a directory we may enter but not read (mode 0711) cannot be
+		 * opened to sync: its owner's business, not a reason to stop */
+		return errno == EACCES || errno == EPERM ? 0 : -errno;
+	int r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Fsync the directory holding the last component of path (cut in place at
+ * its last '/', then restored). */
+static int fsync_parent(char *path)
+{
+	char *slash = strrchr(path, '/');
+	if (!slash)
+		return fsync_dir(".");
+	if (slash == path)
+		return fsync_dir("/");
+	*slash = 0;
+	int r = fsync_dir(path);
+	*slash = '/';
+	return r;
+}
+
+int shmseq_mkdir_durable(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+	if (n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	while (n > 1 && tmp[n - 1] == '/')
+		tmp[--n] = 0;
+	int r;
+	for (char *p = tmp + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char c = *p;
+		*p = 0;
+		if (mkdir(tmp, mode) == 0) {
+			if ((r = fsync_parent(tmp)) < 0)
+				return r;
+		} else if (errno != EEXIST) {
+			return -errno;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	if ((r = fsync_parent(tmp)) < 0)
+		return r;
+	return fsync_dir(tmp);
 }
 
 int shmseq_runtime_dir_origin(char *buf, size_t cap, enum shmseq_dir_origin *origin)

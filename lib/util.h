@@ -78,6 +78,12 @@ int shmseq_default_data_dir(const char *instance, char *buf, size_t cap);
 /* mkdir -p with mode for the created components. 0 or -errno. */
 int shmseq_mkdir_p(const char *path, mode_t mode);
 
+/* mkdir -p that makes what it did survive a power loss: after creating a
+ * component it fsyncs the directory holding it; and it always fsyncs path
+ * and path's parent, as someone else (systemd's StateDirectory=, an
+ * installer) may have created them without. 0 or -errno. */
+int shmseq_mkdir_durable(const char *path, mode_t mode);
+
 /* Send one datagram, optionally passing fd (>= 0) with SCM_RIGHTS. Retries
  * EINTR. Returns 0 or -errno. flags as for sendmsg (MSG_DONTWAIT …). */
 int shmseq_send(int sock, const void *buf, size_t len, int fd, int flags);

@@ -25,6 +25,10 @@
  *             fdatasync, and DIR/names the "name inode" lines of the data
  *             directory as of its last successful fsync. At start-up every file
  *             present counts as durable. A power loss keeps exactly that.
+ *   SHMSEQ_FAULT_DIRSYNCS=FILE  append a line to FILE for every successful
+ *             fsync of any directory (the data directory's parents too):
+ *             "PATH" then "\tNAME INODE" for each entry, as synced. A
+ *             directory's entries are durable as of its last line there.
  */
 /* pwrite and pwrite64 (ftruncate and ftruncate64) are both defined here:
  * the headers must not rename one into the other. */
@@ -78,6 +82,7 @@ static struct {
 	struct fault_counts *counts;
 	struct fault_counts local;
 	char synced[PATH_MAX];
+	char dirsyncs[PATH_MAX];
 	ssize_t (*pwrite)(int, const void *, size_t, off_t);
 	ssize_t (*pwrite64)(int, const void *, size_t, off_t);
 	ssize_t (*write)(int, const void *, size_t);
@@ -299,6 +304,9 @@ __attribute__((constructor)) static void shim_init(void)
 		snprintf(S.synced, sizeof(S.synced), "%s", synced);
 		record_names(true);
 	}
+	const char *dirsyncs = getenv("SHMSEQ_FAULT_DIRSYNCS");
+	if (dirsyncs && *dirsyncs)
+		snprintf(S.dirsyncs, sizeof(S.dirsyncs), "%s", dirsyncs);
 	S.init = true;
 }
 
@@ -354,15 +362,47 @@ SHIM_API ssize_t write(int fd, const void *buf, size_t len)
 	return S.write(fd, buf, len);
 }
 
+/* After a successful fsync of fd: if it is a directory, append its path and
+ * entries to SHMSEQ_FAULT_DIRSYNCS. */
+static void record_dirsync(int fd)
+{
+	struct stat st;
+	char path[PATH_MAX], line[16384];
+	if (!S.dirsyncs[0] || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || !fd_path(fd, path, sizeof(path)))
+		return;
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	size_t n = (size_t)snprintf(line, sizeof(line), "%s", path);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && n < sizeof(line) - NAME_MAX - 32)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "\t%s %llu", e->d_name,
+					      (unsigned long long)e->d_ino);
+	closedir(d);
+	line[n++] = '\n';
+	int out = open(S.dirsyncs, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (out >= 0) {
+		(void)!S.write(out, line, n); /* one write: lines never interleave */
+		close(out);
+	}
+}
+
 static int do_sync(int kind, int (*real)(int), int fd)
 {
-	if (!fd_counts(fd))
-		return real(fd);
+	if (!fd_counts(fd)) {
+		int r = real(fd);
+		if (r == 0 && S.init)
+			record_dirsync(fd);
+		return r;
+	}
 	if (hit(kind)) {
 		errno = S.what == W_ERRNO ? S.err : EIO;
 		return -1;
 	}
 	int r = real(fd);
+	if (r == 0)
+		record_dirsync(fd);
 	if (r == 0 && S.synced[0]) {
 		struct stat st;
 		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))

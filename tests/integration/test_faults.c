@@ -219,10 +219,11 @@ static void inst_fini(struct inst *in)
 }
 
 struct start_opts {
-	const char *args[4]; /* extra arguments, NULL-terminated */
-	const char *fault;   /* SHMSEQ_FAULT for the shim */
-	bool shim;	     /* preload faultshim.c, counting into in->count */
-	bool record;	     /* and record what is durable into in->synced */
+	const char *args[4];  /* extra arguments, NULL-terminated */
+	const char *fault;    /* SHMSEQ_FAULT for the shim */
+	bool shim;	      /* preload faultshim.c, counting into in->count */
+	bool record;	      /* and record what is durable into in->synced */
+	const char *dirsyncs; /* and every directory fsync into this file */
 };
 
 enum { STARTED, EXITED, HUNG };
@@ -271,6 +272,8 @@ static int inst_start(struct inst *in, const struct start_opts *o, int *st)
 				setenv("SHMSEQ_FAULT", o->fault, 1);
 			if (o->record)
 				setenv("SHMSEQ_FAULT_SYNCED", in->synced, 1);
+			if (o->dirsyncs)
+				setenv("SHMSEQ_FAULT_DIRSYNCS", o->dirsyncs, 1);
 		}
 		execv(daemon_bin, (char *const *)argv);
 		_exit(127);
@@ -1745,6 +1748,99 @@ static void test_power_loss_at_every_call(void **state)
 	io_loop(false, true);
 }
 
+/* ---- a fresh data directory ------------------------------------------------------------------ */
+
+/* Whether name, with inode ino, is among dir's entries as its last fsync
+ * recorded in the dirsyncs file left them. */
+static bool entry_synced(const char *dirsyncs, const char *dir, const char *name, unsigned long long ino)
+{
+	FILE *f = fopen(dirsyncs, "r");
+	char *line = NULL, want[400];
+	size_t cap = 0;
+	bool found = false;
+	snprintf(want, sizeof(want), "\t%s %llu", name, ino);
+	while (f && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		size_t n = strlen(dir);
+		if (strncmp(line, dir, n) == 0 && line[n] == '\t') {
+			/* a later sync of dir replaces what an earlier one said */
+			char *p = strstr(line + n, want);
+			found = p && (p[strlen(want)] == '\t' || p[strlen(want)] == 0);
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The daemon makes its data directory, here three levels deep, then is
+ * acknowledged a CREATE, then the power goes: on a filesystem that keeps
+ * only what was fsynced, every level's entry must be in its parent's last
+ * directory fsync (faultshim's record), or the directory and the CREATE
+ * are gone and the next start is empty without a word. Then the disk a
+ * power loss leaves (just what was synced) serves the sequence again. */
+static void test_fresh_data_dir_synced(void **state)
+{
+	(void)state;
+	struct inst in;
+	int st;
+	inst_init(&in, "fresh");
+	char syncs[400], top[400];
+	snprintf(syncs, sizeof(syncs), "%s/dirsyncs", in.dir);
+	snprintf(top, sizeof(top), "%s/new", in.dir);
+	snprintf(in.data, sizeof(in.data), "%s/new/state/data", in.dir);
+	struct start_opts o = {.shim = true, .record = true, .dirsyncs = syncs};
+	assert_int_equal(inst_start(&in, &o, &st), STARTED);
+	shmseq *c;
+	int64_t v;
+	shmseq_result *res;
+	assert_int_equal(shmseq_connect(in.name, &c), 0);
+	assert_int_equal(shmseq_exec(c, "CREATE SEQUENCE s NOCACHE", &res), 0);
+	assert_int_equal(shmseq_result_error(res), 0);
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_nextval(c, "s", &v), 0);
+	assert_int_equal(v, 1);
+	/* acknowledged: the power goes now */
+	st = inst_stop(&in, SIGKILL);
+	shmseq_disconnect(c);
+	const char *levels[] = {"new", "new/state", "new/state/data"};
+	char parent[400], path[400];
+	bool durable = true;
+	for (int i = 0; i < 3; i++) {
+		struct stat sb;
+		snprintf(path, sizeof(path), "%s/%s", in.dir, levels[i]);
+		snprintf(parent, sizeof(parent), "%s", path);
+		*strrchr(parent, '/') = 0;
+		assert_int_equal(stat(path, &sb), 0);
+		bool ok = entry_synced(syncs, parent, strrchr(path, '/') + 1, (unsigned long long)sb.st_ino);
+		printf("# %s: its entry in %s %s\n", levels[i], parent,
+		       ok ? "was fsynced before the CREATE was acknowledged" : "WAS NEVER FSYNCED");
+		durable = durable && ok;
+	}
+	/* the disk after the power loss: what was synced, nothing else */
+	struct names nm;
+	bool have_names = names_read(&in, false, &nm) == 0;
+	if (durable && have_names) {
+		power_loss_image(&in, &nm);
+	} else {
+		char cmd[500];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+		assert_int_equal(system(cmd), 0);
+	}
+	region_unlink(&in);
+	assert_int_equal(inst_start(&in, NULL, &st), STARTED);
+	assert_int_equal(shmseq_connect(in.name, &c), 0);
+	int r = shmseq_nextval(c, "s", &v);
+	printf("# after the power loss: NEXTVAL(s) = %d, %lld\n", r, (long long)v);
+	shmseq_disconnect(c);
+	inst_stop(&in, SIGTERM);
+	inst_fini(&in);
+	assert_true(durable);
+	assert_int_equal(r, 0);
+	assert_true(v > 1);
+}
+
 /* ---- set-up ---------------------------------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -1802,6 +1898,7 @@ int main(void)
 		cmocka_unit_test(test_io_errors_at_every_call),
 		cmocka_unit_test(test_io_errors_accepting_damage),
 		cmocka_unit_test(test_power_loss_at_every_call),
+		cmocka_unit_test(test_fresh_data_dir_synced),
 	};
 	const char *only = getenv("SHMSEQ_FAULTS_ONLY");
 	if (only && *only)
