@@ -283,7 +283,10 @@ static int temp_create(struct shmseq *c, const struct sql_create *cr, shmseq_res
 		free(def);
 		return -ENOMEM;
 	}
-	snprintf(t->name, sizeof(t->name), "%s", cr->name.name);
+	/* exec_create() let only a storable name come here */
+	size_t n = strnlen(cr->name.name, SHMSEQ_NAME_MAX);
+	memcpy(t->name, cr->name.name, n);
+	t->name[n] = '\0';
 	t->id = ++c->temp_ids;
 	t->has_last = false;
 	seq_live_load(&t->live, def, next, 0, &c->env);

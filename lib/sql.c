@@ -2218,6 +2218,10 @@ static void parse_set(struct parser *p, struct sql_stmt *st)
 		    is_ident_tok(p, p->pos)) {
 			if (!is_ident_tok(p, p->pos))
 				syntax_error(p, p->pos);
+			/* name = value: a system variable (SET NAMES … and the
+			 * like are not run here: 1064 after the word) */
+			if (!is_op(p, p->pos + 1, OP_EQ) && !is_op(p, p->pos + 1, OP_ASSIGN))
+				syntax_error(p, p->pos + 1);
 			fail(p, SQL_ERR_UNKNOWN_SYSVAR, "HY000", "Unknown system variable '%s'",
 			     ident_text(p, p->pos, &(size_t){0}));
 		}

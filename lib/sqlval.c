@@ -5,7 +5,7 @@
  * the result's type, which is what MariaDB's overflow checks amount to:
  * the result is unsigned when either operand is (for % the dividend), and
  * a result outside the type is error 1690. DECIMAL values are exact
- * (a 640-bit magnitude and a count of fractional digits); only `/` rounds,
+ * (a wide binary magnitude and a count of fractional digits); only `/` rounds,
  * truncating the quotient at MariaDB's precision. No function here
  * allocates or recurses.
  */
@@ -176,10 +176,10 @@ static void big_pow10(struct sqlv_big *a, unsigned n)
 }
 
 /* Decimal digits of a into buf (NUL-terminated, "0" for zero); returns the
- * count. buf holds at least 200 bytes. */
+ * count. buf holds at least SQLV_BIG_DIGITS + 1 bytes. */
 static size_t big_text(const struct sqlv_big *a, char *buf)
 {
-	char tmp[200];
+	char tmp[SQLV_BIG_DIGITS + 20];
 	size_t n = 0;
 	struct sqlv_big x = *a;
 	do {
@@ -202,7 +202,7 @@ static size_t big_text(const struct sqlv_big *a, char *buf)
 
 static unsigned big_digits(const struct sqlv_big *a)
 {
-	char buf[200];
+	char buf[SQLV_BIG_DIGITS + 1];
 	return big_zero(a) ? 0 : (unsigned)big_text(a, buf);
 }
 
@@ -477,7 +477,7 @@ static double to_double(const struct sqlv *v)
 	case SQLV_DBL:
 		return v->d;
 	case SQLV_DEC: {
-		char buf[200];
+		char buf[SQLV_BIG_DIGITS + 1];
 		size_t n = big_text(&v->mag, buf);
 		double d = strtod(buf, NULL); /* digits only: no locale issue */
 		(void)n;
@@ -641,6 +641,8 @@ static int dec_arith(enum sqlv_op op, const struct sqlv *a0, const struct sqlv *
 		if (inc < 0)
 			inc = 0;
 		unsigned fr = words(fa + fb + (unsigned)inc) * 9;
+		if (fr > SQLV_DEC_DIGITS)
+			fr = SQLV_DEC_DIGITS; /* dec_fix() truncates to what fits */
 		/* Q = A * 10^(fb' + fr - fa') / B with the true fractions */
 		x = a.mag;
 		if (big_mul_pow10(&x, b.frac + fr - a.frac)) {
@@ -682,7 +684,7 @@ static int dec_arith(enum sqlv_op op, const struct sqlv *a0, const struct sqlv *
 		if (!big)
 			q = neg ? -(__int128)p.w[0] : (__int128)p.w[0];
 		if (big || (uns ? (q < 0 || q > U64MAX) : (q < -I64MAX || q > I64MAX))) {
-			char text[200], msg[300];
+			char text[SQLV_BIG_DIGITS + 1], msg[SQLV_BIG_DIGITS + 80];
 			big_text(&p, text);
 			snprintf(msg, sizeof(msg),
 				 "Got overflow when converting '%s%s' to INT. Value truncated",
@@ -1034,7 +1036,7 @@ size_t sqlv_render(const struct sqlv *v, char *buf, const char **out)
 	} else {
 		(void)big_mul_pow10(&m, dec - frac);
 	}
-	char digits[200];
+	char digits[SQLV_BIG_DIGITS + 1];
 	size_t nd = big_text(&m, digits), k = 0;
 	if (v->neg && !big_zero(&m))
 		buf[k++] = '-';

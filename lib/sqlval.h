@@ -34,9 +34,12 @@
  * point, sign, point, NUL). */
 #define SQLV_TEXT_MAX 128
 
-/* An unsigned integer of 640 bits (10 limbs, least significant first):
- * room for the product of two 81-digit values. */
-#define SQLV_LIMBS 10
+/* An unsigned integer of 896 bits (14 limbs, least significant first):
+ * room for an 81-digit dividend scaled by 10^162 before a division, and
+ * for the product of two 81-digit values. SQLV_BIG_DIGITS bounds the
+ * decimal digits of any such number. */
+#define SQLV_LIMBS 14
+#define SQLV_BIG_DIGITS 270
 struct sqlv_big {
 	uint64_t w[SQLV_LIMBS];
 };

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "sql.h"
+#include "sqlval.h"
 
 /* --- helpers -------------------------------------------------------------- */
 
@@ -945,6 +946,632 @@ static void test_do(void **state)
 	syntax("DO nextval(s) x", "x", 1);
 }
 
+/* --- expressions ---------------------------------------------------------- */
+
+static struct sql_expr *item_expr(const char *sql, struct sql_stmt **st)
+{
+	struct sql_select *s = select_ok(sql, st);
+
+	assert_int_equal(s->items[0].kind, SQL_ITEM_EXPR);
+	return s->items[0].expr;
+}
+
+static void test_expressions(void **state)
+{
+	struct sql_stmt *st;
+	struct sql_expr *e;
+
+	(void)state;
+	/* * binds tighter than +, both left-associative */
+	e = item_expr("select 2 + 3 * 4 - 5", &st);
+	assert_int_equal(e->kind, SQL_EXPR_ARITH);
+	assert_int_equal(e->op, SQL_OP_SUB);
+	assert_int_equal(e->l->op, SQL_OP_ADD);
+	assert_int_equal(e->l->r->op, SQL_OP_MUL);
+	I128_EQ(e->r->ival, 5);
+	sql_stmt_free(st);
+	e = item_expr("select 8 div 2 mod 3 / 4 % 5", &st);
+	assert_int_equal(e->op, SQL_OP_MOD);
+	assert_int_equal(e->l->op, SQL_OP_DIV);
+	assert_int_equal(e->l->l->op, SQL_OP_MOD);
+	assert_int_equal(e->l->l->l->op, SQL_OP_INTDIV);
+	sql_stmt_free(st);
+	e = item_expr("select (2 + 3) * 4", &st);
+	assert_int_equal(e->op, SQL_OP_MUL);
+	assert_int_equal(e->l->op, SQL_OP_ADD);
+	assert_string_equal(e->l->text, "2 + 3"); /* the parentheses are not its text */
+	sql_stmt_free(st);
+
+	/* a minus over a number literal is folded into it, over anything
+	 * else it is a node; a plus is nothing */
+	e = item_expr("select -5", &st);
+	assert_int_equal(e->kind, SQL_EXPR_INT);
+	I128_EQ(e->ival, -5);
+	assert_true(e->negated);
+	sql_stmt_free(st);
+	e = item_expr("select - - 5", &st);
+	I128_EQ(e->ival, 5);
+	sql_stmt_free(st);
+	e = item_expr("select -18446744073709551615", &st);
+	I128_EQ(e->ival, -(__int128)UINT64_MAX);
+	sql_stmt_free(st);
+	e = item_expr("select -1.50", &st);
+	assert_int_equal(e->kind, SQL_EXPR_DECIMAL);
+	assert_true(e->neg_value);
+	assert_string_equal(e->str, "150");
+	assert_int_equal(e->scale, 2);
+	sql_stmt_free(st);
+	e = item_expr("select -nextval(s)", &st);
+	assert_int_equal(e->kind, SQL_EXPR_NEG);
+	assert_int_equal(e->l->kind, SQL_EXPR_NEXTVAL);
+	sql_stmt_free(st);
+	e = item_expr("select +nextval(s)", &st);
+	assert_int_equal(e->kind, SQL_EXPR_NEXTVAL);
+	sql_stmt_free(st);
+	e = item_expr("select .5 + 1. + 0.25", &st);
+	assert_int_equal(e->r->kind, SQL_EXPR_DECIMAL);
+	assert_string_equal(e->r->str, "025");
+	assert_int_equal(e->r->scale, 2);
+	assert_string_equal(e->l->l->str, "5");
+	assert_int_equal(e->l->l->scale, 1);
+	assert_string_equal(e->l->r->str, "1");
+	assert_int_equal(e->l->r->scale, 0);
+	sql_stmt_free(st);
+	/* 1.5abc is 1.5 and an alias, as in MariaDB */
+	st = parse_ok("select 1.5abc");
+	assert_string_equal(st->u.select.items[0].name, "abc");
+	sql_stmt_free(st);
+
+	/* comparisons, LIKE, IS NULL chain left to right over + and -; NOT
+	 * is looser than all of them */
+	e = item_expr("select not a + 1 = 2 like 'x' is not null", &st);
+	assert_int_equal(e->kind, SQL_EXPR_NOT);
+	e = e->l;
+	assert_int_equal(e->kind, SQL_EXPR_IS_NULL);
+	assert_true(e->negated);
+	assert_int_equal(e->l->kind, SQL_EXPR_LIKE);
+	assert_false(e->l->negated);
+	assert_int_equal(e->l->l->kind, SQL_EXPR_CMP);
+	assert_int_equal(e->l->l->l->kind, SQL_EXPR_ARITH);
+	sql_stmt_free(st);
+	e = item_expr("select a not like b", &st);
+	assert_int_equal(e->kind, SQL_EXPR_LIKE);
+	assert_true(e->negated);
+	sql_stmt_free(st);
+
+	/* functions and variables */
+	e = item_expr("select count(*) + count(nextval(s))", &st);
+	assert_int_equal(e->l->kind, SQL_EXPR_COUNT);
+	assert_null(e->l->l);
+	assert_int_equal(e->r->l->kind, SQL_EXPR_NEXTVAL);
+	sql_stmt_free(st);
+	e = item_expr("select @`a b` + @'c' + @\"d\" + @e", &st);
+	assert_string_equal(e->r->str, "e");
+	assert_string_equal(e->l->r->str, "d");
+	assert_string_equal(e->l->l->r->str, "c");
+	assert_string_equal(e->l->l->l->str, "a b");
+	sql_stmt_free(st);
+	parse_err("select @@version", 1193, "Unknown system variable 'version'");
+	parse_err("select @@session.sql_mode", 1193, "Unknown system variable 'sql_mode'");
+
+	syntax("select 1 +", "", 1);
+	syntax("select 1 * * 2", "* 2", 1);
+	syntax("select 1 = not 0", "not 0", 1);
+	syntax("select 1 is 2", "2", 1);
+	syntax("select 1 like", "", 1);
+	syntax("select count(*", "", 1);
+	syntax("select abs(1)", "(1)", 1);
+	syntax("select 1 ! 2", "! 2", 1);
+	syntax("select @x := 1", ":= 1", 1);
+	syntax("select 1e3", "1e3", 1);
+	/* more than 81 significant digits fit no DECIMAL */
+	syntax("select 1234567890123456789012345678901234567890123456789012345678901234567890123456789012",
+	       "12345678901234567890123456789012345678901234567890123456789012345678901234567890", 1);
+
+	/* bounded height: chains of operators, minus signs, parentheses */
+	{
+		char *sql = malloc(8192);
+		size_t k = sprintf(sql, "select 1");
+
+		for (int i = 0; i < SQL_MAX_DEPTH - 1; i++)
+			k += sprintf(sql + k, "+1");
+		sql_stmt_free(parse_ok(sql));
+		k = sprintf(sql, "select 1");
+		for (int i = 0; i < 1000; i++)
+			k += sprintf(sql + k, "+1");
+		parse_err(sql, 1064, NULL);
+		k = sprintf(sql, "select ");
+		for (int i = 0; i < 1000; i++)
+			sql[k++] = '-';
+		strcpy(sql + k, "1");
+		parse_err(sql, 1064, NULL);
+		k = sprintf(sql, "select ");
+		for (int i = 0; i < 1000; i++)
+			k += sprintf(sql + k, "count(");
+		parse_err(sql, 1064, NULL);
+		free(sql);
+	}
+}
+
+/* MariaDB's column headings: an alias, a literal's own name, a column's
+ * name, else the text as typed. */
+static void test_item_names(void **state)
+{
+	static const struct {
+		const char *sql, *name;
+	} cases[] = {
+		{"select nextval(s)+1", "nextval(s)+1"},
+		{"select (3)", "3"},
+		{"select +3", "3"},
+		{"select + 3", "3"},
+		{"select 00012", "00012"},
+		{"select -00012", "-00012"},
+		{"select (-3)", "(-3)"},
+		{"select - - 3", "- - 3"},
+		{"select true", "TRUE"},
+		{"select FALSE", "FALSE"},
+		{"select -true", "-true"},
+		{"select null", "NULL"},
+		{"select (null)", "NULL"},
+		{"select +null", "NULL"},
+		{"select -null", "-null"},
+		{"select 'a' 'b'", "ab"},
+		{"select ''", ""},
+		{"select +'abc'", "abc"},
+		{"select 1.50", "1.50"},
+		{"select (next_not_cached_value) from s", "next_not_cached_value"},
+		{"select +s.increment from s", "increment"},
+		{"select @x", "@x"},
+		{"select (@x)", "(@x)"},
+		{"select COUNT( * )", "COUNT( * )"},
+		{"select nextval(s) as `my id`", "my id"},
+		{"select 1 'lit'", "lit"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sql_stmt *st = parse_ok(cases[i].sql);
+		const struct sql_item *it = &st->u.select.items[0];
+
+		if (strlen(cases[i].name) != it->name_len || memcmp(cases[i].name, it->name, it->name_len))
+			fail_msg("[%s]: name [%.*s], want [%s]", cases[i].sql, (int)it->name_len, it->name,
+				 cases[i].name);
+		sql_stmt_free(st);
+	}
+}
+
+static void test_select_clauses(void **state)
+{
+	struct sql_stmt *st;
+	struct sql_select *s;
+
+	(void)state;
+	s = select_ok("select a.increment from s as a where a.increment = 1 order by 1 desc, increment "
+		      "asc, -a.increment limit 2, 3",
+		      &st);
+	assert_string_equal(s->alias, "a");
+	assert_int_equal(s->n_order, 3);
+	assert_true(s->order[0].desc);
+	assert_false(s->order[1].desc);
+	assert_int_equal(s->order[2].expr->kind, SQL_EXPR_NEG);
+	assert_true(s->has_limit);
+	assert_int_equal(s->offset, 2);
+	assert_int_equal(s->limit, 3);
+	sql_stmt_free(st);
+	s = select_ok("select * from s b limit 18446744073709551615 offset 7", &st);
+	assert_string_equal(s->alias, "b");
+	assert_true(s->limit == UINT64_MAX);
+	assert_int_equal(s->offset, 7);
+	sql_stmt_free(st);
+	s = select_ok("select * from s", &st);
+	assert_string_equal(s->alias, "");
+	assert_false(s->has_limit);
+	sql_stmt_free(st);
+	syntax("select * from s as", "", 1);
+	syntax("select * from s as limit", "limit", 1);
+	syntax("select * from s a b", "b", 1);
+	syntax("select * from s, t", ", t", 1);
+	syntax("select * from s order by", "", 1);
+	syntax("select * from s limit 1, 2 offset 3", "offset 3", 1);
+}
+
+static void test_set(void **state)
+{
+	struct sql_stmt *st;
+
+	(void)state;
+	st = parse_ok("SET @x = NEXTVAL(s), @`y` := @x + 1");
+	assert_int_equal(st->kind, SQL_SET);
+	assert_int_equal(st->u.set.n, 2);
+	assert_string_equal(st->u.set.v[0].var, "x");
+	assert_int_equal(st->u.set.v[0].expr->kind, SQL_EXPR_NEXTVAL);
+	assert_string_equal(st->u.set.v[1].var, "y");
+	assert_int_equal(st->u.set.v[1].expr->kind, SQL_EXPR_ARITH);
+	sql_stmt_free(st);
+	syntax("SET", "", 1);
+	syntax("SET @x", "", 1);
+	syntax("SET @x = ", "", 1);
+	syntax("SET @x 1", "1", 1);
+	syntax("SET NAMES utf8", "utf8", 1);
+	parse_err("SET x = 1", 1193, "Unknown system variable 'x'");
+	parse_err("SET @x = 1, y = 2", 1193, NULL);
+	parse_err("SET SESSION sql_mode = ''", 1193, "Unknown system variable 'sql_mode'");
+	parse_err("SET @@global.x = 1", 1193, "Unknown system variable 'x'");
+}
+
+static void test_show_filters(void **state)
+{
+	struct sql_stmt *st;
+
+	(void)state;
+	st = parse_ok("SHOW FULL TABLES FROM db LIKE 'a\\_%'");
+	assert_int_equal(st->kind, SQL_SHOW_TABLES);
+	assert_true(st->u.show.full);
+	assert_string_equal(st->u.show.name.db, "db");
+	assert_string_equal(st->u.show.like, "a\\_%");
+	sql_stmt_free(st);
+	st = parse_ok("SHOW TABLES WHERE Table_type = 'SEQUENCE'");
+	assert_int_equal(st->u.show.where->kind, SQL_EXPR_CMP);
+	sql_stmt_free(st);
+	st = parse_ok("SHOW WARNINGS LIMIT 1, 2");
+	assert_int_equal(st->kind, SQL_SHOW_WARNINGS);
+	assert_int_equal(st->u.show.offset, 1);
+	assert_int_equal(st->u.show.limit, 2);
+	sql_stmt_free(st);
+	st = parse_ok("SHOW FULL FIELDS IN db.s FROM other WHERE Field LIKE '%value'");
+	assert_int_equal(st->kind, SQL_SHOW_COLUMNS);
+	assert_true(st->u.show.full);
+	check_name(&st->u.show.name, "other", "s");
+	assert_non_null(st->u.show.where);
+	sql_stmt_free(st);
+	st = parse_ok("DESCRIBE s cycle_option");
+	assert_int_equal(st->kind, SQL_SHOW_COLUMNS);
+	assert_string_equal(st->u.show.like, "cycle_option");
+	sql_stmt_free(st);
+	st = parse_ok("desc db.s 'c%'");
+	check_name(&st->u.show.name, "db", "s");
+	assert_string_equal(st->u.show.like, "c%");
+	sql_stmt_free(st);
+	st = parse_ok("EXPLAIN s");
+	assert_null(st->u.show.like);
+	sql_stmt_free(st);
+	syntax("SHOW COLUMNS s", "s", 1);
+	syntax("DESCRIBE", "", 1);
+	syntax("DESCRIBE s x y", "y", 1);
+	syntax("EXPLAIN SELECT 1", "SELECT 1", 1);
+	syntax("SHOW WARNINGS LIMIT", "", 1);
+}
+
+/* Names: 64 characters of utf8mb3, whatever their bytes. */
+static void test_name_characters(void **state)
+{
+	struct sql_stmt *st;
+	char sql[1024], name[300];
+
+	(void)state;
+	/* 64 two-byte and 64 three-byte characters are names */
+	name[0] = '\0';
+	for (int i = 0; i < 64; i++)
+		strcat(name, "\xc3\xa9");
+	snprintf(sql, sizeof(sql), "create sequence `%s`", name);
+	st = parse_ok(sql);
+	assert_int_equal(strlen(st->u.create.name.name), 128);
+	sql_stmt_free(st);
+	name[0] = '\0';
+	for (int i = 0; i < 64; i++)
+		strcat(name, "\xe4\xb8\xad");
+	snprintf(sql, sizeof(sql), "select nextval(%s.%s)", name, name);
+	st = parse_ok(sql);
+	assert_int_equal(strlen(st->u.select.items[0].expr->seq.name), SQL_NAME_BYTES);
+	assert_int_equal(strlen(st->u.select.items[0].expr->seq.db), SQL_NAME_BYTES);
+	sql_stmt_free(st);
+	/* 65 are not: 1103 for a table, 1102 for a database, message cut at
+	 * 100 bytes without splitting a character */
+	strcat(name, "\xe4\xb8\xad");
+	snprintf(sql, sizeof(sql), "drop sequence %s", name);
+	parse_err(sql, 1103,
+		  "Incorrect table name "
+		  "'\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad'");
+	snprintf(sql, sizeof(sql), "create sequence %s.s", name);
+	parse_err(sql, 1102, NULL);
+	/* CREATE: the syntax, then 1221, then the length */
+	snprintf(sql, sizeof(sql), "create or replace sequence if not exists %s", name);
+	parse_err(sql, 1221, NULL);
+	/* 4-byte characters and bytes that are not UTF-8: 1300, shown as \xHH */
+	parse_err("create sequence `a\xf0\x9f\x98\x80`", 1300,
+		  "Invalid utf8mb4 character string: 'a\\xF0\\x9F\\x98\\x80'");
+	parse_err("select nextval(`a\xf0\x9f\x98\x80"
+		  "bcdef\xf0\x9f\x98\x80`)",
+		  1300, "Invalid utf8mb4 character string: 'a\\xF0\\x9F\\x98\\x80bcdef\\xF0\\x9F\\x98\\x80'");
+	parse_err("select nextval(`a\xff"
+		  "b`)",
+		  1300, "Invalid utf8mb4 character string: 'a\\xFFb'");
+	parse_err("select 1 as `\xed\xa0\x80`", 1300, NULL); /* a surrogate */
+	parse_err("select 1 as `\xc0\x80`", 1300, NULL);     /* overlong */
+	parse_err("select @`\xf0\x9f\x98\x80`", 1300, NULL);
+	parse_err("select * from s a\xf0\x9f\x98\x80", 1300, NULL);
+	/* an alias or a column name has no length limit of its own */
+	memset(name, 'a', 257);
+	name[257] = '\0';
+	snprintf(sql, sizeof(sql), "select 1 as %s, %s from s %s", name, name, name);
+	st = parse_ok(sql);
+	assert_int_equal(st->u.select.items[0].name_len, 257);
+	assert_int_equal(strlen(st->u.select.items[1].expr->column), 257);
+	assert_int_equal(strlen(st->u.select.alias), 257);
+	sql_stmt_free(st);
+}
+
+/* --- values (sqlval.c) ----------------------------------------------------- */
+
+static char g_warnings[1024];
+
+static void collect_warning(void *arg, const char *level, int code, const char *msg)
+{
+	size_t n = strlen(g_warnings);
+
+	(void)arg;
+	snprintf(g_warnings + n, sizeof(g_warnings) - n, "%s%s %d %s", n ? "|" : "", level, code, msg);
+}
+
+static const struct sqlv_sink g_sink = {collect_warning, NULL};
+
+static struct sqlv num(const char *text)
+{
+	struct sqlv v;
+	const char *dot = strchr(text, '.');
+	bool neg = text[0] == '-';
+	char digits[128];
+	size_t n = 0;
+
+	if (!dot && strlen(text) <= (size_t)20 + neg) {
+		__int128 x = 0;
+
+		for (const char *p = text + neg; *p; p++)
+			x = x * 10 + (*p - '0');
+		return sqlv_from_i128(neg ? -x : x);
+	}
+	for (const char *p = text + neg; *p; p++)
+		if (*p != '.')
+			digits[n++] = *p;
+	assert_int_equal(sqlv_dec_literal(digits, n, dot ? (unsigned)strlen(dot + 1) : 0, neg, &v), 0);
+	return v;
+}
+
+static const char *show(const struct sqlv *v, char *buf)
+{
+	const char *out;
+
+	sqlv_render(v, buf, &out);
+	return out ? out : "NULL";
+}
+
+/* a <op> b: the rendered answer, or "E1690 <type>" */
+static void arith(const char *a, enum sqlv_op op, const char *b, const char *want)
+{
+	struct sqlv x = num(a), y = num(b), r;
+	const char *type;
+	char buf[SQLV_TEXT_MAX], got[SQLV_TEXT_MAX + 32];
+	int rc = sqlv_arith(op, &x, &y, &r, &type, &g_sink);
+
+	if (rc)
+		snprintf(got, sizeof(got), "E%d %s", rc, type);
+	else
+		snprintf(got, sizeof(got), "%s", show(&r, buf));
+	if (strcmp(got, want) != 0)
+		fail_msg("%s op%d %s = [%s], want [%s]", a, (int)op, b, got, want);
+}
+
+static void test_values_integer(void **state)
+{
+	(void)state;
+	arith("9223372036854775806", SQLV_ADD, "1", "9223372036854775807");
+	arith("9223372036854775807", SQLV_ADD, "1", "E1690 BIGINT");
+	arith("-9223372036854775807", SQLV_SUB, "1", "-9223372036854775808");
+	arith("-9223372036854775807", SQLV_SUB, "2", "E1690 BIGINT");
+	arith("9223372036854775807", SQLV_MUL, "2", "E1690 BIGINT");
+	arith("-9223372036854775808", SQLV_MUL, "-1", "E1690 BIGINT");
+	arith("4611686018427387904", SQLV_MUL, "-2", "-9223372036854775808");
+	/* unsigned when either operand is: a negative result is out of range */
+	arith("9223372036854775808", SQLV_SUB, "1", "9223372036854775807");
+	arith("18446744073709551615", SQLV_ADD, "1", "E1690 BIGINT UNSIGNED");
+	arith("1", SQLV_SUB, "18446744073709551615", "E1690 BIGINT UNSIGNED");
+	arith("9223372036854775808", SQLV_ADD, "-1", "9223372036854775807");
+	arith("18446744073709551615", SQLV_MUL, "2", "E1690 BIGINT UNSIGNED");
+	arith("18446744073709551615", SQLV_MUL, "18446744073709551615", "E1690 BIGINT UNSIGNED");
+	/* DIV truncates; -2^63 itself is out of range as a quotient */
+	arith("7", SQLV_INTDIV, "2", "3");
+	arith("-7", SQLV_INTDIV, "2", "-3");
+	arith("-9223372036854775808", SQLV_INTDIV, "1", "E1690 BIGINT");
+	arith("-9223372036854775808", SQLV_INTDIV, "-1", "E1690 BIGINT");
+	arith("9223372036854775808", SQLV_INTDIV, "-1", "E1690 BIGINT UNSIGNED");
+	arith("-9223372036854775807", SQLV_INTDIV, "-1", "9223372036854775807");
+	/* % takes the dividend's sign (and signedness) */
+	arith("-7", SQLV_MOD, "3", "-1");
+	arith("7", SQLV_MOD, "-3", "1");
+	arith("18446744073709551615", SQLV_MOD, "-10", "5");
+	/* division by zero: NULL and a warning */
+	g_warnings[0] = '\0';
+	arith("1", SQLV_INTDIV, "0", "NULL");
+	arith("1", SQLV_MOD, "0", "NULL");
+	arith("1", SQLV_DIV, "0", "NULL");
+	assert_string_equal(
+		g_warnings,
+		"Warning 1365 Division by 0|Warning 1365 Division by 0|Warning 1365 Division by 0");
+	/* NULL in, NULL out, no warning */
+	{
+		struct sqlv n = sqlv_null(), z = sqlv_int(0), r;
+		const char *type;
+
+		g_warnings[0] = '\0';
+		assert_int_equal(sqlv_arith(SQLV_DIV, &n, &z, &r, &type, &g_sink), 0);
+		assert_int_equal(r.t, SQLV_NULL);
+		assert_string_equal(g_warnings, "");
+	}
+	/* negation: a constant of 2^63 or more becomes DECIMAL */
+	{
+		struct sqlv a = sqlv_int(INT64_MIN), r;
+		const char *type;
+		char buf[SQLV_TEXT_MAX];
+
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 1690);
+		assert_string_equal(type, "BIGINT");
+		assert_int_equal(sqlv_neg(&a, true, &r, &type, NULL), 0);
+		assert_int_equal(r.t, SQLV_DEC);
+		assert_string_equal(show(&r, buf), "9223372036854775808");
+		a = sqlv_uint(1ull << 63);
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 0);
+		assert_string_equal(show(&r, buf), "-9223372036854775808");
+		a = sqlv_uint((1ull << 63) + 1);
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 1690);
+		a = sqlv_int(-5);
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 0);
+		assert_int_equal(r.t, SQLV_INT);
+		assert_string_equal(show(&r, buf), "5");
+	}
+}
+
+static void test_values_decimal(void **state)
+{
+	(void)state;
+	/* '/': four more digits shown, nine digits (a word) kept inside */
+	arith("7", SQLV_DIV, "2", "3.5000");
+	arith("2", SQLV_DIV, "3", "0.6667");
+	arith("-1", SQLV_DIV, "3", "-0.3333");
+	arith("1", SQLV_DIV, "7", "0.1429");
+	arith("1.5", SQLV_DIV, "2", "0.75000");
+	arith("0.0001", SQLV_DIV, "3", "0.00003333");
+	{
+		struct sqlv a = num("2"), b = num("3"), t = num("300000"), q, r;
+		const char *type;
+		char buf[SQLV_TEXT_MAX];
+
+		assert_int_equal(sqlv_arith(SQLV_DIV, &a, &b, &q, &type, NULL), 0);
+		assert_int_equal(q.frac, 9);
+		assert_int_equal(sqlv_arith(SQLV_MUL, &q, &t, &r, &type, NULL), 0);
+		assert_string_equal(show(&r, buf), "199999.9998"); /* 0.666666666 * 300000 */
+		/* a quotient of a quotient: 18 digits inside, 8 shown */
+		assert_int_equal(sqlv_arith(SQLV_DIV, &q, &b, &r, &type, NULL), 0);
+		assert_int_equal(r.frac, 18);
+		assert_string_equal(show(&r, buf), "0.22222222");
+		/* many divisions: the fraction stops at 81 digits, 38 shown */
+		r = num("1");
+		for (int i = 0; i < 11; i++)
+			assert_int_equal(sqlv_arith(SQLV_DIV, &r, &b, &r, &type, NULL), 0);
+		assert_int_equal(r.frac, 81);
+		assert_string_equal(show(&r, buf), "0.00000564502926383173296753543667123914");
+	}
+	arith("1.5", SQLV_MUL, "2", "3.0");
+	arith("1.5", SQLV_MUL, "1.5", "2.25");
+	arith("1.5", SQLV_ADD, "1", "2.5");
+	arith("1.5", SQLV_SUB, "2", "-0.5");
+	arith("-1.5", SQLV_ADD, "1.5", "0.0");
+	arith("7", SQLV_MOD, "2.5", "2.0");
+	arith("-7.5", SQLV_MOD, "2", "-1.5");
+	arith("5", SQLV_INTDIV, "0.3", "16");
+	arith("-7.5", SQLV_INTDIV, "2", "-3");
+	g_warnings[0] = '\0';
+	arith("9223372036854775807", SQLV_INTDIV, "0.5", "E1690 BIGINT");
+	assert_string_equal(
+		g_warnings,
+		"Warning 1916 Got overflow when converting '18446744073709551614' to INT. Value truncated");
+	arith("99999999999999999999999999999999999999999999999999999999999999999", SQLV_ADD, "1",
+	      "100000000000000000000000000000000000000000000000000000000000000000");
+	/* the product's integer part is sized as MariaDB does: 20 + 62 digits
+	 * need ten words */
+	arith("13835058055282163710.5", SQLV_MUL,
+	      "10000000000000000000000000000000000000000000000000000000000000", "E1690 DECIMAL");
+	arith("123456789012345678901234567890", SQLV_MUL, "-2", "-246913578024691357802469135780");
+	/* literals */
+	{
+		struct sqlv v;
+		char buf[SQLV_TEXT_MAX];
+
+		assert_int_equal(sqlv_dec_literal("0012", 4, 0, false, &v), 0);
+		assert_string_equal(show(&v, buf), "12");
+		assert_int_equal(sqlv_dec_literal("5", 1, 1, true, &v), 0);
+		assert_string_equal(show(&v, buf), "-0.5");
+		assert_int_equal(sqlv_dec_literal("5", 1, 82, false, &v), -1);
+		v = sqlv_from_i128(-(__int128)UINT64_MAX);
+		assert_int_equal(v.t, SQLV_DEC);
+		assert_string_equal(show(&v, buf), "-18446744073709551615");
+		v = sqlv_from_i128((__int128)INT64_MAX + 1);
+		assert_int_equal(v.t, SQLV_INT);
+		assert_true(v.uns);
+	}
+}
+
+static int cmp_text(const char *a, const char *b)
+{
+	struct sqlv x = num(a), y = num(b);
+
+	return sqlv_cmp(&x, &y, NULL);
+}
+
+static void test_values_compare(void **state)
+{
+	(void)state;
+	assert_int_equal(cmp_text("18446744073709551615", "-1"), 1);
+	assert_int_equal(cmp_text("9223372036854775808", "9223372036854775807"), 1);
+	assert_int_equal(cmp_text("2", "2.0"), 0);
+	assert_int_equal(cmp_text("10", "9.5"), 1);
+	assert_int_equal(cmp_text("-0.5", "0.5"), -1);
+	/* a DECIMAL compares at the digits it shows */
+	{
+		struct sqlv one = num("1"), three = num("3"), q, lit = num("0.3333");
+		const char *type;
+
+		assert_int_equal(sqlv_arith(SQLV_DIV, &one, &three, &q, &type, NULL), 0);
+		assert_int_equal(sqlv_cmp(&q, &lit, NULL), 0);
+	}
+	/* strings: case and trailing spaces do not count; against a number
+	 * a string is a DECIMAL (1292 when it is not one) */
+	{
+		struct sqlv a = sqlv_str("abc", 3), b = sqlv_str("ABC  ", 5), n = sqlv_null();
+		struct sqlv s10 = sqlv_str("10", 2), i10 = sqlv_int(10), x = sqlv_str("x", 1),
+			    zero = sqlv_int(0);
+
+		assert_int_equal(sqlv_cmp(&a, &b, NULL), 0);
+		assert_int_equal(sqlv_cmp(&a, &n, NULL), 2);
+		g_warnings[0] = '\0';
+		assert_int_equal(sqlv_cmp(&s10, &i10, &g_sink), 0);
+		assert_string_equal(g_warnings, "");
+		assert_int_equal(sqlv_cmp(&x, &zero, &g_sink), 0);
+		assert_string_equal(g_warnings, "Warning 1292 Truncated incorrect DECIMAL value: 'x'");
+	}
+	/* LIKE */
+	assert_int_equal(sqlv_like("abc", 3, "a%", 2, false), 1);
+	assert_int_equal(sqlv_like("abc", 3, "A%", 2, false), 0);
+	assert_int_equal(sqlv_like("abc", 3, "A_C", 3, true), 1);
+	assert_int_equal(sqlv_like("a_c", 3, "a\\_c", 4, false), 1);
+	assert_int_equal(sqlv_like("abc", 3, "a\\_c", 4, false), 0);
+	assert_int_equal(sqlv_like("a%", 2, "a\\%", 3, false), 1);
+	assert_int_equal(sqlv_like("ab", 2, "a\\%", 3, false), 0);
+	assert_int_equal(sqlv_like("", 0, "%", 1, false), 1);
+	assert_int_equal(sqlv_like("", 0, "_", 1, false), 0);
+	assert_int_equal(sqlv_like("\xc3\xa9", 2, "_", 1, false), 1); /* one character */
+	assert_int_equal(sqlv_like("xaaab", 5, "x%a%b", 5, false), 1);
+	assert_int_equal(sqlv_like("xaaac", 5, "x%a%b", 5, false), 0);
+	assert_int_equal(sqlv_like("next_not_cached_value", 21, "%value", 6, true), 1);
+	/* strings as numbers: DOUBLE, warned when not numbers */
+	{
+		struct sqlv s = sqlv_str("1.5", 3), one = sqlv_int(1), r, bad = sqlv_str("12abc", 5);
+		const char *type;
+		char buf[SQLV_TEXT_MAX];
+
+		g_warnings[0] = '\0';
+		assert_int_equal(sqlv_arith(SQLV_ADD, &s, &one, &r, &type, &g_sink), 0);
+		assert_int_equal(r.t, SQLV_DBL);
+		assert_string_equal(show(&r, buf), "2.5");
+		assert_int_equal(sqlv_arith(SQLV_MUL, &bad, &one, &r, &type, &g_sink), 0);
+		assert_string_equal(show(&r, buf), "12");
+		assert_string_equal(g_warnings, "Warning 1292 Truncated incorrect DOUBLE value: '12abc'");
+	}
+}
+
 /* --- SHOW, INSERT, others ------------------------------------------------- */
 
 static void test_show(void **state)
@@ -1481,6 +2108,15 @@ int main(void)
 		cmocka_unit_test(test_select_errors),
 		cmocka_unit_test(test_select_where),
 		cmocka_unit_test(test_do),
+		cmocka_unit_test(test_expressions),
+		cmocka_unit_test(test_item_names),
+		cmocka_unit_test(test_select_clauses),
+		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_show_filters),
+		cmocka_unit_test(test_name_characters),
+		cmocka_unit_test(test_values_integer),
+		cmocka_unit_test(test_values_decimal),
+		cmocka_unit_test(test_values_compare),
 		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_insert),
 		cmocka_unit_test(test_other_statements),
