@@ -491,6 +491,7 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 		free(tp);
 		tp = n;
 	}
+	exec_session_free(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -14,6 +14,7 @@
 
 struct name_table;
 struct entry_slab;
+struct exec_session;
 
 /* A mapping of one region incarnation. Old ones stay mapped until the
  * connection ends: another thread may still be on a fast path inside one. */
@@ -50,6 +51,9 @@ struct shmseq {
 	_Atomic int ntemp;		    /* TEMPORARY sequences alive */
 	struct temp_seq *temps;
 	uint64_t temp_ids;
+	/* shmseq_exec()'s session state (user variables, the last
+	 * statement's conditions): exec.c's, made on first use under lock */
+	struct exec_session *exec;
 };
 
 /* A name's entry in the connection's cache; also what shmseq_seq_open hands
@@ -84,6 +88,9 @@ int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out);
 /* The TEMPORARY sequence of that name in this session, or NULL (caller
  * holds c->lock). */
 struct temp_seq *client_temp_find(struct shmseq *c, const char *name);
+
+/* Free shmseq_exec()'s session state (exec.c); for shmseq_disconnect(). */
+void exec_session_free(struct shmseq *c);
 
 /* Build a seq_options from the public definition struct. */
 void client_def_to_options(const struct shmseq_def *def, struct seq_options *o);

@@ -27,6 +27,7 @@ struct shmseq_result {
 	char **cells;
 	size_t nwarn;
 	struct warning *warn;
+	size_t error_at; /* warnings raised before the error */
 	bool oom;
 };
 
@@ -38,7 +39,11 @@ const char *result_sqlstate(int code)
 	case 1049:
 	case 1059:
 	case 1064:
+	case 1065:
 	case 1066:
+	case 1102:
+	case 1103:
+	case 1166:
 		return "42000";
 	case 1051:
 	case 1146:
@@ -48,8 +53,14 @@ const char *result_sqlstate(int code)
 	case 4091:
 	case 4092:
 		return "42S02";
+	case 1054:
+		return "42S22";
 	case 1292:
 		return "22007";
+	case 1365:
+		return "22012";
+	case 1690:
+		return "22003";
 	default:
 		return "HY000";
 	}
@@ -80,6 +91,7 @@ void result_error(shmseq_result *r, int code, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	r->error = code > 0 ? -code : code;
+	r->error_at = r->nwarn;
 	memcpy(r->sqlstate, result_sqlstate(code > 0 ? code : 0), 6);
 	char *m = strdup(buf);
 	if (m) {
@@ -245,6 +257,11 @@ SHMSEQ_API void shmseq_result_free(shmseq_result *r)
 		free(r);
 		r = n;
 	}
+}
+
+size_t result_error_at(const shmseq_result *r)
+{
+	return r->error_at;
 }
 
 void result_chain(shmseq_result *a, shmseq_result *b)

@@ -24,6 +24,10 @@ int result_set(shmseq_result *r, size_t row, size_t col, const char *text);
 void result_warn(shmseq_result *r, const char *level, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* How many of r's warnings were raised before its error (SHOW WARNINGS
+ * lists the error among them at that place). */
+size_t result_error_at(const shmseq_result *r);
+
 /* Append b at the end of a's chain. */
 void result_chain(shmseq_result *a, shmseq_result *b);
 

@@ -77,7 +77,9 @@ enum tk {
 	TK_QIDENT,	 /* `back quoted` */
 	TK_STRING,	 /* '…' or "…" */
 	TK_NUMBER,	 /* digits only */
-	TK_BADNUM,	 /* decimal, float, hex, binary: never valid here */
+	TK_DECNUM,	 /* digits.digits, digits. or .digits */
+	TK_BADNUM,	 /* float, hex, binary: never valid here */
+	TK_VAR,		 /* @name, @`name`, @'name', @"name" */
 	TK_OP,		 /* punctuation, see enum op */
 	TK_SEMI,	 /* ; */
 	TK_OPEN_QUOTE,	 /* a quote left open: runs to the end of the text */
@@ -100,7 +102,10 @@ enum op {
 	OP_NSEQ, /* <=> (recognised so it is one token; never accepted) */
 	OP_PLUS,
 	OP_MINUS,
-	OP_OTHER, /* any other byte */
+	OP_SLASH,
+	OP_PERCENT,
+	OP_ASSIGN, /* := */
+	OP_OTHER,  /* any other byte */
 };
 
 struct tok {
@@ -233,7 +238,7 @@ static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
 			i++;
 			while (i < len && is_digit((unsigned char)s[i]))
 				i++;
-			t->kind = TK_BADNUM;
+			t->kind = TK_DECNUM;
 		}
 		if (i < len && (s[i] == 'e' || s[i] == 'E')) {
 			size_t j = i + 1;
@@ -259,16 +264,35 @@ static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
 				t->kind = TK_BADNUM;
 			}
 		}
-		if (i < len && is_ident((unsigned char)s[i])) {
-			/* the digits were the start of an identifier */
+		if (t->kind != TK_DECNUM && i < len && is_ident((unsigned char)s[i])) {
+			/* the digits were the start of an identifier (1abc); a
+			 * decimal number ends where letters start (1.5abc is 1.5
+			 * and abc, as in MariaDB) */
 			while (i < len && is_ident((unsigned char)s[i]))
 				i++;
-			t->kind = TK_WORD;
+			t->kind = t->kind == TK_NUMBER ? TK_WORD : TK_BADNUM;
 		}
 	} else if (c == '.' && i < len && is_digit((unsigned char)s[i])) {
-		while (i < len && (is_ident((unsigned char)s[i])))
+		while (i < len && is_digit((unsigned char)s[i]))
 			i++;
-		t->kind = TK_BADNUM;
+		t->kind = TK_DECNUM;
+		if (i < len && (s[i] == 'e' || s[i] == 'E' || s[i] == '.')) {
+			while (i < len && (is_ident((unsigned char)s[i]) || s[i] == '.'))
+				i++;
+			t->kind = TK_BADNUM;
+		}
+	} else if (c == '@' && i < len &&
+		   (is_ident((unsigned char)s[i]) || s[i] == '`' || s[i] == '\'' || s[i] == '"')) {
+		if (is_ident((unsigned char)s[i])) {
+			while (i < len && is_ident((unsigned char)s[i]))
+				i++;
+			t->kind = TK_VAR;
+		} else {
+			bool closed;
+
+			i = scan_quoted(s, len, i, &closed);
+			t->kind = closed ? TK_VAR : TK_OPEN_QUOTE;
+		}
 	} else if (is_ident(c)) {
 		while (i < len && is_ident((unsigned char)s[i]))
 			i++;
@@ -301,6 +325,19 @@ static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
 			break;
 		case '-':
 			t->op = OP_MINUS;
+			break;
+		case '/':
+			t->op = OP_SLASH;
+			break;
+		case '%':
+			t->op = OP_PERCENT;
+			break;
+		case ':':
+			t->op = OP_OTHER;
+			if (i < len && s[i] == '=') {
+				t->op = OP_ASSIGN;
+				i++;
+			}
 			break;
 		case '<':
 			t->op = OP_LT;
@@ -432,7 +469,8 @@ struct parser {
 	size_t pos; /* current token */
 	struct sql_arena *arena;
 	struct sql_error *err;
-	int rc; /* what sql_parse returns after the jump */
+	const char *names_src[2]; /* the last name parsed, before checks */
+	int rc;			  /* what sql_parse returns after the jump */
 	jmp_buf jb;
 };
 
@@ -889,8 +927,67 @@ static bool is_ident_tok(const struct parser *p, size_t i)
 
 enum ident_role { ROLE_TABLE, ROLE_DB, ROLE_COLUMN, ROLE_OTHER };
 
+/* Length of the utf8mb3 character at s (MariaDB's identifier character
+ * set: no 4-byte characters, no surrogates, no overlong forms), or 0 when
+ * the bytes there are not one. */
+static size_t utf8mb3_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0))
+			return 0;
+		return 3;
+	}
+	return 0;
+}
+
+/* 1300 unless name is utf8mb3; MariaDB shows the name with every byte of a
+ * character it refuses as \xHH. */
+static void check_utf8(struct parser *p, const char *name, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)name;
+	size_t i = 0;
+
+	while (i < n && utf8mb3_len(u + i, n - i))
+		i += utf8mb3_len(u + i, n - i);
+	if (i == n)
+		return;
+
+	char shown[256];
+	size_t k = 0;
+
+	for (i = 0; i < n && k + 5 < sizeof(shown);) {
+		size_t l = utf8mb3_len(u + i, n - i);
+
+		if (l) {
+			if (k + l >= sizeof(shown) - 1)
+				break;
+			memcpy(shown + k, name + i, l);
+			k += l;
+			i += l;
+			continue;
+		}
+		/* a 4-byte character is shown whole, anything else byte by byte */
+		l = 1;
+		if (u[i] >= 0xF0 && u[i] <= 0xF4)
+			while (l < 4 && i + l < n && (u[i + l] & 0xC0) == 0x80)
+				l++;
+		for (size_t j = 0; j < l && k + 5 < sizeof(shown); j++)
+			k += (size_t)snprintf(shown + k, sizeof(shown) - k, "\\x%02X", u[i + j]);
+		i += l;
+	}
+	shown[k] = '\0';
+	fail(p, SQL_ERR_INVALID_CHARSET, "HY000", "Invalid utf8mb4 character string: '%s'", shown);
+}
+
 /* The text of identifier token i (quotes removed, `` undoubled) into a fresh
- * arena string; *n its length. NUL bytes are refused with a 1064. */
+ * arena string; *n its length. NUL bytes are refused with a 1064, bytes that
+ * are not utf8mb3 with a 1300. */
 static char *ident_text(struct parser *p, size_t i, size_t *n)
 {
 	const struct tok *t = tk(p, i);
@@ -911,36 +1008,51 @@ static char *ident_text(struct parser *p, size_t i, size_t *n)
 	if (memchr(out, '\0', k))
 		syntax_error(p, i);
 	out[k] = '\0';
+	check_utf8(p, out, k);
 	*n = k;
 	return out;
 }
 
-/* Check a name like MariaDB's check_table_name()/check_db_name(): 1059 when
- * longer than 64 bytes, 1103/1102/1166 when empty or ending in a space. */
+static size_t utf8_chars(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/* Check a name like MariaDB's check_table_name()/check_db_name(): a table
+ * or database name longer than 64 characters, empty or ending in a space is
+ * 1103/1102; an empty column name is 1166 (a long one is just unknown). */
 static void check_name(struct parser *p, const char *name, size_t n, enum ident_role role)
 {
 	char shown[101];
+	bool bad = n == 0 || name[n - 1] == ' ';
 
 	copy_cut(shown, name, n, 100);
-	if (n > SHMSEQ_NAME_MAX)
-		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000", "Identifier name '%s' is too long", shown);
-	if (n == 0 || name[n - 1] == ' ') {
-		switch (role) {
-		case ROLE_TABLE:
-			fail(p, SQL_ERR_WRONG_TABLE_NAME, "42000", "Incorrect table name '%s'", shown);
-		case ROLE_DB:
-			fail(p, SQL_ERR_WRONG_DB_NAME, "42000", "Incorrect database name '%s'", shown);
-		case ROLE_COLUMN:
+	if ((role == ROLE_TABLE || role == ROLE_DB) && utf8_chars(name, n) > SQL_NAME_CHARS)
+		bad = true;
+	if (!bad)
+		return;
+	switch (role) {
+	case ROLE_TABLE:
+		fail(p, SQL_ERR_WRONG_TABLE_NAME, "42000", "Incorrect table name '%s'", shown);
+	case ROLE_DB:
+		fail(p, SQL_ERR_WRONG_DB_NAME, "42000", "Incorrect database name '%s'", shown);
+	case ROLE_COLUMN:
+		if (n == 0)
 			fail(p, SQL_ERR_WRONG_COLUMN_NAME, "42000", "Incorrect column name '%s'", shown);
-		case ROLE_OTHER:
-			break;
-		}
+		break;
+	case ROLE_OTHER:
+		break;
 	}
 }
 
-/* One identifier into out[SHMSEQ_NAME_MAX + 1]. any_word: a reserved word is
- * fine too (MariaDB takes any word after "db."). */
-static void parse_ident(struct parser *p, char *out, enum ident_role role, bool any_word)
+/* One identifier as a fresh arena string. any_word: a reserved word is fine
+ * too (MariaDB takes any word after "db."). */
+static char *parse_ident_str(struct parser *p, enum ident_role role, bool any_word, size_t *len)
 {
 	const struct tok *t = cur(p);
 	size_t n;
@@ -950,35 +1062,71 @@ static void parse_ident(struct parser *p, char *out, enum ident_role role, bool 
 		syntax_error(p, p->pos);
 	s = ident_text(p, p->pos, &n);
 	check_name(p, s, n, role);
-	memcpy(out, s, n + 1);
 	p->pos++;
+	if (len)
+		*len = n;
+	return s;
+}
+
+/* One database name into out[SQL_NAME_BYTES + 1]. */
+static void parse_db(struct parser *p, char *out)
+{
+	size_t n;
+	char *s = parse_ident_str(p, ROLE_DB, false, &n);
+
+	memcpy(out, s, n + 1);
+}
+
+/* [db.]name; the length and emptiness checks wait for check_names() when
+ * defer is set (CREATE says 1221 between the two). */
+static void parse_name_only(struct parser *p, struct sql_name *nm, size_t lens[2])
+{
+	char *a, *b;
+
+	if (!is_ident_tok(p, p->pos))
+		syntax_error(p, p->pos);
+	a = ident_text(p, p->pos, &lens[0]);
+	p->pos++;
+	if (!accept_op(p, OP_DOT)) {
+		/* a name of more than SQL_NAME_BYTES bytes has more than 64
+		 * characters: check_names() refuses it */
+		nm->db[0] = '\0';
+		lens[1] = lens[0];
+		lens[0] = 0;
+		memcpy(nm->name, a, lens[1] > SQL_NAME_BYTES ? SQL_NAME_BYTES : lens[1]);
+		nm->name[lens[1] > SQL_NAME_BYTES ? SQL_NAME_BYTES : lens[1]] = '\0';
+		p->names_src[0] = NULL;
+		p->names_src[1] = a;
+		return;
+	}
+	if (!(cur(p)->kind == TK_QIDENT || cur(p)->kind == TK_WORD))
+		syntax_error(p, p->pos);
+	b = ident_text(p, p->pos, &lens[1]);
+	p->pos++;
+	memcpy(nm->db, a, lens[0] > SQL_NAME_BYTES ? SQL_NAME_BYTES : lens[0]);
+	nm->db[lens[0] > SQL_NAME_BYTES ? SQL_NAME_BYTES : lens[0]] = '\0';
+	memcpy(nm->name, b, lens[1] > SQL_NAME_BYTES ? SQL_NAME_BYTES : lens[1]);
+	nm->name[lens[1] > SQL_NAME_BYTES ? SQL_NAME_BYTES : lens[1]] = '\0';
+	p->names_src[0] = a;
+	p->names_src[1] = b;
+}
+
+/* The checks parse_name_only() left: MariaDB checks the table part first,
+ * then the database. */
+static void check_names(struct parser *p, const size_t lens[2])
+{
+	check_name(p, p->names_src[1], lens[1], ROLE_TABLE);
+	if (p->names_src[0])
+		check_name(p, p->names_src[0], lens[0], ROLE_DB);
 }
 
 /* [db.]name */
 static void parse_name(struct parser *p, struct sql_name *nm)
 {
-	size_t n1, n2;
-	char *a, *b;
+	size_t lens[2];
 
-	if (!is_ident_tok(p, p->pos))
-		syntax_error(p, p->pos);
-	a = ident_text(p, p->pos, &n1);
-	p->pos++;
-	if (!accept_op(p, OP_DOT)) {
-		check_name(p, a, n1, ROLE_TABLE);
-		nm->db[0] = '\0';
-		memcpy(nm->name, a, n1 + 1);
-		return;
-	}
-	if (!(cur(p)->kind == TK_QIDENT || cur(p)->kind == TK_WORD))
-		syntax_error(p, p->pos);
-	b = ident_text(p, p->pos, &n2);
-	p->pos++;
-	/* MariaDB checks the table part first, then the database */
-	check_name(p, b, n2, ROLE_TABLE);
-	check_name(p, a, n1, ROLE_DB);
-	memcpy(nm->db, a, n1 + 1);
-	memcpy(nm->name, b, n2 + 1);
+	parse_name_only(p, nm, lens);
+	check_names(p, lens);
 }
 
 /* --- literals ------------------------------------------------------------- */
@@ -1222,7 +1370,9 @@ static bool parse_seq_option(struct parser *p, struct seq_options *o, bool alter
 		accept_op(p, OP_EQ);
 		o->minvalue = parse_bound_value(p);
 		o->min_none = false;
-		set_given(p, o, SEQ_OPT_MINVALUE, "MINVALUE");
+		/* MariaDB 10.11 does not count MINVALUE n as a repetition (only
+		 * NO MINVALUE after any MINVALUE is 1225): the last one wins */
+		o->given |= SEQ_OPT_MINVALUE;
 	} else if (accept_kw(p, "MAXVALUE")) {
 		accept_op(p, OP_EQ);
 		o->maxvalue = parse_bound_value(p);
@@ -1296,9 +1446,16 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 		expect_kw(p, "EXISTS");
 		c->if_not_exists = true;
 	}
-	parse_name(p, &c->name);
-	if (c->or_replace && c->if_not_exists)
-		fail(p, SHMSEQ_ERR_WRONG_USAGE, "HY000", "Incorrect usage of OR REPLACE and IF NOT EXISTS");
+	{
+		/* MariaDB: the name's syntax, then 1221, then its length */
+		size_t lens[2];
+
+		parse_name_only(p, &c->name, lens);
+		if (c->or_replace && c->if_not_exists)
+			fail(p, SHMSEQ_ERR_WRONG_USAGE, "HY000",
+			     "Incorrect usage of OR REPLACE and IF NOT EXISTS");
+		check_names(p, lens);
+	}
 
 	for (;;) {
 		if (is_kw(p, p->pos, "AS")) {
@@ -1338,10 +1495,11 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 
 			accept_op(p, OP_EQ);
 			s = parse_string(p, &n);
-			if (n > SHMSEQ_COMMENT_MAX)
-				fail(p, SQL_ERR_TOO_LONG_COMMENT, "HY000",
-				     "Comment for table '%s' is too long (max = %d)", c->name.name,
-				     SHMSEQ_COMMENT_MAX);
+			/* too long: 1628, but only after the executor checked the
+			 * options and the name (MariaDB's order) */
+			c->comment_too_long = n > SHMSEQ_COMMENT_MAX;
+			if (c->comment_too_long)
+				n = 0;
 			memcpy(o->comment, s, n);
 			o->comment[n] = '\0';
 			o->comment_len = (uint16_t)n;
@@ -1415,7 +1573,7 @@ static void parse_drop(struct parser *p, struct sql_stmt *st)
 	expect_end(p);
 }
 
-/* --- SELECT / DO items (§2.1, §3, §4.1) ----------------------------------- */
+/* --- expressions (§2.1, §3, §4.1; MariaDB's precedence) ------------------- */
 
 static char *span_text(struct parser *p, size_t first, size_t last, size_t *n)
 {
@@ -1447,128 +1605,6 @@ static bool parse_bool(struct parser *p)
 	return false;
 }
 
-/* [table.]column */
-static void parse_column(struct parser *p, char *table, char *column)
-{
-	parse_ident(p, column, ROLE_COLUMN, false);
-	table[0] = '\0';
-	if (accept_op(p, OP_DOT)) {
-		memcpy(table, column, SHMSEQ_NAME_MAX + 1);
-		parse_ident(p, column, ROLE_COLUMN, true);
-	}
-}
-
-static void parse_item(struct parser *p, struct sql_item *it, bool star_ok, bool alias_ok)
-{
-	size_t first = p->pos;
-
-	if (star_ok && accept_op(p, OP_STAR)) {
-		it->kind = SQL_ITEM_STAR;
-		it->text = span_text(p, first, first, &it->text_len);
-		return;
-	}
-	/* table.* : a SELECT item anywhere in the list, without alias; the
-	 * qualifier goes to it->table (the executor checks it) */
-	if (alias_ok && is_ident_tok(p, p->pos) && is_op(p, p->pos + 1, OP_DOT) &&
-	    is_op(p, p->pos + 2, OP_STAR)) {
-		it->kind = SQL_ITEM_STAR;
-		parse_ident(p, it->table, ROLE_TABLE, false);
-		p->pos += 2;
-		it->text = span_text(p, first, p->pos - 1, &it->text_len);
-		return;
-	}
-	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) && is_op(p, p->pos + 1, OP_LPAREN)) {
-		it->kind = is_kw(p, p->pos, "NEXTVAL") ? SQL_ITEM_NEXTVAL : SQL_ITEM_LASTVAL;
-		p->pos += 2;
-		parse_name(p, &it->seq);
-		expect_op(p, OP_RPAREN);
-	} else if (is_kw(p, p->pos, "SETVAL") && is_op(p, p->pos + 1, OP_LPAREN)) {
-		it->kind = SQL_ITEM_SETVAL;
-		it->setval_is_used = true;
-		p->pos += 2;
-		parse_name(p, &it->seq);
-		expect_op(p, OP_COMMA);
-		{
-			/* 11.5 unsigned sequences take values up to 2^64-1 */
-			size_t at;
-			__int128 v = parse_sint(p, &at);
-			if (v > (__int128)UINT64_MAX || v < -I64MAX)
-				syntax_error(p, at);
-			it->setval_big = v > I64MAX;
-			it->setval_value = (int64_t)(uint64_t)v;
-		}
-		if (accept_op(p, OP_COMMA)) {
-			it->setval_is_used = parse_bool(p);
-			if (accept_op(p, OP_COMMA))
-				it->setval_round = (uint64_t)parse_uint(p, U64MAX);
-		}
-		expect_op(p, OP_RPAREN);
-	} else if ((is_kw(p, p->pos, "NEXT") || is_kw(p, p->pos, "PREVIOUS")) &&
-		   is_kw(p, p->pos + 1, "VALUE")) {
-		it->kind = is_kw(p, p->pos, "NEXT") ? SQL_ITEM_NEXTVAL : SQL_ITEM_LASTVAL;
-		p->pos += 2;
-		expect_kw(p, "FOR");
-		parse_name(p, &it->seq);
-	} else if (at_int(p)) {
-		size_t at;
-
-		it->kind = SQL_ITEM_INT;
-		it->ival = sat64(parse_sint(p, &at));
-	} else if (accept_kw(p, "TRUE") || accept_kw(p, "FALSE")) {
-		it->kind = SQL_ITEM_INT;
-		it->ival = is_kw(p, first, "TRUE") ? 1 : 0;
-	} else if (accept_kw(p, "NULL")) {
-		it->kind = SQL_ITEM_NULL;
-	} else if (is_ident_tok(p, p->pos)) {
-		it->kind = SQL_ITEM_COLUMN;
-		parse_column(p, it->table, it->column);
-	} else {
-		syntax_error(p, p->pos);
-	}
-	it->text = span_text(p, first, p->pos - 1, &it->text_len);
-
-	if (!alias_ok)
-		return;
-	if (accept_kw(p, "AS")) {
-		if (cur(p)->kind != TK_STRING && !is_ident_tok(p, p->pos))
-			syntax_error(p, p->pos);
-	} else if (cur(p)->kind != TK_STRING && !is_ident_tok(p, p->pos)) {
-		return;
-	}
-	if (cur(p)->kind == TK_STRING) {
-		it->alias = parse_string(p, &it->alias_len);
-	} else {
-		it->alias = ident_text(p, p->pos, &it->alias_len);
-		p->pos++;
-	}
-	if (it->alias_len > 256) {
-		char shown[101];
-
-		copy_cut(shown, it->alias, it->alias_len, 100);
-		fail(p, SQL_ERR_TOO_LONG_IDENT, "42000", "Identifier name '%s' is too long", shown);
-	}
-}
-
-static struct sql_item *parse_items(struct parser *p, size_t *n, bool is_select)
-{
-	struct sql_item *items = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	do {
-		items = grow(p, items, &cap, *n, sizeof(*items));
-		memset(&items[*n], 0, sizeof(*items));
-		/* like MariaDB, '*' may only be the first item */
-		parse_item(p, &items[*n], is_select && *n == 0, is_select);
-		(*n)++;
-	} while (accept_op(p, OP_COMMA));
-	return items;
-}
-
-/* --- WHERE ---------------------------------------------------------------- */
-
-static struct sql_expr *parse_or(struct parser *p, int depth);
-
 static struct sql_expr *new_expr(struct parser *p, enum sql_expr_kind kind)
 {
 	struct sql_expr *e = xalloc(p, sizeof(*e));
@@ -1577,38 +1613,306 @@ static struct sql_expr *new_expr(struct parser *p, enum sql_expr_kind kind)
 	return e;
 }
 
+/* e's text: tokens first .. the one before the current. */
+static struct sql_expr *spanned(struct parser *p, struct sql_expr *e, size_t first)
+{
+	e->text = span_text(p, first, p->pos - 1, &e->text_len);
+	return e;
+}
+
+/* [table.]column: the names as arena strings */
+static void parse_column(struct parser *p, struct sql_expr *e)
+{
+	size_t n;
+	char *a = parse_ident_str(p, ROLE_COLUMN, false, &n);
+
+	if (accept_op(p, OP_DOT)) {
+		char *b = parse_ident_str(p, ROLE_COLUMN, true, NULL);
+
+		e->table = a;
+		e->column = b;
+	} else {
+		e->table = "";
+		e->column = a;
+	}
+}
+
+/* The name of a @variable token. */
+static char *var_name(struct parser *p, size_t *n)
+{
+	const struct tok *t = cur(p);
+	const char *s = p->s + t->off + 1;
+	size_t len = t->len - 1;
+	char *out = xalloc(p, len + 1), q = s[0];
+	size_t k = 0;
+
+	if (q == '`' || q == '\'' || q == '"') {
+		for (size_t j = 1; j + 1 < len; j++) {
+			if (s[j] == q && j + 2 < len && s[j + 1] == q)
+				j++; /* doubled quote */
+			else if (q != '`' && s[j] == '\\' && j + 2 < len)
+				j++;
+			out[k++] = s[j];
+		}
+	} else {
+		memcpy(out, s, len);
+		k = len;
+	}
+	out[k] = '\0';
+	if (memchr(out, '\0', k))
+		syntax_error(p, p->pos);
+	check_utf8(p, out, k);
+	p->pos++;
+	*n = k;
+	return out;
+}
+
+/* NEXTVAL(...), LASTVAL(...), SETVAL(...), NEXT VALUE FOR, PREVIOUS VALUE
+ * FOR: NULL if the current token starts none of them. */
+static struct sql_expr *parse_seq_function(struct parser *p)
+{
+	struct sql_expr *e;
+
+	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) && is_op(p, p->pos + 1, OP_LPAREN)) {
+		e = new_expr(p, is_kw(p, p->pos, "NEXTVAL") ? SQL_EXPR_NEXTVAL : SQL_EXPR_LASTVAL);
+		p->pos += 2;
+		parse_name(p, &e->seq);
+		expect_op(p, OP_RPAREN);
+		return e;
+	}
+	if (is_kw(p, p->pos, "SETVAL") && is_op(p, p->pos + 1, OP_LPAREN)) {
+		e = new_expr(p, SQL_EXPR_SETVAL);
+		e->setval_is_used = true;
+		p->pos += 2;
+		parse_name(p, &e->seq);
+		expect_op(p, OP_COMMA);
+		{
+			/* 11.5 unsigned sequences take values up to 2^64-1 */
+			size_t at;
+			__int128 v = parse_sint(p, &at);
+			if (v > (__int128)UINT64_MAX || v < -I64MAX)
+				syntax_error(p, at);
+			e->setval_big = v > I64MAX;
+			e->setval_value = (int64_t)(uint64_t)v;
+		}
+		if (accept_op(p, OP_COMMA)) {
+			e->setval_is_used = parse_bool(p);
+			if (accept_op(p, OP_COMMA))
+				e->setval_round = (uint64_t)parse_uint(p, U64MAX);
+		}
+		expect_op(p, OP_RPAREN);
+		return e;
+	}
+	if ((is_kw(p, p->pos, "NEXT") || is_kw(p, p->pos, "PREVIOUS")) && is_kw(p, p->pos + 1, "VALUE")) {
+		e = new_expr(p, is_kw(p, p->pos, "NEXT") ? SQL_EXPR_NEXTVAL : SQL_EXPR_LASTVAL);
+		p->pos += 2;
+		expect_kw(p, "FOR");
+		parse_name(p, &e->seq);
+		return e;
+	}
+	return NULL;
+}
+
+static struct sql_expr *parse_expr(struct parser *p, int depth);
+
+/* Whether @@name starts here (the lexer sees '@' and then @name). */
+static bool at_sysvar(const struct parser *p)
+{
+	const struct tok *t = cur(p), *n = tk(p, p->pos + 1);
+
+	return t->kind == TK_OP && p->s[t->off] == '@' && n->kind == TK_VAR && n->off == t->off + 1;
+}
+
+/* @@[scope.]name: shmseq has no system variables (1193, as MariaDB says
+ * for one it does not know). */
+static NORETURN void unknown_sysvar(struct parser *p)
+{
+	size_t n;
+	char *name;
+
+	p->pos++;
+	name = var_name(p, &n);
+	if (accept_op(p, OP_DOT)) {
+		if (!is_ident_tok(p, p->pos) && cur(p)->kind != TK_WORD)
+			syntax_error(p, p->pos);
+		name = ident_text(p, p->pos, &n);
+	}
+	fail(p, SQL_ERR_UNKNOWN_SYSVAR, "HY000", "Unknown system variable '%s'", name);
+}
+
+/* A number token as a literal: INT up to 2^64-1, else DECIMAL (at most
+ * SQLV_DEC_DIGITS significant digits: more is a 1064 here). */
+static struct sql_expr *parse_number(struct parser *p)
+{
+	const struct tok *t = cur(p);
+	const char *s = p->s + t->off;
+	struct sql_expr *e;
+	char *digits = xalloc(p, t->len + 1);
+	size_t nd = 0, sig = 0, scale = 0;
+	bool point = false;
+
+	for (size_t i = 0; i < t->len; i++) {
+		if (s[i] == '.') {
+			point = true;
+			continue;
+		}
+		if (sig || s[i] != '0')
+			sig++;
+		digits[nd++] = s[i];
+		if (point)
+			scale++;
+	}
+	digits[nd] = '\0';
+	if (sig > 81)
+		syntax_error(p, p->pos);
+	if (t->kind == TK_NUMBER && sig <= 20) {
+		__int128 v = 0;
+
+		for (size_t i = 0; i < nd; i++)
+			v = v * 10 + (digits[i] - '0');
+		if (v <= U64MAX) {
+			e = new_expr(p, SQL_EXPR_INT);
+			e->ival = v;
+			p->pos++;
+			return e;
+		}
+	}
+	e = new_expr(p, SQL_EXPR_DECIMAL);
+	e->str = digits;
+	e->str_len = nd;
+	e->scale = (unsigned)scale;
+	p->pos++;
+	return e;
+}
+
 static struct sql_expr *parse_primary(struct parser *p, int depth)
 {
+	size_t first = p->pos;
+	const struct tok *t = cur(p);
 	struct sql_expr *e;
 
 	if (accept_op(p, OP_LPAREN)) {
 		if (depth >= SQL_MAX_DEPTH)
 			syntax_error(p, p->pos - 1);
-		e = parse_or(p, depth + 1);
+		e = parse_expr(p, depth + 1);
 		expect_op(p, OP_RPAREN);
-		return e;
+		return e; /* its text stays without the parentheses */
 	}
-	if (at_int(p)) {
-		size_t at;
-
-		e = new_expr(p, SQL_EXPR_INT);
-		e->ival = sat64(parse_sint(p, &at));
-	} else if (cur(p)->kind == TK_STRING) {
+	if (t->kind == TK_NUMBER || t->kind == TK_DECNUM) {
+		e = parse_number(p);
+	} else if (t->kind == TK_STRING) {
 		e = new_expr(p, SQL_EXPR_STRING);
 		e->str = parse_string(p, &e->str_len);
+	} else if (at_sysvar(p)) {
+		unknown_sysvar(p);
+	} else if (t->kind == TK_VAR) {
+		e = new_expr(p, SQL_EXPR_VAR);
+		e->str = var_name(p, &e->str_len);
 	} else if (accept_kw(p, "NULL")) {
 		e = new_expr(p, SQL_EXPR_NULL);
-	} else if (accept_kw(p, "TRUE")) {
+	} else if (is_kw(p, p->pos, "TRUE") || is_kw(p, p->pos, "FALSE")) {
 		e = new_expr(p, SQL_EXPR_INT);
-		e->ival = 1;
-	} else if (accept_kw(p, "FALSE")) {
-		e = new_expr(p, SQL_EXPR_INT);
-		e->ival = 0;
+		e->is_bool = true;
+		e->ival = is_kw(p, p->pos, "TRUE");
+		p->pos++;
+	} else if ((e = parse_seq_function(p)) != NULL) {
+		/* done */
+	} else if (is_kw(p, p->pos, "COUNT") && is_op(p, p->pos + 1, OP_LPAREN)) {
+		e = new_expr(p, SQL_EXPR_COUNT);
+		p->pos += 2;
+		if (!accept_op(p, OP_STAR)) {
+			if (depth >= SQL_MAX_DEPTH)
+				syntax_error(p, p->pos);
+			e->l = parse_expr(p, depth + 1);
+		}
+		expect_op(p, OP_RPAREN);
 	} else if (is_ident_tok(p, p->pos)) {
 		e = new_expr(p, SQL_EXPR_COLUMN);
-		parse_column(p, e->table, e->column);
+		parse_column(p, e);
 	} else {
 		syntax_error(p, p->pos);
+	}
+	return spanned(p, e, first);
+}
+
+/* - and + in front: a minus over a number literal is folded into it, as
+ * MariaDB's parser does (-5 is the literal -5, --5 the literal 5). */
+static struct sql_expr *parse_unary(struct parser *p, int depth)
+{
+	size_t first = p->pos;
+	struct sql_expr *e;
+
+	if (is_op(p, p->pos, OP_MINUS) || is_op(p, p->pos, OP_PLUS)) {
+		bool minus = is_op(p, p->pos, OP_MINUS);
+
+		if (depth >= SQL_MAX_DEPTH)
+			syntax_error(p, p->pos);
+		p->pos++;
+		e = parse_unary(p, depth + 1);
+		if (!minus)
+			return e;
+		if (e->kind == SQL_EXPR_INT) {
+			e->ival = -e->ival;
+			e->negated = true;
+		} else if (e->kind == SQL_EXPR_DECIMAL) {
+			e->neg_value = !e->neg_value;
+			e->negated = true;
+		} else {
+			struct sql_expr *n = new_expr(p, SQL_EXPR_NEG);
+
+			n->l = e;
+			e = n;
+		}
+		return spanned(p, e, first);
+	}
+	return parse_primary(p, depth);
+}
+
+static bool arith_op(const struct parser *p, bool mul, enum sql_arith *op)
+{
+	const struct tok *t = cur(p);
+
+	if (t->kind == TK_OP) {
+		if (!mul && (t->op == OP_PLUS || t->op == OP_MINUS)) {
+			*op = t->op == OP_PLUS ? SQL_OP_ADD : SQL_OP_SUB;
+			return true;
+		}
+		if (mul && (t->op == OP_STAR || t->op == OP_SLASH || t->op == OP_PERCENT)) {
+			*op = t->op == OP_STAR ? SQL_OP_MUL : t->op == OP_SLASH ? SQL_OP_DIV : SQL_OP_MOD;
+			return true;
+		}
+		return false;
+	}
+	if (mul && word_is(p, t, "DIV")) {
+		*op = SQL_OP_INTDIV;
+		return true;
+	}
+	if (mul && word_is(p, t, "MOD")) {
+		*op = SQL_OP_MOD;
+		return true;
+	}
+	return false;
+}
+
+/* A left-associative chain of binary operators of one precedence; every
+ * link is one level deeper. */
+static struct sql_expr *parse_binary(struct parser *p, int depth, bool mul)
+{
+	size_t first = p->pos;
+	struct sql_expr *e = mul ? parse_unary(p, depth) : parse_binary(p, depth, true);
+	enum sql_arith op;
+
+	while (arith_op(p, mul, &op)) {
+		struct sql_expr *n;
+
+		if (++depth > SQL_MAX_DEPTH)
+			syntax_error(p, p->pos);
+		p->pos++;
+		n = new_expr(p, SQL_EXPR_ARITH);
+		n->op = op;
+		n->l = e;
+		n->r = mul ? parse_unary(p, depth) : parse_binary(p, depth, true);
+		e = spanned(p, n, first);
 	}
 	return e;
 }
@@ -1643,30 +1947,48 @@ static bool cmp_op(const struct parser *p, enum sql_cmp *c)
 	}
 }
 
-/* primary (cmp primary)*: left-associative, each link one level deeper */
-static struct sql_expr *parse_cmp(struct parser *p, int depth)
+/* operand (cmp operand | [NOT] LIKE unary | IS [NOT] NULL)*, left to right */
+static struct sql_expr *parse_predicate(struct parser *p, int depth)
 {
-	struct sql_expr *e = parse_primary(p, depth);
-	enum sql_cmp c;
+	size_t first = p->pos;
+	struct sql_expr *e = parse_binary(p, depth, false);
 
-	while (cmp_op(p, &c)) {
+	for (;;) {
 		struct sql_expr *n;
+		enum sql_cmp c;
 
+		if (cmp_op(p, &c)) {
+			n = new_expr(p, SQL_EXPR_CMP);
+			n->cmp = c;
+		} else if (is_kw(p, p->pos, "LIKE") ||
+			   (is_kw(p, p->pos, "NOT") && is_kw(p, p->pos + 1, "LIKE"))) {
+			n = new_expr(p, SQL_EXPR_LIKE);
+			n->negated = accept_kw(p, "NOT");
+		} else if (is_kw(p, p->pos, "IS")) {
+			n = new_expr(p, SQL_EXPR_IS_NULL);
+		} else {
+			return e;
+		}
 		if (++depth > SQL_MAX_DEPTH)
 			syntax_error(p, p->pos);
-		p->pos++;
-		n = new_expr(p, SQL_EXPR_CMP);
-		n->cmp = c;
 		n->l = e;
-		n->r = parse_primary(p, depth);
-		e = n;
+		if (n->kind == SQL_EXPR_IS_NULL) {
+			p->pos++;
+			n->negated = accept_kw(p, "NOT");
+			expect_kw(p, "NULL");
+		} else {
+			p->pos++;
+			n->r = n->kind == SQL_EXPR_LIKE ? parse_unary(p, depth)
+							: parse_binary(p, depth, false);
+		}
+		e = spanned(p, n, first);
 	}
-	return e;
 }
 
 static struct sql_expr *parse_not(struct parser *p, int depth)
 {
 	if (is_kw(p, p->pos, "NOT")) {
+		size_t first = p->pos;
 		struct sql_expr *e;
 
 		if (depth >= SQL_MAX_DEPTH)
@@ -1674,28 +1996,29 @@ static struct sql_expr *parse_not(struct parser *p, int depth)
 		p->pos++;
 		e = new_expr(p, SQL_EXPR_NOT);
 		e->l = parse_not(p, depth + 1);
-		return e;
+		return spanned(p, e, first);
 	}
-	return parse_cmp(p, depth);
+	return parse_predicate(p, depth);
 }
 
 /* A flat AND or OR list: sub (KW sub)* */
 static struct sql_expr *parse_list(struct parser *p, int depth, const char *kw, enum sql_expr_kind kind,
 				   struct sql_expr *(*sub)(struct parser *, int))
 {
-	struct sql_expr *first = sub(p, depth), *e;
+	size_t first = p->pos;
+	struct sql_expr *e = sub(p, depth), *l;
 	size_t cap = 0;
 
 	if (!is_kw(p, p->pos, kw))
-		return first;
-	e = new_expr(p, kind);
-	e->args = grow(p, NULL, &cap, 0, sizeof(*e->args));
-	e->args[e->n_args++] = first;
+		return e;
+	l = new_expr(p, kind);
+	l->args = grow(p, NULL, &cap, 0, sizeof(*l->args));
+	l->args[l->n_args++] = e;
 	while (accept_kw(p, kw)) {
-		e->args = grow(p, e->args, &cap, e->n_args, sizeof(*e->args));
-		e->args[e->n_args++] = sub(p, depth);
+		l->args = grow(p, l->args, &cap, l->n_args, sizeof(*l->args));
+		l->args[l->n_args++] = sub(p, depth);
 	}
-	return e;
+	return spanned(p, l, first);
 }
 
 static struct sql_expr *parse_and(struct parser *p, int depth)
@@ -1703,9 +2026,130 @@ static struct sql_expr *parse_and(struct parser *p, int depth)
 	return parse_list(p, depth, "AND", SQL_EXPR_AND, parse_not);
 }
 
-static struct sql_expr *parse_or(struct parser *p, int depth)
+static struct sql_expr *parse_expr(struct parser *p, int depth)
 {
 	return parse_list(p, depth, "OR", SQL_EXPR_OR, parse_and);
+}
+
+/* --- SELECT / DO / SET ---------------------------------------------------- */
+
+/* The heading MariaDB gives an item without alias: a literal's own name,
+ * a column's name, else the text as typed. */
+static void item_name(struct sql_item *it)
+{
+	const struct sql_expr *e = it->expr;
+
+	it->name = it->text;
+	it->name_len = it->text_len;
+	if (it->kind != SQL_ITEM_EXPR)
+		return;
+	switch (e->kind) {
+	case SQL_EXPR_INT:
+	case SQL_EXPR_DECIMAL:
+		if (e->negated)
+			return;
+		if (e->is_bool) {
+			it->name = e->ival ? "TRUE" : "FALSE";
+			it->name_len = strlen(it->name);
+		} else {
+			it->name = e->text;
+			it->name_len = e->text_len;
+		}
+		return;
+	case SQL_EXPR_STRING:
+		it->name = e->str;
+		it->name_len = e->str_len;
+		return;
+	case SQL_EXPR_NULL:
+		it->name = "NULL";
+		it->name_len = 4;
+		return;
+	case SQL_EXPR_COLUMN:
+		it->name = e->column;
+		it->name_len = strlen(e->column);
+		return;
+	default:
+		return;
+	}
+}
+
+static void parse_item(struct parser *p, struct sql_item *it, bool star_ok, bool alias_ok)
+{
+	size_t first = p->pos;
+
+	if (star_ok && accept_op(p, OP_STAR)) {
+		it->kind = SQL_ITEM_STAR;
+		it->table = "";
+		it->text = span_text(p, first, first, &it->text_len);
+		item_name(it);
+		return;
+	}
+	/* table.* : a SELECT item anywhere in the list, without alias; the
+	 * qualifier goes to it->table (the executor checks it) */
+	if (alias_ok && is_ident_tok(p, p->pos) && is_op(p, p->pos + 1, OP_DOT) &&
+	    is_op(p, p->pos + 2, OP_STAR)) {
+		it->kind = SQL_ITEM_STAR;
+		it->table = parse_ident_str(p, ROLE_TABLE, false, NULL);
+		p->pos += 2;
+		it->text = span_text(p, first, p->pos - 1, &it->text_len);
+		item_name(it);
+		return;
+	}
+	it->kind = SQL_ITEM_EXPR;
+	it->table = "";
+	it->expr = parse_expr(p, 1);
+	it->text = span_text(p, first, p->pos - 1, &it->text_len);
+	item_name(it);
+
+	if (!alias_ok)
+		return;
+	if (accept_kw(p, "AS")) {
+		if (cur(p)->kind != TK_STRING && !is_ident_tok(p, p->pos))
+			syntax_error(p, p->pos);
+	} else if (cur(p)->kind != TK_STRING && !is_ident_tok(p, p->pos)) {
+		return;
+	}
+	if (cur(p)->kind == TK_STRING) {
+		it->name = parse_string(p, &it->name_len);
+	} else {
+		it->name = ident_text(p, p->pos, &it->name_len);
+		p->pos++;
+	}
+	it->has_alias = true;
+}
+
+static struct sql_item *parse_items(struct parser *p, size_t *n, bool is_select)
+{
+	struct sql_item *items = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	do {
+		items = grow(p, items, &cap, *n, sizeof(*items));
+		memset(&items[*n], 0, sizeof(*items));
+		/* like MariaDB, '*' may only be the first item */
+		parse_item(p, &items[*n], is_select && *n == 0, is_select);
+		(*n)++;
+	} while (accept_op(p, OP_COMMA));
+	return items;
+}
+
+/* LIMIT n | LIMIT offset, n | LIMIT n OFFSET offset */
+static void parse_limit(struct parser *p, bool *has, uint64_t *limit, uint64_t *offset)
+{
+	uint64_t a;
+
+	*has = true;
+	*offset = 0;
+	a = (uint64_t)parse_uint(p, U64MAX);
+	if (accept_op(p, OP_COMMA)) {
+		*offset = a;
+		*limit = (uint64_t)parse_uint(p, U64MAX);
+	} else {
+		*limit = a;
+		if (accept_kw(p, "OFFSET"))
+			*offset = (uint64_t)parse_uint(p, U64MAX);
+	}
 }
 
 static void parse_select(struct parser *p, struct sql_stmt *st)
@@ -1713,15 +2157,40 @@ static void parse_select(struct parser *p, struct sql_stmt *st)
 	struct sql_select *s = &st->u.select;
 
 	st->kind = SQL_SELECT;
+	s->alias = "";
 	s->items = parse_items(p, &s->n_items, true);
 	if (accept_kw(p, "FROM")) {
 		if (!accept_kw(p, "DUAL")) {
 			parse_name(p, &s->from);
 			s->has_from = true;
+			if (accept_kw(p, "AS")) {
+				s->alias = parse_ident_str(p, ROLE_OTHER, false, NULL);
+			} else if (is_ident_tok(p, p->pos)) {
+				s->alias = parse_ident_str(p, ROLE_OTHER, false, NULL);
+			}
 		}
 	}
 	if (accept_kw(p, "WHERE"))
-		s->where = parse_or(p, 1);
+		s->where = parse_expr(p, 1);
+	if (accept_kw(p, "ORDER")) {
+		size_t cap = 0;
+
+		expect_kw(p, "BY");
+		do {
+			struct sql_order *o;
+
+			s->order = grow(p, s->order, &cap, s->n_order, sizeof(*s->order));
+			o = &s->order[s->n_order++];
+			o->expr = parse_expr(p, 1);
+			o->desc = false;
+			if (accept_kw(p, "DESC"))
+				o->desc = true;
+			else
+				accept_kw(p, "ASC");
+		} while (accept_op(p, OP_COMMA));
+	}
+	if (accept_kw(p, "LIMIT"))
+		parse_limit(p, &s->has_limit, &s->limit, &s->offset);
 	expect_end(p);
 }
 
@@ -1732,7 +2201,63 @@ static void parse_do(struct parser *p, struct sql_stmt *st)
 	expect_end(p);
 }
 
-/* --- SHOW (§7.1, §7.3) ---------------------------------------------------- */
+/* SET @v {=|:=} expr [, …] (user variables only: shmseq has no system
+ * variable, and says so as MariaDB does for an unknown one) */
+static void parse_set(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_set *s = &st->u.set;
+	size_t cap = 0;
+
+	st->kind = SQL_SET;
+	do {
+		struct sql_assign *a;
+
+		if (at_sysvar(p))
+			unknown_sysvar(p);
+		if (accept_kw(p, "GLOBAL") || accept_kw(p, "SESSION") || accept_kw(p, "LOCAL") ||
+		    is_ident_tok(p, p->pos)) {
+			if (!is_ident_tok(p, p->pos))
+				syntax_error(p, p->pos);
+			/* name = value: a system variable (SET NAMES … and the
+			 * like are not run here: 1064 after the word) */
+			if (!is_op(p, p->pos + 1, OP_EQ) && !is_op(p, p->pos + 1, OP_ASSIGN))
+				syntax_error(p, p->pos + 1);
+			fail(p, SQL_ERR_UNKNOWN_SYSVAR, "HY000", "Unknown system variable '%s'",
+			     ident_text(p, p->pos, &(size_t){0}));
+		}
+		if (cur(p)->kind != TK_VAR)
+			syntax_error(p, p->pos);
+		s->v = grow(p, s->v, &cap, s->n, sizeof(*s->v));
+		a = &s->v[s->n++];
+		a->var = var_name(p, &a->var_len);
+		if (!accept_op(p, OP_EQ))
+			expect_op(p, OP_ASSIGN);
+		a->expr = parse_expr(p, 1);
+	} while (accept_op(p, OP_COMMA));
+	expect_end(p);
+}
+
+/* --- SHOW, DESCRIBE (§7.1, §7.3) ------------------------------------------ */
+
+/* One string literal (SHOW … LIKE takes no concatenation). */
+static char *parse_one_string(struct parser *p, size_t *n)
+{
+	if (cur(p)->kind != TK_STRING || tk(p, p->pos + 1)->kind == TK_STRING) {
+		if (cur(p)->kind == TK_STRING)
+			syntax_error(p, p->pos + 1);
+		syntax_error(p, p->pos);
+	}
+	return parse_string(p, n);
+}
+
+/* [LIKE 'pattern' | WHERE expr] */
+static void parse_show_filter(struct parser *p, struct sql_show *sh)
+{
+	if (accept_kw(p, "LIKE"))
+		sh->like = parse_one_string(p, &sh->like_len);
+	else if (accept_kw(p, "WHERE"))
+		sh->where = parse_expr(p, 1);
+}
 
 static void parse_show(struct parser *p, struct sql_stmt *st)
 {
@@ -1746,13 +2271,42 @@ static void parse_show(struct parser *p, struct sql_stmt *st)
 		else
 			syntax_error(p, p->pos);
 		parse_name(p, &sh->name);
+	} else if (accept_kw(p, "WARNINGS")) {
+		st->kind = SQL_SHOW_WARNINGS;
+		if (accept_kw(p, "LIMIT"))
+			parse_limit(p, &sh->has_limit, &sh->limit, &sh->offset);
 	} else {
-		st->kind = SQL_SHOW_TABLES;
 		if (accept_kw(p, "FULL"))
 			sh->full = true;
-		expect_kw(p, "TABLES");
-		if (accept_kw(p, "FROM") || accept_kw(p, "IN"))
-			parse_ident(p, sh->name.db, ROLE_DB, false);
+		if (accept_kw(p, "COLUMNS") || accept_kw(p, "FIELDS")) {
+			st->kind = SQL_SHOW_COLUMNS;
+			if (!accept_kw(p, "FROM"))
+				expect_kw(p, "IN");
+			parse_name(p, &sh->name);
+			if (accept_kw(p, "FROM") || accept_kw(p, "IN"))
+				parse_db(p, sh->name.db);
+		} else {
+			st->kind = SQL_SHOW_TABLES;
+			expect_kw(p, "TABLES");
+			if (accept_kw(p, "FROM") || accept_kw(p, "IN"))
+				parse_db(p, sh->name.db);
+		}
+		parse_show_filter(p, sh);
+	}
+	expect_end(p);
+}
+
+/* {DESCRIBE|DESC|EXPLAIN} name [column | 'pattern'] */
+static void parse_describe(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_show *sh = &st->u.show;
+
+	st->kind = SQL_SHOW_COLUMNS;
+	parse_name(p, &sh->name);
+	if (cur(p)->kind == TK_STRING) {
+		sh->like = parse_one_string(p, &sh->like_len);
+	} else if (cur(p)->kind != TK_EOF) {
+		sh->like = parse_ident_str(p, ROLE_COLUMN, false, &sh->like_len);
 	}
 	expect_end(p);
 }
@@ -1776,7 +2330,7 @@ static void parse_insert(struct parser *p, struct sql_stmt *st, bool replace)
 			do {
 				in->columns = grow(p, in->columns, &ccap, in->n_columns,
 						   sizeof(*in->columns));
-				parse_ident(p, in->columns[in->n_columns], ROLE_COLUMN, false);
+				in->columns[in->n_columns] = parse_ident_str(p, ROLE_COLUMN, false, NULL);
 				in->n_columns++;
 			} while (accept_op(p, OP_COMMA));
 			expect_op(p, OP_RPAREN);
@@ -1827,6 +2381,10 @@ static void parse_statement(struct parser *p, struct sql_stmt *st)
 		parse_insert(p, st, false);
 	else if (accept_kw(p, "REPLACE"))
 		parse_insert(p, st, true);
+	else if (accept_kw(p, "SET"))
+		parse_set(p, st);
+	else if (accept_kw(p, "DESCRIBE") || accept_kw(p, "DESC") || accept_kw(p, "EXPLAIN"))
+		parse_describe(p, st);
 	else
 		syntax_error(p, p->pos);
 }

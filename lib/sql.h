@@ -3,22 +3,34 @@
  * Used by the client library's statement executor (shmseq_exec) and by the
  * SQL shell. The parser turns the text of ONE statement into a struct
  * sql_stmt, or into MariaDB's error code and message (1064 with MariaDB's
- * exact "near '…' at line N" text, 1225, 1221, 1059, …). It does no I/O,
- * holds no global state and never looks names up: every semantic check that
- * needs the catalog is the executor's job. SEMANTICS.md §1.1, §1.2, §2.1, §3,
- * §4.1, §5.1, §6, §7 are the reference for the grammar.
+ * exact "near '…' at line N" text, 1225, 1221, 1103, 1300, …). It does no
+ * I/O, holds no global state and never looks names up: every semantic check
+ * that needs the catalog is the executor's job. SEMANTICS.md §1.1, §1.2,
+ * §2.1, §3, §4.1, §5.1, §6, §7 are the reference for the grammar.
  *
  * Grammar accepted (keywords case-insensitive; `name` is [db.]ident, ident
  * unquoted [A-Za-z0-9_$\x80-\xff]+ that is not a reserved word and not all
- * digits, or `back quoted` with `` for a back quote):
+ * digits, or `back quoted` with `` for a back quote; at most 64 characters
+ * of UTF-8 without 4-byte characters, MariaDB's utf8mb3):
  *   CREATE [OR REPLACE] [TEMPORARY] SEQUENCE [IF NOT EXISTS] name
  *          seq_option* [table_option [[,] table_option]*]
  *   ALTER SEQUENCE [IF EXISTS] name alter_option+
  *   DROP [TEMPORARY] {SEQUENCE|TABLE|VIEW} [IF EXISTS] name [, name]*
- *   SELECT item [, item]* [FROM name] [WHERE expr]
- *   DO item [, item]*
- *   SHOW CREATE {SEQUENCE|TABLE} name | SHOW [FULL] TABLES [{FROM|IN} db]
+ *   SELECT item [, item]* [FROM {DUAL | name [[AS] alias]}] [WHERE expr]
+ *          [ORDER BY expr [ASC|DESC] [, …]] [LIMIT [offset,] n | LIMIT n OFFSET m]
+ *   DO expr [, expr]*
+ *   SET @var {=|:=} expr [, @var {=|:=} expr]*
+ *   SHOW CREATE {SEQUENCE|TABLE} name | SHOW WARNINGS [LIMIT [offset,] n]
+ *   SHOW [FULL] TABLES [{FROM|IN} db] [LIKE 'pattern' | WHERE expr]
+ *   SHOW [FULL] {COLUMNS|FIELDS} {FROM|IN} name [{FROM|IN} db] [LIKE 'p' | WHERE expr]
+ *   {DESCRIBE|DESC|EXPLAIN} name [column | 'pattern']
  *   {INSERT|REPLACE} [INTO] name [(col, …)] {VALUES|VALUE} (int, …) [, (…)]*
+ * Expressions (MariaDB's precedence, loosest first): OR; AND; NOT; the
+ * comparisons = <> != < > <= >=, [NOT] LIKE, IS [NOT] NULL (left to right);
+ * + -; * / DIV % MOD; unary - and +; then literals (integers, decimals,
+ * strings, NULL, TRUE, FALSE), @var, [table.]column, NEXTVAL(name),
+ * LASTVAL(name), SETVAL(name, int [, bool [, int]]), NEXT VALUE FOR name,
+ * PREVIOUS VALUE FOR name, COUNT(*), COUNT(expr) and ( expr ).
  * Comments: "-- " (dash dash + whitespace) and '#' to end of line, C-style
  * slash-star comments (the "slash-star-bang" version comments of
  * mariadb-dump are plain comments here: their contents are ignored).
@@ -39,19 +51,29 @@
 
 /* Error numbers the parser produces besides those in shmseq.h. */
 enum {
-	SQL_ERR_TOO_LONG_IDENT = 1059,	  /* 42000 Identifier name '%s' is too long */
 	SQL_ERR_EMPTY_QUERY = 1065,	  /* 42000 Query was empty */
 	SQL_ERR_WRONG_DB_NAME = 1102,	  /* 42000 Incorrect database name '%s' */
 	SQL_ERR_WRONG_TABLE_NAME = 1103,  /* 42000 Incorrect table name '%s' */
 	SQL_ERR_WRONG_COLUMN_NAME = 1166, /* 42000 Incorrect column name '%s' */
+	SQL_ERR_UNKNOWN_SYSVAR = 1193,	  /* HY000 Unknown system variable '%s' */
 	SQL_ERR_TOO_LONG_COMMENT = 1628,  /* HY000 Comment for table '%s' is too long (max = 2048) */
+	SQL_ERR_INVALID_CHARSET = 1300,	  /* HY000 Invalid utf8mb4 character string: '%s' */
 	SQL_ERR_BAD_OPTION_VALUE = 1912,  /* HY000 Incorrect value 'ZEROFILL' for option 'AS' */
 };
 
-/* Maximum nesting of parentheses, NOT and chained comparisons in a WHERE
- * clause; deeper is a 1064 at the token that goes too deep. The tree an
- * executor walks is then at most about 2 * SQL_MAX_DEPTH levels high. */
-#define SQL_MAX_DEPTH 64
+/* Names: MariaDB limits a table or database name to 64 characters of
+ * utf8mb3 (at most 3 bytes each). The parser takes every such name; where
+ * shmseq stores names (SHMSEQ_NAME_MAX bytes) the executor checks the
+ * bytes. */
+#define SQL_NAME_CHARS 64
+#define SQL_NAME_BYTES (3 * SQL_NAME_CHARS)
+
+/* Maximum height of an expression: every parenthesis, unary operator, NOT
+ * and every link of a chain of binary operators (a + b + c …) counts one
+ * level; AND and OR lists are flat. Deeper is a 1064 at the token that goes
+ * too deep, so neither the parser nor an executor walking the tree can be
+ * driven into a stack overflow. */
+#define SQL_MAX_DEPTH 256
 
 /* What a failed parse reports. */
 struct sql_error {
@@ -64,10 +86,11 @@ struct sql_error {
 };
 
 /* A possibly qualified object name. db is "" when unqualified. Both are
- * NUL-terminated, at most SHMSEQ_NAME_MAX bytes, never contain NUL. */
+ * NUL-terminated, at most SQL_NAME_CHARS characters (SQL_NAME_BYTES bytes),
+ * valid UTF-8, never contain NUL. */
 struct sql_name {
-	char db[SHMSEQ_NAME_MAX + 1];
-	char name[SHMSEQ_NAME_MAX + 1];
+	char db[SQL_NAME_BYTES + 1];
+	char name[SQL_NAME_BYTES + 1];
 };
 
 enum sql_kind {
@@ -80,6 +103,9 @@ enum sql_kind {
 	SQL_SHOW_CREATE_TABLE,
 	SQL_SHOW_TABLES,
 	SQL_INSERT,
+	SQL_SET,	   /* SET @var = expr, … */
+	SQL_SHOW_WARNINGS, /* SHOW WARNINGS */
+	SQL_SHOW_COLUMNS,  /* SHOW COLUMNS, DESCRIBE */
 };
 
 struct sql_create {
@@ -93,6 +119,9 @@ struct sql_create {
 	 * increment/cache are as written (cache may be negative). */
 	struct seq_options opt;
 	char engine[SHMSEQ_NAME_MAX + 1]; /* ENGINE=x as written, "" if absent */
+	/* COMMENT longer than SHMSEQ_COMMENT_MAX: opt has no comment; MariaDB
+	 * says 1628 only after the options and the name were checked */
+	bool comment_too_long;
 };
 
 struct sql_alter {
@@ -120,51 +149,26 @@ struct sql_drop {
 				   executor's) */
 };
 
-enum sql_item_kind {
-	SQL_ITEM_NEXTVAL = 1, /* NEXTVAL(seq) / NEXT VALUE FOR seq */
-	SQL_ITEM_LASTVAL,     /* LASTVAL(seq) / PREVIOUS VALUE FOR seq */
-	SQL_ITEM_SETVAL,      /* SETVAL(seq, value [, is_used [, round]]) */
-	SQL_ITEM_STAR,	      /* * or table.* (SELECT only; bare * first only) */
-	SQL_ITEM_COLUMN,      /* [table.]column */
-	SQL_ITEM_INT,	      /* [+|-] digits, TRUE, FALSE */
-	SQL_ITEM_NULL,	      /* NULL */
-};
-
-struct sql_item {
-	enum sql_item_kind kind;
-	/* The item exactly as typed (MariaDB's column heading when there is no
-	 * alias), e.g. "NEXTVAL(s1)", "next value for `my seq`",
-	 * "SETVAL(v1, 100)": from the first byte of its first token to the last
-	 * byte of its last token, comments inside kept. NUL-terminated. */
-	const char *text;
-	size_t text_len;
-	/* [AS] alias: identifier (unquoted) or string literal value; NULL if
-	 * none. NUL-terminated; alias_len excludes the NUL. */
-	const char *alias;
-	size_t alias_len;
-	struct sql_name seq;		  /* NEXTVAL, LASTVAL, SETVAL */
-	int64_t setval_value;		  /* SETVAL; a uint64 bit pattern when setval_big */
-	bool setval_big;		  /* SETVAL value in (INT64_MAX, UINT64_MAX]: only an
-				   unsigned sequence can take it */
-	bool setval_is_used;		  /* SETVAL; default true, any non-zero = true */
-	uint64_t setval_round;		  /* SETVAL; default 0 */
-	char table[SHMSEQ_NAME_MAX + 1];  /* COLUMN: qualifier, "" if none */
-	char column[SHMSEQ_NAME_MAX + 1]; /* COLUMN */
-	/* INT: the value; literals beyond ±2^64 saturate at ±2^64 (so they
-	 * compare right against any 64-bit value but are not exact). */
-	__int128 ival;
-};
-
-/* WHERE expressions: a small tree. */
+/* Expressions: select items, WHERE, ORDER BY, SET and DO. */
 enum sql_expr_kind {
-	SQL_EXPR_COLUMN = 1, /* table (qualifier or ""), column */
-	SQL_EXPR_INT,	     /* ival (saturating at ±2^64); TRUE=1, FALSE=0 */
+	SQL_EXPR_COLUMN = 1, /* [table.]column */
+	SQL_EXPR_INT,	     /* integer literal (TRUE, FALSE too): ival */
+	SQL_EXPR_DECIMAL,    /* decimal literal: str = digits, scale, negated */
 	SQL_EXPR_STRING,     /* str, str_len (escapes resolved) */
 	SQL_EXPR_NULL,
-	SQL_EXPR_CMP, /* l <cmp> r */
-	SQL_EXPR_AND, /* args[0] AND args[1] AND … (n_args >= 2) */
-	SQL_EXPR_OR,  /* args[0] OR args[1] OR … (n_args >= 2) */
-	SQL_EXPR_NOT, /* NOT l */
+	SQL_EXPR_VAR,	  /* @name: str, str_len */
+	SQL_EXPR_NEXTVAL, /* NEXTVAL(seq) / NEXT VALUE FOR seq */
+	SQL_EXPR_LASTVAL, /* LASTVAL(seq) / PREVIOUS VALUE FOR seq */
+	SQL_EXPR_SETVAL,  /* SETVAL(seq, value [, is_used [, round]]) */
+	SQL_EXPR_COUNT,	  /* COUNT(*) (l NULL) or COUNT(l) */
+	SQL_EXPR_NEG,	  /* -l (never over a literal: the parser folds those) */
+	SQL_EXPR_ARITH,	  /* l op r */
+	SQL_EXPR_CMP,	  /* l cmp r */
+	SQL_EXPR_LIKE,	  /* l [NOT] LIKE r */
+	SQL_EXPR_IS_NULL, /* l IS [NOT] NULL */
+	SQL_EXPR_AND,	  /* args[0] AND args[1] AND … (n_args >= 2) */
+	SQL_EXPR_OR,	  /* args[0] OR args[1] OR … (n_args >= 2) */
+	SQL_EXPR_NOT,	  /* NOT l */
 };
 
 enum sql_cmp {
@@ -176,17 +180,69 @@ enum sql_cmp {
 	SQL_CMP_GE,
 };
 
+enum sql_arith {
+	SQL_OP_ADD = 1,
+	SQL_OP_SUB,
+	SQL_OP_MUL,
+	SQL_OP_DIV,    /* / */
+	SQL_OP_INTDIV, /* DIV */
+	SQL_OP_MOD,    /* % or MOD */
+};
+
 struct sql_expr {
 	enum sql_expr_kind kind;
-	enum sql_cmp cmp;	/* SQL_EXPR_CMP */
-	struct sql_expr *l, *r; /* CMP operands; NOT has l only */
+	enum sql_cmp cmp;	/* CMP */
+	enum sql_arith op;	/* ARITH */
+	bool negated;		/* LIKE: NOT LIKE; IS_NULL: IS NOT NULL; INT,
+				   DECIMAL: a unary minus was folded in */
+	bool is_bool;		/* INT: written TRUE or FALSE */
+	struct sql_expr *l, *r; /* operands */
 	struct sql_expr **args; /* AND, OR: the flat operand list */
 	size_t n_args;
-	__int128 ival;
-	const char *str; /* NUL-terminated; may contain NUL (use str_len) */
+	__int128 ival;	 /* INT: in [-(2^64-1), 2^64-1] */
+	const char *str; /* STRING, VAR (name), DECIMAL (digits, no point);
+			     NUL-terminated, may contain NUL (use str_len) */
 	size_t str_len;
-	char table[SHMSEQ_NAME_MAX + 1];
-	char column[SHMSEQ_NAME_MAX + 1];
+	unsigned scale; /* DECIMAL: digits after the point */
+	/* The expression exactly as typed, from its first token to its last
+	 * (parentheses around it not included). NUL-terminated. */
+	const char *text;
+	size_t text_len;
+	const char *table;     /* COLUMN: qualifier, "" if none */
+	const char *column;    /* COLUMN */
+	bool neg_value;	       /* DECIMAL: the value is negative */
+	struct sql_name seq;   /* NEXTVAL, LASTVAL, SETVAL */
+	int64_t setval_value;  /* SETVAL; a uint64 bit pattern when setval_big */
+	bool setval_big;       /* SETVAL value in (INT64_MAX, UINT64_MAX]: only an
+					    unsigned sequence can take it */
+	bool setval_is_used;   /* SETVAL; default true, any non-zero = true */
+	uint64_t setval_round; /* SETVAL; default 0 */
+};
+
+enum sql_item_kind {
+	SQL_ITEM_EXPR = 1,
+	SQL_ITEM_STAR, /* * or table.* (SELECT only; bare * first only) */
+};
+
+struct sql_item {
+	enum sql_item_kind kind;
+	struct sql_expr *expr; /* EXPR */
+	const char *table;     /* STAR: qualifier, "" if none */
+	/* The item exactly as typed, e.g. "NEXTVAL(s1) + 1", comments inside
+	 * kept. NUL-terminated. */
+	const char *text;
+	size_t text_len;
+	/* The column heading MariaDB gives it: the alias if any; else a
+	 * literal's own name ("3" for +3 or (3), "NULL", "TRUE", a string's
+	 * value), a column's name, or the text as typed. */
+	const char *name;
+	size_t name_len;
+	bool has_alias;
+};
+
+struct sql_order {
+	struct sql_expr *expr; /* an integer literal is a position in the list */
+	bool desc;
 };
 
 struct sql_select {
@@ -194,18 +250,39 @@ struct sql_select {
 	struct sql_item *items;
 	bool has_from;
 	struct sql_name from;	/* e.g. {"information_schema", "SEQUENCES"} */
+	const char *alias;	/* FROM … [AS] alias, "" if none */
 	struct sql_expr *where; /* NULL if no WHERE */
+	size_t n_order;
+	struct sql_order *order;
+	bool has_limit;
+	uint64_t limit, offset;
 };
 
 struct sql_do {
-	size_t n_items; /* >= 1; never STAR, never an alias */
+	size_t n_items; /* >= 1; kind EXPR */
 	struct sql_item *items;
 };
 
+struct sql_assign {
+	const char *var; /* the name after @, NUL-terminated */
+	size_t var_len;
+	struct sql_expr *expr;
+};
+
+struct sql_set {
+	size_t n; /* >= 1 */
+	struct sql_assign *v;
+};
+
 struct sql_show {
-	struct sql_name name; /* SHOW CREATE: the object; SHOW TABLES: name.db
-				   is the FROM/IN database ("" if none) */
-	bool full;	      /* SHOW FULL TABLES */
+	struct sql_name name; /* SHOW CREATE, SHOW COLUMNS: the object; SHOW
+				 TABLES: name.db is the FROM/IN database */
+	bool full;	      /* SHOW FULL TABLES / COLUMNS */
+	const char *like;     /* LIKE pattern (DESCRIBE's column too), or NULL */
+	size_t like_len;
+	struct sql_expr *where; /* WHERE, or NULL */
+	bool has_limit;		/* SHOW WARNINGS LIMIT */
+	uint64_t limit, offset;
 };
 
 struct sql_insert_row {
@@ -218,7 +295,7 @@ struct sql_insert {
 	struct sql_name table;
 	bool has_columns; /* a column list was given (possibly empty) */
 	size_t n_columns;
-	char (*columns)[SHMSEQ_NAME_MAX + 1];
+	const char **columns;
 	size_t n_rows; /* >= 1 */
 	struct sql_insert_row *rows;
 };
@@ -237,6 +314,7 @@ struct sql_stmt {
 		struct sql_do do_;	  /* SQL_DO */
 		struct sql_show show;	  /* SQL_SHOW_* */
 		struct sql_insert insert; /* SQL_INSERT */
+		struct sql_set set;	  /* SQL_SET */
 	} u;
 	struct sql_arena *arena; /* private: owns all of the above */
 };
@@ -249,9 +327,10 @@ struct sql_stmt {
  * On a statement error returns -code (e.g. -1064) with *err filled (code,
  * sqlstate, MariaDB's message; for 1064 also offset and line of the
  * offending token) and *out NULL. Codes: 1064 syntax, 1065 empty, 1225
- * duplicate option, 1221 OR REPLACE with IF NOT EXISTS, 1059 identifier
- * longer than 64 bytes, 1102/1103 empty or badly formed db/table name,
- * 1628 COMMENT longer than SHMSEQ_COMMENT_MAX, 1912 AS … ZEROFILL.
+ * duplicate option, 1221 OR REPLACE with IF NOT EXISTS, 1102/1103 a
+ * database/table name longer than 64 characters, empty or ending in a
+ * space, 1166 an empty column name, 1300 an identifier that is not utf8mb3,
+ * 1912 AS … ZEROFILL.
  * Returns -ENOMEM (err->code 0) when memory runs out.
  * err may be NULL. Never reads beyond text[len - 1]. */
 int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err);

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -165,6 +166,187 @@ static void test_exec_messages(void **state)
 	shmseq_result_free(res);
 	r = exec1("DROP SEQUENCE r1", &res);
 	assert_int_equal(shmseq_result_error(r), 0);
+	shmseq_result_free(res);
+}
+
+/* One statement's only result, which must have succeeded. */
+static const shmseq_result *exec_ok(const char *sql, shmseq_result **res)
+{
+	const shmseq_result *r = exec1(sql, res);
+	if (shmseq_result_error(r))
+		fail_msg("%s: %s", sql, shmseq_result_message(r));
+	return r;
+}
+
+/* The rows of a one-column result, comma separated. */
+static const char *column0(const shmseq_result *r, char *buf, size_t cap)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < shmseq_result_rows(r); i++) {
+		const char *v = shmseq_result_value(r, i, 0);
+		k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "," : "", v ? v : "NULL");
+	}
+	return buf;
+}
+
+/* information_schema.SEQUENCES (11.5+: no MariaDB 10.11 answer to record):
+ * ORDER BY its columns (names case-insensitively, numbers as numbers),
+ * LIMIT, COUNT(*). */
+static void test_exec_information_schema(void **state)
+{
+	(void)state;
+	shmseq_result *res;
+	char buf[256];
+	exec_ok("CREATE SEQUENCE is_b START WITH 100; CREATE SEQUENCE is_a START WITH 9;"
+		"CREATE SEQUENCE IS_c START WITH -5 INCREMENT BY -1 CYCLE",
+		&res);
+	shmseq_result_free(res);
+	const shmseq_result *r = exec_ok("SELECT SEQUENCE_NAME FROM information_schema.SEQUENCES "
+					 "WHERE sequence_name LIKE 'is\\_%' ORDER BY SEQUENCE_NAME",
+					 &res);
+	assert_string_equal(column0(r, buf, sizeof(buf)), "is_a,is_b,IS_c");
+	shmseq_result_free(res);
+	r = exec_ok("SELECT sequence_name AS n FROM information_schema.SEQUENCES s WHERE s.sequence_name "
+		    "LIKE 'is%' ORDER BY START_VALUE DESC LIMIT 2",
+		    &res);
+	assert_string_equal(shmseq_result_column_name(r, 0), "n");
+	assert_string_equal(column0(r, buf, sizeof(buf)), "is_b,is_a");
+	shmseq_result_free(res);
+	r = exec1("SELECT SEQUENCE_NAME, CYCLE_OPTION FROM information_schema.SEQUENCES WHERE "
+		  "SEQUENCE_NAME LIKE 'is%' ORDER BY 2 DESC, n LIMIT 1 OFFSET 1",
+		  &res);
+	assert_int_equal(shmseq_result_error(r), -1054); /* n is no column here */
+	shmseq_result_free(res);
+	r = exec_ok(
+		"SELECT SEQUENCE_NAME AS n FROM information_schema.SEQUENCES WHERE SEQUENCE_NAME LIKE 'is%' "
+		"ORDER BY CYCLE_OPTION DESC, n DESC LIMIT 1, 1",
+		&res);
+	assert_string_equal(column0(r, buf, sizeof(buf)), "is_b");
+	shmseq_result_free(res);
+	r = exec_ok("SELECT COUNT(*), COUNT(*) * 2 FROM information_schema.SEQUENCES WHERE "
+		    "SEQUENCE_NAME LIKE 'is%' AND INCREMENT > 0",
+		    &res);
+	assert_string_equal(shmseq_result_value(r, 0, 0), "2");
+	assert_string_equal(shmseq_result_value(r, 0, 1), "4");
+	shmseq_result_free(res);
+	r = exec_ok("SELECT * FROM information_schema.SEQUENCES WHERE SEQUENCE_NAME = 'is_a' LIMIT 0", &res);
+	assert_int_equal(shmseq_result_columns(r), 12);
+	assert_int_equal(shmseq_result_rows(r), 0);
+	shmseq_result_free(res);
+	r = exec1("SELECT * FROM information_schema.SEQUENCES ORDER BY nosuch", &res);
+	assert_int_equal(shmseq_result_error(r), -1054);
+	assert_string_equal(shmseq_result_message(r), "Unknown column 'nosuch' in 'ORDER BY'");
+	shmseq_result_free(res);
+	exec_ok("DROP SEQUENCE is_a, is_b, IS_c", &res);
+	shmseq_result_free(res);
+}
+
+/* Names: 64 characters for MariaDB, SHMSEQ_NAME_MAX bytes for shmseq's
+ * storage; a longer name in bytes is refused at CREATE and unknown
+ * everywhere else. */
+static void test_exec_name_limits(void **state)
+{
+	(void)state;
+	shmseq_result *res;
+	char sql[1024], name[128] = "";
+	for (int i = 0; i < 32; i++)
+		strcat(name, "\xc3\xa9"); /* 32 characters, 64 bytes */
+	snprintf(sql, sizeof(sql), "CREATE SEQUENCE `%s`; SELECT NEXTVAL(`%s`); DROP SEQUENCE `%s`", name,
+		 name, name);
+	const shmseq_result *r = exec1(sql, &res);
+	for (; r; r = shmseq_result_next(r))
+		assert_int_equal(shmseq_result_error(r), 0);
+	shmseq_result_free(res);
+	strcat(name, "\xc3\xa9"); /* 33 characters, 66 bytes */
+	snprintf(sql, sizeof(sql), "CREATE SEQUENCE `%s`", name);
+	r = exec1(sql, &res);
+	assert_int_equal(shmseq_result_error(r), -1005);
+	char want[512];
+	snprintf(want, sizeof(want), "Can't create table `%s`.`%s` (errno: 36 \"File name too long\")",
+		 d.instance, name);
+	assert_string_equal(shmseq_result_message(r), want);
+	shmseq_result_free(res);
+	snprintf(sql, sizeof(sql), "SELECT NEXTVAL(`%s`)", name);
+	r = exec1(sql, &res);
+	assert_int_equal(shmseq_result_error(r), -4091);
+	shmseq_result_free(res);
+	snprintf(sql, sizeof(sql), "CREATE TEMPORARY SEQUENCE `%s`", name);
+	r = exec1(sql, &res);
+	assert_int_equal(shmseq_result_error(r), -1005);
+	shmseq_result_free(res);
+}
+
+/* User variables and SHOW WARNINGS belong to the connection. */
+static void test_exec_session_state(void **state)
+{
+	(void)state;
+	shmseq *other;
+	shmseq_result *res;
+	exec_ok("CREATE SEQUENCE sv MAXVALUE 2 NOCACHE; SET @v = NEXTVAL(sv), @s = 'text'", &res);
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_connect(NULL, &other), 0);
+	assert_int_equal(shmseq_exec(other, "SELECT @v, @s", &res), 0);
+	assert_null(shmseq_result_value(res, 0, 0));
+	assert_null(shmseq_result_value(res, 0, 1));
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_exec(other, "DO NEXTVAL(sv), NEXTVAL(sv)", &res), 0);
+	assert_int_equal(shmseq_result_error(res), 0);
+	assert_int_equal(shmseq_result_warnings(res), 1);
+	shmseq_result_free(res);
+	const shmseq_result *r = exec_ok("SELECT @v, @s; SHOW WARNINGS", &res);
+	assert_string_equal(shmseq_result_value(r, 0, 0), "1");
+	assert_string_equal(shmseq_result_value(r, 0, 1), "text");
+	assert_int_equal(shmseq_result_rows(shmseq_result_next(r)), 0); /* not the other's */
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_exec(other, "SHOW WARNINGS", &res), 0);
+	assert_int_equal(shmseq_result_rows(res), 1);
+	assert_string_equal(shmseq_result_value(res, 0, 0), "Error");
+	assert_string_equal(shmseq_result_value(res, 0, 1), "4084");
+	shmseq_result_free(res);
+	shmseq_disconnect(other);
+	exec_ok("DROP SEQUENCE sv", &res);
+	shmseq_result_free(res);
+}
+
+struct exec_thread_arg {
+	int errors;
+};
+
+static void *exec_thread(void *p)
+{
+	struct exec_thread_arg *a = p;
+	for (int i = 0; i < 300; i++) {
+		shmseq_result *res;
+		if (shmseq_exec(conn, "SET @t = NEXTVAL(st) + 0, @u = @t * 2; SELECT @t, @u, 7/2", &res) !=
+		    0) {
+			a->errors++;
+			continue;
+		}
+		const shmseq_result *r = shmseq_result_next(res);
+		if (!r || shmseq_result_error(res) || shmseq_result_error(r) || shmseq_result_rows(r) != 1)
+			a->errors++;
+		shmseq_result_free(res);
+	}
+	return NULL;
+}
+
+/* Threads running statements on one connection share its session safely. */
+static void test_exec_threads(void **state)
+{
+	(void)state;
+	shmseq_result *res;
+	exec_ok("CREATE SEQUENCE st", &res);
+	shmseq_result_free(res);
+	pthread_t t[3];
+	struct exec_thread_arg a[3] = {{0}};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, exec_thread, &a[i]), 0);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].errors, 0);
+	}
+	exec_ok("DROP SEQUENCE st", &res);
 	shmseq_result_free(res);
 }
 
@@ -825,6 +1007,10 @@ int main(void)
 		cmocka_unit_test(test_fork_child_reconnects),
 		cmocka_unit_test(test_handle_follows_name),
 		cmocka_unit_test(test_exec_messages),
+		cmocka_unit_test(test_exec_information_schema),
+		cmocka_unit_test(test_exec_name_limits),
+		cmocka_unit_test(test_exec_session_state),
+		cmocka_unit_test(test_exec_threads),
 		cmocka_unit_test(test_temporary_dies_with_session),
 		cmocka_unit_test(test_bigint_unsigned),
 		cmocka_unit_test(test_unsigned_accessor),

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "sql.h"
+#include "sqlval.h"
 
 /* --- helpers -------------------------------------------------------------- */
 
@@ -354,10 +355,26 @@ static void test_create_duplicates(void **state)
 	dup("create sequence s no maxvalue nomaxvalue", "MAXVALUE");
 	dup("create sequence s minvalue 5 no minvalue", "MINVALUE");
 	dup("create sequence s no minvalue no minvalue", "MINVALUE");
-	dup("create sequence s minvalue 5 minvalue 7", "MINVALUE");
-	dup("create sequence s no minvalue minvalue 5", "MINVALUE");
-	dup("create sequence s start with 10 NO MINVALUE minvalue=1", "MINVALUE");
-	dup("create sequence s nominvalue minvalue 1", "MINVALUE");
+	dup("create sequence s minvalue 5 nominvalue", "MINVALUE");
+	dup("create sequence s no minvalue minvalue 3 no minvalue", "MINVALUE");
+	/* 10.11 never counts MINVALUE n as a repetition: the last one wins */
+	{
+		struct sql_stmt *st;
+		struct sql_create *c = create_ok("create sequence s minvalue 5 minvalue 7", &st);
+
+		I128_EQ(c->opt.minvalue, 7);
+		assert_false(c->opt.min_none);
+		sql_stmt_free(st);
+		c = create_ok("create sequence s start with 10 NO MINVALUE minvalue=1", &st);
+		I128_EQ(c->opt.minvalue, 1);
+		assert_false(c->opt.min_none);
+		assert_true(c->opt.given & SEQ_OPT_MINVALUE);
+		sql_stmt_free(st);
+		c = create_ok("create sequence s nominvalue minvalue 3", &st);
+		I128_EQ(c->opt.minvalue, 3);
+		assert_false(c->opt.min_none);
+		sql_stmt_free(st);
+	}
 	/* the value is parsed before the duplicate is noticed (as in MariaDB) */
 	syntax("create sequence s start with 1 start with 5.5", "5.5", 1);
 }
@@ -401,7 +418,11 @@ static void test_create_table_options(void **state)
 	strcpy(sql, "create sequence s comment '");
 	memset(sql + strlen(sql), 'c', SHMSEQ_COMMENT_MAX + 1);
 	strcpy(sql + strlen("create sequence s comment '") + SHMSEQ_COMMENT_MAX + 1, "'");
-	parse_err(sql, 1628, "Comment for table 's' is too long (max = 2048)");
+	/* too long: the executor says 1628 after the options and the name */
+	c = create_ok(sql, &st);
+	assert_true(c->comment_too_long);
+	assert_int_equal(c->opt.comment_len, 0);
+	sql_stmt_free(st);
 
 	syntax("create sequence s comment 'unterminated", "'unterminated", 1);
 }
@@ -500,7 +521,14 @@ static void test_alter(void **state)
 	dup("alter sequence s restart restart", "RESTART");
 	dup("alter sequence s restart with 5 restart 6", "RESTART");
 	dup("alter sequence s increment 1 increment 2", "INCREMENT");
-	dup("alter sequence s minvalue 5 minvalue 7", "MINVALUE");
+	dup("alter sequence s minvalue 5 no minvalue", "MINVALUE");
+	a = alter_ok("alter sequence s minvalue 5 minvalue 7", &st);
+	I128_EQ(a->opt.minvalue, 7);
+	sql_stmt_free(st);
+	a = alter_ok("alter sequence s no minvalue minvalue 4", &st);
+	I128_EQ(a->opt.minvalue, 4);
+	assert_false(a->opt.min_none);
+	sql_stmt_free(st);
 }
 
 /* --- DROP ----------------------------------------------------------------- */
@@ -563,9 +591,16 @@ static void test_drop(void **state)
 
 /* --- SELECT / DO ---------------------------------------------------------- */
 
-static void check_item(const struct sql_item *it, enum sql_item_kind kind, const char *text)
+/* kind: the expression's kind, or ITEM_STAR */
+#define ITEM_STAR 0
+static void check_item(const struct sql_item *it, int kind, const char *text)
 {
-	assert_int_equal(it->kind, kind);
+	if (kind == ITEM_STAR) {
+		assert_int_equal(it->kind, SQL_ITEM_STAR);
+	} else {
+		assert_int_equal(it->kind, SQL_ITEM_EXPR);
+		assert_int_equal(it->expr->kind, kind);
+	}
 	assert_string_equal(it->text, text);
 	assert_int_equal(it->text_len, strlen(text));
 }
@@ -585,80 +620,81 @@ static void test_select_items(void **state)
 	(void)state;
 	s = select_ok("SELECT NEXTVAL(s1)", &st);
 	assert_int_equal(s->n_items, 1);
-	check_item(&s->items[0], SQL_ITEM_NEXTVAL, "NEXTVAL(s1)");
-	check_name(&s->items[0].seq, "", "s1");
-	assert_null(s->items[0].alias);
+	check_item(&s->items[0], SQL_EXPR_NEXTVAL, "NEXTVAL(s1)");
+	check_name(&s->items[0].expr->seq, "", "s1");
+	assert_false(s->items[0].has_alias);
+	assert_string_equal(s->items[0].name, "NEXTVAL(s1)");
 	assert_false(s->has_from);
 	assert_null(s->where);
 	sql_stmt_free(st);
 
 	s = select_ok("SELECT NEXTVAL(s1), NEXTVAL(s1)", &st);
 	assert_int_equal(s->n_items, 2);
-	check_item(&s->items[1], SQL_ITEM_NEXTVAL, "NEXTVAL(s1)");
+	check_item(&s->items[1], SQL_EXPR_NEXTVAL, "NEXTVAL(s1)");
 	sql_stmt_free(st);
 
 	s = select_ok("SELECT NEXT VALUE FOR s1", &st);
-	check_item(&s->items[0], SQL_ITEM_NEXTVAL, "NEXT VALUE FOR s1");
+	check_item(&s->items[0], SQL_EXPR_NEXTVAL, "NEXT VALUE FOR s1");
 	sql_stmt_free(st);
 	s = select_ok("SELECT LASTVAL(s1), PREVIOUS VALUE FOR test.s1", &st);
-	check_item(&s->items[0], SQL_ITEM_LASTVAL, "LASTVAL(s1)");
-	check_item(&s->items[1], SQL_ITEM_LASTVAL, "PREVIOUS VALUE FOR test.s1");
-	check_name(&s->items[1].seq, "test", "s1");
+	check_item(&s->items[0], SQL_EXPR_LASTVAL, "LASTVAL(s1)");
+	check_item(&s->items[1], SQL_EXPR_LASTVAL, "PREVIOUS VALUE FOR test.s1");
+	check_name(&s->items[1].expr->seq, "test", "s1");
 	sql_stmt_free(st);
 
 	s = select_ok("select nextval(`my seq`), next value for `my seq`", &st);
-	check_item(&s->items[0], SQL_ITEM_NEXTVAL, "nextval(`my seq`)");
-	check_item(&s->items[1], SQL_ITEM_NEXTVAL, "next value for `my seq`");
-	check_name(&s->items[1].seq, "", "my seq");
+	check_item(&s->items[0], SQL_EXPR_NEXTVAL, "nextval(`my seq`)");
+	check_item(&s->items[1], SQL_EXPR_NEXTVAL, "next value for `my seq`");
+	check_name(&s->items[1].expr->seq, "", "my seq");
 	sql_stmt_free(st);
 
 	s = select_ok("Select NextVal(s3)", &st);
-	check_item(&s->items[0], SQL_ITEM_NEXTVAL, "NextVal(s3)");
+	check_item(&s->items[0], SQL_EXPR_NEXTVAL, "NextVal(s3)");
 	sql_stmt_free(st);
 
 	/* spacing and comments inside an item are part of its text */
 	s = select_ok("select  nextval ( s1 ) ,next/*x*/value for\ns1", &st);
-	check_item(&s->items[0], SQL_ITEM_NEXTVAL, "nextval ( s1 )");
-	check_item(&s->items[1], SQL_ITEM_NEXTVAL, "next/*x*/value for\ns1");
+	check_item(&s->items[0], SQL_EXPR_NEXTVAL, "nextval ( s1 )");
+	check_item(&s->items[1], SQL_EXPR_NEXTVAL, "next/*x*/value for\ns1");
 	sql_stmt_free(st);
 
 	s = select_ok("SELECT SETVAL(v1, 100)", &st);
-	check_item(&s->items[0], SQL_ITEM_SETVAL, "SETVAL(v1, 100)");
-	assert_int_equal(s->items[0].setval_value, 100);
-	assert_true(s->items[0].setval_is_used);
-	assert_int_equal(s->items[0].setval_round, 0);
+	check_item(&s->items[0], SQL_EXPR_SETVAL, "SETVAL(v1, 100)");
+	assert_int_equal(s->items[0].expr->setval_value, 100);
+	assert_true(s->items[0].expr->setval_is_used);
+	assert_int_equal(s->items[0].expr->setval_round, 0);
 	sql_stmt_free(st);
 	s = select_ok("SELECT SETVAL(v1, 200, 0)", &st);
-	check_item(&s->items[0], SQL_ITEM_SETVAL, "SETVAL(v1, 200, 0)");
-	assert_false(s->items[0].setval_is_used);
+	check_item(&s->items[0], SQL_EXPR_SETVAL, "SETVAL(v1, 200, 0)");
+	assert_false(s->items[0].expr->setval_is_used);
 	sql_stmt_free(st);
 	s = select_ok("SELECT SETVAL(w1, 5, 1, 2)", &st);
-	assert_true(s->items[0].setval_is_used);
-	assert_int_equal(s->items[0].setval_round, 2);
+	assert_true(s->items[0].expr->setval_is_used);
+	assert_int_equal(s->items[0].expr->setval_round, 2);
 	sql_stmt_free(st);
 	s = select_ok("select setval(s,300,2), setval(s, -9223372036854775807, false, "
 		      "18446744073709551615), setval(s, - 5, TRUE), setval(s, +5, 00)",
 		      &st);
-	assert_true(s->items[0].setval_is_used);
-	assert_int_equal(s->items[1].setval_value, -INT64_MAX);
-	assert_false(s->items[1].setval_is_used);
-	assert_true(s->items[1].setval_round == UINT64_MAX);
-	assert_int_equal(s->items[2].setval_value, -5);
-	assert_true(s->items[2].setval_is_used);
-	assert_int_equal(s->items[3].setval_value, 5);
-	assert_false(s->items[3].setval_is_used);
-	check_item(&s->items[2], SQL_ITEM_SETVAL, "setval(s, - 5, TRUE)");
-	assert_false(s->items[0].setval_big);
+	assert_true(s->items[0].expr->setval_is_used);
+	assert_int_equal(s->items[1].expr->setval_value, -INT64_MAX);
+	assert_false(s->items[1].expr->setval_is_used);
+	assert_true(s->items[1].expr->setval_round == UINT64_MAX);
+	assert_int_equal(s->items[2].expr->setval_value, -5);
+	assert_true(s->items[2].expr->setval_is_used);
+	assert_int_equal(s->items[3].expr->setval_value, 5);
+	assert_false(s->items[3].expr->setval_is_used);
+	check_item(&s->items[2], SQL_EXPR_SETVAL, "setval(s, - 5, TRUE)");
+	assert_false(s->items[0].expr->setval_big);
 	sql_stmt_free(st);
 	s = select_ok("SELECT SETVAL(u, 9223372036854775808), SETVAL(u, 18446744073709551615)", &st);
-	assert_true(s->items[0].setval_big);
-	assert_true((uint64_t)s->items[0].setval_value == 9223372036854775808ull);
-	assert_true(s->items[1].setval_big);
-	assert_true((uint64_t)s->items[1].setval_value == UINT64_MAX);
+	assert_true(s->items[0].expr->setval_big);
+	assert_true((uint64_t)s->items[0].expr->setval_value == 9223372036854775808ull);
+	assert_true(s->items[1].expr->setval_big);
+	assert_true((uint64_t)s->items[1].expr->setval_value == UINT64_MAX);
 	sql_stmt_free(st);
 
 	s = select_ok("SELECT * FROM s1", &st);
-	check_item(&s->items[0], SQL_ITEM_STAR, "*");
+	check_item(&s->items[0], ITEM_STAR, "*");
 	assert_true(s->has_from);
 	check_name(&s->from, "", "s1");
 	sql_stmt_free(st);
@@ -668,45 +704,48 @@ static void test_select_items(void **state)
 	sql_stmt_free(st);
 
 	s = select_ok("SELECT next_not_cached_value, cycle_count, s.increment FROM c1", &st);
-	check_item(&s->items[0], SQL_ITEM_COLUMN, "next_not_cached_value");
-	assert_string_equal(s->items[0].column, "next_not_cached_value");
-	assert_string_equal(s->items[0].table, "");
-	assert_string_equal(s->items[2].table, "s");
-	assert_string_equal(s->items[2].column, "increment");
+	check_item(&s->items[0], SQL_EXPR_COLUMN, "next_not_cached_value");
+	assert_string_equal(s->items[0].expr->column, "next_not_cached_value");
+	assert_string_equal(s->items[0].expr->table, "");
+	assert_string_equal(s->items[2].expr->table, "s");
+	assert_string_equal(s->items[2].expr->column, "increment");
 	sql_stmt_free(st);
 
 	/* column names that look like our keywords */
 	s = select_ok("select nextval, lastval, next, cache, start from s", &st);
 	assert_int_equal(s->n_items, 5);
 	for (size_t i = 0; i < 5; i++)
-		assert_int_equal(s->items[i].kind, SQL_ITEM_COLUMN);
+		assert_int_equal(s->items[i].kind, SQL_EXPR_COLUMN);
 	sql_stmt_free(st);
 
 	s = select_ok("SELECT 1, -5, + 7, NULL, true, FALSE, 99999999999999999999999", &st);
-	check_item(&s->items[0], SQL_ITEM_INT, "1");
-	I128_EQ(s->items[0].ival, 1);
-	check_item(&s->items[1], SQL_ITEM_INT, "-5");
-	I128_EQ(s->items[1].ival, -5);
-	check_item(&s->items[2], SQL_ITEM_INT, "+ 7");
-	check_item(&s->items[3], SQL_ITEM_NULL, "NULL");
-	check_item(&s->items[4], SQL_ITEM_INT, "true");
-	I128_EQ(s->items[4].ival, 1);
-	I128_EQ(s->items[5].ival, 0);
-	I128_EQ(s->items[6].ival, (__int128)1 << 64);
+	check_item(&s->items[0], SQL_EXPR_INT, "1");
+	I128_EQ(s->items[0].expr->ival, 1);
+	check_item(&s->items[1], SQL_EXPR_INT, "-5");
+	I128_EQ(s->items[1].expr->ival, -5);
+	check_item(&s->items[2], SQL_EXPR_INT, "+ 7");
+	check_item(&s->items[3], SQL_EXPR_NULL, "NULL");
+	check_item(&s->items[4], SQL_EXPR_INT, "true");
+	I128_EQ(s->items[4].expr->ival, 1);
+	I128_EQ(s->items[5].expr->ival, 0);
+	/* beyond 2^64-1 a literal is DECIMAL, with its digits as typed */
+	assert_int_equal(s->items[6].expr->kind, SQL_EXPR_DECIMAL);
+	assert_string_equal(s->items[6].expr->str, "99999999999999999999999");
+	assert_int_equal(s->items[6].expr->scale, 0);
 	sql_stmt_free(st);
 
 	/* aliases */
 	s = select_ok("select nextval(s) as n, lastval(s) l, 1 AS `x y`, 2 'str', "
 		      "3 as \"dq\", 4 AS 'a' 'b' from s",
 		      &st);
-	assert_string_equal(s->items[0].alias, "n");
-	check_item(&s->items[0], SQL_ITEM_NEXTVAL, "nextval(s)");
-	assert_string_equal(s->items[1].alias, "l");
-	assert_string_equal(s->items[2].alias, "x y");
-	assert_string_equal(s->items[3].alias, "str");
-	assert_string_equal(s->items[4].alias, "dq");
-	assert_string_equal(s->items[5].alias, "ab");
-	assert_int_equal(s->items[5].alias_len, 2);
+	assert_string_equal(s->items[0].name, "n");
+	check_item(&s->items[0], SQL_EXPR_NEXTVAL, "nextval(s)");
+	assert_string_equal(s->items[1].name, "l");
+	assert_string_equal(s->items[2].name, "x y");
+	assert_string_equal(s->items[3].name, "str");
+	assert_string_equal(s->items[4].name, "dq");
+	assert_string_equal(s->items[5].name, "ab");
+	assert_int_equal(s->items[5].name_len, 2);
 	sql_stmt_free(st);
 
 	s = select_ok("SELECT * FROM information_schema.SEQUENCES", &st);
@@ -716,7 +755,7 @@ static void test_select_items(void **state)
 	assert_false(s->has_from);
 	sql_stmt_free(st);
 	s = select_ok("select nextval(db.select)", &st);
-	check_name(&s->items[0].seq, "db", "select");
+	check_name(&s->items[0].expr->seq, "db", "select");
 	sql_stmt_free(st);
 }
 
@@ -748,16 +787,23 @@ static void test_select_errors(void **state)
 	syntax("SELECT setval(s, 5, 1, 18446744073709551616)", "18446744073709551616)", 1);
 	syntax("SELECT setval(s, 5, 1, 2, 3)", ", 3)", 1);
 	syntax("SELECT setval(s, 5, yes)", "yes)", 1);
-	syntax("SELECT 1.5", "1.5", 1);
-	syntax("SELECT 'abc'", "'abc'", 1);
+	syntax("SELECT 1e5", "1e5", 1);
+	syntax("SELECT 0x10", "0x10", 1);
+	syntax("SELECT 1.5.5", ".5", 1); /* as MariaDB: 1.5 then .5 */
 	syntax("SELECT nextval(s) FROM", "", 1);
 	syntax("SELECT nextval(s) AS", "", 1);
 	syntax("SELECT nextval(s) AS select", "select", 1);
-	syntax("SELECT nextval(s) FROM s LIMIT 1", "LIMIT 1", 1);
+	syntax("SELECT nextval(s) FROM s LIMIT -1", "-1", 1);
+	syntax("SELECT nextval(s) FROM s LIMIT 1.5", "1.5", 1);
+	syntax("SELECT * FROM s LIMIT 18446744073709551616", "18446744073709551616", 1);
+	syntax("SELECT * FROM s LIMIT @x", "@x", 1);
+	syntax("SELECT * FROM s ORDER 1", "1", 1);
+	syntax("SELECT * FROM s LIMIT 1 ORDER BY 1", "ORDER BY 1", 1);
 	syntax("SELECT a b c", "c", 1);
 	syntax("SELECT now()", "()", 1);
 	syntax("SELECT s.", "", 1);
-	syntax("select\n  nextval(s1),\n  nextval(s2) +\n  1", "+\n  1", 3);
+	syntax("select\n  nextval(s1),\n  nextval(s2) +\n  ", "", 4);
+	syntax("select\n  nextval(s1),\n  nextval(s2) !\n  1", "!\n  1", 3);
 }
 
 static void test_select_where(void **state)
@@ -786,7 +832,12 @@ static void test_select_where(void **state)
 	assert_int_equal(s->where->args[3]->cmp, SQL_CMP_LE);
 	assert_int_equal(s->where->args[4]->cmp, SQL_CMP_GE);
 	sql_stmt_free(st);
-	syntax("select a from s where i is null", "is null", 1);
+	s = select_ok("select a from s where i is null and j is not null", &st);
+	assert_int_equal(s->where->args[0]->kind, SQL_EXPR_IS_NULL);
+	assert_false(s->where->args[0]->negated);
+	assert_true(s->where->args[1]->negated);
+	sql_stmt_free(st);
+	syntax("select a from s where i is 5", "5", 1);
 
 	s = select_ok("select a from s where a = 1 and (b <> 'x' or not c >= -3) and s.d != NULL", &st);
 	w = s->where;
@@ -883,16 +934,642 @@ static void test_do(void **state)
 	st = parse_ok("DO NEXTVAL(s), SETVAL(`d`, -11, 0), LASTVAL(s), next value for s");
 	assert_int_equal(st->kind, SQL_DO);
 	assert_int_equal(st->u.do_.n_items, 4);
-	check_item(&st->u.do_.items[1], SQL_ITEM_SETVAL, "SETVAL(`d`, -11, 0)");
-	check_name(&st->u.do_.items[1].seq, "", "d");
-	assert_int_equal(st->u.do_.items[1].setval_value, -11);
-	assert_false(st->u.do_.items[1].setval_is_used);
+	check_item(&st->u.do_.items[1], SQL_EXPR_SETVAL, "SETVAL(`d`, -11, 0)");
+	check_name(&st->u.do_.items[1].expr->seq, "", "d");
+	assert_int_equal(st->u.do_.items[1].expr->setval_value, -11);
+	assert_false(st->u.do_.items[1].expr->setval_is_used);
 	sql_stmt_free(st);
 
 	syntax("DO", "", 1);
 	syntax("DO *", "*", 1);
 	syntax("DO nextval(s) AS x", "AS x", 1);
 	syntax("DO nextval(s) x", "x", 1);
+}
+
+/* --- expressions ---------------------------------------------------------- */
+
+static struct sql_expr *item_expr(const char *sql, struct sql_stmt **st)
+{
+	struct sql_select *s = select_ok(sql, st);
+
+	assert_int_equal(s->items[0].kind, SQL_ITEM_EXPR);
+	return s->items[0].expr;
+}
+
+static void test_expressions(void **state)
+{
+	struct sql_stmt *st;
+	struct sql_expr *e;
+
+	(void)state;
+	/* * binds tighter than +, both left-associative */
+	e = item_expr("select 2 + 3 * 4 - 5", &st);
+	assert_int_equal(e->kind, SQL_EXPR_ARITH);
+	assert_int_equal(e->op, SQL_OP_SUB);
+	assert_int_equal(e->l->op, SQL_OP_ADD);
+	assert_int_equal(e->l->r->op, SQL_OP_MUL);
+	I128_EQ(e->r->ival, 5);
+	sql_stmt_free(st);
+	e = item_expr("select 8 div 2 mod 3 / 4 % 5", &st);
+	assert_int_equal(e->op, SQL_OP_MOD);
+	assert_int_equal(e->l->op, SQL_OP_DIV);
+	assert_int_equal(e->l->l->op, SQL_OP_MOD);
+	assert_int_equal(e->l->l->l->op, SQL_OP_INTDIV);
+	sql_stmt_free(st);
+	e = item_expr("select (2 + 3) * 4", &st);
+	assert_int_equal(e->op, SQL_OP_MUL);
+	assert_int_equal(e->l->op, SQL_OP_ADD);
+	assert_string_equal(e->l->text, "2 + 3"); /* the parentheses are not its text */
+	sql_stmt_free(st);
+
+	/* a minus over a number literal is folded into it, over anything
+	 * else it is a node; a plus is nothing */
+	e = item_expr("select -5", &st);
+	assert_int_equal(e->kind, SQL_EXPR_INT);
+	I128_EQ(e->ival, -5);
+	assert_true(e->negated);
+	sql_stmt_free(st);
+	e = item_expr("select - - 5", &st);
+	I128_EQ(e->ival, 5);
+	sql_stmt_free(st);
+	e = item_expr("select -18446744073709551615", &st);
+	I128_EQ(e->ival, -(__int128)UINT64_MAX);
+	sql_stmt_free(st);
+	e = item_expr("select -1.50", &st);
+	assert_int_equal(e->kind, SQL_EXPR_DECIMAL);
+	assert_true(e->neg_value);
+	assert_string_equal(e->str, "150");
+	assert_int_equal(e->scale, 2);
+	sql_stmt_free(st);
+	e = item_expr("select -nextval(s)", &st);
+	assert_int_equal(e->kind, SQL_EXPR_NEG);
+	assert_int_equal(e->l->kind, SQL_EXPR_NEXTVAL);
+	sql_stmt_free(st);
+	e = item_expr("select +nextval(s)", &st);
+	assert_int_equal(e->kind, SQL_EXPR_NEXTVAL);
+	sql_stmt_free(st);
+	e = item_expr("select .5 + 1. + 0.25", &st);
+	assert_int_equal(e->r->kind, SQL_EXPR_DECIMAL);
+	assert_string_equal(e->r->str, "025");
+	assert_int_equal(e->r->scale, 2);
+	assert_string_equal(e->l->l->str, "5");
+	assert_int_equal(e->l->l->scale, 1);
+	assert_string_equal(e->l->r->str, "1");
+	assert_int_equal(e->l->r->scale, 0);
+	sql_stmt_free(st);
+	/* 1.5abc is 1.5 and an alias, as in MariaDB */
+	st = parse_ok("select 1.5abc");
+	assert_string_equal(st->u.select.items[0].name, "abc");
+	sql_stmt_free(st);
+
+	/* comparisons, LIKE, IS NULL chain left to right over + and -; NOT
+	 * is looser than all of them */
+	e = item_expr("select not a + 1 = 2 like 'x' is not null", &st);
+	assert_int_equal(e->kind, SQL_EXPR_NOT);
+	e = e->l;
+	assert_int_equal(e->kind, SQL_EXPR_IS_NULL);
+	assert_true(e->negated);
+	assert_int_equal(e->l->kind, SQL_EXPR_LIKE);
+	assert_false(e->l->negated);
+	assert_int_equal(e->l->l->kind, SQL_EXPR_CMP);
+	assert_int_equal(e->l->l->l->kind, SQL_EXPR_ARITH);
+	sql_stmt_free(st);
+	e = item_expr("select a not like b", &st);
+	assert_int_equal(e->kind, SQL_EXPR_LIKE);
+	assert_true(e->negated);
+	sql_stmt_free(st);
+
+	/* functions and variables */
+	e = item_expr("select count(*) + count(nextval(s))", &st);
+	assert_int_equal(e->l->kind, SQL_EXPR_COUNT);
+	assert_null(e->l->l);
+	assert_int_equal(e->r->l->kind, SQL_EXPR_NEXTVAL);
+	sql_stmt_free(st);
+	e = item_expr("select @`a b` + @'c' + @\"d\" + @e", &st);
+	assert_string_equal(e->r->str, "e");
+	assert_string_equal(e->l->r->str, "d");
+	assert_string_equal(e->l->l->r->str, "c");
+	assert_string_equal(e->l->l->l->str, "a b");
+	sql_stmt_free(st);
+	parse_err("select @@version", 1193, "Unknown system variable 'version'");
+	parse_err("select @@session.sql_mode", 1193, "Unknown system variable 'sql_mode'");
+
+	syntax("select 1 +", "", 1);
+	syntax("select 1 * * 2", "* 2", 1);
+	syntax("select 1 = not 0", "not 0", 1);
+	syntax("select 1 is 2", "2", 1);
+	syntax("select 1 like", "", 1);
+	syntax("select count(*", "", 1);
+	syntax("select abs(1)", "(1)", 1);
+	syntax("select 1 ! 2", "! 2", 1);
+	syntax("select @x := 1", ":= 1", 1);
+	syntax("select 1e3", "1e3", 1);
+	/* more than 81 significant digits fit no DECIMAL */
+	syntax("select 1234567890123456789012345678901234567890123456789012345678901234567890123456789012",
+	       "12345678901234567890123456789012345678901234567890123456789012345678901234567890", 1);
+
+	/* bounded height: chains of operators, minus signs, parentheses */
+	{
+		char *sql = malloc(8192);
+		size_t k = sprintf(sql, "select 1");
+
+		for (int i = 0; i < SQL_MAX_DEPTH - 1; i++)
+			k += sprintf(sql + k, "+1");
+		sql_stmt_free(parse_ok(sql));
+		k = sprintf(sql, "select 1");
+		for (int i = 0; i < 1000; i++)
+			k += sprintf(sql + k, "+1");
+		parse_err(sql, 1064, NULL);
+		k = sprintf(sql, "select ");
+		for (int i = 0; i < 1000; i++)
+			sql[k++] = '-';
+		strcpy(sql + k, "1");
+		parse_err(sql, 1064, NULL);
+		k = sprintf(sql, "select ");
+		for (int i = 0; i < 1000; i++)
+			k += sprintf(sql + k, "count(");
+		parse_err(sql, 1064, NULL);
+		free(sql);
+	}
+}
+
+/* MariaDB's column headings: an alias, a literal's own name, a column's
+ * name, else the text as typed. */
+static void test_item_names(void **state)
+{
+	static const struct {
+		const char *sql, *name;
+	} cases[] = {
+		{"select nextval(s)+1", "nextval(s)+1"},
+		{"select (3)", "3"},
+		{"select +3", "3"},
+		{"select + 3", "3"},
+		{"select 00012", "00012"},
+		{"select -00012", "-00012"},
+		{"select (-3)", "(-3)"},
+		{"select - - 3", "- - 3"},
+		{"select true", "TRUE"},
+		{"select FALSE", "FALSE"},
+		{"select -true", "-true"},
+		{"select null", "NULL"},
+		{"select (null)", "NULL"},
+		{"select +null", "NULL"},
+		{"select -null", "-null"},
+		{"select 'a' 'b'", "ab"},
+		{"select ''", ""},
+		{"select +'abc'", "abc"},
+		{"select 1.50", "1.50"},
+		{"select (next_not_cached_value) from s", "next_not_cached_value"},
+		{"select +s.increment from s", "increment"},
+		{"select @x", "@x"},
+		{"select (@x)", "(@x)"},
+		{"select COUNT( * )", "COUNT( * )"},
+		{"select nextval(s) as `my id`", "my id"},
+		{"select 1 'lit'", "lit"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sql_stmt *st = parse_ok(cases[i].sql);
+		const struct sql_item *it = &st->u.select.items[0];
+
+		if (strlen(cases[i].name) != it->name_len || memcmp(cases[i].name, it->name, it->name_len))
+			fail_msg("[%s]: name [%.*s], want [%s]", cases[i].sql, (int)it->name_len, it->name,
+				 cases[i].name);
+		sql_stmt_free(st);
+	}
+}
+
+static void test_select_clauses(void **state)
+{
+	struct sql_stmt *st;
+	struct sql_select *s;
+
+	(void)state;
+	s = select_ok("select a.increment from s as a where a.increment = 1 order by 1 desc, increment "
+		      "asc, -a.increment limit 2, 3",
+		      &st);
+	assert_string_equal(s->alias, "a");
+	assert_int_equal(s->n_order, 3);
+	assert_true(s->order[0].desc);
+	assert_false(s->order[1].desc);
+	assert_int_equal(s->order[2].expr->kind, SQL_EXPR_NEG);
+	assert_true(s->has_limit);
+	assert_int_equal(s->offset, 2);
+	assert_int_equal(s->limit, 3);
+	sql_stmt_free(st);
+	s = select_ok("select * from s b limit 18446744073709551615 offset 7", &st);
+	assert_string_equal(s->alias, "b");
+	assert_true(s->limit == UINT64_MAX);
+	assert_int_equal(s->offset, 7);
+	sql_stmt_free(st);
+	s = select_ok("select * from s", &st);
+	assert_string_equal(s->alias, "");
+	assert_false(s->has_limit);
+	sql_stmt_free(st);
+	syntax("select * from s as", "", 1);
+	syntax("select * from s as limit", "limit", 1);
+	syntax("select * from s a b", "b", 1);
+	syntax("select * from s, t", ", t", 1);
+	syntax("select * from s order by", "", 1);
+	syntax("select * from s limit 1, 2 offset 3", "offset 3", 1);
+}
+
+static void test_set(void **state)
+{
+	struct sql_stmt *st;
+
+	(void)state;
+	st = parse_ok("SET @x = NEXTVAL(s), @`y` := @x + 1");
+	assert_int_equal(st->kind, SQL_SET);
+	assert_int_equal(st->u.set.n, 2);
+	assert_string_equal(st->u.set.v[0].var, "x");
+	assert_int_equal(st->u.set.v[0].expr->kind, SQL_EXPR_NEXTVAL);
+	assert_string_equal(st->u.set.v[1].var, "y");
+	assert_int_equal(st->u.set.v[1].expr->kind, SQL_EXPR_ARITH);
+	sql_stmt_free(st);
+	syntax("SET", "", 1);
+	syntax("SET @x", "", 1);
+	syntax("SET @x = ", "", 1);
+	syntax("SET @x 1", "1", 1);
+	syntax("SET NAMES utf8", "utf8", 1);
+	parse_err("SET x = 1", 1193, "Unknown system variable 'x'");
+	parse_err("SET @x = 1, y = 2", 1193, NULL);
+	parse_err("SET SESSION sql_mode = ''", 1193, "Unknown system variable 'sql_mode'");
+	parse_err("SET @@global.x = 1", 1193, "Unknown system variable 'x'");
+}
+
+static void test_show_filters(void **state)
+{
+	struct sql_stmt *st;
+
+	(void)state;
+	st = parse_ok("SHOW FULL TABLES FROM db LIKE 'a\\_%'");
+	assert_int_equal(st->kind, SQL_SHOW_TABLES);
+	assert_true(st->u.show.full);
+	assert_string_equal(st->u.show.name.db, "db");
+	assert_string_equal(st->u.show.like, "a\\_%");
+	sql_stmt_free(st);
+	st = parse_ok("SHOW TABLES WHERE Table_type = 'SEQUENCE'");
+	assert_int_equal(st->u.show.where->kind, SQL_EXPR_CMP);
+	sql_stmt_free(st);
+	st = parse_ok("SHOW WARNINGS LIMIT 1, 2");
+	assert_int_equal(st->kind, SQL_SHOW_WARNINGS);
+	assert_int_equal(st->u.show.offset, 1);
+	assert_int_equal(st->u.show.limit, 2);
+	sql_stmt_free(st);
+	st = parse_ok("SHOW FULL FIELDS IN db.s FROM other WHERE Field LIKE '%value'");
+	assert_int_equal(st->kind, SQL_SHOW_COLUMNS);
+	assert_true(st->u.show.full);
+	check_name(&st->u.show.name, "other", "s");
+	assert_non_null(st->u.show.where);
+	sql_stmt_free(st);
+	st = parse_ok("DESCRIBE s cycle_option");
+	assert_int_equal(st->kind, SQL_SHOW_COLUMNS);
+	assert_string_equal(st->u.show.like, "cycle_option");
+	sql_stmt_free(st);
+	st = parse_ok("desc db.s 'c%'");
+	check_name(&st->u.show.name, "db", "s");
+	assert_string_equal(st->u.show.like, "c%");
+	sql_stmt_free(st);
+	st = parse_ok("EXPLAIN s");
+	assert_null(st->u.show.like);
+	sql_stmt_free(st);
+	syntax("SHOW COLUMNS s", "s", 1);
+	syntax("DESCRIBE", "", 1);
+	syntax("DESCRIBE s x y", "y", 1);
+	syntax("EXPLAIN SELECT 1", "SELECT 1", 1);
+	syntax("SHOW WARNINGS LIMIT", "", 1);
+}
+
+/* Names: 64 characters of utf8mb3, whatever their bytes. */
+static void test_name_characters(void **state)
+{
+	struct sql_stmt *st;
+	char sql[1024], name[300];
+
+	(void)state;
+	/* 64 two-byte and 64 three-byte characters are names */
+	name[0] = '\0';
+	for (int i = 0; i < 64; i++)
+		strcat(name, "\xc3\xa9");
+	snprintf(sql, sizeof(sql), "create sequence `%s`", name);
+	st = parse_ok(sql);
+	assert_int_equal(strlen(st->u.create.name.name), 128);
+	sql_stmt_free(st);
+	name[0] = '\0';
+	for (int i = 0; i < 64; i++)
+		strcat(name, "\xe4\xb8\xad");
+	snprintf(sql, sizeof(sql), "select nextval(%s.%s)", name, name);
+	st = parse_ok(sql);
+	assert_int_equal(strlen(st->u.select.items[0].expr->seq.name), SQL_NAME_BYTES);
+	assert_int_equal(strlen(st->u.select.items[0].expr->seq.db), SQL_NAME_BYTES);
+	sql_stmt_free(st);
+	/* 65 are not: 1103 for a table, 1102 for a database, message cut at
+	 * 100 bytes without splitting a character */
+	strcat(name, "\xe4\xb8\xad");
+	snprintf(sql, sizeof(sql), "drop sequence %s", name);
+	parse_err(sql, 1103,
+		  "Incorrect table name "
+		  "'\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+		  "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad'");
+	snprintf(sql, sizeof(sql), "create sequence %s.s", name);
+	parse_err(sql, 1102, NULL);
+	/* CREATE: the syntax, then 1221, then the length */
+	snprintf(sql, sizeof(sql), "create or replace sequence if not exists %s", name);
+	parse_err(sql, 1221, NULL);
+	/* 4-byte characters and bytes that are not UTF-8: 1300, shown as \xHH */
+	parse_err("create sequence `a\xf0\x9f\x98\x80`", 1300,
+		  "Invalid utf8mb4 character string: 'a\\xF0\\x9F\\x98\\x80'");
+	parse_err("select nextval(`a\xf0\x9f\x98\x80"
+		  "bcdef\xf0\x9f\x98\x80`)",
+		  1300, "Invalid utf8mb4 character string: 'a\\xF0\\x9F\\x98\\x80bcdef\\xF0\\x9F\\x98\\x80'");
+	parse_err("select nextval(`a\xff"
+		  "b`)",
+		  1300, "Invalid utf8mb4 character string: 'a\\xFFb'");
+	parse_err("select 1 as `\xed\xa0\x80`", 1300, NULL); /* a surrogate */
+	parse_err("select 1 as `\xc0\x80`", 1300, NULL);     /* overlong */
+	parse_err("select @`\xf0\x9f\x98\x80`", 1300, NULL);
+	parse_err("select * from s a\xf0\x9f\x98\x80", 1300, NULL);
+	/* an alias or a column name has no length limit of its own */
+	memset(name, 'a', 257);
+	name[257] = '\0';
+	snprintf(sql, sizeof(sql), "select 1 as %s, %s from s %s", name, name, name);
+	st = parse_ok(sql);
+	assert_int_equal(st->u.select.items[0].name_len, 257);
+	assert_int_equal(strlen(st->u.select.items[1].expr->column), 257);
+	assert_int_equal(strlen(st->u.select.alias), 257);
+	sql_stmt_free(st);
+}
+
+/* --- values (sqlval.c) ----------------------------------------------------- */
+
+static char g_warnings[1024];
+
+static void collect_warning(void *arg, const char *level, int code, const char *msg)
+{
+	size_t n = strlen(g_warnings);
+
+	(void)arg;
+	snprintf(g_warnings + n, sizeof(g_warnings) - n, "%s%s %d %s", n ? "|" : "", level, code, msg);
+}
+
+static const struct sqlv_sink g_sink = {collect_warning, NULL};
+
+static struct sqlv num(const char *text)
+{
+	struct sqlv v;
+	const char *dot = strchr(text, '.');
+	bool neg = text[0] == '-';
+	char digits[128];
+	size_t n = 0;
+
+	if (!dot && strlen(text) <= (size_t)20 + neg) {
+		__int128 x = 0;
+
+		for (const char *p = text + neg; *p; p++)
+			x = x * 10 + (*p - '0');
+		return sqlv_from_i128(neg ? -x : x);
+	}
+	for (const char *p = text + neg; *p; p++)
+		if (*p != '.')
+			digits[n++] = *p;
+	assert_int_equal(sqlv_dec_literal(digits, n, dot ? (unsigned)strlen(dot + 1) : 0, neg, &v), 0);
+	return v;
+}
+
+static const char *show(const struct sqlv *v, char *buf)
+{
+	const char *out;
+
+	sqlv_render(v, buf, &out);
+	return out ? out : "NULL";
+}
+
+/* a <op> b: the rendered answer, or "E1690 <type>" */
+static void arith(const char *a, enum sqlv_op op, const char *b, const char *want)
+{
+	struct sqlv x = num(a), y = num(b), r;
+	const char *type;
+	char buf[SQLV_TEXT_MAX], got[SQLV_TEXT_MAX + 32];
+	int rc = sqlv_arith(op, &x, &y, &r, &type, &g_sink);
+
+	if (rc)
+		snprintf(got, sizeof(got), "E%d %s", rc, type);
+	else
+		snprintf(got, sizeof(got), "%s", show(&r, buf));
+	if (strcmp(got, want) != 0)
+		fail_msg("%s op%d %s = [%s], want [%s]", a, (int)op, b, got, want);
+}
+
+static void test_values_integer(void **state)
+{
+	(void)state;
+	arith("9223372036854775806", SQLV_ADD, "1", "9223372036854775807");
+	arith("9223372036854775807", SQLV_ADD, "1", "E1690 BIGINT");
+	arith("-9223372036854775807", SQLV_SUB, "1", "-9223372036854775808");
+	arith("-9223372036854775807", SQLV_SUB, "2", "E1690 BIGINT");
+	arith("9223372036854775807", SQLV_MUL, "2", "E1690 BIGINT");
+	arith("-9223372036854775808", SQLV_MUL, "-1", "E1690 BIGINT");
+	arith("4611686018427387904", SQLV_MUL, "-2", "-9223372036854775808");
+	/* unsigned when either operand is: a negative result is out of range */
+	arith("9223372036854775808", SQLV_SUB, "1", "9223372036854775807");
+	arith("18446744073709551615", SQLV_ADD, "1", "E1690 BIGINT UNSIGNED");
+	arith("1", SQLV_SUB, "18446744073709551615", "E1690 BIGINT UNSIGNED");
+	arith("9223372036854775808", SQLV_ADD, "-1", "9223372036854775807");
+	arith("18446744073709551615", SQLV_MUL, "2", "E1690 BIGINT UNSIGNED");
+	arith("18446744073709551615", SQLV_MUL, "18446744073709551615", "E1690 BIGINT UNSIGNED");
+	/* DIV truncates; -2^63 itself is out of range as a quotient */
+	arith("7", SQLV_INTDIV, "2", "3");
+	arith("-7", SQLV_INTDIV, "2", "-3");
+	arith("-9223372036854775808", SQLV_INTDIV, "1", "E1690 BIGINT");
+	arith("-9223372036854775808", SQLV_INTDIV, "-1", "E1690 BIGINT");
+	arith("9223372036854775808", SQLV_INTDIV, "-1", "E1690 BIGINT UNSIGNED");
+	arith("-9223372036854775807", SQLV_INTDIV, "-1", "9223372036854775807");
+	/* % takes the dividend's sign (and signedness) */
+	arith("-7", SQLV_MOD, "3", "-1");
+	arith("7", SQLV_MOD, "-3", "1");
+	arith("18446744073709551615", SQLV_MOD, "-10", "5");
+	/* division by zero: NULL and a warning */
+	g_warnings[0] = '\0';
+	arith("1", SQLV_INTDIV, "0", "NULL");
+	arith("1", SQLV_MOD, "0", "NULL");
+	arith("1", SQLV_DIV, "0", "NULL");
+	assert_string_equal(
+		g_warnings,
+		"Warning 1365 Division by 0|Warning 1365 Division by 0|Warning 1365 Division by 0");
+	/* NULL in, NULL out, no warning */
+	{
+		struct sqlv n = sqlv_null(), z = sqlv_int(0), r;
+		const char *type;
+
+		g_warnings[0] = '\0';
+		assert_int_equal(sqlv_arith(SQLV_DIV, &n, &z, &r, &type, &g_sink), 0);
+		assert_int_equal(r.t, SQLV_NULL);
+		assert_string_equal(g_warnings, "");
+	}
+	/* negation: a constant of 2^63 or more becomes DECIMAL */
+	{
+		struct sqlv a = sqlv_int(INT64_MIN), r;
+		const char *type;
+		char buf[SQLV_TEXT_MAX];
+
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 1690);
+		assert_string_equal(type, "BIGINT");
+		assert_int_equal(sqlv_neg(&a, true, &r, &type, NULL), 0);
+		assert_int_equal(r.t, SQLV_DEC);
+		assert_string_equal(show(&r, buf), "9223372036854775808");
+		a = sqlv_uint(1ull << 63);
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 0);
+		assert_string_equal(show(&r, buf), "-9223372036854775808");
+		a = sqlv_uint((1ull << 63) + 1);
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 1690);
+		a = sqlv_int(-5);
+		assert_int_equal(sqlv_neg(&a, false, &r, &type, NULL), 0);
+		assert_int_equal(r.t, SQLV_INT);
+		assert_string_equal(show(&r, buf), "5");
+	}
+}
+
+static void test_values_decimal(void **state)
+{
+	(void)state;
+	/* '/': four more digits shown, nine digits (a word) kept inside */
+	arith("7", SQLV_DIV, "2", "3.5000");
+	arith("2", SQLV_DIV, "3", "0.6667");
+	arith("-1", SQLV_DIV, "3", "-0.3333");
+	arith("1", SQLV_DIV, "7", "0.1429");
+	arith("1.5", SQLV_DIV, "2", "0.75000");
+	arith("0.0001", SQLV_DIV, "3", "0.00003333");
+	{
+		struct sqlv a = num("2"), b = num("3"), t = num("300000"), q, r;
+		const char *type;
+		char buf[SQLV_TEXT_MAX];
+
+		assert_int_equal(sqlv_arith(SQLV_DIV, &a, &b, &q, &type, NULL), 0);
+		assert_int_equal(q.frac, 9);
+		assert_int_equal(sqlv_arith(SQLV_MUL, &q, &t, &r, &type, NULL), 0);
+		assert_string_equal(show(&r, buf), "199999.9998"); /* 0.666666666 * 300000 */
+		/* a quotient of a quotient: 18 digits inside, 8 shown */
+		assert_int_equal(sqlv_arith(SQLV_DIV, &q, &b, &r, &type, NULL), 0);
+		assert_int_equal(r.frac, 18);
+		assert_string_equal(show(&r, buf), "0.22222222");
+		/* many divisions: the fraction stops at 81 digits, 38 shown */
+		r = num("1");
+		for (int i = 0; i < 11; i++)
+			assert_int_equal(sqlv_arith(SQLV_DIV, &r, &b, &r, &type, NULL), 0);
+		assert_int_equal(r.frac, 81);
+		assert_string_equal(show(&r, buf), "0.00000564502926383173296753543667123914");
+	}
+	arith("1.5", SQLV_MUL, "2", "3.0");
+	arith("1.5", SQLV_MUL, "1.5", "2.25");
+	arith("1.5", SQLV_ADD, "1", "2.5");
+	arith("1.5", SQLV_SUB, "2", "-0.5");
+	arith("-1.5", SQLV_ADD, "1.5", "0.0");
+	arith("7", SQLV_MOD, "2.5", "2.0");
+	arith("-7.5", SQLV_MOD, "2", "-1.5");
+	arith("5", SQLV_INTDIV, "0.3", "16");
+	arith("-7.5", SQLV_INTDIV, "2", "-3");
+	g_warnings[0] = '\0';
+	arith("9223372036854775807", SQLV_INTDIV, "0.5", "E1690 BIGINT");
+	assert_string_equal(
+		g_warnings,
+		"Warning 1916 Got overflow when converting '18446744073709551614' to INT. Value truncated");
+	arith("99999999999999999999999999999999999999999999999999999999999999999", SQLV_ADD, "1",
+	      "100000000000000000000000000000000000000000000000000000000000000000");
+	/* the product's integer part is sized as MariaDB does: 20 + 62 digits
+	 * need ten words */
+	arith("13835058055282163710.5", SQLV_MUL,
+	      "10000000000000000000000000000000000000000000000000000000000000", "E1690 DECIMAL");
+	arith("123456789012345678901234567890", SQLV_MUL, "-2", "-246913578024691357802469135780");
+	/* literals */
+	{
+		struct sqlv v;
+		char buf[SQLV_TEXT_MAX];
+
+		assert_int_equal(sqlv_dec_literal("0012", 4, 0, false, &v), 0);
+		assert_string_equal(show(&v, buf), "12");
+		assert_int_equal(sqlv_dec_literal("5", 1, 1, true, &v), 0);
+		assert_string_equal(show(&v, buf), "-0.5");
+		assert_int_equal(sqlv_dec_literal("5", 1, 82, false, &v), -1);
+		v = sqlv_from_i128(-(__int128)UINT64_MAX);
+		assert_int_equal(v.t, SQLV_DEC);
+		assert_string_equal(show(&v, buf), "-18446744073709551615");
+		v = sqlv_from_i128((__int128)INT64_MAX + 1);
+		assert_int_equal(v.t, SQLV_INT);
+		assert_true(v.uns);
+	}
+}
+
+static int cmp_text(const char *a, const char *b)
+{
+	struct sqlv x = num(a), y = num(b);
+
+	return sqlv_cmp(&x, &y, NULL);
+}
+
+static void test_values_compare(void **state)
+{
+	(void)state;
+	assert_int_equal(cmp_text("18446744073709551615", "-1"), 1);
+	assert_int_equal(cmp_text("9223372036854775808", "9223372036854775807"), 1);
+	assert_int_equal(cmp_text("2", "2.0"), 0);
+	assert_int_equal(cmp_text("10", "9.5"), 1);
+	assert_int_equal(cmp_text("-0.5", "0.5"), -1);
+	/* a DECIMAL compares at the digits it shows */
+	{
+		struct sqlv one = num("1"), three = num("3"), q, lit = num("0.3333");
+		const char *type;
+
+		assert_int_equal(sqlv_arith(SQLV_DIV, &one, &three, &q, &type, NULL), 0);
+		assert_int_equal(sqlv_cmp(&q, &lit, NULL), 0);
+	}
+	/* strings: case and trailing spaces do not count; against a number
+	 * a string is a DECIMAL (1292 when it is not one) */
+	{
+		struct sqlv a = sqlv_str("abc", 3), b = sqlv_str("ABC  ", 5), n = sqlv_null();
+		struct sqlv s10 = sqlv_str("10", 2), i10 = sqlv_int(10), x = sqlv_str("x", 1),
+			    zero = sqlv_int(0);
+
+		assert_int_equal(sqlv_cmp(&a, &b, NULL), 0);
+		assert_int_equal(sqlv_cmp(&a, &n, NULL), 2);
+		g_warnings[0] = '\0';
+		assert_int_equal(sqlv_cmp(&s10, &i10, &g_sink), 0);
+		assert_string_equal(g_warnings, "");
+		assert_int_equal(sqlv_cmp(&x, &zero, &g_sink), 0);
+		assert_string_equal(g_warnings, "Warning 1292 Truncated incorrect DECIMAL value: 'x'");
+	}
+	/* LIKE */
+	assert_int_equal(sqlv_like("abc", 3, "a%", 2, false), 1);
+	assert_int_equal(sqlv_like("abc", 3, "A%", 2, false), 0);
+	assert_int_equal(sqlv_like("abc", 3, "A_C", 3, true), 1);
+	assert_int_equal(sqlv_like("a_c", 3, "a\\_c", 4, false), 1);
+	assert_int_equal(sqlv_like("abc", 3, "a\\_c", 4, false), 0);
+	assert_int_equal(sqlv_like("a%", 2, "a\\%", 3, false), 1);
+	assert_int_equal(sqlv_like("ab", 2, "a\\%", 3, false), 0);
+	assert_int_equal(sqlv_like("", 0, "%", 1, false), 1);
+	assert_int_equal(sqlv_like("", 0, "_", 1, false), 0);
+	assert_int_equal(sqlv_like("\xc3\xa9", 2, "_", 1, false), 1); /* one character */
+	assert_int_equal(sqlv_like("xaaab", 5, "x%a%b", 5, false), 1);
+	assert_int_equal(sqlv_like("xaaac", 5, "x%a%b", 5, false), 0);
+	assert_int_equal(sqlv_like("next_not_cached_value", 21, "%value", 6, true), 1);
+	/* strings as numbers: DOUBLE, warned when not numbers */
+	{
+		struct sqlv s = sqlv_str("1.5", 3), one = sqlv_int(1), r, bad = sqlv_str("12abc", 5);
+		const char *type;
+		char buf[SQLV_TEXT_MAX];
+
+		g_warnings[0] = '\0';
+		assert_int_equal(sqlv_arith(SQLV_ADD, &s, &one, &r, &type, &g_sink), 0);
+		assert_int_equal(r.t, SQLV_DBL);
+		assert_string_equal(show(&r, buf), "2.5");
+		assert_int_equal(sqlv_arith(SQLV_MUL, &bad, &one, &r, &type, &g_sink), 0);
+		assert_string_equal(show(&r, buf), "12");
+		assert_string_equal(g_warnings, "Warning 1292 Truncated incorrect DOUBLE value: '12abc'");
+	}
 }
 
 /* --- SHOW, INSERT, others ------------------------------------------------- */
@@ -923,7 +1600,11 @@ static void test_show(void **state)
 	syntax("SHOW CREATE VIEW v", "VIEW v", 1);
 	syntax("SHOW CREATE SEQUENCE", "", 1);
 	syntax("SHOW FULL", "", 1);
-	syntax("SHOW TABLES LIKE 'x'", "LIKE 'x'", 1);
+	syntax("SHOW TABLES LIKE x", "x", 1);
+	syntax("SHOW TABLES LIKE 'x' 'y'", "'y'", 1);
+	syntax("SHOW TABLES LIKE 'x' WHERE 1", "WHERE 1", 1);
+	syntax("SHOW TABLES WHERE a = 1 ORDER BY 1", "ORDER BY 1", 1);
+	syntax("SHOW ERRORS", "ERRORS", 1);
 	syntax("SHOW DATABASES", "DATABASES", 1);
 }
 
@@ -1038,12 +1719,12 @@ static void test_identifiers(void **state)
 	sql_stmt_free(st);
 
 	snprintf(sql, sizeof(sql), "create sequence %s", name65);
-	snprintf(sql + 128, 128, "Identifier name '%s' is too long", name65);
-	parse_err(sql, 1059, sql + 128);
+	snprintf(sql + 128, 128, "Incorrect table name '%s'", name65);
+	parse_err(sql, 1103, sql + 128);
 	snprintf(sql, sizeof(sql), "select nextval(%s.s)", name65);
-	parse_err(sql, 1059, NULL);
+	parse_err(sql, 1102, NULL);
 	snprintf(sql, sizeof(sql), "drop sequence `%s`", name65);
-	parse_err(sql, 1059, NULL);
+	parse_err(sql, 1103, NULL);
 
 	parse_err("create sequence ``", 1103, "Incorrect table name ''");
 	parse_err("create sequence `s `", 1103, "Incorrect table name 's '");
@@ -1088,7 +1769,7 @@ static void test_comments(void **state)
 
 	(void)state;
 	st = parse_ok("-- leading\nSELECT /* in */ NEXTVAL(s1) # trailing");
-	check_item(&st->u.select.items[0], SQL_ITEM_NEXTVAL, "NEXTVAL(s1)");
+	check_item(&st->u.select.items[0], SQL_EXPR_NEXTVAL, "NEXTVAL(s1)");
 	sql_stmt_free(st);
 	st = parse_ok("SELECT NEXTVAL(s1)--\t");
 	sql_stmt_free(st);
@@ -1109,7 +1790,7 @@ static void test_comments(void **state)
 		memset(buf, 'z', strlen(buf));
 		free(buf);
 		assert_string_equal(st->u.select.items[0].text, "nextval(s)");
-		assert_string_equal(st->u.select.items[0].alias, "x");
+		assert_string_equal(st->u.select.items[0].name, "x");
 		assert_string_equal(st->text, "select nextval(s) as x");
 		sql_stmt_free(st);
 	}
@@ -1427,6 +2108,15 @@ int main(void)
 		cmocka_unit_test(test_select_errors),
 		cmocka_unit_test(test_select_where),
 		cmocka_unit_test(test_do),
+		cmocka_unit_test(test_expressions),
+		cmocka_unit_test(test_item_names),
+		cmocka_unit_test(test_select_clauses),
+		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_show_filters),
+		cmocka_unit_test(test_name_characters),
+		cmocka_unit_test(test_values_integer),
+		cmocka_unit_test(test_values_decimal),
+		cmocka_unit_test(test_values_compare),
 		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_insert),
 		cmocka_unit_test(test_other_statements),
