@@ -809,7 +809,7 @@ static int open_fds(pid_t pid)
 	return n;
 }
 
-static void exec_ok(shmseq *c, const char *sql)
+static void conn_exec_ok(shmseq *c, const char *sql)
 {
 	shmseq_result *res = NULL;
 	assert_int_equal(shmseq_exec(c, sql, &res), 0);
@@ -878,7 +878,7 @@ static void test_max_connections_refusal(void **state)
 	assert_int_equal(ok, 3);
 	assert_int_equal(r, -SHMSEQ_ERR_CON_COUNT);
 	assert_non_null(strstr(shmseq_strerror(r), "Too many connections"));
-	exec_ok(c[0], "CREATE SEQUENCE m");
+	conn_exec_ok(c[0], "CREATE SEQUENCE m");
 	disconnect_all(c, 6);
 	/* room again once sessions end */
 	assert_int_equal(connect_when_room(&z, &x), 0);
@@ -914,7 +914,7 @@ static void test_fd_limit_below_max_connections(void **state)
 	assert_true(cpu < 0.25 * wall);
 	/* the sessions it took work; the daemon said why it takes fewer */
 	int64_t v;
-	exec_ok(c[0], "CREATE SEQUENCE f");
+	conn_exec_ok(c[0], "CREATE SEQUENCE f");
 	for (int i = 0; i < N; i++)
 		if (c[i])
 			assert_int_equal(shmseq_nextval(c[i], "f", &v), 0);
