@@ -540,7 +540,7 @@ static void ctx_init(struct ctx *x, struct shmseq *c, shmseq_result *res, struct
 
 /* An error while evaluating: fails the statement (-1), or in DO becomes a
  * condition of level Error and the value NULL (0). */
-__attribute__((format(printf, 3, 4))) static int raise(struct ctx *x, int code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int eval_error(struct ctx *x, int code, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -560,7 +560,7 @@ static int raise_seq(struct ctx *x, int r, const struct sql_name *n)
 	char msg[512];
 	int code;
 	error_msg(x->c, r, db_in(x->c, n), n->name, msg, sizeof(msg), &code);
-	return raise(x, code, "%s", msg);
+	return eval_error(x, code, "%s", msg);
 }
 
 /* --- printing an expression as MariaDB does in messages (1690) --- */
@@ -635,7 +635,7 @@ static void print_expr(const struct ctx *x, const struct sql_expr *e, struct pbu
 {
 	static const char *const cmp[] = {"", " = ", " <> ", " < ", " > ", " <= ", " >= "};
 	static const char *const ops[] = {"", " + ", " - ", " * ", " / ", " DIV ", " MOD "};
-	char tmp[128];
+	char tmp[SQLV_TEXT_MAX];
 	bool par = prec(e) < parent;
 	if (par)
 		pput(b, "(", 1);
@@ -756,7 +756,7 @@ static int overflow(struct ctx *x, const struct sql_expr *e, const char *type)
 	struct pbuf b = {.n = 0};
 	b.s[0] = '\0';
 	print_expr(x, e, &b, 0);
-	return raise(x, 1690, "%s value is out of range in '%s'", type, b.s);
+	return eval_error(x, 1690, "%s value is out of range in '%s'", type, b.s);
 }
 
 /* Whether e's value cannot change while the statement runs (MariaDB's
@@ -842,8 +842,8 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	case SQL_EXPR_COLUMN: {
 		int i = find_qcol(x->row ? x->row : x->tmpl, e->table, e->column);
 		if (i < 0) /* resolved before evaluation: only a race gets here */
-			return raise(x, 1054, "Unknown column '%s%s%s' in '%s'", e->table,
-				     e->table[0] ? "." : "", e->column, x->clause);
+			return eval_error(x, 1054, "Unknown column '%s%s%s' in '%s'", e->table,
+					  e->table[0] ? "." : "", e->column, x->clause);
 		if (x->row && !x->null_row)
 			*v = x->row->vals[i];
 		return 0;

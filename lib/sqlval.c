@@ -1020,22 +1020,12 @@ size_t sqlv_render(const struct sqlv *v, char *buf, const char **out)
 	case SQLV_DEC:
 		break;
 	}
-	/* round half away from zero to dec digits */
-	struct sqlv_big m = v->mag, p;
-	unsigned frac = v->frac, dec = v->dec;
-	if (frac > dec) {
-		struct sqlv_big r, half;
-		big_pow10(&p, frac - dec);
-		big_divmod(&m, &r, &m, &p);
-		(void)big_add(&half, &r, &r);
-		if (big_cmp(&half, &p) >= 0) {
-			struct sqlv_big one;
-			big_set(&one, 1);
-			(void)big_add(&m, &m, &one);
-		}
-	} else {
-		(void)big_mul_pow10(&m, dec - frac);
-	}
+	/* rounded half away from zero to the digits shown */
+	struct sqlv r = *v;
+	dec_round(&r);
+	struct sqlv_big m = r.mag;
+	unsigned dec = v->dec;
+	(void)big_mul_pow10(&m, dec - r.frac);
 	char digits[SQLV_BIG_DIGITS + 1];
 	size_t nd = big_text(&m, digits), k = 0;
 	if (v->neg && !big_zero(&m))
