@@ -78,22 +78,43 @@ enum {
 	SLOT_UNSIGNED = 1u << 1, /* values are uint64 bit patterns (AS … UNSIGNED) */
 };
 
-/* base + n·inc in the slot's domain, or false when that cannot be a value
- * (a corrupt slot: the daemon never publishes a limit that overflows). */
+/* base + n·inc exactly, for every n and inc, in the slot's domain (int64, or
+ * uint64 with SLOT_UNSIGNED); false when the true result lies outside it
+ * (a corrupt slot: the daemon never publishes a limit whose value leaves
+ * the domain). Out of line and cold: region_value() calls it only when the
+ * product or the sum does not fit int64, which a sequence whose range is
+ * wider than 2^63 reaches legitimately (-2e18 + 10·1e18 = 8e18 while
+ * 10·1e18 is not an int64; a ticket n >= 2^63 of the full range).
+ * Bounds: |n| < 2^64 and |inc| <= 2^63 give |n·inc| <= 2^127 - 2^63, and
+ * base >= -2^63, so neither builtin below can overflow __int128; they are
+ * checked all the same, as every step computation is. */
+static __attribute__((noinline, cold, unused)) bool region_value_wide(int64_t base, int64_t inc, uint64_t n,
+								      uint32_t flags, int64_t *v)
+{
+	__int128 b = (flags & SLOT_UNSIGNED) ? (__int128)(uint64_t)base : (__int128)base;
+	__int128 lo = (flags & SLOT_UNSIGNED) ? 0 : (__int128)INT64_MIN;
+	__int128 hi = (flags & SLOT_UNSIGNED) ? (__int128)UINT64_MAX : (__int128)INT64_MAX;
+	__int128 off, x;
+	if (__builtin_mul_overflow((__int128)n, (__int128)inc, &off) || __builtin_add_overflow(b, off, &x))
+		return false;
+	if (x < lo || x > hi)
+		return false;
+	*v = (int64_t)(uint64_t)x; /* the low 64 bits: the stored representation in both domains */
+	return true;
+}
+
+/* The value of ticket n: base + n·inc in the slot's domain, or false when
+ * it cannot be a value. The common case (signed, n·inc and the sum within
+ * int64) costs what it always did — a compare, a multiply and an add with
+ * their overflow flags — and everything else goes to region_value_wide(). */
 static inline bool region_value(int64_t base, int64_t inc, uint64_t n, uint32_t flags, int64_t *v)
 {
-	if (__builtin_expect(n > (uint64_t)INT64_MAX, 0))
-		return false;
-	if (__builtin_expect(!(flags & SLOT_UNSIGNED), 1)) {
-		int64_t off;
-		return !__builtin_mul_overflow((int64_t)n, inc, &off) &&
-		       !__builtin_add_overflow(base, off, v);
-	}
-	__int128 x = (__int128)(uint64_t)base + (__int128)(int64_t)n * inc;
-	if (x < 0 || x > (__int128)UINT64_MAX)
-		return false;
-	*v = (int64_t)(uint64_t)x;
-	return true;
+	int64_t off;
+	if (__builtin_expect(n <= (uint64_t)INT64_MAX && !(flags & SLOT_UNSIGNED), 1) &&
+	    __builtin_expect(!__builtin_mul_overflow((int64_t)n, inc, &off), 1) &&
+	    __builtin_expect(!__builtin_add_overflow(base, off, v), 1))
+		return true;
+	return region_value_wide(base, inc, n, flags, v);
 }
 
 struct region_slot {
