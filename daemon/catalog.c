@@ -442,29 +442,8 @@ static int rec_decode(const void *p, uint32_t len, struct rec_seq *r, char *name
  * the next round of a CYCLE sequence (or the beyond-the-end sentinel). */
 static void skip_ahead(struct catalog *c, struct seq *s, uint64_t ticks)
 {
-	__int128 inc = s->real_inc;
-	bool uns = s->def.is_unsigned;
-	__int128 lo = uns ? (__int128)(uint64_t)s->def.minvalue : s->def.minvalue;
-	__int128 hi = uns ? (__int128)(uint64_t)s->def.maxvalue : s->def.maxvalue;
-	__int128 h = uns ? (__int128)(uint64_t)s->horizon : s->horizon;
-	__int128 to = h + inc * (__int128)ticks;
-	if (to >= lo && to <= hi) {
-		s->horizon = (int64_t)to;
-		return;
-	}
-	/* past the end: NOCYCLE is exhausted; CYCLE starts the next round,
-	 * skipping there too (the lost record may have been that wrap) */
 	struct seq_def d;
-	def_view(s, &d);
-	int64_t beyond = seq_step(&d, s->horizon, inc > 0 ? INT64_MAX : INT64_MIN);
-	if (!s->def.cycle) {
-		s->horizon = beyond;
-		return;
-	}
-	s->cycle_count++;
-	int64_t start = seq_round_start(&d, &c->env, s->real_inc);
-	to = (uns ? (__int128)(uint64_t)start : start) + inc * (__int128)ticks;
-	s->horizon = to >= lo && to <= hi ? (int64_t)to : beyond;
+	s->horizon = seq_skip_ahead(def_view(s, &d), &c->env, s->horizon, ticks, &s->cycle_count);
 }
 
 int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn)
@@ -714,8 +693,11 @@ void catalog_publish(struct catalog *c)
 		if (!failed && s->written > s->limit) {
 			struct region_slot *slot = &c->slots[s->slot];
 			uint64_t mark = UINT64_MAX;
-			if (s->ahead >= 2 && s->written < s->end)
-				mark = s->written - s->ahead / 2;
+			/* halfway through the new window; 0 (already taken: no
+			 * nudge) in the window that cannot hold half of one */
+			if (s->ahead >= 2 && s->written < s->end &&
+			    __builtin_sub_overflow(s->written, s->ahead / 2, &mark))
+				mark = 0;
 			s->limit = s->written;
 			region_slot_extend(slot, s->limit, mark);
 		}
@@ -913,8 +895,11 @@ int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, 
 		if (__builtin_add_overflow(n, 1, &want))
 			want = UINT64_MAX;
 		/* the window ran dry while someone waited: reserve further */
+		uint64_t twice;
 		if (s->ahead < s->ahead_max && n >= s->limit)
-			s->ahead = s->ahead * 2 > s->ahead_max ? s->ahead_max : s->ahead * 2;
+			s->ahead = __builtin_mul_overflow(s->ahead, 2, &twice) || twice > s->ahead_max
+					   ? s->ahead_max
+					   : twice;
 	} else {
 		want = s->written + 1; /* a nudge: one more window ahead */
 	}

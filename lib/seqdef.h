@@ -203,7 +203,9 @@ void seq_live_row(const struct seq_live *s, struct seq_row *row);
  * Saturates at UINT64_MAX. */
 uint64_t seq_epoch_end(const struct seq_def *def, int64_t base, int64_t real_inc);
 
-/* The value of tick n: base + n·inc (caller guarantees n < seq_epoch_end). */
+/* The value of tick n: base + n·inc. Precondition (the caller's own
+ * invariant): n < seq_epoch_end(def, base, real_inc), so that the value lies
+ * between base and the end of the round, in the domain. */
 int64_t seq_epoch_value(int64_t base, int64_t real_inc, uint64_t n);
 
 /* MariaDB's reserved_until after `consumed` values of the epoch were handed
@@ -214,5 +216,15 @@ int64_t seq_epoch_value(int64_t base, int64_t real_inc, uint64_t n);
  * k = 0 if v is before r0, else floor(|v - r0| / |add|) + 1. */
 int64_t seq_epoch_reserved(const struct seq_def *def, int64_t base, int64_t r0, int64_t real_inc,
 			   uint64_t consumed);
+
+/* The restart point `ticks` values after horizon h (0 <= ticks, any size):
+ * h + ticks·inc while that is within [min, max]; past the end, NOCYCLE
+ * gives the beyond-the-end sentinel (MAXVALUE+1 / MINVALUE-1) and CYCLE
+ * starts the next round (*cycle_count + 1, as an unsigned round) and skips
+ * ticks values there too, or gives the sentinel if the round is shorter.
+ * Used to step over a log record that may be lost: never before any value
+ * that record could have covered. */
+int64_t seq_skip_ahead(const struct seq_def *def, const struct seq_env *env, int64_t h, uint64_t ticks,
+		       int64_t *cycle_count);
 
 #endif

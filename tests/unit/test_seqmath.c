@@ -1299,8 +1299,9 @@ static void test_epoch_property(void **state)
 		struct seq_def d;
 		struct seq_live s;
 		int64_t next, center;
-		int dom = (int)(rnd() % 5);
+		int dom = (int)(rnd() % 7);
 		int64_t span = rnd_in(1, 60);
+		uint64_t wide_inc;
 
 		o.given = MIN | MAX | INC | CACHE | CYC;
 		o.increment = rnd_in(-7, 7);
@@ -1331,6 +1332,24 @@ static void test_epoch_property(void **state)
 			o.is_unsigned = true;
 			o.maxvalue = (__int128)UINT64_MAX - 1 - rnd_in(0, 3);
 			o.minvalue = o.maxvalue - span;
+			break;
+		case 5: /* a range wider than 2^63, increments near its size:
+			 * ticks x increment leaves BIGINT, the values do not */
+			o.minvalue = -9223372036854775807 + rnd_in(0, 1000000);
+			o.maxvalue = 9223372036854775806 - rnd_in(0, 1000000);
+			o.cache = caches[rnd() % 3];
+			wide_inc = (uint64_t)rnd_in(200000000000000000, 4611686018427387903);
+			o.increment = (rnd() & 1) ? (int64_t)wide_inc : -(int64_t)wide_inc;
+			break;
+		case 6: /* the same over BIGINT UNSIGNED */
+			o.given |= AS;
+			o.type = SEQ_TYPE_BIGINT;
+			o.is_unsigned = true;
+			o.minvalue = 1 + rnd_in(0, 1000000);
+			o.maxvalue = (__int128)UINT64_MAX - 1 - rnd_in(0, 1000000);
+			o.cache = caches[rnd() % 3];
+			wide_inc = (uint64_t)rnd_in(400000000000000000, 4611686018427387903);
+			o.increment = (rnd() & 1) ? (int64_t)wide_inc : -(int64_t)wide_inc;
 			break;
 		default: /* TINYINT, both signs */
 			o.given |= AS;
@@ -1391,6 +1410,115 @@ static void test_epoch_property(void **state)
 	assert_true(checked > 2000);
 }
 
+/* --- huge increments over ranges wider than 2^63 (issue: ticks × increment
+ * leaves BIGINT while base + ticks × increment does not) ------------------ */
+
+static void test_epoch_huge_increment(void **state)
+{
+	/* conformance q40: minvalue -9223372036854775807 start -2e18 inc 1e18 */
+	struct seq_def q = create_ok(OPT(.given = MIN | ST | INC | CACHE, .minvalue = -9223372036854775807,
+					 .start = -2000000000000000000, .increment = 1000000000000000000),
+				     &ENV, NULL);
+	struct seq_def u = create_ok(OPT(.given = AS | INC | CACHE, .type = SEQ_TYPE_BIGINT,
+					 .is_unsigned = true, .increment = 4000000000000000000),
+				     &ENV, NULL);
+	struct seq_live s;
+	(void)state;
+
+	assert_int_equal(seq_epoch_end(&q, q.start, q.increment), 12);
+	for (uint64_t n = 0; n < 12; n++)
+		assert_int_equal(seq_epoch_value(q.start, q.increment, n),
+				 (int64_t)(-2000000000000000000 + (__int128)n * 1000000000000000000));
+	assert_int_equal(seq_epoch_value(q.start, q.increment, 10), 8000000000000000000);
+	assert_int_equal(seq_epoch_value(q.start, q.increment, 11), 9000000000000000000);
+	/* reservations: NOCACHE, one per value; the 12th saturates */
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, 11), 9000000000000000000);
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, 12), I64MAX);
+	/* out-of-contract counts saturate instead of overflowing */
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, 13), I64MAX);
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, UINT64_MAX), I64MAX);
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, -q.increment, UINT64_MAX), I64MIN);
+	/* the serial model agrees value for value */
+	seq_live_load(&s, &q, q.start, 0, &ENV);
+	for (uint64_t n = 0; n < 12; n++)
+		assert_int_equal(nv(&s, &ENV), seq_epoch_value(q.start, q.increment, n));
+	nv_runout(&s, &ENV);
+
+	/* descending from the top of BIGINT to its bottom: -1e18 (q42) */
+	struct seq_def d = create_ok(OPT(.given = MAX | INC | CYC | CACHE, .max_none = true, .cycle = true,
+					 .cache = 1, .increment = -1000000000000000000),
+				     &ENV, NULL);
+	assert_int_equal(seq_epoch_end(&d, d.start, d.increment), 19);
+	assert_int_equal(seq_epoch_value(d.start, d.increment, 18), -8776627963145224194);
+	assert_int_equal(seq_epoch_reserved(&d, d.start, d.start, d.increment, 19), I64MIN);
+
+	/* BIGINT UNSIGNED: 1, 4e18+1, …, 16e18+1 (> INT64_MAX), then the end */
+	assert_int_equal(seq_epoch_end(&u, 1, u.increment), 5);
+	assert_int_equal((uint64_t)seq_epoch_value(1, u.increment, 4), 16000000000000000001u);
+	assert_int_equal((uint64_t)seq_epoch_value((int64_t)16000000000000000001u, -u.increment, 4), 1);
+	assert_int_equal((uint64_t)seq_epoch_reserved(&u, 1, 1, u.increment, 5), UINT64_MAX);
+	assert_int_equal((uint64_t)seq_epoch_reserved(&u, 1, 1, u.increment, UINT64_MAX), UINT64_MAX);
+
+	/* the full signed range with increment 1: the last tick is 2^64 - 3 */
+	struct seq_def full = create_ok(OPT(.given = MIN, .minvalue = -9223372036854775807), &ENV, NULL);
+	assert_int_equal(seq_epoch_value(-9223372036854775807, 1, UINT64_MAX - 2), 9223372036854775806);
+	assert_int_equal(
+		seq_epoch_reserved(&full, -9223372036854775807, -9223372036854775807, 1, UINT64_MAX - 1),
+		I64MAX);
+	assert_int_equal(seq_epoch_value(9223372036854775806, -1, UINT64_MAX - 2), -9223372036854775807);
+}
+
+static void test_skip_ahead(void **state)
+{
+	struct seq_def q = create_ok(OPT(.given = MIN | ST | INC | CACHE, .minvalue = -9223372036854775807,
+					 .start = -2000000000000000000, .increment = 1000000000000000000),
+				     &ENV, NULL);
+	struct seq_def c = create_ok(OPT(.given = MIN | MAX | ST | INC | CACHE | CYC,
+					 .minvalue = -9000000000000000000, .maxvalue = 9000000000000000000,
+					 .start = -9000000000000000000, .increment = 3000000000000000000,
+					 .cycle = true),
+				     &ENV, NULL);
+	struct seq_def d = create_ok(OPT(.given = INC, .increment = -1), &ENV, NULL);
+	struct seq_def u = create_ok(
+		OPT(.given = AS | INC, .type = SEQ_TYPE_BIGINT, .is_unsigned = true, .increment = 1), &ENV,
+		NULL);
+	int64_t cc = 0;
+	(void)state;
+
+	/* within the round */
+	assert_int_equal(seq_skip_ahead(&q, &ENV, q.start, 10, &cc), 8000000000000000000);
+	assert_int_equal(cc, 0);
+	/* past it, NOCYCLE: the sentinel INT64_MAX. A step by INT64_MAX from
+	 * -2e18 (what this used to compute) lands on 7223372036854775807,
+	 * inside the range and off the increment's lattice. */
+	assert_int_equal(seq_skip_ahead(&q, &ENV, q.start, 1025, &cc), I64MAX);
+	assert_int_equal(seq_skip_ahead(&q, &ENV, q.start, UINT64_MAX, &cc), I64MAX);
+	assert_int_equal(seq_skip_ahead(&q, &ENV, I64MAX, 1, &cc), I64MAX);
+	assert_int_equal(cc, 0);
+	/* CYCLE: the next round from MINVALUE, skipping there too */
+	assert_int_equal(seq_skip_ahead(&c, &ENV, 6000000000000000000, 2, &cc), -3000000000000000000);
+	assert_int_equal(cc, 1);
+	/* a skip longer than a round: the sentinel, the round counted */
+	assert_int_equal(seq_skip_ahead(&c, &ENV, 6000000000000000000, 1025, &cc), 9000000000000000001);
+	assert_int_equal(cc, 2);
+	/* the round counter is unsigned: 2^63 follows INT64_MAX */
+	cc = I64MAX;
+	assert_int_equal(seq_skip_ahead(&c, &ENV, 9000000000000000000, 1, &cc), -6000000000000000000);
+	assert_int_equal((uint64_t)cc, (uint64_t)I64MAX + 1);
+	cc = 0;
+	/* descending to MINVALUE - 1 = INT64_MIN */
+	assert_int_equal(seq_skip_ahead(&d, &ENV, -9223372036854775806, 1, &cc), -9223372036854775807);
+	assert_int_equal(seq_skip_ahead(&d, &ENV, -9223372036854775806, 2, &cc), I64MIN);
+	assert_int_equal(seq_skip_ahead(&d, &ENV, -1, UINT64_MAX, &cc), I64MIN);
+	/* BIGINT UNSIGNED across 2^63 and to UINT64_MAX */
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, (int64_t)9223372036854775000u, 10000, &cc),
+			 9223372036854785000u);
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, 1, UINT64_MAX - 3, &cc), UINT64_MAX - 2);
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, 1, UINT64_MAX - 2, &cc), UINT64_MAX - 1);
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, 1, UINT64_MAX - 1, &cc), UINT64_MAX);
+	assert_int_equal(cc, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1416,6 +1544,8 @@ int main(void)
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_epoch_basic),
 		cmocka_unit_test(test_epoch_property),
+		cmocka_unit_test(test_epoch_huge_increment),
+		cmocka_unit_test(test_skip_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
