@@ -272,6 +272,11 @@ struct region_epoch {
  * min(tickets taken, limit) — every one of them may have been handed out. */
 uint64_t region_slot_freeze(struct region_slot *s);
 
+/* region_slot_freeze(), also telling in *taken how many tickets were taken
+ * in all, beyond the limit and the end of the round too (a ticket at or past
+ * `end` of a NOCYCLE epoch was a NEXTVAL that ran out). */
+uint64_t region_slot_freeze_taken(struct region_slot *s, uint64_t *taken);
+
 /* Open a new epoch (after region_slot_freeze): fields, then gen even. */
 void region_slot_publish(struct region_slot *s, const struct region_epoch *e);
 

@@ -400,8 +400,10 @@ int seq_def_alter(const struct seq_def *cur, int64_t cur_next, const struct seq_
 		d.start = wto(clampw(opt->start, t.lo, t.hi));
 	if (opt->given & SEQ_OPT_CACHE)
 		d.cache = opt->cache;
-	if (opt->given & SEQ_OPT_CYCLE)
-		d.cycle = opt->cycle;
+	/* ALTER writes the row from the in-memory definition, where CYCLE is
+	 * a boolean: an inserted cycle_option 2 reads back as 1 (recorded,
+	 * conformance case q45). */
+	d.cycle = (opt->given & SEQ_OPT_CYCLE) ? opt->cycle : d.cycle != 0;
 	if (opt->given & SEQ_OPT_COMMENT)
 		copy_comment(&d, opt);
 	if (opt->given & SEQ_OPT_RESTART)
@@ -529,6 +531,22 @@ size_t seq_def_show_create(const struct seq_def *def, const char *name, char *bu
 
 /* --- the serial model ----------------------------------------------------- */
 
+int64_t seq_row_cycle_count(int64_t cc)
+{
+	return (uint64_t)cc > (uint64_t)INT64_MAX ? INT64_MAX : cc;
+}
+
+/* A row write (MariaDB's SEQUENCE::write and ha_sequence::write_row): the
+ * stored row becomes the in-memory state, CYCLE a boolean, and the sticky
+ * run-out flag is cleared. */
+static void live_written(struct seq_live *s)
+{
+	s->row_next = s->reserved_until;
+	s->row_cycle_count = seq_row_cycle_count(s->cycle_count);
+	s->def.cycle = s->def.cycle != 0;
+	s->all_values_used = false;
+}
+
 void seq_live_load(struct seq_live *s, const struct seq_def *def, int64_t next_not_cached,
 		   int64_t cycle_count, const struct seq_env *env)
 {
@@ -538,6 +556,8 @@ void seq_live_load(struct seq_live *s, const struct seq_def *def, int64_t next_n
 	s->next_free = wto(alignw(def, env, wof(def, next_not_cached)));
 	s->cycle_count = cycle_count;
 	s->all_values_used = false;
+	s->row_next = next_not_cached;
+	s->row_cycle_count = cycle_count;
 }
 
 int seq_live_nextval(struct seq_live *s, const struct seq_env *env, int64_t *value, bool *wrote)
@@ -557,18 +577,22 @@ int seq_live_nextval(struct seq_live *s, const struct seq_env *env, int64_t *val
 		}
 		if (s->all_values_used)
 			break;
+		/* Stepped before the end of the round is checked and kept when
+		 * it has run out (unwritten): MariaDB's next_value() does so,
+		 * and ALTER continues from it (conformance case q43). */
 		s->reserved_until = wto(stepw(d, ru, block_add(d, s->real_inc)));
 		if (past_endw(d, s->real_inc, res)) {
 			if (!d->cycle || second_round)
 				break;
-			if (s->cycle_count < INT64_MAX)
-				s->cycle_count++;
+			/* an unsigned round: 2^63 follows 9223372036854775807 */
+			s->cycle_count = (int64_t)((uint64_t)s->cycle_count + 1);
 			s->reserved_until = s->real_inc > 0 ? d->minvalue : d->maxvalue;
 			s->next_free = wto(alignw(d, env, wof(d, s->reserved_until)));
 			second_round = true;
 			continue;
 		}
 		*wrote = true;
+		live_written(s);
 		*value = wto(res);
 		return 0;
 	}
@@ -608,20 +632,21 @@ int seq_live_setval(struct seq_live *s, const struct seq_env *env, int64_t v, bo
 	if (must_write || beforew(s->real_inc, wof(d, s->reserved_until), nf)) {
 		s->reserved_until = s->next_free;
 		*wrote = true;
+		live_written(s);
 	}
 	return 1;
 }
 
 void seq_live_row(const struct seq_live *s, struct seq_row *row)
 {
-	row->next_not_cached_value = s->reserved_until;
+	row->next_not_cached_value = s->row_next;
 	row->minimum_value = s->def.minvalue;
 	row->maximum_value = s->def.maxvalue;
 	row->start_value = s->def.start;
 	row->increment = s->def.increment;
 	row->cache_size = s->def.cache;
 	row->cycle_option = s->def.cycle;
-	row->cycle_count = s->cycle_count;
+	row->cycle_count = s->row_cycle_count;
 }
 
 /* --- epochs --------------------------------------------------------------- */

@@ -108,7 +108,7 @@ static void flush(struct seq_live *s, const struct seq_env *env)
 {
 	struct seq_def d = s->def;
 
-	seq_live_load(s, &d, s->reserved_until, s->cycle_count, env);
+	seq_live_load(s, &d, s->row_next, s->row_cycle_count, env);
 }
 
 static int sv(struct seq_live *s, const struct seq_env *env, int64_t v, bool used, uint64_t round,
@@ -1519,6 +1519,141 @@ static void test_skip_ahead(void **state)
 	assert_int_equal(cc, 0);
 }
 
+/* --- a NEXTVAL that runs out (conformance q43, q44) --------------------- */
+
+static void test_runout_moves_reservation(void **state)
+{
+	struct seq_live s;
+	struct seq_row row;
+	bool wrote;
+	(void)state;
+
+	/* start 20 minvalue 3 maxvalue 20 increment 2; SETVAL(s,23,0) */
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC, .start = 20, .minvalue = 3, .maxvalue = 20,
+			.increment = 2),
+		    &ENV);
+	assert_int_equal(sv(&s, &ENV, 23, false, 0, &wrote), 1);
+	assert_true(wrote);
+	nv_runout(&s, &ENV);
+	/* in memory: MAXVALUE + 1; the stored row: still 23 */
+	assert_int_equal(s.reserved_until, 21);
+	assert_int_equal(s.next_free, 21);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 23);
+	/* a second run-out changes nothing (all_values_used) */
+	nv_runout(&s, &ENV);
+	assert_int_equal(s.reserved_until, 21);
+	/* ALTER … NO MAXVALUE continues from 21 */
+	assert_int_equal(alter_live(&s, OPT(.given = MAX, .max_none = true), &ENV), 0);
+	assert_int_equal(nv(&s, &ENV), 21);
+	assert_int_equal(nv(&s, &ENV), 23);
+
+	/* SETVAL compares with the in-memory position: 21 is "no change", 22
+	 * moves forward and writes */
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC, .start = 20, .minvalue = 3, .maxvalue = 20,
+			.increment = 2),
+		    &ENV);
+	assert_int_equal(sv(&s, &ENV, 23, false, 0, NULL), 1);
+	nv_runout(&s, &ENV);
+	assert_int_equal(sv(&s, &ENV, 21, false, 0, &wrote), 1);
+	assert_false(wrote);
+	assert_int_equal(sv(&s, &ENV, 22, false, 0, &wrote), 1);
+	assert_true(wrote);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 22);
+	/* the write cleared the run-out: the next one moves it again */
+	assert_false(s.all_values_used);
+	nv_runout(&s, &ENV);
+	assert_int_equal(s.reserved_until, 21);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 22);
+
+	/* descending, below MINVALUE */
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC, .start = -20, .minvalue = -20, .maxvalue = -3,
+			.increment = -2),
+		    &ENV);
+	assert_int_equal(sv(&s, &ENV, -23, false, 0, NULL), 1);
+	nv_runout(&s, &ENV);
+	assert_int_equal(s.reserved_until, -21);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, -23);
+
+	/* an ordinary run-out at MAXVALUE: reservation and row agree */
+	live_create(&s, OPT(.given = MAX | CACHE, .maxvalue = 2, .cache = 0), &ENV);
+	assert_int_equal(nv(&s, &ENV), 1);
+	assert_int_equal(nv(&s, &ENV), 2);
+	nv_runout(&s, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 3);
+	assert_int_equal(s.reserved_until, 3);
+}
+
+/* --- what a row write stores (conformance q45, q46) --------------------- */
+
+static void test_row_write_normalises(void **state)
+{
+	struct seq_def d = create_ok(OPT(.given = MAX | CACHE, .maxvalue = 100, .cache = 10), &ENV, NULL);
+	struct seq_live s;
+	struct seq_row row;
+	int64_t next;
+	(void)state;
+
+	/* INSERT … cycle_option 2: shown as stored until the first write */
+	d.cycle = 2;
+	seq_live_load(&s, &d, 1, 0, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 2);
+	assert_int_equal(sv(&s, &ENV, 0, true, 0, NULL), 1); /* target 1: no change, no write */
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 2);
+	assert_int_equal(nv(&s, &ENV), 1); /* a refill writes */
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 1);
+	assert_int_equal(row.next_not_cached_value, 11);
+
+	/* a run-out writes nothing */
+	d.cycle = 0;
+	seq_live_load(&s, &d, 101, 0, &ENV);
+	nv_runout(&s, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 0);
+	assert_int_equal(row.next_not_cached_value, 101);
+
+	/* ALTER writes CYCLE as a boolean */
+	d.cycle = 7;
+	assert_int_equal(seq_def_alter(&d, 1, OPT(.given = CACHE, .cache = 5), &ENV, &d, &next, NULL), 0);
+	assert_int_equal(d.cycle, 1);
+
+	/* the round is unsigned; a write stores it clamped to INT64_MAX */
+	d = create_ok(OPT(.given = MAX | CACHE | CYC, .maxvalue = 2, .cache = 0, .cycle = true), &ENV, NULL);
+	seq_live_load(&s, &d, 1, I64MAX, &ENV);
+	assert_int_equal(nv(&s, &ENV), 1);
+	assert_int_equal(nv(&s, &ENV), 2);
+	assert_int_equal(nv(&s, &ENV), 1); /* the wrap */
+	assert_int_equal((uint64_t)s.cycle_count, (uint64_t)I64MAX + 1);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_count, I64MAX);
+	/* SETVAL rounds compare unsigned: INT64_MAX is an older round */
+	assert_int_equal(sv(&s, &ENV, 1, true, (uint64_t)I64MAX, NULL), 0);
+	assert_int_equal(sv(&s, &ENV, 1, true, (uint64_t)I64MAX + 1, NULL), 1);
+	/* a negative inserted count: round 2^64 - 5, shown as inserted until
+	 * a write stores INT64_MAX */
+	seq_live_load(&s, &d, 1, -5, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_count, -5);
+	assert_int_equal(sv(&s, &ENV, 1, true, 0, NULL), 0);
+	assert_int_equal(nv(&s, &ENV), 1);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_count, I64MAX);
+	assert_int_equal(seq_row_cycle_count(-1), I64MAX);
+	assert_int_equal(seq_row_cycle_count(I64MIN), I64MAX);
+	assert_int_equal(seq_row_cycle_count(0), 0);
+	assert_int_equal(seq_row_cycle_count(I64MAX), I64MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1546,6 +1681,8 @@ int main(void)
 		cmocka_unit_test(test_epoch_property),
 		cmocka_unit_test(test_epoch_huge_increment),
 		cmocka_unit_test(test_skip_ahead),
+		cmocka_unit_test(test_runout_moves_reservation),
+		cmocka_unit_test(test_row_write_normalises),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
