@@ -301,11 +301,33 @@ static void mark_dirty(struct catalog *c, struct seq *s)
 	}
 }
 
+/* MariaDB wrote the row (a refill, a wrap, a SETVAL that writes): from now
+ * on it holds CYCLE as a boolean and the round clamped (seq_live.row_cycle_count). */
+static void row_written(struct seq *s)
+{
+	s->row_raw = false;
+	s->def.cycle = s->def.cycle != 0;
+}
+
 /* Close the current epoch; returns the tickets validly taken. */
 static uint64_t epoch_close(struct catalog *c, struct seq *s)
 {
-	uint64_t n = region_slot_freeze(&c->slots[s->slot]);
-	return n < s->limit ? n : s->limit; /* never trust the region's limit */
+	uint64_t taken;
+	uint64_t n = region_slot_freeze_taken(&c->slots[s->slot], &taken);
+	if (n > s->limit)
+		n = s->limit; /* never trust the region's limit */
+	/* The first value of an epoch is a refill in MariaDB's terms: a write. */
+	if (n > 0)
+		row_written(s);
+	/* A ticket past the end of a NOCYCLE round, once every value of it was
+	 * handed out, was a NEXTVAL that ran out: MariaDB moved its in-memory
+	 * reservation then (epoch_logical). (A ticket the closing raced with
+	 * is counted too: its taker retries in the new epoch, which orders
+	 * that NEXTVAL after a run-out nobody saw, a state MariaDB reaches by
+	 * the same NEXTVAL from another connection.) */
+	if (!s->def.cycle && n == s->end && taken > s->end)
+		s->run_out = true;
+	return n;
 }
 
 /* Reopen an epoch closed for nothing (a refused ALTER, an ignored SETVAL):
@@ -317,8 +339,11 @@ static void epoch_reopen(struct catalog *c, struct seq *s, uint64_t used)
 }
 
 /* MariaDB's volatile state after `consumed` tickets of the epoch (the
- * definition without its comment: nothing here reads it). */
-static void epoch_logical(const struct seq *s, uint64_t consumed, struct seq_live *l)
+ * definition without its comment: nothing here reads it), and after the
+ * NEXTVAL that ran out at its end if there was one (s->run_out): that one
+ * steps the in-memory reservation and sets all_values_used, writing
+ * nothing, exactly as seq_live_nextval() models it. */
+static void epoch_logical(const struct catalog *c, const struct seq *s, uint64_t consumed, struct seq_live *l)
 {
 	l->all_values_used = false;
 	def_view(s, &l->def);
@@ -326,6 +351,23 @@ static void epoch_logical(const struct seq *s, uint64_t consumed, struct seq_liv
 	l->cycle_count = s->cycle_count;
 	l->next_free = horizon_at(s, consumed);
 	l->reserved_until = seq_epoch_reserved(&l->def, s->base, s->r0, s->real_inc, consumed);
+	l->row_next = l->reserved_until;
+	if (s->row_raw && consumed == 0) {
+		l->row_cycle_count = s->cycle_count;
+	} else {
+		l->row_cycle_count = seq_row_cycle_count(s->cycle_count);
+		l->def.cycle = l->def.cycle != 0;
+	}
+	if (s->run_out && consumed == s->end) {
+		/* past the end of the round, res is never before the
+		 * reservation, so this is the run-out; were it a value, the
+		 * state stays as it was (nothing was handed out) */
+		struct seq_live t = *l;
+		int64_t v;
+		bool wrote;
+		if (seq_live_nextval(&t, &c->env, &v, &wrote) < 0)
+			*l = t;
+	}
 }
 
 /* Start an epoch at base (MariaDB's next_free) with reservation r0. With
@@ -338,6 +380,7 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 	s->limit = 0;
 	s->written = 0;
 	s->want = 0;
+	s->run_out = false;
 	struct seq_def d;
 	s->end = seq_epoch_end(def_view(s, &d), base, s->real_inc);
 	struct region_epoch e = {
@@ -367,10 +410,11 @@ static uint32_t rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r
 	memset(r, 0, offsetof(struct rec_seq, comment));
 	r->id = s->id;
 	r->horizon = horizon;
-	r->cycle_count = s->cycle_count;
+	/* the row as MariaDB stores it (a restart reloads that) */
+	r->cycle_count = s->row_raw ? s->cycle_count : seq_row_cycle_count(s->cycle_count);
 	r->name_len = s->name_len;
 	memcpy(r->name, s->name, r->name_len);
-	r->cycle = s->def.cycle;
+	r->cycle = s->row_raw ? s->def.cycle : s->def.cycle != 0;
 	r->type = s->def.type;
 	r->is_unsigned = s->def.is_unsigned;
 	r->start = s->def.start;
@@ -442,29 +486,8 @@ static int rec_decode(const void *p, uint32_t len, struct rec_seq *r, char *name
  * the next round of a CYCLE sequence (or the beyond-the-end sentinel). */
 static void skip_ahead(struct catalog *c, struct seq *s, uint64_t ticks)
 {
-	__int128 inc = s->real_inc;
-	bool uns = s->def.is_unsigned;
-	__int128 lo = uns ? (__int128)(uint64_t)s->def.minvalue : s->def.minvalue;
-	__int128 hi = uns ? (__int128)(uint64_t)s->def.maxvalue : s->def.maxvalue;
-	__int128 h = uns ? (__int128)(uint64_t)s->horizon : s->horizon;
-	__int128 to = h + inc * (__int128)ticks;
-	if (to >= lo && to <= hi) {
-		s->horizon = (int64_t)to;
-		return;
-	}
-	/* past the end: NOCYCLE is exhausted; CYCLE starts the next round,
-	 * skipping there too (the lost record may have been that wrap) */
 	struct seq_def d;
-	def_view(s, &d);
-	int64_t beyond = seq_step(&d, s->horizon, inc > 0 ? INT64_MAX : INT64_MIN);
-	if (!s->def.cycle) {
-		s->horizon = beyond;
-		return;
-	}
-	s->cycle_count++;
-	int64_t start = seq_round_start(&d, &c->env, s->real_inc);
-	to = (uns ? (__int128)(uint64_t)start : start) + inc * (__int128)ticks;
-	s->horizon = to >= lo && to <= hi ? (int64_t)to : beyond;
+	s->horizon = seq_skip_ahead(def_view(s, &d), &c->env, s->horizon, ticks, &s->cycle_count);
 }
 
 int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn)
@@ -527,6 +550,7 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		return -ENOMEM;
 	s->cycle_count = r.cycle_count;
 	s->horizon = r.horizon;
+	s->row_raw = true; /* the row as stored, until the next write */
 	if (r.id >= c->next_id)
 		c->next_id = r.id + 1;
 	return 0;
@@ -672,6 +696,10 @@ int catalog_prepare(struct catalog *c)
 			target = s->written + RECORD_STRIDE(s);
 		if (target > s->end)
 			target = s->end;
+		/* a refill record: tickets of the epoch were taken, and
+		 * MariaDB wrote the row at the first of them */
+		if (!force)
+			row_written(s);
 		int64_t h = horizon_at(s, target);
 		int e = rec_append_seq(c, s, h);
 		if (e < 0) {
@@ -714,8 +742,11 @@ void catalog_publish(struct catalog *c)
 		if (!failed && s->written > s->limit) {
 			struct region_slot *slot = &c->slots[s->slot];
 			uint64_t mark = UINT64_MAX;
-			if (s->ahead >= 2 && s->written < s->end)
-				mark = s->written - s->ahead / 2;
+			/* halfway through the new window; 0 (already taken: no
+			 * nudge) in the window that cannot hold half of one */
+			if (s->ahead >= 2 && s->written < s->end &&
+			    __builtin_sub_overflow(s->written, s->ahead / 2, &mark))
+				mark = 0;
 			s->limit = s->written;
 			region_slot_extend(slot, s->limit, mark);
 		}
@@ -821,7 +852,7 @@ int catalog_alter(struct catalog *c, const char *name, const struct seq_options 
 		return -EIO;
 	uint64_t used = epoch_close(c, s);
 	struct seq_live l;
-	epoch_logical(s, used, &l);
+	epoch_logical(c, s, used, &l);
 	struct seq_def cur, def;
 	int64_t next;
 	def_full(s, &cur);
@@ -833,6 +864,7 @@ int catalog_alter(struct catalog *c, const char *name, const struct seq_options 
 		return r;
 	}
 	s->cycle_count = 0; /* every ALTER resets the round (§5.2 rule 5) */
+	s->row_raw = false; /* and writes the row */
 	epoch_open(c, s, seq_align(&def, &c->env, next), next, true);
 	return 0;
 }
@@ -856,7 +888,7 @@ int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used,
 		return -EIO;
 	uint64_t used = epoch_close(c, s);
 	struct seq_live l;
-	epoch_logical(s, used, &l);
+	epoch_logical(c, s, used, &l);
 	int64_t before_next = l.next_free, before_count = l.cycle_count;
 	bool wrote;
 	int r = seq_live_setval(&l, &c->env, v, is_used, round, &wrote);
@@ -865,6 +897,8 @@ int catalog_setval(struct catalog *c, const char *name, int64_t v, bool is_used,
 		return r;
 	}
 	s->cycle_count = l.cycle_count;
+	if (wrote)
+		row_written(s);
 	epoch_open(c, s, l.next_free, l.reserved_until, true);
 	return 1;
 }
@@ -896,6 +930,7 @@ int catalog_insert(struct catalog *c, const char *name, const struct seq_row *ro
 		return -ENOMEM;
 	}
 	s->cycle_count = row->cycle_count;
+	s->row_raw = true; /* shown as inserted until the row is written again */
 	epoch_open(c, s, seq_align(&def, &c->env, row->next_not_cached_value), row->next_not_cached_value,
 		   true);
 	return 0;
@@ -913,8 +948,11 @@ int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, 
 		if (__builtin_add_overflow(n, 1, &want))
 			want = UINT64_MAX;
 		/* the window ran dry while someone waited: reserve further */
+		uint64_t twice;
 		if (s->ahead < s->ahead_max && n >= s->limit)
-			s->ahead = s->ahead * 2 > s->ahead_max ? s->ahead_max : s->ahead * 2;
+			s->ahead = __builtin_mul_overflow(s->ahead, 2, &twice) || twice > s->ahead_max
+					   ? s->ahead_max
+					   : twice;
 	} else {
 		want = s->written + 1; /* a nudge: one more window ahead */
 	}
@@ -938,11 +976,22 @@ int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen)
 		 * the round ends only when all of it was handed out */
 		return catalog_refill(c, slot, id, gen, s->end - 1, true);
 	}
-	epoch_close(c, s);
-	s->cycle_count++;
-	int64_t r0 = s->real_inc > 0 ? s->def.minvalue : s->def.maxvalue;
 	struct seq_def d;
-	epoch_open(c, s, seq_round_start(def_view(s, &d), &c->env, s->real_inc), r0, true);
+	int64_t start = seq_round_start(def_view(s, &d), &c->env, s->real_inc);
+	if (seq_epoch_end(&d, start, s->real_inc) == 0) {
+		/* The new round would be empty (INCREMENT 0 whose first aligned
+		 * value is past MAXVALUE): MariaDB's second_round run-out. The
+		 * epoch stays; its logical state takes that NEXTVAL
+		 * (epoch_logical), and every later one answers the same. */
+		s->run_out = true;
+		return -SHMSEQ_ERR_RUN_OUT;
+	}
+	epoch_close(c, s);
+	/* an unsigned round: 2^63 follows 9223372036854775807 */
+	s->cycle_count = (int64_t)((uint64_t)s->cycle_count + 1);
+	row_written(s);
+	int64_t r0 = s->real_inc > 0 ? s->def.minvalue : s->def.maxvalue;
+	epoch_open(c, s, start, r0, true);
 	return 0;
 }
 
@@ -958,7 +1007,7 @@ int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct
 	if (used > s->limit)
 		used = s->limit;
 	struct seq_live l;
-	epoch_logical(s, used, &l);
+	epoch_logical(c, s, used, &l);
 	seq_live_row(&l, row);
 	def_full(s, def);
 	*id = s->id;

@@ -57,7 +57,7 @@ struct seq {
 	struct seq_core def;
 	char *comment; /* def.comment_len bytes and a NUL, or NULL when empty */
 	int64_t real_inc;
-	int64_t cycle_count;
+	int64_t cycle_count; /* MariaDB's unsigned round, as its bit pattern */
 
 	/* The current epoch: ticket n is worth base + n·real_inc. */
 	uint64_t gen; /* the slot's gen while this epoch is published */
@@ -69,6 +69,13 @@ struct seq {
 	uint64_t ahead;	  /* how far a refill reserves */
 	uint64_t ahead_max;
 	int64_t horizon; /* restart point of the last record appended */
+	/* A NEXTVAL ran out at the end of this epoch (MariaDB's
+	 * all_values_used): the logical state is one run-out past `end`
+	 * tickets (epoch_logical). Cleared by every new epoch. */
+	bool run_out;
+	/* No row write since the row was loaded (INSERT, restart): SELECT *
+	 * shows cycle_option and cycle_count as loaded (seq_live.row_cycle_count). */
+	bool row_raw;
 
 	uint64_t want; /* with dirty: tickets a refill must cover */
 	struct seq *next_dirty;

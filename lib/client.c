@@ -681,6 +681,11 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 			r = region_redeem(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), tk,
 					  value);
 			continue;
+		case TAKE_WIDE:
+			/* base + n·inc beyond int64 arithmetic: computed exactly */
+			r = region_redeem(s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), tk,
+					  value);
+			continue;
 		case TAKE_END:
 			if (!tk->cycle) {
 				atomic_store_explicit(&e->last_id, 0, memory_order_relaxed);

@@ -32,16 +32,23 @@ int region_header_validate(const struct region_header *h, size_t size, const cha
 	return 0;
 }
 
-uint64_t region_slot_freeze(struct region_slot *s)
+uint64_t region_slot_freeze_taken(struct region_slot *s, uint64_t *taken)
 {
 	uint64_t g = atomic_load_explicit(&s->gen, memory_order_relaxed);
 	/* store-buffering pair with region_take()'s ticks++ / gen re-read */
 	atomic_store_explicit(&s->gen, g | 1, memory_order_seq_cst);
 	/* pairs with the acquire fence in region_take() after its field reads */
 	atomic_thread_fence(memory_order_release);
-	uint64_t taken = atomic_exchange_explicit(&s->ticks, 0, memory_order_seq_cst);
+	uint64_t t = atomic_exchange_explicit(&s->ticks, 0, memory_order_seq_cst);
 	uint64_t limit = atomic_load_explicit(&s->limit, memory_order_relaxed);
-	return taken < limit ? taken : limit;
+	if (taken)
+		*taken = t;
+	return t < limit ? t : limit;
+}
+
+uint64_t region_slot_freeze(struct region_slot *s)
+{
+	return region_slot_freeze_taken(s, NULL);
 }
 
 void region_slot_publish(struct region_slot *s, const struct region_epoch *e)

@@ -78,9 +78,45 @@ enum {
 	SLOT_UNSIGNED = 1u << 1, /* values are uint64 bit patterns (AS … UNSIGNED) */
 };
 
-/* base + n·inc in the slot's domain, or false when that cannot be a value
- * (a corrupt slot: the daemon never publishes a limit that overflows). */
-static inline bool region_value(int64_t base, int64_t inc, uint64_t n, uint32_t flags, int64_t *v)
+/* What region_value_wide() answers, in registers. */
+struct region_wide_value {
+	int64_t v;
+	bool ok;
+};
+
+/* base + n·inc exactly, for every n and inc, in the slot's domain (int64, or
+ * uint64 with SLOT_UNSIGNED); ok false when the true result lies outside it
+ * (a corrupt slot: the daemon never publishes a limit whose value leaves
+ * the domain). Out of line and cold: region_value() calls it only when the
+ * product or the sum does not fit int64, which a sequence whose range is
+ * wider than 2^63 reaches legitimately (-2e18 + 10·1e18 = 8e18 while
+ * 10·1e18 is not an int64; a ticket n >= 2^63 of the full range).
+ * Bounds: |n| < 2^64 and |inc| <= 2^63 give |n·inc| <= 2^127 - 2^63, and
+ * base >= -2^63, so neither builtin below can overflow __int128; they are
+ * checked all the same, as every step computation is. */
+static __attribute__((noinline, cold, unused)) struct region_wide_value
+region_value_wide(int64_t base, int64_t inc, uint64_t n, uint32_t flags)
+{
+	struct region_wide_value r = {0, false};
+	__int128 b = (flags & SLOT_UNSIGNED) ? (__int128)(uint64_t)base : (__int128)base;
+	__int128 lo = (flags & SLOT_UNSIGNED) ? 0 : (__int128)INT64_MIN;
+	__int128 hi = (flags & SLOT_UNSIGNED) ? (__int128)UINT64_MAX : (__int128)INT64_MAX;
+	__int128 off, x;
+	if (__builtin_mul_overflow((__int128)n, (__int128)inc, &off) || __builtin_add_overflow(b, off, &x))
+		return r;
+	if (x < lo || x > hi)
+		return r;
+	r.v = (int64_t)(uint64_t)x; /* the low 64 bits: the stored representation in both domains */
+	r.ok = true;
+	return r;
+}
+
+/* Ticket n's value in the common case — n < 2^63, and for a signed slot
+ * n·inc and the sum within int64 (a multiply and an add with their
+ * overflow flags), for an unsigned one |n·inc| < 2^126 exactly in __int128
+ * — as the fast path always computed it. False means "not this case", not
+ * "no value": region_value() then asks region_value_wide(). */
+static inline bool region_value_fast(int64_t base, int64_t inc, uint64_t n, uint32_t flags, int64_t *v)
 {
 	if (__builtin_expect(n > (uint64_t)INT64_MAX, 0))
 		return false;
@@ -94,6 +130,18 @@ static inline bool region_value(int64_t base, int64_t inc, uint64_t n, uint32_t 
 		return false;
 	*v = (int64_t)(uint64_t)x;
 	return true;
+}
+
+/* The value of ticket n: base + n·inc in the slot's domain, or false when
+ * it cannot be a value. */
+static inline bool region_value(int64_t base, int64_t inc, uint64_t n, uint32_t flags, int64_t *v)
+{
+	if (region_value_fast(base, inc, n, flags, v))
+		return true;
+	struct region_wide_value w = region_value_wide(base, inc, n, flags);
+	if (w.ok)
+		*v = w.v;
+	return w.ok;
 }
 
 struct region_slot {
@@ -139,6 +187,7 @@ enum region_take_result {
 	TAKE_REFILL,  /* ticket held beyond the durable limit: ask the daemon */
 	TAKE_END,     /* ticket past the end of the round */
 	TAKE_CORRUPT, /* the slot's numbers cannot be right */
+	TAKE_WIDE,    /* ticket held; its value needs the exact computation: region_redeem() */
 };
 
 struct region_ticket {
@@ -205,14 +254,19 @@ region_take(struct region_slot *s, uint64_t seq_id, int64_t *value, struct regio
 			return n >= end ? TAKE_END : TAKE_REFILL;
 		}
 	}
-	if (__builtin_expect(!region_value(base, inc, n, flags, value), 0))
-		return TAKE_CORRUPT;
+	/* Only the common case here: an out-of-line call for the others would
+	 * keep more registers (and the value's address) alive across the
+	 * fast path; they are rare (a range wider than 2^63 and a huge
+	 * increment, or BIGINT UNSIGNED) and region_redeem() computes them. */
+	if (__builtin_expect(!region_value_fast(base, inc, n, flags, value), 0))
+		return TAKE_WIDE;
 	return TAKE_OK;
 }
 
-/* After the daemon answered a refill for ticket tk: is the ticket now good?
- * TAKE_OK with *value, TAKE_RETRY (epoch changed: the ticket is void),
- * TAKE_REFILL (still not covered), TAKE_END. */
+/* After the daemon answered a refill for ticket tk, or after TAKE_WIDE: is
+ * the ticket good? TAKE_OK with *value, TAKE_RETRY (epoch changed: the
+ * ticket is void), TAKE_REFILL (still not covered), TAKE_END, TAKE_CORRUPT
+ * (no value in the slot's domain). */
 static inline enum region_take_result region_redeem(struct region_slot *s, uint64_t seq_id,
 						    const struct region_ticket *tk, int64_t *value)
 {
@@ -250,6 +304,11 @@ struct region_epoch {
  * reset. Returns how many tickets of the epoch were validly taken:
  * min(tickets taken, limit) — every one of them may have been handed out. */
 uint64_t region_slot_freeze(struct region_slot *s);
+
+/* region_slot_freeze(), also telling in *taken how many tickets were taken
+ * in all, beyond the limit and the end of the round too (a ticket at or past
+ * `end` of a NOCYCLE epoch was a NEXTVAL that ran out). */
+uint64_t region_slot_freeze_taken(struct region_slot *s, uint64_t *taken);
 
 /* Open a new epoch (after region_slot_freeze): fields, then gen even. */
 void region_slot_publish(struct region_slot *s, const struct region_epoch *e);

@@ -170,27 +170,47 @@ struct seq_live {
 	int64_t real_inc;
 	int64_t next_free;
 	int64_t reserved_until;
+	/* MariaDB's `round`, an unsigned counter: the int64 holds its uint64
+	 * bit pattern (an INSERT of -5 is round 2^64-5; a wrap past
+	 * 9223372036854775807 gives 2^63). Rounds compare unsigned. */
 	int64_t cycle_count;
 	bool all_values_used;
+	/* The stored row, which SELECT * shows, is the state above as of the
+	 * last write. It differs from the live state in these only: a NEXTVAL
+	 * that runs out moves reserved_until (to MAXVALUE+1 / MINVALUE-1) and,
+	 * in an empty second round, the round, without writing; and a write
+	 * stores the round clamped to 9223372036854775807 (MariaDB keeps an
+	 * unsigned round in a signed column) and CYCLE as 0/1 (def.cycle is
+	 * made 0/1 then: an INSERT may have loaded cycle_option 2). */
+	int64_t row_next;
+	int64_t row_cycle_count;
 };
 
-/* (Re)load from a row position, as after CREATE/ALTER/restart:
- * next_free = align(next_not_cached), reserved_until = next_not_cached. */
+/* (Re)load from a row position, as after CREATE/ALTER/INSERT/restart:
+ * next_free = align(next_not_cached), reserved_until = next_not_cached,
+ * the stored row as given. */
 void seq_live_load(struct seq_live *s, const struct seq_def *def, int64_t next_not_cached,
 		   int64_t cycle_count, const struct seq_env *env);
 
 /* NEXTVAL. Returns 0 and *value, or -4084 (run out). *wrote is set true when
- * MariaDB would have written the row (a refill or a wrap). */
+ * MariaDB would have written the row (a refill or a wrap). A run-out writes
+ * nothing but, the first time (all_values_used clear), still steps
+ * reserved_until by a block, as MariaDB's next_value() does: ALTER and
+ * SETVAL continue from there. */
 int seq_live_nextval(struct seq_live *s, const struct seq_env *env, int64_t *value, bool *wrote);
 
 /* SETVAL(v, is_used, round) of §4.2. Returns 1 when applied (answer v),
  * 0 when ignored (answer NULL), -4084 for a round increase without CYCLE.
- * *wrote as above. */
+ * *wrote as above; a write clears all_values_used (MariaDB's write_row). */
 int seq_live_setval(struct seq_live *s, const struct seq_env *env, int64_t v, bool is_used, uint64_t round,
 		    bool *wrote);
 
-/* The row of SELECT * for this state. */
+/* The row of SELECT * for this state: the stored row. */
 void seq_live_row(const struct seq_live *s, struct seq_row *row);
+
+/* The cycle_count a written row holds for round cc (MariaDB stores its
+ * unsigned round in a signed BIGINT column: clamped to INT64_MAX). */
+int64_t seq_row_cycle_count(int64_t cc);
 
 /* --- the shared-memory projection (the fast path's epochs) ----------------
  * A shared sequence hands out values base, base+inc, base+2·inc, … where the
@@ -203,7 +223,9 @@ void seq_live_row(const struct seq_live *s, struct seq_row *row);
  * Saturates at UINT64_MAX. */
 uint64_t seq_epoch_end(const struct seq_def *def, int64_t base, int64_t real_inc);
 
-/* The value of tick n: base + n·inc (caller guarantees n < seq_epoch_end). */
+/* The value of tick n: base + n·inc. Precondition (the caller's own
+ * invariant): n < seq_epoch_end(def, base, real_inc), so that the value lies
+ * between base and the end of the round, in the domain. */
 int64_t seq_epoch_value(int64_t base, int64_t real_inc, uint64_t n);
 
 /* MariaDB's reserved_until after `consumed` values of the epoch were handed
@@ -214,5 +236,15 @@ int64_t seq_epoch_value(int64_t base, int64_t real_inc, uint64_t n);
  * k = 0 if v is before r0, else floor(|v - r0| / |add|) + 1. */
 int64_t seq_epoch_reserved(const struct seq_def *def, int64_t base, int64_t r0, int64_t real_inc,
 			   uint64_t consumed);
+
+/* The restart point `ticks` values after horizon h (0 <= ticks, any size):
+ * h + ticks·inc while that is within [min, max]; past the end, NOCYCLE
+ * gives the beyond-the-end sentinel (MAXVALUE+1 / MINVALUE-1) and CYCLE
+ * starts the next round (*cycle_count + 1, as an unsigned round) and skips
+ * ticks values there too, or gives the sentinel if the round is shorter.
+ * Used to step over a log record that may be lost: never before any value
+ * that record could have covered. */
+int64_t seq_skip_ahead(const struct seq_def *def, const struct seq_env *env, int64_t h, uint64_t ticks,
+		       int64_t *cycle_count);
 
 #endif

@@ -141,10 +141,16 @@ int64_t seq_real_increment(const struct seq_def *def, const struct seq_env *env)
 }
 
 /* step(v, d) of §2.2 in the wide domain: v + d, or the sentinel beyond the
- * bound it would cross. d == 0 leaves v alone. */
+ * bound it would cross. d == 0 leaves v alone. Every caller passes a v of
+ * the domain or a sentinel (|v| <= 2^64) and a d that is an increment or a
+ * block (|d| <= 2^63 · 2^63 = 2^126, see block_add), so the sum is within
+ * __int128; checked anyway, an overflow being past the bound it crosses. */
 static wide stepw(const struct seq_def *d, wide v, wide by)
 {
-	wide r = v + by;
+	wide r;
+
+	if (__builtin_add_overflow(v, by, &r))
+		r = by > 0 ? wof(d, d->maxvalue) + 1 : wof(d, d->minvalue) - 1;
 
 	if (by > 0)
 		return r > wof(d, d->maxvalue) ? wof(d, d->maxvalue) + 1 : r;
@@ -207,10 +213,17 @@ int64_t seq_round_start(const struct seq_def *def, const struct seq_env *env, in
 	return def->maxvalue;
 }
 
-/* The block a refill reserves: real_inc × cache (CACHE 0 behaves as 1). */
+/* The block a refill reserves: real_inc × cache (CACHE 0 behaves as 1).
+ * |real_inc| <= 2^63 and 0 <= cache < 2^63: |product| < 2^126, exact. */
 static wide block_add(const struct seq_def *d, int64_t real_inc)
 {
 	return (wide)real_inc * (d->cache > 0 ? (wide)d->cache : 1);
+}
+
+/* The beyond-the-end sentinel of the direction: max+1 / min-1. */
+static wide sentinelw(const struct seq_def *d, int64_t real_inc)
+{
+	return real_inc > 0 ? wof(d, d->maxvalue) + 1 : wof(d, d->minvalue) - 1;
 }
 
 /* --- definitions ---------------------------------------------------------- */
@@ -387,8 +400,10 @@ int seq_def_alter(const struct seq_def *cur, int64_t cur_next, const struct seq_
 		d.start = wto(clampw(opt->start, t.lo, t.hi));
 	if (opt->given & SEQ_OPT_CACHE)
 		d.cache = opt->cache;
-	if (opt->given & SEQ_OPT_CYCLE)
-		d.cycle = opt->cycle;
+	/* ALTER writes the row from the in-memory definition, where CYCLE is
+	 * a boolean: an inserted cycle_option 2 reads back as 1 (recorded,
+	 * conformance case q45). */
+	d.cycle = (opt->given & SEQ_OPT_CYCLE) ? opt->cycle : d.cycle != 0;
 	if (opt->given & SEQ_OPT_COMMENT)
 		copy_comment(&d, opt);
 	if (opt->given & SEQ_OPT_RESTART)
@@ -516,6 +531,22 @@ size_t seq_def_show_create(const struct seq_def *def, const char *name, char *bu
 
 /* --- the serial model ----------------------------------------------------- */
 
+int64_t seq_row_cycle_count(int64_t cc)
+{
+	return (uint64_t)cc > (uint64_t)INT64_MAX ? INT64_MAX : cc;
+}
+
+/* A row write (MariaDB's SEQUENCE::write and ha_sequence::write_row): the
+ * stored row becomes the in-memory state, CYCLE a boolean, and the sticky
+ * run-out flag is cleared. */
+static void live_written(struct seq_live *s)
+{
+	s->row_next = s->reserved_until;
+	s->row_cycle_count = seq_row_cycle_count(s->cycle_count);
+	s->def.cycle = s->def.cycle != 0;
+	s->all_values_used = false;
+}
+
 void seq_live_load(struct seq_live *s, const struct seq_def *def, int64_t next_not_cached,
 		   int64_t cycle_count, const struct seq_env *env)
 {
@@ -525,6 +556,8 @@ void seq_live_load(struct seq_live *s, const struct seq_def *def, int64_t next_n
 	s->next_free = wto(alignw(def, env, wof(def, next_not_cached)));
 	s->cycle_count = cycle_count;
 	s->all_values_used = false;
+	s->row_next = next_not_cached;
+	s->row_cycle_count = cycle_count;
 }
 
 int seq_live_nextval(struct seq_live *s, const struct seq_env *env, int64_t *value, bool *wrote)
@@ -544,18 +577,22 @@ int seq_live_nextval(struct seq_live *s, const struct seq_env *env, int64_t *val
 		}
 		if (s->all_values_used)
 			break;
+		/* Stepped before the end of the round is checked and kept when
+		 * it has run out (unwritten): MariaDB's next_value() does so,
+		 * and ALTER continues from it (conformance case q43). */
 		s->reserved_until = wto(stepw(d, ru, block_add(d, s->real_inc)));
 		if (past_endw(d, s->real_inc, res)) {
 			if (!d->cycle || second_round)
 				break;
-			if (s->cycle_count < INT64_MAX)
-				s->cycle_count++;
+			/* an unsigned round: 2^63 follows 9223372036854775807 */
+			s->cycle_count = (int64_t)((uint64_t)s->cycle_count + 1);
 			s->reserved_until = s->real_inc > 0 ? d->minvalue : d->maxvalue;
 			s->next_free = wto(alignw(d, env, wof(d, s->reserved_until)));
 			second_round = true;
 			continue;
 		}
 		*wrote = true;
+		live_written(s);
 		*value = wto(res);
 		return 0;
 	}
@@ -595,20 +632,21 @@ int seq_live_setval(struct seq_live *s, const struct seq_env *env, int64_t v, bo
 	if (must_write || beforew(s->real_inc, wof(d, s->reserved_until), nf)) {
 		s->reserved_until = s->next_free;
 		*wrote = true;
+		live_written(s);
 	}
 	return 1;
 }
 
 void seq_live_row(const struct seq_live *s, struct seq_row *row)
 {
-	row->next_not_cached_value = s->reserved_until;
+	row->next_not_cached_value = s->row_next;
 	row->minimum_value = s->def.minvalue;
 	row->maximum_value = s->def.maxvalue;
 	row->start_value = s->def.start;
 	row->increment = s->def.increment;
 	row->cache_size = s->def.cache;
 	row->cycle_option = s->def.cycle;
-	row->cycle_count = s->cycle_count;
+	row->cycle_count = s->row_cycle_count;
 }
 
 /* --- epochs --------------------------------------------------------------- */
@@ -628,29 +666,61 @@ uint64_t seq_epoch_end(const struct seq_def *def, int64_t base, int64_t real_inc
 
 int64_t seq_epoch_value(int64_t base, int64_t real_inc, uint64_t n)
 {
-	/* Modular uint64 arithmetic gives the right bit pattern for both the
-	 * signed and the unsigned domain when the true result lies in it. */
+	/* With n < seq_epoch_end(def, base, real_inc) the true value lies
+	 * between base and the last value of the round, so within the domain
+	 * (int64, or uint64 for BIGINT UNSIGNED); arithmetic modulo 2^64 then
+	 * yields exactly its 64-bit representation, whatever n·inc alone would
+	 * be (10·1e18 does not fit an int64, -2e18 + 10·1e18 does). */
 	return (int64_t)((uint64_t)base + n * (uint64_t)real_inc);
 }
 
 int64_t seq_epoch_reserved(const struct seq_def *def, int64_t base, int64_t r0, int64_t real_inc,
 			   uint64_t consumed)
 {
-	wide r = wof(def, r0), add, v, k, res;
+	wide r = wof(def, r0), add, v, off, k, kadd, res;
 
 	if (consumed == 0 || real_inc == 0)
 		return r0;
-	/* |consumed - 1| < 2^64 and |real_inc| <= 2^63: the product fits. */
-	v = wof(def, base) + (wide)(consumed - 1) * real_inc;
+	/* v, the last value served: |consumed - 1| < 2^64 and |real_inc| <=
+	 * 2^63, so neither builtin can overflow; a v beyond the bound cannot
+	 * have been served (consumed <= seq_epoch_end), and would give the
+	 * sentinel anyway: k·add carries r past v. */
+	if (__builtin_mul_overflow((wide)(consumed - 1), (wide)real_inc, &off) ||
+	    __builtin_add_overflow(wof(def, base), off, &v) || past_endw(def, real_inc, v))
+		return wto(sentinelw(def, real_inc));
 	if (beforew(real_inc, v, r))
 		return r0;
+	/* Now r and v are in the domain (or r is past it in the other
+	 * direction, at most 2^64 away), so |v - r| < 2^65, k <= 2^65 and
+	 * k·|add| <= |v - r| + |add| < 2^127: exact; saturate like step. */
 	add = block_add(def, real_inc);
 	k = wabs(v - r) / wabs(add) + 1;
-	/* k·|add| <= |v - r| + |add| < 2^66: no overflow; saturate like step. */
-	res = r + k * add;
-	if (real_inc > 0 && res > wof(def, def->maxvalue))
-		res = wof(def, def->maxvalue) + 1;
-	if (real_inc < 0 && res < wof(def, def->minvalue))
-		res = wof(def, def->minvalue) - 1;
+	if (__builtin_mul_overflow(k, add, &kadd) || __builtin_add_overflow(r, kadd, &res) ||
+	    past_endw(def, real_inc, res))
+		return wto(sentinelw(def, real_inc));
 	return wto(res);
+}
+
+int64_t seq_skip_ahead(const struct seq_def *def, const struct seq_env *env, int64_t h, uint64_t ticks,
+		       int64_t *cycle_count)
+{
+	int64_t inc = seq_real_increment(def, env);
+	wide lo = wof(def, def->minvalue), hi = wof(def, def->maxvalue), off, to;
+	/* |ticks| < 2^64, |inc| <= 2^63: |off| < 2^127 - 2^63, never an
+	 * overflow; checked as everywhere, an overflow being past the end. */
+	bool off_ok = !__builtin_mul_overflow((wide)ticks, (wide)inc, &off);
+
+	if (off_ok && !__builtin_add_overflow(wof(def, h), off, &to) && to >= lo && to <= hi)
+		return wto(to);
+	/* Past the end: NOCYCLE is exhausted; CYCLE starts the next round,
+	 * skipping there too (the lost record may have been that wrap). The
+	 * sentinel itself, not a step by INT64_MAX from h: h + INT64_MAX is
+	 * still inside a range wider than 2^63 (conformance q40 shape). */
+	if (!def->cycle)
+		return wto(sentinelw(def, inc));
+	*cycle_count = (int64_t)((uint64_t)*cycle_count + 1);
+	if (off_ok && !__builtin_add_overflow(wof(def, seq_round_start(def, env, inc)), off, &to) &&
+	    to >= lo && to <= hi)
+		return wto(to);
+	return wto(sentinelw(def, inc));
 }

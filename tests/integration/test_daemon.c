@@ -557,6 +557,22 @@ static void test_increment_zero_interleaves(void **state)
 	assert_string_equal(shmseq_result_value(r, 0, 0), "13");
 	assert_string_equal(shmseq_result_value(r, 0, 1), "0");
 	shmseq_result_free(res);
+	/* A CYCLE round whose first aligned value (5) is past MAXVALUE is
+	 * empty: MariaDB's second-round run-out, 4084 every time, the row
+	 * unwritten (this looped forever, wrapping round after round). */
+	assert_int_equal(shmseq_exec(zc, "CREATE SEQUENCE e MINVALUE 3 MAXVALUE 4 INCREMENT 0 CYCLE", &res),
+			 0);
+	assert_int_equal(shmseq_result_error(res), 0);
+	shmseq_result_free(res);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(shmseq_exec(zc, "SELECT NEXTVAL(e)", &res), 0);
+		assert_int_equal(shmseq_result_error(res), -4084);
+		shmseq_result_free(res);
+	}
+	assert_int_equal(shmseq_exec(zc, "SELECT next_not_cached_value, cycle_count FROM e", &res), 0);
+	assert_string_equal(shmseq_result_value(res, 0, 0), "3");
+	assert_string_equal(shmseq_result_value(res, 0, 1), "0");
+	shmseq_result_free(res);
 	shmseq_disconnect(zc);
 	assert_int_equal(daemon_stop(&z), 0);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "region.h"
+#include "seqdef.h"
 
 static struct region_header *make_region(uint64_t nslots)
 {
@@ -131,10 +132,12 @@ static void test_stale_ticket_is_void(void **state)
 	assert_int_equal(region_redeem(s, 1, &tk, &v), TAKE_RETRY);
 	assert_int_equal(region_take(s, 1, &v, &tk), TAKE_OK);
 	assert_int_equal(v, 50);
-	/* overflow can never produce a value: a corrupt slot is reported */
+	/* overflow can never produce a value: a corrupt slot is reported
+	 * (the fast path hands the ticket to the exact computation first) */
 	publish(s, 1, INT64_MAX, 1, 5, 5, UINT64_MAX);
 	assert_int_equal(region_take(s, 1, &v, &tk), TAKE_OK);
-	assert_int_equal(region_take(s, 1, &v, &tk), TAKE_CORRUPT);
+	assert_int_equal(region_take(s, 1, &v, &tk), TAKE_WIDE);
+	assert_int_equal(region_redeem(s, 1, &tk, &v), TAKE_CORRUPT);
 	free(h);
 }
 
@@ -216,6 +219,153 @@ static void test_race_with_epoch_changes(void **state)
 	free(h);
 }
 
+/* region_value() at the int64/uint64 edges: exact whenever the true value
+ * base + n·inc lies in the slot's domain (the product alone may not), and
+ * false, without undefined behaviour, whenever it does not. */
+static void test_value_edges(void **state)
+{
+	(void)state;
+	const uint32_t U = SLOT_UNSIGNED;
+	const struct {
+		int64_t base, inc;
+		uint64_t n;
+		uint32_t flags;
+		bool ok;
+		int64_t v;
+	} cases[] = {
+		{100, 5, 3, 0, true, 115},
+		/* n·inc is not an int64, the sum is (conformance q40, q41, q42) */
+		{-2000000000000000000, 1000000000000000000, 10, 0, true, 8000000000000000000},
+		{-2000000000000000000, 1000000000000000000, 11, 0, true, 9000000000000000000},
+		{-2000000000000000000, 1000000000000000000, 12, 0, false, 0},
+		{-9000000000000000000, 3000000000000000000, 6, 0, true, 9000000000000000000},
+		{9223372036854775806, -1000000000000000000, 18, 0, true, -8776627963145224194},
+		{9223372036854775806, -1000000000000000000, 19, 0, false, 0},
+		{INT64_MIN, INT64_MAX, 2, 0, true, INT64_MAX - 1},
+		{INT64_MAX, INT64_MIN, 1, 0, true, -1},
+		{INT64_MAX, INT64_MIN, 2, 0, false, 0},
+		/* tickets beyond 2^63 of the full range */
+		{-9223372036854775807, 1, UINT64_MAX - 2, 0, true, 9223372036854775806},
+		{-9223372036854775807, 1, UINT64_MAX, 0, false, 0},
+		{9223372036854775806, -1, UINT64_MAX - 2, 0, true, -9223372036854775807},
+		{INT64_MAX, 1, 1, 0, false, 0},
+		{INT64_MIN, -1, 1, 0, false, 0},
+		/* the largest product: no overflow of the wide arithmetic either */
+		{INT64_MAX, INT64_MIN, UINT64_MAX, 0, false, 0},
+		{INT64_MIN, INT64_MAX, UINT64_MAX, 0, false, 0},
+		{-1, INT64_MIN, UINT64_MAX, U, false, 0},
+		{0, 0, UINT64_MAX, 0, true, 0},
+		/* BIGINT UNSIGNED: values are uint64 bit patterns */
+		{1, 1, UINT64_MAX - 2, U, true, (int64_t)(UINT64_MAX - 1)},
+		{1, 1, UINT64_MAX - 1, U, true, -1},
+		{1, 1, UINT64_MAX, U, false, 0},
+		{1, 4000000000000000000, 4, U, true, (int64_t)16000000000000000001u},
+		{(int64_t)16000000000000000001u, -4000000000000000000, 4, U, true, 1},
+		{(int64_t)16000000000000000001u, -4000000000000000000, 5, U, false, 0},
+		{0, -1, 1, U, false, 0},
+		{-2, 1, 1, U, true, -1},
+		{-1, 1, 1, U, false, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t v = 12345;
+		bool ok = region_value(cases[i].base, cases[i].inc, cases[i].n, cases[i].flags, &v);
+		if (ok != cases[i].ok)
+			fail_msg("case %zu: region_value says %d", i, ok);
+		if (ok)
+			assert_int_equal(v, cases[i].v);
+	}
+}
+
+/* A published epoch whose n·inc leaves BIGINT: every ticket up to the end
+ * is a value (this answered TAKE_CORRUPT, and the caller gave up or
+ * skipped values); the fast path hands the rare ones to region_redeem(). */
+static void test_take_huge_increment(void **state)
+{
+	(void)state;
+	struct region_header *h = make_region(1);
+	struct region_slot *s = region_slots(h);
+	struct region_ticket tk = {0};
+	int64_t v;
+	publish(s, 3, -2000000000000000000, 1000000000000000000, 12, 12, UINT64_MAX);
+	for (int64_t i = 0; i < 12; i++) {
+		enum region_take_result r = region_take(s, 3, &v, &tk);
+		/* from ticket 10 on n·inc leaves int64: computed exactly by
+		 * region_redeem(), off the fast path */
+		if (i >= 10) {
+			assert_int_equal(r, TAKE_WIDE);
+			r = region_redeem(s, 3, &tk, &v);
+		}
+		assert_int_equal(r, TAKE_OK);
+		assert_int_equal(v, -2000000000000000000 + (__int128)i * 1000000000000000000);
+	}
+	assert_int_equal(region_take(s, 3, &v, &tk), TAKE_END);
+	/* redeeming a held ticket past 2^63 / 1e18 ticks */
+	publish(s, 3, 9223372036854775806, -1000000000000000000, 15, 19, UINT64_MAX);
+	for (int i = 0; i < 15; i++) {
+		enum region_take_result r = region_take(s, 3, &v, &tk);
+		if (r == TAKE_WIDE)
+			r = region_redeem(s, 3, &tk, &v);
+		assert_int_equal(r, TAKE_OK);
+		assert_int_equal(v, 9223372036854775806 - (__int128)i * 1000000000000000000);
+	}
+	assert_int_equal(region_take(s, 3, &v, &tk), TAKE_REFILL);
+	region_slot_extend(s, 19, UINT64_MAX);
+	assert_int_equal(region_redeem(s, 3, &tk, &v), TAKE_OK);
+	assert_int_equal(v, -5776627963145224194);
+	free(h);
+}
+
+/* The client's arithmetic against the daemon's: for definitions whose range
+ * is wider than 2^63 and whose increments are huge, the value of every
+ * ticket of an epoch is what seq_epoch_value() and MariaDB's serial
+ * algorithm (seq_live) give. xorshift: deterministic. */
+static void test_value_matches_serial_model(void **state)
+{
+	(void)state;
+	static const struct seq_env env = {1, 1};
+	uint64_t x = 0x2545F4914F6CDD1Du;
+	int checked = 0;
+	for (int iter = 0; iter < 3000; iter++) {
+		x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+		uint64_t r = x * 2685821657736338717u;
+		bool uns = r & 1;
+		int64_t mag = (int64_t)(100000000000000000u + (r >> 8) % 4511686018427387903u);
+		struct seq_options o = {
+			.given = SEQ_OPT_INCREMENT | SEQ_OPT_CACHE | SEQ_OPT_MINVALUE | SEQ_OPT_MAXVALUE,
+			.increment = (r & 2) ? mag : -mag,
+			.cache = (int64_t)((r >> 2) % 3),
+			.minvalue = uns ? 1 : -9223372036854775807,
+			.maxvalue = uns ? (__int128)UINT64_MAX - 1 : 9223372036854775806,
+		};
+		if (uns) {
+			o.given |= SEQ_OPT_AS;
+			o.type = SEQ_TYPE_BIGINT;
+			o.is_unsigned = true;
+		}
+		struct seq_def d;
+		int64_t next;
+		if (seq_def_create(&o, &env, &d, &next, NULL) != 0)
+			continue;
+		struct seq_live l;
+		seq_live_load(&l, &d, next, 0, &env);
+		uint64_t end = seq_epoch_end(&d, next, d.increment);
+		uint32_t flags = uns ? SLOT_UNSIGNED : 0;
+		for (uint64_t n = 0; n < end; n++) {
+			int64_t want, got = 0;
+			bool wrote;
+			assert_int_equal(seq_live_nextval(&l, &env, &want, &wrote), 0);
+			assert_int_equal(seq_epoch_value(next, d.increment, n), want);
+			assert_true(region_value(next, d.increment, n, flags, &got));
+			assert_int_equal(got, want);
+		}
+		int64_t v;
+		assert_false(region_value(next, d.increment, end, flags, &v) &&
+			     !seq_past_end(&d, d.increment, v) && end < UINT64_MAX);
+		checked++;
+	}
+	assert_true(checked > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +373,9 @@ int main(void)
 		cmocka_unit_test(test_take_limits),
 		cmocka_unit_test(test_stale_ticket_is_void),
 		cmocka_unit_test(test_race_with_epoch_changes),
+		cmocka_unit_test(test_value_edges),
+		cmocka_unit_test(test_take_huge_increment),
+		cmocka_unit_test(test_value_matches_serial_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

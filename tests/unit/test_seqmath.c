@@ -108,7 +108,7 @@ static void flush(struct seq_live *s, const struct seq_env *env)
 {
 	struct seq_def d = s->def;
 
-	seq_live_load(s, &d, s->reserved_until, s->cycle_count, env);
+	seq_live_load(s, &d, s->row_next, s->row_cycle_count, env);
 }
 
 static int sv(struct seq_live *s, const struct seq_env *env, int64_t v, bool used, uint64_t round,
@@ -1299,8 +1299,9 @@ static void test_epoch_property(void **state)
 		struct seq_def d;
 		struct seq_live s;
 		int64_t next, center;
-		int dom = (int)(rnd() % 5);
+		int dom = (int)(rnd() % 7);
 		int64_t span = rnd_in(1, 60);
+		uint64_t wide_inc;
 
 		o.given = MIN | MAX | INC | CACHE | CYC;
 		o.increment = rnd_in(-7, 7);
@@ -1331,6 +1332,24 @@ static void test_epoch_property(void **state)
 			o.is_unsigned = true;
 			o.maxvalue = (__int128)UINT64_MAX - 1 - rnd_in(0, 3);
 			o.minvalue = o.maxvalue - span;
+			break;
+		case 5: /* a range wider than 2^63, increments near its size:
+			 * ticks x increment leaves BIGINT, the values do not */
+			o.minvalue = -9223372036854775807 + rnd_in(0, 1000000);
+			o.maxvalue = 9223372036854775806 - rnd_in(0, 1000000);
+			o.cache = caches[rnd() % 3];
+			wide_inc = (uint64_t)rnd_in(200000000000000000, 4611686018427387903);
+			o.increment = (rnd() & 1) ? (int64_t)wide_inc : -(int64_t)wide_inc;
+			break;
+		case 6: /* the same over BIGINT UNSIGNED */
+			o.given |= AS;
+			o.type = SEQ_TYPE_BIGINT;
+			o.is_unsigned = true;
+			o.minvalue = 1 + rnd_in(0, 1000000);
+			o.maxvalue = (__int128)UINT64_MAX - 1 - rnd_in(0, 1000000);
+			o.cache = caches[rnd() % 3];
+			wide_inc = (uint64_t)rnd_in(400000000000000000, 4611686018427387903);
+			o.increment = (rnd() & 1) ? (int64_t)wide_inc : -(int64_t)wide_inc;
 			break;
 		default: /* TINYINT, both signs */
 			o.given |= AS;
@@ -1391,6 +1410,250 @@ static void test_epoch_property(void **state)
 	assert_true(checked > 2000);
 }
 
+/* --- huge increments over ranges wider than 2^63 (issue: ticks × increment
+ * leaves BIGINT while base + ticks × increment does not) ------------------ */
+
+static void test_epoch_huge_increment(void **state)
+{
+	/* conformance q40: minvalue -9223372036854775807 start -2e18 inc 1e18 */
+	struct seq_def q = create_ok(OPT(.given = MIN | ST | INC | CACHE, .minvalue = -9223372036854775807,
+					 .start = -2000000000000000000, .increment = 1000000000000000000),
+				     &ENV, NULL);
+	struct seq_def u = create_ok(OPT(.given = AS | INC | CACHE, .type = SEQ_TYPE_BIGINT,
+					 .is_unsigned = true, .increment = 4000000000000000000),
+				     &ENV, NULL);
+	struct seq_live s;
+	(void)state;
+
+	assert_int_equal(seq_epoch_end(&q, q.start, q.increment), 12);
+	for (uint64_t n = 0; n < 12; n++)
+		assert_int_equal(seq_epoch_value(q.start, q.increment, n),
+				 (int64_t)(-2000000000000000000 + (__int128)n * 1000000000000000000));
+	assert_int_equal(seq_epoch_value(q.start, q.increment, 10), 8000000000000000000);
+	assert_int_equal(seq_epoch_value(q.start, q.increment, 11), 9000000000000000000);
+	/* reservations: NOCACHE, one per value; the 12th saturates */
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, 11), 9000000000000000000);
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, 12), I64MAX);
+	/* out-of-contract counts saturate instead of overflowing */
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, 13), I64MAX);
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, q.increment, UINT64_MAX), I64MAX);
+	assert_int_equal(seq_epoch_reserved(&q, q.start, q.start, -q.increment, UINT64_MAX), I64MIN);
+	/* the serial model agrees value for value */
+	seq_live_load(&s, &q, q.start, 0, &ENV);
+	for (uint64_t n = 0; n < 12; n++)
+		assert_int_equal(nv(&s, &ENV), seq_epoch_value(q.start, q.increment, n));
+	nv_runout(&s, &ENV);
+
+	/* descending from the top of BIGINT to its bottom: -1e18 (q42) */
+	struct seq_def d = create_ok(OPT(.given = MAX | INC | CYC | CACHE, .max_none = true, .cycle = true,
+					 .cache = 1, .increment = -1000000000000000000),
+				     &ENV, NULL);
+	assert_int_equal(seq_epoch_end(&d, d.start, d.increment), 19);
+	assert_int_equal(seq_epoch_value(d.start, d.increment, 18), -8776627963145224194);
+	assert_int_equal(seq_epoch_reserved(&d, d.start, d.start, d.increment, 19), I64MIN);
+
+	/* BIGINT UNSIGNED: 1, 4e18+1, …, 16e18+1 (> INT64_MAX), then the end */
+	assert_int_equal(seq_epoch_end(&u, 1, u.increment), 5);
+	assert_int_equal((uint64_t)seq_epoch_value(1, u.increment, 4), 16000000000000000001u);
+	assert_int_equal((uint64_t)seq_epoch_value((int64_t)16000000000000000001u, -u.increment, 4), 1);
+	assert_int_equal((uint64_t)seq_epoch_reserved(&u, 1, 1, u.increment, 5), UINT64_MAX);
+	assert_int_equal((uint64_t)seq_epoch_reserved(&u, 1, 1, u.increment, UINT64_MAX), UINT64_MAX);
+
+	/* the full signed range with increment 1: the last tick is 2^64 - 3 */
+	struct seq_def full = create_ok(OPT(.given = MIN, .minvalue = -9223372036854775807), &ENV, NULL);
+	assert_int_equal(seq_epoch_value(-9223372036854775807, 1, UINT64_MAX - 2), 9223372036854775806);
+	assert_int_equal(
+		seq_epoch_reserved(&full, -9223372036854775807, -9223372036854775807, 1, UINT64_MAX - 1),
+		I64MAX);
+	assert_int_equal(seq_epoch_value(9223372036854775806, -1, UINT64_MAX - 2), -9223372036854775807);
+}
+
+static void test_skip_ahead(void **state)
+{
+	struct seq_def q = create_ok(OPT(.given = MIN | ST | INC | CACHE, .minvalue = -9223372036854775807,
+					 .start = -2000000000000000000, .increment = 1000000000000000000),
+				     &ENV, NULL);
+	struct seq_def c = create_ok(OPT(.given = MIN | MAX | ST | INC | CACHE | CYC,
+					 .minvalue = -9000000000000000000, .maxvalue = 9000000000000000000,
+					 .start = -9000000000000000000, .increment = 3000000000000000000,
+					 .cycle = true),
+				     &ENV, NULL);
+	struct seq_def d = create_ok(OPT(.given = INC, .increment = -1), &ENV, NULL);
+	struct seq_def u = create_ok(
+		OPT(.given = AS | INC, .type = SEQ_TYPE_BIGINT, .is_unsigned = true, .increment = 1), &ENV,
+		NULL);
+	int64_t cc = 0;
+	(void)state;
+
+	/* within the round */
+	assert_int_equal(seq_skip_ahead(&q, &ENV, q.start, 10, &cc), 8000000000000000000);
+	assert_int_equal(cc, 0);
+	/* past it, NOCYCLE: the sentinel INT64_MAX. A step by INT64_MAX from
+	 * -2e18 (what this used to compute) lands on 7223372036854775807,
+	 * inside the range and off the increment's lattice. */
+	assert_int_equal(seq_skip_ahead(&q, &ENV, q.start, 1025, &cc), I64MAX);
+	assert_int_equal(seq_skip_ahead(&q, &ENV, q.start, UINT64_MAX, &cc), I64MAX);
+	assert_int_equal(seq_skip_ahead(&q, &ENV, I64MAX, 1, &cc), I64MAX);
+	assert_int_equal(cc, 0);
+	/* CYCLE: the next round from MINVALUE, skipping there too */
+	assert_int_equal(seq_skip_ahead(&c, &ENV, 6000000000000000000, 2, &cc), -3000000000000000000);
+	assert_int_equal(cc, 1);
+	/* a skip longer than a round: the sentinel, the round counted */
+	assert_int_equal(seq_skip_ahead(&c, &ENV, 6000000000000000000, 1025, &cc), 9000000000000000001);
+	assert_int_equal(cc, 2);
+	/* the round counter is unsigned: 2^63 follows INT64_MAX */
+	cc = I64MAX;
+	assert_int_equal(seq_skip_ahead(&c, &ENV, 9000000000000000000, 1, &cc), -6000000000000000000);
+	assert_int_equal((uint64_t)cc, (uint64_t)I64MAX + 1);
+	cc = 0;
+	/* descending to MINVALUE - 1 = INT64_MIN */
+	assert_int_equal(seq_skip_ahead(&d, &ENV, -9223372036854775806, 1, &cc), -9223372036854775807);
+	assert_int_equal(seq_skip_ahead(&d, &ENV, -9223372036854775806, 2, &cc), I64MIN);
+	assert_int_equal(seq_skip_ahead(&d, &ENV, -1, UINT64_MAX, &cc), I64MIN);
+	/* BIGINT UNSIGNED across 2^63 and to UINT64_MAX */
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, (int64_t)9223372036854775000u, 10000, &cc),
+			 9223372036854785000u);
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, 1, UINT64_MAX - 3, &cc), UINT64_MAX - 2);
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, 1, UINT64_MAX - 2, &cc), UINT64_MAX - 1);
+	assert_int_equal((uint64_t)seq_skip_ahead(&u, &ENV, 1, UINT64_MAX - 1, &cc), UINT64_MAX);
+	assert_int_equal(cc, 0);
+}
+
+/* --- a NEXTVAL that runs out (conformance q43, q44) --------------------- */
+
+static void test_runout_moves_reservation(void **state)
+{
+	struct seq_live s;
+	struct seq_row row;
+	bool wrote;
+	(void)state;
+
+	/* start 20 minvalue 3 maxvalue 20 increment 2; SETVAL(s,23,0) */
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC, .start = 20, .minvalue = 3, .maxvalue = 20,
+			.increment = 2),
+		    &ENV);
+	assert_int_equal(sv(&s, &ENV, 23, false, 0, &wrote), 1);
+	assert_true(wrote);
+	nv_runout(&s, &ENV);
+	/* in memory: MAXVALUE + 1; the stored row: still 23 */
+	assert_int_equal(s.reserved_until, 21);
+	assert_int_equal(s.next_free, 21);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 23);
+	/* a second run-out changes nothing (all_values_used) */
+	nv_runout(&s, &ENV);
+	assert_int_equal(s.reserved_until, 21);
+	/* ALTER … NO MAXVALUE continues from 21 */
+	assert_int_equal(alter_live(&s, OPT(.given = MAX, .max_none = true), &ENV), 0);
+	assert_int_equal(nv(&s, &ENV), 21);
+	assert_int_equal(nv(&s, &ENV), 23);
+
+	/* SETVAL compares with the in-memory position: 21 is "no change", 22
+	 * moves forward and writes */
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC, .start = 20, .minvalue = 3, .maxvalue = 20,
+			.increment = 2),
+		    &ENV);
+	assert_int_equal(sv(&s, &ENV, 23, false, 0, NULL), 1);
+	nv_runout(&s, &ENV);
+	assert_int_equal(sv(&s, &ENV, 21, false, 0, &wrote), 1);
+	assert_false(wrote);
+	assert_int_equal(sv(&s, &ENV, 22, false, 0, &wrote), 1);
+	assert_true(wrote);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 22);
+	/* the write cleared the run-out: the next one moves it again */
+	assert_false(s.all_values_used);
+	nv_runout(&s, &ENV);
+	assert_int_equal(s.reserved_until, 21);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 22);
+
+	/* descending, below MINVALUE */
+	live_create(&s,
+		    OPT(.given = ST | MIN | MAX | INC, .start = -20, .minvalue = -20, .maxvalue = -3,
+			.increment = -2),
+		    &ENV);
+	assert_int_equal(sv(&s, &ENV, -23, false, 0, NULL), 1);
+	nv_runout(&s, &ENV);
+	assert_int_equal(s.reserved_until, -21);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, -23);
+
+	/* an ordinary run-out at MAXVALUE: reservation and row agree */
+	live_create(&s, OPT(.given = MAX | CACHE, .maxvalue = 2, .cache = 0), &ENV);
+	assert_int_equal(nv(&s, &ENV), 1);
+	assert_int_equal(nv(&s, &ENV), 2);
+	nv_runout(&s, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.next_not_cached_value, 3);
+	assert_int_equal(s.reserved_until, 3);
+}
+
+/* --- what a row write stores (conformance q45, q46) --------------------- */
+
+static void test_row_write_normalises(void **state)
+{
+	struct seq_def d = create_ok(OPT(.given = MAX | CACHE, .maxvalue = 100, .cache = 10), &ENV, NULL);
+	struct seq_live s;
+	struct seq_row row;
+	int64_t next;
+	(void)state;
+
+	/* INSERT … cycle_option 2: shown as stored until the first write */
+	d.cycle = 2;
+	seq_live_load(&s, &d, 1, 0, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 2);
+	assert_int_equal(sv(&s, &ENV, 0, true, 0, NULL), 1); /* target 1: no change, no write */
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 2);
+	assert_int_equal(nv(&s, &ENV), 1); /* a refill writes */
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 1);
+	assert_int_equal(row.next_not_cached_value, 11);
+
+	/* a run-out writes nothing */
+	d.cycle = 0;
+	seq_live_load(&s, &d, 101, 0, &ENV);
+	nv_runout(&s, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_option, 0);
+	assert_int_equal(row.next_not_cached_value, 101);
+
+	/* ALTER writes CYCLE as a boolean */
+	d.cycle = 7;
+	assert_int_equal(seq_def_alter(&d, 1, OPT(.given = CACHE, .cache = 5), &ENV, &d, &next, NULL), 0);
+	assert_int_equal(d.cycle, 1);
+
+	/* the round is unsigned; a write stores it clamped to INT64_MAX */
+	d = create_ok(OPT(.given = MAX | CACHE | CYC, .maxvalue = 2, .cache = 0, .cycle = true), &ENV, NULL);
+	seq_live_load(&s, &d, 1, I64MAX, &ENV);
+	assert_int_equal(nv(&s, &ENV), 1);
+	assert_int_equal(nv(&s, &ENV), 2);
+	assert_int_equal(nv(&s, &ENV), 1); /* the wrap */
+	assert_int_equal((uint64_t)s.cycle_count, (uint64_t)I64MAX + 1);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_count, I64MAX);
+	/* SETVAL rounds compare unsigned: INT64_MAX is an older round */
+	assert_int_equal(sv(&s, &ENV, 1, true, (uint64_t)I64MAX, NULL), 0);
+	assert_int_equal(sv(&s, &ENV, 1, true, (uint64_t)I64MAX + 1, NULL), 1);
+	/* a negative inserted count: round 2^64 - 5, shown as inserted until
+	 * a write stores INT64_MAX */
+	seq_live_load(&s, &d, 1, -5, &ENV);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_count, -5);
+	assert_int_equal(sv(&s, &ENV, 1, true, 0, NULL), 0);
+	assert_int_equal(nv(&s, &ENV), 1);
+	seq_live_row(&s, &row);
+	assert_int_equal(row.cycle_count, I64MAX);
+	assert_int_equal(seq_row_cycle_count(-1), I64MAX);
+	assert_int_equal(seq_row_cycle_count(I64MIN), I64MAX);
+	assert_int_equal(seq_row_cycle_count(0), 0);
+	assert_int_equal(seq_row_cycle_count(I64MAX), I64MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1416,6 +1679,10 @@ int main(void)
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_epoch_basic),
 		cmocka_unit_test(test_epoch_property),
+		cmocka_unit_test(test_epoch_huge_increment),
+		cmocka_unit_test(test_skip_ahead),
+		cmocka_unit_test(test_runout_moves_reservation),
+		cmocka_unit_test(test_row_write_normalises),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
