@@ -497,10 +497,33 @@ static int rec_decode(const void *p, uint32_t len, uint16_t type, struct rec_seq
 	return 0;
 }
 
-/* Whether the replay accepts a decoded record: its definition valid, its
- * restart point and its epoch base positions of it (seqdef.h's rules: in
- * the type, not before the start of the round; the end-of-round sentinel
- * allowed). 0, or -EBADMSG with the reason in why. */
+/* Whether v can be stored in the definition's value type (MariaDB's
+ * next_not_cached_value column): BIGINT always, the smaller types within
+ * their range. */
+static bool in_type(const struct seq_def *def, int64_t v)
+{
+	static const int bits[] = {[SEQ_TYPE_TINYINT] = 8,
+				   [SEQ_TYPE_SMALLINT] = 16,
+				   [SEQ_TYPE_MEDIUMINT] = 24,
+				   [SEQ_TYPE_INT] = 32};
+	if (def->type == SEQ_TYPE_BIGINT || def->type > SEQ_TYPE_INT)
+		return true;
+	int64_t span = (int64_t)1 << bits[def->type];
+	return def->is_unsigned ? v >= 0 && v < span : v >= -span / 2 && v < span / 2;
+}
+
+/* Whether the replay accepts a decoded record: a valid definition, and
+ *  - REC_SEQ: a restart point and an epoch base its value type can hold.
+ *    Not necessarily within [MINVALUE, MAXVALUE]: MariaDB's SETVAL with a
+ *    higher round may put the position below MINVALUE (and hand out values
+ *    from there), and MariaDB stores and restarts from it. The daemon never
+ *    takes an epoch from the region without the log's word for it
+ *    (epoch_adopt), so such a position in a REC_SEQ is MariaDB's, not a
+ *    forger's;
+ *  - REC_SEQ_V1: a restart point within the definition's bounds (§1.4 rule
+ *    7), as always: a daemon before epoch bases could log a forged epoch's
+ *    position, and one below MINVALUE is refused rather than resumed from.
+ * 0, or -EBADMSG with the reason in why. */
 static int rec_check(const struct catalog *c, const struct rec_seq *r, const struct seq_def *def,
 		     bool has_base, char *why, size_t len)
 {
@@ -512,17 +535,22 @@ static int rec_check(const struct catalog *c, const struct rec_seq *r, const str
 			 seq_value_format(def, def->maxvalue, b), (long long)def->increment);
 		return -EBADMSG;
 	}
-	const char *what = NULL;
-	int64_t x = 0;
-	if (seq_def_validate(def, r->horizon, &c->env) < 0)
-		what = "restart point", x = r->horizon;
-	else if (has_base && seq_def_validate(def, r->epoch_base, &c->env) < 0)
-		what = "epoch base", x = r->epoch_base;
+	if (!has_base) {
+		if (seq_def_validate(def, r->horizon, &c->env) == 0)
+			return 0;
+		snprintf(why, len, "its restart point %s lies outside the sequence's bounds [%s, %s]",
+			 seq_value_format(def, r->horizon, v), seq_value_format(def, def->minvalue, a),
+			 seq_value_format(def, def->maxvalue, b));
+		return -EBADMSG;
+	}
+	const char *what = !in_type(def, r->horizon)	  ? "restart point"
+			   : !in_type(def, r->epoch_base) ? "epoch base"
+							  : NULL;
 	if (!what)
 		return 0;
-	snprintf(why, len, "its %s %s lies outside the sequence's bounds [%s, %s]", what,
-		 seq_value_format(def, x, v), seq_value_format(def, def->minvalue, a),
-		 seq_value_format(def, def->maxvalue, b));
+	snprintf(why, len, "its %s %s lies outside what its type (%s) can hold", what,
+		 seq_value_format(def, what[0] == 'r' ? r->horizon : r->epoch_base, v),
+		 seq_type_name(def->type, def->is_unsigned));
 	return -EBADMSG;
 }
 

@@ -232,9 +232,11 @@ static void test_never_appends_rejected(void **state)
 	struct seq_notes notes = {0};
 	int32_t note;
 	memset(&o, 0, sizeof(o));
+	o.given = SEQ_OPT_AS;
+	o.type = SEQ_TYPE_TINYINT;
 	assert_int_equal(catalog_create(&f.c, "u", &o, 0, &note, &notes), 0);
 	struct seq *u = catalog_find(&f.c, "u");
-	u->base = INT64_MIN;
+	u->base = -1000; /* not even a TINYINT */
 	assert_true(catalog_prepare(&f.c) < 0);
 	assert_true(catalog_take_refused(&f.c));
 	assert_false(catalog_take_refused(&f.c));
@@ -253,6 +255,45 @@ static void test_never_appends_rejected(void **state)
 	assert_int_equal(s->horizon, horizon);
 	assert_null(catalog_find(&f.c, "u"));
 	assert_true(take_ok(&f, "t") >= 4);
+	fix_close(&f);
+	fix_rm(&f);
+}
+
+/* MariaDB's SETVAL with a higher round may put a CYCLE sequence below its
+ * MINVALUE, and hands out values from there (recorded: conformance). That
+ * state is logged, acknowledged, replayed and resumed, not refused. */
+static void test_setval_below_minvalue_logged(void **state)
+{
+	(void)state;
+	struct fix f = {0};
+	fix_dir(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	struct seq_options o;
+	struct seq_notes notes = {0};
+	int32_t note;
+	memset(&o, 0, sizeof(o));
+	o.given = SEQ_OPT_CYCLE | SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE;
+	o.cycle = true;
+	o.maxvalue = 100;
+	o.cache = 1000;
+	assert_int_equal(catalog_create(&f.c, "a", &o, 0, &note, &notes), 0);
+	batch(&f);
+	assert_int_equal(take_ok(&f, "a"), 1);
+	assert_int_equal(catalog_setval(&f.c, "a", -50, false, 1), 1);
+	catalog_prepare(&f.c);
+	assert_false(catalog_take_refused(&f.c));
+	assert_int_equal(wal_sync(f.w), 0);
+	catalog_publish(&f.c);
+	assert_int_equal(f.c.nbroken, 0);
+	assert_int_equal(take_ok(&f, "a"), -50);
+	assert_int_equal(take_ok(&f, "a"), -49);
+	assert_int_equal(catalog_shutdown(&f.c), 0);
+	assert_int_equal(wal_sync(f.w), 0);
+	fix_close(&f);
+	/* replayed: MariaDB's stored position after those two, past MAXVALUE */
+	assert_int_equal(fix_open(&f, false), 0);
+	assert_int_equal(catalog_find(&f.c, "a")->horizon, 101);
+	assert_int_equal(catalog_find(&f.c, "a")->cycle_count, 1);
 	fix_close(&f);
 	fix_rm(&f);
 }
@@ -276,8 +317,8 @@ static void test_rejected_record(void **state)
 	struct rec_seq r;
 	memset(&r, 0, sizeof(r));
 	r.id = s->id;
-	r.horizon = 100; /* a position of t, further than any before */
-	r.epoch_base = -5;
+	r.horizon = 100;     /* a position of t, further than any before */
+	r.epoch_base = -500; /* not even a TINYINT */
 	r.name_len = 1;
 	r.name[0] = 't';
 	r.type = SEQ_TYPE_TINYINT;
@@ -291,7 +332,7 @@ static void test_rejected_record(void **state)
 
 	assert_int_equal(fix_open(&f, false), -EBADMSG);
 	printf("# refused: %s\n#   %s\n", f.err, f.c.replay_why);
-	assert_non_null(strstr(f.c.replay_why, "epoch base -5"));
+	assert_non_null(strstr(f.c.replay_why, "epoch base -500"));
 	assert_non_null(strstr(f.c.replay_why, "--accept-log-damage"));
 	catalog_deinit(&f.c);
 	munmap(f.h, f.size);
@@ -402,6 +443,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1_record_replayed),
 		cmocka_unit_test(test_never_appends_rejected),
+		cmocka_unit_test(test_setval_below_minvalue_logged),
 		cmocka_unit_test(test_rejected_record),
 		cmocka_unit_test(test_check_slot_repairs),
 	};
