@@ -29,6 +29,7 @@
 #include "catalog.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,23 @@
  * last record costs every sequence (WAL_TAIL_LOST). */
 #define RECORD_SLACK 1024u
 #define RECORD_STRIDE(s) ((s)->ahead_max + RECORD_SLACK)
+/* Tickets past the published limit that threads can legitimately hold: each
+ * waiting thread holds one. A counter further ahead was scribbled on. */
+#define TICKS_SLACK (1ull << 20)
+/* Lines logged per kind of event before the daemon only counts them. */
+#define SAY_MAX 50u
+
+/* The daemon's log (stderr, as server.c's say()). */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("shmseqd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
 
 /* --- definitions ---------------------------------------------------------------- */
 
@@ -309,13 +327,25 @@ static void row_written(struct seq *s)
 	s->def.cycle = s->def.cycle != 0;
 }
 
-/* Close the current epoch; returns the tickets validly taken. */
+static uint32_t slot_flags(const struct seq *s)
+{
+	return (s->def.cycle ? SLOT_CYCLE : 0) | (s->def.is_unsigned ? SLOT_UNSIGNED : 0);
+}
+
+/* Close the current epoch; returns the tickets that may have been handed
+ * out. Never trust the region's limit: every ticket below the catalog's was
+ * valid; if a scribbler raised the slot's own, clients may have handed out
+ * tickets up to it too (within the round), and those are counted as well —
+ * a gap, never a value handed out again. Unscribbled, both limits agree. */
 static uint64_t epoch_close(struct catalog *c, struct seq *s)
 {
-	uint64_t taken;
-	uint64_t n = region_slot_freeze_taken(&c->slots[s->slot], &taken);
-	if (n > s->limit)
-		n = s->limit; /* never trust the region's limit */
+	struct region_slot *slot = &c->slots[s->slot];
+	uint64_t rl = atomic_load_explicit(&slot->limit, memory_order_relaxed);
+	uint64_t taken = region_slot_seize(slot);
+	uint64_t hi = rl > s->limit ? rl : s->limit;
+	if (hi > s->end)
+		hi = s->end;
+	uint64_t n = taken < hi ? taken : hi;
 	/* The first value of an epoch is a refill in MariaDB's terms: a write. */
 	if (n > 0)
 		row_written(s);
@@ -329,13 +359,39 @@ static uint64_t epoch_close(struct catalog *c, struct seq *s)
 		s->run_out = true;
 	return n;
 }
+/* Publish s's current epoch in its slot again (after epoch_close), under a
+ * new gen, as if `used` tickets were taken: every field from the catalog,
+ * none kept from the region. Tickets past what the log covers (handed out
+ * under a limit a scribbler raised) are covered by the next record, in one
+ * step if need be (s->jump). */
+static void epoch_republish(struct catalog *c, struct seq *s, uint64_t used)
+{
+	struct region_slot *slot = &c->slots[s->slot];
+	struct region_epoch e = {
+		.seq_id = s->id,
+		.base = s->base,
+		.inc = s->real_inc,
+		.limit = s->limit,
+		.end = s->end,
+		.refill_mark = s->mark,
+		.flags = slot_flags(s),
+		.ticks = used,
+	};
+	region_slot_publish(slot, &e);
+	s->gen = atomic_load_explicit(&slot->gen, memory_order_relaxed);
+	if (used > s->written) {
+		if (used > s->want)
+			s->want = used;
+		s->jump = true;
+		mark_dirty(c, s);
+	}
+}
 
 /* Reopen an epoch closed for nothing (a refused ALTER, an ignored SETVAL):
  * the same epoch under a new gen, as if `used` tickets were taken. */
 static void epoch_reopen(struct catalog *c, struct seq *s, uint64_t used)
 {
-	region_slot_thaw(&c->slots[s->slot], used);
-	s->gen = atomic_load_explicit(&c->slots[s->slot].gen, memory_order_relaxed);
+	epoch_republish(c, s, used);
 }
 
 /* MariaDB's volatile state after `consumed` tickets of the epoch (the
@@ -381,6 +437,8 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 	s->written = 0;
 	s->want = 0;
 	s->run_out = false;
+	s->mark = UINT64_MAX;
+	s->jump = false;
 	struct seq_def d;
 	s->end = seq_epoch_end(def_view(s, &d), base, s->real_inc);
 	struct region_epoch e = {
@@ -390,7 +448,7 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 		.limit = 0,
 		.end = s->end,
 		.refill_mark = UINT64_MAX,
-		.flags = (s->def.cycle ? SLOT_CYCLE : 0) | (s->def.is_unsigned ? SLOT_UNSIGNED : 0),
+		.flags = slot_flags(s),
 	};
 	struct region_slot *slot = &c->slots[s->slot];
 	c->owner[s->slot] = s;
@@ -422,18 +480,156 @@ static uint32_t rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r
 	r->maxvalue = s->def.maxvalue;
 	r->increment = s->def.increment;
 	r->cache = s->def.cache;
+	r->epoch_base = s->base;
 	r->comment_len = s->def.comment_len;
 	if (s->def.comment_len)
 		memcpy(r->comment, s->comment, s->def.comment_len);
 	return (uint32_t)(offsetof(struct rec_seq, comment) + r->comment_len);
 }
 
-static int rec_append_seq(struct catalog *c, const struct seq *s, int64_t horizon)
+/* Untrusted bytes from disk (a REC_SEQ or a REC_SEQ_V1) -> a record and a
+ * definition. 0, or -EBADMSG with the reason in *why. A REC_SEQ_V1 has no
+ * epoch base: r->epoch_base is then the horizon and *has_base false. */
+static int rec_decode(const void *p, uint32_t len, uint16_t type, struct rec_seq *r, char *name,
+		      struct seq_def *def, bool *has_base, const char **why)
 {
-	struct rec_seq r;
+	const size_t v1_head = offsetof(struct rec_seq, epoch_base); /* then comment_len, comment */
+	memset(r, 0, offsetof(struct rec_seq, comment));
+	*has_base = type == REC_SEQ;
+	*why = "its length does not match its contents";
+	if (type == REC_SEQ) {
+		if (len < offsetof(struct rec_seq, comment) || len > sizeof(*r))
+			return -EBADMSG;
+		memcpy(r, p, len);
+		if (r->comment_len > SHMSEQ_COMMENT_MAX ||
+		    len != offsetof(struct rec_seq, comment) + r->comment_len)
+			return -EBADMSG;
+	} else {
+		if (len < v1_head + sizeof(uint16_t) || len > v1_head + sizeof(uint16_t) + SHMSEQ_COMMENT_MAX)
+			return -EBADMSG;
+		memcpy(r, p, v1_head);
+		memcpy(&r->comment_len, (const char *)p + v1_head, sizeof(uint16_t));
+		if (len != v1_head + sizeof(uint16_t) + r->comment_len)
+			return -EBADMSG;
+		memcpy(r->comment, (const char *)p + v1_head + sizeof(uint16_t), r->comment_len);
+		r->epoch_base = r->horizon;
+	}
+	*why = "its name is empty, too long or holds a NUL";
+	if (r->name_len == 0 || r->name_len > SHMSEQ_NAME_MAX || memchr(r->name, 0, r->name_len))
+		return -EBADMSG;
+	*why = "its value type is unknown";
+	if (r->is_unsigned > 1 || r->type > SEQ_TYPE_INT)
+		return -EBADMSG;
+	*why = NULL;
+	memcpy(name, r->name, r->name_len);
+	name[r->name_len] = 0;
+	memset(def, 0, offsetof(struct seq_def, comment));
+	def->start = r->start;
+	def->minvalue = r->minvalue;
+	def->maxvalue = r->maxvalue;
+	def->increment = r->increment;
+	def->cache = r->cache;
+	def->cycle = r->cycle;
+	def->type = r->type;
+	def->is_unsigned = r->is_unsigned;
+	def->comment_len = r->comment_len;
+	memcpy(def->comment, r->comment, r->comment_len);
+	def->comment[r->comment_len] = 0;
+	return 0;
+}
+
+/* Whether v can be stored in the definition's value type (MariaDB's
+ * next_not_cached_value column): BIGINT always, the smaller types within
+ * their range. */
+static bool in_type(const struct seq_def *def, int64_t v)
+{
+	static const int bits[] = {[SEQ_TYPE_TINYINT] = 8,
+				   [SEQ_TYPE_SMALLINT] = 16,
+				   [SEQ_TYPE_MEDIUMINT] = 24,
+				   [SEQ_TYPE_INT] = 32};
+	if (def->type == SEQ_TYPE_BIGINT || def->type > SEQ_TYPE_INT)
+		return true;
+	int64_t span = (int64_t)1 << bits[def->type];
+	return def->is_unsigned ? v >= 0 && v < span : v >= -span / 2 && v < span / 2;
+}
+
+/* Whether the replay accepts a decoded record: a valid definition, and
+ *  - REC_SEQ: a restart point and an epoch base its value type can hold.
+ *    Not necessarily within [MINVALUE, MAXVALUE]: MariaDB's SETVAL with a
+ *    higher round may put the position below MINVALUE (and hand out values
+ *    from there), and MariaDB stores and restarts from it. The daemon never
+ *    takes an epoch from the region without the log's word for it
+ *    (epoch_adopt), so such a position in a REC_SEQ is MariaDB's, not a
+ *    forger's;
+ *  - REC_SEQ_V1: a restart point within the definition's bounds (§1.4 rule
+ *    7), as always: a daemon before epoch bases could log a forged epoch's
+ *    position, and one below MINVALUE is refused rather than resumed from.
+ * 0, or -EBADMSG with the reason in why. */
+static int rec_check(const struct catalog *c, const struct rec_seq *r, const struct seq_def *def,
+		     bool has_base, char *why, size_t len)
+{
+	char a[32], b[32], v[32];
+	if (seq_def_validate(def, def->start, &c->env) < 0) {
+		snprintf(why, len,
+			 "its definition is invalid (START %s, MINVALUE %s, MAXVALUE %s, INCREMENT %lld)",
+			 seq_value_format(def, def->start, v), seq_value_format(def, def->minvalue, a),
+			 seq_value_format(def, def->maxvalue, b), (long long)def->increment);
+		return -EBADMSG;
+	}
+	if (!has_base) {
+		if (seq_def_validate(def, r->horizon, &c->env) == 0)
+			return 0;
+		snprintf(why, len, "its restart point %s lies outside the sequence's bounds [%s, %s]",
+			 seq_value_format(def, r->horizon, v), seq_value_format(def, def->minvalue, a),
+			 seq_value_format(def, def->maxvalue, b));
+		return -EBADMSG;
+	}
+	const char *what = !in_type(def, r->horizon)	  ? "restart point"
+			   : !in_type(def, r->epoch_base) ? "epoch base"
+							  : NULL;
+	if (!what)
+		return 0;
+	snprintf(why, len, "its %s %s lies outside what its type (%s) can hold", what,
+		 seq_value_format(def, what[0] == 'r' ? r->horizon : r->epoch_base, v),
+		 seq_type_name(def->type, def->is_unsigned));
+	return -EBADMSG;
+}
+
+static void set_broken(struct catalog *c, struct seq *s, bool broken)
+{
+	if (broken != s->broken)
+		c->nbroken += broken ? 1 : (uint64_t)-1;
+	s->broken = broken;
+}
+
+/* Append s's record, never one that the replay would reject (that would
+ * refuse every later start): it is decoded and checked exactly as the
+ * replay will. A record that fails is not written and its sequence is
+ * "broken": it hands out no new window (refills answer -EIO) until a
+ * statement gives it a valid state; the log keeps its last good record.
+ * 0, -EINVAL (refused), or the wal's error. */
+static int rec_append_seq(struct catalog *c, struct seq *s, int64_t horizon)
+{
+	struct rec_seq r, back;
+	struct seq_def def;
+	char name[SHMSEQ_NAME_MAX + 1], why[256];
+	const char *bad;
+	bool has_base;
 	uint32_t len = rec_fill(s, horizon, &r);
-	c->records++;
-	return wal_append(c->wal, REC_SEQ, &r, len, NULL);
+	if (rec_decode(&r, len, REC_SEQ, &back, name, &def, &has_base, &bad) < 0) {
+		snprintf(why, sizeof(why), "%s", bad);
+	} else if (rec_check(c, &back, &def, has_base, why, sizeof(why)) == 0) {
+		set_broken(c, s, false);
+		c->records++;
+		return wal_append(c->wal, REC_SEQ, &r, len, NULL);
+	}
+	if (!s->broken)
+		say("refusing to log sequence '%s': the replay would reject the record (%s); it hands out no "
+		    "new values until a statement gives it a valid state, and the log keeps its last good "
+		    "record",
+		    s->name, why);
+	set_broken(c, s, true);
+	return -EINVAL;
 }
 
 struct rec_drop {
@@ -452,36 +648,6 @@ static int rec_append_drop(struct catalog *c, const struct seq *s)
 	return wal_append(c->wal, REC_DROP, &d, sizeof(d), NULL);
 }
 
-/* Untrusted bytes from disk -> a definition. 0 or -EBADMSG. */
-static int rec_decode(const void *p, uint32_t len, struct rec_seq *r, char *name, struct seq_def *def)
-{
-	if (len < offsetof(struct rec_seq, comment) || len > sizeof(*r))
-		return -EBADMSG;
-	memset(r, 0, sizeof(*r));
-	memcpy(r, p, len);
-	if (len != offsetof(struct rec_seq, comment) + r->comment_len || r->comment_len > SHMSEQ_COMMENT_MAX)
-		return -EBADMSG;
-	if (r->name_len == 0 || r->name_len > SHMSEQ_NAME_MAX || memchr(r->name, 0, r->name_len))
-		return -EBADMSG;
-	if (r->is_unsigned > 1 || r->type > SEQ_TYPE_INT)
-		return -EBADMSG;
-	memcpy(name, r->name, r->name_len);
-	name[r->name_len] = 0;
-	memset(def, 0, offsetof(struct seq_def, comment));
-	def->start = r->start;
-	def->minvalue = r->minvalue;
-	def->maxvalue = r->maxvalue;
-	def->increment = r->increment;
-	def->cache = r->cache;
-	def->cycle = r->cycle;
-	def->type = r->type;
-	def->is_unsigned = r->is_unsigned;
-	def->comment_len = r->comment_len;
-	memcpy(def->comment, r->comment, r->comment_len);
-	def->comment[r->comment_len] = 0;
-	return 0;
-}
-
 /* The restart point after `ticks` more values than horizon h, wrapping into
  * the next round of a CYCLE sequence (or the beyond-the-end sentinel). */
 static void skip_ahead(struct catalog *c, struct seq *s, uint64_t ticks)
@@ -490,10 +656,103 @@ static void skip_ahead(struct catalog *c, struct seq *s, uint64_t ticks)
 	s->horizon = seq_skip_ahead(def_view(s, &d), &c->env, s->horizon, ticks, &s->cycle_count);
 }
 
+/* Whether a record keeps s in the same definition and round, so that the
+ * positions it records compare with the ones before (for far). */
+static bool same_course(const struct seq *s, const struct seq_def *def, int64_t cycle_count)
+{
+	return s->def.type == def->type && s->def.is_unsigned == def->is_unsigned &&
+	       s->def.minvalue == def->minvalue && s->def.maxvalue == def->maxvalue &&
+	       s->def.increment == def->increment && s->cycle_count == cycle_count;
+}
+
+/* A record the replay cannot take. Without --accept-log-damage the start is
+ * refused (why is kept for the daemon's message). With it the record is
+ * dropped and said, and nothing it may have covered is handed out again:
+ *  - a sequence it belonged to keeps its state from before it and is marked
+ *    damaged: catalog_start() resumes it beyond the furthest position the
+ *    log recorded for it in its definition and round, the dropped record's
+ *    own included — a position past the end of the round exhausts it, one
+ *    before its start covered no value in bounds — or, when the dropped
+ *    record was of another definition or round, beyond what a lost record
+ *    could have reserved as well (as for WAL_TAIL_LOST);
+ *  - a sequence the record would have created is not restored, and what its
+ *    record said is logged;
+ *  - a record that cannot even be decoded (r and def NULL) may have been
+ *    anyone's: with lost_all, every sequence is skipped as for a lost record;
+ *    without (a malformed drop record), nothing is lost by keeping them. */
+static int replay_reject(struct catalog *c, uint64_t lsn, const char *why, const struct rec_seq *r,
+			 const struct seq_def *def, bool lost_all)
+{
+	char what[160] = "";
+	if (r)
+		snprintf(what, sizeof(what), " of sequence '%.*s' (id %llu)", (int)r->name_len, r->name,
+			 (unsigned long long)r->id);
+	if (!c->accept_damage) {
+		snprintf(c->replay_why, sizeof(c->replay_why),
+			 "the record%s cannot be replayed: %s. Restore the data directory from a backup, or "
+			 "start "
+			 "once with --accept-log-damage: records the replay rejects are then dropped and "
+			 "listed, "
+			 "each sequence they belonged to keeps its last good state and resumes beyond the "
+			 "furthest "
+			 "position the log recorded for it (a gap, never a value handed out again), and a "
+			 "snapshot puts the damage behind the next start",
+			 what, why);
+		return -EBADMSG;
+	}
+	bool loud = ++c->dropped <= SAY_MAX;
+	if (!r) {
+		if (loud)
+			say("--accept-log-damage: dropped log record LSN %llu: %s%s", (unsigned long long)lsn,
+			    why, lost_all ? "; every sequence skips past what it could have reserved" : "");
+		if (lost_all)
+			for_each_seq(c, t) t->damaged = t->lost = true;
+		return 0;
+	}
+	char name[SHMSEQ_NAME_MAX + 1];
+	memcpy(name, r->name, r->name_len);
+	name[r->name_len] = 0;
+	struct seq *s = catalog_find(c, name);
+	if (s && s->id == r->id) {
+		struct seq_def d;
+		def_view(s, &d);
+		/* the dropped position counts when it is one of s's */
+		if (!same_course(s, def, r->cycle_count))
+			s->lost = true;
+		else if (seq_past_end(&d, s->real_inc, r->horizon))
+			s->far = seq_step(&d, s->real_inc > 0 ? d.maxvalue : d.minvalue, s->real_inc);
+		else if (seq_def_validate(&d, r->horizon, &c->env) == 0 &&
+			 seq_before(&d, s->real_inc, s->far, r->horizon))
+			s->far = r->horizon;
+		s->damaged = true;
+		if (loud)
+			say("--accept-log-damage: dropped log record LSN %llu of sequence '%s': %s; '%s' "
+			    "keeps its "
+			    "state from before it and resumes beyond every position its records reached",
+			    (unsigned long long)lsn, name, why, name);
+		return 0;
+	}
+	if (loud) {
+		char st[32], mn[32], mx[32], h[32];
+		say("--accept-log-damage: dropped log record LSN %llu of sequence '%s' (id %llu): %s; that "
+		    "sequence is not restored%s. Its record said: START %s MINVALUE %s MAXVALUE %s INCREMENT "
+		    "%lld "
+		    "CACHE %lld %sCYCLE, round %lld, restart point %s; create it again by hand beyond every "
+		    "value it "
+		    "handed out",
+		    (unsigned long long)lsn, name, (unsigned long long)r->id, why,
+		    s ? " (the older sequence of that name is kept)" : "",
+		    seq_value_format(def, def->start, st), seq_value_format(def, def->minvalue, mn),
+		    seq_value_format(def, def->maxvalue, mx), (long long)def->increment,
+		    (long long)def->cache, def->cycle ? "" : "NO", (long long)r->cycle_count,
+		    seq_value_format(def, r->horizon, h));
+	}
+	return 0;
+}
+
 int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn)
 {
 	struct catalog *c = ctx;
-	(void)lsn;
 	if (type == WAL_TAIL_LOST) {
 		/* The log's last record is lost and may have been acknowledged.
 		 * A refill record moves a horizon by at most RECORD_STRIDE(s)
@@ -508,10 +767,18 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		struct rec_drop d;
 		char name[SHMSEQ_NAME_MAX + 1];
 		if (len != sizeof(d))
-			return -EBADMSG;
+			return replay_reject(
+				c, lsn,
+				"a drop record of the wrong length (the sequence it dropped, if any, "
+				"is kept)",
+				NULL, NULL, false);
 		memcpy(&d, payload, sizeof(d));
 		if (d.name_len == 0 || d.name_len > SHMSEQ_NAME_MAX)
-			return -EBADMSG;
+			return replay_reject(
+				c, lsn,
+				"a drop record with an impossible name (the sequence it dropped, "
+				"if any, is kept)",
+				NULL, NULL, false);
 		memcpy(name, d.name, d.name_len);
 		name[d.name_len] = 0;
 		struct seq *s = catalog_find(c, name);
@@ -521,21 +788,28 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		}
 		return 0;
 	}
-	if (type != REC_SEQ)
-		return -EBADMSG;
+	if (type != REC_SEQ && type != REC_SEQ_V1) {
+		char why[96];
+		snprintf(why, sizeof(why), "unknown record type %u (written by a newer shmseq?)",
+			 (unsigned)type);
+		return replay_reject(c, lsn, why, NULL, NULL, true);
+	}
 	struct rec_seq r;
 	struct seq_def def;
-	char name[SHMSEQ_NAME_MAX + 1];
-	if (rec_decode(payload, len, &r, name, &def) < 0)
-		return -EBADMSG;
-	if (seq_def_validate(&def, r.horizon, &c->env) < 0)
-		return -EBADMSG;
+	char name[SHMSEQ_NAME_MAX + 1], why[256];
+	const char *bad;
+	bool has_base;
+	if (rec_decode(payload, len, type, &r, name, &def, &has_base, &bad) < 0)
+		return replay_reject(c, lsn, bad, NULL, NULL, true);
+	if (rec_check(c, &r, &def, has_base, why, sizeof(why)) < 0)
+		return replay_reject(c, lsn, why, &r, &def, false);
 	struct seq *s = catalog_find(c, name);
 	if (s && s->id != r.id) {
 		names_del(c, s);
 		seq_free(s);
 		s = NULL;
 	}
+	bool same = s && same_course(s, &def, r.cycle_count);
 	if (!s) {
 		s = seq_alloc(name);
 		if (!s)
@@ -551,6 +825,10 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 	s->cycle_count = r.cycle_count;
 	s->horizon = r.horizon;
 	s->row_raw = true; /* the row as stored, until the next write */
+	s->floor = r.epoch_base;
+	s->has_floor = has_base;
+	if (!same || seq_before(&def, s->real_inc, s->far, r.horizon))
+		s->far = r.horizon;
 	if (r.id >= c->next_id)
 		c->next_id = r.id + 1;
 	return 0;
@@ -563,11 +841,21 @@ static __int128 wide(const struct seq_def *def, int64_t v)
 }
 
 /* Adopt the epoch a crashed predecessor left in s's slot, if every check
- * holds: then clients carry on where they were, without a gap. Checks: not
- * mid-update; the same increment, flags and end of round as the recovered
- * definition gives; a published limit that the durable horizon covers (the
- * write-ahead invariant the predecessor kept). */
-static bool epoch_adopt(struct seq *s, struct region_slot *slot)
+ * holds: then clients carry on where they were, without a gap. The slot is
+ * untrusted (any process that may write the region may have forged it), so
+ * the epoch must be the one the log knows, not merely a consistent one:
+ *  - not mid-update, and a limit published (a new epoch's first record was
+ *    durable);
+ *  - its base is the epoch base of the sequence's last record (the floor
+ *    the log knows for this epoch: a REC_SEQ_V1 has none, and then nothing
+ *    is adopted), a position of the definition, on its lattice (aligned);
+ *  - the increment, flags and end of round the recovered definition gives
+ *    for that base, so every published value base + n·inc is in bounds;
+ *  - a published limit that the durable horizon covers (the write-ahead
+ *    invariant the predecessor kept).
+ * NULL when adopted; else why not (*odd: a reason a forged slot gives, as
+ * opposed to a crash's ordinary leftovers). */
+static const char *epoch_adopt(struct catalog *c, struct seq *s, struct region_slot *slot, bool *odd)
 {
 	struct seq_def d;
 	const struct seq_def *def = def_view(s, &d);
@@ -576,21 +864,39 @@ static bool epoch_adopt(struct seq *s, struct region_slot *slot)
 	int64_t inc = atomic_load_explicit(&slot->inc, memory_order_relaxed);
 	uint64_t limit = atomic_load_explicit(&slot->limit, memory_order_relaxed);
 	uint64_t end = atomic_load_explicit(&slot->end, memory_order_relaxed);
+	uint64_t mark = atomic_load_explicit(&slot->refill_mark, memory_order_relaxed);
 	uint32_t flags = atomic_load_explicit(&slot->flags, memory_order_relaxed);
-	uint32_t want_flags = (s->def.cycle ? SLOT_CYCLE : 0) | (s->def.is_unsigned ? SLOT_UNSIGNED : 0);
-	if ((g & 1) || inc != s->real_inc || flags != want_flags || limit == 0 || limit > end ||
-	    end != seq_epoch_end(def, base, inc))
-		return false;
+	*odd = false;
+	if (g & 1)
+		return "it was left mid-update";
+	if (limit == 0)
+		return "its epoch was not durable yet";
+	if (!s->has_floor)
+		return "its last record predates recorded epoch bases";
+	*odd = true;
+	if (base != s->floor)
+		return "its base is not the epoch base the log recorded";
+	if (seq_def_validate(def, base, &c->env) < 0 || seq_align(def, &c->env, base) != base)
+		return "its base is not a position of the definition";
+	if (inc != s->real_inc || flags != slot_flags(s))
+		return "its increment or flags differ from the definition";
+	if (limit > end || end != seq_epoch_end(def, base, inc))
+		return "its end of round does not match the definition";
 	int64_t last = seq_epoch_value(base, inc, limit - 1);
 	if (!seq_before(def, inc, last, s->horizon))
-		return false; /* a published value not covered durably: never adopt */
+		return "it publishes values the log does not cover";
 	/* tickets the durable horizon covers: the first n whose value is not
 	 * before it */
 	__int128 dist = wide(def, s->horizon) - wide(def, base);
 	__int128 n = inc > 0 ? (dist + inc - 1) / inc : (-dist + (-(__int128)inc) - 1) / (-(__int128)inc);
 	uint64_t written = n >= (__int128)end ? end : (uint64_t)n;
-	if (written < limit || atomic_load_explicit(&slot->gen, memory_order_acquire) != g)
-		return false;
+	if (written < limit)
+		return "it publishes values the log does not cover";
+	if (atomic_load_explicit(&slot->gen, memory_order_acquire) != g) {
+		*odd = false;
+		return "it changed while it was checked";
+	}
+	s->mark = mark;
 	s->base = base;
 	s->r0 = base; /* the logical block restarts here, as after MariaDB's reload */
 	s->end = end;
@@ -598,7 +904,7 @@ static bool epoch_adopt(struct seq *s, struct region_slot *slot)
 	s->written = written;
 	s->want = 0;
 	s->gen = g;
-	return true;
+	return NULL;
 }
 
 static int cmp_seq_id(const void *a, const void *b)
@@ -611,7 +917,32 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 {
 	struct seq *s;
 	struct seq_def d;
+	uint64_t refused = 0, damaged = 0;
 	*adopted = 0;
+	/* Sequences a dropped record belonged to (--accept-log-damage): beyond
+	 * the furthest position their records reached (and as far as a lost
+	 * record could have reserved, when the dropped one's reach is unknown);
+	 * never adopted. */
+	for_each_seq(c, t)
+	{
+		if (!t->damaged)
+			continue;
+		def_view(t, &d);
+		if (seq_before(&d, t->real_inc, t->horizon, t->far))
+			t->horizon = t->far;
+		if (t->lost)
+			skip_ahead(c, t, RECORD_STRIDE(t));
+		t->has_floor = false;
+		t->damaged = t->lost = false;
+		if (++damaged <= SAY_MAX) {
+			char h[32];
+			say("--accept-log-damage: sequence '%s' resumes at %s, round %lld", t->name,
+			    seq_value_format(&d, t->horizon, h), (long long)t->cycle_count);
+		}
+	}
+	if (c->dropped)
+		say("--accept-log-damage: %llu log records dropped, %llu sequences moved beyond them",
+		    (unsigned long long)c->dropped, (unsigned long long)damaged);
 	struct seq **byid = calloc(c->count ? c->count : 1, sizeof(*byid));
 	if (!byid)
 		return -ENOMEM;
@@ -639,9 +970,19 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 			s = *hit;
 			s->slot = (uint32_t)i;
 			c->owner[i] = s;
-			if (epoch_adopt(s, slot)) {
+			bool odd;
+			const char *why = epoch_adopt(c, s, slot, &odd);
+			if (!why) {
 				(*adopted)++;
 			} else {
+				if (odd && ++refused <= SAY_MAX)
+					say("not adopting the slot of sequence '%s': %s (base %lld, the "
+					    "log's epoch "
+					    "base %lld); it resumes from its durable floor",
+					    s->name, why,
+					    (long long)atomic_load_explicit(&slot->base,
+									    memory_order_relaxed),
+					    (long long)s->floor);
 				/* the same slot, so handles stay valid; from the restart floor */
 				region_slot_freeze(slot);
 				epoch_open(c, s, seq_align(def_view(s, &d), &c->env, s->horizon), s->horizon,
@@ -652,6 +993,9 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 		for (uint64_t i = used; i-- > 0;)
 			if (!c->owner[i])
 				slot_release(c, (uint32_t)i);
+		if (refused)
+			say("%llu slots disagreed with the log and were not adopted",
+			    (unsigned long long)refused);
 	} else {
 		c->region->slots_used = 0;
 	}
@@ -675,6 +1019,63 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 	return r;
 }
 
+/* --- slots a scribbler changed -------------------------------------------------- */
+
+bool catalog_check_slot(struct catalog *c, struct seq *s)
+{
+	struct region_slot *slot = &c->slots[s->slot];
+	const char *what = NULL;
+	uint64_t is = 0, was = 0;
+#define SLOT_DIFFERS(field, expect, name)                                                                    \
+	do {                                                                                                 \
+		uint64_t v_ = (uint64_t)atomic_load_explicit(&slot->field, memory_order_relaxed);            \
+		if (!what && v_ != (uint64_t)(expect)) {                                                     \
+			what = name;                                                                         \
+			is = v_;                                                                             \
+			was = (uint64_t)(expect);                                                            \
+		}                                                                                            \
+	} while (0)
+	SLOT_DIFFERS(gen, s->gen, "generation");
+	SLOT_DIFFERS(seq_id, s->id, "sequence id");
+	SLOT_DIFFERS(base, s->base, "base");
+	SLOT_DIFFERS(inc, s->real_inc, "increment");
+	SLOT_DIFFERS(limit, s->limit, "limit");
+	SLOT_DIFFERS(end, s->end, "end of round");
+	SLOT_DIFFERS(refill_mark, s->mark, "refill mark");
+	SLOT_DIFFERS(flags, slot_flags(s), "flags");
+#undef SLOT_DIFFERS
+	if (!what && s->limit < s->end) {
+		/* the clients' own counter: only one far past the window is
+		 * impossible (each waiting thread holds one ticket there) */
+		uint64_t t = atomic_load_explicit(&slot->ticks, memory_order_relaxed);
+		if (t > s->limit && t - s->limit > TICKS_SLACK) {
+			what = "ticket counter";
+			is = t;
+			was = s->limit;
+		}
+	}
+	if (!what)
+		return false;
+	uint64_t used = epoch_close(c, s);
+	epoch_republish(c, s, used);
+	c->repairs++;
+	if (c->repairs <= SAY_MAX || (c->repairs & (c->repairs - 1)) == 0)
+		say("slot %u of sequence '%s' disagreed with the catalog (%s %#llx, published %#llx): "
+		    "repaired "
+		    "under a new generation, %llu tickets of its epoch counted as taken (%llu repairs so "
+		    "far)",
+		    s->slot, s->name, what, (unsigned long long)is, (unsigned long long)was,
+		    (unsigned long long)used, (unsigned long long)c->repairs);
+	return true;
+}
+
+bool catalog_take_refused(struct catalog *c)
+{
+	bool r = c->refused;
+	c->refused = false;
+	return r;
+}
+
 /* --- batches ------------------------------------------------------------------- */
 
 int catalog_prepare(struct catalog *c)
@@ -691,8 +1092,10 @@ int catalog_prepare(struct catalog *c)
 			target = s->want;
 		/* one record moves the horizon by at most RECORD_STRIDE: the
 		 * bound a lost last record costs (WAL_TAIL_LOST); tickets beyond
-		 * wait for the next batch */
-		if (target - s->written > RECORD_STRIDE(s))
+		 * wait for the next batch. Except a jump (a repaired slot had
+		 * tickets beyond the log handed out): it covers them at once,
+		 * and is written as a statement's record, never the last. */
+		if (target - s->written > RECORD_STRIDE(s) && !s->jump)
 			target = s->written + RECORD_STRIDE(s);
 		if (target > s->end)
 			target = s->end;
@@ -703,11 +1106,15 @@ int catalog_prepare(struct catalog *c)
 		int64_t h = horizon_at(s, target);
 		int e = rec_append_seq(c, s, h);
 		if (e < 0) {
+			/* a statement whose record is refused is not acknowledged */
+			if (e == -EINVAL && force)
+				c->refused = true;
 			r = e;
 			continue;
 		}
-		if (force)
+		if (force || s->jump)
 			c->statement = true;
+		s->jump = false;
 		s->written = target;
 		s->horizon = h;
 	}
@@ -748,6 +1155,7 @@ void catalog_publish(struct catalog *c)
 			    __builtin_sub_overflow(s->written, s->ahead / 2, &mark))
 				mark = 0;
 			s->limit = s->written;
+			s->mark = mark;
 			region_slot_extend(slot, s->limit, mark);
 		}
 		s = next;
@@ -794,6 +1202,7 @@ static int seq_remove(struct catalog *c, struct seq *s, bool record)
 	}
 	/* the slot is reused only once the drop is durable (catalog_publish) */
 	u32_push(&c->released, &c->nreleased, &c->released_cap, s->slot);
+	set_broken(c, s, false);
 	seq_free(s);
 	return r;
 }
@@ -941,8 +1350,15 @@ int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, 
 	if (wal_failed(c->wal))
 		return -EIO; /* fail closed: no new window will ever be durable */
 	struct seq *s = slot < c->nslots ? c->owner[slot] : NULL;
-	if (!s || s->id != id || s->gen != gen)
+	if (!s || s->id != id)
 		return 0; /* the client re-checks and finds its ticket void */
+	/* a client stuck on a scribbled slot asks here: repaired, its ticket
+	 * is void and its next one good */
+	catalog_check_slot(c, s);
+	if (s->broken)
+		return -EIO; /* its record was refused: no new window */
+	if (s->gen != gen)
+		return 0;
 	uint64_t want = n;
 	if (blocking) {
 		if (__builtin_add_overflow(n, 1, &want))
@@ -969,7 +1385,12 @@ int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen)
 	if (wal_failed(c->wal))
 		return -EIO;
 	struct seq *s = slot < c->nslots ? c->owner[slot] : NULL;
-	if (!s || s->id != id || s->gen != gen || !s->def.cycle)
+	if (!s || s->id != id)
+		return 0;
+	catalog_check_slot(c, s);
+	if (s->broken)
+		return -EIO;
+	if (s->gen != gen || !s->def.cycle)
 		return 0;
 	if (s->limit < s->end) {
 		/* tickets before the end are still waiting for their window:
@@ -1003,6 +1424,7 @@ int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct
 	struct seq *s = catalog_find(c, name);
 	if (!s)
 		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	catalog_check_slot(c, s);
 	uint64_t used = region_slot_consumed(&c->slots[s->slot]);
 	if (used > s->limit)
 		used = s->limit;

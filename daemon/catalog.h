@@ -12,15 +12,18 @@
 #include "seqdef.h"
 #include "wal.h"
 
-/* Log record types. */
+/* Log record types. A record's format never changes under its type: a new
+ * format is a new type, and the replay keeps reading the old ones. */
 enum {
-	REC_SEQ = 1,  /* upsert a sequence: definition, round, restart point */
-	REC_DROP = 2, /* a sequence is gone */
-	REC_NOP = 3,  /* nothing: closes a batch that holds a statement (catalog_prepare) */
+	REC_SEQ_V1 = 1, /* the first form of REC_SEQ (no epoch base): replayed, no longer written */
+	REC_DROP = 2,	/* a sequence is gone */
+	REC_NOP = 3,	/* nothing: closes a batch that holds a statement (catalog_prepare) */
+	REC_SEQ = 4,	/* upsert a sequence: definition, round, restart point, epoch base */
 };
 
 /* The durable form of a sequence (a REC_SEQ payload is this, with only
- * comment_len bytes of the comment). */
+ * comment_len bytes of the comment). REC_SEQ_V1 is the same without
+ * epoch_base: every field before it, then comment_len and the comment. */
 struct rec_seq {
 	uint64_t id;
 	int64_t horizon; /* restart point: no value at or after it was handed out */
@@ -32,6 +35,10 @@ struct rec_seq {
 	uint8_t is_unsigned;
 	uint8_t pad[5];
 	int64_t start, minvalue, maxvalue, increment, cache;
+	/* The base of the epoch the horizon belongs to: the first value of the
+	 * slot's current epoch (the floor a successor checks a slot against
+	 * before adopting it). */
+	int64_t epoch_base;
 	uint16_t comment_len;
 	char comment[SHMSEQ_COMMENT_MAX];
 };
@@ -76,6 +83,19 @@ struct seq {
 	/* No row write since the row was loaded (INSERT, restart): SELECT *
 	 * shows cycle_option and cycle_count as loaded (seq_live.row_cycle_count). */
 	bool row_raw;
+	uint64_t mark; /* the refill mark published in the slot */
+
+	/* From replay: the epoch base of the last record (has_floor: it had
+	 * one; a REC_SEQ_V1 has none, and such a sequence is never adopted),
+	 * and for --accept-log-damage the furthest position recorded in the
+	 * current definition and round (damaged: a record of it was dropped). */
+	int64_t floor;
+	int64_t far;
+	bool has_floor;
+	bool damaged;
+	bool lost;   /* with damaged: a dropped record's reach is unknown */
+	bool broken; /* a record of it was refused (its replay would reject it) */
+	bool jump;   /* the next record may move the horizon past RECORD_STRIDE */
 
 	uint64_t want; /* with dirty: tickets a refill must cover */
 	struct seq *next_dirty;
@@ -104,8 +124,14 @@ struct catalog {
 	struct wal *wal;
 	struct seq *dirty; /* sequences whose refills are due this batch */
 	uint64_t records;
-	bool statement;	 /* this batch appended a statement's record */
-	bool list_valid; /* the sorted name list is up to date */
+	bool statement;	       /* this batch appended a statement's record */
+	bool refused;	       /* this batch refused a statement's record: its replies fail */
+	bool accept_damage;    /* replay drops records it rejects (--accept-log-damage) */
+	uint64_t dropped;      /* records dropped by the replay */
+	uint64_t repairs;      /* slots found scribbled and repaired */
+	uint64_t nbroken;      /* sequences whose record was refused (no snapshot meanwhile) */
+	char replay_why[1024]; /* why the replay rejected a record */
+	bool list_valid;       /* the sorted name list is up to date */
 	struct seq **sorted;
 	uint64_t nsorted;
 };
@@ -126,6 +152,18 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, size_t errlen);
 
 struct seq *catalog_find(struct catalog *c, const char *name);
+
+/* Compare s's slot with what the catalog published for it (the daemon is
+ * the only writer of a slot's epoch and never leaves one half-written
+ * between events, so any difference is a scribble) and repair it: the
+ * catalog's epoch republished under a new generation, every ticket the slot
+ * may have handed out counted, and a line logged. Returns true when it
+ * repaired something. */
+bool catalog_check_slot(struct catalog *c, struct seq *s);
+
+/* Whether this batch refused a statement's record (catalog_prepare): then
+ * its acknowledgements must fail. Resets the flag. */
+bool catalog_take_refused(struct catalog *c);
 
 /* DDL and SETVAL. Each returns 0 (or a positive op answer) or -error, and
  * appends the records that make it durable; the caller must not acknowledge

@@ -33,7 +33,9 @@ static void usage(FILE *f)
 	      "                                 floor instead of adopting the dead daemon's region\n"
 	      "      --accept-log-damage        start even though the log is truncated, missing or\n"
 	      "                                 damaged, keeping what survives (values reserved by\n"
-	      "                                 the lost records may be handed out again)\n"
+	      "                                 the lost records may be handed out again); records\n"
+	      "                                 the replay rejects are dropped and listed, their\n"
+	      "                                 sequences resumed beyond every position they reached\n"
 	      "  -h, --help                     this text\n"
 	      "  -V, --version                  the version\n\n"
 	      "SIGTERM or SIGINT shuts down cleanly: positions persisted, region and socket removed.\n",

@@ -456,6 +456,9 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 		struct seq *s = catalog_find(cat, name);
 		struct wire_open_reply rep = {0};
 		if (s) {
+			/* a client that found the slot busy, gone or corrupt asks
+			 * here: make it whole again before pointing it there */
+			catalog_check_slot(cat, s);
 			rep.seq_id = s->id;
 			rep.slot = s->slot;
 			rep.type = s->def.type;
@@ -776,6 +779,9 @@ static void commit_batch(struct server *sv)
 		sv->synced_records = sv->cat.records;
 	}
 	bool failed = wal_failed(sv->wal);
+	/* a statement whose record was refused (its replay would reject it)
+	 * is not acknowledged: this batch's acknowledgements fail with it */
+	bool refused = catalog_take_refused(&sv->cat);
 	if (failed && !sv->said_failed) {
 		/* a failed write or sync, here or while handling the batch */
 		say("the log cannot be written or made durable: no new values will be handed out; "
@@ -783,7 +789,7 @@ static void commit_batch(struct server *sv)
 		sv->said_failed = true;
 	}
 	catalog_publish(&sv->cat);
-	send_replies(sv, failed);
+	send_replies(sv, failed || refused);
 	reap_conns(sv);
 	/* A snapshot when the log outgrows both --snapshot-bytes and the last
 	 * snapshot: writing snapshots then costs in proportion to what is
@@ -793,7 +799,9 @@ static void commit_batch(struct server *sv)
 	uint64_t snap_at = sv->cfg->snapshot_bytes;
 	if (snap_at < wal_snapshot_size(sv->wal))
 		snap_at = wal_snapshot_size(sv->wal);
-	if (!failed && wal_log_size(sv->wal) > snap_at) {
+	/* not while a sequence's record is refused: a snapshot holds every
+	 * sequence's last record, and its last good one is in the log */
+	if (!failed && !sv->cat.nbroken && wal_log_size(sv->wal) > snap_at) {
 		struct catalog_iter it = {.c = &sv->cat};
 		int r = wal_snapshot(sv->wal, catalog_snapshot_next, &it);
 		if (r < 0)
@@ -813,10 +821,13 @@ static int replay_and_start(struct server *sv)
 		.prealloc = sv->cfg->log_prealloc ? sv->cfg->log_prealloc : pre,
 		.accept_damage = sv->cfg->accept_log_damage,
 	};
+	sv->cat.accept_damage = sv->cfg->accept_log_damage;
 	int r = wal_open(sv->cfg->data_dir, NULL, &wopts, catalog_replay, &sv->cat, &sv->wal, err,
 			 sizeof(err));
 	if (r < 0) {
 		say("cannot recover %s: %s", sv->cfg->data_dir, *err ? err : strerror(-r));
+		if (sv->cat.replay_why[0])
+			say("%s", sv->cat.replay_why);
 		return r;
 	}
 	if (*err)
@@ -824,7 +835,21 @@ static int replay_and_start(struct server *sv)
 	sv->cat.wal = sv->wal;
 	sv->synced_records = sv->cat.records;
 	uint64_t adopted = 0;
+	uint64_t dropped = sv->cat.dropped;
 	r = catalog_start(&sv->cat, sv->adopted, &adopted, err, sizeof(err));
+	if (r == 0 && dropped) {
+		/* the dropped records stay in the log until a snapshot replaces
+		 * it: take one now, so that the next start needs no flag */
+		struct catalog_iter it = {.c = &sv->cat};
+		int e = wal_snapshot(sv->wal, catalog_snapshot_next, &it);
+		if (e < 0)
+			say("could not write a snapshot past the dropped records (%s): start with "
+			    "--accept-log-damage again until one is written",
+			    strerror(-e));
+		else
+			say("a snapshot now holds the recovered state: later starts need no "
+			    "--accept-log-damage");
+	}
 	if (r < 0)
 		say("%s", err);
 	else if (sv->adopted)

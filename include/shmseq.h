@@ -94,8 +94,12 @@ SHMSEQ_API void shmseq_disconnect(shmseq *conn);
  * value for shmseq_lastval() on this connection.
  * Errors: -4091 unknown sequence, -4084 run out (LASTVAL becomes NULL),
  * -EINVAL bad name, -ECONNRESET/-ECONNREFUSED when the daemon is needed but
- * down, -EIO when the daemon cannot make a new window durable. A value of an
- * unsigned sequence is its uint64_t bit pattern: see shmseq_seq_is_unsigned(). */
+ * down, -EIO when the daemon cannot make a new window durable, -ETIMEDOUT
+ * when no value came after 10 s or 10,000 round trips with the daemon (the
+ * sequence's slot stays unusable: a process that may write the region
+ * damaged it and the daemon could not repair it, or the daemon does not
+ * answer in time). Every call returns. A value of an unsigned sequence is
+ * its uint64_t bit pattern: see shmseq_seq_is_unsigned(). */
 SHMSEQ_API int shmseq_nextval(shmseq *conn, const char *name, int64_t *value);
 
 /* shmseq_lastval - LASTVAL(name): the value NEXTVAL last returned for this

@@ -654,13 +654,35 @@ static inline void record_last(struct shmseq_seq *e, int64_t v)
 		atomic_store_explicit(&e->last_id, id, memory_order_relaxed);
 }
 
+/* How long one NEXTVAL may go on asking the daemon without getting a value,
+ * in round trips and in time: then it fails with -ETIMEDOUT. A healthy
+ * daemon answers a refill in one batch, and repairs a slot that a scribbler
+ * left busy, gone or inconsistent on the first request about it; only a
+ * slot it cannot repair (or a daemon that keeps not answering in time) gets
+ * this far. Every call of the slow path thus returns. */
+#define SLOW_RPCS_MAX 10000
+#define SLOW_NS_MAX (10ull * 1000000000ull)
+
+/* Count one more round trip of this call; -ETIMEDOUT when it is one too many. */
+static int slow_budget(int *rpcs, uint64_t *t0)
+{
+	uint64_t now = shmseq_now_ns();
+	if ((*rpcs)++ == 0)
+		*t0 = now;
+	else if (*rpcs > SLOW_RPCS_MAX || now - *t0 > SLOW_NS_MAX)
+		return -ETIMEDOUT;
+	return 0;
+}
+
 /* Out of line: the fast path in shmseq_seq_nextval() keeps a small frame. */
 static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, struct region_slot *s,
 							enum region_take_result r, struct region_ticket *tk,
 							int64_t *value)
 {
 	struct shmseq *c = e->conn;
-	int busy = 0, retries = 0, corrupt = 0;
+	int busy = 0, retries = 0, corrupt = 0, rpcs = 0;
+	bool asked_end = false;
+	uint64_t t0 = 0;
 	for (;;) {
 		int err = 0;
 		switch (r) {
@@ -670,8 +692,8 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 			record_last(e, *value);
 			return 0;
 		case TAKE_REFILL:
-			err = ticket_rpc(c, e, WIRE_REFILL, tk);
-			if (err < 0)
+			if ((err = slow_budget(&rpcs, &t0)) < 0 ||
+			    (err = ticket_rpc(c, e, WIRE_REFILL, tk)) < 0)
 				return err;
 			if (atomic_load_explicit(&c->hdr, memory_order_relaxed) !=
 			    atomic_load_explicit(&e->hdr, memory_order_relaxed)) {
@@ -688,11 +710,32 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 			continue;
 		case TAKE_END:
 			if (!tk->cycle) {
+				/* Values left in the round but not durable yet: other
+				 * threads hold their tickets (the round is taken: run
+				 * out), or a scribbled counter jumped past the end.
+				 * Ask the daemon once, which repairs the latter. */
+				if (!asked_end &&
+				    atomic_load_explicit(&s->limit, memory_order_relaxed) <
+					    atomic_load_explicit(&s->end, memory_order_relaxed)) {
+					asked_end = true;
+					if ((err = slow_budget(&rpcs, &t0)) < 0 ||
+					    (err = ticket_rpc(c, e, WIRE_REFILL, tk)) < 0)
+						return err;
+					if (atomic_load_explicit(&c->hdr, memory_order_relaxed) !=
+					    atomic_load_explicit(&e->hdr, memory_order_relaxed)) {
+						r = TAKE_GONE; /* the daemon restarted */
+						continue;
+					}
+					r = region_redeem(
+						s, atomic_load_explicit(&e->seq_id, memory_order_relaxed), tk,
+						value);
+					continue;
+				}
 				atomic_store_explicit(&e->last_id, 0, memory_order_relaxed);
 				return -SHMSEQ_ERR_RUN_OUT;
 			}
-			err = ticket_rpc(c, e, WIRE_WRAP, tk);
-			if (err < 0)
+			if ((err = slow_budget(&rpcs, &t0)) < 0 ||
+			    (err = ticket_rpc(c, e, WIRE_WRAP, tk)) < 0)
 				return err;
 			break;
 		case TAKE_RETRY:
@@ -712,8 +755,7 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 		case TAKE_CORRUPT:
 			if (r == TAKE_CORRUPT && ++corrupt > 3)
 				return -EPROTO;
-			err = resolve(c, e);
-			if (err < 0)
+			if ((err = slow_budget(&rpcs, &t0)) < 0 || (err = resolve(c, e)) < 0)
 				return err;
 			break;
 		}
@@ -1044,6 +1086,11 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 	case EPERM:
 		return "Not trusted: the instance's runtime directory or its daemon belongs to another user "
 		       "(shmseq_connect_explain() says whose)";
+	case ETIMEDOUT:
+		return "NEXTVAL gave up: the sequence's slot in shared memory stayed unusable (damaged by a "
+		       "process that writes the region, and not repaired by the daemon) or the daemon did "
+		       "not "
+		       "answer in time";
 	case ECONNRESET:
 		return "The shmseq daemon went away before answering: a DDL or SETVAL may or may "
 		       "not have taken effect; the next call re-attaches";

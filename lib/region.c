@@ -32,23 +32,21 @@ int region_header_validate(const struct region_header *h, size_t size, const cha
 	return 0;
 }
 
-uint64_t region_slot_freeze_taken(struct region_slot *s, uint64_t *taken)
+uint64_t region_slot_seize(struct region_slot *s)
 {
 	uint64_t g = atomic_load_explicit(&s->gen, memory_order_relaxed);
 	/* store-buffering pair with region_take()'s ticks++ / gen re-read */
 	atomic_store_explicit(&s->gen, g | 1, memory_order_seq_cst);
 	/* pairs with the acquire fence in region_take() after its field reads */
 	atomic_thread_fence(memory_order_release);
-	uint64_t t = atomic_exchange_explicit(&s->ticks, 0, memory_order_seq_cst);
-	uint64_t limit = atomic_load_explicit(&s->limit, memory_order_relaxed);
-	if (taken)
-		*taken = t;
-	return t < limit ? t : limit;
+	return atomic_exchange_explicit(&s->ticks, 0, memory_order_seq_cst);
 }
 
 uint64_t region_slot_freeze(struct region_slot *s)
 {
-	return region_slot_freeze_taken(s, NULL);
+	uint64_t taken = region_slot_seize(s);
+	uint64_t limit = atomic_load_explicit(&s->limit, memory_order_relaxed);
+	return taken < limit ? taken : limit;
 }
 
 void region_slot_publish(struct region_slot *s, const struct region_epoch *e)
@@ -60,7 +58,7 @@ void region_slot_publish(struct region_slot *s, const struct region_epoch *e)
 	atomic_store_explicit(&s->end, e->end, memory_order_relaxed);
 	atomic_store_explicit(&s->refill_mark, e->refill_mark, memory_order_relaxed);
 	atomic_store_explicit(&s->flags, e->flags, memory_order_relaxed);
-	atomic_store_explicit(&s->ticks, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->ticks, e->ticks, memory_order_relaxed);
 	uint64_t g = atomic_load_explicit(&s->gen, memory_order_relaxed);
 	/* pairs with the acquire load of gen in region_take() */
 	atomic_store_explicit(&s->gen, (g | 1) + 1, memory_order_release);

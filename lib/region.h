@@ -29,9 +29,16 @@
  * read any field of a newer epoch sees gen changed. On x86 all of this costs
  * the one locked instruction of the fetch-and-add.
  *
- * Nothing read from the region is trusted by the daemon: it only writes it.
- * Clients trust it the way they trust their own memory (a scribbler can hurt
- * other clients' values, never the daemon or its files).
+ * Whatever the daemon reads back from the region is untrusted: any process
+ * that may map it read-write can change any word. It reads only the ticket
+ * counter (how many tickets were taken, bounded by what it published), a
+ * crashed predecessor's epochs (adopted only when the log recorded that very
+ * epoch: daemon/catalog.c, epoch_adopt) and, when a client asks about a
+ * slot, the epoch it published there (a slot that differs is repaired:
+ * catalog_check_slot). Clients trust it the way they trust their own memory:
+ * a scribbler can hurt other clients' values, never the daemon, its files or
+ * the values handed out after a restart; and no stray word makes a client
+ * wait forever (the slow path is bounded, lib/client.c).
  */
 #ifndef SHMSEQ_REGION_H
 #define SHMSEQ_REGION_H
@@ -298,6 +305,7 @@ struct region_epoch {
 	uint64_t end;
 	uint64_t refill_mark;
 	uint32_t flags;
+	uint64_t ticks; /* tickets already taken: 0 for a new epoch */
 };
 
 /* Close the current epoch: gen becomes odd, the ticket counter is taken and
@@ -305,12 +313,14 @@ struct region_epoch {
  * min(tickets taken, limit) — every one of them may have been handed out. */
 uint64_t region_slot_freeze(struct region_slot *s);
 
-/* region_slot_freeze(), also telling in *taken how many tickets were taken
- * in all, beyond the limit and the end of the round too (a ticket at or past
- * `end` of a NOCYCLE epoch was a NEXTVAL that ran out). */
-uint64_t region_slot_freeze_taken(struct region_slot *s, uint64_t *taken);
+/* Close the current epoch as region_slot_freeze() does, but return every
+ * ticket taken, whatever the slot's limit says: for a daemon that no longer
+ * trusts the slot's limit (a scribbled slot) and bounds the count itself. */
+uint64_t region_slot_seize(struct region_slot *s);
 
-/* Open a new epoch (after region_slot_freeze): fields, then gen even. */
+/* Open a new epoch (after region_slot_freeze): fields, then gen even. The
+ * ticket counter starts at e->ticks (0 for a new epoch; the tickets a
+ * repaired epoch had already handed out). */
 void region_slot_publish(struct region_slot *s, const struct region_epoch *e);
 
 /* Reopen the frozen epoch unchanged, as if `consumed` tickets were taken. */
