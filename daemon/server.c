@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "keeper.h"
 #include "region.h"
 #include "util.h"
 #include "wal.h"
@@ -66,7 +67,10 @@ struct server {
 	int region_fd;
 	struct region_header *region;
 	size_t region_size;
-	char region_name[128];
+	uint64_t incarnation, nslots; /* ours: the region's copies are writable by clients */
+	char region_name[128];	      /* the memfd's name */
+	char keeper_path[4096];
+	int keeper; /* session with the region's keeper, or -1 */
 	char sock_path[4096];
 	bool sock_bound; /* sock_path is ours to remove */
 	struct wal *wal;
@@ -175,122 +179,173 @@ static int lock_instance(struct server *sv)
 	return -EAGAIN;
 }
 
-/* A region left by a predecessor that died (state still LIVE), of our
- * owner, mode and size, with a valid header: adopt it, so that its clients
- * carry on where they were (catalog_start decides slot by slot). Returns 1
- * when adopted, 0 when not (the caller replaces it), or -errno. */
-static int adopt_region(struct server *sv, mode_t mode)
+/* The region is a sealed memfd held by a keeper process (keeper.h, and
+ * region.h for why): no name anyone could open, truncate or squat, and no
+ * size anyone can change, the daemon included. */
+#define REGION_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008u /* Linux 6.3 */
+#endif
+
+/* Map a region handed over by the keeper: 0 with sv->region set when it is a
+ * sealed region of our size with a valid header (h->state is not looked
+ * at), else -1 with what is wrong in *why. */
+static int map_handed_region(struct server *sv, int fd, const char **why)
 {
-	int fd = shm_open(sv->region_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
-	struct stat st;
-	if (fd < 0) {
-		int e = errno;
-		if (e == ENOENT)
-			return 0;
-		say("shared memory %s exists and cannot be opened (%s): refusing to use or remove it",
-		    sv->region_name, strerror(e));
-		return -e;
-	}
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
-		say("shared memory %s exists and is not ours: refusing to use or remove it", sv->region_name);
-		close(fd);
-		return -EEXIST;
-	}
 	size_t size = region_bytes(sv->cfg->max_sequences);
-	struct region_header *h = NULL;
-	bool ok = false;
-	if ((size_t)st.st_size == size && (st.st_mode & 0777) == mode) {
-		h = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (h == MAP_FAILED)
-			h = NULL;
-		const char *why;
-		ok = h && region_header_validate(h, size, &why) == 0 && h->nslots == sv->cfg->max_sequences &&
-		     atomic_load(&h->state) == REGION_STATE_LIVE && !sv->cfg->no_adopt;
-	} else if ((size_t)st.st_size >= sizeof(struct region_header)) {
-		h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (h == MAP_FAILED)
-			h = NULL;
-		size = sizeof(*h);
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+	*why = NULL;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid())
+		*why = "it is not ours";
+	else if (seals < 0 || (seals & REGION_SEALS) != REGION_SEALS)
+		*why = "it is not sealed against size changes";
+	else if ((size_t)st.st_size != size)
+		*why = "it has another --max-sequences";
+	if (*why)
+		return -1;
+	struct region_header *h = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (h == MAP_FAILED) {
+		*why = "it cannot be mapped";
+		return -1;
 	}
-	if (ok) {
-		sv->region_fd = fd;
-		sv->region = h;
-		sv->region_size = size;
-		sv->adopted = true;
-		return 1;
-	}
-	/* not adoptable: its clients must re-attach, and it goes */
-	if ((st.st_mode & 0777) != mode || (size_t)st.st_size != region_bytes(sv->cfg->max_sequences))
-		say("shared memory %s has mode %04o and %lld bytes, not %04o and %zu: replacing it",
-		    sv->region_name, (unsigned)(st.st_mode & 0777), (long long)st.st_size, (unsigned)mode,
-		    region_bytes(sv->cfg->max_sequences));
-	if (h) {
-		if (h->magic == REGION_MAGIC)
-			atomic_store(&h->state, REGION_STATE_CLOSED);
+	if (region_header_validate(h, size, why) < 0 || h->nslots != sv->cfg->max_sequences) {
+		if (!*why)
+			*why = "it has another --max-sequences";
 		munmap(h, size);
+		return -1;
 	}
-	close(fd);
-	shm_unlink(sv->region_name);
+	sv->region = h;
+	sv->region_size = size;
 	return 0;
 }
 
-/* Create the region owner-only with O_EXCL, unless a crashed predecessor's
- * can be adopted. A file of anyone else squatting the name is refused. */
+/* The region a predecessor that died left with its keeper: adopt it (state
+ * still LIVE, our size, not --no-adopt), so that its clients carry on where
+ * they were (catalog_start decides slot by slot); otherwise close it (its
+ * clients re-attach) and let its keeper go. */
+static void adopt_region(struct server *sv)
+{
+	int fd = -1;
+	int link = keeper_call(sv->keeper_path, KEEPER_TAKE, &fd);
+	if (link < 0) {
+		if (link != -ENOENT && link != -ECONNREFUSED)
+			say("the region keeper at %s did not hand over the region (%s): starting a new "
+			    "region",
+			    sv->keeper_path, strerror(-link));
+		return;
+	}
+	const char *why = NULL;
+	if (map_handed_region(sv, fd, &why) == 0) {
+		struct region_header *h = sv->region;
+		if (atomic_load(&h->state) == REGION_STATE_LIVE && !sv->cfg->no_adopt) {
+			sv->region_fd = fd;
+			sv->keeper = link;
+			sv->adopted = true;
+			return;
+		}
+		atomic_store(&h->state, REGION_STATE_CLOSED);
+		munmap(h, sv->region_size);
+		sv->region = NULL;
+	} else {
+		say("the region left by the previous daemon is not adoptable (%s): starting a new one", why);
+	}
+	close(fd);
+	keeper_release(link);
+}
+
+/* Before regions were sealed memfds they were POSIX shm objects named
+ * /shmseq.<uid>.<instance>: one of ours left by an earlier version goes (its
+ * clients re-attach when they next need the daemon). One of anyone else's
+ * is no business of ours any more: left alone. */
+static void remove_legacy_region(struct server *sv)
+{
+	char name[128];
+	struct stat st;
+	if (shmseq_region_name(sv->cfg->instance, name, sizeof(name)) < 0)
+		return;
+	int fd = shm_open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && S_ISREG(st.st_mode) && shm_unlink(name) == 0)
+		say("removed shared memory %s, a region of an earlier version", name);
+	close(fd);
+}
+
+/* A new region: a memfd of the full size, owner-only (or the group's),
+ * sealed, then handed to a new keeper. */
+static int new_region(struct server *sv)
+{
+	const struct server_config *cfg = sv->cfg;
+	mode_t mode = cfg->group != (gid_t)-1 ? 0660 : 0600;
+	/* where memfds must be non-executable (vm.memfd_noexec), say so */
+	int fd = memfd_create(sv->region_name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create(sv->region_name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		say("cannot create the region (memfd_create): %m");
+		return -errno;
+	}
+	sv->region_fd = fd;
+	sv->region_size = region_bytes(cfg->max_sequences);
+	if (cfg->group != (gid_t)-1 && fchown(fd, (uid_t)-1, cfg->group) < 0) {
+		say("cannot give the region to group %u: %m", (unsigned)cfg->group);
+		return -errno;
+	}
+	if (fchmod(fd, mode) < 0 || ftruncate(fd, (off_t)sv->region_size) < 0) {
+		say("cannot size the region to %zu bytes: %m", sv->region_size);
+		return -errno;
+	}
+	if (fcntl(fd, F_ADD_SEALS, REGION_SEALS) < 0) {
+		say("cannot seal the region against size changes: %m");
+		return -errno;
+	}
+	sv->region = mmap(NULL, sv->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sv->region == MAP_FAILED) {
+		sv->region = NULL;
+		say("cannot map the region (%zu bytes): %m", sv->region_size);
+		return -errno;
+	}
+	sv->keeper = keeper_spawn(fd, sv->keeper_path);
+	if (sv->keeper < 0)
+		say("cannot start the region keeper at %s (%s): if this daemon crashes, its successor "
+		    "cannot adopt the region and each sequence skips its reserve-ahead",
+		    sv->keeper_path, strerror(-sv->keeper));
+	struct region_header *h = sv->region;
+	h->magic = REGION_MAGIC;
+	h->layout_version = REGION_LAYOUT_VERSION;
+	h->header_size = sizeof(*h);
+	h->slot_size = sizeof(struct region_slot);
+	h->nslots = cfg->max_sequences;
+	h->region_size = sv->region_size;
+	return 0;
+}
+
+/* The predecessor's region when it can be adopted, else a new one. */
 static int create_region(struct server *sv)
 {
 	const struct server_config *cfg = sv->cfg;
-	int r = shmseq_region_name(cfg->instance, sv->region_name, sizeof(sv->region_name));
-	if (r < 0)
+	int r = snprintf(sv->region_name, sizeof(sv->region_name), "shmseq.%u.%s", (unsigned)geteuid(),
+			 cfg->instance);
+	if (r < 0 || (size_t)r >= sizeof(sv->region_name))
+		return -ENAMETOOLONG;
+	r = keeper_path(cfg->instance, sv->keeper_path, sizeof(sv->keeper_path), true);
+	if (r < 0) {
+		say("cannot use the runtime directory for the region keeper: %s", strerror(-r));
 		return r;
-	mode_t mode = cfg->group != (gid_t)-1 ? 0660 : 0600;
-	r = adopt_region(sv, mode);
-	if (r < 0)
+	}
+	remove_legacy_region(sv);
+	adopt_region(sv);
+	if (!sv->adopted && (r = new_region(sv)) < 0)
 		return r;
-	if (r == 0) {
-		sv->region_fd = shm_open(sv->region_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-		if (sv->region_fd < 0) {
-			say("cannot create shared memory %s: %m", sv->region_name);
-			return -errno;
-		}
-		if (cfg->group != (gid_t)-1 && fchown(sv->region_fd, (uid_t)-1, cfg->group) < 0) {
-			say("cannot give shared memory to group %u: %m", (unsigned)cfg->group);
-			return -errno;
-		}
-		if (fchmod(sv->region_fd, mode) < 0)
-			return -errno;
-		sv->region_size = region_bytes(cfg->max_sequences);
-		if (ftruncate(sv->region_fd, (off_t)sv->region_size) < 0) {
-			say("cannot size shared memory to %zu bytes: %m", sv->region_size);
-			return -errno;
-		}
-	}
-	struct stat st;
-	if (fstat(sv->region_fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0777) != mode ||
-	    (size_t)st.st_size != sv->region_size) {
-		say("shared memory %s does not have the owner, mode or size just set", sv->region_name);
-		return -EPERM;
-	}
-	if (!sv->adopted) {
-		sv->region = mmap(NULL, sv->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, sv->region_fd,
-				  0);
-		if (sv->region == MAP_FAILED) {
-			sv->region = NULL;
-			return -errno;
-		}
-	}
 	struct region_header *h = sv->region;
-	if (!sv->adopted) {
-		h->magic = REGION_MAGIC;
-		h->layout_version = REGION_LAYOUT_VERSION;
-		h->header_size = sizeof(*h);
-		h->slot_size = sizeof(struct region_slot);
-		h->nslots = cfg->max_sequences;
-		h->region_size = sv->region_size;
-	}
 	h->daemon_pid = (uint32_t)getpid();
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h->incarnation = ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 40);
+	/* what we tell clients comes from here, not from memory they can write */
+	sv->incarnation = h->incarnation;
+	sv->nslots = h->nslots;
 	atomic_store(&h->state, REGION_STATE_LIVE);
 	return 0;
 }
@@ -440,8 +495,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	switch (h.op) {
 	case WIRE_HELLO: {
 		struct wire_hello_reply rep = {
-			.incarnation = sv->region->incarnation,
-			.nslots = sv->region->nslots,
+			.incarnation = sv->incarnation,
+			.nslots = sv->nslots,
 			.region_size = sv->region_size,
 			.env = sv->cfg->env,
 		};
@@ -555,8 +610,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	}
 	case WIRE_STATUS: {
 		struct wire_status_reply rep = {
-			.incarnation = sv->region->incarnation,
-			.nslots = sv->region->nslots,
+			.incarnation = sv->incarnation,
+			.nslots = sv->nslots,
 			.nsequences = cat->count,
 			.region_size = sv->region_size,
 			.connections = sv->nconns,
@@ -568,7 +623,7 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			.failed = (uint32_t)wal_failed(sv->wal),
 			.env = sv->cfg->env,
 		};
-		snprintf(rep.region_name, sizeof(rep.region_name), "%s", sv->region_name);
+		snprintf(rep.region_name, sizeof(rep.region_name), "memfd:%.100s", sv->region_name);
 		snprintf(rep.data_dir, sizeof(rep.data_dir), "%s", sv->cfg->data_dir);
 		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, -1);
 		return;
@@ -873,9 +928,12 @@ static void cleanup(struct server *sv)
 		atomic_store(&sv->region->state, REGION_STATE_CLOSED);
 		munmap(sv->region, sv->region_size);
 	}
-	if (sv->region_fd >= 0) {
-		shm_unlink(sv->region_name);
+	if (sv->region_fd >= 0)
 		close(sv->region_fd);
+	if (sv->keeper >= 0) {
+		/* the region goes with its keeper, once its clients unmap it */
+		keeper_release(sv->keeper);
+		unlink(sv->keeper_path);
 	}
 	if (sv->lfd >= 0) {
 		if (sv->sock_bound)
@@ -908,7 +966,8 @@ int server_run(const struct server_config *cfg)
 			    .lockfd = -1,
 			    .instance_fd = -1,
 			    .region_fd = -1,
-			    .spare_fd = -1};
+			    .spare_fd = -1,
+			    .keeper = -1};
 	int code = 1;
 	sv.started_ns = shmseq_now_ns();
 

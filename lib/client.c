@@ -8,19 +8,26 @@
  * name, re-attaching after a daemon restart.
  *
  * The name cache is an open-addressing table read by the application's own
- * threads without a lock (see "the name cache" below). Entries are never
- * removed or moved before shmseq_disconnect() (when no thread may use the
- * connection), so nothing is ever freed under a reader.
+ * threads without a lock (see "the name cache" below).
  *
  * Daemon restarts: a new daemon marks the old region closed. The next call
  * that needs the daemon, or finds the region closed, re-attaches: new socket,
- * new mapping (old mappings stay until disconnect, a thread may be inside
- * one), and every entry re-resolves lazily. Values taken from the old
+ * new mapping, and every entry re-resolves lazily. Values taken from the old
  * region were within durable limits the new daemon resumes beyond.
+ *
+ * Reclamation: every public call that reads the name cache or a region runs
+ * inside a reader section (reclaim.h: a store to the thread's own line on
+ * the way in and out, no fence). What a writer unlinks under the lock — a
+ * retired region mapping, an outgrown name table, the entry of a dropped
+ * name, a replaced socket's descriptor — is freed by a later slow path once
+ * every reader that could have seen it has left its section. So a client that
+ * lives through many daemon restarts and name churns keeps one mapping and a
+ * cache the size of the names it still uses.
  */
 #include "client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +45,75 @@
 
 /* --- attaching ------------------------------------------------------------------ */
 
+/* A stand-in for a region that is gone: closed, its one slot busy. Entries
+ * that pointed into a retired mapping point here, so that a reader finds
+ * them not live and re-resolves. Never written. */
+static struct {
+	struct region_header h;
+	struct region_slot s[1];
+} dead_region = {
+	.h = {.state = REGION_STATE_CLOSED, .nslots = 1},
+	.s = {{.gen = 1}},
+};
+
+static void close_item(void *ctx, struct reclaim_item *it)
+{
+	(void)ctx;
+	close(it->fd);
+}
+
+static void unmap_item(void *ctx, struct reclaim_item *it)
+{
+	(void)ctx;
+	munmap(it->ptr, it->size);
+}
+
+static void free_item(void *ctx, struct reclaim_item *it)
+{
+	(void)ctx;
+	free(it->ptr);
+}
+
+static void defer(struct shmseq *c, reclaim_fn *fn, void *ptr, size_t size, int fd)
+{
+	struct reclaim_item *it = malloc(sizeof(*it));
+	if (!it)
+		return; /* kept for good: a leak, never a use after free */
+	*it = (struct reclaim_item){.fn = fn, .ptr = ptr, .size = size, .fd = fd};
+	reclaim_defer(&c->rc, it);
+}
+
+/* Hang up on the daemon. The descriptor is closed only once no reader can
+ * be sending a NUDGE on it (send_ticket() reads c->sock without the lock):
+ * closed at once, its number could become the application's next socket
+ * and the NUDGE land there. (Not shut down meanwhile: after a fork() the
+ * socket is also the parent's, and a late NUDGE on it is harmless.) Caller
+ * holds c->lock, or is shmseq_disconnect() (no reader left; it drains). */
 static void detach(struct shmseq *c)
 {
-	if (c->sock >= 0) {
-		close(c->sock);
-		c->sock = -1;
-	}
+	int fd = atomic_load_explicit(&c->sock, memory_order_relaxed);
+	if (fd < 0)
+		return;
+	atomic_store_explicit(&c->sock, -1, memory_order_relaxed);
+	defer(c, close_item, NULL, 0, fd);
+}
+
+static void entries_repoint(struct shmseq *c, struct region_header *old);
+
+/* m becomes the current mapping; the one before is retired: entries that
+ * point into it point at the stand-in instead (they re-resolve), and it is
+ * unmapped after a grace period. Caller holds c->lock. */
+static void map_install(struct shmseq *c, struct mapping *m)
+{
+	struct mapping *old = c->map;
+	c->map = m;
+	/* pairs with the acquire load in region_live() */
+	atomic_store_explicit(&c->hdr, m->hdr, memory_order_release);
+	if (!old)
+		return;
+	entries_repoint(c, old->hdr);
+	defer(c, unmap_item, old->hdr, old->size, -1);
+	free(old);
 }
 
 /* Connect to the daemon of instance, making sure it is one we may trust:
@@ -106,6 +176,7 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 /* Caller holds c->lock. */
 static int attach(struct shmseq *c)
 {
+	reclaim_poll(&c->rc, c); /* what the last detach() left, at the latest */
 	int r;
 	int fd = connect_trusted(c->instance, NULL, 0);
 	if (fd < 0)
@@ -149,8 +220,13 @@ static int attach(struct shmseq *c)
 		goto fail;
 	}
 	memcpy(&rep, buf + sizeof(h), sizeof(rep));
+	/* Only a region sealed against size changes: nobody (a scribbling
+	 * neighbour, the daemon itself) can then shrink it under our mapping,
+	 * which would kill us with SIGBUS at the next access. */
 	struct stat st;
-	if (fstat(mfd, &st) < 0 || (size_t)st.st_size < sizeof(struct region_header) ||
+	int seals = fcntl(mfd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
+	    fstat(mfd, &st) < 0 || (size_t)st.st_size < sizeof(struct region_header) ||
 	    (size_t)st.st_size != rep.region_size) {
 		r = -EPROTO;
 		goto fail;
@@ -180,15 +256,11 @@ static int attach(struct shmseq *c)
 	/* A daemon that adopted its predecessor's region hands back the same
 	 * object: keep using the mapping our handles (and held tickets) point
 	 * into, so nothing is re-resolved and no ticket is voided. */
-	for (struct mapping *old = c->maps; old; old = old->next) {
-		if (old->dev == m->dev && old->ino == m->ino && old->size == m->size) {
-			munmap(m->hdr, m->size);
-			free(m);
-			m = NULL;
-			if (atomic_load_explicit(&c->hdr, memory_order_relaxed) != old->hdr)
-				atomic_store_explicit(&c->hdr, old->hdr, memory_order_release);
-			break;
-		}
+	struct mapping *cur = c->map;
+	if (cur && cur->dev == m->dev && cur->ino == m->ino && cur->size == m->size) {
+		munmap(m->hdr, m->size);
+		free(m);
+		m = NULL;
 	}
 	if (rep.env.auto_increment_increment < 1 || rep.env.auto_increment_offset < 1) {
 		rep.env.auto_increment_increment = 1;
@@ -197,12 +269,9 @@ static int attach(struct shmseq *c)
 	c->env = rep.env;
 	detach(c);
 	c->sock = fd;
-	if (m) {
-		m->next = c->maps;
-		c->maps = m;
-		/* pairs with the acquire load in region_live() */
-		atomic_store_explicit(&c->hdr, m->hdr, memory_order_release);
-	}
+	if (m)
+		map_install(c, m);
+	reclaim_poll(&c->rc, c);
 	return 0;
 fail:
 	if (mfd >= 0)
@@ -265,39 +334,46 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
  *
  * name -> entry, one table per connection: {tag, slot hint, entry} buckets
  * (the tag is the hash's high half), linear probing, never more than half
- * full, so a lookup reads one bucket line and then the entry, whose first
- * line holds what the fast path needs. The hint lets the slot's lines be
- * fetched while the entry is (prefetch_slot).
+ * full (entries and removed ones together), so a lookup reads one bucket line
+ * and then the entry, whose first line holds what the fast path needs. The
+ * hint lets the slot's lines be fetched while the entry is (prefetch_slot).
  *
- * Readers are any application threads, with no lock and no registration:
- * they probe from hash & mask until an empty bucket. Writers hold c->lock and
- * only ever fill an empty bucket: the tag and hint, then the entry pointer
- * with a release store, so a reader that sees the pointer (acquire) sees the
- * tag. Only the hint changes afterwards (names_rehint).
- * Entries are never removed (a dropped sequence's entry re-resolves), so
- * there are no tombstones. Growing builds a table twice the size and
- * publishes it with a release store; the old tables stay, chained, until the
- * connection ends, since a reader may still be probing one (together they
- * are smaller than the current table). A reader on an old table may miss a
- * name added since: it takes the slow path, which looks again under the lock.
+ * Readers are any application threads, with no lock, inside a reader section
+ * (reclaim.h): they probe from hash & mask until an empty bucket, stepping
+ * over removed ones. Writers hold c->lock. Filling a bucket (an empty one, or
+ * a removed one) stores the tag and hint, then the entry pointer with a
+ * release store, so a reader that sees the pointer (acquire) sees the tag.
+ * Removing one stores NAME_GONE there. A reader that raced a removal may
+ * still return the removed entry: it stays valid until the reader's section
+ * ends, then its memory is reused. Only the hint changes otherwise
+ * (names_rehint).
+ *
+ * What leaves the cache: the entry of a name this connection dropped, of a
+ * name the daemon no longer knows, and, whenever the table is full, every
+ * entry whose slot in the live region holds another sequence now (dropped or
+ * replaced elsewhere) — unless a handle holds it (refs): a handle follows its
+ * name, so its entry stays in the cache until it is closed. A full table is
+ * rebuilt at the size its entries need (twice, the same, or half) and the
+ * old one retired; a reader still probing it may miss a name added since:
+ * it takes the slow path, which looks again under the lock.
  *
  * Not liburcu's cds_lfht (the daemon's catalog uses one): its lookups walk a
  * split-ordered list, one dependent cache miss per node, and its automatic
  * resize often left the table at its first size in practice, with a chain of
  * over a thousand entries per lookup at 100,000 names (docs/BENCHMARKS.md has
  * the figures). Entries are carved from slabs, 128-byte aligned, so that
- * many of them span few pages.
+ * many of them span few pages; a reclaimed entry is reused, so the slabs
+ * hold as many entries as the cache ever held at once.
  */
 
 struct name_bucket {
 	_Atomic uint32_t tag;		/* the name's hash, high half */
 	_Atomic uint32_t slot;		/* a hint: the entry's slot index, for prefetch */
-	_Atomic(struct shmseq_seq *) e; /* NULL: empty */
+	_Atomic(struct shmseq_seq *) e; /* NULL: empty; NAME_GONE: removed */
 };
 
 struct name_table {
 	size_t mask; /* buckets - 1 */
-	struct name_table *older;
 	struct name_bucket b[];
 };
 
@@ -306,6 +382,10 @@ struct entry_slab {
 	size_t used, cap;
 	struct shmseq_seq e[]; /* 128-byte aligned: the slab is */
 };
+
+/* A removed bucket's entry: never dereferenced. */
+static struct shmseq_seq name_gone;
+#define NAME_GONE (&name_gone)
 
 #define NAMES_FIRST 64u /* buckets of a new connection's table */
 #define SLAB_FIRST 8u	/* entries of the first slab; then as many as exist */
@@ -334,10 +414,11 @@ static inline void prefetch_slot(const struct shmseq *c, uint32_t idx)
 	__builtin_prefetch((const void *)(p + REGION_CACHELINE), 0); /* gen, base, limit … */
 }
 
-/* Reader side: any thread, no lock. The entry of name, or NULL. */
+/* Reader side: any thread, no lock, inside a reader section. The entry of
+ * name, or NULL. */
 static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t hash)
 {
-	/* pairs with the release store in names_grow() */
+	/* pairs with the release store in names_rebuild() */
 	const struct name_table *t = atomic_load_explicit(&c->names, memory_order_acquire);
 	const uint32_t tag = (uint32_t)(hash >> 32);
 	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
@@ -345,7 +426,7 @@ static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t ha
 		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_acquire);
 		if (!e)
 			return NULL;
-		if (atomic_load_explicit(&t->b[i].tag, memory_order_relaxed) == tag) {
+		if (e != NAME_GONE && atomic_load_explicit(&t->b[i].tag, memory_order_relaxed) == tag) {
 			prefetch_slot(c, atomic_load_explicit(&t->b[i].slot, memory_order_relaxed));
 			if (strcmp(e->name, name) == 0)
 				return e;
@@ -353,61 +434,133 @@ static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t ha
 	}
 }
 
-/* Fill the first empty bucket for hash. Caller holds c->lock (or owns t
- * alone); t has an empty bucket. */
-static void names_put(struct name_table *t, uint64_t hash, struct shmseq_seq *e)
+/* Fill the first empty or removed bucket for hash. Returns whether it was a
+ * removed one. Caller holds c->lock (or owns t alone); t has an empty
+ * bucket. */
+static bool names_put(struct name_table *t, uint64_t hash, struct shmseq_seq *e)
 {
 	size_t i = hash & t->mask;
-	while (atomic_load_explicit(&t->b[i].e, memory_order_relaxed))
+	struct shmseq_seq *x;
+	while ((x = atomic_load_explicit(&t->b[i].e, memory_order_relaxed)) && x != NAME_GONE)
 		i = (i + 1) & t->mask;
 	atomic_store_explicit(&t->b[i].tag, (uint32_t)(hash >> 32), memory_order_relaxed);
 	atomic_store_explicit(&t->b[i].slot, slot_index(e), memory_order_relaxed);
 	/* pairs with the acquire load in lookup() */
 	atomic_store_explicit(&t->b[i].e, e, memory_order_release);
+	return x == NAME_GONE;
 }
 
-/* After e was resolved anew: point its bucket's hint at its slot. Caller
- * holds c->lock. An entry not in the table yet has no bucket. */
-static void names_rehint(struct shmseq *c, struct shmseq_seq *e)
+/* e's bucket in the current table, or NULL. Caller holds c->lock. */
+static struct name_bucket *names_bucket(struct shmseq *c, struct shmseq_seq *e)
 {
 	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
-	if (!t)
-		return;
+	if (!t || !e->in_table)
+		return NULL;
 	uint64_t hash = shmseq_hash(e->name, strlen(e->name));
 	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
 		struct shmseq_seq *x = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
 		if (!x)
-			return;
-		if (x == e) {
-			atomic_store_explicit(&t->b[i].slot, slot_index(e), memory_order_relaxed);
-			return;
-		}
+			return NULL;
+		if (x == e)
+			return &t->b[i];
 	}
 }
 
-/* Make room for one more name. Caller holds c->lock. */
-static int names_grow(struct shmseq *c)
+/* After e was resolved anew: point its bucket's hint at its slot. Caller
+ * holds c->lock. An entry not in the table has no bucket. */
+static void names_rehint(struct shmseq *c, struct shmseq_seq *e)
+{
+	struct name_bucket *b = names_bucket(c, e);
+	if (b)
+		atomic_store_explicit(&b->slot, slot_index(e), memory_order_relaxed);
+}
+
+static void entry_free(void *ctx, struct reclaim_item *it)
+{
+	struct shmseq *c = ctx;
+	struct shmseq_seq *e = it->ptr;
+	e->next_free = c->free_entries;
+	c->free_entries = e;
+}
+
+/* Take e out of the cache; its memory is reused after a grace period.
+ * Caller holds c->lock; no handle holds e. */
+static void names_remove(struct shmseq *c, struct shmseq_seq *e)
+{
+	struct name_bucket *b = names_bucket(c, e);
+	if (!b)
+		return;
+	/* readers step over it from now on */
+	atomic_store_explicit(&b->e, NAME_GONE, memory_order_release);
+	e->in_table = false;
+	c->nnames--;
+	c->ntomb++;
+	defer(c, entry_free, e, 0, -1);
+}
+
+/* Whether e may leave the cache: no handle holds it, and its slot in the
+ * live region holds another sequence now. Caller holds c->lock. */
+static bool entry_stale(struct shmseq *c, struct shmseq_seq *e)
+{
+	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_relaxed);
+	return atomic_load_explicit(&e->refs, memory_order_relaxed) == 0 && s &&
+	       atomic_load_explicit(&e->hdr, memory_order_relaxed) ==
+		       atomic_load_explicit(&c->hdr, memory_order_relaxed) &&
+	       atomic_load_explicit(&s->seq_id, memory_order_relaxed) !=
+		       atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+}
+
+/* Publish a table of `buckets` holding the current entries, and retire the
+ * old one. Caller holds c->lock. */
+static int names_rebuild(struct shmseq *c, size_t buckets)
 {
 	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
-	if ((c->nnames + 1) * 2 <= t->mask + 1)
-		return 0;
-	struct name_table *n = names_new((t->mask + 1) * 2);
+	struct name_table *n = names_new(buckets);
 	if (!n)
 		return -ENOMEM;
 	for (size_t i = 0; i <= t->mask; i++) {
 		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
-		if (e)
+		if (e && e != NAME_GONE)
 			names_put(n, shmseq_hash(e->name, strlen(e->name)), e);
 	}
-	n->older = t;
+	c->ntomb = 0;
 	/* pairs with the acquire load in lookup() */
 	atomic_store_explicit(&c->names, n, memory_order_release);
+	defer(c, free_item, t, 0, -1);
 	return 0;
 }
 
-/* A zeroed entry that lives until disconnect. Caller holds c->lock. */
+/* Make room for one more name: when the table is full, first let go of the
+ * entries of sequences that are gone, then rebuild it at the size the rest
+ * need. Caller holds c->lock. */
+static int names_make_room(struct shmseq *c)
+{
+	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
+	size_t buckets = t->mask + 1;
+	if ((c->nnames + c->ntomb + 1) * 2 <= buckets)
+		return 0;
+	for (size_t i = 0; i <= t->mask; i++) {
+		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
+		if (e && e != NAME_GONE && entry_stale(c, e))
+			names_remove(c, e);
+	}
+	while ((c->nnames + 1) * 2 > buckets)
+		buckets *= 2;
+	while (buckets > NAMES_FIRST && (c->nnames + 1) * 8 <= buckets)
+		buckets /= 2;
+	return names_rebuild(c, buckets);
+}
+
+/* A zeroed entry: a reclaimed one, or a new one from a slab. Caller holds
+ * c->lock. */
 static struct shmseq_seq *entry_alloc(struct shmseq *c)
 {
+	struct shmseq_seq *e = c->free_entries;
+	if (e) {
+		c->free_entries = e->next_free;
+		memset(e, 0, sizeof(*e));
+		return e;
+	}
 	struct entry_slab *s = c->slabs;
 	if (!s || s->used == s->cap) {
 		size_t cap = c->nnames < SLAB_FIRST ? SLAB_FIRST
@@ -422,9 +575,35 @@ static struct shmseq_seq *entry_alloc(struct shmseq *c)
 		s->cap = cap;
 		c->slabs = s;
 	}
-	struct shmseq_seq *e = &s->e[s->used++];
+	e = &s->e[s->used++];
 	memset(e, 0, sizeof(*e));
 	return e;
+}
+
+/* Entries that point into the retired region old point at the stand-in
+ * instead: they re-resolve. Caller holds c->lock. */
+static void entries_repoint(struct shmseq *c, struct region_header *old)
+{
+	for (struct entry_slab *sl = c->slabs; sl; sl = sl->next) {
+		for (size_t i = 0; i < sl->used; i++) {
+			struct shmseq_seq *e = &sl->e[i];
+			if (atomic_load_explicit(&e->hdr, memory_order_relaxed) != old)
+				continue;
+			atomic_store_explicit(&e->hdr, &dead_region.h, memory_order_relaxed);
+			atomic_store_explicit(&e->slot, &dead_region.s[0], memory_order_release);
+		}
+	}
+}
+
+/* The entry of a name this connection dropped (or the daemon does not
+ * know) leaves the cache, unless a handle holds it. Caller holds c->lock. */
+static void names_forget(struct shmseq *c, const char *name)
+{
+	size_t len = strlen(name);
+	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	if (e && e->in_table && atomic_load_explicit(&e->refs, memory_order_relaxed) == 0)
+		names_remove(c, e);
+	reclaim_poll(&c->rc, c);
 }
 
 /* --- connections ---------------------------------------------------------------- */
@@ -465,25 +644,19 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 {
 	if (!c)
 		return;
+	/* no thread may use the connection any more: no reader is left */
 	detach(c);
-	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
-	while (t) {
-		struct name_table *n = t->older;
-		free(t);
-		t = n;
-	}
+	reclaim_drain(&c->rc, c);
+	free(atomic_load_explicit(&c->names, memory_order_relaxed));
 	struct entry_slab *s = c->slabs;
 	while (s) {
 		struct entry_slab *n = s->next;
 		free(s);
 		s = n;
 	}
-	struct mapping *m = c->maps;
-	while (m) {
-		struct mapping *n = m->next;
-		munmap(m->hdr, m->size);
-		free(m);
-		m = n;
+	if (c->map) {
+		munmap(c->map->hdr, c->map->size);
+		free(c->map);
 	}
 	struct temp_seq *tp = c->temps;
 	while (tp) {
@@ -541,6 +714,11 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 	if (wire_name_set(&req.name, e->name) < 0)
 		return -EINVAL;
 	int r = client_rpc(c, WIRE_OPEN, &req, sizeof(req), &rep, sizeof(rep), true);
+	if (r == -SHMSEQ_ERR_UNKNOWN_SEQUENCE) {
+		pthread_mutex_lock(&c->lock);
+		names_forget(c, e->name);
+		pthread_mutex_unlock(&c->lock);
+	}
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&c->lock);
@@ -556,6 +734,7 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 	/* pairs with the acquire load of e->slot on the fast path */
 	atomic_store_explicit(&e->slot, &region_slots(h)[rep.slot], memory_order_release);
 	names_rehint(c, e);
+	reclaim_poll(&c->rc, c);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -582,12 +761,20 @@ int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, name, hash); /* another thread may have added it meanwhile */
 	if (!e) {
-		r = names_grow(c);
+		r = names_make_room(c);
 		if (r == 0 && (e = entry_alloc(c)) == NULL)
 			r = -ENOMEM;
 		if (r == 0) {
 			memcpy(e, &fresh, sizeof(*e)); /* not yet visible to any reader */
-			names_put(atomic_load_explicit(&c->names, memory_order_relaxed), hash, e);
+			/* resolved into a region retired since: it re-resolves */
+			if (atomic_load_explicit(&e->hdr, memory_order_relaxed) !=
+			    atomic_load_explicit(&c->hdr, memory_order_relaxed)) {
+				atomic_store_explicit(&e->hdr, &dead_region.h, memory_order_relaxed);
+				atomic_store_explicit(&e->slot, &dead_region.s[0], memory_order_relaxed);
+			}
+			e->in_table = true;
+			if (names_put(atomic_load_explicit(&c->names, memory_order_relaxed), hash, e))
+				c->ntomb--;
 			c->nnames++;
 		}
 	}
@@ -629,8 +816,11 @@ static void send_ticket(struct shmseq *c, struct shmseq_seq *e, uint16_t op, con
 	m.t.n = tk->n;
 	/* One-way and never blocking: a datagram goes whole or not at all, so it
 	 * cannot interleave with another thread's request on the same socket.
-	 * If it is lost, the window runs dry and a blocking refill follows. */
-	int fd = c->sock;
+	 * If it is lost, the window runs dry and a blocking refill follows.
+	 * Without the lock: another thread may detach() meanwhile, which shuts
+	 * the socket down (the NUDGE fails) but closes the descriptor only once
+	 * this reader section is over, so the number cannot be reused yet. */
+	int fd = atomic_load_explicit(&c->sock, memory_order_relaxed);
 	if (fd >= 0)
 		shmseq_send(fd, &m, sizeof(m), -1, MSG_DONTWAIT);
 }
@@ -770,7 +960,8 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 	}
 }
 
-SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
+/* NEXTVAL through an entry; caller is inside a reader section. */
+static inline __attribute__((always_inline)) int seq_nextval(struct shmseq_seq *e, int64_t *value)
 {
 	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
 	struct region_ticket tk = {0};
@@ -791,6 +982,14 @@ SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
 	return nextval_slow(e, s, r, &slow, value);
 }
 
+SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
+{
+	struct reclaim_reader *rr = reclaim_enter();
+	int r = seq_nextval(e, value);
+	reclaim_exit(rr);
+	return r;
+}
+
 static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool *found);
 
 SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
@@ -801,21 +1000,47 @@ SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
 		if (found)
 			return r;
 	}
+	struct reclaim_reader *rr = reclaim_enter();
 	size_t len = strlen(name);
 	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
-	if (unlikely(!e)) {
-		int r = client_entry(c, name, &e);
-		if (r < 0)
-			return r;
-	}
-	return shmseq_seq_nextval(e, value);
+	int r = 0;
+	if (unlikely(!e))
+		r = client_entry(c, name, &e);
+	if (likely(r == 0))
+		r = seq_nextval(e, value);
+	reclaim_exit(rr);
+	return r;
 }
 
 SHMSEQ_API int shmseq_seq_open(shmseq *c, const char *name, shmseq_seq **out)
 {
 	if (!c || !name || !out)
 		return -EINVAL;
-	return client_entry(c, name, out);
+	struct reclaim_reader *rr = reclaim_enter();
+	struct shmseq_seq *e;
+	int r;
+	/* the entry may leave the cache between the lookup and the lock: then
+	 * look again (it left because its sequence is gone: -4091 next time,
+	 * or a new entry for a new one) */
+	for (int tries = 0;; tries++) {
+		if (tries == 100) {
+			r = -EAGAIN; /* someone keeps dropping and creating it */
+			break;
+		}
+		if ((r = client_entry(c, name, &e)) < 0)
+			break;
+		pthread_mutex_lock(&c->lock);
+		bool held = e->in_table;
+		if (held)
+			atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+		pthread_mutex_unlock(&c->lock);
+		if (held) {
+			*out = e;
+			break;
+		}
+	}
+	reclaim_exit(rr);
+	return r;
 }
 
 SHMSEQ_API bool shmseq_seq_is_unsigned(const shmseq_seq *e)
@@ -827,9 +1052,14 @@ SHMSEQ_API bool shmseq_seq_is_unsigned(const shmseq_seq *e)
 
 SHMSEQ_API void shmseq_seq_close(shmseq_seq *e)
 {
-	/* Entries are shared with the name cache and freed with the connection:
-	 * closing only ends the caller's use of the handle. */
-	(void)e;
+	if (!e)
+		return;
+	/* the entry stays in the cache, and may leave it once no handle holds
+	 * it and its sequence is gone (a double close is ignored) */
+	uint32_t n = atomic_load_explicit(&e->refs, memory_order_relaxed);
+	while (n && !atomic_compare_exchange_weak_explicit(&e->refs, &n, n - 1, memory_order_relaxed,
+							   memory_order_relaxed))
+		;
 }
 
 /* --- LASTVAL, SETVAL, DDL ------------------------------------------------------ */
@@ -859,20 +1089,9 @@ static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool
 	return r;
 }
 
-SHMSEQ_API int shmseq_lastval(shmseq *c, const char *name, int64_t *value)
+/* Caller is inside a reader section. */
+static int entry_lastval(struct shmseq *c, const char *name, int64_t *value)
 {
-	if (!c || !name || !value)
-		return -EINVAL;
-	if (atomic_load_explicit(&c->ntemp, memory_order_relaxed) > 0) {
-		pthread_mutex_lock(&c->lock);
-		struct temp_seq *t = client_temp_find(c, name);
-		int r = t ? (t->has_last ? 0 : -ENODATA) : 1;
-		if (t && t->has_last)
-			*value = t->last;
-		pthread_mutex_unlock(&c->lock);
-		if (r <= 0)
-			return r;
-	}
 	struct shmseq_seq *e;
 	int r = client_entry(c, name, &e);
 	if (r < 0)
@@ -891,6 +1110,26 @@ SHMSEQ_API int shmseq_lastval(shmseq *c, const char *name, int64_t *value)
 		return -ENODATA;
 	*value = atomic_load_explicit(&e->last, memory_order_relaxed);
 	return 0;
+}
+
+SHMSEQ_API int shmseq_lastval(shmseq *c, const char *name, int64_t *value)
+{
+	if (!c || !name || !value)
+		return -EINVAL;
+	if (atomic_load_explicit(&c->ntemp, memory_order_relaxed) > 0) {
+		pthread_mutex_lock(&c->lock);
+		struct temp_seq *t = client_temp_find(c, name);
+		int r = t ? (t->has_last ? 0 : -ENODATA) : 1;
+		if (t && t->has_last)
+			*value = t->last;
+		pthread_mutex_unlock(&c->lock);
+		if (r <= 0)
+			return r;
+	}
+	struct reclaim_reader *rr = reclaim_enter();
+	int r = entry_lastval(c, name, value);
+	reclaim_exit(rr);
+	return r;
 }
 
 SHMSEQ_API int shmseq_setval(shmseq *c, const char *name, int64_t value, bool is_used, uint64_t round)
@@ -1015,7 +1254,16 @@ SHMSEQ_API int shmseq_drop(shmseq *c, const char *name)
 	struct wire_drop req;
 	if (wire_name_set(&req.name, name) < 0)
 		return -EINVAL;
-	return client_rpc(c, WIRE_DROP, &req, sizeof(req), NULL, 0, false);
+	int r = client_rpc(c, WIRE_DROP, &req, sizeof(req), NULL, 0, false);
+	if (r >= 0) {
+		/* a name dropped here leaves the cache at once (unless a handle
+		 * holds it): the cache keeps the names in use, not every name
+		 * ever used */
+		pthread_mutex_lock(&c->lock);
+		names_forget(c, name);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return r;
 }
 
 SHMSEQ_API int shmseq_status(shmseq *c, struct shmseq_status *out)

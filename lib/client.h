@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <sys/types.h>
 
+#include "reclaim.h"
 #include "region.h"
 #include "seqdef.h"
 #include "shmseq.h"
@@ -16,14 +17,15 @@ struct name_table;
 struct entry_slab;
 struct exec_session;
 
-/* A mapping of one region incarnation. Old ones stay mapped until the
- * connection ends: another thread may still be on a fast path inside one. */
+/* A mapping of one region incarnation. When a restarted daemon hands out
+ * another region, the old mapping is unmapped once no reader can be inside
+ * it (reclaim.h): entries that pointed into it point at a closed stand-in
+ * region first, so they re-resolve. */
 struct mapping {
 	struct region_header *hdr;
 	size_t size;
-	dev_t dev; /* which shm object: a restarted daemon */
-	ino_t ino; /* that adopted the region hands back the same */
-	struct mapping *next;
+	dev_t dev; /* which region: a restarted daemon */
+	ino_t ino; /* that adopted it hands back the same */
 };
 
 /* A TEMPORARY sequence: private to its session, MariaDB's serial algorithm. */
@@ -39,15 +41,21 @@ struct temp_seq {
 struct shmseq {
 	char instance[SHMSEQ_NAME_MAX + 1];
 	pthread_mutex_t lock; /* the socket, attaching, temp sequences */
-	int sock;	      /* -1 while detached */
+	/* -1 while detached. Read without the lock by send_ticket() (a NUDGE),
+	 * inside a reader section: a replaced socket is shut down at once and
+	 * its descriptor closed only after a grace period (detach()). */
+	_Atomic int sock;
 	uint64_t next_req;
-	struct mapping *maps;		     /* newest first */
+	struct mapping *map;		     /* the current incarnation's, or NULL */
 	_Atomic(struct region_header *) hdr; /* the current incarnation */
 	struct seq_env env;
+	struct reclaim rc; /* what waits for readers to move on, under lock */
 	/* The name cache: name -> struct shmseq_seq (client.c has the story). */
-	_Atomic(struct name_table *) names; /* current; older ones chained */
-	size_t nnames;			    /* entries, under lock */
+	_Atomic(struct name_table *) names; /* the current table */
+	size_t nnames;			    /* entries in it, under lock */
+	size_t ntomb;			    /* its buckets of removed entries */
 	struct entry_slab *slabs;	    /* where entries live, newest first */
+	struct shmseq_seq *free_entries;    /* reclaimed, for reuse */
 	_Atomic int ntemp;		    /* TEMPORARY sequences alive */
 	struct temp_seq *temps;
 	uint64_t temp_ids;
@@ -57,9 +65,13 @@ struct shmseq {
 };
 
 /* A name's entry in the connection's cache; also what shmseq_seq_open hands
- * out. Entries live until the connection ends (never moved, never freed
- * before), so a reader that found one may keep using it. The fast path's
- * fields come first: with the start of the name they share one cache line. */
+ * out. An entry a handle holds (refs > 0) stays in the cache until the
+ * handle is closed; one that no handle holds leaves the cache when its
+ * sequence is known to be gone (dropped, replaced), and its memory is reused
+ * once no reader can still be using it (reclaim.h). So a reader keeps an
+ * entry it found only while inside its reader section, or with a handle. The
+ * fast path's fields come first: with the start of the name they share one
+ * cache line. Never moved. */
 struct shmseq_seq {
 	_Atomic(struct region_slot *) slot;  /* NULL: resolve first */
 	_Atomic(struct region_header *) hdr; /* the region `slot` lies in */
@@ -69,9 +81,12 @@ struct shmseq_seq {
 	_Atomic int64_t last;
 	_Atomic uint64_t last_id;
 	struct shmseq *conn;
+	_Atomic uint32_t refs; /* open handles */
 	_Atomic bool cycle;
 	_Atomic bool is_unsigned; /* values are uint64 bit patterns */
+	bool in_table;		  /* in the name cache; under conn->lock */
 	char name[SHMSEQ_NAME_MAX + 1];
+	struct shmseq_seq *next_free; /* on conn->free_entries */
 } __attribute__((aligned(128)));
 _Static_assert(sizeof(struct shmseq_seq) == 128, "two cache lines, aligned: one adjacent-line pair");
 
@@ -82,7 +97,8 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
 	       bool idempotent);
 
 /* The cache entry of a base sequence, resolving it with the daemon if new.
- * -4091 when the daemon knows no such sequence. */
+ * -4091 when the daemon knows no such sequence. The caller is inside a
+ * reader section (reclaim_enter()) and uses the entry only there. */
 int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out);
 
 /* The TEMPORARY sequence of that name in this session, or NULL (caller

@@ -196,8 +196,12 @@ static int seq_unsigned(struct shmseq *c, const char *name)
 			return r;
 	}
 	struct shmseq_seq *e;
+	struct reclaim_reader *rr = reclaim_enter();
 	int r = client_entry(c, name, &e);
-	return r < 0 ? r : atomic_load_explicit(&e->is_unsigned, memory_order_relaxed);
+	if (r >= 0)
+		r = atomic_load_explicit(&e->is_unsigned, memory_order_relaxed);
+	reclaim_exit(rr);
+	return r;
 }
 
 /* MariaDB's message for a failure r on sequence db.name. */

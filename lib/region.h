@@ -39,6 +39,33 @@
  * a scribbler can hurt other clients' values, never the daemon, its files or
  * the values handed out after a restart; and no stray word makes a client
  * wait forever (the slow path is bounded, lib/client.c).
+ *
+ * The object. The region is a memfd sealed with F_SEAL_SHRINK | F_SEAL_GROW |
+ * F_SEAL_SEAL, not a named POSIX shm object: nobody can open it by a name,
+ * squat its name, or change its size — not a client, not the owner's other
+ * processes, not the daemon. (A named object could be ftruncate()d to 0 by
+ * any process allowed to open it read-write, and every process mapping it,
+ * the daemon first, then died of SIGBUS at its next access.) Clients get the
+ * descriptor in the daemon's HELLO reply over the socket, after the
+ * SO_PEERCRED check, and refuse a region that is not sealed. The descriptor
+ * may still be written through (a scribble, as above) and holes punched in
+ * it (zeros: a scribble too); neither raises a signal.
+ *
+ * Lifetime. A memfd lives while something holds it, so a small keeper
+ * process (daemon/keeper.h) holds it for the daemon's life and past a crash:
+ * the next daemon takes it from the keeper and adopts it (its clients carry
+ * on, no value skipped) or closes it and starts a new one. A clean shutdown
+ * lets the keeper go; the region goes once its last client unmaps it.
+ *
+ * Size and growth. The region is sized once, when it is made, for its
+ * capacity (--max-sequences slots, 128 bytes each) and never changes size;
+ * memory is spent only as slots are first written (a memfd is sparse), so a
+ * large capacity costs address space, not memory. More capacity is a restart
+ * with a larger --max-sequences: the new daemon cannot adopt a region of
+ * another size, makes a new one (a new incarnation), and clients re-attach
+ * by themselves. Growing without a restart would be a second sealed region
+ * (a segment) handed out next to the first, slots numbered across segments
+ * — never a region that changes size under its mappings.
  */
 #ifndef SHMSEQ_REGION_H
 #define SHMSEQ_REGION_H

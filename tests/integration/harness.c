@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "keeper.h"
 #include "util.h"
 
 void daemon_setup(struct daemon *d, const char *prefix)
@@ -95,9 +96,28 @@ void daemon_kill(struct daemon *d)
 	d->pid = 0;
 }
 
+int region_fd(const char *instance)
+{
+	char path[4200];
+	int fd = -1;
+	if (keeper_path(instance, path, sizeof(path), false) < 0 || keeper_call(path, KEEPER_PEEK, &fd) < 0)
+		return -1;
+	return fd;
+}
+
+void region_discard(const char *instance)
+{
+	char path[4200];
+	if (keeper_path(instance, path, sizeof(path), false) < 0)
+		return;
+	keeper_call(path, KEEPER_QUIT, NULL);
+	unlink(path);
+}
+
 void daemon_teardown(struct daemon *d)
 {
 	daemon_stop(d);
+	region_discard(d->instance); /* a killed daemon leaves its region's keeper */
 	char cmd[400], lock[160];
 	/* a killed daemon leaves its instance lock */
 	if (shmseq_instance_lock_name(d->instance, lock, sizeof(lock)) == 0)

@@ -28,8 +28,15 @@ int daemon_await_ready(struct daemon *d, pid_t pid, int rfd, int *code);
 int daemon_stop(struct daemon *d);
 /* SIGKILL and wait. */
 void daemon_kill(struct daemon *d);
-/* Stop if running and remove the temp dir. */
+/* Stop if running, let the region go and remove the temp dir. */
 void daemon_teardown(struct daemon *d);
+
+/* The instance's region (a sealed memfd), from its keeper: it answers
+ * while the daemon runs and after it was killed. A descriptor, or -1. */
+int region_fd(const char *instance);
+/* Let the instance's region go, as a reboot would: its keeper exits and the
+ * next daemon starts a new region. */
+void region_discard(const char *instance);
 
 /* A MAP_SHARED anonymous area visible to forked children. */
 void *shared_alloc(size_t bytes);

@@ -1,20 +1,30 @@
 /* test_concurrency.c — many processes and threads drawing from one sequence
- * against the real daemon: every value distinct, each thread's increasing. */
+ * against the real daemon: every value distinct, each thread's increasing.
+ * The name cache grows, and names come and go, while other threads of the
+ * connection read it, through daemon restarts; a NUDGE in flight while
+ * another thread re-attaches never lands in the application's own socket.
+ * CI runs this file under ThreadSanitizer too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "harness.h"
 #include "shmseq.h"
+#include "wire.h"
 
 static struct daemon d;
 
@@ -225,6 +235,252 @@ static void test_name_cache_grows_under_readers(void **state)
 	shmseq_disconnect(c);
 }
 
+/* --- a NUDGE in flight while another thread re-attaches ---------------------------
+ *
+ * sendmsg() here stands in for libc's (the library's calls resolve to the
+ * executable's first): armed, it holds the next NUDGE between the moment the
+ * library chose the socket's descriptor and the send, as a preempted thread
+ * would be held. */
+static _Atomic int nudge_arm, nudge_held, nudge_go;
+
+__attribute__((visibility("default"))) ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	static ssize_t (*real)(int, const struct msghdr *, int);
+	if (!real)
+		real = (ssize_t(*)(int, const struct msghdr *, int))dlsym(RTLD_NEXT, "sendmsg");
+	const size_t len = sizeof(struct wire_hdr) + sizeof(struct wire_ticket);
+	if (atomic_load(&nudge_arm) && msg->msg_iovlen == 1 && msg->msg_iov[0].iov_len == len) {
+		struct wire_hdr h;
+		memcpy(&h, msg->msg_iov[0].iov_base, sizeof(h));
+		if (h.op == WIRE_NUDGE && atomic_exchange(&nudge_arm, 0)) {
+			atomic_store(&nudge_held, fd);
+			for (int i = 0; i < 20000 && !atomic_load(&nudge_go); i++)
+				usleep(500);
+		}
+	}
+	return real(fd, msg, flags);
+}
+
+struct nudger {
+	shmseq_seq *h;
+	int draws;
+};
+
+static void *nudger_main(void *arg)
+{
+	struct nudger *n = arg;
+	int64_t v;
+	for (int i = 0; i < 100000 && !atomic_load(&nudge_held); i++, n->draws++)
+		if (shmseq_seq_nextval(n->h, &v) < 0)
+			break;
+	return NULL;
+}
+
+/* A thread's NUDGE is held after it read the socket's descriptor; another
+ * thread finds the daemon gone and detaches; the application then opens
+ * sockets, which take the lowest free descriptor numbers; the NUDGE goes.
+ * Before the fix the descriptor was closed at once, the application's new
+ * socket got its number, and the 56-byte NUDGE landed in it. */
+static void test_nudge_never_lands_in_app_socket(void **state)
+{
+	(void)state;
+	shmseq *c;
+	shmseq_seq *h;
+	assert_int_equal(shmseq_connect(NULL, &c), 0);
+	exec_ok(c, "CREATE SEQUENCE ndg CACHE 100");
+	assert_int_equal(shmseq_seq_open(c, "ndg", &h), 0);
+	atomic_store(&nudge_held, 0);
+	atomic_store(&nudge_go, 0);
+	atomic_store(&nudge_arm, 1);
+	struct nudger n = {.h = h};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, nudger_main, &n), 0);
+	for (int i = 0; i < 20000 && !atomic_load(&nudge_held); i++)
+		usleep(500);
+	int held = atomic_load(&nudge_held);
+	assert_true(held > 0);
+	/* the daemon goes; this thread's call finds it gone and detaches */
+	assert_int_equal(daemon_stop(&d), 0);
+	struct shmseq_status st;
+	assert_true(shmseq_status(c, &st) < 0);
+	/* the application's sockets take the lowest free numbers */
+	int sp[16][2];
+	bool reused = false;
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp[i]), 0);
+		reused = reused || sp[i][0] == held || sp[i][1] == held;
+	}
+	atomic_store(&nudge_go, 1);
+	pthread_join(t, NULL);
+	int landed = 0;
+	for (int i = 0; i < 16; i++) {
+		char buf[256];
+		for (int k = 0; k < 2; k++)
+			if (recv(sp[i][k], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				landed++;
+		close(sp[i][0]);
+		close(sp[i][1]);
+	}
+	printf("# NUDGE held on descriptor %d after %d draws; the application's sockets %s that "
+	       "number; %d NUDGE(s) landed in them\n",
+	       held, n.draws, reused ? "reused" : "did not reuse", landed);
+	assert_false(reused);
+	assert_int_equal(landed, 0);
+	assert_int_equal(daemon_start(&d, NULL), 0);
+	int64_t v;
+	assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+	shmseq_seq_close(h);
+	shmseq_disconnect(c);
+}
+
+/* --- names come and go under readers, through daemon restarts ----------------------- */
+
+#define CH_NAMES 64
+struct churn {
+	shmseq *conn;
+	_Atomic int stop;
+	long draws, errors;
+	int t;
+};
+
+static bool churn_value_ok(int i, int64_t v)
+{
+	return v > (int64_t)i * 1000000 && v <= (int64_t)i * 1000000 + 1000000;
+}
+
+static void *churn_reader(void *arg)
+{
+	struct churn *w = arg;
+	unsigned seed = (unsigned)w->t * 7919u + 1;
+	while (!atomic_load(&w->stop)) {
+		int i = (int)(rand_r(&seed) % CH_NAMES);
+		char name[32];
+		snprintf(name, sizeof(name), "ch_%d", i);
+		int64_t v = 0;
+		int r;
+		if (rand_r(&seed) % 4 == 0) {
+			shmseq_seq *h;
+			r = shmseq_seq_open(w->conn, name, &h);
+			if (r == 0) {
+				for (int k = 0; k < 10 && r == 0; k++)
+					if ((r = shmseq_seq_nextval(h, &v)) == 0 && !churn_value_ok(i, v))
+						w->errors++;
+				shmseq_seq_close(h);
+			}
+		} else {
+			r = shmseq_nextval(w->conn, name, &v);
+			if (r == 0 && !churn_value_ok(i, v))
+				w->errors++;
+		}
+		/* dropped meanwhile, or the daemon restarting: fine */
+		if (r < 0 && r != -SHMSEQ_ERR_UNKNOWN_SEQUENCE && r != -ECONNREFUSED && r != -ECONNRESET &&
+		    r != -EPIPE && r != -ENOENT) {
+			fprintf(stderr, "%s: %d %s\n", name, r, shmseq_strerror(r));
+			w->errors++;
+		}
+		w->draws++;
+	}
+	return NULL;
+}
+
+static int ch_create(shmseq *c, int i)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "ch_%d", i);
+	struct shmseq_def def = {
+		.set = SHMSEQ_SET_START | SHMSEQ_SET_CACHE, .start = (int64_t)i * 1000000 + 1, .cache = 10};
+	return shmseq_create(c, name, &def, SHMSEQ_IF_NOT_EXISTS);
+}
+
+static void *churn_writer(void *arg)
+{
+	struct churn *w = arg;
+	unsigned seed = 4242;
+	while (!atomic_load(&w->stop)) {
+		int i = (int)(rand_r(&seed) % CH_NAMES);
+		char name[32];
+		snprintf(name, sizeof(name), "ch_%d", i);
+		shmseq_drop(w->conn, name);
+		ch_create(w->conn, i);
+		/* and a name used once, then dropped */
+		snprintf(name, sizeof(name), "once_%ld", w->draws++);
+		int64_t v;
+		if (shmseq_create(w->conn, name, NULL, 0) == 0) {
+			shmseq_nextval(w->conn, name, &v);
+			shmseq_drop(w->conn, name);
+		}
+	}
+	return NULL;
+}
+
+static int region_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int n = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "memfd:shmseq."))
+			n++;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Three threads draw by name and by handle from 64 names while a fourth
+ * drops and re-creates them and uses names once, all on one connection, and
+ * the daemon restarts twice under them: every value comes from the sequence
+ * named. What left the cache, the outgrown tables and the old regions are
+ * freed (under TSan: without a race), and one region stays mapped. */
+static void test_names_churn_under_readers(void **state)
+{
+	(void)state;
+	shmseq *c;
+	assert_int_equal(shmseq_connect(NULL, &c), 0);
+	for (int i = 0; i < CH_NAMES; i++)
+		assert_int_equal(ch_create(c, i), 0);
+	pthread_t th[4];
+	struct churn w[4];
+	for (int t = 0; t < 4; t++) {
+		w[t] = (struct churn){.conn = c, .t = t};
+		assert_int_equal(pthread_create(&th[t], NULL, t == 3 ? churn_writer : churn_reader, &w[t]),
+				 0);
+	}
+	for (int restart = 0; restart < 2; restart++) {
+		usleep(700000);
+		assert_int_equal(daemon_stop(&d), 0);
+		assert_int_equal(daemon_start(&d, NULL), 0);
+	}
+	usleep(700000);
+	long draws = 0, churns = w[3].draws;
+	for (int t = 0; t < 4; t++)
+		atomic_store(&w[t].stop, 1);
+	for (int t = 0; t < 4; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(w[t].errors, 0);
+		if (t < 3)
+			draws += w[t].draws;
+	}
+	/* one more slow path with no reader left frees what still waits */
+	int64_t v;
+	assert_int_equal(ch_create(c, 0), 0);
+	assert_int_equal(shmseq_drop(c, "ch_0"), 0);
+	assert_int_equal(shmseq_nextval(c, "ch_1", &v), 0);
+	pthread_mutex_lock(&c->lock);
+	struct reclaim rc = c->rc;
+	size_t nnames = c->nnames;
+	pthread_mutex_unlock(&c->lock);
+	int maps = region_mappings();
+	printf("# %ld draws, %ld names used once, 2 restarts: %llu things deferred, %llu freed, %zu "
+	       "names cached, %d region(s) mapped\n",
+	       draws, churns, (unsigned long long)rc.deferred, (unsigned long long)rc.freed, nnames, maps);
+	assert_true(draws > 0 && churns > 0);
+	assert_true(rc.freed > 0);
+	assert_true(rc.deferred - rc.freed <= 2);
+	assert_true(nnames <= CH_NAMES + 4);
+	assert_int_equal(maps, 1);
+	shmseq_disconnect(c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -246,6 +502,8 @@ int main(void)
 		cmocka_unit_test(test_nocache_every_value_durable),
 		cmocka_unit_test(test_descending_small_cache),
 		cmocka_unit_test(test_name_cache_grows_under_readers),
+		cmocka_unit_test(test_names_churn_under_readers),
+		cmocka_unit_test(test_nudge_never_lands_in_app_socket),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

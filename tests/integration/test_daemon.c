@@ -678,12 +678,19 @@ static void test_owner_only(void **state)
 	assert_int_equal(shmseq_socket_path(d.instance, path, sizeof(path)), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	/* the region has no name anyone could open: a sealed memfd, handed out
+	 * over the socket (and held by its keeper), owner-only all the same */
 	assert_int_equal(shmseq_region_name(d.instance, shm, sizeof(shm)), 0);
-	int fd = shm_open(shm, O_RDONLY, 0);
+	assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	int fd = region_fd(d.instance);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(st.st_uid, geteuid());
+	int seals = fcntl(fd, F_GET_SEALS);
+	assert_int_equal(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 	close(fd);
 	/* a second daemon on the same instance is refused */
 	struct daemon again = d;
@@ -694,10 +701,8 @@ static void test_owner_only(void **state)
 static void test_region_scribbler(void **state)
 {
 	(void)state;
-	char shm[256];
 	assert_int_equal(shmseq_create(conn, "victim", NULL, 0), 0);
-	assert_int_equal(shmseq_region_name(d.instance, shm, sizeof(shm)), 0);
-	int fd = shm_open(shm, O_RDWR, 0);
+	int fd = region_fd(d.instance);
 	assert_true(fd >= 0);
 	struct stat st;
 	fstat(fd, &st);

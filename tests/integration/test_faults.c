@@ -196,9 +196,7 @@ static void inst_init(struct inst *in, const char *tag)
 
 static void region_unlink(const struct inst *in)
 {
-	char name[128];
-	if (shmseq_region_name(in->name, name, sizeof(name)) == 0)
-		shm_unlink(name);
+	region_discard(in->name);
 }
 
 static void inst_fini(struct inst *in)
@@ -945,8 +943,27 @@ static void test_every_truncation_and_bit_flip(void **state)
 	assert_int_equal(t[T_CASES], nrun);
 }
 
-/* The last record of a log: its offsets [from, to), type and LSN. */
-/* The record `back` records before the last (0: the last one). */
+/* How many whole records a log holds after its header. */
+static int log_records(const unsigned char *log, size_t n)
+{
+	size_t off = 64;
+	int k = 0;
+	for (;;) {
+		uint32_t len;
+		uint64_t l;
+		if (off + 20 > n)
+			return k;
+		memcpy(&len, log + off, 4);
+		memcpy(&l, log + off + 8, 8);
+		if (l == 0 || off + 20 + len > n)
+			return k;
+		off += 20 + len;
+		k++;
+	}
+}
+
+/* The record `back` records before the last (0: the last one) of a log:
+ * its offsets [from, to), type and LSN. */
 static void log_record(const unsigned char *log, size_t n, int back, size_t *from, size_t *to, uint16_t *type,
 		       uint64_t *lsn)
 {
@@ -1068,13 +1085,26 @@ static void test_damaged_last_record(void **state)
 	(void)state;
 	long fails = 0;
 	for (int kind = 0; kind < L_N; kind++) {
-		struct inst in;
-		char tag[16];
-		snprintf(tag, sizeof(tag), "last%d", kind);
-		inst_init(&in, tag);
-		struct damage *d = calloc(1, sizeof(*d));
-		build_last(&in, (enum last_kind)kind, &d->ref, &d->img);
-		inst_fini(&in);
+		struct damage *d = NULL;
+		/* With --snapshot-bytes 4096 a snapshot may start a new log just
+		 * after the statement, leaving its record in the snapshot only:
+		 * build again until the log holds it (a rotation is rare). */
+		for (int attempt = 0; attempt < 5; attempt++) {
+			struct inst in;
+			char tag[24];
+			snprintf(tag, sizeof(tag), "last%d-%d", kind, attempt);
+			inst_init(&in, tag);
+			d = calloc(1, sizeof(*d));
+			build_last(&in, (enum last_kind)kind, &d->ref, &d->img);
+			inst_fini(&in);
+			if (log_records(d->img.log, d->img.nlog) >= 2)
+				break;
+			printf("# %s: the log rotated after the statement; built again\n", last_names[kind]);
+			image_free(&d->img);
+			free(d);
+			d = NULL;
+		}
+		assert_non_null(d);
 		uint16_t type;
 		uint64_t lsn;
 		/* a statement's record: damage is in the middle (refused) */
@@ -1129,10 +1159,7 @@ static bool wl_stop(struct worker *w, struct wl *wl)
 /* Copy the published part of the region (what clients may take). */
 static int region_copy(const struct inst *in, struct region_slot *out, int max)
 {
-	char name[128];
-	if (shmseq_region_name(in->name, name, sizeof(name)) < 0)
-		return -1;
-	int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+	int fd = region_fd(in->name);
 	if (fd < 0)
 		return -1;
 	size_t size = region_bytes(NSLOTS);

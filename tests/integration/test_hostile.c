@@ -9,7 +9,9 @@
  * garbage flood. A second instance sees nothing of the first's abuse (garbage,
  * killed clients, a scribbled region): its files and region stay byte for byte
  * the same and its values continue. After all that a clean restart (and a
- * SIGKILL restart) recovers every sequence beyond every value handed out. */
+ * SIGKILL restart) recovers every sequence beyond every value handed out. A
+ * process that shrinks or grows whatever it can reach of the region kills
+ * nobody: the region is sealed against size changes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -735,10 +737,8 @@ static int cmp_print(const void *x, const void *y)
  * in *size. */
 static unsigned char *map_region(const char *instance, bool writable, size_t *size)
 {
-	char shm[256];
 	struct stat st;
-	assert_int_equal(shmseq_region_name(instance, shm, sizeof(shm)), 0);
-	int fd = shm_open(shm, writable ? O_RDWR : O_RDONLY, 0);
+	int fd = region_fd(instance);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
 	void *p = mmap(NULL, (size_t)st.st_size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED,
@@ -779,6 +779,157 @@ static void scribble_region(const char *instance)
 	for (size_t i = 0; i < sizeof(*h); i++)
 		p[i] = (unsigned char)rand_r(&seed);
 	munmap(p, size);
+}
+
+/* --- the region's size --------------------------------------------------------- */
+
+struct size_attack {
+	int region_fds;	  /* descriptors of the region the attacker got */
+	int region_grown; /* size changes of the region that succeeded */
+	int other_fds;	  /* other objects of the instance it truncated */
+	int calls;	  /* size-changing calls made */
+	int last_errno;	  /* what the last refused call said */
+};
+
+/* Grow fd and shrink it to nothing, every way there is: ftruncate both ways,
+ * fallocate past the end, a write past the end. Counts what succeeded. */
+static int try_resize(int fd, struct size_attack *at, bool region)
+{
+	struct stat st;
+	int changed = 0;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	off_t size = st.st_size;
+	char byte = 0x5a;
+	/* growing first, so that what is left in the end is nothing */
+	int r[4] = {
+		ftruncate(fd, size * 2 + 4096),
+		fallocate(fd, 0, size, 1 << 20),
+		pwrite(fd, &byte, 1, size + 4096) == 1 ? 0 : -1,
+		ftruncate(fd, 0),
+	};
+	for (int i = 0; i < 4; i++) {
+		at->calls++;
+		if (r[i] == 0)
+			changed++;
+		else if (region)
+			at->last_errno = errno;
+	}
+	return changed;
+}
+
+/* A hostile process of the owner (who reaches the most: a --group member
+ * gets only the descriptor the daemon hands every client) shrinks to zero
+ * and grows whatever it can reach of the instance: the region's descriptor
+ * from the daemon's hello, the region again through /proc/<daemon>/fd, the
+ * instance lock, the old region name. The region refuses every size change;
+ * the rest may change (nothing maps it); the daemon keeps serving and a
+ * client that was drawing keeps drawing, without a signal. Before the region
+ * was a sealed memfd the first ftruncate killed the daemon and every client
+ * with SIGBUS. */
+static void test_region_size_changes(void **state)
+{
+	(void)state;
+	static struct size_attack *at;
+	if (!at)
+		at = shared_alloc(sizeof(*at));
+	memset(at, 0, sizeof(*at));
+	shmseq_seq *h;
+	int64_t v, last = 0;
+	struct shmseq_def def = {.set = SHMSEQ_SET_CACHE, .cache = 10};
+	assert_int_equal(shmseq_create(ca, "sz", &def, 0), 0);
+	assert_int_equal(shmseq_seq_open(ca, "sz", &h), 0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+		assert_true(v > last);
+		last = v;
+	}
+	pid_t dpid = a.pid;
+	int sock = raw_connect(a.instance);
+	assert_true(sock >= 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(30);
+		int mfd = -1;
+		struct wire_hello hello = {.version = WIRE_VERSION, .pid = (uint32_t)getpid()};
+		char buf[WIRE_MSG_MAX], path[300], link[300];
+		if (raw_send(sock, WIRE_HELLO, &hello, sizeof(hello), 1) < 0 ||
+		    shmseq_recv(sock, buf, sizeof(buf), &mfd, 0) <= 0 || mfd < 0)
+			_exit(2);
+		at->region_fds++;
+		at->region_grown += try_resize(mfd, at, true);
+		/* every descriptor the daemon holds that is a region or shm */
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)dpid);
+		DIR *dp = opendir(path);
+		if (!dp)
+			_exit(3);
+		struct dirent *e;
+		while ((e = readdir(dp))) {
+			char p[600];
+			snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+			ssize_t n = readlink(p, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			bool region = strstr(link, "memfd:shmseq") != NULL;
+			if (!region && strncmp(link, "/dev/shm/", 9) != 0)
+				continue;
+			int fd = open(p, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (region) {
+				at->region_fds++;
+				at->region_grown += try_resize(fd, at, true);
+			} else {
+				at->other_fds++;
+				try_resize(fd, at, false);
+			}
+			close(fd);
+		}
+		closedir(dp);
+		/* the instance lock and the old region name, by name */
+		char shm[256], lock[300];
+		if (shmseq_region_name(a.instance, shm, sizeof(shm)) == 0 &&
+		    shmseq_instance_lock_name(a.instance, lock, sizeof(lock)) == 0) {
+			const char *names[] = {shm, lock};
+			for (int i = 0; i < 2; i++) {
+				int fd = shm_open(names[i], O_RDWR, 0);
+				if (fd >= 0) {
+					at->other_fds++;
+					try_resize(fd, at, false);
+					close(fd);
+				}
+			}
+		}
+		_exit(0);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	close(sock);
+	printf("# the attacker: %d size-changing calls on %d descriptors of the region (%d succeeded, "
+	       "the last refusal: %s) and on %d other objects\n",
+	       at->calls, at->region_fds, at->region_grown, strerror(at->last_errno), at->other_fds);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(at->region_fds >= 2); /* from the hello, and through /proc */
+	assert_int_equal(at->region_grown, 0);
+	assert_int_equal(at->last_errno, EPERM);
+
+	/* the daemon is the same process and serves: many refills of CACHE 10 */
+	assert_int_equal(kill(dpid, 0), 0);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+		assert_true(v > last);
+		last = v;
+	}
+	assert_daemon_up(&a, ca);
+	assert_int_equal(a.pid, dpid);
+	shmseq *c2;
+	assert_int_equal(shmseq_connect(a.instance, &c2), 0);
+	assert_int_equal(shmseq_nextval(c2, "sz", &v), 0);
+	assert_true(v > last);
+	shmseq_disconnect(c2);
+	shmseq_seq_close(h);
 }
 
 static void test_other_instance_untouched(void **state)
@@ -1013,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_clients_killed_mid_call),
 		cmocka_unit_test(test_clients_killed_holding_handles),
 		cmocka_unit_test(test_memory_bounded),
+		cmocka_unit_test(test_region_size_changes),
 		cmocka_unit_test(test_other_instance_untouched),
 		cmocka_unit_test(test_restart_recovers_everything),
 	};

@@ -1,10 +1,14 @@
 /* test_perms.c — who may use an instance. The region and the socket are
- * created owner-only under any umask; a file squatting their names is refused
- * with a clear message, never reused nor removed; a second daemon on a running
- * instance is refused without touching it; --group opens an instance to one
- * group (as primary or supplementary group) and to nobody else; a refused user
- * is told "Permission denied". The cross-user tests need root: they drop to
- * the user nobody in forked children, and skip when not run as root. */
+ * created owner-only under any umask; the region is a sealed memfd with no
+ * name, reached only through the daemon's socket (and its keeper's, owner
+ * only); a file squatting the socket's or the instance lock's name is refused
+ * with a clear message, never reused nor removed, and one at the name regions
+ * had before they were memfds is left alone (one of our own from an earlier
+ * version is removed); a second daemon on a running instance is refused
+ * without touching it; --group opens an instance to one group (as primary or
+ * supplementary group) and to nobody else; a refused user is told
+ * "Permission denied". The cross-user tests need root: they drop to the user
+ * nobody in forked children, and skip when not run as root. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +35,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "keeper.h"
 #include "region.h"
 #include "shmseq.h"
 #include "util.h"
@@ -198,7 +203,8 @@ static void paths(char *sock, size_t scap, char *shm, size_t mcap)
 /* --- another user's view ------------------------------------------------------ */
 
 struct probe {
-	int shm_rc;	/* shm_open(region, O_RDWR) by that user: 0 or -errno */
+	int shm_rc;	/* shm_open(old region name, O_RDWR) by that user: 0 or -errno */
+	int keeper_rc;	/* the region from its keeper: 0 or -errno */
 	int connect_rc; /* shmseq_connect */
 	char connect_msg[256];
 	char explain[512]; /* shmseq_connect_explain() when it failed */
@@ -209,9 +215,11 @@ struct probe {
 
 static const char *const OUR_RUN = "";
 
-/* In a child running as uid/gid with these supplementary groups: try to open
- * the region directly, then connect and draw ndraw values of seq. run is the
- * SHMSEQ_RUNTIME_DIR to use: OUR_RUN ours, NULL none (the default place). */
+/* In a child running as uid/gid with these supplementary groups: try to get
+ * the region without the daemon (by the name regions had before they were
+ * memfds, and from its keeper), then connect and draw ndraw values of seq.
+ * run is the SHMSEQ_RUNTIME_DIR to use: OUR_RUN ours, NULL none (the
+ * default place). */
 static struct probe *as_user_in(const char *run, uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 				const char *seq, int ndraw)
 {
@@ -236,6 +244,12 @@ static struct probe *as_user_in(const char *run, uid_t uid, gid_t gid, const gid
 		int fd = shm_open(shm, O_RDWR, 0);
 		pr->shm_rc = fd >= 0 ? 0 : -errno;
 		if (fd >= 0)
+			close(fd);
+		char kp[4200];
+		pr->keeper_rc = keeper_path(d.instance, kp, sizeof(kp), false);
+		if (pr->keeper_rc == 0)
+			pr->keeper_rc = keeper_call(kp, KEEPER_PEEK, &fd);
+		if (pr->keeper_rc == 0)
 			close(fd);
 		shmseq *c;
 		pr->connect_rc = shmseq_connect(d.instance, &c);
@@ -270,11 +284,15 @@ static struct probe *as_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n
 
 static void assert_refused(const struct probe *pr, const char *who)
 {
-	printf("# %s: shmseq_connect = %d (%s); shm_open of the region = %d\n", who, pr->connect_rc,
-	       pr->connect_msg, pr->shm_rc);
+	printf("# %s: shmseq_connect = %d (%s); shm_open of the old region name = %d; the region "
+	       "from its keeper = %d\n",
+	       who, pr->connect_rc, pr->connect_msg, pr->shm_rc, pr->keeper_rc);
 	assert_int_equal(pr->connect_rc, -EACCES);
 	assert_non_null(strstr(pr->connect_msg, "Permission denied"));
-	assert_int_equal(pr->shm_rc, -EACCES);
+	/* the region has no name (a memfd), and its keeper answers only the
+	 * owner: nothing to open, where the old named region said EACCES */
+	assert_int_equal(pr->shm_rc, -ENOENT);
+	assert_int_equal(pr->keeper_rc, -EACCES);
 }
 
 static void assert_drew(const struct probe *pr, const char *who, int n, int64_t above)
@@ -282,9 +300,10 @@ static void assert_drew(const struct probe *pr, const char *who, int n, int64_t 
 	printf("# %s: shmseq_connect = %d, drew %d values", who, pr->connect_rc, pr->n);
 	for (int i = 0; i < pr->n; i++)
 		printf(" %lld", (long long)pr->vals[i]);
-	printf("\n");
+	printf("; the region from its keeper = %d\n", pr->keeper_rc);
 	assert_int_equal(pr->connect_rc, 0);
 	assert_int_equal(pr->draw_rc, 0);
+	assert_int_equal(pr->keeper_rc, -EACCES); /* a member gets it from the daemon only */
 	assert_int_equal(pr->n, n);
 	for (int i = 0; i < pr->n; i++) {
 		assert_true(pr->vals[i] > above);
@@ -379,15 +398,27 @@ static void check_umask(mode_t m)
 		assert_int_equal(st.st_uid, geteuid());
 		if (grp)
 			assert_int_equal(st.st_gid, grp_gid);
-		int fd = shm_open(shm, O_RDONLY, 0);
+		/* the region: no name, a sealed memfd, owner-only all the same */
+		assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
+		assert_int_equal(errno, ENOENT);
+		int fd = region_fd(d.instance);
 		assert_true(fd >= 0);
 		assert_int_equal(fstat(fd, &st), 0);
+		int seals = fcntl(fd, F_GET_SEALS);
 		close(fd);
+		assert_int_equal(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+				 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 		mode_t shm_mode = st.st_mode & 07777;
 		assert_int_equal(shm_mode, want);
 		assert_int_equal(st.st_uid, geteuid());
 		if (grp)
 			assert_int_equal(st.st_gid, grp_gid);
+		/* its keeper's socket: owner-only whatever the group */
+		char kp[4200];
+		assert_int_equal(keeper_path(d.instance, kp, sizeof(kp), false), 0);
+		assert_int_equal(lstat(kp, &st), 0);
+		assert_true(S_ISSOCK(st.st_mode));
+		assert_int_equal(st.st_mode & 07777, 0600);
 		/* the directories the daemon made itself */
 		assert_int_equal(lstat(run, &st), 0);
 		assert_int_equal(st.st_mode & 077, 0);
@@ -396,10 +427,10 @@ static void check_umask(mode_t m)
 		       (unsigned)m, grp ? ", --group " : "", grp ? grp_name : "", (unsigned)sock_mode,
 		       (unsigned)shm_mode);
 		assert_int_equal(daemon_stop(&d), 0);
-		/* a clean stop removes both */
+		/* a clean stop removes both: the socket, and the region with its keeper */
 		assert_int_equal(lstat(sock, &st), -1);
-		assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
-		assert_int_equal(errno, ENOENT);
+		assert_int_equal(lstat(kp, &st), -1);
+		assert_int_equal(region_fd(d.instance), -1);
 	}
 }
 
@@ -525,24 +556,39 @@ static void test_region_squatted_by_another_user(void **state)
 	char sock[4096], shm[256], lock[256];
 	paths(sock, sizeof(sock), shm, sizeof(shm));
 	assert_int_equal(shmseq_instance_lock_name(d.instance, lock, sizeof(lock)), 0);
-	const char *names[] = {shm, lock}, *what[] = {"region", "instance lock"};
 	const mode_t modes[] = {0600, 0666};
-	for (int n = 0; n < 2; n++) {
-		for (int i = 0; i < 2; i++) {
-			squat_shm(names[n], nobody_uid, modes[i], "squatter");
-			forget_daemon_said();
-			int code = 0;
-			struct opts o = {.umask = -1};
-			assert_int_equal(spawn(&o, &code), -1);
-			printf("# %s squatted by uid %u, mode %04o: shmseqd exits %d: %s", what[n],
-			       (unsigned)nobody_uid, (unsigned)modes[i], code, daemon_said());
-			assert_int_equal(code, 1);
-			assert_daemon_said("is not ours");
-			assert_shm_intact(names[n], nobody_uid, modes[i], "squatter");
-			struct stat st;
-			assert_int_equal(lstat(sock, &st), -1); /* it got no further */
-			assert_int_equal(shm_unlink(names[n]), 0);
-		}
+	/* the instance lock's name: refused, left alone */
+	for (int i = 0; i < 2; i++) {
+		squat_shm(lock, nobody_uid, modes[i], "squatter");
+		forget_daemon_said();
+		int code = 0;
+		struct opts o = {.umask = -1};
+		assert_int_equal(spawn(&o, &code), -1);
+		printf("# instance lock squatted by uid %u, mode %04o: shmseqd exits %d: %s",
+		       (unsigned)nobody_uid, (unsigned)modes[i], code, daemon_said());
+		assert_int_equal(code, 1);
+		assert_daemon_said("is not ours");
+		assert_shm_intact(lock, nobody_uid, modes[i], "squatter");
+		struct stat st;
+		assert_int_equal(lstat(sock, &st), -1); /* it got no further */
+		assert_int_equal(shm_unlink(lock), 0);
+	}
+	/* The name regions had before they were memfds: nothing of ours lives
+	 * there any more, so a squatter there stops nobody (it used to stop
+	 * the daemon) and is left alone. */
+	for (int i = 0; i < 2; i++) {
+		squat_shm(shm, nobody_uid, modes[i], "squatter");
+		forget_daemon_said();
+		assert_int_equal(spawn_default(), 0);
+		printf("# old region name squatted by uid %u, mode %04o: shmseqd starts\n%s",
+		       (unsigned)nobody_uid, (unsigned)modes[i], daemon_said());
+		char seq[16];
+		snprintf(seq, sizeof(seq), "q%d", i);
+		create(seq);
+		assert_int_equal(draw(seq), 1);
+		assert_int_equal(daemon_stop(&d), 0);
+		assert_shm_intact(shm, nobody_uid, modes[i], "squatter");
+		assert_int_equal(shm_unlink(shm), 0);
 	}
 	/* the squatters gone, it starts */
 	assert_int_equal(spawn_default(), 0);
@@ -550,6 +596,7 @@ static void test_region_squatted_by_another_user(void **state)
 	assert_int_equal(draw("after"), 1);
 }
 
+/* A symlink at the old region name: not followed, not removed. */
 static void test_region_squatted_by_symlink(void **state)
 {
 	(void)state;
@@ -565,13 +612,11 @@ static void test_region_squatted_by_symlink(void **state)
 		printf("# cannot make a symlink in /dev/shm (%s), skipping\n", strerror(errno));
 		skip();
 	}
-	int code = 0;
-	struct opts o = {.umask = -1};
-	int r = spawn(&o, &code);
-	printf("# region name is a symlink: shmseqd exits %d: %s", code, daemon_said());
-	assert_int_equal(r, -1);
-	assert_int_equal(code, 1);
-	assert_daemon_said(shm); /* a message that names the object */
+	assert_int_equal(spawn_default(), 0);
+	printf("# old region name is a symlink: shmseqd starts\n%s", daemon_said());
+	create("l");
+	assert_int_equal(draw("l"), 1);
+	assert_int_equal(daemon_stop(&d), 0);
 	struct stat st;
 	assert_int_equal(lstat(link, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
@@ -581,9 +626,9 @@ static void test_region_squatted_by_symlink(void **state)
 	assert_int_equal(unlink(link), 0);
 }
 
-/* A region left under our own uid with the wrong mode (someone may have
- * opened it while it was 0666): not reused, but replaced by a new object that
- * the old openers cannot reach. */
+/* A region of our own left at the old region name by an earlier version
+ * (here with a wrong mode, as if someone opened it while it was 0666): it is
+ * removed, and whoever holds it open holds an orphan nobody writes to. */
 static void test_region_of_ours_with_wrong_mode(void **state)
 {
 	(void)state;
@@ -593,27 +638,29 @@ static void test_region_of_ours_with_wrong_mode(void **state)
 	int sfd = shm_open(shm, O_RDWR, 0); /* the squatter keeps it open */
 	assert_true(sfd >= 0);
 	struct stat old, cur;
-	assert_int_equal(fstat(sfd, &old), 0);
 	forget_daemon_said();
 	assert_int_equal(spawn_default(), 0);
 	printf("# region of ours left with mode 0666: %s", daemon_said());
-	assert_daemon_said("replacing it");
+	assert_daemon_said("a region of an earlier version");
 	create("w");
-	int fd = shm_open(shm, O_RDONLY, 0);
+	assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	int fd = region_fd(d.instance);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &cur), 0);
 	close(fd);
-	assert_true(cur.st_ino != old.st_ino);
 	assert_int_equal(cur.st_mode & 07777, 0600);
 	assert_int_equal(fstat(sfd, &old), 0);
+	assert_true(cur.st_ino != old.st_ino || cur.st_dev != old.st_dev);
 	assert_int_equal(old.st_nlink, 0); /* the squatter holds an orphan */
 	assert_int_equal(old.st_size, 8);  /* never sized nor written by the daemon */
 	close(sfd);
 	assert_int_equal(draw("w"), 1);
 }
 
-/* A daemon that runs as an ordinary user, and a region name squatted by
- * another user (root here) that it cannot even open. */
+/* A daemon that runs as an ordinary user, and its old region name squatted
+ * by another user (root here) that it cannot even open: it starts, leaves
+ * the squatter alone, and makes its region (its own, owner-only). */
 static void test_region_squatted_nonroot_daemon(void **state)
 {
 	(void)state;
@@ -628,27 +675,25 @@ static void test_region_squatted_nonroot_daemon(void **state)
 	for (int i = 0; i < 2; i++) {
 		squat_shm(shm, 0, modes[i], "root was here");
 		forget_daemon_said();
-		int code = 0;
-		struct opts o = {.umask = -1, .as_nobody = true};
-		assert_int_equal(spawn(&o, &code), -1);
-		printf("# shmseqd as uid %u, region squatted by root with mode %04o: exits %d: %s",
-		       (unsigned)nobody_uid, (unsigned)modes[i], code, daemon_said());
-		assert_int_equal(code, 1);
-		assert_daemon_said(shm);
+		struct opts o = {.umask = 0, .as_nobody = true};
+		assert_int_equal(spawn(&o, NULL), 0);
+		printf("# shmseqd as uid %u, old region name squatted by root with mode %04o: starts\n%s",
+		       (unsigned)nobody_uid, (unsigned)modes[i], daemon_said());
+		int fd = region_fd(d.instance);
+		assert_true(fd >= 0);
+		struct stat st;
+		assert_int_equal(fstat(fd, &st), 0);
+		close(fd);
+		assert_int_equal(st.st_uid, nobody_uid);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		char seq[16];
+		snprintf(seq, sizeof(seq), "n%d", i);
+		create(seq); /* root may use any user's instance */
+		assert_int_equal(draw(seq), 1);
+		assert_int_equal(daemon_stop(&d), 0);
 		assert_shm_intact(shm, 0, modes[i], "root was here");
 		assert_int_equal(shm_unlink(shm), 0);
 	}
-	struct opts o = {.umask = 0, .as_nobody = true};
-	assert_int_equal(spawn(&o, NULL), 0);
-	int fd = shm_open(shm, O_RDONLY, 0);
-	assert_true(fd >= 0);
-	struct stat st;
-	assert_int_equal(fstat(fd, &st), 0);
-	close(fd);
-	assert_int_equal(st.st_uid, nobody_uid);
-	assert_int_equal(st.st_mode & 07777, 0600);
-	create("n"); /* root may use any user's instance */
-	assert_int_equal(draw("n"), 1);
 }
 
 static void test_socket_squatted(void **state)
@@ -701,9 +746,8 @@ static void test_socket_squatted(void **state)
 		assert_int_equal(after.st_uid, before.st_uid);
 		assert_int_equal(stat(target, &after), 0);
 		assert_int_equal(after.st_size, 6);
-		/* and the region it had made is gone again */
-		assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
-		assert_int_equal(errno, ENOENT);
+		/* and the region it had made is gone again, with its keeper */
+		assert_int_equal(region_fd(d.instance), -1);
 		assert_int_equal(unlink(sock), 0);
 	}
 	assert_int_equal(spawn_default(), 0);
@@ -734,7 +778,7 @@ static void test_second_daemon_leaves_running_one_alone(void **state)
 	}
 	struct stat s0, m0, s1, m1;
 	assert_int_equal(lstat(sock, &s0), 0);
-	int fd = shm_open(shm, O_RDONLY, 0);
+	int fd = region_fd(d.instance);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &m0), 0);
 	close(fd);
@@ -750,7 +794,7 @@ static void test_second_daemon_leaves_running_one_alone(void **state)
 
 	assert_int_equal(lstat(sock, &s1), 0);
 	assert_int_equal(s1.st_ino, s0.st_ino);
-	fd = shm_open(shm, O_RDONLY, 0);
+	fd = region_fd(d.instance);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &m1), 0);
 	struct region_header *hdr = mmap(NULL, sizeof(*hdr), PROT_READ, MAP_SHARED, fd, 0);
