@@ -133,6 +133,11 @@ static __attribute__((noreturn)) void keeper_main(int region_fd, int lfd, int da
 	}
 	sort3(keep);
 	close_all_but(keep, 3);
+	/* the daemon waits for this: until now we held copies of its
+	 * descriptors, the data directory's lock among them */
+	char ready = KEEPER_TAKE;
+	if (shmseq_send(daemon, &ready, 1, -1, 0) < 0)
+		_exit(1);
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
@@ -225,12 +230,24 @@ int keeper_spawn(int region_fd, const char *path)
 	}
 	close(lfd);
 	close(pair[1]);
+	pair[1] = -1;
+	/* Until the keeper closed what it inherited it holds the data
+	 * directory's lock too: a successor started right after our death
+	 * would find the directory taken. Wait for its word. */
+	struct pollfd pf = {.fd = pair[0], .events = POLLIN};
+	char ready = 0;
+	if (poll(&pf, 1, 10000) != 1 || shmseq_recv(pair[0], &ready, 1, NULL, 0) != 1 ||
+	    ready != KEEPER_TAKE) {
+		r = -EAGAIN;
+		goto fail;
+	}
 	return pair[0];
 fail:
 	close(lfd);
 	if (pair[0] >= 0) {
 		close(pair[0]);
-		close(pair[1]);
+		if (pair[1] >= 0)
+			close(pair[1]);
 	}
 	unlink(path);
 	return r;
