@@ -1163,10 +1163,23 @@ static __int128 parse_sint(struct parser *p, size_t *numtok)
 
 /* An int that must fit a signed 64-bit literal: [-(2^63-1), 2^63-1]
  * (MariaDB cannot form -2^63: the magnitude overflows before negation). */
+/* MariaDB's longlong_num: [-] digits, or + digits where the digits form a
+ * NUM token (at most 2147483647: a larger literal is a LONG_NUM, which the
+ * grammar takes only without a plus sign, so +3000000000 is a 1064). */
+static __int128 parse_longlong(struct parser *p, size_t *numtok)
+{
+	bool plus = is_op(p, p->pos, OP_PLUS);
+	__int128 v = parse_sint(p, numtok);
+
+	if (plus && v > INT32_MAX)
+		syntax_error(p, *numtok);
+	return v;
+}
+
 static int64_t parse_i64(struct parser *p)
 {
 	size_t at;
-	__int128 v = parse_sint(p, &at);
+	__int128 v = parse_longlong(p, &at);
 
 	if (v > I64MAX || v < -I64MAX)
 		syntax_error(p, at);
@@ -1328,7 +1341,7 @@ static bool at_int(const struct parser *p)
 static __int128 parse_start_value(struct parser *p, size_t *big)
 {
 	size_t at;
-	__int128 v = parse_sint(p, &at);
+	__int128 v = parse_longlong(p, &at);
 
 	if (v > U64MAX || v < -I64MAX)
 		syntax_error(p, at);
@@ -1342,7 +1355,7 @@ static __int128 parse_start_value(struct parser *p, size_t *big)
 static __int128 parse_bound_value(struct parser *p)
 {
 	size_t at;
-	__int128 v = parse_sint(p, &at);
+	__int128 v = parse_longlong(p, &at);
 
 	if (v < (__int128)INT64_MIN)
 		v = INT64_MIN;
@@ -1587,22 +1600,35 @@ static char *span_text(struct parser *p, size_t first, size_t last, size_t *n)
 	return s;
 }
 
+/* MariaDB's ulong_num / ulonglong_num: [+] digits or [+] decimal; the value
+ * is the integer part (my_strtoll10 stops at the point), saturated at
+ * 2^64-1. */
+static uint64_t parse_ulong_num(struct parser *p)
+{
+	const struct tok *t;
+	__int128 v = 0;
+
+	accept_op(p, OP_PLUS);
+	t = cur(p);
+	if (t->kind != TK_NUMBER && t->kind != TK_DECNUM)
+		syntax_error(p, p->pos);
+	for (size_t i = 0; i < t->len && is_digit((unsigned char)p->s[t->off + i]); i++) {
+		v = v * 10 + (p->s[t->off + i] - '0');
+		if (v > U64MAX)
+			v = U64MAX;
+	}
+	p->pos++;
+	return (uint64_t)v;
+}
+
 /* SETVAL's is_used: an unsigned literal (non-zero = true), TRUE or FALSE. */
 static bool parse_bool(struct parser *p)
 {
-	const struct tok *t = cur(p);
-
 	if (accept_kw(p, "TRUE"))
 		return true;
 	if (accept_kw(p, "FALSE"))
 		return false;
-	if (t->kind != TK_NUMBER)
-		syntax_error(p, p->pos);
-	p->pos++;
-	for (size_t i = 0; i < t->len; i++)
-		if (p->s[t->off + i] != '0')
-			return true;
-	return false;
+	return parse_ulong_num(p) != 0;
 }
 
 static struct sql_expr *new_expr(struct parser *p, enum sql_expr_kind kind)
@@ -1689,7 +1715,7 @@ static struct sql_expr *parse_seq_function(struct parser *p)
 		{
 			/* 11.5 unsigned sequences take values up to 2^64-1 */
 			size_t at;
-			__int128 v = parse_sint(p, &at);
+			__int128 v = parse_longlong(p, &at);
 			if (v > (__int128)UINT64_MAX || v < -I64MAX)
 				syntax_error(p, at);
 			e->setval_big = v > I64MAX;
@@ -1698,7 +1724,7 @@ static struct sql_expr *parse_seq_function(struct parser *p)
 		if (accept_op(p, OP_COMMA)) {
 			e->setval_is_used = parse_bool(p);
 			if (accept_op(p, OP_COMMA))
-				e->setval_round = (uint64_t)parse_uint(p, U64MAX);
+				e->setval_round = parse_ulong_num(p);
 		}
 		expect_op(p, OP_RPAREN);
 		return e;

@@ -784,7 +784,23 @@ static void test_select_errors(void **state)
 	syntax("SELECT setval(s, -9223372036854775808)", "9223372036854775808)", 1);
 	syntax("SELECT setval(s, 5, -1)", "-1)", 1);
 	syntax("SELECT setval(s, 5, 1, -1)", "-1)", 1);
-	syntax("SELECT setval(s, 5, 1, 18446744073709551616)", "18446744073709551616)", 1);
+	syntax("SELECT setval(s, 5, 1, 0x10)", "0x10)", 1);
+	syntax("SELECT setval(s, +2147483648)", "2147483648)", 1);
+	syntax("SELECT setval(s, 5, +TRUE)", "TRUE)", 1);
+	syntax("CREATE SEQUENCE s START WITH +3000000000", "3000000000", 1);
+	syntax("CREATE SEQUENCE s CACHE +02147483648", "02147483648", 1);
+	syntax("ALTER SEQUENCE s RESTART +3000000000", "3000000000", 1);
+	{
+		/* round and is_used are MariaDB's ulong_num: plus, decimals
+		 * (integer part), saturation at 2^64-1 */
+		struct sql_stmt *st = parse_ok("SELECT setval(s, +2147483647, +0.5, +18446744073709551616)");
+		struct sql_expr *x = st->u.select.items[0].expr;
+
+		assert_true(x->setval_value == 2147483647);
+		assert_false(x->setval_is_used);
+		assert_true(x->setval_round == UINT64_MAX);
+		sql_stmt_free(st);
+	}
 	syntax("SELECT setval(s, 5, 1, 2, 3)", ", 3)", 1);
 	syntax("SELECT setval(s, 5, yes)", "yes)", 1);
 	syntax("SELECT 1e5", "1e5", 1);
