@@ -1855,6 +1855,10 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 			}
 		}
 	}
+	if (d->after_names) {
+		result_error(res, d->after_names->code, "%s", d->after_names->message);
+		return;
+	}
 	char unknown[4096] = "";
 	size_t ulen = 0;
 	int first_err = 0;

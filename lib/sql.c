@@ -470,6 +470,7 @@ struct parser {
 	struct sql_arena *arena;
 	struct sql_error *err;
 	const char *names_src[2]; /* the last name parsed, before checks */
+	struct sql_stmt *drop;	  /* a DROP whose name list has begun */
 	int rc;			  /* what sql_parse returns after the jump */
 	jmp_buf jb;
 };
@@ -1564,6 +1565,7 @@ static void parse_drop(struct parser *p, struct sql_stmt *st)
 	size_t cap = 0;
 
 	st->kind = SQL_DROP;
+	p->drop = st;
 	if (accept_kw(p, "TEMPORARY"))
 		d->temporary = true;
 	if (accept_kw(p, "SEQUENCE"))
@@ -2435,8 +2437,25 @@ static int parse_run(struct parser *p, const char *text, size_t len, struct sql_
 	struct sql_stmt *st;
 	char *copy;
 
-	if (setjmp(p->jb))
-		return p->rc;
+	if (setjmp(p->jb)) {
+		/* MariaDB checks each DROP name for a repetition (1066) as soon
+		 * as the name is complete, before anything after it: an error
+		 * met after two or more names waits for the executor, which
+		 * alone can tell db.a from a in the current database */
+		struct sql_stmt *d = p->drop;
+		struct sql_error *later;
+
+		if (!d || d->u.drop.n_names < 2 || p->err->code == 0)
+			return p->rc;
+		later = arena_alloc(p->arena, sizeof(*later));
+		if (!later)
+			return p->rc;
+		*later = *p->err;
+		memset(p->err, 0, sizeof(*p->err));
+		d->u.drop.after_names = later;
+		*out = d;
+		return 0;
+	}
 	st = xalloc(p, sizeof(*st));
 	st->arena = p->arena;
 	copy = xalloc(p, len + 1);
@@ -2455,13 +2474,13 @@ static int parse_run(struct parser *p, const char *text, size_t len, struct sql_
 
 int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err)
 {
-	struct parser p = {.err = err};
+	struct sql_error own;
+	struct parser p = {.err = err ? err : &own};
 	struct sql_stmt *st = NULL;
 	int rc;
 
 	*out = NULL;
-	if (err)
-		memset(err, 0, sizeof(*err));
+	memset(p.err, 0, sizeof(*p.err));
 	p.arena = calloc(1, sizeof(*p.arena));
 	if (!p.arena) {
 		if (err)

@@ -147,6 +147,10 @@ struct sql_drop {
 	size_t n_names;		/* >= 1 */
 	struct sql_name *names; /* in list order, duplicates kept (1066 is the
 				   executor's) */
+	/* An error the parser met after the first n_names (>= 2) names:
+	 * reported only when those names hold no repetition (1066 first,
+	 * as MariaDB checks each name as soon as it is complete); else NULL. */
+	const struct sql_error *after_names;
 };
 
 /* Expressions: select items, WHERE, ORDER BY, SET and DO. */

@@ -539,6 +539,23 @@ static void test_drop(void **state)
 	struct sql_drop *d;
 
 	(void)state;
+	/* an error after two complete names waits for the 1066 check */
+	st = parse_ok("DROP SEQUENCE x1, db.x1 junk");
+	d = &st->u.drop;
+	assert_int_equal(d->n_names, 2);
+	assert_non_null(d->after_names);
+	assert_int_equal(d->after_names->code, 1064);
+	assert_non_null(strstr(d->after_names->message, "near 'junk' at line 1"));
+	sql_stmt_free(st);
+	st = parse_ok("DROP SEQUENCE x1, x2, ``");
+	assert_int_equal(st->u.drop.n_names, 2);
+	assert_int_equal(st->u.drop.after_names->code, 1103);
+	sql_stmt_free(st);
+	syntax("DROP SEQUENCE x1 junk, x1", "junk, x1", 1);
+	syntax("DROP SEQUENCE x1, x1.", "", 1);
+	st = parse_ok("DROP SEQUENCE x1, x2");
+	assert_null(st->u.drop.after_names);
+	sql_stmt_free(st);
 	st = parse_ok("DROP SEQUENCE x1, x2");
 	assert_int_equal(st->kind, SQL_DROP);
 	d = &st->u.drop;
