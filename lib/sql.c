@@ -526,22 +526,27 @@ static NORETURN void fail(struct parser *p, int code, const char *state, const c
 	longjmp(p->jb, 1);
 }
 
-/* 1064 at token i. */
-static NORETURN void syntax_error(struct parser *p, size_t i)
+/* Fill *err with the 1064 at token i. */
+static void syntax_fill(const struct parser *p, size_t i, struct sql_error *err)
 {
 	const struct tok *t = &p->toks[i < p->ntok ? i : p->ntok - 1];
 	char near[81];
 	unsigned line = count_lines(p->s, 0, t->off, 1);
 
 	copy_cut(near, p->s + t->off, p->len - t->off, 80);
-	if (p->err) {
-		memset(p->err, 0, sizeof(*p->err));
-		p->err->code = SHMSEQ_ERR_PARSE;
-		memcpy(p->err->sqlstate, "42000", 6);
-		snprintf(p->err->message, sizeof(p->err->message), syntax_msg, near, line);
-		p->err->offset = t->off;
-		p->err->line = line;
-	}
+	memset(err, 0, sizeof(*err));
+	err->code = SHMSEQ_ERR_PARSE;
+	memcpy(err->sqlstate, "42000", 6);
+	snprintf(err->message, sizeof(err->message), syntax_msg, near, line);
+	err->offset = t->off;
+	err->line = line;
+}
+
+/* 1064 at token i. */
+static NORETURN void syntax_error(struct parser *p, size_t i)
+{
+	if (p->err)
+		syntax_fill(p, i, p->err);
 	p->rc = -SHMSEQ_ERR_PARSE;
 	longjmp(p->jb, 1);
 }
@@ -1441,11 +1446,46 @@ static bool parse_seq_option(struct parser *p, struct seq_options *o, bool alter
 	return true;
 }
 
+/* Whether MariaDB checks the options (4085) before the 1064 at the current
+ * token, which cannot continue a CREATE SEQUENCE whose options (and table
+ * options, after_table) are complete. Its parser reduces the statement, and
+ * so checks the options, on any token it cannot shift there; it shifts a
+ * word that can start an option (or an engine-defined table option: any
+ * identifier) and fails on what follows. Reserved words other than the
+ * table options' DEFAULT, CHARACTER, COLLATE, INDEX and UNION cannot; nor
+ * can a sequence option after a table option. (MariaDB's other non-reserved
+ * keywords, such as TEMPORARY, are identifiers here: 1064 first.) */
+static bool options_first(const struct parser *p, bool after_table)
+{
+	static const char *const table_kw[] = {"DEFAULT", "CHARACTER", "COLLATE", "INDEX", "UNION"};
+	static const char *const seq_kw[] = {"START",	"INCREMENT",  "MINVALUE",   "MAXVALUE",
+					     "NO",	"NOMINVALUE", "NOMAXVALUE", "CACHE",
+					     "NOCACHE", "CYCLE",      "NOCYCLE",    "RESTART"};
+	const struct tok *t = cur(p);
+
+	if (t->kind == TK_QIDENT)
+		return false;
+	if (t->kind != TK_WORD)
+		return true;
+	if (is_reserved(p, t)) {
+		for (size_t i = 0; i < sizeof(table_kw) / sizeof(table_kw[0]); i++)
+			if (word_is(p, t, table_kw[i]))
+				return false;
+		return true;
+	}
+	if (after_table)
+		for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
+			if (word_is(p, t, seq_kw[i]))
+				return true;
+	return false;
+}
+
 static void parse_create(struct parser *p, struct sql_stmt *st)
 {
 	struct sql_create *c = &st->u.create;
 	struct seq_options *o = &c->opt;
 	size_t big = SIZE_MAX;
+	bool after_table = false;
 
 	st->kind = SQL_CREATE_SEQUENCE;
 	if (accept_kw(p, "OR")) {
@@ -1521,10 +1561,19 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 		} else {
 			break;
 		}
+		after_table = true;
 		if (accept_op(p, OP_COMMA) && !(is_kw(p, p->pos, "ENGINE") || is_kw(p, p->pos, "COMMENT")))
 			syntax_error(p, p->pos);
 	}
-	expect_end(p);
+	if (cur(p)->kind != TK_EOF) {
+		struct sql_error *e;
+
+		if (!options_first(p, after_table))
+			syntax_error(p, p->pos);
+		e = xalloc(p, sizeof(*e));
+		syntax_fill(p, p->pos, e);
+		c->after_options = e;
+	}
 }
 
 static void parse_alter(struct parser *p, struct sql_stmt *st)

@@ -122,6 +122,10 @@ struct sql_create {
 	/* COMMENT longer than SHMSEQ_COMMENT_MAX: opt has no comment; MariaDB
 	 * says 1628 only after the options and the name were checked */
 	bool comment_too_long;
+	/* A 1064 after complete options that MariaDB reports only when the
+	 * options pass their check (its parser checks them on reducing the
+	 * statement, which it does before failing on such a token); else NULL. */
+	const struct sql_error *after_options;
 };
 
 struct sql_alter {
