@@ -1088,12 +1088,20 @@ static void parse_db(struct parser *p, char *out)
 static void parse_name_only(struct parser *p, struct sql_name *nm, size_t lens[2])
 {
 	char *a, *b;
+	bool leading_dot = false;
 
-	if (!is_ident_tok(p, p->pos))
+	if (accept_op(p, OP_DOT)) {
+		/* .name: the current database (MariaDB's '.' ident); any word
+		 * may follow the dot, as after db. */
+		if (!(cur(p)->kind == TK_QIDENT || cur(p)->kind == TK_WORD))
+			syntax_error(p, p->pos);
+		leading_dot = true;
+	} else if (!is_ident_tok(p, p->pos)) {
 		syntax_error(p, p->pos);
+	}
 	a = ident_text(p, p->pos, &lens[0]);
 	p->pos++;
-	if (!accept_op(p, OP_DOT)) {
+	if (leading_dot || !accept_op(p, OP_DOT)) {
 		/* a name of more than SQL_NAME_BYTES bytes has more than 64
 		 * characters: check_names() refuses it */
 		nm->db[0] = '\0';

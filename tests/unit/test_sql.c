@@ -559,6 +559,19 @@ static void test_drop(void **state)
 	struct sql_drop *d;
 
 	(void)state;
+	/* .name: the current database; any word after the dot */
+	st = parse_ok("DROP SEQUENCE .x1, . `x2`, .select");
+	assert_int_equal(st->u.drop.n_names, 3);
+	assert_string_equal(st->u.drop.names[0].db, "");
+	assert_string_equal(st->u.drop.names[0].name, "x1");
+	assert_string_equal(st->u.drop.names[1].name, "x2");
+	assert_string_equal(st->u.drop.names[2].db, "");
+	assert_string_equal(st->u.drop.names[2].name, "select");
+	sql_stmt_free(st);
+	syntax("DROP SEQUENCE .db.x1", ".x1", 1);
+	syntax("DROP SEQUENCE ..x1", ".x1", 1);
+	syntax("DROP SEQUENCE .5", ".5", 1);
+	parse_err("DROP SEQUENCE .``", 1103, "Incorrect table name ''");
 	/* a 1064 that waits for the option check (4085 first) */
 	syntax_later("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 ENGINE=InnoDB 5", "5");
 	syntax_later("CREATE SEQUENCE s COMMENT 'x' START WITH 1", "START WITH 1");
