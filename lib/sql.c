@@ -1031,7 +1031,8 @@ static size_t utf8_chars(const char *s, size_t n)
 
 /* Check a name like MariaDB's check_table_name()/check_db_name(): a table
  * or database name longer than 64 characters, empty or ending in a space is
- * 1103/1102; an empty column name is 1166 (a long one is just unknown). */
+ * 1103/1102; a column name is never refused here: an empty or long one is
+ * just unknown (1054, from the executor). */
 static void check_name(struct parser *p, const char *name, size_t n, enum ident_role role)
 {
 	char shown[101];
@@ -1047,10 +1048,7 @@ static void check_name(struct parser *p, const char *name, size_t n, enum ident_
 		fail(p, SQL_ERR_WRONG_TABLE_NAME, "42000", "Incorrect table name '%s'", shown);
 	case ROLE_DB:
 		fail(p, SQL_ERR_WRONG_DB_NAME, "42000", "Incorrect database name '%s'", shown);
-	case ROLE_COLUMN:
-		if (n == 0)
-			fail(p, SQL_ERR_WRONG_COLUMN_NAME, "42000", "Incorrect column name '%s'", shown);
-		break;
+	case ROLE_COLUMN: /* even an empty one is just unknown (1054) */
 	case ROLE_OTHER:
 		break;
 	}
@@ -1746,6 +1744,8 @@ static char *var_name(struct parser *p, size_t *n)
 	out[k] = '\0';
 	if (memchr(out, '\0', k))
 		syntax_error(p, p->pos);
+	if (k == 0) /* @``, @'': MariaDB fails at the next token */
+		syntax_error(p, p->pos + 1);
 	check_utf8(p, out, k);
 	p->pos++;
 	*n = k;
@@ -1757,19 +1757,22 @@ static char *var_name(struct parser *p, size_t *n)
 static struct sql_expr *parse_seq_function(struct parser *p)
 {
 	struct sql_expr *e;
+	size_t lens[2];
 
 	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) && is_op(p, p->pos + 1, OP_LPAREN)) {
 		e = new_expr(p, is_kw(p, p->pos, "NEXTVAL") ? SQL_EXPR_NEXTVAL : SQL_EXPR_LASTVAL);
 		p->pos += 2;
-		parse_name(p, &e->seq);
+		/* MariaDB checks the name when the call is complete */
+		parse_name_only(p, &e->seq, lens);
 		expect_op(p, OP_RPAREN);
+		check_names(p, lens);
 		return e;
 	}
 	if (is_kw(p, p->pos, "SETVAL") && is_op(p, p->pos + 1, OP_LPAREN)) {
 		e = new_expr(p, SQL_EXPR_SETVAL);
 		e->setval_is_used = true;
 		p->pos += 2;
-		parse_name(p, &e->seq);
+		parse_name_only(p, &e->seq, lens);
 		expect_op(p, OP_COMMA);
 		{
 			/* 11.5 unsigned sequences take values up to 2^64-1 */
@@ -1786,6 +1789,7 @@ static struct sql_expr *parse_seq_function(struct parser *p)
 				e->setval_round = parse_ulong_num(p);
 		}
 		expect_op(p, OP_RPAREN);
+		check_names(p, lens);
 		return e;
 	}
 	if ((is_kw(p, p->pos, "NEXT") || is_kw(p, p->pos, "PREVIOUS")) && is_kw(p, p->pos + 1, "VALUE")) {

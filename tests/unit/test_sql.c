@@ -1805,7 +1805,18 @@ static void test_identifiers(void **state)
 	parse_err("create sequence ``", 1103, "Incorrect table name ''");
 	parse_err("create sequence `s `", 1103, "Incorrect table name 's '");
 	parse_err("create sequence ``.s", 1102, "Incorrect database name ''");
-	parse_err("insert into s (``) values (1)", 1166, "Incorrect column name ''");
+	/* an empty column name is only unknown (the executor's 1054) */
+	sql_stmt_free(parse_ok("insert into s (``) values (1)"));
+	sql_stmt_free(parse_ok("select `` from s where `` = 1"));
+	/* a sequence function's name is checked when the call is complete */
+	parse_err("select nextval(``) junk", 1103, "Incorrect table name ''");
+	syntax("select nextval(`` junk)", "junk)", 1);
+	syntax("select setval(``, +3000000000)", "3000000000)", 1);
+	parse_err("select setval(``.s, 1)", 1102, "Incorrect database name ''");
+	parse_err("select next value for `` junk", 1103, "Incorrect table name ''");
+	/* @`` fails at the next token */
+	syntax("select @`` junk", "junk", 1);
+	syntax("set @`` = 1", "= 1", 1);
 
 	st = parse_ok("create sequence $a_1");
 	check_name(&st->u.create.name, "", "$a_1");
