@@ -1755,6 +1755,10 @@ static void exec_create(struct shmseq *c, const struct sql_create *cr, shmseq_re
 		error_for_db(c, res, r, db_in(c, &cr->name), cr->name.name);
 		return;
 	}
+	if (cr->after_options) {
+		result_error(res, cr->after_options->code, "%s", cr->after_options->message);
+		return;
+	}
 	if (cr->comment_too_long) {
 		int exists = 0;
 		if (!cr->or_replace && !other_db(c, &cr->name))
@@ -1854,6 +1858,10 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 				return;
 			}
 		}
+	}
+	if (d->after_names) {
+		result_error(res, d->after_names->code, "%s", d->after_names->message);
+		return;
 	}
 	char unknown[4096] = "";
 	size_t ulen = 0;

@@ -470,6 +470,7 @@ struct parser {
 	struct sql_arena *arena;
 	struct sql_error *err;
 	const char *names_src[2]; /* the last name parsed, before checks */
+	struct sql_stmt *drop;	  /* a DROP whose name list has begun */
 	int rc;			  /* what sql_parse returns after the jump */
 	jmp_buf jb;
 };
@@ -525,22 +526,27 @@ static NORETURN void fail(struct parser *p, int code, const char *state, const c
 	longjmp(p->jb, 1);
 }
 
-/* 1064 at token i. */
-static NORETURN void syntax_error(struct parser *p, size_t i)
+/* Fill *err with the 1064 at token i. */
+static void syntax_fill(const struct parser *p, size_t i, struct sql_error *err)
 {
 	const struct tok *t = &p->toks[i < p->ntok ? i : p->ntok - 1];
 	char near[81];
 	unsigned line = count_lines(p->s, 0, t->off, 1);
 
 	copy_cut(near, p->s + t->off, p->len - t->off, 80);
-	if (p->err) {
-		memset(p->err, 0, sizeof(*p->err));
-		p->err->code = SHMSEQ_ERR_PARSE;
-		memcpy(p->err->sqlstate, "42000", 6);
-		snprintf(p->err->message, sizeof(p->err->message), syntax_msg, near, line);
-		p->err->offset = t->off;
-		p->err->line = line;
-	}
+	memset(err, 0, sizeof(*err));
+	err->code = SHMSEQ_ERR_PARSE;
+	memcpy(err->sqlstate, "42000", 6);
+	snprintf(err->message, sizeof(err->message), syntax_msg, near, line);
+	err->offset = t->off;
+	err->line = line;
+}
+
+/* 1064 at token i. */
+static NORETURN void syntax_error(struct parser *p, size_t i)
+{
+	if (p->err)
+		syntax_fill(p, i, p->err);
 	p->rc = -SHMSEQ_ERR_PARSE;
 	longjmp(p->jb, 1);
 }
@@ -1025,7 +1031,8 @@ static size_t utf8_chars(const char *s, size_t n)
 
 /* Check a name like MariaDB's check_table_name()/check_db_name(): a table
  * or database name longer than 64 characters, empty or ending in a space is
- * 1103/1102; an empty column name is 1166 (a long one is just unknown). */
+ * 1103/1102; a column name is never refused here: an empty or long one is
+ * just unknown (1054, from the executor). */
 static void check_name(struct parser *p, const char *name, size_t n, enum ident_role role)
 {
 	char shown[101];
@@ -1041,10 +1048,7 @@ static void check_name(struct parser *p, const char *name, size_t n, enum ident_
 		fail(p, SQL_ERR_WRONG_TABLE_NAME, "42000", "Incorrect table name '%s'", shown);
 	case ROLE_DB:
 		fail(p, SQL_ERR_WRONG_DB_NAME, "42000", "Incorrect database name '%s'", shown);
-	case ROLE_COLUMN:
-		if (n == 0)
-			fail(p, SQL_ERR_WRONG_COLUMN_NAME, "42000", "Incorrect column name '%s'", shown);
-		break;
+	case ROLE_COLUMN: /* even an empty one is just unknown (1054) */
 	case ROLE_OTHER:
 		break;
 	}
@@ -1082,12 +1086,20 @@ static void parse_db(struct parser *p, char *out)
 static void parse_name_only(struct parser *p, struct sql_name *nm, size_t lens[2])
 {
 	char *a, *b;
+	bool leading_dot = false;
 
-	if (!is_ident_tok(p, p->pos))
+	if (accept_op(p, OP_DOT)) {
+		/* .name: the current database (MariaDB's '.' ident); any word
+		 * may follow the dot, as after db. */
+		if (!(cur(p)->kind == TK_QIDENT || cur(p)->kind == TK_WORD))
+			syntax_error(p, p->pos);
+		leading_dot = true;
+	} else if (!is_ident_tok(p, p->pos)) {
 		syntax_error(p, p->pos);
+	}
 	a = ident_text(p, p->pos, &lens[0]);
 	p->pos++;
-	if (!accept_op(p, OP_DOT)) {
+	if (leading_dot || !accept_op(p, OP_DOT)) {
 		/* a name of more than SQL_NAME_BYTES bytes has more than 64
 		 * characters: check_names() refuses it */
 		nm->db[0] = '\0';
@@ -1163,10 +1175,23 @@ static __int128 parse_sint(struct parser *p, size_t *numtok)
 
 /* An int that must fit a signed 64-bit literal: [-(2^63-1), 2^63-1]
  * (MariaDB cannot form -2^63: the magnitude overflows before negation). */
+/* MariaDB's longlong_num: [-] digits, or + digits where the digits form a
+ * NUM token (at most 2147483647: a larger literal is a LONG_NUM, which the
+ * grammar takes only without a plus sign, so +3000000000 is a 1064). */
+static __int128 parse_longlong(struct parser *p, size_t *numtok)
+{
+	bool plus = is_op(p, p->pos, OP_PLUS);
+	__int128 v = parse_sint(p, numtok);
+
+	if (plus && v > INT32_MAX)
+		syntax_error(p, *numtok);
+	return v;
+}
+
 static int64_t parse_i64(struct parser *p)
 {
 	size_t at;
-	__int128 v = parse_sint(p, &at);
+	__int128 v = parse_longlong(p, &at);
 
 	if (v > I64MAX || v < -I64MAX)
 		syntax_error(p, at);
@@ -1328,7 +1353,7 @@ static bool at_int(const struct parser *p)
 static __int128 parse_start_value(struct parser *p, size_t *big)
 {
 	size_t at;
-	__int128 v = parse_sint(p, &at);
+	__int128 v = parse_longlong(p, &at);
 
 	if (v > U64MAX || v < -I64MAX)
 		syntax_error(p, at);
@@ -1342,7 +1367,7 @@ static __int128 parse_start_value(struct parser *p, size_t *big)
 static __int128 parse_bound_value(struct parser *p)
 {
 	size_t at;
-	__int128 v = parse_sint(p, &at);
+	__int128 v = parse_longlong(p, &at);
 
 	if (v < (__int128)INT64_MIN)
 		v = INT64_MIN;
@@ -1427,11 +1452,46 @@ static bool parse_seq_option(struct parser *p, struct seq_options *o, bool alter
 	return true;
 }
 
+/* Whether MariaDB checks the options (4085) before the 1064 at the current
+ * token, which cannot continue a CREATE SEQUENCE whose options (and table
+ * options, after_table) are complete. Its parser reduces the statement, and
+ * so checks the options, on any token it cannot shift there; it shifts a
+ * word that can start an option (or an engine-defined table option: any
+ * identifier) and fails on what follows. Reserved words other than the
+ * table options' DEFAULT, CHARACTER, COLLATE, INDEX and UNION cannot; nor
+ * can a sequence option after a table option. (MariaDB's other non-reserved
+ * keywords, such as TEMPORARY, are identifiers here: 1064 first.) */
+static bool options_first(const struct parser *p, bool after_table)
+{
+	static const char *const table_kw[] = {"DEFAULT", "CHARACTER", "COLLATE", "INDEX", "UNION"};
+	static const char *const seq_kw[] = {"START",	"INCREMENT",  "MINVALUE",   "MAXVALUE",
+					     "NO",	"NOMINVALUE", "NOMAXVALUE", "CACHE",
+					     "NOCACHE", "CYCLE",      "NOCYCLE",    "RESTART"};
+	const struct tok *t = cur(p);
+
+	if (t->kind == TK_QIDENT)
+		return false;
+	if (t->kind != TK_WORD)
+		return true;
+	if (is_reserved(p, t)) {
+		for (size_t i = 0; i < sizeof(table_kw) / sizeof(table_kw[0]); i++)
+			if (word_is(p, t, table_kw[i]))
+				return false;
+		return true;
+	}
+	if (after_table)
+		for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
+			if (word_is(p, t, seq_kw[i]))
+				return true;
+	return false;
+}
+
 static void parse_create(struct parser *p, struct sql_stmt *st)
 {
 	struct sql_create *c = &st->u.create;
 	struct seq_options *o = &c->opt;
 	size_t big = SIZE_MAX;
+	bool after_table = false;
 
 	st->kind = SQL_CREATE_SEQUENCE;
 	if (accept_kw(p, "OR")) {
@@ -1507,10 +1567,19 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 		} else {
 			break;
 		}
+		after_table = true;
 		if (accept_op(p, OP_COMMA) && !(is_kw(p, p->pos, "ENGINE") || is_kw(p, p->pos, "COMMENT")))
 			syntax_error(p, p->pos);
 	}
-	expect_end(p);
+	if (cur(p)->kind != TK_EOF) {
+		struct sql_error *e;
+
+		if (!options_first(p, after_table))
+			syntax_error(p, p->pos);
+		e = xalloc(p, sizeof(*e));
+		syntax_fill(p, p->pos, e);
+		c->after_options = e;
+	}
 }
 
 static void parse_alter(struct parser *p, struct sql_stmt *st)
@@ -1551,6 +1620,7 @@ static void parse_drop(struct parser *p, struct sql_stmt *st)
 	size_t cap = 0;
 
 	st->kind = SQL_DROP;
+	p->drop = st;
 	if (accept_kw(p, "TEMPORARY"))
 		d->temporary = true;
 	if (accept_kw(p, "SEQUENCE"))
@@ -1587,22 +1657,35 @@ static char *span_text(struct parser *p, size_t first, size_t last, size_t *n)
 	return s;
 }
 
+/* MariaDB's ulong_num / ulonglong_num: [+] digits or [+] decimal; the value
+ * is the integer part (my_strtoll10 stops at the point), saturated at
+ * 2^64-1. */
+static uint64_t parse_ulong_num(struct parser *p)
+{
+	const struct tok *t;
+	__int128 v = 0;
+
+	accept_op(p, OP_PLUS);
+	t = cur(p);
+	if (t->kind != TK_NUMBER && t->kind != TK_DECNUM)
+		syntax_error(p, p->pos);
+	for (size_t i = 0; i < t->len && is_digit((unsigned char)p->s[t->off + i]); i++) {
+		v = v * 10 + (p->s[t->off + i] - '0');
+		if (v > U64MAX)
+			v = U64MAX;
+	}
+	p->pos++;
+	return (uint64_t)v;
+}
+
 /* SETVAL's is_used: an unsigned literal (non-zero = true), TRUE or FALSE. */
 static bool parse_bool(struct parser *p)
 {
-	const struct tok *t = cur(p);
-
 	if (accept_kw(p, "TRUE"))
 		return true;
 	if (accept_kw(p, "FALSE"))
 		return false;
-	if (t->kind != TK_NUMBER)
-		syntax_error(p, p->pos);
-	p->pos++;
-	for (size_t i = 0; i < t->len; i++)
-		if (p->s[t->off + i] != '0')
-			return true;
-	return false;
+	return parse_ulong_num(p) != 0;
 }
 
 static struct sql_expr *new_expr(struct parser *p, enum sql_expr_kind kind)
@@ -1661,6 +1744,8 @@ static char *var_name(struct parser *p, size_t *n)
 	out[k] = '\0';
 	if (memchr(out, '\0', k))
 		syntax_error(p, p->pos);
+	if (k == 0) /* @``, @'': MariaDB fails at the next token */
+		syntax_error(p, p->pos + 1);
 	check_utf8(p, out, k);
 	p->pos++;
 	*n = k;
@@ -1672,24 +1757,27 @@ static char *var_name(struct parser *p, size_t *n)
 static struct sql_expr *parse_seq_function(struct parser *p)
 {
 	struct sql_expr *e;
+	size_t lens[2];
 
 	if ((is_kw(p, p->pos, "NEXTVAL") || is_kw(p, p->pos, "LASTVAL")) && is_op(p, p->pos + 1, OP_LPAREN)) {
 		e = new_expr(p, is_kw(p, p->pos, "NEXTVAL") ? SQL_EXPR_NEXTVAL : SQL_EXPR_LASTVAL);
 		p->pos += 2;
-		parse_name(p, &e->seq);
+		/* MariaDB checks the name when the call is complete */
+		parse_name_only(p, &e->seq, lens);
 		expect_op(p, OP_RPAREN);
+		check_names(p, lens);
 		return e;
 	}
 	if (is_kw(p, p->pos, "SETVAL") && is_op(p, p->pos + 1, OP_LPAREN)) {
 		e = new_expr(p, SQL_EXPR_SETVAL);
 		e->setval_is_used = true;
 		p->pos += 2;
-		parse_name(p, &e->seq);
+		parse_name_only(p, &e->seq, lens);
 		expect_op(p, OP_COMMA);
 		{
 			/* 11.5 unsigned sequences take values up to 2^64-1 */
 			size_t at;
-			__int128 v = parse_sint(p, &at);
+			__int128 v = parse_longlong(p, &at);
 			if (v > (__int128)UINT64_MAX || v < -I64MAX)
 				syntax_error(p, at);
 			e->setval_big = v > I64MAX;
@@ -1698,9 +1786,10 @@ static struct sql_expr *parse_seq_function(struct parser *p)
 		if (accept_op(p, OP_COMMA)) {
 			e->setval_is_used = parse_bool(p);
 			if (accept_op(p, OP_COMMA))
-				e->setval_round = (uint64_t)parse_uint(p, U64MAX);
+				e->setval_round = parse_ulong_num(p);
 		}
 		expect_op(p, OP_RPAREN);
+		check_names(p, lens);
 		return e;
 	}
 	if ((is_kw(p, p->pos, "NEXT") || is_kw(p, p->pos, "PREVIOUS")) && is_kw(p, p->pos + 1, "VALUE")) {
@@ -2409,8 +2498,25 @@ static int parse_run(struct parser *p, const char *text, size_t len, struct sql_
 	struct sql_stmt *st;
 	char *copy;
 
-	if (setjmp(p->jb))
-		return p->rc;
+	if (setjmp(p->jb)) {
+		/* MariaDB checks each DROP name for a repetition (1066) as soon
+		 * as the name is complete, before anything after it: an error
+		 * met after two or more names waits for the executor, which
+		 * alone can tell db.a from a in the current database */
+		struct sql_stmt *d = p->drop;
+		struct sql_error *later;
+
+		if (!d || d->u.drop.n_names < 2 || p->err->code == 0)
+			return p->rc;
+		later = arena_alloc(p->arena, sizeof(*later));
+		if (!later)
+			return p->rc;
+		*later = *p->err;
+		memset(p->err, 0, sizeof(*p->err));
+		d->u.drop.after_names = later;
+		*out = d;
+		return 0;
+	}
 	st = xalloc(p, sizeof(*st));
 	st->arena = p->arena;
 	copy = xalloc(p, len + 1);
@@ -2429,13 +2535,13 @@ static int parse_run(struct parser *p, const char *text, size_t len, struct sql_
 
 int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err)
 {
-	struct parser p = {.err = err};
+	struct sql_error own;
+	struct parser p = {.err = err ? err : &own};
 	struct sql_stmt *st = NULL;
 	int rc;
 
 	*out = NULL;
-	if (err)
-		memset(err, 0, sizeof(*err));
+	memset(p.err, 0, sizeof(*p.err));
 	p.arena = calloc(1, sizeof(*p.arena));
 	if (!p.arena) {
 		if (err)

@@ -122,6 +122,10 @@ struct sql_create {
 	/* COMMENT longer than SHMSEQ_COMMENT_MAX: opt has no comment; MariaDB
 	 * says 1628 only after the options and the name were checked */
 	bool comment_too_long;
+	/* A 1064 after complete options that MariaDB reports only when the
+	 * options pass their check (its parser checks them on reducing the
+	 * statement, which it does before failing on such a token); else NULL. */
+	const struct sql_error *after_options;
 };
 
 struct sql_alter {
@@ -147,6 +151,10 @@ struct sql_drop {
 	size_t n_names;		/* >= 1 */
 	struct sql_name *names; /* in list order, duplicates kept (1066 is the
 				   executor's) */
+	/* An error the parser met after the first n_names (>= 2) names:
+	 * reported only when those names hold no repetition (1066 first,
+	 * as MariaDB checks each name as soon as it is complete); else NULL. */
+	const struct sql_error *after_names;
 };
 
 /* Expressions: select items, WHERE, ORDER BY, SET and DO. */

@@ -67,6 +67,26 @@ static void syntax(const char *sql, const char *near, unsigned line)
 	assert_memory_equal(sql + e.offset, near, strlen(near));
 }
 
+/* A 1064 at `near` that the parser leaves to the executor, after its check
+ * of the options (CREATE) or of repeated names (DROP). */
+static void syntax_later(const char *sql, const char *near)
+{
+	char msg[600];
+	struct sql_stmt *st = parse_ok(sql);
+	const struct sql_error *e = st->kind == SQL_DROP ? st->u.drop.after_names
+							 : st->u.create.after_options;
+
+	snprintf(msg, sizeof(msg),
+		 "You have an error in your SQL syntax; check the manual that "
+		 "corresponds to your MariaDB server version for the right "
+		 "syntax to use near '%s' at line 1",
+		 near);
+	assert_non_null(e);
+	assert_int_equal(e->code, 1064);
+	assert_string_equal(e->message, msg);
+	sql_stmt_free(st);
+}
+
 static void dup(const char *sql, const char *opt)
 {
 	char msg[128];
@@ -210,7 +230,7 @@ static void test_create_syntax_errors(void **state)
 	syntax("CREATE SEQUENCE i1 STARTS WITH 1", "STARTS WITH 1", 1);
 	syntax("create sequence s start with = 10", "= 10", 1);
 	syntax("create sequence s increment by = 2", "= 2", 1);
-	syntax("create sequence s maxvalue=13, increment by -1", ", increment by -1", 1);
+	syntax_later("create sequence s maxvalue=13, increment by -1", ", increment by -1");
 	syntax("create sequence s restart with 5", "restart with 5", 1);
 	syntax("create sequence s RESTART", "RESTART", 1);
 	syntax("create sequence s start with 5.5", "5.5", 1);
@@ -218,7 +238,7 @@ static void test_create_syntax_errors(void **state)
 	syntax("create sequence s start with 1e3", "1e3", 1);
 	syntax("create sequence s start with 0x10", "0x10", 1);
 	syntax("create sequence s start with (5)", "(5)", 1);
-	syntax("create sequence s start with 5+1", "+1", 1);
+	syntax_later("create sequence s start with 5+1", "+1");
 	syntax("create sequence s start with +-5", "-5", 1);
 	syntax("create sequence s start with --5", "-5", 1);
 	syntax("create sequence s start with x", "x", 1);
@@ -227,15 +247,15 @@ static void test_create_syntax_errors(void **state)
 	syntax("create sequence s start with 9223372036854775808", "9223372036854775808", 1);
 	syntax("create sequence s increment -9223372036854775808", "9223372036854775808", 1);
 	syntax("create sequence s cache 99999999999999999999999", "99999999999999999999999", 1);
-	syntax("create sequence s comment 'x' start with 3", "start with 3", 1);
-	syntax("create sequence s engine=innodb start with 3", "start with 3", 1);
+	syntax_later("create sequence s comment 'x' start with 3", "start with 3");
+	syntax_later("create sequence s engine=innodb start with 3", "start with 3");
 	syntax("create sequence s engine=innodb,", "", 1);
 	syntax("create sequence s engine=innodb,,comment 'x'", ",comment 'x'", 1);
 	syntax("create sequence s comment", "", 1);
 	syntax("create sequence s comment x", "x", 1);
-	syntax("CREATE TEMPORARY SEQUENCE s1 (s1 INT)", "(s1 INT)", 1);
+	syntax_later("CREATE TEMPORARY SEQUENCE s1 (s1 INT)", "(s1 INT)");
 	syntax("CREATE SEQUENCE", "", 1);
-	syntax("CREATE SEQUENCE s1 START WITH 1,", ",", 1);
+	syntax_later("CREATE SEQUENCE s1 START WITH 1,", ",");
 	syntax("CREATE TABLE t (a int)", "TABLE t (a int)", 1);
 	syntax("create sequence select", "select", 1);
 	syntax("create sequence maxvalue", "maxvalue", 1);
@@ -243,11 +263,11 @@ static void test_create_syntax_errors(void **state)
 	syntax("create sequence s.", "", 1);
 	syntax("create or sequence s", "sequence s", 1);
 	syntax("create sequence if exists s", "exists s", 1);
-	syntax("create sequence s start with 1; select 1", "; select 1", 1);
+	syntax_later("create sequence s start with 1; select 1", "; select 1");
 	syntax("create sequence s as float", "float", 1);
-	syntax("create sequence s as int(10)", "(10)", 1);
-	syntax("create sequence s cycle = 1", "= 1", 1);
-	syntax("create sequence s nocycle 1", "1", 1);
+	syntax_later("create sequence s as int(10)", "(10)");
+	syntax_later("create sequence s cycle = 1", "= 1");
+	syntax_later("create sequence s nocycle 1", "1");
 }
 
 static void test_create_limits(void **state)
@@ -539,6 +559,46 @@ static void test_drop(void **state)
 	struct sql_drop *d;
 
 	(void)state;
+	/* .name: the current database; any word after the dot */
+	st = parse_ok("DROP SEQUENCE .x1, . `x2`, .select");
+	assert_int_equal(st->u.drop.n_names, 3);
+	assert_string_equal(st->u.drop.names[0].db, "");
+	assert_string_equal(st->u.drop.names[0].name, "x1");
+	assert_string_equal(st->u.drop.names[1].name, "x2");
+	assert_string_equal(st->u.drop.names[2].db, "");
+	assert_string_equal(st->u.drop.names[2].name, "select");
+	sql_stmt_free(st);
+	syntax("DROP SEQUENCE .db.x1", ".x1", 1);
+	syntax("DROP SEQUENCE ..x1", ".x1", 1);
+	syntax("DROP SEQUENCE .5", ".5", 1);
+	parse_err("DROP SEQUENCE .``", 1103, "Incorrect table name ''");
+	/* a 1064 that waits for the option check (4085 first) */
+	syntax_later("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 ENGINE=InnoDB 5", "5");
+	syntax_later("CREATE SEQUENCE s COMMENT 'x' START WITH 1", "START WITH 1");
+	syntax_later("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 SELECT", "SELECT");
+	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 junk", "junk", 1);
+	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 DEFAULT", "DEFAULT", 1);
+	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 ENGINE=InnoDB, 5", "5", 1);
+	st = parse_ok("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5");
+	assert_null(st->u.create.after_options);
+	sql_stmt_free(st);
+	/* an error after two complete names waits for the 1066 check */
+	st = parse_ok("DROP SEQUENCE x1, db.x1 junk");
+	d = &st->u.drop;
+	assert_int_equal(d->n_names, 2);
+	assert_non_null(d->after_names);
+	assert_int_equal(d->after_names->code, 1064);
+	assert_non_null(strstr(d->after_names->message, "near 'junk' at line 1"));
+	sql_stmt_free(st);
+	st = parse_ok("DROP SEQUENCE x1, x2, ``");
+	assert_int_equal(st->u.drop.n_names, 2);
+	assert_int_equal(st->u.drop.after_names->code, 1103);
+	sql_stmt_free(st);
+	syntax("DROP SEQUENCE x1 junk, x1", "junk, x1", 1);
+	syntax("DROP SEQUENCE x1, x1.", "", 1);
+	st = parse_ok("DROP SEQUENCE x1, x2");
+	assert_null(st->u.drop.after_names);
+	sql_stmt_free(st);
 	st = parse_ok("DROP SEQUENCE x1, x2");
 	assert_int_equal(st->kind, SQL_DROP);
 	d = &st->u.drop;
@@ -784,7 +844,23 @@ static void test_select_errors(void **state)
 	syntax("SELECT setval(s, -9223372036854775808)", "9223372036854775808)", 1);
 	syntax("SELECT setval(s, 5, -1)", "-1)", 1);
 	syntax("SELECT setval(s, 5, 1, -1)", "-1)", 1);
-	syntax("SELECT setval(s, 5, 1, 18446744073709551616)", "18446744073709551616)", 1);
+	syntax("SELECT setval(s, 5, 1, 0x10)", "0x10)", 1);
+	syntax("SELECT setval(s, +2147483648)", "2147483648)", 1);
+	syntax("SELECT setval(s, 5, +TRUE)", "TRUE)", 1);
+	syntax("CREATE SEQUENCE s START WITH +3000000000", "3000000000", 1);
+	syntax("CREATE SEQUENCE s CACHE +02147483648", "02147483648", 1);
+	syntax("ALTER SEQUENCE s RESTART +3000000000", "3000000000", 1);
+	{
+		/* round and is_used are MariaDB's ulong_num: plus, decimals
+		 * (integer part), saturation at 2^64-1 */
+		struct sql_stmt *st = parse_ok("SELECT setval(s, +2147483647, +0.5, +18446744073709551616)");
+		struct sql_expr *x = st->u.select.items[0].expr;
+
+		assert_true(x->setval_value == 2147483647);
+		assert_false(x->setval_is_used);
+		assert_true(x->setval_round == UINT64_MAX);
+		sql_stmt_free(st);
+	}
 	syntax("SELECT setval(s, 5, 1, 2, 3)", ", 3)", 1);
 	syntax("SELECT setval(s, 5, yes)", "yes)", 1);
 	syntax("SELECT 1e5", "1e5", 1);
@@ -1729,7 +1805,18 @@ static void test_identifiers(void **state)
 	parse_err("create sequence ``", 1103, "Incorrect table name ''");
 	parse_err("create sequence `s `", 1103, "Incorrect table name 's '");
 	parse_err("create sequence ``.s", 1102, "Incorrect database name ''");
-	parse_err("insert into s (``) values (1)", 1166, "Incorrect column name ''");
+	/* an empty column name is only unknown (the executor's 1054) */
+	sql_stmt_free(parse_ok("insert into s (``) values (1)"));
+	sql_stmt_free(parse_ok("select `` from s where `` = 1"));
+	/* a sequence function's name is checked when the call is complete */
+	parse_err("select nextval(``) junk", 1103, "Incorrect table name ''");
+	syntax("select nextval(`` junk)", "junk)", 1);
+	syntax("select setval(``, +3000000000)", "3000000000)", 1);
+	parse_err("select setval(``.s, 1)", 1102, "Incorrect database name ''");
+	parse_err("select next value for `` junk", 1103, "Incorrect table name ''");
+	/* @`` fails at the next token */
+	syntax("select @`` junk", "junk", 1);
+	syntax("set @`` = 1", "= 1", 1);
 
 	st = parse_ok("create sequence $a_1");
 	check_name(&st->u.create.name, "", "$a_1");
@@ -1777,7 +1864,7 @@ static void test_comments(void **state)
 	sql_stmt_free(st);
 	/* "--" not followed by whitespace is two minus signs */
 	syntax("create sequence s start with --1", "-1", 1);
-	syntax("create sequence s start with 1 --x", "--x", 1);
+	syntax_later("create sequence s start with 1 --x", "--x");
 	/* ';' in a comment or a string is not a separator here either */
 	st = parse_ok("create sequence s comment 'a;b' /* ; */ -- ;");
 	assert_string_equal(st->u.create.opt.comment, "a;b");
