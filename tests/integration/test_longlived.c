@@ -206,9 +206,15 @@ static void test_client_lives_through_restarts_and_churn(void **state)
 	assert_true(peak.regions <= 2);
 	/* a region is 128 MiB of address space: one more would show */
 	assert_true(peak.vmsize - base.vmsize < 16 * 1024);
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer keeps freed memory in quarantine and has its own
+	 * heap (mallinfo2 reads 0): memory is measured in the plain build */
+	printf("# under AddressSanitizer: VmRSS and heap not checked\n");
+#else
 	assert_true(peak.vmrss - base.vmrss < 8 * 1024);
 	/* the name cache holds the names in use, not every name ever used */
 	assert_true(peak.heap - base.heap < 256 * 1024);
+#endif
 	assert_true(peak.fds <= base.fds + 2);
 	shmseq_seq_close(keep);
 	shmseq_seq_close(keep2);
