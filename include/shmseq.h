@@ -213,7 +213,10 @@ SHMSEQ_API void shmseq_result_free(shmseq_result *res);
 
 /* shmseq_strerror - text for a negative return value; never NULL. For
  * MariaDB errors the text is a template without names ("Sequence has run
- * out"); shmseq_exec() results carry MariaDB's full message. */
+ * out"); shmseq_exec() results carry MariaDB's full message. Threads may
+ * call it at once: the text is static, except that of a system error the C
+ * library has no description for ("Unknown error 999"), which lives in a
+ * buffer of the calling thread until its next call. */
 SHMSEQ_API const char *shmseq_strerror(int err);
 
 /* What `shmseq status` shows. */

@@ -147,7 +147,7 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 		r = -errno;
 		close(fd);
 		if (why)
-			snprintf(why, whycap, "%s: %s", path, strerror(-r));
+			snprintf(why, whycap, "%s: %s", path, shmseq_errno_text(-r));
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	}
 	struct ucred cr;
@@ -1350,7 +1350,7 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "The instance has no free sequence slot (see shmseqd --max-sequences)";
 	default:
 		if (err < 0 && -err < 1000)
-			return strerror(-err);
+			return shmseq_errno_text(-err); /* not strerror(): threads */
 		return "Unknown error";
 	}
 }
