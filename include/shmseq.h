@@ -172,14 +172,23 @@ enum shmseq_create_flags {
 /* shmseq_create - CREATE SEQUENCE. def may be NULL (all defaults).
  * Durable when it returns 0. With SHMSEQ_IF_NOT_EXISTS an existing name
  * returns 0 and changes nothing. Errors: -1050 exists, -4085 invalid
- * options, -1221 OR REPLACE with IF NOT EXISTS, -EINVAL bad name. */
+ * options, -1221 OR REPLACE with IF NOT EXISTS, -EINVAL bad name.
+ * With SHMSEQ_TEMPORARY, CREATE TEMPORARY SEQUENCE: the sequence belongs to
+ * this connection (session) alone: no other connection sees it, it lives
+ * in this process's memory (not durable; a daemon restart leaves it be) and
+ * it is gone at shmseq_disconnect(). While it
+ * exists it hides a base sequence of the same name from shmseq_nextval(),
+ * shmseq_lastval(), shmseq_setval() and shmseq_drop() on this connection
+ * (MariaDB's rule); handles (shmseq_seq_open()) and shmseq_alter() serve
+ * base sequences only. */
 SHMSEQ_API int shmseq_create(shmseq *conn, const char *name, const struct shmseq_def *def, unsigned flags);
 
 /* shmseq_alter - ALTER SEQUENCE with the fields set in def. Errors: -4091,
  * -4085 (nothing changed). */
 SHMSEQ_API int shmseq_alter(shmseq *conn, const char *name, const struct shmseq_def *def);
 
-/* shmseq_drop - DROP SEQUENCE name. Errors: -4091 unknown. */
+/* shmseq_drop - DROP SEQUENCE name: this connection's TEMPORARY sequence of
+ * that name if it has one, else the base sequence. Errors: -4091 unknown. */
 SHMSEQ_API int shmseq_drop(shmseq *conn, const char *name);
 
 /* shmseq_exec - run SQL text: one or more statements of MariaDB's sequence

@@ -1221,12 +1221,17 @@ SHMSEQ_API int shmseq_create(shmseq *c, const char *name, const struct shmseq_de
 {
 	if (!c || !name)
 		return -EINVAL;
-	if (flags & SHMSEQ_TEMPORARY)
-		return -EOPNOTSUPP; /* TEMPORARY sequences come through shmseq_exec() */
 	struct seq_options *o = malloc(sizeof(*o));
 	if (!o)
 		return -ENOMEM;
 	client_def_to_options(def, o);
+	if (flags & SHMSEQ_TEMPORARY) {
+		/* the session's own, as CREATE TEMPORARY SEQUENCE (exec.c) */
+		int r = client_temp_create(c, name, o, flags & SHMSEQ_OR_REPLACE,
+					   flags & SHMSEQ_IF_NOT_EXISTS);
+		free(o);
+		return r;
+	}
 	uint32_t wf = ((flags & SHMSEQ_OR_REPLACE) ? WIRE_DDL_OR_REPLACE : 0) |
 		      ((flags & SHMSEQ_IF_NOT_EXISTS) ? WIRE_DDL_IF_NOT_EXISTS : 0);
 	int r = ddl(c, WIRE_CREATE, name, o, wf);
@@ -1251,6 +1256,9 @@ SHMSEQ_API int shmseq_drop(shmseq *c, const char *name)
 {
 	if (!c || !name)
 		return -EINVAL;
+	/* as DROP SEQUENCE: a TEMPORARY sequence hides the base one */
+	if (client_temp_drop(c, name))
+		return 0;
 	struct wire_drop req;
 	if (wire_name_set(&req.name, name) < 0)
 		return -EINVAL;
