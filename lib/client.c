@@ -1155,6 +1155,27 @@ SHMSEQ_API int shmseq_setval(shmseq *c, const char *name, int64_t value, bool is
 	return r == 1 ? 0 : r == 0 ? -ENODATA : r;
 }
 
+#define DEF_FIELDS                                                                                           \
+	(SHMSEQ_SET_START | SHMSEQ_SET_INCREMENT | SHMSEQ_SET_MINVALUE | SHMSEQ_SET_MAXVALUE |               \
+	 SHMSEQ_SET_CACHE | SHMSEQ_SET_CYCLE | SHMSEQ_SET_COMMENT | SHMSEQ_SET_RESTART |                     \
+	 SHMSEQ_SET_RESTART_START)
+#define CREATE_FLAGS (SHMSEQ_OR_REPLACE | SHMSEQ_IF_NOT_EXISTS | SHMSEQ_TEMPORARY)
+
+/* Whether a caller's definition uses only what this library knows: the
+ * reserved tail zero, no unknown bits (a later library's fields would be
+ * silently ignored otherwise). NULL is fine. */
+static bool def_known(const struct shmseq_def *def)
+{
+	if (!def)
+		return true;
+	if (def->set & ~(unsigned)DEF_FIELDS)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(def->reserved); i++)
+		if (def->reserved[i])
+			return false;
+	return true;
+}
+
 void client_def_to_options(const struct shmseq_def *def, struct seq_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -1219,7 +1240,7 @@ static int ddl(struct shmseq *c, uint16_t op, const char *name, const struct seq
 
 SHMSEQ_API int shmseq_create(shmseq *c, const char *name, const struct shmseq_def *def, unsigned flags)
 {
-	if (!c || !name)
+	if (!c || !name || !def_known(def) || (flags & ~(unsigned)CREATE_FLAGS))
 		return -EINVAL;
 	struct seq_options *o = malloc(sizeof(*o));
 	if (!o)
@@ -1241,7 +1262,7 @@ SHMSEQ_API int shmseq_create(shmseq *c, const char *name, const struct shmseq_de
 
 SHMSEQ_API int shmseq_alter(shmseq *c, const char *name, const struct shmseq_def *def)
 {
-	if (!c || !name || !def)
+	if (!c || !name || !def || !def_known(def))
 		return -EINVAL;
 	struct seq_options *o = malloc(sizeof(*o));
 	if (!o)

@@ -110,6 +110,48 @@ static void test_typed_api(void **state)
 	assert_string_equal(shmseq_strerror(-SHMSEQ_ERR_RUN_OUT), "Sequence has run out");
 }
 
+/* The structs callers allocate keep a reserved tail for later fields: a
+ * definition with a nonzero reserved word, an unknown `set` bit or an
+ * unknown flag is refused (and changes nothing); shmseq_status() zeroes its
+ * tail. */
+static void test_reserved_tails(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(sizeof(struct shmseq_def), 128);
+	assert_int_equal(sizeof(struct shmseq_status), 768);
+	for (size_t i = 0; i < ARRAY_SIZE(((struct shmseq_def *)0)->reserved); i++) {
+		struct shmseq_def def = {.set = SHMSEQ_SET_START, .start = 5};
+		def.reserved[i] = 1;
+		assert_int_equal(shmseq_create(conn, "rsv", &def, 0), -EINVAL);
+		assert_int_equal(shmseq_create(conn, "rsv", &def, SHMSEQ_TEMPORARY), -EINVAL);
+		assert_int_equal(shmseq_nextval(conn, "rsv", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+	}
+	struct shmseq_def unknown_bit = {.set = SHMSEQ_SET_START | (1u << 20), .start = 5};
+	assert_int_equal(shmseq_create(conn, "rsv", &unknown_bit, 0), -EINVAL);
+	assert_int_equal(shmseq_create(conn, "rsv", NULL, 1u << 9), -EINVAL);
+	assert_int_equal(shmseq_nextval(conn, "rsv", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+
+	struct shmseq_def def = {.set = SHMSEQ_SET_START, .start = 5};
+	assert_int_equal(shmseq_create(conn, "rsv", &def, 0), 0);
+	struct shmseq_def alt = {.set = SHMSEQ_SET_RESTART, .restart = 50};
+	alt.reserved[6] = 0x100;
+	assert_int_equal(shmseq_alter(conn, "rsv", &alt), -EINVAL);
+	alt.reserved[6] = 0;
+	alt.set |= 1u << 31;
+	assert_int_equal(shmseq_alter(conn, "rsv", &alt), -EINVAL);
+	assert_int_equal(shmseq_nextval(conn, "rsv", &v), 0);
+	assert_int_equal(v, 5); /* neither ALTER restarted it */
+	assert_int_equal(shmseq_drop(conn, "rsv"), 0);
+
+	struct shmseq_status st;
+	memset(&st, 0xa5, sizeof(st));
+	assert_int_equal(shmseq_status(conn, &st), 0);
+	assert_true(st.daemon_pid > 0);
+	for (size_t i = 0; i < ARRAY_SIZE(st.reserved); i++)
+		assert_int_equal(st.reserved[i], 0);
+}
+
 static void test_handle_follows_name(void **state)
 {
 	(void)state;
@@ -1100,6 +1142,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_typed_api),
+		cmocka_unit_test(test_reserved_tails),
 		cmocka_unit_test(test_fork_child_reconnects),
 		cmocka_unit_test(test_handle_follows_name),
 		cmocka_unit_test(test_exec_messages),
