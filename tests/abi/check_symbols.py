@@ -3,7 +3,11 @@
 symbols.txt (one `name@VERSION` a line, '#' comments): a symbol that appears
 or disappears is an ABI change, made on purpose by editing the list.
 
-usage: check_symbols.py NM LIBRARY SYMBOLS_TXT"""
+With ABSENT_TXT, also none of the functions listed there (one name a line)
+may be defined in the library at all, even as a local symbol: code that
+belongs to the daemon alone must not be linked into it.
+
+usage: check_symbols.py NM LIBRARY SYMBOLS_TXT [ABSENT_TXT]"""
 import subprocess
 import sys
 
@@ -26,6 +30,20 @@ def exported(nm, lib):
     return syms
 
 
+def defined_anywhere(nm, lib):
+    """Every function the library defines, local ones too (None when it
+    has no symbol table: stripped)."""
+    r = subprocess.run([nm, '--defined-only', lib], capture_output=True, text=True)
+    if r.returncode != 0 or 'no symbols' in r.stderr:
+        return None
+    names = set()
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[1] in 'tTwW':
+            names.add(f[2].split('@', 1)[0])
+    return names
+
+
 def expected(path):
     syms = set()
     with open(path) as fh:
@@ -37,10 +55,10 @@ def expected(path):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 2
-    nm, lib, listed = sys.argv[1:]
+    nm, lib, listed = sys.argv[1:4]
     have = exported(nm, lib)
     want = expected(listed)
     added = sorted(have - want)
@@ -53,6 +71,18 @@ def main():
         print('libshmseq ABI changed: %d added, %d removed' % (len(added), len(removed)))
         return 1
     print('%d symbols, as listed' % len(have))
+    if len(sys.argv) == 5:
+        inside = defined_anywhere(nm, lib)
+        if inside is None:
+            print('no symbol table (stripped): daemon-only code not checked')
+            return 0
+        banned = expected(sys.argv[4])
+        present = sorted(banned & inside)
+        for s in present:
+            print('daemon-only function linked into the library: %s' % s)
+        if present:
+            return 1
+        print('none of %d daemon-only functions inside' % len(banned))
     return 0
 
 
