@@ -29,6 +29,16 @@ extern "C" {
 #define SHMSEQ_API
 #endif
 
+/* The sizes of the structs callers allocate are part of the ABI: checked at
+ * compile time on LP64 targets (where int64_t and pointers are 8-aligned). */
+#if defined(__LP64__) && defined(__cplusplus) && __cplusplus >= 201103L
+#define SHMSEQ_SIZE_CHECK(type, size) static_assert(sizeof(type) == (size), #type " changed size")
+#elif defined(__LP64__) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define SHMSEQ_SIZE_CHECK(type, size) _Static_assert(sizeof(type) == (size), #type " changed size")
+#else
+#define SHMSEQ_SIZE_CHECK(type, size) struct shmseq_size_check_unused_
+#endif
+
 /* MariaDB error numbers used as (negated) return values. */
 enum {
 	SHMSEQ_ERR_TABLE_EXISTS = 1050,	 /* CREATE on an existing name */
@@ -42,7 +52,7 @@ enum {
 	SHMSEQ_ERR_RUN_OUT = 4084,	 /* NOCYCLE sequence exhausted */
 	SHMSEQ_ERR_INVALID_DATA = 4085,	 /* options out of range / conflicting */
 	SHMSEQ_ERR_NOT_SEQUENCE = 4089,
-	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091,
+	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091
 };
 
 /* Limits. */
@@ -138,7 +148,11 @@ SHMSEQ_API void shmseq_seq_close(shmseq_seq *seq);
 SHMSEQ_API int shmseq_setval(shmseq *conn, const char *name, int64_t value, bool is_used, uint64_t round);
 
 /* A sequence definition for the typed DDL calls. Fields whose bit is not set
- * in `set` take MariaDB's defaults (CREATE) or keep their value (ALTER). */
+ * in `set` take MariaDB's defaults (CREATE) or keep their value (ALTER).
+ * Zero the whole struct before filling it in (= {0}, a designated
+ * initializer, or memset): its reserved tail leaves room for later fields
+ * without an ABI break, so a call given a nonzero reserved word, or a bit in
+ * `set` not defined below, returns -EINVAL. */
 enum shmseq_def_field {
 	SHMSEQ_SET_START = 1u << 0,
 	SHMSEQ_SET_INCREMENT = 1u << 1,
@@ -147,8 +161,8 @@ enum shmseq_def_field {
 	SHMSEQ_SET_CACHE = 1u << 4,
 	SHMSEQ_SET_CYCLE = 1u << 5,
 	SHMSEQ_SET_COMMENT = 1u << 6,
-	SHMSEQ_SET_RESTART = 1u << 7,	    /* ALTER only: restart at `restart` */
-	SHMSEQ_SET_RESTART_START = 1u << 8, /* ALTER only: restart at START */
+	SHMSEQ_SET_RESTART = 1u << 7,	   /* ALTER only: restart at `restart` */
+	SHMSEQ_SET_RESTART_START = 1u << 8 /* ALTER only: restart at START */
 };
 
 struct shmseq_def {
@@ -159,27 +173,39 @@ struct shmseq_def {
 	int64_t maxvalue;
 	int64_t cache; /* 0 = NOCACHE */
 	bool cycle;
-	const char *comment; /* NULL = none */
-	int64_t restart;     /* with SHMSEQ_SET_RESTART */
+	const char *comment;  /* NULL = none */
+	int64_t restart;      /* with SHMSEQ_SET_RESTART */
+	uint64_t reserved[7]; /* must be zero */
 };
+SHMSEQ_SIZE_CHECK(struct shmseq_def, 128);
 
 enum shmseq_create_flags {
 	SHMSEQ_OR_REPLACE = 1u << 0,
 	SHMSEQ_IF_NOT_EXISTS = 1u << 1,
-	SHMSEQ_TEMPORARY = 1u << 2,
+	SHMSEQ_TEMPORARY = 1u << 2
 };
 
 /* shmseq_create - CREATE SEQUENCE. def may be NULL (all defaults).
  * Durable when it returns 0. With SHMSEQ_IF_NOT_EXISTS an existing name
  * returns 0 and changes nothing. Errors: -1050 exists, -4085 invalid
- * options, -1221 OR REPLACE with IF NOT EXISTS, -EINVAL bad name. */
+ * options, -1221 OR REPLACE with IF NOT EXISTS, -EINVAL bad name, a flag
+ * not defined above, or a def with nonzero reserved words or unknown bits.
+ * With SHMSEQ_TEMPORARY, CREATE TEMPORARY SEQUENCE: the sequence belongs to
+ * this connection (session) alone: no other connection sees it, it lives
+ * in this process's memory (not durable; a daemon restart leaves it be) and
+ * it is gone at shmseq_disconnect(). While it
+ * exists it hides a base sequence of the same name from shmseq_nextval(),
+ * shmseq_lastval(), shmseq_setval() and shmseq_drop() on this connection
+ * (MariaDB's rule); handles (shmseq_seq_open()) and shmseq_alter() serve
+ * base sequences only. */
 SHMSEQ_API int shmseq_create(shmseq *conn, const char *name, const struct shmseq_def *def, unsigned flags);
 
 /* shmseq_alter - ALTER SEQUENCE with the fields set in def. Errors: -4091,
- * -4085 (nothing changed). */
+ * -4085 (nothing changed), -EINVAL (def as for shmseq_create()). */
 SHMSEQ_API int shmseq_alter(shmseq *conn, const char *name, const struct shmseq_def *def);
 
-/* shmseq_drop - DROP SEQUENCE name. Errors: -4091 unknown. */
+/* shmseq_drop - DROP SEQUENCE name: this connection's TEMPORARY sequence of
+ * that name if it has one, else the base sequence. Errors: -4091 unknown. */
 SHMSEQ_API int shmseq_drop(shmseq *conn, const char *name);
 
 /* shmseq_exec - run SQL text: one or more statements of MariaDB's sequence
@@ -213,10 +239,14 @@ SHMSEQ_API void shmseq_result_free(shmseq_result *res);
 
 /* shmseq_strerror - text for a negative return value; never NULL. For
  * MariaDB errors the text is a template without names ("Sequence has run
- * out"); shmseq_exec() results carry MariaDB's full message. */
+ * out"); shmseq_exec() results carry MariaDB's full message. Threads may
+ * call it at once: the text is static, except that of a system error the C
+ * library has no description for ("Unknown error 999"), which lives in a
+ * buffer of the calling thread until its next call. */
 SHMSEQ_API const char *shmseq_strerror(int err);
 
-/* What `shmseq status` shows. */
+/* What `shmseq status` shows. Filled in whole by shmseq_status(): the
+ * reserved tail (room for later fields without an ABI break) reads zero. */
 struct shmseq_status {
 	uint64_t sequences; /* live sequences */
 	uint64_t capacity;  /* slots in the region */
@@ -232,7 +262,9 @@ struct shmseq_status {
 	int64_t auto_increment_offset;
 	char region_name[128];
 	char data_dir[512];
+	uint64_t reserved[5]; /* zero */
 };
+SHMSEQ_SIZE_CHECK(struct shmseq_status, 768);
 
 /* shmseq_status - ask the daemon how the instance is. 0 or -error. */
 SHMSEQ_API int shmseq_status(shmseq *conn, struct shmseq_status *out);

@@ -147,7 +147,7 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 		r = -errno;
 		close(fd);
 		if (why)
-			snprintf(why, whycap, "%s: %s", path, strerror(-r));
+			snprintf(why, whycap, "%s: %s", path, shmseq_errno_text(-r));
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	}
 	struct ucred cr;
@@ -1155,6 +1155,27 @@ SHMSEQ_API int shmseq_setval(shmseq *c, const char *name, int64_t value, bool is
 	return r == 1 ? 0 : r == 0 ? -ENODATA : r;
 }
 
+#define DEF_FIELDS                                                                                           \
+	(SHMSEQ_SET_START | SHMSEQ_SET_INCREMENT | SHMSEQ_SET_MINVALUE | SHMSEQ_SET_MAXVALUE |               \
+	 SHMSEQ_SET_CACHE | SHMSEQ_SET_CYCLE | SHMSEQ_SET_COMMENT | SHMSEQ_SET_RESTART |                     \
+	 SHMSEQ_SET_RESTART_START)
+#define CREATE_FLAGS (SHMSEQ_OR_REPLACE | SHMSEQ_IF_NOT_EXISTS | SHMSEQ_TEMPORARY)
+
+/* Whether a caller's definition uses only what this library knows: the
+ * reserved tail zero, no unknown bits (a later library's fields would be
+ * silently ignored otherwise). NULL is fine. */
+static bool def_known(const struct shmseq_def *def)
+{
+	if (!def)
+		return true;
+	if (def->set & ~(unsigned)DEF_FIELDS)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(def->reserved); i++)
+		if (def->reserved[i])
+			return false;
+	return true;
+}
+
 void client_def_to_options(const struct shmseq_def *def, struct seq_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -1219,14 +1240,19 @@ static int ddl(struct shmseq *c, uint16_t op, const char *name, const struct seq
 
 SHMSEQ_API int shmseq_create(shmseq *c, const char *name, const struct shmseq_def *def, unsigned flags)
 {
-	if (!c || !name)
+	if (!c || !name || !def_known(def) || (flags & ~(unsigned)CREATE_FLAGS))
 		return -EINVAL;
-	if (flags & SHMSEQ_TEMPORARY)
-		return -EOPNOTSUPP; /* TEMPORARY sequences come through shmseq_exec() */
 	struct seq_options *o = malloc(sizeof(*o));
 	if (!o)
 		return -ENOMEM;
 	client_def_to_options(def, o);
+	if (flags & SHMSEQ_TEMPORARY) {
+		/* the session's own, as CREATE TEMPORARY SEQUENCE (exec.c) */
+		int r = client_temp_create(c, name, o, flags & SHMSEQ_OR_REPLACE,
+					   flags & SHMSEQ_IF_NOT_EXISTS);
+		free(o);
+		return r;
+	}
 	uint32_t wf = ((flags & SHMSEQ_OR_REPLACE) ? WIRE_DDL_OR_REPLACE : 0) |
 		      ((flags & SHMSEQ_IF_NOT_EXISTS) ? WIRE_DDL_IF_NOT_EXISTS : 0);
 	int r = ddl(c, WIRE_CREATE, name, o, wf);
@@ -1236,7 +1262,7 @@ SHMSEQ_API int shmseq_create(shmseq *c, const char *name, const struct shmseq_de
 
 SHMSEQ_API int shmseq_alter(shmseq *c, const char *name, const struct shmseq_def *def)
 {
-	if (!c || !name || !def)
+	if (!c || !name || !def || !def_known(def))
 		return -EINVAL;
 	struct seq_options *o = malloc(sizeof(*o));
 	if (!o)
@@ -1251,6 +1277,9 @@ SHMSEQ_API int shmseq_drop(shmseq *c, const char *name)
 {
 	if (!c || !name)
 		return -EINVAL;
+	/* as DROP SEQUENCE: a TEMPORARY sequence hides the base one */
+	if (client_temp_drop(c, name))
+		return 0;
 	struct wire_drop req;
 	if (wire_name_set(&req.name, name) < 0)
 		return -EINVAL;
@@ -1350,7 +1379,7 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "The instance has no free sequence slot (see shmseqd --max-sequences)";
 	default:
 		if (err < 0 && -err < 1000)
-			return strerror(-err);
+			return shmseq_errno_text(-err); /* not strerror(): threads */
 		return "Unknown error";
 	}
 }

@@ -105,6 +105,17 @@ int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out);
  * holds c->lock). */
 struct temp_seq *client_temp_find(struct shmseq *c, const char *name);
 
+/* CREATE TEMPORARY SEQUENCE name with options o, as shmseq_exec() runs it
+ * (exec.c): for shmseq_create(…, SHMSEQ_TEMPORARY). Takes c->lock. 0 (also
+ * for an existing name with if_not_exists), -1050, -1221, -4085, -EINVAL
+ * (bad name), -ENOMEM. */
+int client_temp_create(struct shmseq *c, const char *name, const struct seq_options *o, bool or_replace,
+		       bool if_not_exists);
+
+/* Drop this session's TEMPORARY sequence name; whether there was one.
+ * Takes c->lock. */
+bool client_temp_drop(struct shmseq *c, const char *name);
+
 /* Free shmseq_exec()'s session state (exec.c); for shmseq_disconnect(). */
 void exec_session_free(struct shmseq *c);
 

@@ -265,7 +265,8 @@ static int temp_create(struct shmseq *c, const struct sql_create *cr, shmseq_res
 	struct temp_seq *old = client_temp_find(c, cr->name.name);
 	if (old && !cr->or_replace) {
 		if (cr->if_not_exists) {
-			result_warn(res, "Note", 1050, "Table '%s' already exists", cr->name.name);
+			if (res)
+				result_warn(res, "Note", 1050, "Table '%s' already exists", cr->name.name);
 			return 0;
 		}
 		return -SHMSEQ_ERR_TABLE_EXISTS;
@@ -280,7 +281,7 @@ static int temp_create(struct shmseq *c, const struct sql_create *cr, shmseq_res
 		free(def);
 		return r;
 	}
-	for (int i = 0; i < notes.count && i < 4; i++)
+	for (int i = 0; res && i < notes.count && i < 4; i++)
 		result_warn(res, "Note", notes.code[i], "%s", notes.text[i]);
 	struct temp_seq *t = old ? old : calloc(1, sizeof(*t));
 	if (!t) {
@@ -315,6 +316,39 @@ static bool temp_drop(struct shmseq *c, const char *name)
 		}
 	}
 	return false;
+}
+
+int client_temp_create(struct shmseq *c, const char *name, const struct seq_options *o, bool or_replace,
+		       bool if_not_exists)
+{
+	if (or_replace && if_not_exists)
+		return -SHMSEQ_ERR_WRONG_USAGE;
+	size_t n = strlen(name);
+	if (n == 0 || n > SHMSEQ_NAME_MAX)
+		return -EINVAL;
+	struct sql_create *cr = calloc(1, sizeof(*cr));
+	if (!cr)
+		return -ENOMEM;
+	cr->or_replace = or_replace;
+	cr->temporary = true;
+	cr->if_not_exists = if_not_exists;
+	memcpy(cr->name.name, name, n);
+	cr->opt = *o;
+	pthread_mutex_lock(&c->lock);
+	int r = temp_create(c, cr, NULL);
+	pthread_mutex_unlock(&c->lock);
+	free(cr);
+	return r;
+}
+
+bool client_temp_drop(struct shmseq *c, const char *name)
+{
+	if (atomic_load(&c->ntemp) == 0)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	bool done = temp_drop(c, name);
+	pthread_mutex_unlock(&c->lock);
+	return done;
 }
 
 static bool temp_exists(struct shmseq *c, const char *name)

@@ -13,6 +13,23 @@
 
 #include "shmseq.h"
 
+const char *shmseq_errno_text(int e)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+	const char *s = strerrordesc_np(e);
+	if (s)
+		return s;
+#endif
+	static _Thread_local char buf[64];
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+	return strerror_r(e, buf, sizeof(buf)); /* GNU: returns the text, in buf or static */
+#else
+	if (strerror_r(e, buf, sizeof(buf)) != 0)
+		snprintf(buf, sizeof(buf), "Unknown error %d", e);
+	return buf;
+#endif
+}
+
 bool shmseq_instance_name_valid(const char *name)
 {
 	if (!name || !*name)
@@ -169,7 +186,7 @@ int shmseq_runtime_dir_check(const char *dir, enum shmseq_dir_origin origin, boo
 	/* in /tmp anyone may have made a symbolic link of that name first */
 	if ((origin == SHMSEQ_DIR_TMP ? lstat(dir, &st) : stat(dir, &st)) < 0) {
 		int e = errno;
-		snprintf(why, whycap, "runtime directory %s: %s", dir, strerror(e));
+		snprintf(why, whycap, "runtime directory %s: %s", dir, shmseq_errno_text(e));
 		return -e;
 	}
 	shmseq_user_text(st.st_uid, who, sizeof(who));
@@ -230,7 +247,8 @@ int shmseq_runtime_dir_make(char *buf, size_t cap, char *why, size_t whycap)
 	r = shmseq_mkdir_p(buf, 0700);
 	if (r < 0) {
 		if (why)
-			snprintf(why, whycap, "cannot create runtime directory %s: %s", buf, strerror(-r));
+			snprintf(why, whycap, "cannot create runtime directory %s: %s", buf,
+				 shmseq_errno_text(-r));
 		return r;
 	}
 	return shmseq_runtime_dir_check(buf, origin, true, NULL, why, whycap);

@@ -93,6 +93,11 @@ int shmseq_send(int sock, const void *buf, size_t len, int fd, int flags);
  * Returns the byte count, 0 on hang-up, -EMSGSIZE if truncated, or -errno. */
 ssize_t shmseq_recv(int sock, void *buf, size_t cap, int *fd, int flags);
 
+/* strerror(e) that threads may call at once: glibc's static description
+ * (strerrordesc_np), else strerror_r() into a buffer of the calling thread,
+ * valid until that thread's next call. Never NULL. */
+const char *shmseq_errno_text(int e);
+
 /* Monotonic time in nanoseconds. */
 uint64_t shmseq_now_ns(void);
 

@@ -110,6 +110,48 @@ static void test_typed_api(void **state)
 	assert_string_equal(shmseq_strerror(-SHMSEQ_ERR_RUN_OUT), "Sequence has run out");
 }
 
+/* The structs callers allocate keep a reserved tail for later fields: a
+ * definition with a nonzero reserved word, an unknown `set` bit or an
+ * unknown flag is refused (and changes nothing); shmseq_status() zeroes its
+ * tail. */
+static void test_reserved_tails(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(sizeof(struct shmseq_def), 128);
+	assert_int_equal(sizeof(struct shmseq_status), 768);
+	for (size_t i = 0; i < ARRAY_SIZE(((struct shmseq_def *)0)->reserved); i++) {
+		struct shmseq_def def = {.set = SHMSEQ_SET_START, .start = 5};
+		def.reserved[i] = 1;
+		assert_int_equal(shmseq_create(conn, "rsv", &def, 0), -EINVAL);
+		assert_int_equal(shmseq_create(conn, "rsv", &def, SHMSEQ_TEMPORARY), -EINVAL);
+		assert_int_equal(shmseq_nextval(conn, "rsv", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+	}
+	struct shmseq_def unknown_bit = {.set = SHMSEQ_SET_START | (1u << 20), .start = 5};
+	assert_int_equal(shmseq_create(conn, "rsv", &unknown_bit, 0), -EINVAL);
+	assert_int_equal(shmseq_create(conn, "rsv", NULL, 1u << 9), -EINVAL);
+	assert_int_equal(shmseq_nextval(conn, "rsv", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+
+	struct shmseq_def def = {.set = SHMSEQ_SET_START, .start = 5};
+	assert_int_equal(shmseq_create(conn, "rsv", &def, 0), 0);
+	struct shmseq_def alt = {.set = SHMSEQ_SET_RESTART, .restart = 50};
+	alt.reserved[6] = 0x100;
+	assert_int_equal(shmseq_alter(conn, "rsv", &alt), -EINVAL);
+	alt.reserved[6] = 0;
+	alt.set |= 1u << 31;
+	assert_int_equal(shmseq_alter(conn, "rsv", &alt), -EINVAL);
+	assert_int_equal(shmseq_nextval(conn, "rsv", &v), 0);
+	assert_int_equal(v, 5); /* neither ALTER restarted it */
+	assert_int_equal(shmseq_drop(conn, "rsv"), 0);
+
+	struct shmseq_status st;
+	memset(&st, 0xa5, sizeof(st));
+	assert_int_equal(shmseq_status(conn, &st), 0);
+	assert_true(st.daemon_pid > 0);
+	for (size_t i = 0; i < ARRAY_SIZE(st.reserved); i++)
+		assert_int_equal(st.reserved[i], 0);
+}
+
 static void test_handle_follows_name(void **state)
 {
 	(void)state;
@@ -367,6 +409,81 @@ static void test_temporary_dies_with_session(void **state)
 	assert_int_equal(shmseq_connect(NULL, &other), 0);
 	assert_int_equal(shmseq_nextval(other, "tmp1", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
 	shmseq_disconnect(other);
+}
+
+/* shmseq_create(…, SHMSEQ_TEMPORARY) is CREATE TEMPORARY SEQUENCE: the
+ * connection's own (SQL on it sees the same sequence), invisible to another
+ * connection, hiding a base sequence of its name, gone at disconnect. */
+static void test_typed_temporary(void **state)
+{
+	(void)state;
+	shmseq *other, *again;
+	shmseq_result *res;
+	int64_t v;
+	struct shmseq_def base = {.set = SHMSEQ_SET_START, .start = 100};
+	struct shmseq_def def = {.set = SHMSEQ_SET_START | SHMSEQ_SET_INCREMENT, .start = 7, .increment = 2};
+	assert_int_equal(shmseq_connect(NULL, &other), 0);
+	assert_int_equal(shmseq_create(conn, "ttmp", &base, 0), 0);
+	assert_int_equal(shmseq_create(other, "ttmp", &def, SHMSEQ_TEMPORARY), 0);
+	assert_int_equal(shmseq_create(other, "ttmp_only", NULL, SHMSEQ_TEMPORARY), 0);
+
+	/* on `other` the temporary one hides the base one; SQL sees it too */
+	assert_int_equal(shmseq_nextval(other, "ttmp", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(shmseq_exec(other, "SELECT NEXTVAL(ttmp)", &res), 0);
+	assert_int_equal(shmseq_result_error(res), 0);
+	assert_string_equal(shmseq_result_value(res, 0, 0), "9");
+	shmseq_result_free(res);
+	assert_int_equal(shmseq_lastval(other, "ttmp", &v), 0);
+	assert_int_equal(v, 9);
+	assert_int_equal(shmseq_exec(other, "SHOW CREATE TABLE ttmp", &res), 0);
+	assert_int_equal(shmseq_result_error(res), 0);
+	assert_non_null(strstr(shmseq_result_value(res, 0, 1), "CREATE TEMPORARY TABLE"));
+	shmseq_result_free(res);
+
+	/* another connection sees the base sequence, and no temporary one */
+	assert_int_equal(shmseq_nextval(conn, "ttmp", &v), 0);
+	assert_int_equal(v, 100);
+	assert_int_equal(shmseq_nextval(conn, "ttmp_only", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+	assert_int_equal(shmseq_lastval(conn, "ttmp_only", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+
+	/* the flags and errors of CREATE, for a temporary name */
+	assert_int_equal(shmseq_create(other, "ttmp", NULL, SHMSEQ_TEMPORARY), -SHMSEQ_ERR_TABLE_EXISTS);
+	assert_int_equal(shmseq_create(other, "ttmp", NULL, SHMSEQ_TEMPORARY | SHMSEQ_IF_NOT_EXISTS), 0);
+	assert_int_equal(shmseq_nextval(other, "ttmp", &v), 0);
+	assert_int_equal(v, 11); /* untouched */
+	assert_int_equal(shmseq_create(other, "ttmp", NULL,
+				       SHMSEQ_TEMPORARY | SHMSEQ_IF_NOT_EXISTS | SHMSEQ_OR_REPLACE),
+			 -SHMSEQ_ERR_WRONG_USAGE);
+	struct shmseq_def bad = {
+		.set = SHMSEQ_SET_MINVALUE | SHMSEQ_SET_MAXVALUE, .minvalue = 5, .maxvalue = 5};
+	assert_int_equal(shmseq_create(other, "ttmp", &bad, SHMSEQ_TEMPORARY | SHMSEQ_OR_REPLACE),
+			 -SHMSEQ_ERR_INVALID_DATA);
+	assert_int_equal(shmseq_nextval(other, "ttmp", &v), 0);
+	assert_int_equal(v, 13); /* an invalid replacement leaves it be */
+	assert_int_equal(shmseq_create(other, "ttmp", NULL, SHMSEQ_TEMPORARY | SHMSEQ_OR_REPLACE), 0);
+	assert_int_equal(shmseq_nextval(other, "ttmp", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(shmseq_create(other, "", NULL, SHMSEQ_TEMPORARY), -EINVAL);
+	char longname[SHMSEQ_NAME_MAX + 2];
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(shmseq_create(other, longname, NULL, SHMSEQ_TEMPORARY), -EINVAL);
+
+	/* shmseq_drop() takes the temporary one first, then the base one */
+	assert_int_equal(shmseq_drop(other, "ttmp"), 0);
+	assert_int_equal(shmseq_nextval(other, "ttmp", &v), 0);
+	assert_int_equal(v, 101);
+	assert_int_equal(shmseq_drop(other, "ttmp"), 0);
+	assert_int_equal(shmseq_nextval(conn, "ttmp", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+
+	/* gone with its session: a new connection does not find it */
+	assert_int_equal(shmseq_nextval(other, "ttmp_only", &v), 0);
+	assert_int_equal(v, 1);
+	shmseq_disconnect(other);
+	assert_int_equal(shmseq_connect(NULL, &again), 0);
+	assert_int_equal(shmseq_nextval(again, "ttmp_only", &v), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+	shmseq_disconnect(again);
 }
 
 static void test_bigint_unsigned(void **state)
@@ -1025,6 +1142,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_typed_api),
+		cmocka_unit_test(test_reserved_tails),
 		cmocka_unit_test(test_fork_child_reconnects),
 		cmocka_unit_test(test_handle_follows_name),
 		cmocka_unit_test(test_exec_messages),
@@ -1033,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(test_exec_session_state),
 		cmocka_unit_test(test_exec_threads),
 		cmocka_unit_test(test_temporary_dies_with_session),
+		cmocka_unit_test(test_typed_temporary),
 		cmocka_unit_test(test_bigint_unsigned),
 		cmocka_unit_test(test_unsigned_accessor),
 		cmocka_unit_test(test_cli_unsigned_values),
