@@ -892,6 +892,24 @@ static int replay_and_start(struct server *sv)
 	uint64_t adopted = 0;
 	uint64_t dropped = sv->cat.dropped;
 	r = catalog_start(&sv->cat, sv->adopted, &adopted, err, sizeof(err));
+	if (r == 0 && sv->cat.tail_lost) {
+		/* The skip past the lost last record lives in memory only, and
+		 * that record is cleared: a later crash would resume from before
+		 * the skip and hand the skipped values out again. A snapshot of
+		 * the skipped-ahead state, synced before anything is served,
+		 * makes the replay alone reproduce it. */
+		struct catalog_iter it = {.c = &sv->cat};
+		int e = wal_snapshot(sv->wal, catalog_snapshot_next, &it);
+		if (e < 0) {
+			say("cannot make the skip past the lost last log record durable: writing a "
+			    "snapshot in %s failed: %s; not serving, since a later crash would hand out "
+			    "values again",
+			    sv->cfg->data_dir, strerror(-e));
+			return e;
+		}
+		sv->cat.tail_lost = false;
+		say("a snapshot now holds the positions skipped past the lost last log record");
+	}
 	if (r == 0 && dropped) {
 		/* the dropped records stay in the log until a snapshot replaces
 		 * it: take one now, so that the next start needs no flag */
