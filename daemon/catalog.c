@@ -759,6 +759,9 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		 * values (catalog_prepare caps it), so skipping that far on
 		 * every sequence covers whatever it reserved. */
 		for_each_seq(c, s) skip_ahead(c, s, RECORD_STRIDE(s));
+		/* the skip is in memory only and the lost record is cleared:
+		 * the daemon makes it durable before serving (replay_and_start) */
+		c->tail_lost = true;
 		return 0;
 	}
 	if (type == REC_NOP)

@@ -128,6 +128,7 @@ struct catalog {
 	bool refused;	       /* this batch refused a statement's record: its replies fail */
 	bool accept_damage;    /* replay drops records it rejects (--accept-log-damage) */
 	uint64_t dropped;      /* records dropped by the replay */
+	bool tail_lost;	       /* the replay skipped ahead past a lost last record */
 	uint64_t repairs;      /* slots found scribbled and repaired */
 	uint64_t nbroken;      /* sequences whose record was refused (no snapshot meanwhile) */
 	char replay_why[1024]; /* why the replay rejected a record */

@@ -83,6 +83,10 @@ struct server {
 	uint64_t synced_records;
 	uint64_t syncs;
 	bool said_failed; /* the failed log was reported */
+	/* a failing snapshot: its -errno (0 when fine), when to try again,
+	 * the delay (doubling, capped), and the attempts since it was said */
+	int snap_err;
+	uint64_t snap_retry_ns, snap_backoff_ns, snap_attempts;
 	uint64_t started_ns;
 	bool stopping;
 	/* refusing sessions (accept_all): a spare descriptor to accept and
@@ -824,6 +828,47 @@ static void reap_conns(struct server *sv)
 	}
 }
 
+/* The symbol of an errno a disk gives, for messages that must tell them
+ * apart at a glance. */
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case ENOSPC:
+		return "ENOSPC";
+	case EIO:
+		return "EIO";
+	case EDQUOT:
+		return "EDQUOT";
+	case EROFS:
+		return "EROFS";
+	case EFBIG:
+		return "EFBIG";
+	case ENOMEM:
+		return "ENOMEM";
+	default:
+		return "errno";
+	}
+}
+
+/* What to do about a disk errno. */
+static const char *errno_hint(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		return "the file system is full: free space on it";
+	case EIO:
+		return "the device reported an I/O error: check the disk (dmesg), it may be failing";
+	case EROFS:
+		return "the file system is read-only: remount it read-write";
+	default:
+		return "check the data directory";
+	}
+}
+
+#define SNAP_BACKOFF_MIN_NS (100ull * 1000000u)
+#define SNAP_BACKOFF_MAX_NS (60ull * 1000000000u)
+
 /* Steps 2-4 of the batch (see the top of the file). */
 static void commit_batch(struct server *sv)
 {
@@ -839,8 +884,15 @@ static void commit_batch(struct server *sv)
 	bool refused = catalog_take_refused(&sv->cat);
 	if (failed && !sv->said_failed) {
 		/* a failed write or sync, here or while handling the batch */
-		say("the log cannot be written or made durable: no new values will be handed out; "
-		    "fix the disk and restart the daemon");
+		const char *file;
+		uint64_t need;
+		int e = wal_failure(sv->wal, &file, &need);
+		char what[96] = "a sync";
+		if (need)
+			snprintf(what, sizeof(what), "writing %llu bytes", (unsigned long long)need);
+		say("the log cannot be written or made durable: %s of %s failed with %s (%s): %s; no new "
+		    "values will be handed out; fix the disk and restart the daemon",
+		    what, *file ? file : sv->cfg->data_dir, errno_name(e), strerror(e), errno_hint(e));
 		sv->said_failed = true;
 	}
 	catalog_publish(&sv->cat);
@@ -856,11 +908,44 @@ static void commit_batch(struct server *sv)
 		snap_at = wal_snapshot_size(sv->wal);
 	/* not while a sequence's record is refused: a snapshot holds every
 	 * sequence's last record, and its last good one is in the log */
+	/* A failing snapshot (a full disk, with room left in the preallocated
+	 * log) is retried after a delay that doubles up to a minute, and said
+	 * once, and once more when one is written again. */
 	if (!failed && !sv->cat.nbroken && wal_log_size(sv->wal) > snap_at) {
+		uint64_t now = shmseq_now_ns();
+		if (sv->snap_err && now < sv->snap_retry_ns)
+			return;
 		struct catalog_iter it = {.c = &sv->cat};
 		int r = wal_snapshot(sv->wal, catalog_snapshot_next, &it);
-		if (r < 0)
-			say("snapshot failed: %s", strerror(-r));
+		sv->snap_attempts++;
+		if (r < 0) {
+			int e = -r;
+			if (sv->snap_err != r)
+				say("snapshot failed: writing %s/snapshot.tmp (%llu bytes needed for %llu "
+				    "sequences) failed with %s (%s): %s; the log keeps every record "
+				    "meanwhile (%llu bytes in it), retrying with a delay doubling up to "
+				    "%llu s, said again when a snapshot is written",
+				    sv->cfg->data_dir,
+				    (unsigned long long)wal_snapshot_estimate(sv->cat.count,
+									      sizeof(struct rec_seq)),
+				    (unsigned long long)sv->cat.count, errno_name(e), strerror(e),
+				    errno_hint(e), (unsigned long long)wal_log_size(sv->wal),
+				    SNAP_BACKOFF_MAX_NS / 1000000000u);
+			if (sv->snap_err != r)
+				sv->snap_attempts = 1;
+			sv->snap_err = r;
+			sv->snap_backoff_ns = sv->snap_backoff_ns ? sv->snap_backoff_ns * 2
+								  : SNAP_BACKOFF_MIN_NS;
+			if (sv->snap_backoff_ns > SNAP_BACKOFF_MAX_NS)
+				sv->snap_backoff_ns = SNAP_BACKOFF_MAX_NS;
+			sv->snap_retry_ns = now + sv->snap_backoff_ns;
+		} else if (sv->snap_err) {
+			say("snapshot written again after %llu failed attempts (%s): the disk recovered",
+			    (unsigned long long)sv->snap_attempts - 1, errno_name(-sv->snap_err));
+			sv->snap_err = 0;
+			sv->snap_backoff_ns = 0;
+			sv->snap_attempts = 0;
+		}
 	}
 }
 
@@ -892,6 +977,24 @@ static int replay_and_start(struct server *sv)
 	uint64_t adopted = 0;
 	uint64_t dropped = sv->cat.dropped;
 	r = catalog_start(&sv->cat, sv->adopted, &adopted, err, sizeof(err));
+	if (r == 0 && sv->cat.tail_lost) {
+		/* The skip past the lost last record lives in memory only, and
+		 * that record is cleared: a later crash would resume from before
+		 * the skip and hand the skipped values out again. A snapshot of
+		 * the skipped-ahead state, synced before anything is served,
+		 * makes the replay alone reproduce it. */
+		struct catalog_iter it = {.c = &sv->cat};
+		int e = wal_snapshot(sv->wal, catalog_snapshot_next, &it);
+		if (e < 0) {
+			say("cannot make the skip past the lost last log record durable: writing a "
+			    "snapshot in %s failed: %s; not serving, since a later crash would hand out "
+			    "values again",
+			    sv->cfg->data_dir, strerror(-e));
+			return e;
+		}
+		sv->cat.tail_lost = false;
+		say("a snapshot now holds the positions skipped past the lost last log record");
+	}
 	if (r == 0 && dropped) {
 		/* the dropped records stay in the log until a snapshot replaces
 		 * it: take one now, so that the next start needs no flag */

@@ -191,6 +191,10 @@ struct wal {
 	uint64_t snap_size;   /* bytes in the current snapshot, 0 if none */
 	bool accept_damage;
 	bool failed;
+	/* why it failed (wal_failure): -errno, the file and the bytes wanted */
+	int fail_err;
+	const char *fail_file;
+	uint64_t fail_need;
 	unsigned char *buf; /* frame buffer for appends */
 	size_t bufcap;
 };
@@ -969,6 +973,28 @@ static int log_grow(struct wal *w, uint64_t need)
 	return 0;
 }
 
+/* Fail closed, keeping why for wal_failure(). */
+static void fail_with(struct wal *w, int err, const char *file, uint64_t need)
+{
+	w->failed = true;
+	w->fail_err = err < 0 ? err : -EIO;
+	w->fail_file = file;
+	w->fail_need = need;
+}
+
+int wal_failure(const struct wal *w, const char **file, uint64_t *need)
+{
+	*file = w->fail_file ? w->fail_file : "";
+	*need = w->fail_need;
+	return w->failed ? (w->fail_err ? -w->fail_err : EIO) : 0;
+}
+
+uint64_t wal_snapshot_estimate(uint64_t records, uint32_t payload_len)
+{
+	return WAL_HDR_SIZE + records * (WAL_REC_MIN + payload_len) + WAL_REC_MIN +
+	       sizeof(struct wal_snap_trailer);
+}
+
 int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, uint64_t *lsn)
 {
 	if (w->failed)
@@ -980,9 +1006,12 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 	if (w->last_lsn == UINT64_MAX)
 		return -EOVERFLOW;
 	size_t fr = WAL_REC_MIN + len;
-	if (w->log_end + fr > w->log_cap && log_grow(w, w->log_end + fr) < 0) {
-		w->failed = true;
-		return -EIO;
+	if (w->log_end + fr > w->log_cap) {
+		int g = log_grow(w, w->log_end + fr);
+		if (g < 0) {
+			fail_with(w, g, w->log_path, w->log_end + fr);
+			return -EIO;
+		}
 	}
 	if (w->bufcap < fr) {
 		unsigned char *nb = realloc(w->buf, fr);
@@ -997,9 +1026,10 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 		memcpy(w->buf + WAL_REC_HDR, payload, len);
 	uint32_t crc = crc32c(0, w->buf, WAL_REC_HDR + len);
 	memcpy(w->buf + WAL_REC_HDR + len, &crc, sizeof(crc));
-	if (io_pwrite_all(w, w->logfd, w->buf, fr, w->log_end) < 0) {
+	int e = io_pwrite_all(w, w->logfd, w->buf, fr, w->log_end);
+	if (e < 0) {
 		/* Part of it may be in the file: fail closed, recovery drops it. */
-		w->failed = true;
+		fail_with(w, e, w->log_path, fr);
 		return -EIO;
 	}
 	w->log_end += fr;
@@ -1015,8 +1045,9 @@ int wal_sync(struct wal *w)
 		return -EIO;
 	if (w->durable_lsn == w->last_lsn)
 		return 0; /* nothing appended since the last sync */
-	if (io_call(w->io.fdatasync(w->io.ctx, w->logfd)) < 0) {
-		w->failed = true;
+	int e = io_call(w->io.fdatasync(w->io.ctx, w->logfd));
+	if (e < 0) {
+		fail_with(w, e, w->log_path, 0);
 		return -EIO;
 	}
 	w->durable_lsn = w->last_lsn;
@@ -1170,7 +1201,7 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 	 * whether later syncs mean anything is unknown: fail closed. */
 	r = io_call(w->io.fsync(w->io.ctx, w->dirfd));
 	if (r < 0) {
-		w->failed = true;
+		fail_with(w, r, w->snap_path, 0);
 		return r;
 	}
 	w->durable_lsn = snap_lsn;
@@ -1179,7 +1210,7 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 	uint64_t cap = w->log_cap > w->prealloc ? w->log_cap : w->prealloc;
 	r = log_create(w, snap_lsn, cap, &fd);
 	if (r < 0) {
-		w->failed = true;
+		fail_with(w, r, w->log_path, cap);
 		return r;
 	}
 	close(w->logfd);

@@ -90,6 +90,13 @@ uint64_t wal_durable_lsn(const struct wal *w);
 /* Bytes in the current log file: the caller snapshots when it grows large. */
 uint64_t wal_log_size(const struct wal *w);
 
+/* Why the wal failed: the errno (0 if it has not), the file and the bytes
+ * the failed call wanted to write (0 for a sync). */
+int wal_failure(const struct wal *w, const char **file, uint64_t *need);
+
+/* Bytes a snapshot of `records` records of payload_len bytes takes. */
+uint64_t wal_snapshot_estimate(uint64_t records, uint32_t payload_len);
+
 /* Bytes in the current snapshot file (0 if there is none). */
 uint64_t wal_snapshot_size(const struct wal *w);
 

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1874,6 +1875,150 @@ static void test_fresh_data_dir_synced(void **state)
 	assert_true(v > 1);
 }
 
+/* Occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A full disk with room left in the preallocated log: the log still takes
+ * every record, the snapshot cannot be written. The daemon keeps serving,
+ * retries the snapshot with a growing delay (not once per batch), says so
+ * once, naming the errno, the file and the size, and once more when space
+ * comes back. The data directory is a small tmpfs (root only). */
+static void test_disk_full_said_once(void **state)
+{
+	(void)state;
+	struct inst in;
+	int st;
+	inst_init(&in, "diskfull");
+	if (mount("tmpfs", in.data, "tmpfs", 0, "size=8m") < 0) {
+		printf("# cannot mount a tmpfs (%s): skipping\n", strerror(errno));
+		inst_fini(&in);
+		skip();
+	}
+	struct start_opts o = {.args = {"--log-prealloc", "1048576", NULL}};
+	/* no assertion until the end: the mount and the daemon go first */
+	bool ok = true;
+	int64_t v, last = 0;
+	int drawn = 0, said = -1, again = -1;
+	bool named = false;
+	char *err;
+	shmseq *c = NULL;
+	shmseq_result *res;
+	if (inst_start(&in, &o, &st) != STARTED || shmseq_connect(in.name, &c) < 0 ||
+	    shmseq_exec(c, "CREATE SEQUENCE s NOCACHE", &res) < 0) {
+		ok = false;
+		goto out;
+	}
+	ok = shmseq_result_error(res) == 0;
+	shmseq_result_free(res);
+	/* fill the file system */
+	char filler[400];
+	snprintf(filler, sizeof(filler), "%s/filler", in.data);
+	int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	static char block[4096];
+	for (int i = 0; fd >= 0 && i < 4096 && write(fd, block, sizeof(block)) == (ssize_t)sizeof(block); i++)
+		;
+	if (fd >= 0)
+		close(fd);
+	/* each NEXTVAL a batch and a record: the log passes --snapshot-bytes */
+	double t0 = now_s();
+	while (drawn < 2000 && now_s() - t0 < 1.5) {
+		if (shmseq_nextval(c, "s", &v) < 0 || v <= last) {
+			ok = false;
+			goto out;
+		}
+		last = v;
+		drawn++;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	err = read_errlog(&in);
+	said = count_of(err, "snapshot failed");
+	printf("# disk full: %d values in %.1f s, %d snapshot failure lines\n", drawn, now_s() - t0, said);
+	named = strstr(err, "ENOSPC") && strstr(err, "snapshot.tmp") && strstr(err, "bytes needed");
+	free(err);
+	/* space comes back: the next retry writes it and says so */
+	ok = ok && unlink(filler) == 0;
+	again = 0;
+	t0 = now_s();
+	while (ok && again == 0 && now_s() - t0 < 10) {
+		for (int i = 0; i < 50; i++) {
+			if (shmseq_nextval(c, "s", &v) < 0 || v <= last) {
+				ok = false;
+				break;
+			}
+			last = v;
+		}
+		err = read_errlog(&in);
+		again = count_of(err, "snapshot written again");
+		free(err);
+		struct timespec ts = {0, 20 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	printf("# space back: recovery said %d time(s) after %.1f s\n", again, now_s() - t0);
+out:
+	err = read_errlog(&in);
+	printf("# the daemon said (its first 2000 bytes):\n%.2000s\n", err ? err : "");
+	free(err);
+	if (c)
+		shmseq_disconnect(c);
+	inst_stop(&in, SIGTERM);
+	umount2(in.data, MNT_DETACH);
+	inst_fini(&in);
+	assert_true(ok);
+	assert_true(drawn > 100);
+	assert_int_equal(said, 1);
+	assert_true(named);
+	assert_int_equal(again, 1);
+}
+
+/* The log failing under load: the message names the errno, the file and
+ * the size, so that a full disk and a failing one read differently. */
+static void test_log_failure_names_errno(void **state)
+{
+	(void)state;
+	static const char *const faults[] = {"pwrite:20:ENOSPC,sticky", "pwrite:20:EIO,sticky",
+					     "fdatasync:20:EIO,sticky"};
+	static const char *const want[] = {"with ENOSPC (No space left on device): the file system is full",
+					   "with EIO (Input/output error): the device reported an I/O error",
+					   "a sync of"};
+	for (int k = 0; k < 3; k++) {
+		struct inst in;
+		int st;
+		char tag[16];
+		snprintf(tag, sizeof(tag), "logfail%d", k);
+		inst_init(&in, tag);
+		struct start_opts o = {.shim = true, .fault = faults[k]};
+		assert_int_equal(inst_start(&in, &o, &st), STARTED);
+		shmseq *c;
+		shmseq_result *res;
+		assert_int_equal(shmseq_connect(in.name, &c), 0);
+		assert_int_equal(shmseq_exec(c, "CREATE SEQUENCE s NOCACHE", &res), 0);
+		shmseq_result_free(res);
+		int64_t v;
+		int i = 0;
+		while (i < 200 && shmseq_nextval(c, "s", &v) == 0)
+			i++;
+		shmseq_disconnect(c);
+		inst_stop(&in, SIGTERM);
+		char *err = read_errlog(&in);
+		const char *line = strstr(err, "the log cannot be written");
+		printf("# %s, after %d values: %.*s\n", faults[k], i, line ? (int)strcspn(line, "\n") : 4,
+		       line ? line : "none");
+		bool ok = line && strstr(line, want[k]) && strstr(line, "/data/log") &&
+			  (k == 2 || strstr(line, " bytes of "));
+		free(err);
+		inst_fini(&in);
+		assert_true(i < 200);
+		assert_true(ok);
+	}
+}
+
 /* ---- set-up ---------------------------------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -1932,6 +2077,8 @@ int main(void)
 		cmocka_unit_test(test_io_errors_accepting_damage),
 		cmocka_unit_test(test_power_loss_at_every_call),
 		cmocka_unit_test(test_fresh_data_dir_synced),
+		cmocka_unit_test(test_disk_full_said_once),
+		cmocka_unit_test(test_log_failure_names_errno),
 	};
 	const char *only = getenv("SHMSEQ_FAULTS_ONLY");
 	if (only && *only)
