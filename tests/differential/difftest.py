@@ -137,6 +137,7 @@ class Session:
     def __init__(self, r, length):
         self.r = r
         self.names = ["s%d" % i for i in range(1, r.choice([3, 4]) + 1)]
+        self.live = set()  # names a CREATE was generated for and no DROP since (a guess)
         self.steps = []
         for _ in range(length):
             conn = 2 if r.random() < 0.1 else 1
@@ -144,7 +145,11 @@ class Session:
 
     def name(self):
         r = self.r
-        n = r.choice(self.names)
+        if self.live and r.random() < 0.8:
+            n = r.choice(sorted(self.live))
+        else:
+            n = r.choice(self.names)
+        self.last = n
         x = r.random()
         if x < 0.02:
             return n.upper()
@@ -157,12 +162,14 @@ class Session:
     def statement(self):
         r = self.r
         x = r.random()
-        if x < 0.22:
+        if x < 0.22 or (not self.live and x < 0.6):
             s = self.create()
+            self.live.add(self.last)
         elif x < 0.32:
             s = self.alter()
         elif x < 0.38:
             s = self.drop()
+            self.live.discard(self.last)
         elif x < 0.56:
             s = self.nextval()
         elif x < 0.63:
