@@ -4,7 +4,7 @@
 Generates seeded sessions of statements over a few sequence names (CREATE with
 random options and edge values, ALTER, DROP, NEXTVAL/LASTVAL/SETVAL, NEXT VALUE
 FOR, SELECT * FROM, SHOW CREATE SEQUENCE, DO, occasional junk tokens), runs
-every session on a live MariaDB server (fresh database `difftest`) and on a
+every session on a live MariaDB server (fresh database `difftest_PID`) and on a
 fresh shmseqd started here, and compares each answer:
   - error code, or OK without a result set;
   - for result sets, column headings and rows as text (NULL as None); the
@@ -36,7 +36,9 @@ except ImportError:
     sys.exit("difftest: needs pymysql (Debian: python3-pymysql; run with /usr/bin/python3)")
 
 TIMEOUT = 20
-DB = "difftest"
+# The MariaDB database and the shmseq instance: the same name, so that qualified names
+# (db.seq) mean the same on both; per process, as instance names are machine-wide.
+DB = "difftest_%d" % os.getpid()
 ENGINE = re.compile(r" ENGINE=\w+")
 
 # ---------------------------------------------------------------------------
@@ -460,8 +462,9 @@ def main():
     ap.add_argument("--length", type=int, default=20, help="statements per session (about)")
     ap.add_argument("--examples", type=int, default=40, help="disagreement classes written out")
     ap.add_argument("--in-range", action="store_true",
-                    help="no literals outside the signed 64-bit range (2^63, -2^63), to look "
-                         "past a known difference there")
+                    help="no literals outside the signed 64-bit range (2^63, -2^63): shmseq "
+                         "takes some of those on purpose where 10.11 says 1064 (README.md, "
+                         "'Which MariaDB')")
     ap.add_argument("--results", default=None,
                     help="report file (default BUILD/difftest-results.txt)")
     args = ap.parse_args()
@@ -504,6 +507,10 @@ def main():
             maria.close()
             shm.close()
     elapsed = time.time() - started
+    admin = pymysql.connect(unix_socket=args.socket, user="root", autocommit=True)
+    with admin.cursor() as c:
+        c.execute("DROP DATABASE IF EXISTS %s" % DB)
+    admin.close()
 
     pct = 100.0 * agree / total if total else 0.0
     summary = ("difftest: seed %d, %d sessions, %d statements, %d agree (%.2f%%), %d disagree, "
