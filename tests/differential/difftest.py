@@ -1,0 +1,559 @@
+#!/usr/bin/python3
+"""Differential tester: the same random SEQUENCE statements to MariaDB and to shmseq.
+
+Generates seeded sessions of statements over a few sequence names (CREATE with
+random options and edge values, ALTER, DROP, NEXTVAL/LASTVAL/SETVAL, NEXT VALUE
+FOR, SELECT * FROM, SHOW CREATE SEQUENCE, DO, occasional junk tokens), runs
+every session on a live MariaDB server (fresh database `difftest_PID`) and on a
+fresh shmseqd started here, and compares each answer:
+  - error code, or OK without a result set;
+  - for result sets, column headings and rows as text (NULL as None); the
+    storage-engine clause of SHOW CREATE text is left out.
+Writes a report (agreement rate, disagreement classes with an example each)
+to --results and prints the summary. Run by hand; always exits 0 unless it
+could not run at all.
+
+Usage: /usr/bin/python3 tests/differential/difftest.py [--build DIR]
+       [--socket PATH] [--seed N] [--count N] [--results FILE]
+"""
+import argparse
+import collections
+import json
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import pymysql
+except ImportError:
+    sys.exit("difftest: needs pymysql (Debian: python3-pymysql; run with /usr/bin/python3)")
+
+TIMEOUT = 20
+# The MariaDB database and the shmseq instance: the same name, so that qualified names
+# (db.seq) mean the same on both; per process, as instance names are machine-wide.
+DB = "difftest_%d" % os.getpid()
+ENGINE = re.compile(r" ENGINE=\w+")
+
+# ---------------------------------------------------------------------------
+# Generator
+
+I63 = 2**63 - 1
+EDGES = [0, 1, -1, 2, -2, 3, -3, 5, -5, 10, -10, 100, -100, 1000,
+         2**31 - 1, 2**31, -2**31, -2**31 - 1, 2**32, -2**32,
+         I63, I63 - 1, -I63, -I63 + 1, I63 - 2, 2**62, -2**62,
+         2**63, -2**63]  # the last two are out of the literal range
+
+
+def rand_int(r):
+    x = r.random()
+    if x < 0.45:
+        return r.randint(-20, 50)
+    if x < 0.9:
+        return r.choice(EDGES)
+    return r.randint(-10**12, 10**12)
+
+
+def kw(r, word):
+    """Keywords in upper, lower or mixed case."""
+    x = r.random()
+    if x < 0.6:
+        return word.upper()
+    if x < 0.9:
+        return word.lower()
+    return "".join(c.upper() if r.random() < 0.5 else c.lower() for c in word)
+
+
+def lit(r, v):
+    if v < 0 and r.random() < 0.05:
+        return "- %d" % -v
+    if v > 0 and r.random() < 0.03:
+        return "+%d" % v
+    return str(v)
+
+
+def seq_option(r, which, sane):
+    """One sequence option of kind `which` (start, increment, min, max, cache, cycle)."""
+    if which == "start":
+        form = r.choice(["START WITH %s", "START=%s", "START %s"])
+        return form.replace("START", kw(r, "START")).replace("WITH", kw(r, "WITH")) % lit(
+            r, sane.get("start", rand_int(r)))
+    if which == "increment":
+        form = r.choice(["INCREMENT BY %s", "INCREMENT=%s", "INCREMENT %s"])
+        v = sane.get("increment", rand_int(r))
+        return form.replace("INCREMENT", kw(r, "INCREMENT")).replace("BY", kw(r, "BY")) % lit(r, v)
+    if which in ("min", "max"):
+        word = "MINVALUE" if which == "min" else "MAXVALUE"
+        x = r.random()
+        if x < 0.15:
+            return kw(r, "NO") + " " + kw(r, word)
+        if x < 0.25:
+            return kw(r, "NO" + word)
+        v = sane.get(which, rand_int(r))
+        return kw(r, word) + ("=" if r.random() < 0.3 else " ") + lit(r, v)
+    if which == "cache":
+        if r.random() < 0.2:
+            return kw(r, "NOCACHE")
+        v = r.choice([0, 1, 2, 3, 5, 10, 20, 1000, -1, 2**31, I63]) if r.random() < 0.5 \
+            else r.randint(0, 30)
+        return kw(r, "CACHE") + ("=" if r.random() < 0.3 else " ") + lit(r, v)
+    if which == "cycle":
+        return kw(r, r.choice(["CYCLE", "NOCYCLE"]))
+    raise ValueError(which)
+
+
+def sane_values(r):
+    """Mostly consistent START/INCREMENT/MIN/MAX so that sequences get used."""
+    if r.random() < 0.3:
+        return {}
+    inc = r.choice([1, 1, 1, 2, 3, -1, -1, -2, 5, 10, 0, -7, 2**31, I63, -I63])
+    lo = r.choice([-20, -5, 0, 1, 1, 1, 5, -2**31, -I63, 2**62])
+    hi = lo + r.choice([1, 3, 5, 10, 20, 100, 2**31])
+    hi = min(hi, I63)
+    start = r.randint(lo, hi) if r.random() < 0.8 else r.choice([lo, hi, lo - 1, hi + 1])
+    return {"increment": inc, "min": lo, "max": hi, "start": start}
+
+
+def options(r, kinds, n):
+    sane = sane_values(r)
+    chosen = r.sample(kinds, min(n, len(kinds)))
+    if r.random() < 0.05 and chosen:
+        chosen.append(r.choice(chosen))  # a duplicate option
+    return [seq_option(r, k, sane) for k in chosen]
+
+
+OPTION_KINDS = ["start", "increment", "min", "max", "cache", "cycle"]
+# No ';': `shmseq sql` runs a line's ';'-separated statements one by one (one answer each),
+# while the MariaDB client connection here does not allow multi-statements (1064).
+JUNK = [",", "FOO", "'x'", "1.5", "(", ")", "WITH", "=", "NULL", "0x10", "1e3", "SEQUENCE",
+        "--", "`", "RESTART", "9223372036854775808"]
+
+
+class Session:
+    """A generated session: a list of (connection, statement)."""
+
+    def __init__(self, r, length):
+        self.r = r
+        self.names = ["s%d" % i for i in range(1, r.choice([3, 4]) + 1)]
+        self.live = set()  # names a CREATE was generated for and no DROP since (a guess)
+        self.steps = []
+        for _ in range(length):
+            conn = 2 if r.random() < 0.1 else 1
+            self.steps.append((conn, self.statement()))
+
+    def name(self):
+        r = self.r
+        if self.live and r.random() < 0.8:
+            n = r.choice(sorted(self.live))
+        else:
+            n = r.choice(self.names)
+        self.last = n
+        x = r.random()
+        if x < 0.02:
+            return n.upper()
+        if x < 0.05:
+            return "`%s`" % n
+        if x < 0.07:
+            return "%s.%s" % (DB, n)
+        return n
+
+    def statement(self):
+        r = self.r
+        x = r.random()
+        if x < 0.22 or (not self.live and x < 0.6):
+            s = self.create()
+            self.live.add(self.last)
+        elif x < 0.32:
+            s = self.alter()
+        elif x < 0.38:
+            s = self.drop()
+            self.live.discard(self.last)
+        elif x < 0.56:
+            s = self.nextval()
+        elif x < 0.63:
+            s = "%s %s(%s)" % (kw(r, "SELECT"), kw(r, "LASTVAL"), self.name()) \
+                if r.random() < 0.7 else "%s %s %s %s %s" % (
+                    kw(r, "SELECT"), kw(r, "PREVIOUS"), kw(r, "VALUE"), kw(r, "FOR"), self.name())
+        elif x < 0.75:
+            s = self.setval()
+        elif x < 0.83:
+            s = "%s * %s %s" % (kw(r, "SELECT"), kw(r, "FROM"), self.name())
+        elif x < 0.91:
+            s = "%s %s %s" % (kw(r, "SHOW CREATE"), kw(r, "SEQUENCE"), self.name())
+        else:
+            s = "%s %s(%s)" % (kw(r, "DO"), kw(r, r.choice(["NEXTVAL", "LASTVAL"])), self.name())
+        if r.random() < 0.03:
+            s = self.junk(s)
+        return s
+
+    def create(self):
+        r = self.r
+        parts = [kw(r, "CREATE")]
+        if r.random() < 0.25:
+            parts.append(kw(r, "OR REPLACE"))
+        if r.random() < 0.15:
+            parts.append(kw(r, "TEMPORARY"))
+        parts.append(kw(r, "SEQUENCE"))
+        if r.random() < 0.2:
+            parts.append(kw(r, "IF NOT EXISTS"))
+        parts.append(self.name())
+        parts += options(r, OPTION_KINDS, r.randint(0, 6))
+        if r.random() < 0.05:
+            parts.append(r.choice(["ENGINE=InnoDB", "COMMENT 'c'", "COMMENT='c'"]))
+        return " ".join(parts)
+
+    def alter(self):
+        r = self.r
+        parts = [kw(r, "ALTER SEQUENCE")]
+        if r.random() < 0.2:
+            parts.append(kw(r, "IF EXISTS"))
+        parts.append(self.name())
+        opts = options(r, OPTION_KINDS, r.randint(0, 3))
+        if r.random() < 0.5 or not opts:
+            restart = kw(r, "RESTART")
+            y = r.random()
+            if y < 0.3:
+                pass
+            elif y < 0.6:
+                restart += " %s %s" % (kw(r, "WITH"), lit(r, rand_int(r)))
+            elif y < 0.8:
+                restart += "=" + lit(r, rand_int(r))
+            else:
+                restart += " " + lit(r, rand_int(r))
+            opts.insert(r.randint(0, len(opts)), restart)
+        if r.random() < 0.03:
+            opts = []
+        return " ".join(parts + opts)
+
+    def drop(self):
+        r = self.r
+        parts = [kw(r, "DROP")]
+        if r.random() < 0.2:
+            parts.append(kw(r, "TEMPORARY"))
+        parts.append(kw(r, "SEQUENCE"))
+        if r.random() < 0.4:
+            parts.append(kw(r, "IF EXISTS"))
+        names = [self.name()]
+        if r.random() < 0.2:
+            names.append(self.name())
+        return " ".join(parts) + " " + ", ".join(names)
+
+    def nextval(self):
+        r = self.r
+        if r.random() < 0.7:
+            e = "%s(%s)" % (kw(r, "NEXTVAL"), self.name())
+        else:
+            e = "%s %s %s %s" % (kw(r, "NEXT"), kw(r, "VALUE"), kw(r, "FOR"), self.name())
+        if r.random() < 0.1:
+            e += ", %s(%s)" % (kw(r, "NEXTVAL"), self.name())
+        return "%s %s" % (kw(r, "SELECT"), e)
+
+    def setval(self):
+        r = self.r
+        args = [self.name(), lit(r, rand_int(r))]
+        if r.random() < 0.6:
+            args.append(r.choice(["0", "1", "2", "TRUE", "FALSE", "-1"]))
+            if r.random() < 0.5:
+                args.append(str(r.choice([0, 1, 2, 5, 100, -1, I63, rand_int(r)])))
+        verb = kw(r, "SELECT") if r.random() < 0.85 else kw(r, "DO")
+        return "%s %s(%s)" % (verb, kw(r, "SETVAL"), ", ".join(args))
+
+    def junk(self, s):
+        r = self.r
+        toks = s.split(" ")
+        y = r.random()
+        if y < 0.5:
+            toks.insert(r.randint(1, len(toks)), r.choice(JUNK))
+        elif y < 0.8 and len(toks) > 1:
+            del toks[r.randint(1, len(toks) - 1)]
+        else:
+            toks = toks[:r.randint(1, len(toks))]
+        return " ".join(toks)
+
+
+def generate(seed, count, length=20):
+    """Sessions whose statement counts add up to `count`."""
+    sessions, total, k = [], 0, 0
+    while total < count:
+        r = random.Random("%d/%d" % (seed, k))
+        s = Session(r, min(length + r.randint(-3, 3), count - total))
+        sessions.append(s)
+        total += len(s.steps)
+        k += 1
+    return sessions
+
+
+# ---------------------------------------------------------------------------
+# Answers
+
+def norm(v):
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, bytes):
+        v = v.decode(errors="replace")
+    return ENGINE.sub("", str(v))
+
+
+def answer(rec):
+    if "error" in rec:
+        e = rec["error"]
+        return ("error", e["code"] if isinstance(e, dict) else e)
+    if "columns" in rec:
+        return ("rows", tuple(rec["columns"]), tuple(tuple(norm(v) for v in row)
+                                                     for row in rec["rows"]))
+    if rec.get("ok"):
+        return ("ok",)
+    return ("unknown", rec.get("unknown", json.dumps(rec)))
+
+
+def short(a):
+    if a[0] == "error":
+        return "error %s" % a[1]
+    if a[0] == "rows":
+        return "rows"
+    return a[0]
+
+
+def show(a):
+    if a[0] == "rows":
+        return "%s %s" % (list(a[1]), [list(r) for r in a[2]])
+    return short(a) if a[0] != "unknown" else "unknown: %s" % a[1]
+
+
+class Maria:
+    def __init__(self, sock):
+        self.sock = sock
+        self.conns = {}
+        admin = pymysql.connect(unix_socket=sock, user="root", autocommit=True)
+        with admin.cursor() as c:
+            c.execute("DROP DATABASE IF EXISTS %s" % DB)
+            c.execute("CREATE DATABASE %s" % DB)
+        admin.close()
+
+    def ask(self, conn, stmt):
+        if conn not in self.conns:
+            self.conns[conn] = pymysql.connect(unix_socket=self.sock, user="root",
+                                               database=DB, autocommit=True)
+        try:
+            with self.conns[conn].cursor() as c:
+                c.execute(stmt)
+                if c.description:
+                    return ("rows", tuple(d[0] for d in c.description),
+                            tuple(tuple(norm(v) for v in row) for row in c.fetchall()))
+                return ("ok",)
+        except pymysql.err.MySQLError as e:
+            return ("error", e.args[0])
+
+    def close(self):
+        for c in self.conns.values():
+            c.close()
+
+
+class Shmseq:
+    """A fresh shmseqd on a private runtime directory, one `shmseq sql` per connection."""
+
+    def __init__(self, build):
+        self.cli = os.path.join(build, "tools", "shmseq")
+        self.tmp = tempfile.mkdtemp(prefix="shmseq-difftest-")
+        self.env = dict(os.environ, SHMSEQ_RUNTIME_DIR=os.path.join(self.tmp, "run"))
+        self.conns = {}
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            [os.path.join(build, "daemon", "shmseqd"), "--instance", DB,
+             "--data-dir", os.path.join(self.tmp, "data"), "--ready-fd", str(w)],
+            env=self.env, pass_fds=(w,), stderr=subprocess.PIPE)
+        os.close(w)
+        ready, _, _ = select.select([r], [], [], TIMEOUT)
+        ok = bool(ready) and os.read(r, 1) == b"R"
+        os.close(r)
+        if not ok:
+            self.close()
+            raise RuntimeError("shmseqd did not become ready")
+
+    def ask(self, conn, stmt):
+        if conn not in self.conns:
+            self.conns[conn] = subprocess.Popen(
+                [self.cli, "--instance", DB, "sql", "--format=json"], env=self.env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, bufsize=1)
+        p = self.conns[conn]
+        if p.poll() is not None:
+            return ("unknown", "the shell had exited (status %s)" % p.returncode)
+        try:
+            p.stdin.write(stmt + "\n")
+            p.stdin.flush()
+        except BrokenPipeError:
+            return ("unknown", "the shell exited")
+        ready, _, _ = select.select([p.stdout], [], [], TIMEOUT)
+        if not ready:
+            return ("unknown", "no answer within %ds" % TIMEOUT)
+        line = p.stdout.readline()
+        if not line:
+            return ("unknown", "the shell exited (daemon alive: %s)" % (self.proc.poll() is None))
+        try:
+            return answer(json.loads(line))
+        except ValueError:
+            return ("unknown", "not JSON: " + line.strip())
+
+    def close(self):
+        for p in self.conns.values():
+            try:
+                p.stdin.close()
+                p.wait(TIMEOUT)
+            except Exception:
+                p.kill()
+                p.wait()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# Comparison and report
+
+def kind(stmt):
+    """A short statement class for signatures: the leading keywords, upper-cased."""
+    t = stmt.upper()
+    for k in ("CREATE OR REPLACE TEMPORARY SEQUENCE", "CREATE OR REPLACE SEQUENCE",
+              "CREATE TEMPORARY SEQUENCE", "CREATE SEQUENCE", "ALTER SEQUENCE",
+              "DROP TEMPORARY SEQUENCE", "DROP SEQUENCE", "SELECT NEXTVAL", "SELECT NEXT VALUE",
+              "SELECT LASTVAL", "SELECT PREVIOUS VALUE", "SELECT SETVAL", "SELECT *",
+              "SHOW CREATE SEQUENCE", "DO NEXTVAL", "DO LASTVAL", "DO SETVAL"):
+        if t.startswith(k):
+            if k == "ALTER SEQUENCE" and "RESTART" in t:
+                return k + " ..RESTART"
+            return k
+    return " ".join(t.split()[:2])
+
+
+def signature(stmt, m, s):
+    sig = "%s: mariadb %s / shmseq %s" % (kind(stmt), short(m), short(s))
+    if m[0] == s[0] == "rows":
+        if m[1] != s[1]:
+            sig += " (column headings)"
+        elif len(m[2]) != len(s[2]) or any(len(a) != len(b) for a, b in zip(m[2], s[2])):
+            sig += " (row shape)"
+        else:
+            cols = [m[1][i] for i in range(len(m[1]))
+                    if any(a[i] != b[i] for a, b in zip(m[2], s[2]))]
+            sig += " (values of %s)" % ", ".join(cols[:3])
+    return sig
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build", help="meson build directory (default build)")
+    ap.add_argument("--socket", default="/run/mysqld/mysqld.sock", help="MariaDB socket")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=2000, help="statements in all")
+    ap.add_argument("--length", type=int, default=20, help="statements per session (about)")
+    ap.add_argument("--examples", type=int, default=40, help="disagreement classes written out")
+    ap.add_argument("--in-range", action="store_true",
+                    help="no literals outside the signed 64-bit range (2^63, -2^63): shmseq "
+                         "takes some of those on purpose where 10.11 says 1064 (README.md, "
+                         "'Which MariaDB')")
+    ap.add_argument("--results", default=None,
+                    help="report file (default BUILD/difftest-results.txt)")
+    args = ap.parse_args()
+    results = args.results or os.path.join(args.build, "difftest-results.txt")
+    for b in ("daemon/shmseqd", "tools/shmseq"):
+        if not os.access(os.path.join(args.build, b), os.X_OK):
+            sys.exit("difftest: no %s in %s; build first" % (b, args.build))
+
+    if args.in_range:
+        EDGES[:] = [e for e in EDGES if -I63 <= e <= I63]
+        JUNK.remove("9223372036854775808")
+    sessions = generate(args.seed, args.count, args.length)
+    total = agree = 0
+    classes = collections.Counter()          # every disagreement
+    first_classes = collections.Counter()    # the first disagreement of each session
+    examples = {}
+    outcomes = collections.Counter()         # what MariaDB answered, to show the mix
+    started = time.time()
+    for k, sess in enumerate(sessions):
+        maria = Maria(args.socket)
+        shm = Shmseq(args.build)
+        first = True
+        try:
+            for i, (conn, stmt) in enumerate(sess.steps):
+                m = maria.ask(conn, stmt)
+                s = shm.ask(conn, stmt)
+                total += 1
+                outcomes[short(m)] += 1
+                if m == s:
+                    agree += 1
+                    continue
+                sig = signature(stmt, m, s)
+                classes[sig] += 1
+                if first:
+                    first_classes[sig] += 1
+                    first = False
+                    if sig not in examples:
+                        examples[sig] = (k, i, sess.steps[:i + 1], m, s)
+        finally:
+            maria.close()
+            shm.close()
+    elapsed = time.time() - started
+    admin = pymysql.connect(unix_socket=args.socket, user="root", autocommit=True)
+    with admin.cursor() as c:
+        c.execute("DROP DATABASE IF EXISTS %s" % DB)
+    admin.close()
+
+    pct = 100.0 * agree / total if total else 0.0
+    summary = ("difftest: seed %d, %d sessions, %d statements, %d agree (%.2f%%), %d disagree, "
+               "%.0fs" % (args.seed, len(sessions), total, agree, pct, total - agree, elapsed))
+    with open(results, "w") as f:
+        f.write(summary + "\n")
+        f.write("mariadb %s\n\n" % server_version(args.socket))
+        f.write("MariaDB's answers: %s\n\n" % ", ".join(
+            "%s %d" % (o, n) for o, n in outcomes.most_common()))
+        f.write("First disagreement of each session, by class (%d sessions disagree):\n" %
+                sum(first_classes.values()))
+        for sig, n in first_classes.most_common():
+            f.write("%6d  %s\n" % (n, sig))
+        f.write("\nAll disagreements, by class (later ones may follow from an earlier one):\n")
+        for sig, n in classes.most_common():
+            f.write("%6d  %s\n" % (n, sig))
+        f.write("\nExamples (one per class of first disagreement; the session up to it):\n")
+        for sig, _ in first_classes.most_common(args.examples):
+            k, i, steps, m, s = examples[sig]
+            f.write("\n== %s\n   session %d, statement %d\n" % (sig, k, i))
+            for conn, stmt in steps:
+                f.write("   [conn %d] %s\n" % (conn, stmt))
+            f.write("   mariadb: %s\n   shmseq:  %s\n" % (show(m), show(s)))
+    print(summary)
+    print("mariadb answered: %s" % ", ".join("%s %d" % (o, n) for o, n in outcomes.most_common(8)))
+    print("top classes (first disagreement per session):")
+    for sig, n in first_classes.most_common(10):
+        print("%6d  %s" % (n, sig))
+    print("report: %s" % results)
+    return 0
+
+
+def server_version(sock):
+    try:
+        c = pymysql.connect(unix_socket=sock, user="root")
+        with c.cursor() as cur:
+            cur.execute("SELECT VERSION()")
+            v = cur.fetchone()[0]
+        c.close()
+        return v
+    except pymysql.err.MySQLError as e:
+        return "unknown (%s)" % e
+
+
+if __name__ == "__main__":
+    sys.exit(main())
