@@ -357,7 +357,7 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
  * old one retired; a reader still probing it may miss a name added since:
  * it takes the slow path, which looks again under the lock.
  *
- * Not liburcu's cds_lfht (the daemon's catalog uses one): its lookups walk a
+ * Not liburcu's cds_lfht (the client used one until 2026): its lookups walk a
  * split-ordered list, one dependent cache miss per node, and its automatic
  * resize often left the table at its first size in practice, with a chain of
  * over a thousand entries per lookup at 100,000 names (docs/BENCHMARKS.md has

@@ -322,10 +322,11 @@ static void survivor(void)
 		log_value(&sh->c, v);
 		atomic_fetch_add(&sh->draws, 1);
 	}
-	/* No shmseq_disconnect(): in a child forked while its parent has a
-	 * connection open it hangs, waiting in cds_lfht_destroy() for the
-	 * hash-table worker thread that fork() did not copy. The session ends
-	 * with the process. */
+	/* No shmseq_disconnect(): the child is killed at a random moment by
+	 * design, and a child that gets here just ends; the daemon ends the
+	 * session when the process goes. (It once had to: the name cache was a
+	 * cds_lfht, whose destroy waited for a worker thread fork() did not
+	 * copy.) */
 	_exit(0);
 }
 
