@@ -322,11 +322,10 @@ static void survivor(void)
 		log_value(&sh->c, v);
 		atomic_fetch_add(&sh->draws, 1);
 	}
-	/* No shmseq_disconnect(): the child is killed at a random moment by
-	 * design, and a child that gets here just ends; the daemon ends the
-	 * session when the process goes. (It once had to: the name cache was a
-	 * cds_lfht, whose destroy waited for a worker thread fork() did not
-	 * copy.) */
+	/* No shmseq_disconnect(): the daemon ends the session when the
+	 * process goes, as it does for the killed clients. (It once had to be
+	 * so: the name cache was a cds_lfht, whose destroy waited for a worker
+	 * thread fork() did not copy.) */
 	_exit(0);
 }
 
