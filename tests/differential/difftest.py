@@ -18,28 +18,24 @@ Usage: /usr/bin/python3 tests/differential/difftest.py [--build DIR]
 """
 import argparse
 import collections
-import json
 import os
 import random
-import re
-import select
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conformance"))
+import run as conformance  # noqa: E402  (its daemon, shell session and answer normalisation)
 
 try:
     import pymysql
 except ImportError:
     sys.exit("difftest: needs pymysql (Debian: python3-pymysql; run with /usr/bin/python3)")
 
-TIMEOUT = 20
 # The MariaDB database and the shmseq instance: the same name, so that qualified names
 # (db.seq) mean the same on both; per process, as instance names are machine-wide.
 DB = "difftest_%d" % os.getpid()
-ENGINE = re.compile(r" ENGINE=\w+")
 
 # ---------------------------------------------------------------------------
 # Generator
@@ -293,25 +289,16 @@ def generate(seed, count, length=20):
 # Answers
 
 def norm(v):
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "1" if v else "0"
     if isinstance(v, bytes):
         v = v.decode(errors="replace")
-    return ENGINE.sub("", str(v))
+    return conformance.norm_value(v)
 
 
-def answer(rec):
-    if "error" in rec:
-        e = rec["error"]
-        return ("error", e["code"] if isinstance(e, dict) else e)
-    if "columns" in rec:
-        return ("rows", tuple(rec["columns"]), tuple(tuple(norm(v) for v in row)
-                                                     for row in rec["rows"]))
-    if rec.get("ok"):
-        return ("ok",)
-    return ("unknown", rec.get("unknown", json.dumps(rec)))
+def frozen(a):
+    """conformance.answer_of's tuple, hashable (rows as tuples)."""
+    if a[0] == "rows":
+        return ("rows", tuple(a[1]), tuple(tuple(norm(v) for v in r) for r in a[2]))
+    return a
 
 
 def short(a):
@@ -358,66 +345,32 @@ class Maria:
 
 
 class Shmseq:
-    """A fresh shmseqd on a private runtime directory, one `shmseq sql` per connection."""
+    """A fresh shmseqd on a private runtime directory, one `shmseq sql` per
+    connection: the conformance runner's daemon and shell sessions."""
 
     def __init__(self, build):
-        self.cli = os.path.join(build, "tools", "shmseq")
+        conformance.DAEMON = os.path.join(build, "daemon", "shmseqd")
+        conformance.CLI = os.path.join(build, "tools", "shmseq")
         self.tmp = tempfile.mkdtemp(prefix="shmseq-difftest-")
-        self.env = dict(os.environ, SHMSEQ_RUNTIME_DIR=os.path.join(self.tmp, "run"))
         self.conns = {}
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(
-            [os.path.join(build, "daemon", "shmseqd"), "--instance", DB,
-             "--data-dir", os.path.join(self.tmp, "data"), "--ready-fd", str(w)],
-            env=self.env, pass_fds=(w,), stderr=subprocess.PIPE)
-        os.close(w)
-        ready, _, _ = select.select([r], [], [], TIMEOUT)
-        ok = bool(ready) and os.read(r, 1) == b"R"
-        os.close(r)
-        if not ok:
-            self.close()
-            raise RuntimeError("shmseqd did not become ready")
+        try:
+            self.daemon = conformance.Daemon(DB, self.tmp)
+        except RuntimeError:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
 
     def ask(self, conn, stmt):
         if conn not in self.conns:
-            self.conns[conn] = subprocess.Popen(
-                [self.cli, "--instance", DB, "sql", "--format=json"], env=self.env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                text=True, bufsize=1)
-        p = self.conns[conn]
-        if p.poll() is not None:
-            return ("unknown", "the shell had exited (status %s)" % p.returncode)
+            self.conns[conn] = conformance.Session(DB, self.daemon.env)
         try:
-            p.stdin.write(stmt + "\n")
-            p.stdin.flush()
+            return frozen(conformance.answer_of(self.conns[conn].ask(stmt)))
         except BrokenPipeError:
             return ("unknown", "the shell exited")
-        ready, _, _ = select.select([p.stdout], [], [], TIMEOUT)
-        if not ready:
-            return ("unknown", "no answer within %ds" % TIMEOUT)
-        line = p.stdout.readline()
-        if not line:
-            return ("unknown", "the shell exited (daemon alive: %s)" % (self.proc.poll() is None))
-        try:
-            return answer(json.loads(line))
-        except ValueError:
-            return ("unknown", "not JSON: " + line.strip())
 
     def close(self):
-        for p in self.conns.values():
-            try:
-                p.stdin.close()
-                p.wait(TIMEOUT)
-            except Exception:
-                p.kill()
-                p.wait()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        for c in self.conns.values():
+            c.close()
+        self.daemon.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
