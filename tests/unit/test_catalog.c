@@ -3,8 +3,10 @@
  * records it writes and replays (the first record format still replayed;
  * never a record its own replay would reject; records the replay rejects
  * refused, or dropped with --accept-log-damage without reissuing a value),
- * and the repair of slots a scribbler changed. Clients are played by
- * region_take() on the slots. */
+ * the repair of slots a scribbler changed, and the epoch transitions: DDL
+ * and SETVAL, refills, CYCLE rounds, slot reuse only after a durable drop,
+ * adoption of a crashed daemon's slots, and the skip past a torn last
+ * record. Clients are played by region_take() on the slots. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -42,18 +44,22 @@ static void fix_dir(struct fix *f)
 	assert_non_null(mkdtemp(f->dir));
 }
 
-/* A fresh region and catalog, the wal replayed into it; the wal_open result. */
-static int fix_open(struct fix *f, bool accept)
+/* A catalog over a region, the wal replayed into it; the wal_open result.
+ * adopt: the region is the one the last catalog left (a daemon crash: the
+ * keeper kept it); otherwise a fresh one. */
+static int fix_start(struct fix *f, bool accept, bool adopt, uint64_t *adopted_out)
 {
-	f->size = region_bytes(NSLOTS);
-	f->h = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(f->h != MAP_FAILED);
-	f->h->magic = REGION_MAGIC;
-	f->h->layout_version = REGION_LAYOUT_VERSION;
-	f->h->header_size = sizeof(*f->h);
-	f->h->slot_size = sizeof(struct region_slot);
-	f->h->nslots = NSLOTS;
-	f->h->region_size = f->size;
+	if (!adopt) {
+		f->size = region_bytes(NSLOTS);
+		f->h = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		assert_true(f->h != MAP_FAILED);
+		f->h->magic = REGION_MAGIC;
+		f->h->layout_version = REGION_LAYOUT_VERSION;
+		f->h->header_size = sizeof(*f->h);
+		f->h->slot_size = sizeof(struct region_slot);
+		f->h->nslots = NSLOTS;
+		f->h->region_size = f->size;
+	}
 	assert_int_equal(catalog_init(&f->c, f->h, &env), 0);
 	f->c.accept_damage = accept;
 	struct wal_opts o = {.prealloc = 4096, .accept_damage = accept};
@@ -62,13 +68,29 @@ static int fix_open(struct fix *f, bool accept)
 		return r;
 	f->c.wal = f->w;
 	uint64_t adopted;
-	assert_int_equal(catalog_start(&f->c, false, &adopted, f->err, sizeof(f->err)), 0);
+	assert_int_equal(catalog_start(&f->c, adopt, &adopted, f->err, sizeof(f->err)), 0);
+	if (adopted_out)
+		*adopted_out = adopted;
 	if (f->c.dropped) {
 		/* as the daemon does: the dropped records go behind a snapshot */
 		struct catalog_iter it = {.c = &f->c};
 		assert_int_equal(wal_snapshot(f->w, catalog_snapshot_next, &it), 0);
 	}
 	return 0;
+}
+
+static int fix_open(struct fix *f, bool accept)
+{
+	return fix_start(f, accept, false, NULL);
+}
+
+/* The daemon dies: no shutdown record, nothing more appended; the region
+ * stays as the clients left it. */
+static void fix_crash(struct fix *f)
+{
+	wal_close(f->w);
+	f->w = NULL;
+	catalog_deinit(&f->c);
 }
 
 static void fix_close(struct fix *f)
@@ -122,6 +144,18 @@ static enum region_take_result take(struct fix *f, const char *name, int64_t *v)
 		enum region_take_result r = region_take(slot, s->id, v, &tk);
 		if (r == TAKE_RETRY)
 			continue;
+		if (r == TAKE_WIDE) {
+			r = region_redeem(slot, s->id, &tk, v);
+			if (r == TAKE_RETRY)
+				continue;
+		}
+		if (r == TAKE_END && s->def.cycle) {
+			/* the client asks for the next round */
+			int w = catalog_wrap(&f->c, s->slot, s->id, tk.gen);
+			assert_true(w >= 0);
+			batch(f);
+			continue;
+		}
 		if (r != TAKE_REFILL)
 			return r;
 		assert_int_equal(catalog_refill(&f->c, s->slot, s->id, tk.gen, tk.n, true), 0);
@@ -438,6 +472,233 @@ static void test_check_slot_repairs(void **state)
 	fix_rm(&f);
 }
 
+static void alter_restart(struct fix *f, const char *name, int64_t at)
+{
+	struct seq_options o;
+	struct seq_notes notes = {0};
+	int32_t note;
+	memset(&o, 0, sizeof(o));
+	o.given = SEQ_OPT_RESTART;
+	o.restart_with = true;
+	o.restart = at;
+	assert_int_equal(catalog_alter(&f->c, name, &o, 0, &note, &notes), 0);
+	batch(f);
+}
+
+/* Each statement opens a new epoch at MariaDB's position; a daemon crash
+ * (fresh region, the log replayed) resumes beyond every value handed out,
+ * within the reservation; a clean shutdown resumes at MariaDB's position. */
+static void test_epochs_across_ddl(void **state)
+{
+	(void)state;
+	struct fix f = {0};
+	fix_dir(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	create(&f, "a", 10, SEQ_TYPE_BIGINT);
+	uint64_t gen = catalog_find(&f.c, "a")->gen;
+	for (int i = 1; i <= 3; i++)
+		assert_int_equal(take_ok(&f, "a"), i);
+	alter_restart(&f, "a", 100);
+	assert_true(catalog_find(&f.c, "a")->gen != gen);
+	assert_int_equal(take_ok(&f, "a"), 100);
+	assert_int_equal(take_ok(&f, "a"), 101);
+	/* SETVAL forward is applied, backward ignored (MariaDB's NULL) */
+	assert_int_equal(catalog_setval(&f.c, "a", 500, true, 0), 1);
+	batch(&f);
+	assert_int_equal(take_ok(&f, "a"), 501);
+	assert_int_equal(catalog_setval(&f.c, "a", 10, true, 0), 0);
+	batch(&f);
+	assert_int_equal(take_ok(&f, "a"), 502);
+	/* SETVAL not used: that value itself comes next */
+	assert_int_equal(catalog_setval(&f.c, "a", 700, false, 0), 1);
+	batch(&f);
+	assert_int_equal(take_ok(&f, "a"), 700);
+
+	fix_crash(&f);
+	munmap(f.h, f.size);
+	assert_int_equal(fix_open(&f, false), 0);
+	int64_t v = take_ok(&f, "a");
+	assert_true(v > 700);
+	assert_true(v <= 700 + 2 * 10 + 1024); /* a window and a record's slack at most */
+	int64_t last = v;
+	for (int i = 0; i < 30; i++) {
+		int64_t n = take_ok(&f, "a");
+		assert_int_equal(n, last + 1);
+		last = n;
+	}
+
+	/* clean: the shutdown records MariaDB's next_not_cached_value */
+	assert_int_equal(catalog_shutdown(&f.c), 0);
+	assert_int_equal(wal_sync(f.w), 0);
+	fix_close(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	v = take_ok(&f, "a");
+	assert_true(v > last);
+	assert_true(v <= last + 10);
+	fix_close(&f);
+	fix_rm(&f);
+}
+
+/* A dropped sequence's slot is empty at once (its clients see it gone) and
+ * reused only once the drop is durable; a sequence created meanwhile gets
+ * another slot. */
+static void test_slot_reuse_after_durable_drop(void **state)
+{
+	(void)state;
+	struct fix f = {0};
+	fix_dir(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	create(&f, "a", 10, SEQ_TYPE_BIGINT);
+	create(&f, "b", 10, SEQ_TYPE_BIGINT);
+	assert_int_equal(take_ok(&f, "a"), 1);
+	struct seq *a = catalog_find(&f.c, "a");
+	uint32_t sa = a->slot;
+	uint64_t ida = a->id;
+	assert_int_equal(catalog_drop(&f.c, "a"), 0);
+	assert_null(catalog_find(&f.c, "a"));
+	int64_t v;
+	struct region_ticket tk = {0};
+	assert_int_equal(region_take(&f.c.slots[sa], ida, &v, &tk), TAKE_GONE);
+
+	/* in the same batch: not the dropped slot */
+	struct seq_options o;
+	struct seq_notes notes = {0};
+	int32_t note;
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(catalog_create(&f.c, "c", &o, 0, &note, &notes), 0);
+	assert_true(catalog_find(&f.c, "c")->slot != sa);
+	batch(&f);
+	/* durable now: the slot is free again */
+	create(&f, "d", 10, SEQ_TYPE_BIGINT);
+	struct seq *d = catalog_find(&f.c, "d");
+	assert_int_equal(d->slot, sa);
+	assert_true(d->id != ida);
+	assert_int_equal(take_ok(&f, "d"), 1);
+	/* the old sequence's clients still see it gone, not d's values */
+	assert_int_equal(region_take(&f.c.slots[sa], ida, &v, &tk), TAKE_GONE);
+	fix_close(&f);
+
+	/* replayed: a is gone, b c d are there */
+	assert_int_equal(fix_open(&f, false), 0);
+	assert_null(catalog_find(&f.c, "a"));
+	assert_non_null(catalog_find(&f.c, "b"));
+	assert_non_null(catalog_find(&f.c, "c"));
+	assert_non_null(catalog_find(&f.c, "d"));
+	assert_true(take_ok(&f, "d") > 1);
+	fix_close(&f);
+	fix_rm(&f);
+}
+
+/* A CYCLE sequence wraps to MINVALUE, counting rounds; a crash resumes
+ * after the last value handed out, in its round or a later one. */
+static void test_cycle_wraps_replayed(void **state)
+{
+	(void)state;
+	struct fix f = {0};
+	fix_dir(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	struct seq_options o;
+	struct seq_notes notes = {0};
+	int32_t note;
+	memset(&o, 0, sizeof(o));
+	o.given = SEQ_OPT_CYCLE | SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE;
+	o.cycle = true;
+	o.maxvalue = 5;
+	o.cache = 2;
+	assert_int_equal(catalog_create(&f.c, "r", &o, 0, &note, &notes), 0);
+	batch(&f);
+	static const int64_t want[] = {1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(take_ok(&f, "r"), want[i]);
+	assert_int_equal(catalog_find(&f.c, "r")->cycle_count, 2);
+	fix_crash(&f);
+	munmap(f.h, f.size);
+	assert_int_equal(fix_open(&f, false), 0);
+	int64_t v = take_ok(&f, "r");
+	int64_t round = catalog_find(&f.c, "r")->cycle_count;
+	/* after (round 2, value 2): never 1 or 2 of round 2 again */
+	assert_true(round > 2 || (round == 2 && v > 2));
+	fix_close(&f);
+	fix_rm(&f);
+}
+
+/* A daemon crash with the region kept: a slot that agrees with the log is
+ * adopted and its clients carry on with no gap; one whose base was moved is
+ * not, and resumes beyond its durable floor. */
+static void test_adopt_continues_without_gap(void **state)
+{
+	(void)state;
+	struct fix f = {0};
+	fix_dir(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	create(&f, "g", 100, SEQ_TYPE_BIGINT);
+	for (int i = 1; i <= 5; i++)
+		assert_int_equal(take_ok(&f, "g"), i);
+	fix_crash(&f);
+	uint64_t adopted = 99;
+	assert_int_equal(fix_start(&f, false, true, &adopted), 0);
+	assert_int_equal(adopted, 1);
+	assert_int_equal(take_ok(&f, "g"), 6);
+
+	/* a scribbler moves the epoch base back, self-consistently */
+	int64_t last = 0;
+	for (int i = 0; i < 10; i++)
+		last = take_ok(&f, "g");
+	struct seq *s = catalog_find(&f.c, "g");
+	struct region_slot *slot = &f.c.slots[s->slot];
+	fix_crash(&f);
+	atomic_store(&slot->base, atomic_load(&slot->base) - 5);
+	assert_int_equal(fix_start(&f, false, true, &adopted), 0);
+	assert_int_equal(adopted, 0);
+	int64_t v = take_ok(&f, "g");
+	assert_true(v > last);
+	fix_close(&f);
+	fix_rm(&f);
+}
+
+/* The log's last record torn after its batch was acknowledged: the replay
+ * cannot know how far it reserved, so every sequence skips ahead by the
+ * most a record may move it, beyond the values that record's window handed
+ * out. */
+static void test_tail_lost_skips_ahead(void **state)
+{
+	(void)state;
+	struct fix f = {0};
+	fix_dir(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	create(&f, "t", 10, SEQ_TYPE_BIGINT);
+	int64_t last = 0;
+	uint64_t before = 0, after = 0;
+	/* draw until a refill appended a record, then use its window */
+	while (after == before) {
+		before = wal_log_size(f.w);
+		last = take_ok(&f, "t");
+		after = wal_log_size(f.w);
+	}
+	for (int i = 0; i < 5; i++)
+		last = take_ok(&f, "t");
+	fix_crash(&f);
+	munmap(f.h, f.size);
+
+	char path[128];
+	snprintf(path, sizeof(path), "%s/log", f.dir);
+	FILE *fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	long at = (long)(before + (after - before) / 2);
+	assert_int_equal(fseek(fp, at, SEEK_SET), 0);
+	int ch = fgetc(fp);
+	assert_int_equal(fseek(fp, at, SEEK_SET), 0);
+	fputc(ch ^ 0x5a, fp);
+	fclose(fp);
+
+	assert_int_equal(fix_open(&f, false), 0);
+	assert_true(f.c.tail_lost);
+	int64_t v = take_ok(&f, "t");
+	assert_true(v > last);
+	fix_close(&f);
+	fix_rm(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +707,11 @@ int main(void)
 		cmocka_unit_test(test_setval_below_minvalue_logged),
 		cmocka_unit_test(test_rejected_record),
 		cmocka_unit_test(test_check_slot_repairs),
+		cmocka_unit_test(test_epochs_across_ddl),
+		cmocka_unit_test(test_slot_reuse_after_durable_drop),
+		cmocka_unit_test(test_cycle_wraps_replayed),
+		cmocka_unit_test(test_adopt_continues_without_gap),
+		cmocka_unit_test(test_tail_lost_skips_ahead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
