@@ -1,0 +1,904 @@
+#!/usr/bin/python3
+"""MariaDB's own sequence regression tests, translated, against MariaDB and shmseq.
+
+Reads every .test file of MariaDB's `sql_sequence` mysqltest suite (Debian's
+mariadb-test-data), translates the mysqltest script into plain statements
+(--error, --echo, --disable_*/--enable_*, connect/connection/disconnect,
+let/eval with simple $variables, delimiter, --sorted_result,
+--replace_column; include files and shell commands are skipped), keeps the
+statements within shmseq's scope, drops those whose outcome depends on a
+skipped statement, and runs each file's kept statements as one session on a
+live MariaDB server (fresh database) and on a fresh shmseqd (one
+`shmseq sql --format=json` per connection), comparing every answer as
+tests/differential/difftest.py does: error code, OK, or column headings and
+rows as text (the ENGINE= clause of SHOW CREATE left out).
+
+Prints kept/agreeing per file and in all, and each disagreement with the
+file, line, statement and both answers; writes the same, with every kept and
+dropped statement and the rule that dropped it, to --results. Run by hand;
+exits 0 whatever it finds.
+
+Usage: /usr/bin/python3 tests/differential/regress.py [--build DIR]
+       [--socket PATH] [--suite DIR] [--results FILE] [--list] [FILE.test ...]
+"""
+import argparse
+import collections
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conformance"))
+import run as conformance  # noqa: E402  (its daemon, shell session and answer normalisation)
+
+try:
+    import pymysql
+    from pymysql.constants import ER
+except ImportError:
+    sys.exit("regress: needs pymysql (Debian: python3-pymysql; run with /usr/bin/python3)")
+
+SUITE = "/usr/share/mysql/mysql-test/suite/sql_sequence"
+# The database the tests run in (`test`) becomes this one, on MariaDB and as the
+# shmseq instance name, so that qualified names and messages read alike.
+DB = "regress_%d" % os.getpid()
+
+# ---------------------------------------------------------------------------
+# mysqltest script reading
+
+# mysqltest's own commands (the first word of a command that does not start with --).
+MYSQLTEST_COMMANDS = set("""
+connect connection disconnect dirty_close let eval evalp echo source delimiter error send
+send_eval reap sleep real_sleep sync_slave_with_master sync_with_master save_master_pos
+wait_for_slave_to_stop if while end inc dec die exit skip vertical_results
+horizontal_results query_vertical query_horizontal query replace_result replace_column
+replace_regex sorted_result partially_sorted_result result_format exec execw exec_in_background
+system copy_file move_file remove_file remove_files_wildcard write_file append_file cat_file
+file_exists mkdir rmdir force-rmdir list_files list_files_write_file list_files_append_file
+diff_files change_user ping send_quit shutdown_server send_shutdown character_set require
+result perl output lowercase_result start_timer end_timer query_get_value chmod copy_files_wildcard
+""".split())
+
+
+def commands(path):
+    """The script's commands: (line, kind, text), kind 'cmd' (mysqltest) or 'sql'."""
+    delim = ";"
+    buf, start = "", 0
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = f.read().split("\n")
+    for no, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not buf:
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("--"):
+                text = line[2:].strip()
+                word = text.split(None, 1)[0].lower() if text else ""
+                if word == "delimiter":
+                    delim = text.split(None, 1)[1].strip()
+                    continue
+                yield no, "cmd", text
+                continue
+            start = no
+        buf += raw + "\n"
+        while True:
+            cut = find_delimiter(buf, delim)
+            if cut < 0:
+                break
+            text, buf = buf[:cut].strip(), buf[cut + len(delim):]
+            if buf.lstrip(" \t").startswith("#"):  # `stmt; # comment`
+                buf = buf.split("\n", 1)[1] if "\n" in buf else ""
+            if buf.strip() == "":
+                buf = ""
+            if not text:
+                continue
+            first = re.split(r"[\s(]", text, 1)[0].lower()
+            if first == "delimiter":
+                delim = text.split(None, 1)[1].strip()
+            elif first in MYSQLTEST_COMMANDS or first.startswith(("enable_", "disable_")):
+                yield start, "cmd", text
+            else:
+                yield start, "sql", text
+            start = no
+        if buf and not buf.strip():
+            buf = ""
+
+
+def find_delimiter(text, delim):
+    """The offset of the first `delim` outside quotes, or -1."""
+    q = None
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if q:
+            if c == "\\" and q != "`":
+                i += 2
+                continue
+            if c == q:
+                q = None
+        elif c in "'\"`":
+            q = c
+        elif text.startswith(delim, i):
+            return i
+        i += 1
+    return -1
+
+
+# ---------------------------------------------------------------------------
+# Statements: tokens, names, scope
+
+TOKEN = re.compile(r"""\s+|/\*.*?\*/|--\s[^\n]*|#[^\n]*|'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`|@@?[\w.$]+|\w+|<=>|<=|>=|<>|!=|\|\||&&|:=|.""", re.S)
+
+
+def tokens(stmt):
+    out = []
+    for m in TOKEN.finditer(stmt):
+        t = m.group(0)
+        if t.isspace() or t.startswith(("/*", "-- ", "#")) and not t.startswith("/*!"):
+            continue
+        out.append(t)
+    return out
+
+
+def ident(t):
+    """A token as a lower-cased identifier, or None for strings and punctuation."""
+    if t.startswith("`"):
+        return t[1:-1].replace("``", "`").lower()
+    if re.match(r"^[A-Za-z_$][\w$]*$", t) or re.match(r"^\d*[A-Za-z_$][\w$]*$", t):
+        return t.lower()
+    return None
+
+
+def names_in(toks):
+    return {n for n in (ident(t) for t in toks) if n}
+
+
+# Functions shmseq evaluates; every other `word (` is a function or construct outside its scope.
+FUNCS = {"nextval", "lastval", "setval", "count"}
+PAREN_OK = FUNCS | {"and", "or", "not", "select", "like", "is", "div", "mod", "values",
+                    "when", "then"}
+# Words that make a SELECT/SET/DO expression outside shmseq's grammar (README, "The SQL it runs").
+EXPR_OUT = {"in", "between", "case", "xor", "union", "with", "into", "group", "having",
+            "join", "straight_join", "lock", "window", "over", "exists", "interval",
+            "binary", "collate", "escape", "regexp", "rlike", "sounds", "distinct", "all",
+            "any", "some", "default", "row", "procedure", "high_priority", "sql_calc_found_rows",
+            "sql_no_cache", "sql_cache", "sql_small_result", "sql_big_result",
+            "sql_buffer_result", "date", "time", "timestamp", "current_date", "current_time",
+            "current_timestamp", "now", "user", "database", "schema", "true_", "offset"}
+SEQUENCE_ENGINE = re.compile(r"^seq_\d+_to_\d+(_step_\d+)?$")
+STATE_CHANGING = {"insert", "update", "delete", "replace", "alter", "rename", "truncate",
+                  "load", "call", "execute", "repair", "optimize", "import", "handler"}
+
+
+def uses_seq_functions(toks):
+    up = [t.upper() for t in toks]
+    for i, t in enumerate(up):
+        if t in ("NEXTVAL", "SETVAL") and i + 1 < len(up) and up[i + 1] == "(":
+            return True
+        if t == "NEXT" and up[i + 1:i + 3] == ["VALUE", "FOR"]:
+            return True
+    return False
+
+
+def expr_out_of_scope(toks):
+    """Why an expression list (SELECT/SET/DO) is outside shmseq's SQL, or None."""
+    low = [t.lower() for t in toks]
+    for i, t in enumerate(low):
+        if t.startswith("@@"):
+            return "system variable"
+        if t in EXPR_OUT or t == "for" and (i == 0 or low[i - 1] != "value"):
+            return "'%s' (not in shmseq's SELECT grammar)" % t.upper()
+        if t == "(" and i + 1 < len(low) and low[i + 1] in ("select", "with", "values"):
+            return "subquery"
+        if t == "(" and i > 0 and low[i - 1] not in PAREN_OK and ident(toks[i - 1]):
+            return "function %s()" % toks[i - 1]
+        if t in ("||", "&&", "!", "~", "^", "|", "&", "<<", ">>", "<=>", ":="):
+            return "operator %s" % t
+        if re.match(r"^0x[0-9a-f]+$|^x'|^b'|^\d+(\.\d*)?e[-+]?\d+$|^0b[01]+$", t):
+            return "literal %s" % t
+        if t.startswith(("_", "n'")) and len(t) > 1 and t[1:].isalnum() and i + 1 < len(low) \
+                and low[i + 1].startswith("'"):
+            return "charset introducer"
+    return None
+
+
+def from_tables(toks):
+    """The table references after FROM (lower-cased names), or None if not a single one."""
+    low = [t.lower() for t in toks]
+    if "from" not in low:
+        return []
+    i = low.index("from") + 1
+    refs = []
+    j = i
+    end_words = {"where", "order", "limit", "group", "having", "procedure", "into", "for",
+                 "lock", "union", "window"}
+    while j < len(low) and low[j] not in end_words:
+        j += 1
+    part = toks[i:j]
+    if any(t == "," for t in part) or any(t.lower() in ("join", "straight_join", "natural",
+                                                         "(", "left", "right", "inner",
+                                                         "cross") for t in part):
+        return None
+    # name | db.name | information_schema.X, optional [AS] alias
+    names = [t for t in part if t != "."]
+    if not names:
+        return None
+    if len(part) >= 3 and part[1] == ".":
+        refs.append((ident(part[0]), ident(part[2])))
+        rest = part[3:]
+    else:
+        refs.append((None, ident(part[0])))
+        rest = part[1:]
+    if rest and rest[0].lower() == "as":
+        rest = rest[1:]
+    if len(rest) > 1:
+        return None
+    return refs
+
+
+class Translator:
+    """mysqltest script → (line, connection, statement, options) steps, with the reason
+    for every statement left out."""
+
+    def __init__(self, path):
+        self.path = path
+        self.steps = []        # ("sql", line, conn, stmt, opts) | ("disconnect", line, conn)
+        self.dropped = []      # (line, stmt, reason)
+        self.vars = {}
+        self.conns = {"default": (1, True)}  # name -> (id, in scope)
+        self.next_id = 2
+        self.current = "default"
+        self.cur_db_ok = {"default": True}
+        self.seqs = set()      # names the translated session holds as sequences (a guess)
+        self.foreign = {}      # names of objects only skipped statements created -> reason
+        self.dirty = {}        # sequences a skipped statement changed -> reason
+        self.prepared = {}     # prepared statement name -> names it uses
+        self.last_kept = {}    # connection -> was its previous statement kept
+        self.pending = {}      # options for the next statement: error, sorted, replace
+        self.send_next = False
+
+    # -- mysqltest commands
+    def command(self, line, text):
+        word, _, rest = text.partition(" ")
+        word = word.lower().rstrip(";")
+        rest = rest.strip().rstrip(";").strip()
+        if word == "error":
+            self.pending["error"] = [c.strip() for c in rest.split(",") if c.strip()]
+        elif word in ("sorted_result", "partially_sorted_result"):
+            self.pending["sorted"] = True
+        elif word == "replace_column":
+            cols = rest.split()
+            self.pending["replace"] = [int(c) for c in cols[0::2] if c.isdigit()]
+        elif word == "let":
+            self.let(rest)
+        elif word in ("eval", "evalp", "send_eval", "query", "query_vertical",
+                      "query_horizontal"):
+            stmt = self.substitute(rest)
+            if word == "send_eval":
+                self.drop_stmt(line, rest, "sent asynchronously (--send)", rest)
+            elif stmt is None:
+                self.drop_stmt(line, rest, "unresolved $variable", rest)
+            else:
+                self.sql(line, stmt)
+        elif word == "send":
+            if rest:
+                self.drop_stmt(line, rest, "sent asynchronously (--send)", rest)
+            else:
+                self.send_next = True
+        elif word == "reap":
+            self.pending.pop("error", None)
+        elif word == "connect":
+            self.connect(line, rest)
+        elif word == "connection":
+            name = rest.strip()
+            if name not in self.conns:
+                # master/slave connections come from skipped include files
+                self.conns[name] = (self.next_id, name in ("master", "master1", "server_1"))
+                self.cur_db_ok[name] = True
+                self.next_id += 1
+            self.current = name
+        elif word in ("disconnect", "dirty_close"):
+            name = rest.strip()
+            if name in self.conns:
+                cid, ok = self.conns.pop(name)
+                if ok:
+                    self.steps.append(("disconnect", line, cid))
+        # everything else (echo, source, enable_/disable_, exec, sync_*, ...) has no
+        # statement for the server to run, or runs outside it: skipped.
+
+    def let(self, rest):
+        m = re.match(r"^\$(\w+)\s*=\s*(.*)$", rest, re.S)
+        if not m:
+            return
+        val = m.group(2).strip()
+        if val.startswith("`") or "$" in val:
+            self.vars.pop(m.group(1), None)  # a query result or another variable: unknown
+        else:
+            self.vars[m.group(1)] = val
+
+    def substitute(self, text):
+        unknown = []
+
+        def repl(m):
+            if m.group(1) in self.vars:
+                return self.vars[m.group(1)]
+            unknown.append(m.group(1))
+            return m.group(0)
+        out = re.sub(r"\$(\w+)", repl, text)
+        return None if unknown else out
+
+    def connect(self, line, rest):
+        m = re.match(r"^\(?\s*([^,]*?)\s*,\s*([^,]*?)\s*,\s*([^,]*?)\s*,\s*([^,]*?)\s*"
+                     r"(?:,\s*([^,)]*?)\s*)?(?:,\s*([^)]*?)\s*)?\)?\s*$", rest)
+        if not m:
+            return
+        name, host, user, _pw, db, port = m.groups()
+        ok = user == "root" and (db or "test") == "test" and not port
+        self.conns[name] = (self.next_id, ok)
+        self.cur_db_ok[name] = True
+        self.next_id += 1
+        self.current = name
+
+    # -- statements
+    def opts(self):
+        o, self.pending = self.pending, {}
+        return o
+
+    def drop_stmt(self, line, stmt, reason, raw=None, toks=None):
+        self.opts()
+        self.dropped.append((line, stmt, reason))
+        self.last_kept[self.current] = False
+        self.effects(stmt if toks is None else None, toks)
+
+    def effects(self, stmt, toks=None):
+        """What a skipped statement did that kept ones cannot see: objects it made
+        (foreign) and sequences it changed (dirty)."""
+        if toks is None:
+            toks = tokens(stmt)
+        if not toks:
+            return
+        low = [t.lower() for t in toks]
+        names = names_in(toks)
+        head = low[0]
+        why = "skipped %s" % " ".join(low[:2]).upper()
+        if head == "create":
+            kinds = [w for w in low[1:8] if w in OBJECT_KINDS]
+            why = "skipped CREATE %s" % (kinds[0].upper() if kinds else "")
+        if head == "create":
+            obj = created_object(toks)
+            if obj:
+                self.foreign[obj] = why
+                self.seqs.discard(obj)
+        if head == "prepare" and len(low) > 1:
+            self.prepared[low[1]] = names
+        if head == "rename":
+            # RENAME TABLE a TO b[, c TO d]: the old names vanish, the new ones appear
+            for i, t in enumerate(low):
+                if t == "to" and i > 0 and i + 1 < len(low):
+                    self.foreign[low[i + 1]] = why
+                    if low[i - 1] in self.seqs:
+                        self.dirty[low[i - 1]] = why
+        if head == "drop":
+            for n in names:
+                self.foreign.pop(n, None)
+        if head == "execute" and len(low) > 1:
+            names |= self.prepared.get(low[1], set())
+        if uses_seq_functions(toks) or head in STATE_CHANGING or head == "create":
+            for n in names:
+                if n in self.seqs and (uses_seq_functions(toks) or head != "create"):
+                    self.dirty[n] = why
+
+    def sql(self, line, stmt):
+        conn_id, conn_ok = self.conns.get(self.current, (0, False))
+        stmt = localise(stmt)
+        toks = tokens(stmt)
+        if self.send_next:
+            self.send_next = False
+            return self.drop_stmt(line, stmt, "sent asynchronously (--send)", toks=toks)
+        if not conn_ok:
+            return self.drop_stmt(line, stmt, "connection %s: another user, server or "
+                                  "database" % self.current, toks=toks)
+        if not self.cur_db_ok.get(self.current, True) and not (
+                toks and toks[0].lower() == "use"):
+            return self.drop_stmt(line, stmt, "after USE of another database", toks=toks)
+        if not toks:
+            return self.drop_stmt(line, stmt, "empty")
+        verdict = self.scope(toks)
+        if isinstance(verdict, str):
+            return self.drop_stmt(line, stmt, verdict, toks=toks)
+        stmt = verdict if verdict is not True else stmt
+        toks = tokens(stmt)
+        opts = self.opts()
+        low = [t.lower() for t in toks]
+        names = names_in(toks)
+        head = low[0]
+        expect_ok = not opts.get("error") or "0" in opts.get("error")
+        fresh = self.creates_fresh(low, expect_ok)
+        tainted = [n for n in names if (n in self.foreign or n in self.dirty) and n != fresh]
+        if head in ("show", "select") and ("tables" in low[:3] or "information_schema" in low) \
+                and (self.foreign or self.dirty):
+            tainted = tainted or sorted(set(self.foreign) | set(self.dirty))
+        if tainted and head != "drop":
+            why = self.foreign.get(tainted[0]) or self.dirty.get(tainted[0])
+            self.dropped.append((line, stmt, "uses %s, made or changed by a %s statement" %
+                                 (tainted[0], why)))
+            self.last_kept[self.current] = False
+            return
+        if head == "show" and "warnings" in low and not self.last_kept.get(self.current):
+            self.dropped.append((line, stmt, "SHOW WARNINGS after a skipped statement"))
+            return
+        if head == "use":
+            self.cur_db_ok[self.current] = len(low) > 1 and low[1] in (DB, "test")
+            self.dropped.append((line, stmt, "USE (the one database)"))
+            return
+        if head == "drop":
+            stmt = self.drop_names(line, stmt, toks, expect_ok)
+            if stmt is None:
+                return
+        if fresh:
+            self.foreign.pop(fresh, None)
+            self.dirty.pop(fresh, None)
+            self.seqs.add(fresh)
+        self.steps.append(("sql", line, conn_id, stmt, opts))
+        self.last_kept[self.current] = True
+
+    def creates_fresh(self, low, expect_ok):
+        """The name a kept CREATE SEQUENCE makes anew (whatever was there), else None."""
+        if low[0] != "create" or "sequence" not in low[:4]:
+            return None
+        i = low.index("sequence") + 1
+        if low[i:i + 3] == ["if", "not", "exists"]:
+            i += 3
+        name = low[i + 2] if low[i + 1:i + 2] == ["."] else low[i]
+        name = name.strip("`")
+        if "replace" in low[:3] or expect_ok:
+            return name
+        return None
+
+    def drop_names(self, line, stmt, toks, expect_ok):
+        """DROP ... list: leave out names only skipped statements made; the others stay."""
+        low = [t.lower() for t in toks]
+        i = 1
+        while i < len(low) and low[i] in ("temporary", "sequence", "table", "tables", "view",
+                                          "if", "exists"):
+            i += 1
+        head, items = toks[:i], []
+        cur = []
+        for t in toks[i:]:
+            if t == ",":
+                items.append(cur)
+                cur = []
+            else:
+                cur.append(t)
+        items.append(cur)
+        keep = []
+        for it in items:
+            n = ident(it[-1]) if it else None
+            if n in self.foreign and n not in self.seqs:
+                continue
+            keep.append(it)
+        for it in items:
+            n = ident(it[-1]) if it else None
+            if expect_ok or "if" in low[1:4]:
+                self.foreign.pop(n, None)
+                self.dirty.pop(n, None)
+                self.seqs.discard(n)
+        if not keep:
+            self.dropped.append((line, stmt, "drops only objects of skipped statements"))
+            self.last_kept[self.current] = False
+            return None
+        if len(keep) == len(items):
+            return stmt
+        return " ".join(head) + " " + ", ".join("".join(it) for it in keep)
+
+    def scope(self, toks):
+        """True (keep as is), a rewritten statement, or the reason it is out of scope."""
+        low = [t.lower() for t in toks]
+        head = low[0]
+        if any(t.startswith("/*!") for t in toks):
+            return "executable comment"
+        if head == "create":
+            if "sequence" in low[1:4] and "table" not in low[1:4]:
+                return True
+            obj = created_object(toks)
+            kinds = [w for w in low[1:8] if w in OBJECT_KINDS]
+            return "CREATE %s (not a sequence)" % (kinds[0].upper() if kinds else low[1].upper())
+        if head == "alter":
+            return True if low[1:2] == ["sequence"] else "ALTER %s" % low[1].upper()
+        if head == "drop":
+            j = 2 if low[1:2] == ["temporary"] else 1
+            if low[j:j + 1] in (["sequence"], ["table"], ["tables"], ["view"]):
+                return True
+            return "DROP %s" % low[j].upper()
+        if head in ("select", "do", "set"):
+            return self.expr_scope(toks)
+        if head == "show":
+            rest = low[1:]
+            if rest[:2] in (["create", "sequence"], ["create", "table"]):
+                return True
+            if rest[:1] == ["tables"] or rest[:2] == ["full", "tables"]:
+                return True
+            if rest[:1] == ["warnings"]:
+                return True
+            if rest[:1] in (["columns"], ["fields"]) or rest[:2] in (["full", "columns"],
+                                                                      ["full", "fields"]):
+                return True
+            return "SHOW %s" % " ".join(rest[:2]).upper()
+        if head in ("describe", "desc"):
+            return True
+        if head == "use":
+            return True
+        if head == "insert":
+            # INSERT [INTO] s VALUES (...) into a sequence the session made
+            i = 2 if low[1:2] == ["into"] else 1
+            target = ident(toks[i]) if i < len(toks) else None
+            if target in self.seqs and low[i + 1:i + 2] in (["values"], ["value"]):
+                if expr_out_of_scope(toks[i + 2:]):
+                    return "INSERT with " + expr_out_of_scope(toks[i + 2:])
+                return True
+            return "INSERT into a table, or not INSERT ... VALUES"
+        return "%s statement" % head.upper()
+
+    def expr_scope(self, toks):
+        low = [t.lower() for t in toks]
+        if low[0] == "set":
+            # SET @a = expr [, @b = expr]: user variables only
+            if not toks[1].startswith("@") or toks[1].startswith("@@"):
+                return "SET of a system variable or session setting"
+            depth, i = 0, 1
+            while i < len(toks):
+                if toks[i] == "(":
+                    depth += 1
+                elif toks[i] == ")":
+                    depth -= 1
+                elif toks[i] == "," and depth == 0 and i + 1 < len(toks) \
+                        and not toks[i + 1].startswith("@"):
+                    return "SET of a system variable or session setting"
+                i += 1
+        why = expr_out_of_scope(toks[1:])
+        if why:
+            return why
+        if low[0] == "select":
+            refs = from_tables(toks)
+            if refs is None:
+                return "FROM with a join or more than one table"
+            for db, name in refs:
+                if db == "information_schema":
+                    if name != "sequences":
+                        return "information_schema.%s" % name.upper()
+                elif db not in (None, DB):
+                    return "another database"
+                elif SEQUENCE_ENGINE.match(name or ""):
+                    return "the SEQUENCE engine's %s" % name
+        return True
+
+
+OBJECT_KINDS = ("table", "view", "trigger", "procedure", "function", "database", "schema",
+                "index", "user", "role", "event", "server", "sequence")
+
+
+def created_object(toks):
+    """The name a CREATE statement makes (table, view, trigger, ...), or None."""
+    low = [t.lower() for t in toks]
+    i = 1
+    skip = {"or", "replace", "temporary", "algorithm", "=", "merge", "temptable", "undefined",
+            "definer", "sql", "security", "invoker", "aggregate", "unique", "fulltext",
+            "spatial", "online", "offline", "current_user", "global"}
+    while i < len(low) and (low[i] in skip or low[i].startswith(("@", "'", "`root"))
+                            or low[i] == "root"):
+        i += 1
+    if i >= len(low):
+        return None
+    kind = low[i]
+    if kind not in OBJECT_KINDS:
+        return None
+    i += 1
+    if low[i:i + 3] == ["if", "not", "exists"]:
+        i += 3
+    if i >= len(toks):
+        return None
+    if i + 2 < len(toks) and toks[i + 1] == ".":
+        i += 2
+    return ident(toks[i])
+
+
+def localise(stmt):
+    """The test database `test` → DB (qualified names, schema strings, USE)."""
+    stmt = re.sub(r"(?<![\w.$`])`?test`?(?=\s*\.)", DB, stmt)
+    stmt = re.sub(r"""(['"])test\1""", "'%s'" % DB, stmt)
+    stmt = re.sub(r"(?i)^(\s*use\s+)`?test`?(\s*)$", r"\1%s\2" % DB, stmt)
+    return stmt
+
+
+def translate(path):
+    t = Translator(path)
+    for line, kind, text in commands(path):
+        if kind == "cmd":
+            t.command(line, text)
+        else:
+            stmt = t.substitute(text)
+            if stmt is None:
+                t.drop_stmt(line, text, "unresolved $variable")
+            else:
+                t.sql(line, stmt)
+    return t
+
+
+# ---------------------------------------------------------------------------
+# Running
+
+def norm(v):
+    if isinstance(v, bytes):
+        v = v.decode(errors="replace")
+    return conformance.norm_value(v)
+
+
+def frozen(a):
+    if a[0] == "rows":
+        return ("rows", tuple(a[1]), tuple(tuple(norm(v) for v in r) for r in a[2]))
+    return a
+
+
+def show(a):
+    if a[0] == "rows":
+        return "%s %s" % (list(a[1]), [list(r) for r in a[2]])
+    if a[0] == "error":
+        return "error %s" % a[1]
+    return a[0] if a[0] != "unknown" else "unknown: %s" % a[1]
+
+
+def adjust(a, opts):
+    """--replace_column N: column N is '#' on both sides; --sorted_result: rows sorted."""
+    if a[0] != "rows":
+        return a
+    rows = a[2]
+    if opts.get("replace"):
+        rows = tuple(tuple("#" if i + 1 in opts["replace"] else v for i, v in enumerate(r))
+                     for r in rows)
+    if opts.get("sorted"):
+        rows = tuple(sorted(rows, key=lambda r: [("" if v is None else v) for v in r]))
+    return ("rows", a[1], rows)
+
+
+class Maria:
+    def __init__(self, sock):
+        self.sock = sock
+        self.conns = {}
+        admin = pymysql.connect(unix_socket=sock, user="root", autocommit=True)
+        with admin.cursor() as c:
+            c.execute("DROP DATABASE IF EXISTS %s" % DB)
+            c.execute("CREATE DATABASE %s" % DB)
+        admin.close()
+
+    def ask(self, conn, stmt):
+        if conn not in self.conns:
+            self.conns[conn] = pymysql.connect(unix_socket=self.sock, user="root",
+                                               database=DB, autocommit=True)
+        try:
+            with self.conns[conn].cursor() as c:
+                c.execute(stmt)
+                if c.description:
+                    return ("rows", tuple(d[0] for d in c.description),
+                            tuple(tuple(norm(v) for v in row) for row in c.fetchall()))
+                return ("ok",)
+        except pymysql.err.MySQLError as e:
+            return ("error", e.args[0])
+
+    def disconnect(self, conn):
+        c = self.conns.pop(conn, None)
+        if c:
+            c.close()
+
+    def close(self):
+        for c in self.conns.values():
+            c.close()
+        admin = pymysql.connect(unix_socket=self.sock, user="root", autocommit=True)
+        with admin.cursor() as c:
+            c.execute("DROP DATABASE IF EXISTS %s" % DB)
+        admin.close()
+
+
+class Shmseq:
+    def __init__(self, build):
+        conformance.DAEMON = os.path.join(build, "daemon", "shmseqd")
+        conformance.CLI = os.path.join(build, "tools", "shmseq")
+        self.tmp = tempfile.mkdtemp(prefix="shmseq-regress-")
+        self.conns = {}
+        try:
+            self.daemon = conformance.Daemon(DB, self.tmp)
+        except RuntimeError:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+
+    def ask(self, conn, stmt):
+        if conn not in self.conns:
+            self.conns[conn] = conformance.Session(DB, self.daemon.env)
+        # the shell reads one statement per line
+        one_line = " ".join(stmt.split("\n"))
+        try:
+            return frozen(conformance.answer_of(self.conns[conn].ask(one_line)))
+        except BrokenPipeError:
+            return ("unknown", "the shell exited")
+
+    def disconnect(self, conn):
+        s = self.conns.pop(conn, None)
+        if s:
+            s.close()
+
+    def close(self):
+        for c in self.conns.values():
+            c.close()
+        self.daemon.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def error_codes(names):
+    out = set()
+    for n in names:
+        n = n.strip()
+        if n.isdigit():
+            out.add(int(n))
+        elif n.startswith("ER_") and n in EXTRA_ER:
+            out.add(EXTRA_ER[n])
+        elif n.startswith("ER_") and hasattr(ER, n[3:]):
+            out.add(getattr(ER, n[3:]))
+        else:
+            return None  # SQLSTATE or a name not known here: not checked
+    return out
+
+
+# Error names of 10.x that pymysql's table lacks.
+EXTRA_ER = {"ER_SEQUENCE_RUN_OUT": 4084, "ER_SEQUENCE_INVALID_DATA": 4085,
+            "ER_SEQUENCE_INVALID_TABLE_STRUCTURE": 4086, "ER_SEQUENCE_ACCESS_ERROR": 4087,
+            "ER_SEQUENCE_BINLOG_FORMAT": 4088, "ER_NOT_SEQUENCE": 4089,
+            "ER_NOT_SEQUENCE2": 4090, "ER_UNKNOWN_SEQUENCES": 4091, "ER_UNKNOWN_VIEW": 4092,
+            "ER_IT_IS_A_VIEW": 1965, "ER_DUP_ARGUMENT": 1225, "ER_BAD_TABLE_ERROR": 1051,
+            "ER_PARSE_ERROR": 1064, "ER_NO_SUCH_TABLE": 1146}
+
+
+def run_file(path, args, out):
+    t = translate(path)
+    name = os.path.basename(path)
+    kept = [s for s in t.steps if s[0] == "sql"]
+    res = {"file": name, "kept": len(kept), "agree": 0, "dropped": len(t.dropped),
+           "disagree": [], "unexpected": [], "reasons": collections.Counter()}
+    for _, _, reason in t.dropped:
+        res["reasons"][re.sub(r"uses \S+, made", "uses a name made", reason)] += 1
+    out.write("\n### %s: %d kept, %d left out\n" % (name, len(kept), len(t.dropped)))
+    events = [("sql", ln, None, s, None) for ln, s, _ in []]
+    events = sorted([(e[1], 0, e) for e in t.steps] +
+                    [(ln, 1, ("drop", ln, s, r)) for ln, s, r in t.dropped],
+                    key=lambda x: (x[0], x[1]))
+    if args.list:
+        for _, _, e in events:
+            if e[0] == "sql":
+                out.write("  %4d [%d] KEEP %s\n" % (e[1], e[2], oneline(e[3])))
+            elif e[0] == "drop":
+                out.write("  %4d     DROP %s  -- %s\n" % (e[1], oneline(e[2]), e[3]))
+            else:
+                out.write("  %4d [%d] disconnect\n" % (e[1], e[2]))
+        return res
+    if not kept:
+        return res
+    maria = Maria(args.socket)
+    shm = Shmseq(args.build)
+    try:
+        for _, _, e in events:
+            if e[0] == "disconnect":
+                maria.disconnect(e[2])
+                shm.disconnect(e[2])
+                out.write("  %4d [%d] disconnect\n" % (e[1], e[2]))
+                continue
+            if e[0] == "drop":
+                out.write("  %4d     DROP %s  -- %s\n" % (e[1], oneline(e[2]), e[3]))
+                continue
+            _, line, conn, stmt, opts = e
+            m = adjust(maria.ask(conn, stmt), opts)
+            s = adjust(shm.ask(conn, stmt), opts)
+            want = error_codes(opts.get("error", [])) if opts.get("error") else {0}
+            got = m[1] if m[0] == "error" else 0
+            if want is not None and got not in want:
+                res["unexpected"].append((line, stmt, opts.get("error"), m))
+            if m == s:
+                res["agree"] += 1
+                out.write("  %4d [%d] ok   %s => %s\n" % (line, conn, oneline(stmt),
+                                                          short_answer(m)))
+            else:
+                res["disagree"].append((line, conn, stmt, m, s))
+                out.write("  %4d [%d] DIFF %s\n        mariadb: %s\n        shmseq:  %s\n" %
+                          (line, conn, oneline(stmt), show(m), show(s)))
+    finally:
+        maria.close()
+        shm.close()
+    return res
+
+
+def oneline(s):
+    return " ".join(s.split())
+
+
+def short_answer(a):
+    if a[0] == "rows":
+        text = show(a)
+        return text if len(text) < 100 else text[:97] + "..."
+    return show(a)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build", help="meson build directory (default build)")
+    ap.add_argument("--socket", default="/run/mysqld/mysqld.sock", help="MariaDB socket")
+    ap.add_argument("--suite", default=SUITE, help="the sql_sequence suite directory")
+    ap.add_argument("--results", default=None,
+                    help="report file (default BUILD/regress-results.txt)")
+    ap.add_argument("--list", action="store_true",
+                    help="translate only: write the kept and left-out statements, run nothing")
+    ap.add_argument("files", nargs="*", help=".test files (default: all of the suite)")
+    args = ap.parse_args()
+    results = args.results or os.path.join(args.build, "regress-results.txt")
+    if not args.list:
+        for b in ("daemon/shmseqd", "tools/shmseq"):
+            if not os.access(os.path.join(args.build, b), os.X_OK):
+                sys.exit("regress: no %s in %s; build first" % (b, args.build))
+    files = args.files or sorted(os.path.join(args.suite, f) for f in os.listdir(args.suite)
+                                 if f.endswith(".test"))
+    if not files:
+        sys.exit("regress: no .test files in %s (Debian: apt-get install mariadb-test-data)" %
+                 args.suite)
+    started = time.time()
+    all_res = []
+    with open(results, "w") as out:
+        out.write("regress: MariaDB %s, suite %s\n" % (server_version(args.socket), args.suite))
+        for f in files:
+            all_res.append(run_file(f, args, out))
+        kept = sum(r["kept"] for r in all_res)
+        agree = sum(r["agree"] for r in all_res)
+        lines = ["", "%-28s %6s %6s %6s" % ("file", "kept", "agree", "left")]
+        for r in all_res:
+            lines.append("%-28s %6d %6d %6d" % (r["file"], r["kept"], r["agree"], r["dropped"]))
+        lines.append("%-28s %6d %6d %6d" % ("total", kept, agree,
+                                            sum(r["dropped"] for r in all_res)))
+        if not args.list:
+            lines.append("")
+            lines.append("regress: %d files, %d kept statements, %d agree, %d disagree, %.0fs" %
+                         (len(all_res), kept, agree, kept - agree, time.time() - started))
+            for r in all_res:
+                for line, conn, stmt, m, s in r["disagree"]:
+                    lines.append("DISAGREE %s:%d [conn %d] %s\n    mariadb: %s\n    shmseq:  %s"
+                                 % (r["file"], line, conn, oneline(stmt), show(m), show(s)))
+            unexpected = [(r["file"], u) for r in all_res for u in r["unexpected"]]
+            lines.append("")
+            lines.append("MariaDB answered otherwise than the test expects (translated "
+                         "session, not counted against shmseq): %d" % len(unexpected))
+            for f, (line, stmt, exp, m) in unexpected:
+                lines.append("  %s:%d %s  expects %s, got %s" % (
+                    f, line, oneline(stmt)[:80], ",".join(exp) if exp else "success", show(m)))
+        reasons = collections.Counter()
+        for r in all_res:
+            reasons.update(r["reasons"])
+        lines.append("")
+        lines.append("Statements left out, by rule:")
+        for why, n in reasons.most_common():
+            lines.append("%6d  %s" % (n, why))
+        out.write("\n".join(lines) + "\n")
+    for ln in lines:
+        print(ln)
+    print("report: %s" % results)
+    return 0
+
+
+def server_version(sock):
+    try:
+        c = pymysql.connect(unix_socket=sock, user="root")
+        with c.cursor() as cur:
+            cur.execute("SELECT VERSION()")
+            v = cur.fetchone()[0]
+        c.close()
+        return v
+    except pymysql.err.MySQLError as e:
+        return "unknown (%s)" % e
+
+
+if __name__ == "__main__":
+    sys.exit(main())
