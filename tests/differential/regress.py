@@ -166,6 +166,13 @@ EXPR_OUT = {"in", "between", "case", "xor", "union", "with", "into", "group", "h
             "sql_no_cache", "sql_cache", "sql_small_result", "sql_big_result",
             "sql_buffer_result", "date", "time", "timestamp", "current_date", "current_time",
             "current_timestamp", "now", "user", "database", "schema", "true_", "offset"}
+# CREATE TABLE options beside ENGINE and COMMENT: about storage, outside shmseq's scope.
+TABLE_OPTIONS = {"row_format", "min_rows", "max_rows", "avg_row_length", "key_block_size",
+                 "checksum", "pack_keys", "page_checksum", "transactional", "stats_persistent",
+                 "stats_auto_recalc", "stats_sample_pages", "data", "index", "connection",
+                 "password", "delay_key_write", "insert_method", "union", "tablespace",
+                 "encrypted", "encryption_key_id", "page_compressed", "page_compression_level",
+                 "auto_increment", "charset", "character", "collate", "default"}
 SEQUENCE_ENGINE = re.compile(r"^seq_\d+_to_\d+(_step_\d+)?$")
 STATE_CHANGING = {"insert", "update", "delete", "replace", "alter", "rename", "truncate",
                   "load", "call", "execute", "repair", "optimize", "import", "handler"}
@@ -253,16 +260,21 @@ class Translator:
         self.seqs = set()      # names the translated session holds as sequences (a guess)
         self.foreign = {}      # names of objects only skipped statements created -> reason
         self.dirty = {}        # sequences a skipped statement changed -> reason
+        self.kinds = {}        # foreign name -> table, view, sequence, ...
         self.prepared = {}     # prepared statement name -> names it uses
         self.last_kept = {}    # connection -> was its previous statement kept
         self.pending = {}      # options for the next statement: error, sorted, replace
         self.send_next = False
+        self.mode = None       # why every statement is left out now (server mode, global lock)
+        self.locked = {}       # connection -> LOCK TABLES / XA / read-only transaction it is in
+        self.read_only_next = None
 
     # -- mysqltest commands
     def command(self, line, text):
-        word, _, rest = text.partition(" ")
-        word = word.lower().rstrip(";")
-        rest = rest.strip().rstrip(";").strip()
+        m = re.match(r"^([\w-]+)\s*(.*)$", text, re.S)
+        if not m:
+            return
+        word, rest = m.group(1).lower(), m.group(2).strip().rstrip(";").strip()
         if word == "error":
             self.pending["error"] = [c.strip() for c in rest.split(",") if c.strip()]
         elif word in ("sorted_result", "partially_sorted_result"):
@@ -298,6 +310,16 @@ class Translator:
                 self.cur_db_ok[name] = True
                 self.next_id += 1
             self.current = name
+        elif word == "sync_slave_with_master":
+            self.current = "slave"
+            if "slave" not in self.conns:
+                self.conns["slave"] = (self.next_id, False)
+                self.next_id += 1
+        elif word == "source" and re.search(r"restart_mysqld|kill_and_restart|restart_slave",
+                                            rest):
+            # a restart with options puts the server in a mode the translation does not take
+            self.mode = "a server restarted with %s" % self.vars["restart_parameters"] \
+                if self.vars.get("restart_parameters") else None
         elif word in ("disconnect", "dirty_close"):
             name = rest.strip()
             if name in self.conns:
@@ -369,9 +391,18 @@ class Translator:
             obj = created_object(toks)
             if obj:
                 self.foreign[obj] = why
+                self.kinds[obj] = object_kind(toks)
                 self.seqs.discard(obj)
-        if head == "prepare" and len(low) > 1:
-            self.prepared[low[1]] = names
+        if head == "alter" and "rename" in low:
+            # ALTER TABLE a RENAME [TO|AS] b
+            j = low.index("rename") + 1
+            if low[j:j + 1] in (["to"], ["as"]):
+                j += 1
+            if j < len(toks):
+                self.foreign[ident(toks[j])] = why
+                self.kinds[ident(toks[j])] = "table"
+        if head == "prepare" and len(low) > 3 and toks[3][:1] in "'\"":
+            self.prepared[low[1]] = toks[3][1:-1]
         if head == "rename":
             # RENAME TABLE a TO b[, c TO d]: the old names vanish, the new ones appear
             for i, t in enumerate(low):
@@ -381,9 +412,12 @@ class Translator:
                         self.dirty[low[i - 1]] = why
         if head == "drop":
             for n in names:
-                self.foreign.pop(n, None)
-        if head == "execute" and len(low) > 1:
-            names |= self.prepared.get(low[1], set())
+                if n in self.seqs:
+                    self.dirty[n] = why  # gone in the test, not in the translation
+                if drops_kind(low, self.kinds.get(n)):
+                    self.foreign.pop(n, None)
+        if head == "execute" and len(low) > 1 and low[1] in self.prepared:
+            self.effects(self.prepared[low[1]])
         if uses_seq_functions(toks) or head in STATE_CHANGING or head == "create":
             for n in names:
                 if n in self.seqs and (uses_seq_functions(toks) or head != "create"):
@@ -404,6 +438,13 @@ class Translator:
             return self.drop_stmt(line, stmt, "after USE of another database", toks=toks)
         if not toks:
             return self.drop_stmt(line, stmt, "empty")
+        low = [t.lower() for t in toks]
+        why = self.mode_of(low)
+        if why:
+            return self.drop_stmt(line, stmt, why, toks=toks)
+        if low[0] == "use":
+            self.cur_db_ok[self.current] = len(low) > 1 and low[1] in (DB, "test")
+            return self.drop_stmt(line, stmt, "USE (the one database)", toks=toks)
         verdict = self.scope(toks)
         if isinstance(verdict, str):
             return self.drop_stmt(line, stmt, verdict, toks=toks)
@@ -428,10 +469,6 @@ class Translator:
         if head == "show" and "warnings" in low and not self.last_kept.get(self.current):
             self.dropped.append((line, stmt, "SHOW WARNINGS after a skipped statement"))
             return
-        if head == "use":
-            self.cur_db_ok[self.current] = len(low) > 1 and low[1] in (DB, "test")
-            self.dropped.append((line, stmt, "USE (the one database)"))
-            return
         if head == "drop":
             stmt = self.drop_names(line, stmt, toks, expect_ok)
             if stmt is None:
@@ -442,6 +479,41 @@ class Translator:
             self.seqs.add(fresh)
         self.steps.append(("sql", line, conn_id, stmt, opts))
         self.last_kept[self.current] = True
+
+    def mode_of(self, low):
+        """Why a statement runs in a state the translation does not take (LOCK TABLES,
+        FLUSH TABLES WITH READ LOCK, XA, a read-only transaction, a restarted server), or
+        None. Updates that state."""
+        c = self.current
+        text = " ".join(low)
+        if self.mode:
+            if self.mode.startswith("FLUSH") and text.startswith("unlock tables") \
+                    and self.mode.endswith("connection " + c):
+                self.mode = None
+            return "under " + (self.mode or "FLUSH TABLES WITH READ LOCK (released here)")
+        if c in self.locked:
+            what = self.locked[c]
+            if (what == "LOCK TABLES" and text.startswith("unlock table")) or \
+                    (what == "XA" and re.match(r"xa (commit|rollback)", text)) or \
+                    (what == "a read-only transaction" and re.match(
+                        r"(commit|rollback)\b", text)):
+                del self.locked[c]
+            return "under " + what
+        if text.startswith("lock table"):
+            self.locked[c] = "LOCK TABLES"
+            return "LOCK TABLES"
+        if re.match(r"flush tables?( [\w`, .]+)? (with read lock|for export)", text):
+            self.mode = "FLUSH TABLES WITH READ LOCK of connection " + c
+            return "FLUSH TABLES WITH READ LOCK"
+        if text.startswith("xa start") or text.startswith("xa begin"):
+            self.locked[c] = "XA"
+            return "XA"
+        if re.match(r"set (session )?transaction read only", text):
+            self.read_only_next = c
+        if re.match(r"start transaction|begin", text) and self.read_only_next == c:
+            self.locked[c] = "a read-only transaction"
+            return "a read-only transaction"
+        return None
 
     def creates_fresh(self, low, expect_ok):
         """The name a kept CREATE SEQUENCE makes anew (whatever was there), else None."""
@@ -480,8 +552,9 @@ class Translator:
             keep.append(it)
         for it in items:
             n = ident(it[-1]) if it else None
-            if expect_ok or "if" in low[1:4]:
+            if (expect_ok or "if" in low[1:4]) and drops_kind(low, self.kinds.get(n)):
                 self.foreign.pop(n, None)
+            if n not in self.foreign:
                 self.dirty.pop(n, None)
                 self.seqs.discard(n)
         if not keep:
@@ -496,6 +569,25 @@ class Translator:
         """True (keep as is), a rewritten statement, or the reason it is out of scope."""
         low = [t.lower() for t in toks]
         head = low[0]
+        for i, t in enumerate(toks[:-1]):
+            if toks[i + 1] == "." and ident(t) not in (DB, "information_schema", None) \
+                    and (i == 0 or toks[i - 1] != "."):
+                return "a name in another database (%s.)" % t
+        for i, t in enumerate(low):
+            if t.isdigit() and int(t) >= 2**63:
+                return "a literal beyond 10.11's BIGINT (%s; the 11.5 rule, README)" % (
+                    "-" + t if i and low[i - 1] == "-" else t)
+        if head in ("create", "alter") and "sequence" in low[1:4]:
+            for i, t in enumerate(low):
+                if t == "engine":
+                    e = low[i + 2] if low[i + 1:i + 2] == ["="] else low[i + 1]
+                    e = e.strip("'\"`")
+                    if e not in ("innodb", "myisam", "aria", "maria"):
+                        return "ENGINE=%s (storage engines: only the server's built-in ones)" % e
+                if t in TABLE_OPTIONS and (i + 1 < len(low) and low[i + 1] in ("=",) or
+                                           t == "row_format"):
+                    return "table option %s (storage options: only ENGINE and COMMENT)" % (
+                        t.upper())
         if any(t.startswith("/*!") for t in toks):
             return "executable comment"
         if head == "create":
@@ -572,6 +664,29 @@ class Translator:
                 elif SEQUENCE_ENGINE.match(name or ""):
                     return "the SEQUENCE engine's %s" % name
         return True
+
+
+def object_kind(toks):
+    low = [t.lower() for t in toks[:8]]
+    kinds = [w for w in low if w in OBJECT_KINDS]
+    if not kinds:
+        return None
+    return ("temporary " if "temporary" in low else "") + kinds[0]
+
+
+def drops_kind(low, kind):
+    """Whether DROP ... (low) removes an object of this kind."""
+    what = [w for w in low[1:3] if w in ("table", "tables", "view", "sequence")]
+    if not kind or not what:
+        return True
+    what = what[0]
+    if what == "view":
+        return kind == "view"
+    if what == "sequence":
+        return kind.endswith("sequence")
+    if "temporary" in low[1:2]:
+        return kind.startswith("temporary")
+    return kind != "view"
 
 
 OBJECT_KINDS = ("table", "view", "trigger", "procedure", "function", "database", "schema",
