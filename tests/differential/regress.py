@@ -268,6 +268,8 @@ class Translator:
         self.mode = None       # why every statement is left out now (server mode, global lock)
         self.locked = {}       # connection -> LOCK TABLES / XA / read-only transaction it is in
         self.read_only_next = None
+        self.dbs = {"test"}    # the test's databases: all are the one database here
+        self.grants = set()    # (user, db) with GRANT ALL: such a user is as root there
 
     # -- mysqltest commands
     def command(self, line, text):
@@ -356,7 +358,9 @@ class Translator:
         if not m:
             return
         name, host, user, _pw, db, port = m.groups()
-        ok = user == "root" and (db or "test") == "test" and not port
+        db = db or "test"
+        ok = (user == "root" or (user, db) in self.grants) and db in self.dbs and \
+            port in (None, "", "$MASTER_MYPORT")
         self.conns[name] = (self.next_id, ok)
         self.cur_db_ok[name] = True
         self.next_id += 1
@@ -425,7 +429,17 @@ class Translator:
 
     def sql(self, line, stmt):
         conn_id, conn_ok = self.conns.get(self.current, (0, False))
-        stmt = localise(stmt)
+        raw = tokens(stmt)
+        rlow = [t.lower() for t in raw]
+        if rlow[:2] in (["create", "database"], ["create", "schema"]) and conn_ok:
+            self.dbs.add(ident(raw[-1]))
+        m = re.match(r"grant all (privileges )?on `?(\w+)`?\.\* to '?(\w+)", " ".join(rlow))
+        if m and conn_ok:
+            self.grants.add((m.group(3), m.group(2)))
+        if rlow[:2] in (["drop", "database"], ["drop", "schema"]) and conn_ok:
+            for n in self.seqs:
+                self.dirty[n] = "skipped DROP DATABASE"
+        stmt = localise(stmt, self.dbs)
         toks = tokens(stmt)
         if self.send_next:
             self.send_next = False
@@ -443,7 +457,7 @@ class Translator:
         if why:
             return self.drop_stmt(line, stmt, why, toks=toks)
         if low[0] == "use":
-            self.cur_db_ok[self.current] = len(low) > 1 and low[1] in (DB, "test")
+            self.cur_db_ok[self.current] = len(low) > 1 and low[1] in self.dbs | {DB}
             return self.drop_stmt(line, stmt, "USE (the one database)", toks=toks)
         verdict = self.scope(toks)
         if isinstance(verdict, str):
@@ -718,11 +732,12 @@ def created_object(toks):
     return ident(toks[i])
 
 
-def localise(stmt):
-    """The test database `test` → DB (qualified names, schema strings, USE)."""
-    stmt = re.sub(r"(?<![\w.$`])`?test`?(?=\s*\.)", DB, stmt)
-    stmt = re.sub(r"""(['"])test\1""", "'%s'" % DB, stmt)
-    stmt = re.sub(r"(?i)^(\s*use\s+)`?test`?(\s*)$", r"\1%s\2" % DB, stmt)
+def localise(stmt, dbs):
+    """The test's databases (`test` and those it creates) → DB: qualified names, schema
+    strings. shmseq has one database per instance."""
+    for d in dbs:
+        stmt = re.sub(r"(?<![\w.$`])`?%s`?(?=\s*\.)" % d, DB, stmt)
+        stmt = re.sub(r"""(['"])%s\1""" % d, "'%s'" % DB, stmt)
     return stmt
 
 
