@@ -128,7 +128,9 @@ def find_delimiter(text, delim):
 # ---------------------------------------------------------------------------
 # Statements: tokens, names, scope
 
-TOKEN = re.compile(r"""\s+|/\*.*?\*/|--\s[^\n]*|#[^\n]*|'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`|@@?[\w.$]+|\w+|<=>|<=|>=|<>|!=|\|\||&&|:=|.""", re.S)
+TOKEN = re.compile(r"""\s+|/\*.*?\*/|--\s[^\n]*|#[^\n]*"""
+                   r"""|'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`"""
+                   r"""|@@?[\w.$]+|\w+|<=>|<=|>=|<>|!=|\|\||&&|:=|.""", re.S)
 
 
 def tokens(stmt):
@@ -295,14 +297,14 @@ class Translator:
                       "query_horizontal"):
             stmt = self.substitute(rest)
             if word == "send_eval":
-                self.drop_stmt(line, rest, "sent asynchronously (--send)", rest)
+                self.drop_stmt(line, rest, "sent asynchronously (--send)")
             elif stmt is None:
-                self.drop_stmt(line, rest, "unresolved $variable", rest)
+                self.drop_stmt(line, rest, "unresolved $variable")
             else:
                 self.sql(line, stmt)
         elif word == "send":
             if rest:
-                self.drop_stmt(line, rest, "sent asynchronously (--send)", rest)
+                self.drop_stmt(line, rest, "sent asynchronously (--send)")
             else:
                 self.send_next = True
         elif word == "reap":
@@ -378,7 +380,7 @@ class Translator:
         o, self.pending = self.pending, {}
         return o
 
-    def drop_stmt(self, line, stmt, reason, raw=None, toks=None):
+    def drop_stmt(self, line, stmt, reason, toks=None):
         errors = self.opts().get("error")
         self.dropped.append((line, stmt, reason))
         self.last_kept[self.current] = False
@@ -440,7 +442,7 @@ class Translator:
             self.effects(self.prepared[low[1]])
         if head == "create" and "procedure" in low[1:6]:
             j = low.index("procedure") + 1
-            body, depth, k = [], 0, j + 1
+            depth, k = 0, j + 1
             while k < len(toks):  # past the parameter list
                 depth += toks[k] == "("
                 depth -= toks[k] == ")"
@@ -687,8 +689,7 @@ class Translator:
                     e = e.strip("'\"`")
                     if e not in ("innodb", "myisam", "aria", "maria"):
                         return "ENGINE=%s (storage engines: only the server's built-in ones)" % e
-                if t in TABLE_OPTIONS and (i + 1 < len(low) and low[i + 1] in ("=",) or
-                                           t == "row_format"):
+                if t in TABLE_OPTIONS:
                     return "table option %s (storage options: only ENGINE and COMMENT)" % (
                         t.upper())
         if any(t.startswith("/*!") for t in toks):
@@ -696,7 +697,6 @@ class Translator:
         if head == "create":
             if "sequence" in low[1:4] and "table" not in low[1:4]:
                 return True
-            obj = created_object(toks)
             kinds = [w for w in low[1:8] if w in OBJECT_KINDS]
             return "CREATE %s (not a sequence)" % (kinds[0].upper() if kinds else low[1].upper())
         if head == "alter":
@@ -987,7 +987,6 @@ def run_file(path, args, out):
     for _, _, reason in t.dropped:
         res["reasons"][re.sub(r"uses \S+, made", "uses a name made", reason)] += 1
     out.write("\n### %s: %d kept, %d left out\n" % (name, len(kept), len(t.dropped)))
-    events = [("sql", ln, None, s, None) for ln, s, _ in []]
     events = sorted([(e[1], 0, e) for e in t.steps] +
                     [(ln, 1, ("drop", ln, s, r)) for ln, s, r in t.dropped],
                     key=lambda x: (x[0], x[1]))
