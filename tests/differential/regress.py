@@ -271,6 +271,7 @@ class Translator:
         self.mode = None       # why every statement is left out now (server mode, global lock)
         self.locked = {}       # connection -> LOCK TABLES / XA / read-only transaction it is in
         self.read_only_next = None
+        self.log = {"query_log": True, "result_log": True, "metadata": False, "results": False}
         self.dbs = {"test"}    # the test's databases: all are the one database here
         self.grants = set()    # (user, db) with GRANT ALL: such a user is as root there
         self.only_db = {}      # connection -> the one database its user may use (not root)
@@ -288,13 +289,20 @@ class Translator:
             self.pending["error"] = [c.strip() for c in rest.split(",") if c.strip()]
         elif word in ("sorted_result", "partially_sorted_result"):
             self.pending["sorted"] = True
+        elif word in ("replace_result", "replace_regex", "query_vertical"):
+            self.pending["replaced"] = True
+            if word == "query_vertical":
+                self.sql(line, rest)
+        elif word in ("disable_query_log", "enable_query_log", "disable_result_log",
+                      "enable_result_log", "enable_metadata", "disable_metadata",
+                      "vertical_results", "horizontal_results"):
+            self.log[word.split("_", 1)[1]] = word.startswith(("enable", "vertical"))
         elif word == "replace_column":
             cols = rest.split()
             self.pending["replace"] = [int(c) for c in cols[0::2] if c.isdigit()]
         elif word == "let":
             self.let(rest)
-        elif word in ("eval", "evalp", "send_eval", "query", "query_vertical",
-                      "query_horizontal"):
+        elif word in ("eval", "evalp", "send_eval", "query", "query_horizontal"):
             stmt = self.substitute(rest)
             if word == "send_eval":
                 self.drop_stmt(line, rest, "sent asynchronously (--send)")
@@ -324,11 +332,15 @@ class Translator:
             if "slave" not in self.conns:
                 self.conns["slave"] = (self.next_id, False)
                 self.next_id += 1
+        elif word == "source" and "have_binlog_format_statement" in rest:
+            self.mode = "binlog_format=STATEMENT (the test's server)"
         elif word == "source" and re.search(r"restart_mysqld|kill_and_restart|restart_slave",
                                             rest):
             # a restart with options puts the server in a mode the translation does not take
             self.mode = "a server restarted with %s" % self.vars["restart_parameters"] \
                 if self.vars.get("restart_parameters") else None
+            for n in self.seqs:  # a restart throws away the caches, as FLUSH TABLES does
+                self.dirty[n] = "server restart (the cache is thrown away)"
         elif word in ("disconnect", "dirty_close"):
             name = rest.strip()
             if name in self.conns:
@@ -404,10 +416,10 @@ class Translator:
         low = [t.lower() for t in toks]
         names = names_in(toks)
         head = low[0]
-        why = "skipped %s" % " ".join(low[:2]).upper()
+        why = "left-out %s" % " ".join(low[:2]).upper()
         if head == "create":
             kinds = [w for w in low[1:8] if w in OBJECT_KINDS]
-            why = "skipped CREATE %s" % (kinds[0].upper() if kinds else "")
+            why = "left-out CREATE %s" % (kinds[0].upper() if kinds else "")
         if head == "create":
             obj = created_object(toks)
             if obj:
@@ -438,6 +450,13 @@ class Translator:
                     self.dirty[n] = why  # gone in the test, not in the translation
                 if drops_kind(low, self.kinds.get(n)):
                     self.foreign.pop(n, None)
+        if head == "flush" and re.match(r"flush (local |no_write_to_binlog )?tables?\b",
+                                        " ".join(low)):
+            # MariaDB reloads the sequences: the unused part of each cache is lost, so the
+            # values after it are not those of the translated session
+            named = names & self.seqs
+            for n in named or self.seqs:
+                self.dirty[n] = "FLUSH TABLES (the cache is thrown away)"
         if head == "execute" and len(low) > 1 and low[1] in self.prepared:
             self.effects(self.prepared[low[1]])
         if head == "create" and "procedure" in low[1:6]:
@@ -466,6 +485,7 @@ class Translator:
                     self.dirty[n] = why
 
     def sql(self, line, stmt):
+        orig = stmt
         conn_id, conn_ok = self.conns.get(self.current, (0, False))
         raw = tokens(stmt)
         rlow = [t.lower() for t in raw]
@@ -540,8 +560,9 @@ class Translator:
             tainted = tainted or sorted(set(self.foreign) | set(self.dirty))
         if tainted and head != "drop":
             why = self.foreign.get(tainted[0]) or self.dirty.get(tainted[0])
-            self.dropped.append((line, stmt, "uses %s, made or changed by a %s statement" %
-                                 (tainted[0], why)))
+            self.dropped.append((line, stmt, "uses %s, made or changed by a %s" %
+                                 (tainted[0], why if why.startswith(("FLUSH", "server")) else
+                                  why + " statement")))
             self.last_kept[self.current] = False
             return
         if head == "show" and "warnings" in low and not self.last_kept.get(self.current):
@@ -555,6 +576,11 @@ class Translator:
             self.foreign.pop(fresh, None)
             self.dirty.pop(fresh, None)
             self.seqs.add(fresh)
+        # how the test's .result file shows it (for --check-result)
+        opts["orig"] = stmt if stmt == localise(orig, self.dbs) and self.log["query_log"] \
+            else None
+        opts["plain"] = self.log["result_log"] and not self.log["metadata"] and \
+            not self.log["results"] and not opts.get("replaced")
         self.steps.append(("sql", line, conn_id, stmt, opts))
         self.last_kept[self.current] = True
 
@@ -595,9 +621,24 @@ class Translator:
             if (what == "LOCK TABLES" and text.startswith("unlock table")) or \
                     (what == "XA" and re.match(r"xa (commit|rollback)", text)) or \
                     (what == "a read-only transaction" and re.match(
-                        r"(commit|rollback)\b", text)):
+                        r"(commit|rollback)\b", text)) or \
+                    (what.startswith("binlog_format") and re.match(
+                        r"set (session )?(@@(session\.)?)?binlog_format ?= ?'?(row|mixed|default)",
+                        text)) or \
+                    (what.startswith("innodb_compression_default") and re.match(
+                        r"set (session )?(@@(session\.)?)?innodb_compression_default ?= ?"
+                        r"'?(off|default|0)", text)):
                 del self.locked[c]
             return "under " + what
+        if re.match(r"set (session )?(@@(session\.)?)?binlog_format ?= ?'?statement", text):
+            # NEXTVAL and INSERT into an InnoDB sequence fail (1665) in the test
+            self.locked[c] = "binlog_format=STATEMENT"
+            return "binlog_format=STATEMENT"
+        if re.match(r"set (session )?(@@(session\.)?)?innodb_compression_default ?= ?'?(on|1)",
+                    text):
+            # InnoDB sequences made now show PAGE_COMPRESSED in SHOW CREATE
+            self.locked[c] = "innodb_compression_default=ON"
+            return "innodb_compression_default=ON"
         if text.startswith("lock table"):
             self.locked[c] = "LOCK TABLES"
             return "LOCK TABLES"
@@ -975,7 +1016,52 @@ EXTRA_ER = {"ER_SEQUENCE_RUN_OUT": 4084, "ER_SEQUENCE_INVALID_DATA": 4085,
             "ER_SEQUENCE_BINLOG_FORMAT": 4088, "ER_NOT_SEQUENCE": 4089,
             "ER_NOT_SEQUENCE2": 4090, "ER_UNKNOWN_SEQUENCES": 4091, "ER_UNKNOWN_VIEW": 4092,
             "ER_IT_IS_A_VIEW": 1965, "ER_DUP_ARGUMENT": 1225, "ER_BAD_TABLE_ERROR": 1051,
-            "ER_PARSE_ERROR": 1064, "ER_NO_SUCH_TABLE": 1146}
+            "ER_PARSE_ERROR": 1064, "ER_NO_SUCH_TABLE": 1146,
+            "ER_BINLOG_STMT_MODE_AND_ROW_ENGINE": 1665, "ER_TABLE_NOT_LOCKED_FOR_WRITE": 1099,
+            "ER_TABLE_NOT_LOCKED": 1100, "ER_CANT_UPDATE_WITH_READLOCK": 1223,
+            "ER_OPEN_AS_READONLY": 1036, "ER_ILLEGAL_HA_CREATE_OPTION": 1478,
+            "ER_UNKNOWN_STORAGE_ENGINE": 1286, "ER_ILLEGAL_HA": 1031,
+            "ER_TABLEACCESS_DENIED_ERROR": 1142}
+
+
+ENGINE = re.compile(r" ENGINE=\w+")
+
+
+def find_echo(lines, pos, stmt, window):
+    """Where the .result file echoes `stmt` (a query echo is its text and ';'), or None."""
+    first = stmt.split("\n")[0].rstrip()
+    target = first + ";" if "\n" not in stmt else first
+    for i in range(pos, min(len(lines), pos + window)):
+        if lines[i] == target:
+            return i
+    return None
+
+
+def against_result(lines, pos, opts, m):
+    """MariaDB's answer to a kept statement in the translated session against the
+    original run's, as the test's .result file shows it: ("same" | "differs" |
+    "unknown", position to search on from)."""
+    orig = opts.get("orig")
+    if not orig:
+        return "unknown", pos
+    i = find_echo(lines, pos, orig, 400)
+    if i is None:
+        return "unknown", pos
+    j = i + orig.count("\n") + 1
+    ans = lines[j] if j < len(lines) else ""
+    if m[0] == "error":
+        return ("same" if ans.startswith("ERROR") else "differs"), j
+    if ans.startswith("ERROR"):
+        return "differs", j
+    if m[0] == "ok" or not opts.get("plain"):
+        return "same" if m[0] == "ok" else "unknown", j
+    if ans != "\t".join(m[1]):
+        return "differs", j
+    if not m[2] or opts.get("sorted") or opts.get("replace"):
+        return "same", j
+    row = "\t".join("NULL" if v is None else v for v in m[2][0]).split("\n")[0]
+    got = lines[j + 1] if j + 1 < len(lines) else ""
+    return ("same" if got == row else "differs"), j
 
 
 def run_file(path, args, out):
@@ -983,7 +1069,8 @@ def run_file(path, args, out):
     name = os.path.basename(path)
     kept = [s for s in t.steps if s[0] == "sql"]
     res = {"file": name, "kept": len(kept), "agree": 0, "dropped": len(t.dropped),
-           "disagree": [], "unexpected": [], "reasons": collections.Counter()}
+           "disagree": [], "unexpected": [], "reasons": collections.Counter(),
+           "result": collections.Counter(), "result_diff": []}
     for _, _, reason in t.dropped:
         res["reasons"][re.sub(r"uses \S+, made", "uses a name made", reason)] += 1
     out.write("\n### %s: %d kept, %d left out\n" % (name, len(kept), len(t.dropped)))
@@ -1001,6 +1088,10 @@ def run_file(path, args, out):
         return res
     if not kept:
         return res
+    result_lines, rpos = None, 0
+    if args.check_result and os.path.exists(path[:-5] + ".result"):
+        with open(path[:-5] + ".result", encoding="utf-8", errors="replace") as f:
+            result_lines = [localise(ENGINE.sub("", ln.rstrip("\n")), t.dbs) for ln in f]
     maria = Maria(args.socket)
     shm = Shmseq(args.build)
     try:
@@ -1011,11 +1102,19 @@ def run_file(path, args, out):
                 out.write("  %4d [%d] disconnect\n" % (e[1], e[2]))
                 continue
             if e[0] == "drop":
+                if result_lines is not None:  # its echo moves the position on
+                    i = find_echo(result_lines, rpos, e[2], 40)
+                    rpos = rpos if i is None else i + 1
                 out.write("  %4d     DROP %s  -- %s\n" % (e[1], oneline(e[2]), e[3]))
                 continue
             _, line, conn, stmt, opts = e
             m = adjust(maria.ask(conn, stmt), opts)
             s = adjust(shm.ask(conn, stmt), opts)
+            if result_lines is not None:
+                verdict, rpos = against_result(result_lines, rpos, opts, m)
+                res["result"][verdict] += 1
+                if verdict == "differs":
+                    res["result_diff"].append((line, stmt, m, rpos))
             want = error_codes(opts.get("error", [])) if opts.get("error") else {0}
             got = m[1] if m[0] == "error" else 0
             if want is not None and got not in want:
@@ -1052,6 +1151,9 @@ def main():
     ap.add_argument("--suite", default=SUITE, help="the sql_sequence suite directory")
     ap.add_argument("--results", default=None,
                     help="report file (default BUILD/regress-results.txt)")
+    ap.add_argument("--check-result", action="store_true",
+                    help="also compare MariaDB's answers in the translated session with the "
+                         "test's .result file (the original run): a check of the translation")
     ap.add_argument("--list", action="store_true",
                     help="translate only: write the kept and left-out statements, run nothing")
     ap.add_argument("files", nargs="*", help=".test files (default: all of the suite)")
@@ -1094,6 +1196,18 @@ def main():
             for f, (line, stmt, exp, m) in unexpected:
                 lines.append("  %s:%d %s  expects %s, got %s" % (
                     f, line, oneline(stmt)[:80], ",".join(exp) if exp else "success", show(m)))
+        if args.check_result and not args.list:
+            rc = collections.Counter()
+            for r in all_res:
+                rc.update(r["result"])
+            lines.append("")
+            lines.append("MariaDB in the translated session against the test's .result file: "
+                         "%d same, %d differ, %d not checked" %
+                         (rc["same"], rc["differs"], rc["unknown"]))
+            for r in all_res:
+                for line, stmt, m, rpos in r["result_diff"]:
+                    lines.append("  %s:%d %s  got %s; .result line %d" % (
+                        r["file"], line, oneline(stmt)[:70], short_answer(m), rpos + 1))
         reasons = collections.Counter()
         for r in all_res:
             reasons.update(r["reasons"])
