@@ -19,7 +19,8 @@ dropped statement and the rule that dropped it, to --results. Run by hand;
 exits 0 whatever it finds.
 
 Usage: /usr/bin/python3 tests/differential/regress.py [--build DIR]
-       [--socket PATH] [--suite DIR] [--results FILE] [--list] [FILE.test ...]
+       [--socket PATH] [--suite DIR] [--results FILE] [--check-result] [--list]
+       [FILE.test ...]
 """
 import argparse
 import collections
