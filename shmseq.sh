@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3)
-TEST_DEPS=(clang) # the fuzz targets
+DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3
+	libcurl4-openssl-dev libjson-c-dev) # the last two: cluster mode's etcd client
+TEST_DEPS=(clang etcd-server etcd-client) # the fuzz targets; a real etcd for the cluster tests
 
 need_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
