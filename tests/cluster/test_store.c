@@ -18,19 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "etcd.h"
 #include "store.h"
 
-static pid_t etcd_pid;
-static char etcd_dir[64];
-static char etcd_url[64];
-static int etcd_port;
+static struct etcd etcd;
+#define etcd_url (etcd.url)
+#define etcd_pid (etcd.pid)
 
 static double now_s(void)
 {
@@ -110,88 +108,21 @@ static struct got get(struct store *st, const char *k)
 
 /* --- etcd ---------------------------------------------------------------- */
 
-static int setup(void **state)
+static int group_setup(void **state)
 {
 	(void)state;
-	if (system("command -v etcd >/dev/null 2>&1") != 0) {
+	if (!etcd_available()) {
 		printf("# etcd is not installed (Debian: etcd-server): skipped\n");
 		exit(77);
 	}
-	return 0;
-}
-
-/* etcd's --initial-cluster value: built before the fork */
-static char initial_cluster[128];
-
-static int start_etcd_full(void)
-{
-	snprintf(etcd_dir, sizeof(etcd_dir), "/tmp/test_store.XXXXXX");
-	if (!mkdtemp(etcd_dir))
-		return -1;
-	etcd_port = 20000 + (int)(getpid() % 20000) * 2 % 20000;
-	snprintf(etcd_url, sizeof(etcd_url), "http://127.0.0.11:%d", etcd_port);
-	char peer[64], data[96], log[96];
-	snprintf(peer, sizeof(peer), "http://127.0.0.11:%d", etcd_port + 1);
-	snprintf(initial_cluster, sizeof(initial_cluster), "s1=%s", peer);
-	snprintf(data, sizeof(data), "%s/data", etcd_dir);
-	snprintf(log, sizeof(log), "%s/etcd.log", etcd_dir);
-	pid_t parent = getpid();
-	etcd_pid = fork();
-	if (etcd_pid < 0)
-		return -1;
-	if (etcd_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr))
-			_exit(1);
-		execlp("etcd", "etcd", "--name", "s1", "--data-dir", data, "--listen-client-urls", etcd_url,
-		       "--advertise-client-urls", etcd_url, "--listen-peer-urls", peer,
-		       "--initial-advertise-peer-urls", peer, "--initial-cluster", initial_cluster,
-		       (char *)NULL);
-		_exit(127);
-	}
-	/* ready when a read answers */
-	struct store *st = open_store(etcd_url, 500);
-	for (double t0 = now_s(); now_s() - t0 < 30;) {
-		struct got g = {0};
-		if (store_range(st, "x", 1, NULL, 0, on_reply, &g) == 0 && store_wait(st, 1000) == 0 &&
-		    g.r.status == STORE_OK) {
-			store_close(st);
-			return 0;
-		}
-		int status;
-		if (waitpid(etcd_pid, &status, WNOHANG) == etcd_pid) {
-			printf("# etcd exited; its log: %s\n", log);
-			break;
-		}
-		usleep(100000);
-	}
-	store_close(st);
-	return -1;
-}
-
-static int group_setup(void **state)
-{
-	setup(state);
-	if (start_etcd_full() < 0) {
-		fprintf(stderr, "etcd did not start (log in %s)\n", etcd_dir);
-		return -1;
-	}
-	return 0;
+	return etcd_start(&etcd, "127.0.0.11");
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (etcd_pid > 0) {
-		kill(etcd_pid, SIGCONT);
-		kill(etcd_pid, SIGKILL);
-		waitpid(etcd_pid, NULL, 0);
-	}
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", etcd_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	etcd_stop(&etcd);
+	return 0;
 }
 
 /* --- a fake server: accepts, reads a request, answers with a canned

@@ -1,0 +1,351 @@
+/* segment.c — segments granted by the store (segment.h has the contract). */
+#include "segment.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "shmseq.h"
+
+#define CONFLICT_NS 2000000000ll /* conflicts for this long, then -EAGAIN: ask again later */
+#define UNKNOWN_MAX 3		 /* unknown outcomes in a row, then -EHOSTUNREACH */
+
+/* --- the arithmetic ------------------------------------------------------- */
+
+int seg_plan(const struct seq_def *def, const struct seq_env *env, const struct seg_pos *pos, uint64_t want,
+	     struct segment *seg, struct seg_pos *after)
+{
+	int64_t inc = seq_real_increment(def, env);
+	struct seg_pos p = *pos;
+	if (want == 0 || inc == 0)
+		return -EINVAL;
+	uint64_t left = p.end ? 0 : seq_epoch_end(def, p.next, inc);
+	if (left && seq_align(def, env, p.next) != p.next)
+		return -EINVAL;
+	if (left == 0) {
+		/* the round is used up */
+		if (!def->cycle) {
+			*after = p;
+			after->end = true;
+			return -SHMSEQ_ERR_RUN_OUT;
+		}
+		p.round = (int64_t)((uint64_t)p.round + 1);
+		p.next = seq_round_start(def, env, inc);
+		p.end = false;
+		left = seq_epoch_end(def, p.next, inc);
+		if (left == 0) {
+			/* an empty round (INCREMENT 0 aligned past MAXVALUE) */
+			*after = *pos;
+			after->end = true;
+			return -SHMSEQ_ERR_RUN_OUT;
+		}
+	}
+	uint64_t n = want < left ? want : left;
+	*seg = (struct segment){.epoch = p.epoch, .round = p.round, .first = p.next, .n = n};
+	*after = p;
+	if (n < left)
+		after->next = seq_epoch_value(p.next, inc, n);
+	else
+		after->end = true; /* next stays: the round's last grant started there */
+	return 0;
+}
+
+/* --- pos as JSON ------------------------------------------------------------ */
+
+int seg_pos_format(const struct seg_pos *p, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "{\"epoch\":\"%llu\",\"round\":\"%lld\",\"next\":\"%lld\"%s}",
+			 (unsigned long long)p->epoch, (long long)p->round, (long long)p->next,
+			 p->end ? ",\"end\":true" : "");
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+static bool num_field(json_object *o, const char *k, bool is_unsigned, int64_t *v)
+{
+	json_object *x;
+	if (!json_object_object_get_ex(o, k, &x) || !json_object_is_type(x, json_type_string))
+		return false;
+	const char *s = json_object_get_string(x);
+	char *end;
+	errno = 0;
+	if (is_unsigned) {
+		if (*s == '-')
+			return false;
+		*v = (int64_t)strtoull(s, &end, 10);
+	} else {
+		*v = strtoll(s, &end, 10);
+	}
+	return *s && !*end && !errno;
+}
+
+int seg_pos_parse(const void *value, size_t len, struct seg_pos *p)
+{
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_object *o = json_tokener_parse_ex(tok, value, (int)len);
+	bool ok = json_tokener_get_error(tok) == json_tokener_success &&
+		  json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object);
+	json_tokener_free(tok);
+	int64_t epoch = 0;
+	struct seg_pos r = {0};
+	json_object *e;
+	ok = ok && num_field(o, "epoch", true, &epoch) && num_field(o, "round", false, &r.round) &&
+	     num_field(o, "next", false, &r.next);
+	if (ok && json_object_object_get_ex(o, "end", &e)) {
+		ok = json_object_is_type(e, json_type_boolean);
+		r.end = ok && json_object_get_boolean(e);
+	}
+	json_object_put(o);
+	if (!ok)
+		return -EBADMSG;
+	r.epoch = (uint64_t)epoch;
+	r.mod_revision = p->mod_revision;
+	*p = r;
+	return 0;
+}
+
+/* --- the grantor ------------------------------------------------------------ */
+
+struct seg_grantor {
+	struct store *st;
+	char *pos_key, *hold_key;
+	const struct seq_def *def;
+	const struct seq_env *env;
+	struct seg_pos pos;
+	struct seg_stats stats;
+	/* the grant in flight */
+	bool busy;
+	bool fresh; /* pos was read during this grant */
+	uint64_t want;
+	unsigned conflicts, unknown;
+	int64_t started_ns;
+	seg_cb cb;
+	void *ctx;
+	struct seg_pos after;
+	struct segment seg;
+	char pos_text[160], hold_text[200];
+};
+
+int seg_grantor_new(struct store *st, const char *pos_key, const char *hold_key, const struct seq_def *def,
+		    const struct seq_env *env, struct seg_grantor **out)
+{
+	struct seg_grantor *g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->st = st;
+	g->def = def;
+	g->env = env;
+	g->pos_key = strdup(pos_key);
+	g->hold_key = hold_key ? strdup(hold_key) : NULL;
+	if (!g->pos_key || (hold_key && !g->hold_key)) {
+		seg_grantor_free(g);
+		return -ENOMEM;
+	}
+	*out = g;
+	return 0;
+}
+
+void seg_grantor_free(struct seg_grantor *g)
+{
+	if (!g)
+		return;
+	free(g->pos_key);
+	free(g->hold_key);
+	free(g);
+}
+
+const struct seg_pos *seg_grantor_pos(const struct seg_grantor *g)
+{
+	return &g->pos;
+}
+
+const struct seg_stats *seg_grantor_stats(const struct seg_grantor *g)
+{
+	return &g->stats;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void done(struct seg_grantor *g, int status)
+{
+	g->busy = false;
+	g->cb(g->ctx, status, status == 0 ? &g->seg : NULL);
+}
+
+static void read_pos(struct seg_grantor *g);
+static void txn(struct seg_grantor *g);
+
+/* Take pos from a range answer; an error when there is none or it is not
+ * pos's form. */
+static int take_pos(struct seg_grantor *g, const struct store_range *r)
+{
+	if (!r || r->count == 0)
+		return -ENOENT;
+	const struct store_kv *kv = &r->kvs[0];
+	struct seg_pos p = {0};
+	if (seg_pos_parse(kv->value, kv->value_len, &p) < 0)
+		return -EBADMSG;
+	p.mod_revision = kv->mod_revision;
+	g->pos = p;
+	g->fresh = true;
+	return 0;
+}
+
+static int store_error(enum store_status s)
+{
+	return s == STORE_BAD_REPLY			       ? -EBADMSG
+	       : s == STORE_REJECTED || s == STORE_AUTH_FAILED ? -EACCES
+							       : -EHOSTUNREACH;
+}
+
+static void on_read(void *ctx, const struct store_reply *r)
+{
+	struct seg_grantor *g = ctx;
+	g->stats.reads++;
+	if (r->status != STORE_OK) {
+		done(g, store_error(r->status));
+		return;
+	}
+	int e = take_pos(g, r->nranges ? &r->ranges[0] : NULL);
+	if (e < 0) {
+		done(g, e);
+		return;
+	}
+	txn(g);
+}
+
+static void read_pos(struct seg_grantor *g)
+{
+	int e = store_range(g->st, g->pos_key, strlen(g->pos_key), NULL, 0, on_read, g);
+	if (e < 0)
+		done(g, e);
+}
+
+static void on_txn(void *ctx, const struct store_reply *r)
+{
+	struct seg_grantor *g = ctx;
+	switch (r->status) {
+	case STORE_OK:
+		break;
+	case STORE_AMBIGUOUS:
+	case STORE_BAD_REPLY:
+		/* it may have committed: never grant that range again */
+		g->stats.ambiguous++;
+		g->pos.mod_revision = 0;
+		if (++g->unknown > UNKNOWN_MAX) {
+			done(g, -EHOSTUNREACH);
+			return;
+		}
+		read_pos(g);
+		return;
+	default:
+		/* nothing was applied */
+		done(g, store_error(r->status));
+		return;
+	}
+	g->unknown = 0;
+	if (r->succeeded) {
+		g->stats.grants++;
+		g->pos = g->after;
+		/* the Txn's puts carry its revision */
+		g->pos.mod_revision = r->revision;
+		done(g, 0);
+		return;
+	}
+	g->stats.conflicts++;
+	int e = take_pos(g, r->nranges ? &r->ranges[0] : NULL);
+	if (e < 0) {
+		g->pos.mod_revision = 0;
+		done(g, e);
+		return;
+	}
+	/* a host that just won asks again first: bounded in time, not in
+	 * count, a loser keeps trying while others win */
+	g->conflicts++;
+	if (g->conflicts > g->stats.max_conflicts)
+		g->stats.max_conflicts = g->conflicts;
+	if (now_ns() - g->started_ns > CONFLICT_NS) {
+		done(g, -EAGAIN);
+		return;
+	}
+	txn(g);
+}
+
+static void txn(struct seg_grantor *g)
+{
+	int e = seg_plan(g->def, g->env, &g->pos, g->want, &g->seg, &g->after);
+	if (e == -SHMSEQ_ERR_RUN_OUT && !g->fresh) {
+		/* what this host saw may be stale (a statement elsewhere may
+		 * have moved pos): run out only on a fresh read */
+		read_pos(g);
+		return;
+	}
+	if (e < 0) {
+		done(g, e);
+		return;
+	}
+	if (seg_pos_format(&g->after, g->pos_text, sizeof(g->pos_text)) < 0) {
+		done(g, -EINVAL);
+		return;
+	}
+	snprintf(g->hold_text, sizeof(g->hold_text),
+		 "{\"epoch\":\"%llu\",\"round\":\"%lld\",\"first\":\"%lld\",\"n\":\"%llu\"}",
+		 (unsigned long long)g->seg.epoch, (long long)g->seg.round, (long long)g->seg.first,
+		 (unsigned long long)g->seg.n);
+	struct store_cmp cmp = {.key = g->pos_key,
+				.key_len = strlen(g->pos_key),
+				.target = STORE_CMP_MOD,
+				.result = STORE_EQUAL,
+				.number = g->pos.mod_revision};
+	struct store_op ok[2] = {
+		{.kind = STORE_OP_PUT,
+		 .key = g->pos_key,
+		 .key_len = strlen(g->pos_key),
+		 .value = g->pos_text,
+		 .value_len = strlen(g->pos_text)},
+		{.kind = STORE_OP_PUT,
+		 .key = g->hold_key,
+		 .key_len = g->hold_key ? strlen(g->hold_key) : 0,
+		 .value = g->hold_text,
+		 .value_len = strlen(g->hold_text)},
+	};
+	struct store_op no = {.kind = STORE_OP_RANGE, .key = g->pos_key, .key_len = strlen(g->pos_key)};
+	struct store_txn t = {.cmp = &cmp,
+			      .ncmp = 1,
+			      .success = ok,
+			      .nsuccess = g->hold_key ? 2 : 1,
+			      .failure = &no,
+			      .nfailure = 1};
+	e = store_txn(g->st, &t, on_txn, g);
+	if (e < 0)
+		done(g, e);
+}
+
+int seg_grant(struct seg_grantor *g, uint64_t want, seg_cb cb, void *ctx)
+{
+	if (g->busy)
+		return -EBUSY;
+	if (want == 0)
+		return -EINVAL;
+	g->busy = true;
+	g->fresh = false;
+	g->want = want;
+	g->conflicts = g->unknown = 0;
+	g->started_ns = now_ns();
+	g->cb = cb;
+	g->ctx = ctx;
+	if (g->pos.mod_revision == 0)
+		read_pos(g);
+	else
+		txn(g);
+	return 0;
+}

@@ -1,0 +1,446 @@
+/* test_segment.c — segments (daemon/segment.c): the grant arithmetic at the
+ * edges of the value domain, pos's stored form, and grants by several
+ * "hosts" (each its own store client) racing on one sequence in a real
+ * etcd: no value granted twice in a round, every value granted once when
+ * nothing was ambiguous, and through a paused store, ambiguous outcomes
+ * that only ever leave gaps. Skipped (77) without etcd for the store part. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etcd.h"
+#include "segment.h"
+#include "shmseq.h"
+
+static const struct seq_env env = {1, 1};
+
+static struct seq_def def_of(int64_t start, int64_t min, int64_t max, int64_t inc, bool cycle)
+{
+	struct seq_def d;
+	memset(&d, 0, sizeof(d));
+	d.start = start;
+	d.minvalue = min;
+	d.maxvalue = max;
+	d.increment = inc;
+	d.cache = 1000;
+	d.cycle = cycle;
+	d.type = SEQ_TYPE_BIGINT;
+	return d;
+}
+
+/* --- the arithmetic -------------------------------------------------------- */
+
+static void test_plan_bounds(void **state)
+{
+	(void)state;
+	struct seq_def d = def_of(1, 1, 10, 1, false);
+	struct seg_pos p = {.next = 1}, a;
+	struct segment s;
+	assert_int_equal(seg_plan(&d, &env, &p, 4, &s, &a), 0);
+	assert_int_equal(s.first, 1);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(a.next, 5);
+	assert_false(a.end);
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 100, &s, &a), 0);
+	assert_int_equal(s.first, 5);
+	assert_int_equal(s.n, 6); /* cut at MAXVALUE */
+	assert_true(a.end);
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 1, &s, &a), -SHMSEQ_ERR_RUN_OUT);
+	assert_int_equal(seg_plan(&d, &env, &p, 0, &s, &a), -EINVAL);
+
+	/* CYCLE: the next round from MINVALUE */
+	d.cycle = true;
+	assert_int_equal(seg_plan(&d, &env, &p, 3, &s, &a), 0);
+	assert_int_equal(s.round, 1);
+	assert_int_equal(s.first, 1);
+	assert_int_equal(s.n, 3);
+
+	/* descending by 3 from 10 over [-10, 10]: 10 7 4 1 -2 -5 -8 */
+	d = def_of(10, -10, 10, -3, false);
+	p = (struct seg_pos){.next = 10};
+	assert_int_equal(seg_plan(&d, &env, &p, 1000, &s, &a), 0);
+	assert_int_equal(s.n, 7);
+	/* MariaDB's lattice is auto_increment_offset/increment's: with an
+	 * increment of 2 and offset 1, 4 is not a position */
+	static const struct seq_env env2 = {2, 1};
+	d = def_of(1, 1, 100, 0, false);
+	p = (struct seg_pos){.next = 4};
+	assert_int_equal(seg_plan(&d, &env2, &p, 1, &s, &a), -EINVAL);
+	p.next = 5;
+	assert_int_equal(seg_plan(&d, &env2, &p, 3, &s, &a), 0);
+	assert_int_equal(a.next, 11);
+}
+
+/* The values of issue 11's first bug: a range wider than 2^63, huge steps. */
+static void test_plan_wide(void **state)
+{
+	(void)state;
+	struct seq_def d = def_of(-2000000000000000000, -9223372036854775807, 9223372036854775806,
+				  1000000000000000000, false);
+	struct seg_pos p = {.next = -2000000000000000000}, a;
+	struct segment s;
+	assert_int_equal(seg_plan(&d, &env, &p, 5, &s, &a), 0);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(a.next, 3000000000000000000);
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 100, &s, &a), 0);
+	assert_int_equal(s.n, 7); /* 3e18 … 9e18 */
+	assert_true(a.end);
+
+	/* BIGINT UNSIGNED past 2^63, as bit patterns */
+	d = def_of(0, 0, (int64_t)18446744073709551614ull, 1, false);
+	d.is_unsigned = 1;
+	p = (struct seg_pos){.next = (int64_t)18446744073709551610ull};
+	assert_int_equal(seg_plan(&d, &env, &p, 100, &s, &a), 0);
+	assert_int_equal(s.n, 5);
+	assert_true(a.end);
+	p = (struct seg_pos){.next = (int64_t)9223372036854775807ull};
+	assert_int_equal(seg_plan(&d, &env, &p, 2, &s, &a), 0);
+	assert_int_equal((uint64_t)a.next, 9223372036854775809ull);
+}
+
+static void test_pos_text(void **state)
+{
+	(void)state;
+	struct seg_pos p = {.epoch = 3, .round = -2, .next = INT64_MIN, .end = true}, q = {0};
+	char buf[160];
+	int n = seg_pos_format(&p, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(seg_pos_parse(buf, (size_t)n, &q), 0);
+	assert_int_equal(q.epoch, 3);
+	assert_int_equal(q.round, -2);
+	assert_int_equal(q.next, INT64_MIN);
+	assert_true(q.end);
+	static const char *const bad[] = {
+		"",
+		"{}",
+		"{\"epoch\":\"1\",\"round\":\"0\"}",
+		"{\"epoch\":1,\"round\":\"0\",\"next\":\"1\"}",
+		"{\"epoch\":\"-1\",\"round\":\"0\",\"next\":\"1\"}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1x\"}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"99999999999999999999\"}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\",\"end\":\"yes\"}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"} junk",
+		"[1,2]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(seg_pos_parse(bad[i], strlen(bad[i]), &q), -EBADMSG);
+	assert_int_equal(seg_pos_format(&p, buf, 10), -ENOSPC);
+}
+
+/* --- hosts racing in a real etcd ------------------------------------------- */
+
+static struct etcd etcd;
+
+#define HOSTS 3
+#define MAXSEG 4096
+
+struct host {
+	struct store *st;
+	struct seg_grantor *g;
+	bool waiting;
+	int status;
+	unsigned errors;
+};
+
+static struct segment segs[MAXSEG];
+static size_t nsegs;
+
+static void on_grant(void *ctx, int status, const struct segment *s)
+{
+	struct host *h = ctx;
+	h->waiting = false;
+	h->status = status;
+	if (status == 0) {
+		assert_true(nsegs < MAXSEG);
+		segs[nsegs++] = *s;
+	} else {
+		h->errors++;
+		printf("# a grant failed: %s\n", strerror(-status));
+	}
+}
+
+static void hosts_open(struct host *hs, const char *pos_key, const struct seq_def *d, long timeout_ms)
+{
+	for (int i = 0; i < HOSTS; i++) {
+		struct store_config cfg = {
+			.endpoints = etcd.url, .timeout_ms = timeout_ms, .connect_timeout_ms = 300};
+		char err[256], hold[96];
+		assert_int_equal(store_open(&cfg, &hs[i].st, err, sizeof(err)), 0);
+		snprintf(hold, sizeof(hold), "%s/hold/h%d", pos_key, i);
+		assert_int_equal(seg_grantor_new(hs[i].st, pos_key, hold, d, &env, &hs[i].g), 0);
+		hs[i].waiting = false;
+		hs[i].errors = 0;
+	}
+}
+
+static void hosts_close(struct host *hs)
+{
+	for (int i = 0; i < HOSTS; i++) {
+		seg_grantor_free(hs[i].g);
+		store_close(hs[i].st);
+	}
+}
+
+/* Every host asks for segments (sizes 1..50) until `grants` were granted in
+ * all or a host got `stop_on` as an answer; bounded in time. */
+static void race(struct host *hs, size_t grants, int stop_on, double seconds)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned seed = 7;
+	size_t start = nsegs;
+	for (;;) {
+		for (int i = 0; i < HOSTS; i++) {
+			if (hs[i].waiting)
+				continue;
+			if (stop_on && hs[i].status == stop_on)
+				return;
+			if (nsegs - start >= grants)
+				return;
+			hs[i].waiting = true;
+			hs[i].status = 1;
+			assert_int_equal(
+				seg_grant(hs[i].g, 1 + (uint64_t)(rand_r(&seed) % 50), on_grant, &hs[i]), 0);
+		}
+		struct pollfd p[HOSTS];
+		for (int i = 0; i < HOSTS; i++)
+			p[i] = (struct pollfd){.fd = store_fd(hs[i].st), .events = POLLIN};
+		if (poll(p, HOSTS, 100) > 0)
+			for (int i = 0; i < HOSTS; i++)
+				if (p[i].revents)
+					store_dispatch(hs[i].st);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 > seconds)
+			fail_msg("the race did not end within %.0f s", seconds);
+	}
+}
+
+/* Finish what is in flight. */
+static void settle(struct host *hs)
+{
+	for (int k = 0; k < 200; k++) {
+		bool any = false;
+		for (int i = 0; i < HOSTS; i++) {
+			if (hs[i].waiting) {
+				any = true;
+				store_wait(hs[i].st, 50);
+			}
+		}
+		if (!any)
+			return;
+	}
+	fail_msg("grants still in flight");
+}
+
+static void put_pos(const char *key, const char *value)
+{
+	struct store_config cfg = {.endpoints = etcd.url};
+	struct store *st;
+	char err[256];
+	assert_int_equal(store_open(&cfg, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_put(st, key, strlen(key), value, strlen(value), NULL, NULL), 0);
+	assert_int_equal(store_wait(st, 5000), 0);
+	store_close(st);
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct segment *x = a, *y = b;
+	if (x->round != y->round)
+		return x->round < y->round ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Sorted by (round, first): no overlap within a round. Returns the values
+ * not granted between segments (gaps) in rounds after the first segment. */
+static uint64_t check_no_overlap(uint64_t *values)
+{
+	qsort(segs, nsegs, sizeof(segs[0]), cmp_seg);
+	uint64_t gaps = 0, total = 0;
+	for (size_t i = 0; i < nsegs; i++) {
+		total += segs[i].n;
+		if (i && segs[i].round == segs[i - 1].round) {
+			int64_t end = segs[i - 1].first + (int64_t)segs[i - 1].n;
+			if (segs[i].first < end)
+				fail_msg("overlap: round %lld, [%lld, +%llu) and [%lld, +%llu)",
+					 (long long)segs[i].round, (long long)segs[i - 1].first,
+					 (unsigned long long)segs[i - 1].n, (long long)segs[i].first,
+					 (unsigned long long)segs[i].n);
+			gaps += (uint64_t)(segs[i].first - end);
+		}
+	}
+	*values = total;
+	return gaps;
+}
+
+static void test_hosts_race(void **state)
+{
+	(void)state;
+	struct seq_def d = def_of(1, 1, INT64_MAX - 1, 1, false);
+	put_pos("/race/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
+	struct host hs[HOSTS];
+	hosts_open(hs, "/race/pos", &d, 2000);
+	nsegs = 0;
+	race(hs, 600, 0, 60);
+	settle(hs);
+	uint64_t values, conflicts = 0, ambiguous = 0, most = 0;
+	uint64_t gaps = check_no_overlap(&values);
+	for (int i = 0; i < HOSTS; i++) {
+		conflicts += seg_grantor_stats(hs[i].g)->conflicts;
+		if (seg_grantor_stats(hs[i].g)->max_conflicts > most)
+			most = seg_grantor_stats(hs[i].g)->max_conflicts;
+		ambiguous += seg_grantor_stats(hs[i].g)->ambiguous;
+		assert_int_equal(hs[i].errors, 0);
+	}
+	printf("# %zu segments, %llu values, %llu conflicts (at most %llu in one grant), %llu ambiguous, "
+	       "%llu "
+	       "values in gaps\n",
+	       nsegs, (unsigned long long)values, (unsigned long long)conflicts, (unsigned long long)most,
+	       (unsigned long long)ambiguous, (unsigned long long)gaps);
+	/* a quiet store: every value granted exactly once, from 1 on */
+	assert_int_equal(segs[0].first, 1);
+	assert_int_equal(ambiguous, 0);
+	assert_int_equal(gaps, 0);
+	assert_true(conflicts > 0); /* they did race */
+	hosts_close(hs);
+}
+
+/* A tiny CYCLE range: many rounds, no value twice in a round. */
+static void test_hosts_cycle(void **state)
+{
+	(void)state;
+	struct seq_def d = def_of(1, 1, 37, 1, true);
+	put_pos("/cyc/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
+	struct host hs[HOSTS];
+	hosts_open(hs, "/cyc/pos", &d, 2000);
+	nsegs = 0;
+	race(hs, 300, 0, 60);
+	settle(hs);
+	uint64_t values;
+	uint64_t gaps = check_no_overlap(&values);
+	assert_int_equal(gaps, 0);
+	assert_true(segs[nsegs - 1].round >= 3);
+	for (size_t i = 0; i < nsegs; i++)
+		assert_true(segs[i].first >= 1 && segs[i].first + (int64_t)segs[i].n - 1 <= 37);
+	printf("# %zu segments over %lld rounds\n", nsegs, (long long)segs[nsegs - 1].round + 1);
+	hosts_close(hs);
+}
+
+/* The store paused mid-race: grants end (unknown outcomes are retried after
+ * a fresh read, then -EHOSTUNREACH), never overlap, and resume. */
+static void test_paused_store(void **state)
+{
+	(void)state;
+	struct seq_def d = def_of(1, 1, INT64_MAX - 1, 1, false);
+	put_pos("/pause/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
+	struct host hs[HOSTS];
+	hosts_open(hs, "/pause/pos", &d, 300);
+	nsegs = 0;
+	race(hs, 100, 0, 60);
+	kill(etcd.pid, SIGSTOP);
+	race(hs, 100000, -EHOSTUNREACH, 30);
+	settle(hs);
+	kill(etcd.pid, SIGCONT);
+	for (int i = 0; i < HOSTS; i++)
+		hs[i].status = 1;
+	race(hs, 100, 0, 60);
+	settle(hs);
+	uint64_t values, ambiguous = 0;
+	uint64_t gaps = check_no_overlap(&values);
+	for (int i = 0; i < HOSTS; i++)
+		ambiguous += seg_grantor_stats(hs[i].g)->ambiguous;
+	printf("# %zu segments, %llu ambiguous outcomes, %llu values in gaps\n", nsegs,
+	       (unsigned long long)ambiguous, (unsigned long long)gaps);
+	assert_true(ambiguous > 0);
+	assert_true(gaps <= ambiguous * 50);
+	hosts_close(hs);
+}
+
+static void test_missing_and_garbage(void **state)
+{
+	(void)state;
+	struct seq_def d = def_of(1, 1, 100, 1, false);
+	struct host hs[HOSTS];
+	hosts_open(hs, "/none/pos", &d, 2000);
+	hs[0].waiting = true;
+	assert_int_equal(seg_grant(hs[0].g, 5, on_grant, &hs[0]), 0);
+	assert_int_equal(seg_grant(hs[0].g, 5, on_grant, &hs[0]), -EBUSY);
+	settle(hs);
+	assert_int_equal(hs[0].status, -ENOENT);
+	hosts_close(hs);
+
+	put_pos("/junk/pos", "not a position");
+	hosts_open(hs, "/junk/pos", &d, 2000);
+	hs[0].waiting = true;
+	assert_int_equal(seg_grant(hs[0].g, 5, on_grant, &hs[0]), 0);
+	settle(hs);
+	assert_int_equal(hs[0].status, -EBADMSG);
+	hosts_close(hs);
+
+	/* run out: only on a fresh read */
+	put_pos("/out/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"98\"}");
+	hosts_open(hs, "/out/pos", &d, 2000);
+	nsegs = 0;
+	hs[0].waiting = true;
+	assert_int_equal(seg_grant(hs[0].g, 10, on_grant, &hs[0]), 0);
+	settle(hs);
+	assert_int_equal(hs[0].status, 0);
+	assert_int_equal(segs[0].n, 3);
+	hs[0].waiting = true;
+	assert_int_equal(seg_grant(hs[0].g, 10, on_grant, &hs[0]), 0);
+	settle(hs);
+	assert_int_equal(hs[0].status, -SHMSEQ_ERR_RUN_OUT);
+	assert_int_equal(seg_grantor_stats(hs[0].g)->reads, 2);
+	hosts_close(hs);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (!etcd_available()) {
+		printf("# etcd is not installed (Debian: etcd-server): the store part is skipped\n");
+		return 0;
+	}
+	return etcd_start(&etcd, "127.0.0.12");
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	etcd_stop(&etcd);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_plan_bounds),
+		cmocka_unit_test(test_plan_wide),
+		cmocka_unit_test(test_pos_text),
+	};
+	const struct CMUnitTest hosts[] = {
+		cmocka_unit_test(test_hosts_race),
+		cmocka_unit_test(test_hosts_cycle),
+		cmocka_unit_test(test_missing_and_garbage),
+		cmocka_unit_test(test_paused_store),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	int r = cmocka_run_group_tests(pure, NULL, NULL);
+	if (r || !etcd_available())
+		return r;
+	return cmocka_run_group_tests(hosts, group_setup, group_teardown);
+}
