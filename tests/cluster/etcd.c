@@ -37,46 +37,141 @@ static bool answers(const char *url)
 	return ok;
 }
 
-int etcd_start(struct etcd *e, const char *ip)
+static void member_exec(struct etcd *e, pid_t parent)
 {
-	memset(e, 0, sizeof(*e));
-	snprintf(e->dir, sizeof(e->dir), "/tmp/shmseq-etcd.XXXXXX");
-	if (!mkdtemp(e->dir))
-		return -1;
-	int port = 20000 + (int)(getpid() % 10000) * 2;
-	char peer[64], data[96], cluster[128];
-	snprintf(e->url, sizeof(e->url), "http://%s:%d", ip, port);
-	snprintf(peer, sizeof(peer), "http://%s:%d", ip, port + 1);
-	snprintf(cluster, sizeof(cluster), "m1=%s", peer);
+	char peer[64], data[96], name[16], token[32];
+	snprintf(peer, sizeof(peer), "http://%s:%d", e->ip, e->port + 1);
 	snprintf(data, sizeof(data), "%s/data", e->dir);
-	snprintf(e->log, sizeof(e->log), "%s/etcd.log", e->dir);
+	snprintf(name, sizeof(name), "m%s", strrchr(e->ip, '.') + 1);
+	snprintf(token, sizeof(token), "shmseq-%d", e->port);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	if (!freopen(e->log, "a", stdout) || !freopen(e->log, "a", stderr))
+		_exit(1);
+	execlp("etcd", "etcd", "--name", name, "--data-dir", data, "--listen-client-urls", e->url,
+	       "--advertise-client-urls", e->url, "--listen-peer-urls", peer, "--initial-advertise-peer-urls",
+	       peer, "--initial-cluster", e->cluster, "--initial-cluster-state", "new",
+	       "--initial-cluster-token", token, "--heartbeat-interval", "100", "--election-timeout", "1000",
+	       (char *)NULL);
+	_exit(127);
+}
+
+static int member_spawn(struct etcd *e)
+{
 	pid_t parent = getpid();
+	fflush(NULL); /* the child would write the test's pending output again */
 	e->pid = fork();
 	if (e->pid < 0)
 		return -1;
-	if (e->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		if (!freopen(e->log, "w", stdout) || !freopen(e->log, "a", stderr))
-			_exit(1);
-		execlp("etcd", "etcd", "--name", "m1", "--data-dir", data, "--listen-client-urls", e->url,
-		       "--advertise-client-urls", e->url, "--listen-peer-urls", peer,
-		       "--initial-advertise-peer-urls", peer, "--initial-cluster", cluster, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 300; i++) {
-		if (answers(e->url))
-			return 0;
-		int status;
-		if (waitpid(e->pid, &status, WNOHANG) == e->pid) {
-			e->pid = 0;
-			break;
+	if (e->pid == 0)
+		member_exec(e, parent);
+	return 0;
+}
+
+static int member_prepare(struct etcd *e, const char *ip, int port)
+{
+	snprintf(e->dir, sizeof(e->dir), "/tmp/shmseq-etcd.XXXXXX");
+	if (!mkdtemp(e->dir))
+		return -1;
+	snprintf(e->ip, sizeof(e->ip), "%s", ip);
+	e->port = port;
+	snprintf(e->url, sizeof(e->url), "http://%s:%d", ip, port);
+	snprintf(e->log, sizeof(e->log), "%s/etcd.log", e->dir);
+	return 0;
+}
+
+static bool wait_ready(struct etcd *m, int n)
+{
+	for (int k = 0; k < 300; k++) {
+		int ok = 0;
+		for (int i = 0; i < n; i++) {
+			int status;
+			if (m[i].pid > 0 && waitpid(m[i].pid, &status, WNOHANG) == m[i].pid) {
+				m[i].pid = 0;
+				fprintf(stderr, "etcd on %s exited: its log is %s\n", m[i].url, m[i].log);
+				return false;
+			}
+			ok += answers(m[i].url);
 		}
+		if (ok == n)
+			return true;
 		struct timespec ts = {0, 100000000};
 		nanosleep(&ts, NULL);
 	}
-	fprintf(stderr, "etcd did not start on %s: its log is %s\n", e->url, e->log);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "etcd on %s: not ready; its log is %s\n", m[i].url, m[i].log);
+	return false;
+}
+
+int etcd_cluster_start(struct etcd *m, int n, char *eps, size_t epscap)
+{
+	int port = 20000 + (int)(getpid() % 10000) * 2;
+	char cluster[512] = "";
+	memset(m, 0, sizeof(*m) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "127.0.0.%d", 11 + i);
+		if (member_prepare(&m[i], ip, port) < 0)
+			return -1;
+		size_t len = strlen(cluster);
+		snprintf(cluster + len, sizeof(cluster) - len, "%sm%d=http://%s:%d", i ? "," : "", 11 + i, ip,
+			 port + 1);
+	}
+	eps[0] = 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(m[i].cluster, sizeof(m[i].cluster), "%s", cluster);
+		size_t len = strlen(eps);
+		snprintf(eps + len, epscap - len, "%s%s", i ? "," : "", m[i].url);
+		if (member_spawn(&m[i]) < 0)
+			return -1;
+	}
+	return wait_ready(m, n) ? 0 : -1;
+}
+
+int etcd_restart(struct etcd *m, int n, int i)
+{
+	(void)n;
+	if (m[i].pid > 0)
+		return -1;
+	if (member_spawn(&m[i]) < 0)
+		return -1;
+	return wait_ready(&m[i], 1) ? 0 : -1;
+}
+
+int etcd_start(struct etcd *e, const char *ip)
+{
+	memset(e, 0, sizeof(*e));
+	int port = 20000 + (int)(getpid() % 10000) * 2;
+	if (member_prepare(e, ip, port) < 0)
+		return -1;
+	snprintf(e->cluster, sizeof(e->cluster), "m%s=http://%s:%d", strrchr(ip, '.') + 1, ip, port + 1);
+	if (member_spawn(e) < 0)
+		return -1;
+	return wait_ready(e, 1) ? 0 : -1;
+}
+
+/* /v3/maintenance/status through curl's command line would need a parser
+ * here: etcdctl says it in one line per endpoint instead. */
+int etcd_leader(const struct etcd *m, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (m[i].pid <= 0)
+			continue;
+		char cmd[256], line[512] = "";
+		snprintf(cmd, sizeof(cmd),
+			 "ETCDCTL_API=3 etcdctl --command-timeout=1s --endpoints=%s endpoint status "
+			 "2>/dev/null",
+			 m[i].url);
+		FILE *p = popen(cmd, "r");
+		if (!p)
+			continue;
+		char *got = fgets(line, sizeof(line), p);
+		pclose(p);
+		/* URL, ID, VERSION, DB SIZE, IS LEADER, … */
+		if (got && strstr(line, ", true, "))
+			return i;
+	}
 	return -1;
 }
 

@@ -5,6 +5,7 @@
 #define SHMSEQ_TEST_ETCD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct etcd {
@@ -12,6 +13,9 @@ struct etcd {
 	char dir[64];
 	char url[64]; /* http://IP:PORT, the client URL */
 	char log[96];
+	char ip[32];
+	int port;
+	char cluster[512]; /* --initial-cluster */
 };
 
 /* Whether etcd is installed (else the caller skips with 77). */
@@ -24,5 +28,16 @@ int etcd_start(struct etcd *e, const char *ip);
 
 /* SIGKILL it (SIGCONT first: it may be stopped), wait, remove its files. */
 void etcd_stop(struct etcd *e);
+
+/* A cluster of n members (n <= 5) on 127.0.0.11, .12, …: started together,
+ * ready when every member answers a read. eps gets their client URLs,
+ * comma-separated. 0 or -1. */
+int etcd_cluster_start(struct etcd *m, int n, char *eps, size_t epscap);
+
+/* Start member i again after it was killed (same data directory). */
+int etcd_restart(struct etcd *m, int n, int i);
+
+/* The index of the member that is the leader now, or -1. */
+int etcd_leader(const struct etcd *m, int n);
 
 #endif
