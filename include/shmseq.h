@@ -127,6 +127,24 @@ SHMSEQ_API int shmseq_seq_open(shmseq *conn, const char *name, shmseq_seq **out)
  * fetch-and-add on shared memory. Errors as shmseq_nextval(). */
 SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *seq, int64_t *value);
 
+/* shmseq_seq_nextval_n - up to n consecutive values with one fetch-and-add:
+ * *first, *first + inc, … (*got of them, 1 <= *got <= n), as n NEXTVALs
+ * in a row would give them when no other thread draws meanwhile. Fewer than
+ * n at the end of a round (call again: a CYCLE sequence goes on in its next
+ * round, another runs out) and whenever the slot is being changed (one
+ * value then). LASTVAL becomes the last of them. Values of an unsigned
+ * sequence are uint64_t bit patterns, as for shmseq_seq_nextval(); with
+ * INCREMENT 0 (auto_increment mode) inc is the real step. -EINVAL for n 0;
+ * other errors as shmseq_nextval(), with *got 0. n above SHMSEQ_BATCH_MAX
+ * counts as SHMSEQ_BATCH_MAX. Like Redis INCRBY, for bulk inserts: a batch
+ * is as cheap as one value. */
+#define SHMSEQ_BATCH_MAX 1000000u
+SHMSEQ_API int shmseq_seq_nextval_n(shmseq_seq *seq, uint64_t n, int64_t *first, uint64_t *got);
+
+/* shmseq_nextval_n - shmseq_seq_nextval_n() by name (a TEMPORARY sequence
+ * answers one value per call). */
+SHMSEQ_API int shmseq_nextval_n(shmseq *conn, const char *name, uint64_t n, int64_t *first, uint64_t *got);
+
 /* shmseq_seq_is_unsigned - whether the sequence the handle denotes has
  * unsigned values (AS TINYINT … BIGINT UNSIGNED). Values always travel as
  * int64_t; those of an unsigned sequence are the uint64_t bit pattern, so a

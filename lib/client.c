@@ -990,7 +990,156 @@ SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
 	return r;
 }
 
+/* --- batches ---------------------------------------------------------------
+ *
+ * Up to n consecutive tickets with one fetch-and-add. Those that fall in the
+ * round (below `end`) are ours; if the last of them is beyond the durable
+ * limit, one blocking refill covers it and so all of them (the daemon
+ * reserves up to a ticket). Tickets past the end of the round are void, as a
+ * single NEXTVAL's past the end is: the call answers fewer. Every other
+ * state of the slot (busy, gone, a round to wrap, run out) goes through the
+ * single-value path, which answers one value, or the error. */
+
+/* A batch on slot s under generation g: TAKE_OK with *t0 and *avail >= 1
+ * usable tickets (the last one's ticket in tk, for a refill), TAKE_REFILL
+ * when the last one lies beyond the durable limit, or a state the
+ * single-value path handles (no ticket of ours is usable). */
+static enum region_take_result take_n(struct region_slot *s, uint64_t seq_id, uint64_t n,
+				      struct region_ticket *tk, uint64_t *t0, uint64_t *avail)
+{
+	uint64_t g = atomic_load_explicit(&s->gen, memory_order_acquire);
+	if (g & 1)
+		return TAKE_BUSY;
+	if (atomic_load_explicit(&s->seq_id, memory_order_relaxed) != seq_id)
+		return TAKE_GONE;
+	uint64_t mark = atomic_load_explicit(&s->refill_mark, memory_order_acquire);
+	uint64_t t = atomic_fetch_add_explicit(&s->ticks, n, memory_order_seq_cst);
+	if (atomic_load_explicit(&s->gen, memory_order_seq_cst) != g)
+		return TAKE_RETRY;
+	uint64_t end = atomic_load_explicit(&s->end, memory_order_relaxed);
+	tk->gen = g;
+	tk->cycle = atomic_load_explicit(&s->flags, memory_order_relaxed) & SLOT_CYCLE;
+	/* the refill mark among ours: ask for more ahead, as a single take does */
+	tk->nudge = mark >= t && mark - t < n;
+	if (t >= end) {
+		tk->n = t;
+		return TAKE_END;
+	}
+	*t0 = t;
+	*avail = end - t < n ? end - t : n;
+	tk->n = t + *avail - 1;
+	/* pairs with the release store in region_slot_extend() */
+	if (tk->n >= atomic_load_explicit(&s->limit, memory_order_acquire))
+		return TAKE_REFILL;
+	return TAKE_OK;
+}
+
+/* The values of tickets t0 and t0+avail-1 under tk->gen: TAKE_OK, or
+ * TAKE_RETRY when the epoch changed (our tickets are void). */
+static enum region_take_result batch_values(struct region_slot *s, uint64_t seq_id,
+					    const struct region_ticket *tk, uint64_t t0, int64_t *first,
+					    int64_t *last)
+{
+	int64_t v;
+	/* the last ticket is covered (durable), and so all before it */
+	if (region_redeem(s, seq_id, tk, &v) != TAKE_OK)
+		return TAKE_RETRY;
+	int64_t base = atomic_load_explicit(&s->base, memory_order_relaxed);
+	int64_t inc = atomic_load_explicit(&s->inc, memory_order_relaxed);
+	uint32_t flags = atomic_load_explicit(&s->flags, memory_order_relaxed);
+	if (!region_value(base, inc, t0, flags, first))
+		return TAKE_RETRY;
+	if (atomic_load_explicit(&s->gen, memory_order_seq_cst) != tk->gen)
+		return TAKE_RETRY;
+	*last = v;
+	return TAKE_OK;
+}
+
+static int seq_nextval_n(struct shmseq_seq *e, uint64_t n, int64_t *first, uint64_t *got)
+{
+	struct shmseq *c = e->conn;
+	*got = 0;
+	if (n == 0)
+		return -EINVAL;
+	if (n > SHMSEQ_BATCH_MAX)
+		n = SHMSEQ_BATCH_MAX;
+	if (n == 1 || !region_live(e)) {
+		int r = seq_nextval(e, first);
+		*got = r == 0;
+		return r;
+	}
+	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
+	uint64_t id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+	struct region_ticket tk = {0};
+	uint64_t t0 = 0, avail = 0;
+	int64_t last;
+	enum region_take_result r = take_n(s, id, n, &tk, &t0, &avail);
+	int rpcs = 0;
+	uint64_t start = 0;
+	while (r == TAKE_REFILL) {
+		/* the daemon reserves up to the ticket asked for; a batch larger
+		 * than it reserves at once takes a few round trips */
+		int err;
+		if ((err = slow_budget(&rpcs, &start)) < 0 || (err = ticket_rpc(c, e, WIRE_REFILL, &tk)) < 0)
+			return err;
+		if (atomic_load_explicit(&c->hdr, memory_order_relaxed) !=
+		    atomic_load_explicit(&e->hdr, memory_order_relaxed))
+			r = TAKE_GONE; /* the daemon restarted: these tickets are history */
+		else if ((r = region_redeem(s, id, &tk, &last)) == TAKE_END)
+			r = TAKE_RETRY; /* the round was cut short meanwhile */
+	}
+	if (r == TAKE_OK && batch_values(s, id, &tk, t0, first, &last) == TAKE_OK) {
+		if (tk.nudge)
+			send_ticket(c, e, WIRE_NUDGE, &tk);
+		record_last(e, last);
+		*got = avail;
+		return 0;
+	}
+	/* not a batch this time: one value (or the error) */
+	int err = seq_nextval(e, first);
+	*got = err == 0;
+	return err;
+}
+
+SHMSEQ_API int shmseq_seq_nextval_n(shmseq_seq *e, uint64_t n, int64_t *first, uint64_t *got)
+{
+	if (!e || !first || !got)
+		return -EINVAL;
+	struct reclaim_reader *rr = reclaim_enter();
+	int r = seq_nextval_n(e, n, first, got);
+	reclaim_exit(rr);
+	return r;
+}
+
 static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool *found);
+
+SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t *first, uint64_t *got)
+{
+	if (!c || !name || !first || !got)
+		return -EINVAL;
+	*got = 0;
+	if (n == 0)
+		return -EINVAL;
+	if (unlikely(atomic_load_explicit(&c->ntemp, memory_order_relaxed) > 0)) {
+		bool found;
+		int r = temp_nextval(c, name, first, &found);
+		if (found) {
+			/* a TEMPORARY sequence: one value per call */
+			*got = r == 0;
+			return r;
+		}
+	}
+	struct reclaim_reader *rr = reclaim_enter();
+	size_t len = strlen(name);
+	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	int r = 0;
+	if (unlikely(!e))
+		r = client_entry(c, name, &e);
+	if (likely(r == 0))
+		r = seq_nextval_n(e, n, first, got);
+	reclaim_exit(rr);
+	return r;
+}
 
 SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
 {
