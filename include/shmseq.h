@@ -141,6 +141,22 @@ SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *seq, int64_t *value);
 #define SHMSEQ_BATCH_MAX 1000000u
 SHMSEQ_API int shmseq_seq_nextval_n(shmseq_seq *seq, uint64_t n, int64_t *first, uint64_t *got);
 
+/* shmseq_seq_open_leased - an opt-in handle whose shmseq_seq_nextval()
+ * serves each thread from a block of `lease` values (at most
+ * SHMSEQ_BATCH_MAX) that the thread takes with one batch, so threads and
+ * processes stop sharing the sequence's counter. Values stay unique, within
+ * the sequence's bounds and increasing per thread; across threads they are
+ * NOT ordered (a thread may return 5 after another returned 900). Values
+ * left in a block are a gap when the thread ends, when the process ends or
+ * forks, when the handle is closed, and when a statement changes the
+ * sequence (ALTER, SETVAL, DROP, a CYCLE round, a daemon restart: a block
+ * never outlives the state it came from). LASTVAL is not kept per value for
+ * a leased handle: use the value the call returned. shmseq_seq_nextval_n()
+ * on it takes a batch of its own. Close it once with shmseq_seq_close()
+ * (after every thread is done with it); shmseq_disconnect() closes it too.
+ * Errors as shmseq_seq_open(), -EINVAL for lease 0. */
+SHMSEQ_API int shmseq_seq_open_leased(shmseq *conn, const char *name, uint64_t lease, shmseq_seq **out);
+
 /* shmseq_nextval_n - shmseq_seq_nextval_n() by name (a TEMPORARY sequence
  * answers one value per call). */
 SHMSEQ_API int shmseq_nextval_n(shmseq *conn, const char *name, uint64_t n, int64_t *first, uint64_t *got);

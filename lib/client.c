@@ -640,11 +640,14 @@ SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out)
 	return 0;
 }
 
+static void leased_close_all(struct shmseq *c);
+
 SHMSEQ_API void shmseq_disconnect(shmseq *c)
 {
 	if (!c)
 		return;
 	/* no thread may use the connection any more: no reader is left */
+	leased_close_all(c);
 	detach(c);
 	reclaim_drain(&c->rc, c);
 	free(atomic_load_explicit(&c->names, memory_order_relaxed));
@@ -982,13 +985,36 @@ static inline __attribute__((always_inline)) int seq_nextval(struct shmseq_seq *
 	return nextval_slow(e, s, r, &slow, value);
 }
 
+static int leased_nextval(struct shmseq_seq *e, int64_t *value);
+
 SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
 {
 	struct reclaim_reader *rr = reclaim_enter();
-	int r = seq_nextval(e, value);
+	int r = unlikely(e->leased) ? leased_nextval(e, value) : seq_nextval(e, value);
 	reclaim_exit(rr);
 	return r;
 }
+
+struct lease_block {
+	int64_t next;	    /* the value served next */
+	int64_t inc;	    /* the slot's real increment */
+	uint64_t left;	    /* values left */
+	uint64_t gen;	    /* the slot generation the block was taken under */
+	uint64_t seq_id;    /* and the sequence's identity */
+	unsigned forks;	    /* lease_forks when taken */
+	struct leased *own; /* the handle */
+	struct lease_block *prev, *next_block;
+};
+
+struct leased {
+	struct shmseq_seq e; /* what the caller holds: e.leased */
+	struct shmseq_seq *base;
+	uint64_t lease;
+	pthread_key_t key;
+	pthread_mutex_t lock; /* blocks */
+	struct lease_block *blocks;
+	struct leased *prev, *next; /* on the connection's list, under its lock */
+};
 
 /* --- batches ---------------------------------------------------------------
  *
@@ -1105,10 +1131,181 @@ SHMSEQ_API int shmseq_seq_nextval_n(shmseq_seq *e, uint64_t n, int64_t *first, u
 {
 	if (!e || !first || !got)
 		return -EINVAL;
+	if (e->leased)
+		e = ((struct leased *)e)->base; /* a batch is its own block */
 	struct reclaim_reader *rr = reclaim_enter();
 	int r = seq_nextval_n(e, n, first, got);
 	reclaim_exit(rr);
 	return r;
+}
+
+/* --- leased handles ----------------------------------------------------------
+ *
+ * A leased handle serves each thread from a block of `lease` values that
+ * the thread took with one batch, so threads and processes stop sharing the
+ * counter's cache line. A block belongs to the epoch it was taken in (the
+ * slot's generation and the sequence's identity): any statement that
+ * changes the sequence (ALTER, SETVAL, DROP, a CYCLE round, a daemon
+ * restart) retires every block at its owner's next call — the values it
+ * still held are a gap, like those of a thread that ends. A fork() retires
+ * the child's inherited blocks too (they are the parent's). */
+
+static _Atomic unsigned lease_forks;
+static pthread_once_t lease_once = PTHREAD_ONCE_INIT;
+
+static void lease_child(void)
+{
+	atomic_fetch_add_explicit(&lease_forks, 1, memory_order_relaxed);
+}
+
+static void lease_init(void)
+{
+	pthread_atfork(NULL, NULL, lease_child);
+}
+
+/* A thread ends: its block goes (its values are a gap). */
+static void lease_thread_end(void *p)
+{
+	struct lease_block *b = p;
+	struct leased *l = b->own;
+	pthread_mutex_lock(&l->lock);
+	if (b->prev)
+		b->prev->next_block = b->next_block;
+	else
+		l->blocks = b->next_block;
+	if (b->next_block)
+		b->next_block->prev = b->prev;
+	pthread_mutex_unlock(&l->lock);
+	free(b);
+}
+
+/* Take a new block for this thread and serve its first value. Inside a
+ * reader section. */
+static __attribute__((noinline)) int lease_refill(struct leased *l, struct lease_block *b, int64_t *value)
+{
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		b->own = l;
+		pthread_mutex_lock(&l->lock);
+		b->next_block = l->blocks;
+		if (l->blocks)
+			l->blocks->prev = b;
+		l->blocks = b;
+		pthread_mutex_unlock(&l->lock);
+		if (pthread_setspecific(l->key, b) != 0) {
+			lease_thread_end(b);
+			return -ENOMEM;
+		}
+	}
+	b->left = 0;
+	struct shmseq_seq *e = l->base;
+	int64_t first;
+	uint64_t got;
+	int r = seq_nextval_n(e, l->lease, &first, &got);
+	if (r < 0)
+		return r;
+	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
+	uint64_t gen = s ? atomic_load_explicit(&s->gen, memory_order_acquire) : 1;
+	if (got > 1 && !(gen & 1)) {
+		/* the block is good while the epoch it came from lasts: if it
+		 * changed right after the batch, the block is retired at once */
+		b->inc = atomic_load_explicit(&s->inc, memory_order_relaxed);
+		b->gen = gen;
+		b->seq_id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+		b->forks = atomic_load_explicit(&lease_forks, memory_order_relaxed);
+		b->next = (int64_t)((uint64_t)first + (uint64_t)b->inc);
+		b->left = got - 1;
+	}
+	*value = first;
+	return 0;
+}
+
+static int leased_nextval(struct shmseq_seq *h, int64_t *value)
+{
+	struct leased *l = (struct leased *)h;
+	struct lease_block *b = pthread_getspecific(l->key);
+	if (likely(b && b->left)) {
+		struct region_slot *s = atomic_load_explicit(&l->base->slot, memory_order_acquire);
+		if (likely(s && atomic_load_explicit(&s->gen, memory_order_acquire) == b->gen &&
+			   atomic_load_explicit(&l->base->seq_id, memory_order_relaxed) == b->seq_id &&
+			   atomic_load_explicit(&lease_forks, memory_order_relaxed) == b->forks)) {
+			*value = b->next;
+			/* values of one round: the sum stays in the domain (or is
+			 * never served), and wraps like seq_epoch_value's */
+			b->next = (int64_t)((uint64_t)b->next + (uint64_t)b->inc);
+			b->left--;
+			return 0;
+		}
+	}
+	return lease_refill(l, b, value);
+}
+
+SHMSEQ_API int shmseq_seq_open_leased(shmseq *c, const char *name, uint64_t lease, shmseq_seq **out)
+{
+	if (!c || !name || !out || lease == 0)
+		return -EINVAL;
+	if (lease > SHMSEQ_BATCH_MAX)
+		lease = SHMSEQ_BATCH_MAX;
+	pthread_once(&lease_once, lease_init);
+	struct leased *l = aligned_alloc(_Alignof(struct leased), (sizeof(*l) + 127) & ~(size_t)127);
+	if (!l)
+		return -ENOMEM;
+	memset(l, 0, sizeof(*l));
+	int r = shmseq_seq_open(c, name, &l->base);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	if (pthread_key_create(&l->key, lease_thread_end) != 0) {
+		shmseq_seq_close(l->base);
+		free(l);
+		return -EAGAIN;
+	}
+	pthread_mutex_init(&l->lock, NULL);
+	l->lease = lease;
+	l->e.leased = true;
+	l->e.conn = c;
+	snprintf(l->e.name, sizeof(l->e.name), "%s", l->base->name);
+	pthread_mutex_lock(&c->lock);
+	l->next = c->leased;
+	if (c->leased)
+		c->leased->prev = l;
+	c->leased = l;
+	pthread_mutex_unlock(&c->lock);
+	*out = &l->e;
+	return 0;
+}
+
+static void leased_close(struct shmseq_seq *h)
+{
+	struct leased *l = (struct leased *)h;
+	struct shmseq *c = h->conn;
+	pthread_mutex_lock(&c->lock);
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		c->leased = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	pthread_mutex_unlock(&c->lock);
+	/* no thread uses the handle any more (the caller's promise): their
+	 * blocks go with it, and the key's destructor never runs again */
+	pthread_key_delete(l->key);
+	for (struct lease_block *b = l->blocks, *n; b; b = n) {
+		n = b->next_block;
+		free(b);
+	}
+	pthread_mutex_destroy(&l->lock);
+	shmseq_seq_close(l->base);
+	free(l);
+}
+
+static void leased_close_all(struct shmseq *c)
+{
+	while (c->leased)
+		leased_close(&c->leased->e);
 }
 
 static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool *found);
@@ -1196,6 +1393,8 @@ SHMSEQ_API bool shmseq_seq_is_unsigned(const shmseq_seq *e)
 {
 	/* resolve() stores it before publishing the slot (release): a thread
 	 * that took a value from that slot (acquire) sees its sequence's flag */
+	if (e && e->leased)
+		e = ((const struct leased *)e)->base;
 	return e && atomic_load_explicit(&e->is_unsigned, memory_order_relaxed);
 }
 
@@ -1203,6 +1402,10 @@ SHMSEQ_API void shmseq_seq_close(shmseq_seq *e)
 {
 	if (!e)
 		return;
+	if (e->leased) {
+		leased_close(e);
+		return;
+	}
 	/* the entry stays in the cache, and may leave it once no handle holds
 	 * it and its sequence is gone (a double close is ignored) */
 	uint32_t n = atomic_load_explicit(&e->refs, memory_order_relaxed);

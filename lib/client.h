@@ -16,6 +16,7 @@
 struct name_table;
 struct entry_slab;
 struct exec_session;
+struct leased;
 
 /* A mapping of one region incarnation. When a restarted daemon hands out
  * another region, the old mapping is unmapped once no reader can be inside
@@ -58,6 +59,7 @@ struct shmseq {
 	struct shmseq_seq *free_entries;    /* reclaimed, for reuse */
 	_Atomic int ntemp;		    /* TEMPORARY sequences alive */
 	struct temp_seq *temps;
+	struct leased *leased; /* open leased handles (client.c), under lock */
 	uint64_t temp_ids;
 	/* shmseq_exec()'s session state (user variables, the last
 	 * statement's conditions): exec.c's, made on first use under lock */
@@ -80,13 +82,16 @@ struct shmseq_seq {
 	 * (0 = NULL). */
 	_Atomic int64_t last;
 	_Atomic uint64_t last_id;
-	struct shmseq *conn;
+	union {
+		struct shmseq *conn;
+		struct shmseq_seq *next_free; /* on conn->free_entries, once reclaimed */
+	};
 	_Atomic uint32_t refs; /* open handles */
 	_Atomic bool cycle;
 	_Atomic bool is_unsigned; /* values are uint64 bit patterns */
 	bool in_table;		  /* in the name cache; under conn->lock */
+	bool leased;		  /* a leased handle (struct leased in client.c), not a cache entry */
 	char name[SHMSEQ_NAME_MAX + 1];
-	struct shmseq_seq *next_free; /* on conn->free_entries */
 } __attribute__((aligned(128)));
 _Static_assert(sizeof(struct shmseq_seq) == 128, "two cache lines, aligned: one adjacent-line pair");
 

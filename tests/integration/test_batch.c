@@ -3,7 +3,8 @@
  * end of a round, CYCLE going on in the next round, run-out, LASTVAL the
  * last of a batch, descending and huge increments, unsigned values past
  * 2^63, TEMPORARY sequences one value per call, and threads mixing batches
- * with single NEXTVALs: every value once. */
+ * with single NEXTVALs: every value once; leased handles (per-thread blocks,
+ * retired by every statement, bounded by the sequence's range). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -218,6 +219,113 @@ static void test_threads_every_value_once(void **state)
 	shmseq_disconnect(c);
 }
 
+/* Leased handles: each thread draws from its own block. */
+#define LTHREADS 4
+#define LVALUES 20000
+static shmseq_seq *lh;
+static int64_t *ldrawn[LTHREADS];
+static size_t lcount[LTHREADS];
+static int lerr[LTHREADS];
+
+static void *leased_drawer(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+	ldrawn[t] = malloc(sizeof(int64_t) * LVALUES);
+	int64_t prev = INT64_MIN;
+	size_t k = 0;
+	for (; k < LVALUES; k++) {
+		int64_t v;
+		int r = shmseq_seq_nextval(lh, &v);
+		if (r < 0) {
+			lerr[t] = r;
+			break;
+		}
+		assert_true(v > prev); /* increasing per thread */
+		prev = v;
+		ldrawn[t][k] = v;
+	}
+	lcount[t] = k;
+	return NULL;
+}
+
+/* Draw with LTHREADS threads through lh; returns every value, sorted. */
+static int64_t *leased_run(size_t *total)
+{
+	pthread_t th[LTHREADS];
+	for (int t = 0; t < LTHREADS; t++) {
+		lerr[t] = 0;
+		assert_int_equal(pthread_create(&th[t], NULL, leased_drawer, (void *)(intptr_t)t), 0);
+	}
+	*total = 0;
+	for (int t = 0; t < LTHREADS; t++) {
+		pthread_join(th[t], NULL);
+		*total += lcount[t];
+	}
+	int64_t *all = malloc(sizeof(int64_t) * (*total + 1));
+	size_t k = 0;
+	for (int t = 0; t < LTHREADS; t++) {
+		memcpy(all + k, ldrawn[t], lcount[t] * sizeof(int64_t));
+		k += lcount[t];
+		free(ldrawn[t]);
+	}
+	qsort(all, *total, sizeof(int64_t), cmp_i64);
+	for (size_t i = 1; i < *total; i++)
+		assert_true(all[i] != all[i - 1]);
+	return all;
+}
+
+static void test_leased_threads(void **state)
+{
+	(void)state;
+	shmseq *c = conn();
+	exec_ok(c, "CREATE OR REPLACE SEQUENCE l1 CACHE 100");
+	assert_int_equal(shmseq_seq_open_leased(c, "l1", 0, &lh), -EINVAL);
+	assert_int_equal(shmseq_seq_open_leased(c, "nosuch", 64, &lh), -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+	assert_int_equal(shmseq_seq_open_leased(c, "l1", 64, &lh), 0);
+	assert_false(shmseq_seq_is_unsigned(lh));
+	size_t total;
+	int64_t *all = leased_run(&total);
+	/* unique; the gaps are at most the blocks left when the threads ended */
+	assert_int_equal(total, (size_t)LTHREADS * LVALUES);
+	assert_true(all[total - 1] - all[0] + 1 <= (int64_t)total + LTHREADS * 64);
+	printf("# %zu values from %d threads through one leased handle (blocks of 64), 0 duplicates, span "
+	       "%lld\n",
+	       total, LTHREADS, (long long)(all[total - 1] - all[0] + 1));
+	free(all);
+
+	/* a statement retires every block: the first value after it is the
+	 * restart point, though this thread's block had values left */
+	int64_t v;
+	assert_int_equal(shmseq_seq_nextval(lh, &v), 0);
+	exec_ok(c, "ALTER SEQUENCE l1 RESTART WITH 1000000");
+	assert_int_equal(shmseq_seq_nextval(lh, &v), 0);
+	assert_int_equal(v, 1000000);
+	assert_int_equal(shmseq_seq_nextval(lh, &v), 0);
+	assert_int_equal(v, 1000001);
+	exec_ok(c, "SELECT SETVAL(l1, 5000000)");
+	assert_int_equal(shmseq_seq_nextval(lh, &v), 0);
+	assert_int_equal(v, 5000001);
+	/* a batch on a leased handle is its own */
+	int64_t first;
+	uint64_t got;
+	assert_int_equal(shmseq_seq_nextval_n(lh, 10, &first, &got), 0);
+	assert_true(first > 5000001);
+	shmseq_seq_close(lh);
+
+	/* bounds: 100 values in all, shared out in blocks, then run out */
+	exec_ok(c, "CREATE OR REPLACE SEQUENCE l2 MAXVALUE 100 CACHE 10");
+	assert_int_equal(shmseq_seq_open_leased(c, "l2", 30, &lh), 0);
+	all = leased_run(&total);
+	assert_int_equal(total, 100);
+	assert_int_equal(all[0], 1);
+	assert_int_equal(all[99], 100);
+	for (int t = 0; t < LTHREADS; t++)
+		assert_int_equal(lerr[t], -SHMSEQ_ERR_RUN_OUT);
+	free(all);
+	/* left open: shmseq_disconnect() closes it */
+	shmseq_disconnect(c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -239,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_round_end),
 		cmocka_unit_test(test_increments_and_types),
 		cmocka_unit_test(test_threads_every_value_once),
+		cmocka_unit_test(test_leased_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
