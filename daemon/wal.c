@@ -7,11 +7,21 @@
  *   log           the log
  *   log.tmp       a fresh log being created; a leftover one is deleted at open
  *
- * On-disk format (native little-endian, fixed-width fields, same machine):
- *   file header, 64 bytes (struct wal_file_hdr): magic (8 bytes, "SHMSEQLG"
- *     or "SHMSEQSN"), version (2), header size (64), compat and incompat
- *     feature flags (none defined; an unknown incompat flag is -EPROTO), an
- *     LSN, a size, reserved zeros, CRC32C of the 60 bytes before it.
+ * On-disk format (little-endian, the machine's order, asserted at build
+ * time; fixed-width fields; every size and offset _Static_assert'ed below;
+ * record payloads are the caller's: daemon/records.h):
+ *   file header, 64 bytes (struct wal_file_hdr):
+ *      0: magic (8 bytes, "SHMSEQLG" or "SHMSEQSN")
+ *      8: u32 version (see the history above struct wal_file_hdr)
+ *     12: u32 header size: always 64. A header never grows by extension:
+ *         a larger one is a new version, and any other size is refused as
+ *         an unknown format.
+ *     16: u32 compat flags, 20: u32 incompat flags (none defined; an
+ *         unknown incompat flag is -EPROTO, compat flags are ignored)
+ *     24: u64 LSN, 32: u64 size
+ *     40: 20 reserved bytes: written as zeros and checked on read (a
+ *         non-zero one is -EPROTO: a newer format, or damage)
+ *     60: u32 CRC32C of the 60 bytes before it.
  *     log: the LSN the log follows (its base): its first record is base+1;
  *     the size the file was preallocated or grown to: it is zero-filled to
  *     at least that, records from the header on, zeros after the last.
@@ -23,9 +33,10 @@
  *     snapshot: lsn is the record's index 1, 2, ... (order and completeness
  *     check); the replay callback is given the snapshot's covered LSN.
  *   snapshot trailer: a record with flags WAL_REC_TRAILER, index count+1, and
- *     payload {count, covered LSN, CRC32C of every byte of the file before
- *     the trailer}; the file must end right after it. A snapshot without a
- *     valid trailer is incomplete, hence invalid.
+ *     a 24-byte payload {0: u64 count, 8: u64 covered LSN, 16: u32 CRC32C of
+ *     every byte of the file before the trailer, 20: u32 reserved, zero};
+ *     the file must end right after it. A snapshot without a valid trailer
+ *     is incomplete, hence invalid.
  *
  * Invariants:
  *   - LSNs increase strictly across snapshots and logs: the log's base is the
@@ -133,6 +144,14 @@
 /* Snapshot writes are gathered into chunks of about this size. */
 #define WAL_SNAP_CHUNK (256u * 1024u)
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the data files are little-endian: a big-endian build needs explicit conversions");
+
+/* The header of the log and of a snapshot. Version history:
+ *   1: the first format.
+ *   2: the log is preallocated and its header's size says to what (a
+ *      shorter log was truncated); 8 reserved bytes became `size`.
+ * A version older than WAL_VERSION is refused, naming the safe way over. */
 struct wal_file_hdr {
 	uint8_t magic[8];
 	uint32_t version;
@@ -144,11 +163,17 @@ struct wal_file_hdr {
 	uint8_t reserved[20];
 	uint32_t crc;
 };
+#define WAL_AT(t, f, off) _Static_assert(offsetof(struct t, f) == (off), #t "." #f " at " #off)
 _Static_assert(sizeof(struct wal_file_hdr) == 64, "file header is 64 bytes");
-_Static_assert(offsetof(struct wal_file_hdr, version) == 8, "header layout");
-_Static_assert(offsetof(struct wal_file_hdr, lsn) == 24, "header layout");
-_Static_assert(offsetof(struct wal_file_hdr, size) == 32, "header layout");
-_Static_assert(offsetof(struct wal_file_hdr, crc) == 60, "header layout");
+WAL_AT(wal_file_hdr, magic, 0);
+WAL_AT(wal_file_hdr, version, 8);
+WAL_AT(wal_file_hdr, header_size, 12);
+WAL_AT(wal_file_hdr, compat_flags, 16);
+WAL_AT(wal_file_hdr, incompat_flags, 20);
+WAL_AT(wal_file_hdr, lsn, 24);
+WAL_AT(wal_file_hdr, size, 32);
+WAL_AT(wal_file_hdr, reserved, 40);
+WAL_AT(wal_file_hdr, crc, 60);
 
 struct wal_rec_hdr {
 	uint32_t len;
@@ -157,7 +182,10 @@ struct wal_rec_hdr {
 	uint64_t lsn;
 };
 _Static_assert(sizeof(struct wal_rec_hdr) == 16, "record header is 16 bytes");
-_Static_assert(offsetof(struct wal_rec_hdr, lsn) == 8, "record layout");
+WAL_AT(wal_rec_hdr, len, 0);
+WAL_AT(wal_rec_hdr, type, 4);
+WAL_AT(wal_rec_hdr, flags, 6);
+WAL_AT(wal_rec_hdr, lsn, 8);
 
 #define WAL_HDR_SIZE ((size_t)sizeof(struct wal_file_hdr))
 #define WAL_REC_HDR ((size_t)sizeof(struct wal_rec_hdr))
@@ -171,6 +199,10 @@ struct wal_snap_trailer {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct wal_snap_trailer) == 24, "trailer is 24 bytes");
+WAL_AT(wal_snap_trailer, count, 0);
+WAL_AT(wal_snap_trailer, lsn, 8);
+WAL_AT(wal_snap_trailer, file_crc, 16);
+WAL_AT(wal_snap_trailer, reserved, 20);
 _Static_assert(sizeof(struct wal_snap_trailer) <= WAL_PAYLOAD_MAX, "trailer fits");
 
 struct wal {
@@ -280,6 +312,14 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- format helpers ---- */
 
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 static void hdr_build(struct wal_file_hdr *h, const char *magic, uint64_t lsn, uint64_t size)
 {
 	memset(h, 0, sizeof(*h));
@@ -328,6 +368,14 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 			"%s %s: unsupported format (version %u, header size %u, incompatible flags 0x%x); "
 			"written by a newer shmseq?",
 			what, path, h.version, h.header_size, h.incompat_flags);
+		return -EPROTO;
+	}
+	if (!all_zero(h.reserved, sizeof(h.reserved))) {
+		set_err(err, errlen,
+			"%s %s: reserved header bytes are not zero: written by a newer shmseq (use that "
+			"one), "
+			"or damaged (restore the data directory from a backup)",
+			what, path);
 		return -EPROTO;
 	}
 	*lsn = h.lsn;
@@ -426,14 +474,6 @@ static int read_file(int fd, const char *path, unsigned char **out, size_t *outn
 	return 0;
 }
 
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* ---- snapshot loading ---- */
 
 struct snap_info {
@@ -507,7 +547,8 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 				return -EBADMSG;
 			}
 			memcpy(&t, buf + off + WAL_REC_HDR, sizeof(t));
-			if (t.count != idx - 1 || t.lsn != s->lsn || crc32c(0, buf, off) != t.file_crc) {
+			if (t.count != idx - 1 || t.lsn != s->lsn || t.reserved ||
+			    crc32c(0, buf, off) != t.file_crc) {
 				set_err(err, errlen,
 					"snapshot %s: trailer at offset %zu does not match the contents; the "
 					"snapshot is damaged: restore the data directory from a backup",

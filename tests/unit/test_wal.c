@@ -998,6 +998,26 @@ static void test_log_headers(void **state)
 	clear_dir(d);
 	spit(path_of(d, "log"), h, HDR);
 	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+	/* a header size other than 64: never an extension read by prefix */
+	memcpy(h, img, HDR);
+	memcpy(h + 12, &(uint32_t){128}, 4);
+	crc = crc32c(0, h, 60);
+	memcpy(h + 60, &crc, 4);
+	clear_dir(d);
+	spit(path_of(d, "log"), h, HDR);
+	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "header size 128"));
+	/* every reserved byte is checked to be zero */
+	for (size_t at = 40; at < 60; at++) {
+		memcpy(h, img, HDR);
+		h[at] = 0x01;
+		crc = crc32c(0, h, 60);
+		memcpy(h + 60, &crc, 4);
+		clear_dir(d);
+		spit(path_of(d, "log"), h, HDR);
+		assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+		assert_non_null(strstr(err, "reserved header bytes are not zero"));
+	}
 	/* a log that follows LSN 5 with no snapshot: records are missing */
 	memcpy(h, img, HDR);
 	memcpy(h + 24, &(uint64_t){5}, 8);
