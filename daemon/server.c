@@ -494,6 +494,7 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	const char *p = msg + sizeof(h);
 	char name[SHMSEQ_NAME_MAX + 1];
 	struct catalog *cat = &sv->cat;
+	const char *why = NULL; /* what a decoder found wrong */
 	int r;
 
 	switch (h.op) {
@@ -502,8 +503,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			.incarnation = sv->incarnation,
 			.nslots = sv->nslots,
 			.region_size = sv->region_size,
-			.env = sv->cfg->env,
 		};
+		wire_env_encode(&rep.env, &sv->cfg->env);
 		wire_name_set(&rep.instance, sv->cfg->instance);
 		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, sv->region_fd);
 		return;
@@ -530,14 +531,17 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	case WIRE_CREATE:
 	case WIRE_ALTER: {
 		struct wire_ddl d;
+		struct seq_options opt;
 		memcpy(&d, p, sizeof(d));
-		if (wire_name_get(&d.name, name) < 0 || wire_options_sanitize(&d.opt) < 0)
+		if (wire_name_get(&d.name, name) < 0 || wire_options_decode(&d.opt, &opt, &why) < 0)
 			goto bad;
 		struct wire_ddl_reply rep = {0};
+		struct seq_notes notes = {0};
 		if (h.op == WIRE_CREATE)
-			r = catalog_create(cat, name, &d.opt, d.flags, &rep.note, &rep.notes);
+			r = catalog_create(cat, name, &opt, d.flags, &rep.note, &notes);
 		else
-			r = catalog_alter(cat, name, &d.opt, d.flags, &rep.note, &rep.notes);
+			r = catalog_alter(cat, name, &opt, d.flags, &rep.note, &notes);
+		wire_notes_encode(&rep.notes, &notes);
 		queue_reply(sv, c, &h, r, &rep, sizeof(rep), true, -1);
 		return;
 	}
@@ -560,9 +564,11 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	case WIRE_INSERT: {
 		struct wire_insert ins;
 		memcpy(&ins, p, sizeof(ins));
+		struct seq_row row;
 		if (wire_name_get(&ins.name, name) < 0)
 			goto bad;
-		queue_reply(sv, c, &h, catalog_insert(cat, name, &ins.row), NULL, 0, true, -1);
+		wire_row_decode(&ins.row, &row);
+		queue_reply(sv, c, &h, catalog_insert(cat, name, &row), NULL, 0, true, -1);
 		return;
 	}
 	case WIRE_REFILL:
@@ -587,7 +593,17 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			c->dead = true;
 			return;
 		}
-		r = catalog_row(cat, name, &rep->row, &rep->def, &rep->seq_id, &rep->reserve_ahead);
+		struct seq_row row = {0};
+		struct seq_def *def = calloc(1, sizeof(*def));
+		if (!def) {
+			free(rep);
+			c->dead = true;
+			return;
+		}
+		r = catalog_row(cat, name, &row, def, &rep->seq_id, &rep->reserve_ahead);
+		wire_row_encode(&rep->row, &row);
+		wire_def_encode(&rep->def, def);
+		free(def);
 		queue_reply(sv, c, &h, r, rep, sizeof(*rep), false, -1);
 		free(rep);
 		return;
@@ -625,8 +641,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			.records = cat->records,
 			.pid = (uint32_t)getpid(),
 			.failed = (uint32_t)wal_failed(sv->wal),
-			.env = sv->cfg->env,
 		};
+		wire_env_encode(&rep.env, &sv->cfg->env);
 		snprintf(rep.region_name, sizeof(rep.region_name), "memfd:%.100s", sv->region_name);
 		snprintf(rep.data_dir, sizeof(rep.data_dir), "%s", sv->cfg->data_dir);
 		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, -1);
@@ -636,7 +652,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 		goto bad;
 	}
 bad:
-	say("closing session of pid %d: invalid request (op %u)", (int)c->pid, (unsigned)h.op);
+	say("closing session of pid %d: invalid request (op %u)%s%s", (int)c->pid, (unsigned)h.op,
+	    why ? ": " : "", why ? why : "");
 	c->dead = true;
 }
 

@@ -262,11 +262,10 @@ static int attach(struct shmseq *c)
 		free(m);
 		m = NULL;
 	}
-	if (rep.env.auto_increment_increment < 1 || rep.env.auto_increment_offset < 1) {
-		rep.env.auto_increment_increment = 1;
-		rep.env.auto_increment_offset = 1;
+	if (wire_env_decode(&rep.env, &c->env, NULL) < 0) {
+		c->env.auto_increment_increment = 1;
+		c->env.auto_increment_offset = 1;
 	}
-	c->env = rep.env;
 	detach(c);
 	c->sock = fd;
 	if (m)
@@ -1229,9 +1228,10 @@ static int ddl(struct shmseq *c, uint16_t op, const char *name, const struct seq
 	if (!req)
 		return -ENOMEM;
 	int r = wire_name_set(&req->name, name);
+	if (r == 0)
+		r = wire_options_encode(&req->opt, o);
 	if (r == 0) {
 		req->flags = flags;
-		req->opt = *o;
 		r = client_rpc(c, op, req, sizeof(*req), &rep, sizeof(rep), false);
 	}
 	free(req);
@@ -1314,8 +1314,11 @@ SHMSEQ_API int shmseq_status(shmseq *c, struct shmseq_status *out)
 	out->records = rep.records;
 	out->daemon_pid = rep.pid;
 	out->failed = rep.failed != 0;
-	out->auto_increment_increment = rep.env.auto_increment_increment;
-	out->auto_increment_offset = rep.env.auto_increment_offset;
+	struct seq_env env;
+	if (wire_env_decode(&rep.env, &env, NULL) < 0)
+		return -EPROTO;
+	out->auto_increment_increment = env.auto_increment_increment;
+	out->auto_increment_offset = env.auto_increment_offset;
 	memcpy(out->region_name, rep.region_name, sizeof(out->region_name));
 	out->region_name[sizeof(out->region_name) - 1] = 0;
 	memcpy(out->data_dir, rep.data_dir, sizeof(out->data_dir));
