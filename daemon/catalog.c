@@ -504,7 +504,8 @@ static bool in_type(const struct seq_def *def, int64_t v)
 }
 
 /* Whether the replay accepts a decoded record: a valid definition, and
- *  - REC_SEQ: a restart point and an epoch base its value type can hold.
+ *  - REC_SEQ (and REC_SEQ_V2): a restart point and an epoch base its value
+ *    type can hold.
  *    Not necessarily within [MINVALUE, MAXVALUE]: MariaDB's SETVAL with a
  *    higher round may put the position below MINVALUE (and hand out values
  *    from there), and MariaDB stores and restarts from it. The daemon never
@@ -710,11 +711,11 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 	}
 	if (type == REC_NOP)
 		return 0;
-	if (type == REC_DROP) {
+	if (type == REC_DROP || type == REC_DROP_V1) {
 		struct rec_drop d;
 		const char *bad;
 		char why[160];
-		if (rec_drop_decode(payload, len, &d, &bad) < 0) {
+		if (rec_drop_decode(payload, len, type, &d, &bad) < 0) {
 			snprintf(why, sizeof(why), "%s (the sequence it dropped, if any, is kept)", bad);
 			return replay_reject(c, lsn, why, NULL, NULL, false);
 		}
@@ -725,7 +726,7 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 		}
 		return 0;
 	}
-	if (type != REC_SEQ && type != REC_SEQ_V1) {
+	if (type != REC_SEQ && type != REC_SEQ_V2 && type != REC_SEQ_V1) {
 		char why[96];
 		snprintf(why, sizeof(why), "unknown record type %u (written by a newer shmseq?)",
 			 (unsigned)type);

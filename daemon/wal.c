@@ -138,7 +138,7 @@
 
 #define WAL_LOG_MAGIC "SHMSEQLG"
 #define WAL_SNAP_MAGIC "SHMSEQSN"
-#define WAL_VERSION 2u
+#define WAL_VERSION 3u
 #define WAL_INCOMPAT_KNOWN 0u
 #define WAL_REC_TRAILER 0x0001u
 /* Snapshot writes are gathered into chunks of about this size. */
@@ -151,6 +151,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
  *   1: the first format.
  *   2: the log is preallocated and its header's size says to what (a
  *      shorter log was truncated); 8 reserved bytes became `size`.
+ *   3: the same header and framing; the records hold names of 64
+ *      characters (daemon/records.h: REC_SEQ and REC_DROP of types 5 and
+ *      6), which a daemon of version 2 must not read: it would reject
+ *      them, or drop them with --accept-log-damage.
  * A version older than WAL_VERSION is refused, naming the safe way over. */
 struct wal_file_hdr {
 	uint8_t magic[8];

@@ -599,7 +599,7 @@ static void entries_repoint(struct shmseq *c, struct region_header *old)
 static void names_forget(struct shmseq *c, const char *name)
 {
 	size_t len = strlen(name);
-	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	struct shmseq_seq *e = seq_name_fits(name, len) ? lookup(c, name, shmseq_hash(name, len)) : NULL;
 	if (e && e->in_table && atomic_load_explicit(&e->refs, memory_order_relaxed) == 0)
 		names_remove(c, e);
 	reclaim_poll(&c->rc, c);
@@ -741,7 +741,7 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 {
 	size_t len = strlen(name);
-	if (len == 0 || len > SHMSEQ_NAME_MAX)
+	if (!seq_name_fits(name, len))
 		return -EINVAL;
 	uint64_t hash = shmseq_hash(name, len);
 	struct shmseq_seq *e = lookup(c, name, hash);

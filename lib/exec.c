@@ -169,12 +169,13 @@ static const char *db_in(struct shmseq *c, const struct sql_name *n)
 	return n->db[0] ? n->db : db_of(c);
 }
 
-/* Whether shmseq can hold a sequence of this name: 64 characters are
- * MariaDB's limit (the parser's), SHMSEQ_NAME_MAX bytes shmseq's. A name
- * beyond the bytes cannot exist: it is unknown, and CREATE refuses it. */
+/* Whether shmseq can hold a sequence of this name: 64 characters, as
+ * MariaDB (the parser's limit too), of up to 3 bytes each (utf8mb3, as
+ * MariaDB's identifiers): every name the parser takes. A name beyond them
+ * cannot exist: it is unknown, and CREATE refuses it. */
 static bool storable(const char *name)
 {
-	return strlen(name) <= SHMSEQ_NAME_MAX;
+	return seq_name_fits(name, strnlen(name, SHMSEQ_NAME_MAX + 1));
 }
 
 /* Whether a name denotes nothing here: another database or unstorable. */
@@ -324,7 +325,7 @@ int client_temp_create(struct shmseq *c, const char *name, const struct seq_opti
 	if (or_replace && if_not_exists)
 		return -SHMSEQ_ERR_WRONG_USAGE;
 	size_t n = strlen(name);
-	if (n == 0 || n > SHMSEQ_NAME_MAX)
+	if (!seq_name_fits(name, n))
 		return -EINVAL;
 	struct sql_create *cr = calloc(1, sizeof(*cr));
 	if (!cr)
@@ -477,7 +478,8 @@ struct rowctx {
 	size_t n;
 	const char *const *names;
 	struct sqlv vals[ROW_MAX];
-	char text[ROW_MAX][SQLV_TEXT_MAX];
+	/* a rendered value, or a name (SHOW TABLES, information_schema) */
+	char text[ROW_MAX][SHMSEQ_NAME_MAX + 1 > SQLV_TEXT_MAX ? SHMSEQ_NAME_MAX + 1 : SQLV_TEXT_MAX];
 };
 
 static void row_str(struct rowctx *rc, size_t i, const char *s)

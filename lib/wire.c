@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "util.h"
+
 size_t wire_payload_size(uint16_t op, int reply)
 {
 	switch (op) {
@@ -65,20 +67,30 @@ void wire_hdr_init(struct wire_hdr *h, uint16_t op, uint32_t payload, uint64_t r
 	h->req_id = req_id;
 }
 
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 int wire_name_set(struct wire_name *n, const char *s)
 {
-	size_t len = strlen(s);
+	size_t len = strnlen(s, SHMSEQ_NAME_MAX + 1);
 	memset(n, 0, sizeof(*n));
-	if (len == 0 || len > SHMSEQ_NAME_MAX)
+	if (!seq_name_fits(s, len))
 		return -EINVAL;
-	n->len = (uint8_t)len;
+	n->len = (uint16_t)len;
 	memcpy(n->s, s, len);
 	return 0;
 }
 
 int wire_name_get(const struct wire_name *n, char *out)
 {
-	if (n->len == 0 || n->len > SHMSEQ_NAME_MAX || memchr(n->s, 0, n->len))
+	if (n->len > SHMSEQ_NAME_MAX || !seq_name_fits(n->s, n->len) || !all_zero(n->pad, sizeof(n->pad)) ||
+	    !all_zero(n->s + n->len, sizeof(n->s) - n->len))
 		return -EINVAL;
 	memcpy(out, n->s, n->len);
 	out[n->len] = 0;
@@ -92,15 +104,6 @@ static int bad(const char **why, const char *what)
 	if (why)
 		*why = what;
 	return -EINVAL;
-}
-
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
 }
 
 #define WIDE_MIN ((__int128)INT64_MIN)

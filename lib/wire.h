@@ -22,6 +22,8 @@
  *      seq_row, seq_env and seq_notes as the compiler laid them out).
  *   2: the protocol's own fixed-layout structs (wire_options, wire_def,
  *      wire_row, wire_env, wire_notes).
+ *   3: names of 64 characters: wire_name holds 192 bytes (64 characters of
+ *      utf8mb3) with a 16-bit length; WIRE_LIST_MAX 48 -> 40.
  */
 #ifndef SHMSEQ_WIRE_H
 #define SHMSEQ_WIRE_H
@@ -36,9 +38,9 @@
 #define WIRE_SIZE(t, n) _Static_assert(sizeof(struct t) == (n), #t " is " #n " bytes")
 
 #define WIRE_MAGIC 0x51455353u /* "SSEQ" */
-#define WIRE_VERSION 2u
+#define WIRE_VERSION 3u
 #define WIRE_MSG_MAX 8192u
-#define WIRE_LIST_MAX 48u
+#define WIRE_LIST_MAX 40u
 
 enum wire_op {
 	WIRE_HELLO = 1, /* -> region fd (SCM_RIGHTS) and instance facts */
@@ -74,20 +76,22 @@ WIRE_AT(wire_hdr, req_id, 16);
 WIRE_SIZE(wire_hdr, 24);
 
 /* The sizes the wire fixes, whatever the public header says. */
-#define WIRE_NAME_BYTES 64
+#define WIRE_NAME_BYTES 192
 #define WIRE_COMMENT_BYTES 2048
-_Static_assert(SHMSEQ_NAME_MAX <= WIRE_NAME_BYTES, "a name fits the wire");
+_Static_assert(SHMSEQ_NAME_MAX == WIRE_NAME_BYTES, "a name fits the wire");
+_Static_assert(SHMSEQ_INSTANCE_MAX <= WIRE_NAME_BYTES, "an instance name fits the wire");
 _Static_assert(SHMSEQ_COMMENT_MAX == WIRE_COMMENT_BYTES, "a comment fits the wire");
 
+/* A sequence's or an instance's name (seq_name_fits). */
 struct wire_name {
-	uint8_t len; /* 1..SHMSEQ_NAME_MAX */
-	char s[WIRE_NAME_BYTES];
-	uint8_t pad[7];
+	uint16_t len; /* 1..SHMSEQ_NAME_MAX */
+	uint8_t pad[6];
+	char s[WIRE_NAME_BYTES]; /* len bytes, zeros after */
 };
 WIRE_AT(wire_name, len, 0);
-WIRE_AT(wire_name, s, 1);
-WIRE_AT(wire_name, pad, 65);
-WIRE_SIZE(wire_name, 72);
+WIRE_AT(wire_name, pad, 2);
+WIRE_AT(wire_name, s, 8);
+WIRE_SIZE(wire_name, 200);
 
 /* struct seq_env */
 struct wire_env {
@@ -228,14 +232,14 @@ WIRE_AT(wire_hello_reply, nslots, 8);
 WIRE_AT(wire_hello_reply, region_size, 16);
 WIRE_AT(wire_hello_reply, env, 24);
 WIRE_AT(wire_hello_reply, instance, 40);
-WIRE_SIZE(wire_hello_reply, 112);
+WIRE_SIZE(wire_hello_reply, 240);
 
 /* OPEN and ROW requests */
 struct wire_open {
 	struct wire_name name;
 };
 WIRE_AT(wire_open, name, 0);
-WIRE_SIZE(wire_open, 72);
+WIRE_SIZE(wire_open, 200);
 
 struct wire_open_reply {
 	uint64_t seq_id;
@@ -268,8 +272,8 @@ struct wire_ddl {
 WIRE_AT(wire_ddl, flags, 0);
 WIRE_AT(wire_ddl, pad, 4);
 WIRE_AT(wire_ddl, name, 8);
-WIRE_AT(wire_ddl, opt, 80);
-WIRE_SIZE(wire_ddl, 2216);
+WIRE_AT(wire_ddl, opt, 208);
+WIRE_SIZE(wire_ddl, 2344);
 
 struct wire_ddl_reply {
 	int32_t note; /* a Note's code (1050 for IF NOT EXISTS on an existing name), or 0 */
@@ -285,7 +289,7 @@ struct wire_drop {
 	struct wire_name name;
 };
 WIRE_AT(wire_drop, name, 0);
-WIRE_SIZE(wire_drop, 72);
+WIRE_SIZE(wire_drop, 200);
 
 struct wire_setval {
 	struct wire_name name;
@@ -295,11 +299,11 @@ struct wire_setval {
 	uint8_t pad[7];
 };
 WIRE_AT(wire_setval, name, 0);
-WIRE_AT(wire_setval, value, 72);
-WIRE_AT(wire_setval, round, 80);
-WIRE_AT(wire_setval, is_used, 88);
-WIRE_AT(wire_setval, pad, 89);
-WIRE_SIZE(wire_setval, 96);
+WIRE_AT(wire_setval, value, 200);
+WIRE_AT(wire_setval, round, 208);
+WIRE_AT(wire_setval, is_used, 216);
+WIRE_AT(wire_setval, pad, 217);
+WIRE_SIZE(wire_setval, 224);
 
 /* REFILL, WRAP and NUDGE: a ticket of an epoch. */
 struct wire_ticket {
@@ -332,7 +336,7 @@ struct wire_list {
 	struct wire_name after; /* len 0: from the start */
 };
 WIRE_AT(wire_list, after, 0);
-WIRE_SIZE(wire_list, 72);
+WIRE_SIZE(wire_list, 200);
 
 struct wire_list_reply {
 	uint32_t count;
@@ -342,7 +346,7 @@ struct wire_list_reply {
 WIRE_AT(wire_list_reply, count, 0);
 WIRE_AT(wire_list_reply, more, 4);
 WIRE_AT(wire_list_reply, names, 8);
-WIRE_SIZE(wire_list_reply, 8 + 72 * WIRE_LIST_MAX);
+WIRE_SIZE(wire_list_reply, 8 + 200 * WIRE_LIST_MAX);
 
 struct wire_status_reply {
 	uint64_t incarnation;
@@ -381,8 +385,8 @@ struct wire_insert {
 	struct wire_row row;
 };
 WIRE_AT(wire_insert, name, 0);
-WIRE_AT(wire_insert, row, 72);
-WIRE_SIZE(wire_insert, 136);
+WIRE_AT(wire_insert, row, 200);
+WIRE_SIZE(wire_insert, 264);
 
 _Static_assert(sizeof(struct wire_hdr) + sizeof(struct wire_ddl) <= WIRE_MSG_MAX, "ddl fits");
 _Static_assert(sizeof(struct wire_hdr) + sizeof(struct wire_row_reply) <= WIRE_MSG_MAX, "row fits");
@@ -400,9 +404,10 @@ int wire_check(const void *msg, size_t n, int reply);
 /* Fill a header. */
 void wire_hdr_init(struct wire_hdr *h, uint16_t op, uint32_t payload, uint64_t req_id, int32_t status);
 
-/* Names: set from a C string (0 or -EINVAL if empty/too long), and validate a
- * received one into a NUL-terminated buffer of SHMSEQ_NAME_MAX + 1 bytes
- * (0 or -EINVAL: bad length or a NUL inside). */
+/* Names: set from a C string (0 or -EINVAL if it does not fit:
+ * seq_name_fits), and validate a received one into a NUL-terminated buffer
+ * of SHMSEQ_NAME_MAX + 1 bytes (0 or -EINVAL: a bad length, more than
+ * SHMSEQ_NAME_CHARS characters, a NUL inside, non-zero padding). */
 int wire_name_set(struct wire_name *n, const char *s);
 int wire_name_get(const struct wire_name *n, char *out);
 

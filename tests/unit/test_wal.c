@@ -966,7 +966,7 @@ static void test_log_headers(void **state)
 	/* a well-formed header of a future version */
 	unsigned char h[HDR];
 	memcpy(h, img, HDR);
-	uint32_t v = 3;
+	uint32_t v = 99;
 	memcpy(h + 8, &v, 4);
 	uint32_t crc = crc32c(0, h, 60);
 	memcpy(h + 60, &crc, 4);

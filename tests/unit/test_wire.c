@@ -60,15 +60,32 @@ static void test_names(void **state)
 	(void)state;
 	struct wire_name n;
 	char out[SHMSEQ_NAME_MAX + 1];
-	char long_name[SHMSEQ_NAME_MAX + 2];
-	memset(long_name, 'x', sizeof(long_name) - 1);
-	long_name[sizeof(long_name) - 1] = 0;
+	char long_name[SHMSEQ_NAME_MAX + 8] = "";
 	assert_int_equal(wire_name_set(&n, ""), -EINVAL);
-	assert_int_equal(wire_name_set(&n, long_name), -EINVAL);
-	long_name[SHMSEQ_NAME_MAX] = 0;
-	assert_int_equal(wire_name_set(&n, long_name), 0);
+	/* 64 characters of any width up to utf8mb3's 3 bytes, as MariaDB */
+	const char *chars[] = {"x", "\xc3\xa9" /* é */, "\xe2\x82\xac" /* € */};
+	for (size_t c = 0; c < 3; c++) {
+		long_name[0] = 0;
+		for (int i = 0; i < SHMSEQ_NAME_CHARS; i++)
+			strcat(long_name, chars[c]);
+		assert_int_equal(strlen(long_name), SHMSEQ_NAME_CHARS * (c + 1));
+		assert_int_equal(wire_name_set(&n, long_name), 0);
+		assert_int_equal(wire_name_get(&n, out), 0);
+		assert_string_equal(out, long_name);
+		strcat(long_name, chars[c]); /* 65 characters */
+		assert_int_equal(wire_name_set(&n, long_name), -EINVAL);
+	}
+	/* received: 65 characters, or bytes after the name, are refused */
+	memset(&n, 0, sizeof(n));
+	memset(n.s, 'x', 65);
+	n.len = 65;
+	assert_int_equal(wire_name_get(&n, out), -EINVAL);
+	n.len = 64;
+	assert_int_equal(wire_name_get(&n, out), -EINVAL);
+	n.s[64] = 0;
 	assert_int_equal(wire_name_get(&n, out), 0);
-	assert_string_equal(out, long_name);
+	n.pad[0] = 1;
+	assert_int_equal(wire_name_get(&n, out), -EINVAL);
 	assert_int_equal(wire_name_set(&n, "my seq"), 0);
 	assert_int_equal(wire_name_get(&n, out), 0);
 	assert_string_equal(out, "my seq");
