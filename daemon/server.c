@@ -39,6 +39,7 @@
 #include "catalog.h"
 #include "keeper.h"
 #include "region.h"
+#include "upgrade.h"
 #include "util.h"
 #include "wal.h"
 #include "wire.h"
@@ -994,6 +995,15 @@ static int replay_and_start(struct server *sv)
 	uint64_t adopted = 0;
 	uint64_t dropped = sv->cat.dropped;
 	r = catalog_start(&sv->cat, sv->adopted, &adopted, err, sizeof(err));
+	if (r == 0) {
+		/* files of an older format: rewritten in this one before serving */
+		char msg[768];
+		int e = upgrade_data_dir(sv->wal, &sv->cat, sv->cfg->data_dir, msg, sizeof(msg));
+		if (*msg)
+			say("%s", msg);
+		if (e < 0)
+			return e;
+	}
 	if (r == 0 && sv->cat.tail_lost) {
 		/* The skip past the lost last record lives in memory only, and
 		 * that record is cleared: a later crash would resume from before

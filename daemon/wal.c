@@ -138,7 +138,9 @@
 
 #define WAL_LOG_MAGIC "SHMSEQLG"
 #define WAL_SNAP_MAGIC "SHMSEQSN"
-#define WAL_VERSION 3u
+#define WAL_VERSION WAL_FORMAT_VERSION
+/* The oldest version read (and converted: wal_format_old). */
+#define WAL_VERSION_READ_MIN 2u
 #define WAL_INCOMPAT_KNOWN 0u
 #define WAL_REC_TRAILER 0x0001u
 /* Snapshot writes are gathered into chunks of about this size. */
@@ -155,7 +157,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
  *      characters (daemon/records.h: REC_SEQ and REC_DROP of types 5 and
  *      6), which a daemon of version 2 must not read: it would reject
  *      them, or drop them with --accept-log-damage.
- * A version older than WAL_VERSION is refused, naming the safe way over. */
+ * Versions WAL_VERSION_READ_MIN up to WAL_VERSION are read; appends wait
+ * until a snapshot has rewritten older files in the current version
+ * (wal_format_old). Any other version is refused, naming the safe way
+ * over. */
 struct wal_file_hdr {
 	uint8_t magic[8];
 	uint32_t version;
@@ -226,6 +231,7 @@ struct wal {
 	uint64_t prealloc;    /* a fresh log's size */
 	uint64_t snap_size;   /* bytes in the current snapshot, 0 if none */
 	bool accept_damage;
+	uint32_t version; /* of the files in use: older until a snapshot converts them */
 	bool failed;
 	/* why it failed (wal_failure): -errno, the file and the bytes wanted */
 	int fail_err;
@@ -335,9 +341,10 @@ static void hdr_build(struct wal_file_hdr *h, const char *magic, uint64_t lsn, u
 	h->crc = crc32c(0, h, offsetof(struct wal_file_hdr, crc));
 }
 
-/* Check a file header (n >= WAL_HDR_SIZE bytes at buf). */
+/* Check a file header (n >= WAL_HDR_SIZE bytes at buf); its version in
+ * *version. */
 static int hdr_check(const unsigned char *buf, const char *magic, const char *what, const char *path,
-		     uint64_t *lsn, uint64_t *size, char *err, size_t errlen)
+		     uint32_t *version, uint64_t *lsn, uint64_t *size, char *err, size_t errlen)
 {
 	struct wal_file_hdr h;
 	memcpy(&h, buf, sizeof(h));
@@ -357,21 +364,27 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 			what, path, what);
 		return -EPROTO;
 	}
-	if (h.version < WAL_VERSION) {
+	if (h.version < WAL_VERSION_READ_MIN) {
 		/* the file is fine, for the shmseq that wrote it */
 		set_err(err, errlen,
-			"%s %s: format version %u, written by an older shmseq (this one reads version %u); "
-			"with the older one, `shmseq dump > backup.sql`, then start this one on an empty "
-			"data directory and `shmseq sql < backup.sql`",
-			what, path, h.version, WAL_VERSION);
+			"%s %s: data format version %u, written by an older shmseq; this one reads and "
+			"converts versions %u to %u only. Nothing was changed. The safe way over: stop every "
+			"application that draws values from this instance, then with the older shmseq "
+			"running `shmseq dump > backup.sql` (taken after the last value was drawn), stop it, "
+			"start this one on an empty data directory and `shmseq sql < backup.sql`; keep the "
+			"old directory until the new one serves. A value drawn after the dump would be "
+			"handed out again",
+			what, path, h.version, WAL_VERSION_READ_MIN, WAL_VERSION);
 		return -EPROTO;
 	}
-	if (h.version != WAL_VERSION || h.header_size != WAL_HDR_SIZE ||
+	if (h.version > WAL_VERSION || h.header_size != WAL_HDR_SIZE ||
 	    (h.incompat_flags & ~WAL_INCOMPAT_KNOWN)) {
 		set_err(err, errlen,
 			"%s %s: unsupported format (version %u, header size %u, incompatible flags 0x%x); "
-			"written by a newer shmseq?",
-			what, path, h.version, h.header_size, h.incompat_flags);
+			"written by a newer shmseq? Nothing was changed: start the shmseq that wrote it "
+			"(this one reads data format versions %u to %u)",
+			what, path, h.version, h.header_size, h.incompat_flags, WAL_VERSION_READ_MIN,
+			WAL_VERSION);
 		return -EPROTO;
 	}
 	if (!all_zero(h.reserved, sizeof(h.reserved))) {
@@ -382,6 +395,7 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 			what, path);
 		return -EPROTO;
 	}
+	*version = h.version;
 	*lsn = h.lsn;
 	if (size)
 		*size = h.size;
@@ -482,6 +496,7 @@ static int read_file(int fd, const char *path, unsigned char **out, size_t *outn
 
 struct snap_info {
 	bool present;
+	uint32_t version;
 	uint64_t lsn;
 	uint64_t count;
 	unsigned char *buf;
@@ -513,7 +528,7 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 			path, n);
 		return -EBADMSG;
 	}
-	r = hdr_check(buf, WAL_SNAP_MAGIC, "snapshot", path, &s->lsn, NULL, err, errlen);
+	r = hdr_check(buf, WAL_SNAP_MAGIC, "snapshot", path, &s->version, &s->lsn, NULL, err, errlen);
 	if (r < 0)
 		return r;
 	size_t off = WAL_HDR_SIZE;
@@ -737,6 +752,7 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 	bool fresh = false, tail_lost = false;
 	const char *accepted = NULL; /* damage taken with --accept-log-damage */
 	uint64_t base = 0, last_log_lsn = 0, cap = 0;
+	uint32_t log_version = WAL_VERSION;
 	size_t good_end = 0, nz_end = 0;
 	w->logfd = open(w->log_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (w->logfd < 0) {
@@ -779,7 +795,8 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 			accepted = "the log was blank";
 			fresh = true;
 		} else {
-			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &base, &cap, err, errlen);
+			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &log_version, &base, &cap,
+				      err, errlen);
 			if (r < 0)
 				goto fail;
 			if (logn < cap) {
@@ -971,6 +988,12 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 	}
 	w->durable_lsn = w->last_lsn;
 	w->snap_size = snap.present ? snap.n : 0;
+	/* the files in use: a log created afresh is of this version */
+	w->version = WAL_VERSION;
+	if (snap.present && snap.version < w->version)
+		w->version = snap.version;
+	if (!fresh && log_version < w->version)
+		w->version = log_version;
 	if (accepted)
 		set_err(err, errlen,
 			"log %s: damage accepted (--accept-log-damage): %s; values reserved by lost records "
@@ -1044,6 +1067,8 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 {
 	if (w->failed)
 		return -EIO;
+	if (w->version != WAL_VERSION)
+		return -EPROTO; /* an older version's log: convert first (wal_format_old) */
 	if (len > WAL_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	if (len && !payload)
@@ -1263,5 +1288,11 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 	w->log_base = snap_lsn;
 	w->log_end = WAL_HDR_SIZE;
 	w->log_cap = cap;
+	w->version = WAL_VERSION; /* snapshot and log: both written by this version */
 	return 0;
+}
+
+uint32_t wal_format_old(const struct wal *w)
+{
+	return w->version == WAL_VERSION ? 0 : w->version;
 }

@@ -1030,6 +1030,91 @@ static void test_log_headers(void **state)
 	rm_dir(d);
 }
 
+/* Rewrite a file header's version (and its checksum). */
+static void set_version(const char *path, uint32_t v)
+{
+	size_t n;
+	unsigned char *b = slurp(path, &n);
+	memcpy(b + 8, &v, 4);
+	uint32_t crc = crc32c(0, b, 60);
+	memcpy(b + 60, &crc, 4);
+	spit(path, b, n);
+	free(b);
+}
+
+static uint32_t get_version(const char *path)
+{
+	size_t n;
+	unsigned char *b = slurp(path, &n);
+	uint32_t v;
+	memcpy(&v, b + 8, 4);
+	free(b);
+	return v;
+}
+
+/* Files of data format version 2 are read as they are; nothing is appended
+ * to them (an older shmseq could still be started on them); a snapshot
+ * rewrites both files in the current version, and appends go on. */
+static void test_older_version_read_then_converted(void **state)
+{
+	(void)state;
+	char *d = mkdir_tmp();
+	struct col c = {0};
+	struct wal *w = open_ok(d, &c);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(h_append(w, i, NULL), 0);
+	assert_int_equal(wal_sync(w), 0);
+	assert_int_equal(snapshot_hist(w, 5), 0);
+	for (size_t i = 5; i < 9; i++)
+		assert_int_equal(h_append(w, i, NULL), 0);
+	assert_int_equal(wal_sync(w), 0);
+	wal_close(w);
+	col_free(&c);
+	set_version(path_of(d, "snapshot"), 2);
+	set_version(path_of(d, "log"), 2);
+	size_t n0;
+	unsigned char *before = slurp(path_of(d, "log"), &n0);
+
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 9);
+	assert_int_equal(wal_format_old(w), 2);
+	assert_int_equal(wal_append(w, 1, "x", 1, NULL), -EPROTO);
+	assert_false(wal_failed(w));
+	size_t n1;
+	unsigned char *mid = slurp(path_of(d, "log"), &n1);
+	assert_int_equal(n1, n0);
+	assert_memory_equal(mid, before, n0); /* untouched */
+	free(mid);
+	free(before);
+	/* a crash before converting: read again the same way */
+	wal_close(w);
+	col_free(&c);
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 9);
+	assert_int_equal(wal_format_old(w), 2);
+	assert_int_equal(snapshot_hist(w, 9), 0);
+	assert_int_equal(wal_format_old(w), 0);
+	assert_int_equal(get_version(path_of(d, "snapshot")), WAL_FORMAT_VERSION);
+	assert_int_equal(get_version(path_of(d, "log")), WAL_FORMAT_VERSION);
+	assert_int_equal(h_append(w, 9, NULL), 0);
+	assert_int_equal(wal_sync(w), 0);
+	wal_close(w);
+	col_free(&c);
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 10);
+	assert_int_equal(wal_format_old(w), 0);
+	wal_close(w);
+	col_free(&c);
+
+	/* only the snapshot of the older version (a fresh log after it) */
+	set_version(path_of(d, "snapshot"), 2);
+	w = open_ok(d, &c);
+	assert_int_equal(wal_format_old(w), 2);
+	wal_close(w);
+	col_free(&c);
+	rm_dir(d);
+}
+
 /* A record with a valid checksum but an unexpected LSN: never a torn write. */
 static void test_lsn_mismatch(void **state)
 {
@@ -1492,6 +1577,7 @@ int main(void)
 		cmocka_unit_test(test_every_bitflip_log),
 		cmocka_unit_test(test_every_damage_snapshot),
 		cmocka_unit_test(test_log_headers),
+		cmocka_unit_test(test_older_version_read_then_converted),
 		cmocka_unit_test(test_lsn_mismatch),
 		cmocka_unit_test(test_log_after_snapshot_gap),
 		cmocka_unit_test(test_missing_log_with_snapshot),
