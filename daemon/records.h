@@ -53,9 +53,9 @@
  * (the floor a successor checks a slot against before adopting it); the
  * name (name_len bytes, no NUL, seq_name_fits: 1..SHMSEQ_NAME_MAX bytes,
  * at most 64 characters) and the comment (c bytes, 0..SHMSEQ_COMMENT_MAX).
- * Pad bytes of REC_SEQ and REC_DROP are checked to be zero on read; those
- * of the older forms are not (ignored, as their readers did). Values of an unsigned sequence are uint64_t bit
- * patterns.
+ * Values of an unsigned sequence are uint64_t bit patterns. Pad bytes of
+ * REC_SEQ and REC_DROP are checked to be zero on read; those of the older
+ * forms are not (ignored, as their readers did).
  *
  * History: a record's format never changes under its type: a new format is
  * a new type, and the replay keeps reading the old ones.
