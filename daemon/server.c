@@ -487,6 +487,21 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 {
 	struct wire_hdr h;
 	if (wire_check(msg, n, 0) < 0) {
+		if (n >= sizeof(h)) {
+			memcpy(&h, msg, sizeof(h));
+			if (h.magic == WIRE_MAGIC && h.op == WIRE_HELLO && h.version != WIRE_VERSION) {
+				/* a client library of another release: told so (its
+				 * hello's answer fails its check: -EPROTO), not hung up on */
+				say("refusing pid %d: its client library speaks protocol version %u, this "
+				    "daemon %u; run it with the libshmseq of this release",
+				    (int)c->pid, (unsigned)h.version, WIRE_VERSION);
+				struct wire_hdr r;
+				wire_hdr_init(&r, WIRE_HELLO, 0, h.req_id, -EPROTO);
+				shmseq_send(c->fd, &r, sizeof(r), -1, MSG_DONTWAIT);
+				c->dead = true;
+				return;
+			}
+		}
 		say("closing session of pid %d: malformed message (%zu bytes)", (int)c->pid, n);
 		c->dead = true;
 		return;

@@ -12,14 +12,19 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "shmseq.h"
+#include "util.h"
+#include "wire.h"
 
 static struct daemon d;
 
@@ -174,6 +179,45 @@ static void test_format2_converted(void **state)
 	assert_int_equal(daemon_stop(&d), 0);
 }
 
+/* A client library of an older release (protocol version 1) is answered
+ * with -EPROTO, which it reports as another protocol, not hung up on. */
+static void test_older_client_told(void **state)
+{
+	(void)state;
+	assert_int_equal(daemon_start(&d, NULL), 0);
+	char path[4096];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	assert_int_equal(shmseq_socket_path(d.instance, path, sizeof(path)), 0);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct {
+		struct wire_hdr h;
+		struct {
+			uint32_t version, pid;
+		} b;
+	} hello;
+	wire_hdr_init(&hello.h, WIRE_HELLO, sizeof(hello.b), 7, 0);
+	hello.h.version = 1;
+	hello.b.version = 1;
+	hello.b.pid = (uint32_t)getpid();
+	assert_true(shmseq_send(fd, &hello, sizeof(hello), -1, 0) >= 0);
+	char buf[WIRE_MSG_MAX];
+	int mfd = -1;
+	ssize_t n = shmseq_recv(fd, buf, sizeof(buf), &mfd, 0);
+	assert_int_equal(n, sizeof(struct wire_hdr));
+	assert_int_equal(mfd, -1);
+	struct wire_hdr r;
+	memcpy(&r, buf, sizeof(r));
+	assert_int_equal(r.op, WIRE_HELLO);
+	assert_int_equal(r.req_id, 7);
+	assert_int_equal(r.status, -EPROTO);
+	close(fd);
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -192,6 +236,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format2_converted),
+		cmocka_unit_test(test_older_client_told),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
