@@ -1085,7 +1085,6 @@ static void test_older_version_read_then_converted(void **state)
 	assert_int_equal(n1, n0);
 	assert_memory_equal(mid, before, n0); /* untouched */
 	free(mid);
-	free(before);
 	/* a crash before converting: read again the same way */
 	wal_close(w);
 	col_free(&c);
@@ -1096,6 +1095,19 @@ static void test_older_version_read_then_converted(void **state)
 	assert_int_equal(wal_format_old(w), 0);
 	assert_int_equal(get_version(path_of(d, "snapshot")), WAL_FORMAT_VERSION);
 	assert_int_equal(get_version(path_of(d, "log")), WAL_FORMAT_VERSION);
+	/* a crash after the snapshot's rename, before the fresh log: the new
+	 * snapshot beside the old version's log completes the conversion */
+	wal_close(w);
+	col_free(&c);
+	spit(path_of(d, "log"), before, n0);
+	free(before);
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 9);
+	assert_int_equal(wal_format_old(w), 0);
+	assert_int_equal(get_version(path_of(d, "log")), WAL_FORMAT_VERSION);
+	wal_close(w);
+	col_free(&c);
+	w = open_ok(d, &c);
 	assert_int_equal(h_append(w, 9, NULL), 0);
 	assert_int_equal(wal_sync(w), 0);
 	wal_close(w);
