@@ -87,7 +87,7 @@ run_tests() {
 	echo "== each fuzz target: its seed corpus, then ${FUZZ_SECONDS:-20} s of mutations"
 	CC=clang build build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized
 	local t work rc
-	for t in sql wire region wal; do
+	for t in sql wire region wal records; do
 		work=$(mktemp -d)
 		# new inputs go to a scratch dir; the seeds in the tree stay as they are
 		rc=0

@@ -463,7 +463,8 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 
 /* --- records ----------------------------------------------------------------- */
 
-static uint32_t rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r)
+/* s's record as of restart point horizon. */
+static void rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r)
 {
 	memset(r, 0, offsetof(struct rec_seq, comment));
 	r->id = s->id;
@@ -481,61 +482,10 @@ static uint32_t rec_fill(const struct seq *s, int64_t horizon, struct rec_seq *r
 	r->increment = s->def.increment;
 	r->cache = s->def.cache;
 	r->epoch_base = s->base;
+	r->has_base = true;
 	r->comment_len = s->def.comment_len;
 	if (s->def.comment_len)
 		memcpy(r->comment, s->comment, s->def.comment_len);
-	return (uint32_t)(offsetof(struct rec_seq, comment) + r->comment_len);
-}
-
-/* Untrusted bytes from disk (a REC_SEQ or a REC_SEQ_V1) -> a record and a
- * definition. 0, or -EBADMSG with the reason in *why. A REC_SEQ_V1 has no
- * epoch base: r->epoch_base is then the horizon and *has_base false. */
-static int rec_decode(const void *p, uint32_t len, uint16_t type, struct rec_seq *r, char *name,
-		      struct seq_def *def, bool *has_base, const char **why)
-{
-	const size_t v1_head = offsetof(struct rec_seq, epoch_base); /* then comment_len, comment */
-	memset(r, 0, offsetof(struct rec_seq, comment));
-	*has_base = type == REC_SEQ;
-	*why = "its length does not match its contents";
-	if (type == REC_SEQ) {
-		if (len < offsetof(struct rec_seq, comment) || len > sizeof(*r))
-			return -EBADMSG;
-		memcpy(r, p, len);
-		if (r->comment_len > SHMSEQ_COMMENT_MAX ||
-		    len != offsetof(struct rec_seq, comment) + r->comment_len)
-			return -EBADMSG;
-	} else {
-		if (len < v1_head + sizeof(uint16_t) || len > v1_head + sizeof(uint16_t) + SHMSEQ_COMMENT_MAX)
-			return -EBADMSG;
-		memcpy(r, p, v1_head);
-		memcpy(&r->comment_len, (const char *)p + v1_head, sizeof(uint16_t));
-		if (len != v1_head + sizeof(uint16_t) + r->comment_len)
-			return -EBADMSG;
-		memcpy(r->comment, (const char *)p + v1_head + sizeof(uint16_t), r->comment_len);
-		r->epoch_base = r->horizon;
-	}
-	*why = "its name is empty, too long or holds a NUL";
-	if (r->name_len == 0 || r->name_len > SHMSEQ_NAME_MAX || memchr(r->name, 0, r->name_len))
-		return -EBADMSG;
-	*why = "its value type is unknown";
-	if (r->is_unsigned > 1 || r->type > SEQ_TYPE_INT)
-		return -EBADMSG;
-	*why = NULL;
-	memcpy(name, r->name, r->name_len);
-	name[r->name_len] = 0;
-	memset(def, 0, offsetof(struct seq_def, comment));
-	def->start = r->start;
-	def->minvalue = r->minvalue;
-	def->maxvalue = r->maxvalue;
-	def->increment = r->increment;
-	def->cache = r->cache;
-	def->cycle = r->cycle;
-	def->type = r->type;
-	def->is_unsigned = r->is_unsigned;
-	def->comment_len = r->comment_len;
-	memcpy(def->comment, r->comment, r->comment_len);
-	def->comment[r->comment_len] = 0;
-	return 0;
 }
 
 /* Whether v can be stored in the definition's value type (MariaDB's
@@ -554,7 +504,8 @@ static bool in_type(const struct seq_def *def, int64_t v)
 }
 
 /* Whether the replay accepts a decoded record: a valid definition, and
- *  - REC_SEQ: a restart point and an epoch base its value type can hold.
+ *  - REC_SEQ (and REC_SEQ_V2): a restart point and an epoch base its value
+ *    type can hold.
  *    Not necessarily within [MINVALUE, MAXVALUE]: MariaDB's SETVAL with a
  *    higher round may put the position below MINVALUE (and hand out values
  *    from there), and MariaDB stores and restarts from it. The daemon never
@@ -565,8 +516,8 @@ static bool in_type(const struct seq_def *def, int64_t v)
  *    7), as always: a daemon before epoch bases could log a forged epoch's
  *    position, and one below MINVALUE is refused rather than resumed from.
  * 0, or -EBADMSG with the reason in why. */
-static int rec_check(const struct catalog *c, const struct rec_seq *r, const struct seq_def *def,
-		     bool has_base, char *why, size_t len)
+static int rec_check(const struct catalog *c, const struct rec_seq *r, const struct seq_def *def, char *why,
+		     size_t len)
 {
 	char a[32], b[32], v[32];
 	if (seq_def_validate(def, def->start, &c->env) < 0) {
@@ -576,7 +527,7 @@ static int rec_check(const struct catalog *c, const struct rec_seq *r, const str
 			 seq_value_format(def, def->maxvalue, b), (long long)def->increment);
 		return -EBADMSG;
 	}
-	if (!has_base) {
+	if (!r->has_base) {
 		if (seq_def_validate(def, r->horizon, &c->env) == 0)
 			return 0;
 		snprintf(why, len, "its restart point %s lies outside the sequence's bounds [%s, %s]",
@@ -612,16 +563,17 @@ static int rec_append_seq(struct catalog *c, struct seq *s, int64_t horizon)
 {
 	struct rec_seq r, back;
 	struct seq_def def;
-	char name[SHMSEQ_NAME_MAX + 1], why[256];
+	unsigned char buf[REC_SEQ_MAX];
+	char why[256];
 	const char *bad;
-	bool has_base;
-	uint32_t len = rec_fill(s, horizon, &r);
-	if (rec_decode(&r, len, REC_SEQ, &back, name, &def, &has_base, &bad) < 0) {
+	rec_fill(s, horizon, &r);
+	uint32_t len = rec_seq_encode(&r, buf);
+	if (rec_seq_decode(buf, len, REC_SEQ, &back, &bad) < 0) {
 		snprintf(why, sizeof(why), "%s", bad);
-	} else if (rec_check(c, &back, &def, has_base, why, sizeof(why)) == 0) {
+	} else if (rec_seq_def(&back, &def), rec_check(c, &back, &def, why, sizeof(why)) == 0) {
 		set_broken(c, s, false);
 		c->records++;
-		return wal_append(c->wal, REC_SEQ, &r, len, NULL);
+		return wal_append(c->wal, REC_SEQ, buf, len, NULL);
 	}
 	if (!s->broken)
 		say("refusing to log sequence '%s': the replay would reject the record (%s); it hands out no "
@@ -632,20 +584,15 @@ static int rec_append_seq(struct catalog *c, struct seq *s, int64_t horizon)
 	return -EINVAL;
 }
 
-struct rec_drop {
-	uint64_t id;
-	uint8_t name_len;
-	char name[SHMSEQ_NAME_MAX];
-	uint8_t pad[7];
-};
-
 static int rec_append_drop(struct catalog *c, const struct seq *s)
 {
 	c->statement = true;
 	struct rec_drop d = {.id = s->id, .name_len = s->name_len};
+	unsigned char buf[REC_DROP_MAX];
 	memcpy(d.name, s->name, d.name_len);
+	uint32_t len = rec_drop_encode(&d, buf);
 	c->records++;
-	return wal_append(c->wal, REC_DROP, &d, sizeof(d), NULL);
+	return wal_append(c->wal, REC_DROP, buf, len, NULL);
 }
 
 /* The restart point after `ticks` more values than horizon h, wrapping into
@@ -709,9 +656,7 @@ static int replay_reject(struct catalog *c, uint64_t lsn, const char *why, const
 			for_each_seq(c, t) t->damaged = t->lost = true;
 		return 0;
 	}
-	char name[SHMSEQ_NAME_MAX + 1];
-	memcpy(name, r->name, r->name_len);
-	name[r->name_len] = 0;
+	const char *name = r->name;
 	struct seq *s = catalog_find(c, name);
 	if (s && s->id == r->id) {
 		struct seq_def d;
@@ -766,32 +711,22 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 	}
 	if (type == REC_NOP)
 		return 0;
-	if (type == REC_DROP) {
+	if (type == REC_DROP || type == REC_DROP_V1) {
 		struct rec_drop d;
-		char name[SHMSEQ_NAME_MAX + 1];
-		if (len != sizeof(d))
-			return replay_reject(
-				c, lsn,
-				"a drop record of the wrong length (the sequence it dropped, if any, "
-				"is kept)",
-				NULL, NULL, false);
-		memcpy(&d, payload, sizeof(d));
-		if (d.name_len == 0 || d.name_len > SHMSEQ_NAME_MAX)
-			return replay_reject(
-				c, lsn,
-				"a drop record with an impossible name (the sequence it dropped, "
-				"if any, is kept)",
-				NULL, NULL, false);
-		memcpy(name, d.name, d.name_len);
-		name[d.name_len] = 0;
-		struct seq *s = catalog_find(c, name);
+		const char *bad;
+		char why[160];
+		if (rec_drop_decode(payload, len, type, &d, &bad) < 0) {
+			snprintf(why, sizeof(why), "%s (the sequence it dropped, if any, is kept)", bad);
+			return replay_reject(c, lsn, why, NULL, NULL, false);
+		}
+		struct seq *s = catalog_find(c, d.name);
 		if (s && s->id == d.id) {
 			names_del(c, s);
 			seq_free(s);
 		}
 		return 0;
 	}
-	if (type != REC_SEQ && type != REC_SEQ_V1) {
+	if (type != REC_SEQ && type != REC_SEQ_V2 && type != REC_SEQ_V1) {
 		char why[96];
 		snprintf(why, sizeof(why), "unknown record type %u (written by a newer shmseq?)",
 			 (unsigned)type);
@@ -799,13 +734,14 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 	}
 	struct rec_seq r;
 	struct seq_def def;
-	char name[SHMSEQ_NAME_MAX + 1], why[256];
+	char why[256];
 	const char *bad;
-	bool has_base;
-	if (rec_decode(payload, len, type, &r, name, &def, &has_base, &bad) < 0)
+	if (rec_seq_decode(payload, len, type, &r, &bad) < 0)
 		return replay_reject(c, lsn, bad, NULL, NULL, true);
-	if (rec_check(c, &r, &def, has_base, why, sizeof(why)) < 0)
+	rec_seq_def(&r, &def);
+	if (rec_check(c, &r, &def, why, sizeof(why)) < 0)
 		return replay_reject(c, lsn, why, &r, &def, false);
+	const char *name = r.name;
 	struct seq *s = catalog_find(c, name);
 	if (s && s->id != r.id) {
 		names_del(c, s);
@@ -829,7 +765,7 @@ int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, 
 	s->horizon = r.horizon;
 	s->row_raw = true; /* the row as stored, until the next write */
 	s->floor = r.epoch_base;
-	s->has_floor = has_base;
+	s->has_floor = r.has_base;
 	if (!same || seq_before(&def, s->real_inc, s->far, r.horizon))
 		s->far = r.horizon;
 	if (r.id >= c->next_id)
@@ -1507,7 +1443,8 @@ int catalog_snapshot_next(void *ctx, uint16_t *type, const void **payload, uint3
 		return 0;
 	ci->next = cds_hlist_entry_safe(s->hnode.next, struct seq, hnode);
 	*type = REC_SEQ;
-	*len = rec_fill(s, s->horizon, &ci->rec);
-	*payload = &ci->rec;
+	rec_fill(s, s->horizon, &ci->rec);
+	*len = rec_seq_encode(&ci->rec, ci->buf);
+	*payload = ci->buf;
 	return 1;
 }

@@ -8,40 +8,10 @@
 
 #include <urcu/hlist.h>
 
+#include "records.h"
 #include "region.h"
 #include "seqdef.h"
 #include "wal.h"
-
-/* Log record types. A record's format never changes under its type: a new
- * format is a new type, and the replay keeps reading the old ones. */
-enum {
-	REC_SEQ_V1 = 1, /* the first form of REC_SEQ (no epoch base): replayed, no longer written */
-	REC_DROP = 2,	/* a sequence is gone */
-	REC_NOP = 3,	/* nothing: closes a batch that holds a statement (catalog_prepare) */
-	REC_SEQ = 4,	/* upsert a sequence: definition, round, restart point, epoch base */
-};
-
-/* The durable form of a sequence (a REC_SEQ payload is this, with only
- * comment_len bytes of the comment). REC_SEQ_V1 is the same without
- * epoch_base: every field before it, then comment_len and the comment. */
-struct rec_seq {
-	uint64_t id;
-	int64_t horizon; /* restart point: no value at or after it was handed out */
-	int64_t cycle_count;
-	uint8_t name_len;
-	char name[SHMSEQ_NAME_MAX];
-	uint8_t cycle;
-	uint8_t type;
-	uint8_t is_unsigned;
-	uint8_t pad[5];
-	int64_t start, minvalue, maxvalue, increment, cache;
-	/* The base of the epoch the horizon belongs to: the first value of the
-	 * slot's current epoch (the floor a successor checks a slot against
-	 * before adopting it). */
-	int64_t epoch_base;
-	uint16_t comment_len;
-	char comment[SHMSEQ_COMMENT_MAX];
-};
 
 /* A definition without its comment: what the arithmetic needs, kept in every
  * sequence (struct seq_def carries SHMSEQ_COMMENT_MAX bytes of comment; the
@@ -208,6 +178,7 @@ struct catalog_iter {
 	uint64_t bucket;  /* the next bucket to visit */
 	struct seq *next; /* the next sequence of the current chain */
 	struct rec_seq rec;
+	unsigned char buf[REC_SEQ_MAX]; /* the payload handed out */
 };
 int catalog_snapshot_next(void *ctx, uint16_t *type, const void **payload, uint32_t *len);
 

@@ -39,6 +39,7 @@
 #include "catalog.h"
 #include "keeper.h"
 #include "region.h"
+#include "upgrade.h"
 #include "util.h"
 #include "wal.h"
 #include "wire.h"
@@ -486,6 +487,21 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 {
 	struct wire_hdr h;
 	if (wire_check(msg, n, 0) < 0) {
+		if (n >= sizeof(h)) {
+			memcpy(&h, msg, sizeof(h));
+			if (h.magic == WIRE_MAGIC && h.op == WIRE_HELLO && h.version != WIRE_VERSION) {
+				/* a client library of another release: told so (its
+				 * hello's answer fails its check: -EPROTO), not hung up on */
+				say("refusing pid %d: its client library speaks protocol version %u, this "
+				    "daemon %u; run it with the libshmseq of this release",
+				    (int)c->pid, (unsigned)h.version, WIRE_VERSION);
+				struct wire_hdr r;
+				wire_hdr_init(&r, WIRE_HELLO, 0, h.req_id, -EPROTO);
+				shmseq_send(c->fd, &r, sizeof(r), -1, MSG_DONTWAIT);
+				c->dead = true;
+				return;
+			}
+		}
 		say("closing session of pid %d: malformed message (%zu bytes)", (int)c->pid, n);
 		c->dead = true;
 		return;
@@ -494,6 +510,7 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	const char *p = msg + sizeof(h);
 	char name[SHMSEQ_NAME_MAX + 1];
 	struct catalog *cat = &sv->cat;
+	const char *why = NULL; /* what a decoder found wrong */
 	int r;
 
 	switch (h.op) {
@@ -502,8 +519,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			.incarnation = sv->incarnation,
 			.nslots = sv->nslots,
 			.region_size = sv->region_size,
-			.env = sv->cfg->env,
 		};
+		wire_env_encode(&rep.env, &sv->cfg->env);
 		wire_name_set(&rep.instance, sv->cfg->instance);
 		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, sv->region_fd);
 		return;
@@ -530,14 +547,17 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	case WIRE_CREATE:
 	case WIRE_ALTER: {
 		struct wire_ddl d;
+		struct seq_options opt;
 		memcpy(&d, p, sizeof(d));
-		if (wire_name_get(&d.name, name) < 0 || wire_options_sanitize(&d.opt) < 0)
+		if (wire_name_get(&d.name, name) < 0 || wire_options_decode(&d.opt, &opt, &why) < 0)
 			goto bad;
 		struct wire_ddl_reply rep = {0};
+		struct seq_notes notes = {0};
 		if (h.op == WIRE_CREATE)
-			r = catalog_create(cat, name, &d.opt, d.flags, &rep.note, &rep.notes);
+			r = catalog_create(cat, name, &opt, d.flags, &rep.note, &notes);
 		else
-			r = catalog_alter(cat, name, &d.opt, d.flags, &rep.note, &rep.notes);
+			r = catalog_alter(cat, name, &opt, d.flags, &rep.note, &notes);
+		wire_notes_encode(&rep.notes, &notes);
 		queue_reply(sv, c, &h, r, &rep, sizeof(rep), true, -1);
 		return;
 	}
@@ -560,9 +580,11 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	case WIRE_INSERT: {
 		struct wire_insert ins;
 		memcpy(&ins, p, sizeof(ins));
+		struct seq_row row;
 		if (wire_name_get(&ins.name, name) < 0)
 			goto bad;
-		queue_reply(sv, c, &h, catalog_insert(cat, name, &ins.row), NULL, 0, true, -1);
+		wire_row_decode(&ins.row, &row);
+		queue_reply(sv, c, &h, catalog_insert(cat, name, &row), NULL, 0, true, -1);
 		return;
 	}
 	case WIRE_REFILL:
@@ -587,7 +609,17 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			c->dead = true;
 			return;
 		}
-		r = catalog_row(cat, name, &rep->row, &rep->def, &rep->seq_id, &rep->reserve_ahead);
+		struct seq_row row = {0};
+		struct seq_def *def = calloc(1, sizeof(*def));
+		if (!def) {
+			free(rep);
+			c->dead = true;
+			return;
+		}
+		r = catalog_row(cat, name, &row, def, &rep->seq_id, &rep->reserve_ahead);
+		wire_row_encode(&rep->row, &row);
+		wire_def_encode(&rep->def, def);
+		free(def);
 		queue_reply(sv, c, &h, r, rep, sizeof(*rep), false, -1);
 		free(rep);
 		return;
@@ -625,8 +657,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			.records = cat->records,
 			.pid = (uint32_t)getpid(),
 			.failed = (uint32_t)wal_failed(sv->wal),
-			.env = sv->cfg->env,
 		};
+		wire_env_encode(&rep.env, &sv->cfg->env);
 		snprintf(rep.region_name, sizeof(rep.region_name), "memfd:%.100s", sv->region_name);
 		snprintf(rep.data_dir, sizeof(rep.data_dir), "%s", sv->cfg->data_dir);
 		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, -1);
@@ -636,7 +668,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 		goto bad;
 	}
 bad:
-	say("closing session of pid %d: invalid request (op %u)", (int)c->pid, (unsigned)h.op);
+	say("closing session of pid %d: invalid request (op %u)%s%s", (int)c->pid, (unsigned)h.op,
+	    why ? ": " : "", why ? why : "");
 	c->dead = true;
 }
 
@@ -977,6 +1010,15 @@ static int replay_and_start(struct server *sv)
 	uint64_t adopted = 0;
 	uint64_t dropped = sv->cat.dropped;
 	r = catalog_start(&sv->cat, sv->adopted, &adopted, err, sizeof(err));
+	if (r == 0) {
+		/* files of an older format: rewritten in this one before serving */
+		char msg[768];
+		int e = upgrade_data_dir(sv->wal, &sv->cat, sv->cfg->data_dir, msg, sizeof(msg));
+		if (*msg)
+			say("%s", msg);
+		if (e < 0)
+			return e;
+	}
 	if (r == 0 && sv->cat.tail_lost) {
 		/* The skip past the lost last record lives in memory only, and
 		 * that record is cleared: a later crash would resume from before

@@ -7,11 +7,21 @@
  *   log           the log
  *   log.tmp       a fresh log being created; a leftover one is deleted at open
  *
- * On-disk format (native little-endian, fixed-width fields, same machine):
- *   file header, 64 bytes (struct wal_file_hdr): magic (8 bytes, "SHMSEQLG"
- *     or "SHMSEQSN"), version (2), header size (64), compat and incompat
- *     feature flags (none defined; an unknown incompat flag is -EPROTO), an
- *     LSN, a size, reserved zeros, CRC32C of the 60 bytes before it.
+ * On-disk format (little-endian, the machine's order, asserted at build
+ * time; fixed-width fields; every size and offset _Static_assert'ed below;
+ * record payloads are the caller's: daemon/records.h):
+ *   file header, 64 bytes (struct wal_file_hdr):
+ *      0: magic (8 bytes, "SHMSEQLG" or "SHMSEQSN")
+ *      8: u32 version (see the history above struct wal_file_hdr)
+ *     12: u32 header size: always 64. A header never grows by extension:
+ *         a larger one is a new version, and any other size is refused as
+ *         an unknown format.
+ *     16: u32 compat flags, 20: u32 incompat flags (none defined; an
+ *         unknown incompat flag is -EPROTO, compat flags are ignored)
+ *     24: u64 LSN, 32: u64 size
+ *     40: 20 reserved bytes: written as zeros and checked on read (a
+ *         non-zero one is -EPROTO: a newer format, or damage)
+ *     60: u32 CRC32C of the 60 bytes before it.
  *     log: the LSN the log follows (its base): its first record is base+1;
  *     the size the file was preallocated or grown to: it is zero-filled to
  *     at least that, records from the header on, zeros after the last.
@@ -23,9 +33,10 @@
  *     snapshot: lsn is the record's index 1, 2, ... (order and completeness
  *     check); the replay callback is given the snapshot's covered LSN.
  *   snapshot trailer: a record with flags WAL_REC_TRAILER, index count+1, and
- *     payload {count, covered LSN, CRC32C of every byte of the file before
- *     the trailer}; the file must end right after it. A snapshot without a
- *     valid trailer is incomplete, hence invalid.
+ *     a 24-byte payload {0: u64 count, 8: u64 covered LSN, 16: u32 CRC32C of
+ *     every byte of the file before the trailer, 20: u32 reserved, zero};
+ *     the file must end right after it. A snapshot without a valid trailer
+ *     is incomplete, hence invalid.
  *
  * Invariants:
  *   - LSNs increase strictly across snapshots and logs: the log's base is the
@@ -127,12 +138,29 @@
 
 #define WAL_LOG_MAGIC "SHMSEQLG"
 #define WAL_SNAP_MAGIC "SHMSEQSN"
-#define WAL_VERSION 2u
+#define WAL_VERSION WAL_FORMAT_VERSION
+/* The oldest version read (and converted: wal_format_old). */
+#define WAL_VERSION_READ_MIN 2u
 #define WAL_INCOMPAT_KNOWN 0u
 #define WAL_REC_TRAILER 0x0001u
 /* Snapshot writes are gathered into chunks of about this size. */
 #define WAL_SNAP_CHUNK (256u * 1024u)
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the data files are little-endian: a big-endian build needs explicit conversions");
+
+/* The header of the log and of a snapshot. Version history:
+ *   1: the first format.
+ *   2: the log is preallocated and its header's size says to what (a
+ *      shorter log was truncated); 8 reserved bytes became `size`.
+ *   3: the same header and framing; the records hold names of 64
+ *      characters (daemon/records.h: REC_SEQ and REC_DROP of types 5 and
+ *      6), which a daemon of version 2 must not read: it would reject
+ *      them, or drop them with --accept-log-damage.
+ * Versions WAL_VERSION_READ_MIN up to WAL_VERSION are read; appends wait
+ * until a snapshot has rewritten older files in the current version
+ * (wal_format_old). Any other version is refused, naming the safe way
+ * over. */
 struct wal_file_hdr {
 	uint8_t magic[8];
 	uint32_t version;
@@ -144,11 +172,17 @@ struct wal_file_hdr {
 	uint8_t reserved[20];
 	uint32_t crc;
 };
+#define WAL_AT(t, f, off) _Static_assert(offsetof(struct t, f) == (off), #t "." #f " at " #off)
 _Static_assert(sizeof(struct wal_file_hdr) == 64, "file header is 64 bytes");
-_Static_assert(offsetof(struct wal_file_hdr, version) == 8, "header layout");
-_Static_assert(offsetof(struct wal_file_hdr, lsn) == 24, "header layout");
-_Static_assert(offsetof(struct wal_file_hdr, size) == 32, "header layout");
-_Static_assert(offsetof(struct wal_file_hdr, crc) == 60, "header layout");
+WAL_AT(wal_file_hdr, magic, 0);
+WAL_AT(wal_file_hdr, version, 8);
+WAL_AT(wal_file_hdr, header_size, 12);
+WAL_AT(wal_file_hdr, compat_flags, 16);
+WAL_AT(wal_file_hdr, incompat_flags, 20);
+WAL_AT(wal_file_hdr, lsn, 24);
+WAL_AT(wal_file_hdr, size, 32);
+WAL_AT(wal_file_hdr, reserved, 40);
+WAL_AT(wal_file_hdr, crc, 60);
 
 struct wal_rec_hdr {
 	uint32_t len;
@@ -157,7 +191,10 @@ struct wal_rec_hdr {
 	uint64_t lsn;
 };
 _Static_assert(sizeof(struct wal_rec_hdr) == 16, "record header is 16 bytes");
-_Static_assert(offsetof(struct wal_rec_hdr, lsn) == 8, "record layout");
+WAL_AT(wal_rec_hdr, len, 0);
+WAL_AT(wal_rec_hdr, type, 4);
+WAL_AT(wal_rec_hdr, flags, 6);
+WAL_AT(wal_rec_hdr, lsn, 8);
 
 #define WAL_HDR_SIZE ((size_t)sizeof(struct wal_file_hdr))
 #define WAL_REC_HDR ((size_t)sizeof(struct wal_rec_hdr))
@@ -171,6 +208,10 @@ struct wal_snap_trailer {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct wal_snap_trailer) == 24, "trailer is 24 bytes");
+WAL_AT(wal_snap_trailer, count, 0);
+WAL_AT(wal_snap_trailer, lsn, 8);
+WAL_AT(wal_snap_trailer, file_crc, 16);
+WAL_AT(wal_snap_trailer, reserved, 20);
 _Static_assert(sizeof(struct wal_snap_trailer) <= WAL_PAYLOAD_MAX, "trailer fits");
 
 struct wal {
@@ -190,6 +231,7 @@ struct wal {
 	uint64_t prealloc;    /* a fresh log's size */
 	uint64_t snap_size;   /* bytes in the current snapshot, 0 if none */
 	bool accept_damage;
+	uint32_t version; /* of the files in use: older until a snapshot converts them */
 	bool failed;
 	/* why it failed (wal_failure): -errno, the file and the bytes wanted */
 	int fail_err;
@@ -280,6 +322,14 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- format helpers ---- */
 
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 static void hdr_build(struct wal_file_hdr *h, const char *magic, uint64_t lsn, uint64_t size)
 {
 	memset(h, 0, sizeof(*h));
@@ -291,9 +341,10 @@ static void hdr_build(struct wal_file_hdr *h, const char *magic, uint64_t lsn, u
 	h->crc = crc32c(0, h, offsetof(struct wal_file_hdr, crc));
 }
 
-/* Check a file header (n >= WAL_HDR_SIZE bytes at buf). */
+/* Check a file header (n >= WAL_HDR_SIZE bytes at buf); its version in
+ * *version. */
 static int hdr_check(const unsigned char *buf, const char *magic, const char *what, const char *path,
-		     uint64_t *lsn, uint64_t *size, char *err, size_t errlen)
+		     uint32_t *version, uint64_t *lsn, uint64_t *size, char *err, size_t errlen)
 {
 	struct wal_file_hdr h;
 	memcpy(&h, buf, sizeof(h));
@@ -313,23 +364,38 @@ static int hdr_check(const unsigned char *buf, const char *magic, const char *wh
 			what, path, what);
 		return -EPROTO;
 	}
-	if (h.version < WAL_VERSION) {
+	if (h.version < WAL_VERSION_READ_MIN) {
 		/* the file is fine, for the shmseq that wrote it */
 		set_err(err, errlen,
-			"%s %s: format version %u, written by an older shmseq (this one reads version %u); "
-			"with the older one, `shmseq dump > backup.sql`, then start this one on an empty "
-			"data directory and `shmseq sql < backup.sql`",
-			what, path, h.version, WAL_VERSION);
+			"%s %s: data format version %u, written by an older shmseq; this one reads and "
+			"converts versions %u to %u only. Nothing was changed. The safe way over: stop every "
+			"application that draws values from this instance, then with the older shmseq "
+			"running `shmseq dump > backup.sql` (taken after the last value was drawn), stop it, "
+			"start this one on an empty data directory and `shmseq sql < backup.sql`; keep the "
+			"old directory until the new one serves. A value drawn after the dump would be "
+			"handed out again",
+			what, path, h.version, WAL_VERSION_READ_MIN, WAL_VERSION);
 		return -EPROTO;
 	}
-	if (h.version != WAL_VERSION || h.header_size != WAL_HDR_SIZE ||
+	if (h.version > WAL_VERSION || h.header_size != WAL_HDR_SIZE ||
 	    (h.incompat_flags & ~WAL_INCOMPAT_KNOWN)) {
 		set_err(err, errlen,
 			"%s %s: unsupported format (version %u, header size %u, incompatible flags 0x%x); "
-			"written by a newer shmseq?",
-			what, path, h.version, h.header_size, h.incompat_flags);
+			"written by a newer shmseq? Nothing was changed: start the shmseq that wrote it "
+			"(this one reads data format versions %u to %u)",
+			what, path, h.version, h.header_size, h.incompat_flags, WAL_VERSION_READ_MIN,
+			WAL_VERSION);
 		return -EPROTO;
 	}
+	if (!all_zero(h.reserved, sizeof(h.reserved))) {
+		set_err(err, errlen,
+			"%s %s: reserved header bytes are not zero: written by a newer shmseq (use that "
+			"one), "
+			"or damaged (restore the data directory from a backup)",
+			what, path);
+		return -EPROTO;
+	}
+	*version = h.version;
 	*lsn = h.lsn;
 	if (size)
 		*size = h.size;
@@ -426,18 +492,11 @@ static int read_file(int fd, const char *path, unsigned char **out, size_t *outn
 	return 0;
 }
 
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* ---- snapshot loading ---- */
 
 struct snap_info {
 	bool present;
+	uint32_t version;
 	uint64_t lsn;
 	uint64_t count;
 	unsigned char *buf;
@@ -469,7 +528,7 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 			path, n);
 		return -EBADMSG;
 	}
-	r = hdr_check(buf, WAL_SNAP_MAGIC, "snapshot", path, &s->lsn, NULL, err, errlen);
+	r = hdr_check(buf, WAL_SNAP_MAGIC, "snapshot", path, &s->version, &s->lsn, NULL, err, errlen);
 	if (r < 0)
 		return r;
 	size_t off = WAL_HDR_SIZE;
@@ -507,7 +566,8 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 				return -EBADMSG;
 			}
 			memcpy(&t, buf + off + WAL_REC_HDR, sizeof(t));
-			if (t.count != idx - 1 || t.lsn != s->lsn || crc32c(0, buf, off) != t.file_crc) {
+			if (t.count != idx - 1 || t.lsn != s->lsn || t.reserved ||
+			    crc32c(0, buf, off) != t.file_crc) {
 				set_err(err, errlen,
 					"snapshot %s: trailer at offset %zu does not match the contents; the "
 					"snapshot is damaged: restore the data directory from a backup",
@@ -692,6 +752,7 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 	bool fresh = false, tail_lost = false;
 	const char *accepted = NULL; /* damage taken with --accept-log-damage */
 	uint64_t base = 0, last_log_lsn = 0, cap = 0;
+	uint32_t log_version = WAL_VERSION;
 	size_t good_end = 0, nz_end = 0;
 	w->logfd = open(w->log_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (w->logfd < 0) {
@@ -734,7 +795,8 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 			accepted = "the log was blank";
 			fresh = true;
 		} else {
-			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &base, &cap, err, errlen);
+			r = hdr_check(logbuf, WAL_LOG_MAGIC, "log", w->log_path, &log_version, &base, &cap,
+				      err, errlen);
 			if (r < 0)
 				goto fail;
 			if (logn < cap) {
@@ -926,6 +988,12 @@ int wal_open(const char *dir, const struct wal_io *io, const struct wal_opts *op
 	}
 	w->durable_lsn = w->last_lsn;
 	w->snap_size = snap.present ? snap.n : 0;
+	/* the files in use: a log created afresh is of this version */
+	w->version = WAL_VERSION;
+	if (snap.present && snap.version < w->version)
+		w->version = snap.version;
+	if (!fresh && log_version < w->version)
+		w->version = log_version;
 	if (accepted)
 		set_err(err, errlen,
 			"log %s: damage accepted (--accept-log-damage): %s; values reserved by lost records "
@@ -999,6 +1067,8 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 {
 	if (w->failed)
 		return -EIO;
+	if (w->version != WAL_VERSION)
+		return -EPROTO; /* an older version's log: convert first (wal_format_old) */
 	if (len > WAL_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	if (len && !payload)
@@ -1218,5 +1288,11 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 	w->log_base = snap_lsn;
 	w->log_end = WAL_HDR_SIZE;
 	w->log_cap = cap;
+	w->version = WAL_VERSION; /* snapshot and log: both written by this version */
 	return 0;
+}
+
+uint32_t wal_format_old(const struct wal *w)
+{
+	return w->version == WAL_VERSION ? 0 : w->version;
 }

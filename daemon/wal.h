@@ -60,6 +60,10 @@ struct wal_opts {
  * ahead by its largest reservation). Payload NULL, length 0. */
 #define WAL_TAIL_LOST 0xffffu
 
+/* The data format version written (the files' headers; the record
+ * payloads of this version are the caller's: daemon/records.h). */
+#define WAL_FORMAT_VERSION 3u
+
 /* Largest payload accepted. */
 #define WAL_PAYLOAD_MAX (64u * 1024u)
 
@@ -69,7 +73,8 @@ struct wal_opts {
  * err (what is wrong, which file, at which offset, and how to recover):
  *   -EBADMSG  a corrupt record before the end of the log, a truncated or
  *             missing log, or a bad snapshot
- *   -EPROTO   a file of an unknown format or version
+ *   -EPROTO   a file of an unknown format or version (an older version
+ *             that it reads is not an error: wal_format_old)
  *   other     the system error.
  * On success err is empty, or holds a warning worth logging (a torn tail
  * was zeroed, damage was accepted). */
@@ -108,6 +113,16 @@ uint64_t wal_snapshot_size(const struct wal *w);
  * inconsistent; a failure before the rename leaves the old state intact). */
 typedef int (*wal_snapshot_next_fn)(void *ctx, uint16_t *type, const void **payload, uint32_t *len);
 int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx);
+
+/* The files of an older data format version were opened (read and
+ * replayed as usual): returns that version, or 0 when the files are of
+ * WAL_FORMAT_VERSION. While it is non-zero wal_append() refuses (-EPROTO),
+ * so nothing of the new format is written into an older file; a
+ * wal_snapshot() rewrites the whole state in the current version (snapshot
+ * and a fresh log) and makes it 0. A crash before the snapshot's rename
+ * leaves the older files as they were (readable by the older shmseq too);
+ * after it, the next open completes the conversion. */
+uint32_t wal_format_old(const struct wal *w);
 
 /* Whether the wal has failed (fail closed). */
 int wal_failed(const struct wal *w);

@@ -56,7 +56,13 @@ enum {
 };
 
 /* Limits. */
-#define SHMSEQ_NAME_MAX 64	/* bytes in a sequence or instance name */
+/* A sequence name: at most 64 characters, as MariaDB's table names, of
+ * utf8mb3 as MariaDB's identifiers (at most 3 bytes each): up to
+ * SHMSEQ_NAME_MAX bytes. An instance name: up to SHMSEQ_INSTANCE_MAX
+ * characters of [A-Za-z0-9_-]. */
+#define SHMSEQ_NAME_MAX 192	/* bytes in a sequence name (64 characters) */
+#define SHMSEQ_NAME_CHARS 64	/* characters in a sequence name */
+#define SHMSEQ_INSTANCE_MAX 64	/* bytes (characters) in an instance name */
 #define SHMSEQ_COMMENT_MAX 2048 /* bytes in a COMMENT */
 
 typedef struct shmseq shmseq;		    /* a connection: a session with one instance */

@@ -262,11 +262,10 @@ static int attach(struct shmseq *c)
 		free(m);
 		m = NULL;
 	}
-	if (rep.env.auto_increment_increment < 1 || rep.env.auto_increment_offset < 1) {
-		rep.env.auto_increment_increment = 1;
-		rep.env.auto_increment_offset = 1;
+	if (wire_env_decode(&rep.env, &c->env, NULL) < 0) {
+		c->env.auto_increment_increment = 1;
+		c->env.auto_increment_offset = 1;
 	}
-	c->env = rep.env;
 	detach(c);
 	c->sock = fd;
 	if (m)
@@ -600,7 +599,7 @@ static void entries_repoint(struct shmseq *c, struct region_header *old)
 static void names_forget(struct shmseq *c, const char *name)
 {
 	size_t len = strlen(name);
-	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	struct shmseq_seq *e = seq_name_fits(name, len) ? lookup(c, name, shmseq_hash(name, len)) : NULL;
 	if (e && e->in_table && atomic_load_explicit(&e->refs, memory_order_relaxed) == 0)
 		names_remove(c, e);
 	reclaim_poll(&c->rc, c);
@@ -745,7 +744,7 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 {
 	size_t len = strlen(name);
-	if (len == 0 || len > SHMSEQ_NAME_MAX)
+	if (!seq_name_fits(name, len))
 		return -EINVAL;
 	uint64_t hash = shmseq_hash(name, len);
 	struct shmseq_seq *e = lookup(c, name, hash);
@@ -1581,9 +1580,10 @@ static int ddl(struct shmseq *c, uint16_t op, const char *name, const struct seq
 	if (!req)
 		return -ENOMEM;
 	int r = wire_name_set(&req->name, name);
+	if (r == 0)
+		r = wire_options_encode(&req->opt, o);
 	if (r == 0) {
 		req->flags = flags;
-		req->opt = *o;
 		r = client_rpc(c, op, req, sizeof(*req), &rep, sizeof(rep), false);
 	}
 	free(req);
@@ -1666,8 +1666,11 @@ SHMSEQ_API int shmseq_status(shmseq *c, struct shmseq_status *out)
 	out->records = rep.records;
 	out->daemon_pid = rep.pid;
 	out->failed = rep.failed != 0;
-	out->auto_increment_increment = rep.env.auto_increment_increment;
-	out->auto_increment_offset = rep.env.auto_increment_offset;
+	struct seq_env env;
+	if (wire_env_decode(&rep.env, &env, NULL) < 0)
+		return -EPROTO;
+	out->auto_increment_increment = env.auto_increment_increment;
+	out->auto_increment_offset = env.auto_increment_offset;
 	memcpy(out->region_name, rep.region_name, sizeof(out->region_name));
 	out->region_name[sizeof(out->region_name) - 1] = 0;
 	memcpy(out->data_dir, rep.data_dir, sizeof(out->data_dir));

@@ -93,7 +93,8 @@ struct shmseq_seq {
 	bool leased;		  /* a leased handle (struct leased in client.c), not a cache entry */
 	char name[SHMSEQ_NAME_MAX + 1];
 } __attribute__((aligned(128)));
-_Static_assert(sizeof(struct shmseq_seq) == 128, "two cache lines, aligned: one adjacent-line pair");
+_Static_assert(sizeof(struct shmseq_seq) == 256,
+	       "four cache lines, aligned: the fast path's fields and the name's start in the first");
 
 /* One request and its reply (reply may be NULL when replen is 0).
  * Re-attaches first if needed. Returns the reply's status (>= 0) or -error.

@@ -169,12 +169,13 @@ static const char *db_in(struct shmseq *c, const struct sql_name *n)
 	return n->db[0] ? n->db : db_of(c);
 }
 
-/* Whether shmseq can hold a sequence of this name: 64 characters are
- * MariaDB's limit (the parser's), SHMSEQ_NAME_MAX bytes shmseq's. A name
- * beyond the bytes cannot exist: it is unknown, and CREATE refuses it. */
+/* Whether shmseq can hold a sequence of this name: 64 characters, as
+ * MariaDB (the parser's limit too), of up to 3 bytes each (utf8mb3, as
+ * MariaDB's identifiers): every name the parser takes. A name beyond them
+ * cannot exist: it is unknown, and CREATE refuses it. */
 static bool storable(const char *name)
 {
-	return strlen(name) <= SHMSEQ_NAME_MAX;
+	return seq_name_fits(name, strnlen(name, SHMSEQ_NAME_MAX + 1));
 }
 
 /* Whether a name denotes nothing here: another database or unstorable. */
@@ -324,7 +325,7 @@ int client_temp_create(struct shmseq *c, const char *name, const struct seq_opti
 	if (or_replace && if_not_exists)
 		return -SHMSEQ_ERR_WRONG_USAGE;
 	size_t n = strlen(name);
-	if (n == 0 || n > SHMSEQ_NAME_MAX)
+	if (!seq_name_fits(name, n))
 		return -EINVAL;
 	struct sql_create *cr = calloc(1, sizeof(*cr));
 	if (!cr)
@@ -395,10 +396,8 @@ static int fetch_row(struct shmseq *c, const char *name, struct seq_row *row, st
 		return -ENOMEM;
 	int r = client_rpc(c, WIRE_ROW, &req, sizeof(req), rep, sizeof(*rep), true);
 	if (r >= 0) {
-		*row = rep->row;
-		*def = rep->def;
-		def->comment[def->comment_len <= SHMSEQ_COMMENT_MAX ? def->comment_len : 0] = 0;
-		r = 0;
+		wire_row_decode(&rep->row, row);
+		r = wire_def_decode(&rep->def, def, NULL) < 0 ? -EPROTO : 0;
 	}
 	free(rep);
 	return r;
@@ -479,7 +478,8 @@ struct rowctx {
 	size_t n;
 	const char *const *names;
 	struct sqlv vals[ROW_MAX];
-	char text[ROW_MAX][SQLV_TEXT_MAX];
+	/* a rendered value, or a name (SHOW TABLES, information_schema) */
+	char text[ROW_MAX][SHMSEQ_NAME_MAX + 1 > SQLV_TEXT_MAX ? SHMSEQ_NAME_MAX + 1 : SQLV_TEXT_MAX];
 };
 
 static void row_str(struct rowctx *rc, size_t i, const char *s)
@@ -1834,16 +1834,18 @@ static void exec_create(struct shmseq *c, const struct sql_create *cr, shmseq_re
 		wire_name_set(&req->name, cr->name.name);
 		req->flags = (cr->or_replace ? WIRE_DDL_OR_REPLACE : 0) |
 			     (cr->if_not_exists ? WIRE_DDL_IF_NOT_EXISTS : 0);
-		req->opt = cr->opt;
-		r = client_rpc(c, WIRE_CREATE, req, sizeof(*req), &rep, sizeof(rep), false);
+		struct seq_notes notes;
+		r = wire_options_encode(&req->opt, &cr->opt);
+		if (r == 0)
+			r = client_rpc(c, WIRE_CREATE, req, sizeof(*req), &rep, sizeof(rep), false);
 		free(req);
+		if (r >= 0 && wire_notes_decode(&rep.notes, &notes, NULL) < 0)
+			r = -EPROTO;
 		if (r >= 0) {
 			if (rep.note == SHMSEQ_ERR_TABLE_EXISTS)
 				result_warn(res, "Note", 1050, "Table '%s' already exists", cr->name.name);
-			for (int i = 0; i < rep.notes.count && i < 4; i++) {
-				rep.notes.text[i][sizeof(rep.notes.text[i]) - 1] = 0;
-				result_warn(res, "Note", rep.notes.code[i], "%s", rep.notes.text[i]);
-			}
+			for (int i = 0; i < notes.count; i++)
+				result_warn(res, "Note", notes.code[i], "%s", notes.text[i]);
 		}
 	}
 	if (r < 0)
@@ -1865,8 +1867,9 @@ static void exec_alter(struct shmseq *c, const struct sql_alter *al, shmseq_resu
 		}
 		wire_name_set(&req->name, al->name.name);
 		req->flags = al->if_exists ? WIRE_DDL_IF_EXISTS : 0;
-		req->opt = al->opt;
-		r = client_rpc(c, WIRE_ALTER, req, sizeof(*req), &rep, sizeof(rep), false);
+		r = wire_options_encode(&req->opt, &al->opt);
+		if (r == 0)
+			r = client_rpc(c, WIRE_ALTER, req, sizeof(*req), &rep, sizeof(rep), false);
 		free(req);
 		if (r >= 0 && rep.note == SHMSEQ_ERR_UNKNOWN_SEQUENCE)
 			r = -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
@@ -2235,8 +2238,9 @@ static int insert_row(struct shmseq *c, const char *name, const struct seq_row *
 		if (t)
 			return rr;
 	}
-	struct wire_insert req = {.row = *row};
+	struct wire_insert req;
 	wire_name_set(&req.name, name);
+	wire_row_encode(&req.row, row);
 	return client_rpc(c, WIRE_INSERT, &req, sizeof(req), NULL, 0, false);
 }
 

@@ -62,9 +62,8 @@ enum {
 };
 
 /* Names: MariaDB limits a table or database name to 64 characters of
- * utf8mb3 (at most 3 bytes each). The parser takes every such name; where
- * shmseq stores names (SHMSEQ_NAME_MAX bytes) the executor checks the
- * bytes. */
+ * utf8mb3 (at most 3 bytes each). The parser takes every such name, and
+ * shmseq stores every such sequence name (SHMSEQ_NAME_MAX bytes). */
 #define SQL_NAME_CHARS 64
 #define SQL_NAME_BYTES (3 * SQL_NAME_CHARS)
 

@@ -41,7 +41,17 @@ bool shmseq_instance_name_valid(const char *name)
 		      c == '_' || c == '-'))
 			return false;
 	}
-	return n <= SHMSEQ_NAME_MAX;
+	return n <= SHMSEQ_INSTANCE_MAX;
+}
+
+bool seq_name_fits(const char *name, size_t len)
+{
+	if (len == 0 || len > SHMSEQ_NAME_MAX || memchr(name, 0, len))
+		return false;
+	size_t chars = 0;
+	for (size_t i = 0; i < len; i++)
+		chars += ((unsigned char)name[i] & 0xc0) != 0x80; /* not a continuation byte */
+	return chars <= SHMSEQ_NAME_CHARS;
 }
 
 const char *shmseq_default_instance(void)

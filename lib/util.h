@@ -15,6 +15,10 @@
 
 /* Instance names: 1..64 of [A-Za-z0-9_-]. */
 bool shmseq_instance_name_valid(const char *name);
+/* Whether a sequence name of len bytes can be stored: 1..SHMSEQ_NAME_MAX
+ * bytes, no NUL, at most SHMSEQ_NAME_CHARS characters (UTF-8: the bytes
+ * that are not continuation bytes). */
+bool seq_name_fits(const char *name, size_t len);
 
 /* The instance a NULL name means: $SHMSEQ_INSTANCE, else "default". */
 const char *shmseq_default_instance(void);

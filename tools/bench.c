@@ -198,7 +198,7 @@ static struct phase_shm *shm;
 static pid_t worker_pids[MAX_WORKERS];
 static unsigned nworker_pids;
 static pid_t daemon_pid;
-static char instance_buf[SHMSEQ_NAME_MAX + 1];
+static char instance_buf[SHMSEQ_INSTANCE_MAX + 1];
 static volatile sig_atomic_t interrupted;
 static uint64_t create_ns;	/* time the CREATE statements took */
 static uint64_t create_syncs;	/* the daemon's fdatasyncs meanwhile */
@@ -1636,7 +1636,7 @@ static void parse_baselines(const char *arg)
 static bool valid_name(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > SHMSEQ_NAME_MAX)
+	if (n == 0 || n > SHMSEQ_NAME_CHARS) /* ASCII: a byte a character */
 		return false;
 	for (const char *c = s; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
@@ -1791,7 +1791,7 @@ static void parse_options(int argc, char **argv)
 		 cfg.sequences > 1 ? cfg.sequences - 1 : 0);
 	if (!valid_name(cfg.sequence) || (cfg.sequences > 1 && !valid_name(longest)))
 		bad_option("--sequence wants a plain name (letters, digits, '_', '$'; with --sequences"
-			   " K it plus '_K' at most 64 bytes), not",
+			   " K it plus '_K' at most 64 characters), not",
 			   cfg.sequence);
 	if (cfg.create && strchr(cfg.create, ';'))
 		bad_option("--create takes sequence options, not statements:", cfg.create);

@@ -1743,7 +1743,7 @@ int main(int argc, char **argv)
 			if (!shmseq_instance_name_valid(optarg))
 				return usage_error("invalid instance name '%s' (1 to %d "
 						   "letters, digits, '-' or '_')",
-						   optarg, SHMSEQ_NAME_MAX);
+						   optarg, SHMSEQ_INSTANCE_MAX);
 			opt_instance = optarg;
 			break;
 		case 'h':

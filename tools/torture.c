@@ -397,7 +397,7 @@ static struct config cfg = {
 	.progress = 5,
 };
 
-static char g_instance[SHMSEQ_NAME_MAX + 1];
+static char g_instance[SHMSEQ_INSTANCE_MAX + 1];
 static char g_names[MAX_SEQ][32];
 
 /* ------------------------------------------------------------------------ */

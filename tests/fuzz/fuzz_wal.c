@@ -159,6 +159,22 @@ static void exercise(const struct rep *before)
 	    r.tail_lost)
 		abort();
 	uint64_t lsn;
+	if (wal_format_old(w)) {
+		/* an older version's files: nothing is appended to them until a
+		 * snapshot has rewritten the state in the current version */
+		struct two t = {0};
+		if (wal_append(w, 7, "abc", 3, &lsn) != -EPROTO || wal_failed(w) ||
+		    wal_snapshot(w, two_next, &t) != 0 || wal_format_old(w) != 0 ||
+		    wal_append(w, 8, NULL, 0, &lsn) != 0 || wal_sync(w) != 0)
+			abort();
+		wal_close(w);
+		r = (struct rep){0};
+		if (wal_open(dir, NULL, &opts, replay, &r, &w, err, sizeof(err)) != 0 || r.n != 3 ||
+		    r.last_lsn != lsn || r.last_type != 8 || wal_format_old(w) != 0)
+			abort();
+		wal_close(w);
+		return;
+	}
 	if (wal_append(w, 7, "abc", 3, &lsn) != 0 || lsn <= before->last_lsn || wal_sync(w) != 0 ||
 	    wal_durable_lsn(w) != lsn)
 		abort();

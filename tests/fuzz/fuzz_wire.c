@@ -32,16 +32,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case WIRE_CREATE:
 		case WIRE_ALTER: {
 			struct wire_ddl *d = malloc(sizeof(*d));
+			struct seq_options *o = malloc(sizeof(*o));
 			memcpy(d, p, sizeof(*d));
-			if (wire_name_get(&d->name, name) == 0 && wire_options_sanitize(&d->opt) == 0) {
+			if (wire_name_get(&d->name, name) == 0 &&
+			    wire_options_decode(&d->opt, o, NULL) == 0) {
 				/* what the daemon then computes with must be safe too */
 				struct seq_def def;
 				int64_t next;
 				struct seq_notes notes = {0};
 				struct seq_env env = {1, 1};
-				seq_def_create(&d->opt, &env, &def, &next, &notes);
+				seq_def_create(o, &env, &def, &next, &notes);
+				/* and what decodes encodes back to the same bytes */
+				struct wire_options *again = malloc(sizeof(*again));
+				if (wire_options_encode(again, o) != 0 ||
+				    memcmp(again, &d->opt, sizeof(*again)) != 0)
+					abort();
+				free(again);
 			}
+			free(o);
 			free(d);
+			break;
+		}
+		case WIRE_INSERT: {
+			struct wire_insert ins;
+			struct seq_row row;
+			memcpy(&ins, p, sizeof(ins));
+			wire_row_decode(&ins.row, &row);
 			break;
 		}
 		default:

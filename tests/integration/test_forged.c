@@ -401,7 +401,7 @@ struct old_rec_seq {
 	int64_t horizon;
 	int64_t cycle_count;
 	uint8_t name_len;
-	char name[SHMSEQ_NAME_MAX];
+	char name[64];
 	uint8_t cycle;
 	uint8_t type;
 	uint8_t is_unsigned;

@@ -966,7 +966,7 @@ static void test_log_headers(void **state)
 	/* a well-formed header of a future version */
 	unsigned char h[HDR];
 	memcpy(h, img, HDR);
-	uint32_t v = 3;
+	uint32_t v = 99;
 	memcpy(h + 8, &v, 4);
 	uint32_t crc = crc32c(0, h, 60);
 	memcpy(h + 60, &crc, 4);
@@ -998,6 +998,26 @@ static void test_log_headers(void **state)
 	clear_dir(d);
 	spit(path_of(d, "log"), h, HDR);
 	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+	/* a header size other than 64: never an extension read by prefix */
+	memcpy(h, img, HDR);
+	memcpy(h + 12, &(uint32_t){128}, 4);
+	crc = crc32c(0, h, 60);
+	memcpy(h + 60, &crc, 4);
+	clear_dir(d);
+	spit(path_of(d, "log"), h, HDR);
+	assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "header size 128"));
+	/* every reserved byte is checked to be zero */
+	for (size_t at = 40; at < 60; at++) {
+		memcpy(h, img, HDR);
+		h[at] = 0x01;
+		crc = crc32c(0, h, 60);
+		memcpy(h + 60, &crc, 4);
+		clear_dir(d);
+		spit(path_of(d, "log"), h, HDR);
+		assert_int_equal(open_err(d, err, sizeof(err)), -EPROTO);
+		assert_non_null(strstr(err, "reserved header bytes are not zero"));
+	}
 	/* a log that follows LSN 5 with no snapshot: records are missing */
 	memcpy(h, img, HDR);
 	memcpy(h + 24, &(uint64_t){5}, 8);
@@ -1007,6 +1027,103 @@ static void test_log_headers(void **state)
 	spit(path_of(d, "log"), h, HDR);
 	assert_int_equal(open_err(d, err, sizeof(err)), -EBADMSG);
 	free(img);
+	rm_dir(d);
+}
+
+/* Rewrite a file header's version (and its checksum). */
+static void set_version(const char *path, uint32_t v)
+{
+	size_t n;
+	unsigned char *b = slurp(path, &n);
+	memcpy(b + 8, &v, 4);
+	uint32_t crc = crc32c(0, b, 60);
+	memcpy(b + 60, &crc, 4);
+	spit(path, b, n);
+	free(b);
+}
+
+static uint32_t get_version(const char *path)
+{
+	size_t n;
+	unsigned char *b = slurp(path, &n);
+	uint32_t v;
+	memcpy(&v, b + 8, 4);
+	free(b);
+	return v;
+}
+
+/* Files of data format version 2 are read as they are; nothing is appended
+ * to them (an older shmseq could still be started on them); a snapshot
+ * rewrites both files in the current version, and appends go on. */
+static void test_older_version_read_then_converted(void **state)
+{
+	(void)state;
+	char *d = mkdir_tmp();
+	struct col c = {0};
+	struct wal *w = open_ok(d, &c);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(h_append(w, i, NULL), 0);
+	assert_int_equal(wal_sync(w), 0);
+	assert_int_equal(snapshot_hist(w, 5), 0);
+	for (size_t i = 5; i < 9; i++)
+		assert_int_equal(h_append(w, i, NULL), 0);
+	assert_int_equal(wal_sync(w), 0);
+	wal_close(w);
+	col_free(&c);
+	set_version(path_of(d, "snapshot"), 2);
+	set_version(path_of(d, "log"), 2);
+	size_t n0;
+	unsigned char *before = slurp(path_of(d, "log"), &n0);
+
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 9);
+	assert_int_equal(wal_format_old(w), 2);
+	assert_int_equal(wal_append(w, 1, "x", 1, NULL), -EPROTO);
+	assert_false(wal_failed(w));
+	size_t n1;
+	unsigned char *mid = slurp(path_of(d, "log"), &n1);
+	assert_int_equal(n1, n0);
+	assert_memory_equal(mid, before, n0); /* untouched */
+	free(mid);
+	/* a crash before converting: read again the same way */
+	wal_close(w);
+	col_free(&c);
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 9);
+	assert_int_equal(wal_format_old(w), 2);
+	assert_int_equal(snapshot_hist(w, 9), 0);
+	assert_int_equal(wal_format_old(w), 0);
+	assert_int_equal(get_version(path_of(d, "snapshot")), WAL_FORMAT_VERSION);
+	assert_int_equal(get_version(path_of(d, "log")), WAL_FORMAT_VERSION);
+	/* a crash after the snapshot's rename, before the fresh log: the new
+	 * snapshot beside the old version's log completes the conversion */
+	wal_close(w);
+	col_free(&c);
+	spit(path_of(d, "log"), before, n0);
+	free(before);
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 9);
+	assert_int_equal(wal_format_old(w), 0);
+	assert_int_equal(get_version(path_of(d, "log")), WAL_FORMAT_VERSION);
+	wal_close(w);
+	col_free(&c);
+	w = open_ok(d, &c);
+	assert_int_equal(h_append(w, 9, NULL), 0);
+	assert_int_equal(wal_sync(w), 0);
+	wal_close(w);
+	col_free(&c);
+	w = open_ok(d, &c);
+	assert_int_equal(check_prefix(&c), 10);
+	assert_int_equal(wal_format_old(w), 0);
+	wal_close(w);
+	col_free(&c);
+
+	/* only the snapshot of the older version (a fresh log after it) */
+	set_version(path_of(d, "snapshot"), 2);
+	w = open_ok(d, &c);
+	assert_int_equal(wal_format_old(w), 2);
+	wal_close(w);
+	col_free(&c);
 	rm_dir(d);
 }
 
@@ -1472,6 +1589,7 @@ int main(void)
 		cmocka_unit_test(test_every_bitflip_log),
 		cmocka_unit_test(test_every_damage_snapshot),
 		cmocka_unit_test(test_log_headers),
+		cmocka_unit_test(test_older_version_read_then_converted),
 		cmocka_unit_test(test_lsn_mismatch),
 		cmocka_unit_test(test_log_after_snapshot_gap),
 		cmocka_unit_test(test_missing_log_with_snapshot),
