@@ -83,7 +83,7 @@ run_tests() {
 	build build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
 	TSAN_OPTIONS="halt_on_error=1" \
 		meson test -C build-tsan --print-errorlogs --num-processes 1 --timeout-multiplier 3 \
-		region concurrency crash batch
+		region concurrency crash batch names
 	echo "== each fuzz target: its seed corpus, then ${FUZZ_SECONDS:-20} s of mutations"
 	CC=clang build build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized
 	local t work rc

@@ -25,6 +25,7 @@
  * cache the size of the names it still uses.
  */
 #include "client.h"
+#include "names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -331,21 +332,8 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
 
 /* --- the name cache -------------------------------------------------------------
  *
- * name -> entry, one table per connection: {tag, slot hint, entry} buckets
- * (the tag is the hash's high half), linear probing, never more than half
- * full (entries and removed ones together), so a lookup reads one bucket line
- * and then the entry, whose first line holds what the fast path needs. The
- * hint lets the slot's lines be fetched while the entry is (prefetch_slot).
- *
- * Readers are any application threads, with no lock, inside a reader section
- * (reclaim.h): they probe from hash & mask until an empty bucket, stepping
- * over removed ones. Writers hold c->lock. Filling a bucket (an empty one, or
- * a removed one) stores the tag and hint, then the entry pointer with a
- * release store, so a reader that sees the pointer (acquire) sees the tag.
- * Removing one stores NAME_GONE there. A reader that raced a removal may
- * still return the removed entry: it stays valid until the reader's section
- * ends, then its memory is reused. Only the hint changes otherwise
- * (names_rehint).
+ * name -> entry, one table per connection (lib/names.h: the table, its
+ * lock-free readers and how writers publish). Writers hold c->lock.
  *
  * What leaves the cache: the entry of a name this connection dropped, of a
  * name the daemon no longer knows, and, whenever the table is full, every
@@ -353,100 +341,41 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
  * replaced elsewhere) — unless a handle holds it (refs): a handle follows its
  * name, so its entry stays in the cache until it is closed. A full table is
  * rebuilt at the size its entries need (twice, the same, or half) and the
- * old one retired; a reader still probing it may miss a name added since:
- * it takes the slow path, which looks again under the lock.
- *
- * Not liburcu's cds_lfht (the client used one until 2026): its lookups walk a
- * split-ordered list, one dependent cache miss per node, and its automatic
- * resize often left the table at its first size in practice, with a chain of
- * over a thousand entries per lookup at 100,000 names (docs/BENCHMARKS.md has
- * the figures). Entries are carved from slabs, 128-byte aligned, so that
- * many of them span few pages; a reclaimed entry is reused, so the slabs
- * hold as many entries as the cache ever held at once.
+ * old one retired after a grace period (reclaim.h), as is a removed entry's
+ * memory. Entries are carved from slabs, aligned as the entry is, so that
+ * many of them span few pages; a reclaimed entry is reused, so the slabs hold
+ * as many entries as the cache ever held at once.
  */
-
-struct name_bucket {
-	_Atomic uint32_t tag;		/* the name's hash, high half */
-	_Atomic uint32_t slot;		/* a hint: the entry's slot index, for prefetch */
-	_Atomic(struct shmseq_seq *) e; /* NULL: empty; NAME_GONE: removed */
-};
-
-struct name_table {
-	size_t mask; /* buckets - 1 */
-	struct name_bucket b[];
-};
 
 struct entry_slab {
 	struct entry_slab *next;
 	size_t used, cap;
-	struct shmseq_seq e[]; /* 128-byte aligned: the slab is */
+	struct shmseq_seq e[]; /* aligned as an entry: the slab is */
 };
-
-/* A removed bucket's entry: never dereferenced. */
-static struct shmseq_seq name_gone;
-#define NAME_GONE (&name_gone)
 
 #define NAMES_FIRST 64u /* buckets of a new connection's table */
 #define SLAB_FIRST 8u	/* entries of the first slab; then as many as exist */
-#define SLAB_MAX 4096u	/* entries per slab at most (512 KiB) */
+#define SLAB_MAX 4096u	/* entries per slab at most (1 MiB) */
 
-static struct name_table *names_new(size_t buckets)
+static uint32_t slot_index(const struct shmseq_seq *e);
+
+static inline const char *entry_name(const struct shmseq_seq *e)
 {
-	struct name_table *t = calloc(1, sizeof(*t) + buckets * sizeof(t->b[0]));
-	if (t)
-		t->mask = buckets - 1;
-	return t;
+	return e->name;
 }
 
-static uint32_t slot_index(struct shmseq_seq *e);
-
-/* Start fetching the two lines of slot idx of the current region. With many
- * names, the entry and the slot are each a cache miss, the slot's address
- * known only from the entry: started from the bucket's hint, the two misses
- * overlap instead of following each other (docs/BENCHMARKS.md). A stale
- * hint costs a useless prefetch, never a wrong value. */
-static inline void prefetch_slot(const struct shmseq *c, uint32_t idx)
+static uint64_t entry_hash(const struct shmseq_seq *e)
 {
-	uintptr_t h = (uintptr_t)atomic_load_explicit(&c->hdr, memory_order_relaxed);
-	uintptr_t p = h + sizeof(struct region_header) + (uintptr_t)idx * sizeof(struct region_slot);
-	__builtin_prefetch((const void *)p, 1);			     /* ticks: the fetch-and-add */
-	__builtin_prefetch((const void *)(p + REGION_CACHELINE), 0); /* gen, base, limit … */
+	return shmseq_hash(e->name, strlen(e->name));
 }
 
 /* Reader side: any thread, no lock, inside a reader section. The entry of
  * name, or NULL. */
-static struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t hash)
+static inline struct shmseq_seq *lookup(struct shmseq *c, const char *name, uint64_t hash)
 {
 	/* pairs with the release store in names_rebuild() */
 	const struct name_table *t = atomic_load_explicit(&c->names, memory_order_acquire);
-	const uint32_t tag = (uint32_t)(hash >> 32);
-	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-		/* pairs with the release store in names_put() */
-		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_acquire);
-		if (!e)
-			return NULL;
-		if (e != NAME_GONE && atomic_load_explicit(&t->b[i].tag, memory_order_relaxed) == tag) {
-			prefetch_slot(c, atomic_load_explicit(&t->b[i].slot, memory_order_relaxed));
-			if (strcmp(e->name, name) == 0)
-				return e;
-		}
-	}
-}
-
-/* Fill the first empty or removed bucket for hash. Returns whether it was a
- * removed one. Caller holds c->lock (or owns t alone); t has an empty
- * bucket. */
-static bool names_put(struct name_table *t, uint64_t hash, struct shmseq_seq *e)
-{
-	size_t i = hash & t->mask;
-	struct shmseq_seq *x;
-	while ((x = atomic_load_explicit(&t->b[i].e, memory_order_relaxed)) && x != NAME_GONE)
-		i = (i + 1) & t->mask;
-	atomic_store_explicit(&t->b[i].tag, (uint32_t)(hash >> 32), memory_order_relaxed);
-	atomic_store_explicit(&t->b[i].slot, slot_index(e), memory_order_relaxed);
-	/* pairs with the acquire load in lookup() */
-	atomic_store_explicit(&t->b[i].e, e, memory_order_release);
-	return x == NAME_GONE;
+	return names_lookup(t, name, hash, atomic_load_explicit(&c->hdr, memory_order_relaxed), entry_name);
 }
 
 /* e's bucket in the current table, or NULL. Caller holds c->lock. */
@@ -455,14 +384,7 @@ static struct name_bucket *names_bucket(struct shmseq *c, struct shmseq_seq *e)
 	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
 	if (!t || !e->in_table)
 		return NULL;
-	uint64_t hash = shmseq_hash(e->name, strlen(e->name));
-	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-		struct shmseq_seq *x = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
-		if (!x)
-			return NULL;
-		if (x == e)
-			return &t->b[i];
-	}
+	return names_find(t, entry_hash(e), e);
 }
 
 /* After e was resolved anew: point its bucket's hint at its slot. Caller
@@ -489,8 +411,7 @@ static void names_remove(struct shmseq *c, struct shmseq_seq *e)
 	struct name_bucket *b = names_bucket(c, e);
 	if (!b)
 		return;
-	/* readers step over it from now on */
-	atomic_store_explicit(&b->e, NAME_GONE, memory_order_release);
+	names_mark_gone(b); /* readers step over it from now on */
 	e->in_table = false;
 	c->nnames--;
 	c->ntomb++;
@@ -514,14 +435,9 @@ static bool entry_stale(struct shmseq *c, struct shmseq_seq *e)
 static int names_rebuild(struct shmseq *c, size_t buckets)
 {
 	struct name_table *t = atomic_load_explicit(&c->names, memory_order_relaxed);
-	struct name_table *n = names_new(buckets);
+	struct name_table *n = names_copy(t, buckets, entry_hash, slot_index);
 	if (!n)
 		return -ENOMEM;
-	for (size_t i = 0; i <= t->mask; i++) {
-		struct shmseq_seq *e = atomic_load_explicit(&t->b[i].e, memory_order_relaxed);
-		if (e && e != NAME_GONE)
-			names_put(n, shmseq_hash(e->name, strlen(e->name)), e);
-	}
 	c->ntomb = 0;
 	/* pairs with the acquire load in lookup() */
 	atomic_store_explicit(&c->names, n, memory_order_release);
@@ -775,7 +691,8 @@ int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 				atomic_store_explicit(&e->slot, &dead_region.s[0], memory_order_relaxed);
 			}
 			e->in_table = true;
-			if (names_put(atomic_load_explicit(&c->names, memory_order_relaxed), hash, e))
+			if (names_put(atomic_load_explicit(&c->names, memory_order_relaxed), hash, e,
+				      slot_index(e)))
 				c->ntomb--;
 			c->nnames++;
 		}
@@ -796,7 +713,7 @@ static inline bool region_live(struct shmseq_seq *e)
 	return atomic_load_explicit(&h->state, memory_order_relaxed) == REGION_STATE_LIVE;
 }
 
-static uint32_t slot_index(struct shmseq_seq *e)
+static uint32_t slot_index(const struct shmseq_seq *e)
 {
 	if (!atomic_load_explicit(&e->slot, memory_order_relaxed))
 		return 0;
