@@ -73,6 +73,10 @@
 #endif
 
 #include "shmseq.h"
+#include "hist.h"
+#include "json.h"
+#include "spawn.h"
+#include "tmpdir.h"
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
@@ -85,14 +89,13 @@ static const char *const pick_names[] = {"random", "round-robin"};
 enum phase_kind { PHASE_SHMSEQ, PHASE_BARE, PHASE_MUTEX };
 static const char *const phase_names[] = {"shmseq", "bare", "mutex"};
 
-#define MAX_WORKERS 4096  /* P x T */
-#define SAMPLE_MASK 63u	  /* time one op in 64 */
-#define CHECK_EVERY 1024u /* look at the clock once per this many ops */
-#define HSUB 16u	  /* sub-buckets per power of two */
-#define HBUCKETS (64u * HSUB)
+#define MAX_WORKERS 4096   /* P x T */
+#define SAMPLE_MASK 63u	   /* time one op in 64 */
+#define CHECK_EVERY 1024u  /* look at the clock once per this many ops */
 #define CREATE_BATCH 100u  /* CREATE statements per shmseq_exec call, at most */
 #define CREATE_THREADS 64u /* connections creating sequences at once */
 #define ERRMSG_MAX 200
+#define DAEMON_READY_MS 30000
 #define DISCONNECT_MAX 10000u /* a worker skips shmseq_disconnect() above this many names */
 
 struct config {
@@ -134,7 +137,7 @@ struct slot {
 	int64_t viol_prev, viol_cur;
 	uint64_t viol_seq;
 	int write_error;
-	uint64_t hist[HBUCKETS];
+	uint64_t hist[HIST_BUCKETS];
 } __attribute__((aligned(64)));
 
 struct proc_rec {
@@ -166,7 +169,7 @@ struct phase_result {
 	uint64_t ops, errors, elapsed_ns;
 	double ops_per_s, ns_per_op;
 	uint64_t samples, p50, p99, p999, max_ns;
-	uint64_t hist[HBUCKETS]; /* merged latency histogram */
+	uint64_t hist[HIST_BUCKETS]; /* merged latency histogram */
 	bool setup_failed;
 	bool interrupted;
 	/* worker processes (shmseq phase) */
@@ -241,24 +244,6 @@ static void calibrate_ticks(void)
 #endif
 }
 
-static inline unsigned hist_index(uint64_t v)
-{
-	if (v < HSUB)
-		return (unsigned)v;
-	unsigned msb = 63u - (unsigned)__builtin_clzll(v);
-	return (msb - 3u) * HSUB + (unsigned)((v >> (msb - 4u)) & (HSUB - 1u));
-}
-
-/* Upper bound of a bucket's values. */
-static uint64_t hist_upper(unsigned idx)
-{
-	if (idx < HSUB)
-		return idx;
-	unsigned msb = idx / HSUB + 3u, sub = idx % HSUB;
-	uint64_t low = (uint64_t)(HSUB + sub) << (msb - 4u);
-	return low + ((uint64_t)1 << (msb - 4u)) - 1u;
-}
-
 static inline uint64_t xorshift64(uint64_t *s)
 {
 	uint64_t x = *s;
@@ -306,19 +291,9 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&d, NULL);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void remove_tmpdir(void)
 {
-	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	tmpdir[0] = '\0';
 }
 
@@ -845,24 +820,6 @@ static void progress_line(const char *what, uint64_t start, unsigned PT)
 		el > 0 ? (double)sum / el / 1e6 : 0.0);
 }
 
-static uint64_t percentile(const uint64_t *hist, uint64_t total, double q, uint64_t max_ns)
-{
-	if (!total)
-		return 0;
-	uint64_t rank = (uint64_t)ceil(q * (double)total);
-	if (rank < 1)
-		rank = 1;
-	uint64_t cum = 0;
-	for (unsigned i = 0; i < HBUCKETS; i++) {
-		cum += hist[i];
-		if (cum >= rank) {
-			uint64_t u = hist_upper(i);
-			return u < max_ns ? u : max_ns;
-		}
-	}
-	return max_ns;
-}
-
 static bool daemon_status(struct shmseq_status *st);
 
 static void daemon_before(struct daemon_info *di)
@@ -1022,7 +979,7 @@ static int run_phase(enum phase_kind kind, struct phase_result *r)
 		r->samples += s->samples;
 		if (s->max_ns > r->max_ns)
 			r->max_ns = s->max_ns;
-		for (unsigned b = 0; b < HBUCKETS; b++)
+		for (unsigned b = 0; b < HIST_BUCKETS; b++)
 			hist[b] += s->hist[b];
 	}
 	if (atomic_load(&shm->failed))
@@ -1032,9 +989,9 @@ static int run_phase(enum phase_kind kind, struct phase_result *r)
 	double el = (double)r->elapsed_ns;
 	r->ops_per_s = el > 0 ? (double)r->ops / (el / 1e9) : 0;
 	r->ns_per_op = r->ops ? el * PT / (double)r->ops : 0;
-	r->p50 = percentile(hist, r->samples, 0.50, r->max_ns);
-	r->p99 = percentile(hist, r->samples, 0.99, r->max_ns);
-	r->p999 = percentile(hist, r->samples, 0.999, r->max_ns);
+	r->p50 = hist_percentile(hist, r->samples, 0.50, r->max_ns);
+	r->p99 = hist_percentile(hist, r->samples, 0.99, r->max_ns);
+	r->p999 = hist_percentile(hist, r->samples, 0.999, r->max_ns);
 	return 0;
 }
 
@@ -1208,13 +1165,10 @@ static void make_tmpdir(void)
 {
 	if (tmpdir[0])
 		return;
-	const char *base = getenv("TMPDIR");
-	if (!base || !*base)
-		base = "/tmp";
-	snprintf(tmpdir, sizeof(tmpdir), "%s/shmseq-bench-XXXXXX", base);
-	if (!mkdtemp(tmpdir)) {
-		fprintf(stderr, "shmseq-bench: mkdtemp %s: %s\n", tmpdir, strerror(errno));
-		tmpdir[0] = '\0';
+	int r = tmpdir_make(tmpdir, sizeof(tmpdir), NULL, "shmseq-bench-");
+	if (r < 0) {
+		fprintf(stderr, "shmseq-bench: mkdtemp in %s: %s\n",
+			getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(-r));
 		exit(1);
 	}
 }
@@ -1236,59 +1190,39 @@ static void start_daemon(void)
 	cfg.instance = instance_buf;
 	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
 
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		fprintf(stderr, "shmseq-bench: pipe: %s\n", strerror(errno));
-		die_cleanup(1);
-	}
-	char fdstr[16], maxseq[32];
-	snprintf(fdstr, sizeof(fdstr), "%d", pfd[1]);
+	char maxseq[32];
 	snprintf(maxseq, sizeof(maxseq), "%" PRIu64, cfg.sequences + 1024);
 	bool more_slots = cfg.sequences + 1024 > 1048576;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "shmseq-bench: fork: %s\n", strerror(errno));
+	const char *argv[] = {path,	    "--instance", instance_buf,
+			      "--data-dir", data,	  more_slots ? "--max-sequences" : NULL,
+			      maxseq,	    NULL};
+	/* own process group: a terminal ^C reaches the parent, which stops the
+	 * daemon after the workers */
+	struct spawn_opts o = {.argv = argv,
+			       .ready_flag = "--ready-fd",
+			       .own_group = true,
+			       .prog = "shmseq-bench",
+			       .hint = " (set $SHMSEQD or --daemon)"};
+	struct spawn sp;
+	int r = spawn_start(&sp, &o);
+	if (r < 0) {
+		fprintf(stderr, "shmseq-bench: fork: %s\n", strerror(-r));
 		die_cleanup(1);
 	}
-	if (pid == 0) {
-		/* own process group: a terminal ^C reaches the parent, which stops
-		 * the daemon after the workers */
-		setpgid(0, 0);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		close(pfd[0]);
-		fcntl(pfd[1], F_SETFD, 0); /* the ready fd survives exec */
-		if (more_slots)
-			execlp(path, path, "--instance", instance_buf, "--data-dir", data, "--ready-fd",
-			       fdstr, "--max-sequences", maxseq, (char *)NULL);
+	daemon_pid = sp.pid;
+	int code = 0;
+	r = spawn_await_ready(&sp, DAEMON_READY_MS, &code);
+	if (r < 0) {
+		daemon_pid = 0;
+		if (r == -ETIMEDOUT)
+			fprintf(stderr, "shmseq-bench: %s did not report ready in %d s\n", path,
+				DAEMON_READY_MS / 1000);
+		else if (code > 128)
+			fprintf(stderr, "shmseq-bench: %s exited before it was ready (signal %d)\n", path,
+				code - 128);
 		else
-			execlp(path, path, "--instance", instance_buf, "--data-dir", data, "--ready-fd",
-			       fdstr, (char *)NULL);
-		fprintf(stderr, "shmseq-bench: cannot run %s: %s (set $SHMSEQD or --daemon)\n", path,
-			strerror(errno));
-		_exit(127);
-	}
-	daemon_pid = pid;
-	close(pfd[1]);
-	struct pollfd pl = {.fd = pfd[0], .events = POLLIN};
-	int n;
-	do
-		n = poll(&pl, 1, 30000);
-	while (n < 0 && errno == EINTR && !interrupted);
-	char byte;
-	ssize_t got = n > 0 ? read(pfd[0], &byte, 1) : -1;
-	close(pfd[0]);
-	if (got != 1) {
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			daemon_pid = 0;
-			fprintf(stderr, "shmseq-bench: %s exited before it was ready (%s %d)\n", path,
-				WIFEXITED(st) ? "status" : "signal",
-				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		} else {
-			fprintf(stderr, "shmseq-bench: %s did not report ready in 30 s\n", path);
-		}
+			fprintf(stderr, "shmseq-bench: %s exited before it was ready (status %d)\n", path,
+				code);
 		die_cleanup(1);
 	}
 }
@@ -1813,37 +1747,10 @@ static void human_rate(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.1f ", v);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-/* The latency histogram folded into powers of two: ns of [2^k, 2^(k+1)). */
-static void fold_hist(const uint64_t *hist, uint64_t pow2[64])
-{
-	memset(pow2, 0, 64 * sizeof(*pow2));
-	for (unsigned i = 0; i < HBUCKETS; i++) {
-		if (!hist[i])
-			continue;
-		uint64_t u = hist_upper(i);
-		pow2[u ? 63u - (unsigned)__builtin_clzll(u) : 0] += hist[i];
-	}
-}
-
 static void print_hist_text(const char *what, const struct phase_result *r)
 {
 	uint64_t pow2[64], top = 0;
-	fold_hist(r->hist, pow2);
+	hist_fold_pow2(r->hist, pow2);
 	int lo = -1, hi = -1;
 	for (int k = 0; k < 64; k++) {
 		if (!pow2[k])
@@ -1975,7 +1882,7 @@ static void print_latency_json(const struct phase_result *r)
 	       ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 ",\"histogram\":[",
 	       r->samples, r->p50, r->p99, r->p999, r->max_ns);
 	bool first = true;
-	for (unsigned i = 0; i < HBUCKETS; i++) {
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
 		if (!r->hist[i])
 			continue;
 		printf("%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", hist_upper(i), r->hist[i]);
@@ -2002,10 +1909,10 @@ static void print_json(const struct phase_result *r, const struct phase_result *
 	printf("{\"mode\":\"%s\",\"processes\":%u,\"threads\":%u,\"sequences\":%" PRIu64 ",\"pick\":\"%s\",",
 	       mode_names[cfg.mode], cfg.processes, cfg.threads, cfg.sequences, pick_names[cfg.pick]);
 	printf("\"cpus\":%ld,\"sequence\":", sysconf(_SC_NPROCESSORS_ONLN));
-	json_str(cfg.sequence);
+	json_write_str(stdout, cfg.sequence);
 	printf(",\"create\":");
 	if (cfg.create)
-		json_str(cfg.create);
+		json_write_str(stdout, cfg.create);
 	else
 		printf("null");
 	if (cfg.create) {

@@ -36,6 +36,7 @@
 #include <editline/readline.h>
 #endif
 
+#include "json.h"
 #include "shmseq.h"
 #include "util.h"
 
@@ -361,45 +362,13 @@ static void print_grid_batch(const struct grid *g, FILE *f)
 	}
 }
 
-static void json_string(const char *s, FILE *f)
-{
-	putc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				putc(c, f);
-		}
-	}
-	putc('"', f);
-}
-
 static void print_grid_json(const struct grid *g, FILE *f)
 {
 	fputs("{\"columns\": [", f);
 	for (size_t c = 0; c < g->ncols; c++) {
 		if (c)
 			fputs(", ", f);
-		json_string(g->names[c], f);
+		json_write_str(f, g->names[c]);
 	}
 	fputs("], \"rows\": [", f);
 	for (size_t r = 0; r < g->nrows; r++) {
@@ -416,7 +385,7 @@ static void print_grid_json(const struct grid *g, FILE *f)
 			else if (g->numeric[c] && json_integer(v))
 				fputs(v, f);
 			else
-				json_string(v, f);
+				json_write_str(f, v);
 		}
 		putc(']', f);
 	}
@@ -457,9 +426,9 @@ static void print_error(const struct printer *p, const shmseq_result *res, int e
 
 	if (p->fmt == FMT_JSON) {
 		printf("{\"error\": {\"code\": %d, \"sqlstate\": ", error_code(err));
-		json_string(state, stdout);
+		json_write_str(stdout, state);
 		fputs(", \"message\": ", stdout);
-		json_string(msg, stdout);
+		json_write_str(stdout, msg);
 		fputs("}}\n", stdout);
 		return;
 	}
@@ -481,9 +450,9 @@ static void print_warnings_json(const shmseq_result *res, size_t nw)
 		if (i)
 			fputs(", ", stdout);
 		fputs("{\"level\": ", stdout);
-		json_string(level ? level : "Warning", stdout);
+		json_write_str(stdout, level ? level : "Warning");
 		printf(", \"code\": %d, \"message\": ", code);
-		json_string(msg ? msg : "", stdout);
+		json_write_str(stdout, msg ? msg : "");
 		putc('}', stdout);
 	}
 	putc(']', stdout);
@@ -1467,7 +1436,7 @@ static int cmd_nextval(int argc, char **argv)
 		sb_str(&col, "NEXTVAL(");
 		sb_str(&col, argv[1]);
 		sb_str(&col, ")");
-		json_string(col.s, stdout);
+		json_write_str(stdout, col.s);
 		free(col.s);
 		fputs("], \"rows\": [", stdout);
 	}

@@ -123,11 +123,14 @@
 #include <unistd.h>
 
 #include "shmseq.h"
+#include "spawn.h"
+#include "tmpdir.h"
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
 #define MAX_SEQ 100 /* k * 2^56 + 2^56 - 1 must stay below INT64_MAX */
 #define MAX_PROCS 64
+#define DAEMON_READY_MS 30000
 #define MAX_THREADS 16
 #define MAX_SLOTS (MAX_PROCS * MAX_THREADS)
 #define BURST_MAX 256
@@ -1586,11 +1589,10 @@ static void gap_analysis(void)
 
 enum role { R_NONE, R_DAEMON, R_WORKER, R_CHURNER };
 
-static pid_t g_daemon = -1, g_churner = -1;
+static struct spawn g_dsp = {.pid = -1, .ready_fd = -1}; /* the daemon */
+static pid_t g_churner = -1;
 static pid_t g_workers[MAX_PROCS];
 static uint64_t g_worker_inc[MAX_PROCS];
-static int g_ready_fd = -1;
-static uint64_t g_daemon_started_ms;
 static volatile sig_atomic_t g_interrupted;
 static uint64_t g_kills, g_client_kills, g_starts, g_noadopt_starts;
 static uint64_t g_sup_rng;
@@ -1601,37 +1603,26 @@ static void on_signal(int sig)
 	g_interrupted = 1;
 }
 
-/* Fork the daemon; readiness arrives on g_ready_fd. */
+/* Fork the daemon (its stdout and stderr to <dir>/daemon.log); readiness
+ * arrives on g_dsp.ready_fd. */
 static int daemon_spawn(void)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
 	bool no_adopt = cfg.adopt == 0 || (cfg.adopt < 0 && (rnd(&g_sup_rng) & 1));
 	g_noadopt_starts += no_adopt;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		char fd[16], data[PATH_MAX + 8], logp[PATH_MAX + 16];
-		int w = dup(p[1]); /* without O_CLOEXEC: the daemon inherits it */
-		snprintf(fd, sizeof(fd), "%d", w);
-		snprintf(data, sizeof(data), "%s/data", g_dir);
-		snprintf(logp, sizeof(logp), "%s/daemon.log", g_dir);
-		int lf = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (lf >= 0) {
-			dup2(lf, 1);
-			dup2(lf, 2);
-		}
-		signal(SIGINT, SIG_IGN);
-		execl(cfg.daemon, cfg.daemon, "--instance", g_instance, "--data-dir", data, "--ready-fd", fd,
-		      no_adopt ? "--no-adopt" : (char *)NULL, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	g_daemon = pid;
-	g_ready_fd = p[0];
-	g_daemon_started_ms = now_ms();
+	char data[PATH_MAX + 8], logp[PATH_MAX + 16];
+	snprintf(data, sizeof(data), "%s/data", g_dir);
+	snprintf(logp, sizeof(logp), "%s/daemon.log", g_dir);
+	const char *argv[] = {cfg.daemon,   "--instance", g_instance,
+			      "--data-dir", data,	  no_adopt ? "--no-adopt" : NULL,
+			      NULL};
+	struct spawn_opts o = {.argv = argv,
+			       .ready_flag = "--ready-fd",
+			       .log_path = logp,
+			       .log_stdout = true,
+			       .ignore_sigint = true};
+	int r = spawn_start(&g_dsp, &o);
+	if (r < 0)
+		return r;
 	g_starts++;
 	return 0;
 }
@@ -1645,29 +1636,13 @@ static void print_daemon_log_tail(void)
 	(void)!system(cmd);
 }
 
-/* 1 ready, 0 not yet, -1 failed (exited or timed out). */
-static int daemon_poll_ready(int timeout_ms)
-{
-	struct pollfd pf = {.fd = g_ready_fd, .events = POLLIN};
-	int r = poll(&pf, 1, timeout_ms);
-	if (r == 0)
-		return now_ms() - g_daemon_started_ms > 30000 ? -1 : 0;
-	char c = 0;
-	if (r == 1 && read(g_ready_fd, &c, 1) == 1 && c == 'R') {
-		close(g_ready_fd);
-		g_ready_fd = -1;
-		return 1;
-	}
-	return -1;
-}
-
 /* Start the daemon and wait for it; drains rings meanwhile. */
 static int daemon_start_wait(void)
 {
 	if (daemon_spawn() < 0)
 		return -1;
 	for (;;) {
-		int r = daemon_poll_ready(1);
+		int r = spawn_poll_ready(&g_dsp, 1, DAEMON_READY_MS);
 		if (r > 0) {
 			atomic_fetch_add(&g_sh->tag, 1); /* even: serving */
 			return 0;
@@ -1675,11 +1650,7 @@ static int daemon_start_wait(void)
 		if (r < 0) {
 			violation(V_CRASH, "the daemon did not become ready (start %" PRIu64 ")", g_starts);
 			print_daemon_log_tail();
-			kill(g_daemon, SIGKILL);
-			waitpid(g_daemon, NULL, 0);
-			g_daemon = -1;
-			close(g_ready_fd);
-			g_ready_fd = -1;
+			spawn_kill(&g_dsp);
 			return -1;
 		}
 		drain_all();
@@ -1688,9 +1659,9 @@ static int daemon_start_wait(void)
 
 static void daemon_kill9(void)
 {
-	kill(g_daemon, SIGKILL);
-	waitpid(g_daemon, NULL, 0);
-	g_daemon = -1;
+	kill(g_dsp.pid, SIGKILL);
+	waitpid(g_dsp.pid, NULL, 0);
+	g_dsp.pid = -1;
 	atomic_fetch_add(&g_sh->tag, 1); /* odd: down */
 	g_kills++;
 }
@@ -1698,10 +1669,10 @@ static void daemon_kill9(void)
 static int daemon_term(void)
 {
 	int st = 0;
-	kill(g_daemon, SIGTERM);
-	while (waitpid(g_daemon, &st, 0) < 0 && errno == EINTR)
+	kill(g_dsp.pid, SIGTERM);
+	while (waitpid(g_dsp.pid, &st, 0) < 0 && errno == EINTR)
 		;
-	g_daemon = -1;
+	g_dsp.pid = -1;
 	atomic_fetch_add(&g_sh->tag, 1);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
@@ -1714,8 +1685,8 @@ static void spawn_worker(unsigned p)
 		exit(1);
 	}
 	if (pid == 0) {
-		if (g_ready_fd >= 0)
-			close(g_ready_fd);
+		if (g_dsp.ready_fd >= 0)
+			close(g_dsp.ready_fd);
 		worker_main(p, ++g_worker_inc[p]);
 	}
 	g_worker_inc[p]++;
@@ -1741,13 +1712,13 @@ static void reap(void)
 			snprintf(how, sizeof(how), "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
 		else
 			snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(st));
-		if (pid == g_daemon) {
+		if (pid == g_dsp.pid) {
 			violation(V_CRASH, "the daemon died by itself: %s", how);
 			print_daemon_log_tail();
-			g_daemon = -1;
-			if (g_ready_fd >= 0) {
-				close(g_ready_fd);
-				g_ready_fd = -1;
+			g_dsp.pid = -1;
+			if (g_dsp.ready_fd >= 0) {
+				close(g_dsp.ready_fd);
+				g_dsp.ready_fd = -1;
 			}
 			atomic_fetch_add(&g_sh->tag, 1);
 			if (daemon_start_wait() < 0)
@@ -1824,14 +1795,6 @@ static bool churner_verify(const char *when)
 		sleep_us(1000);
 	}
 	return true;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static bool parse_range(const char *s, unsigned *lo, unsigned *hi)
@@ -2013,10 +1976,9 @@ int main(int argc, char **argv)
 	g_sup_rng = mix64(g_seed ^ 0xdae);
 
 	/* a private instance and temp dir */
-	const char *tmp = getenv("TMPDIR");
-	snprintf(g_dir, sizeof(g_dir), "%s/shmseq-torture-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(g_dir)) {
-		perror("shmseq-torture: mkdtemp");
+	int tr = tmpdir_make(g_dir, sizeof(g_dir), NULL, "shmseq-torture-");
+	if (tr < 0) {
+		fprintf(stderr, "shmseq-torture: mkdtemp: %s\n", strerror(-tr));
 		return 1;
 	}
 	snprintf(g_instance, sizeof(g_instance), "torture-%d", (int)getpid());
@@ -2072,7 +2034,7 @@ int main(int argc, char **argv)
 		if (now >= end_ms)
 			break;
 		size_t done = drain_all();
-		if (!down && g_daemon > 0 && now >= next_kill) {
+		if (!down && g_dsp.pid > 0 && now >= next_kill) {
 			daemon_kill9();
 			down = true;
 			up_at = now + rnd_range(&seed_rng, 0, cfg.down_max);
@@ -2118,7 +2080,7 @@ int main(int argc, char **argv)
 		;
 	/* a last SIGKILL, then a clean stop: every acknowledged DDL and every
 	 * position must survive both */
-	if (g_daemon > 0) {
+	if (g_dsp.pid > 0) {
 		daemon_kill9();
 		if (daemon_start_wait() == 0 && churner_verify("after the last SIGKILL")) {
 			int st = daemon_term();
@@ -2187,10 +2149,10 @@ out:
 		kill(g_churner, SIGKILL);
 		waitpid(g_churner, NULL, 0);
 	}
-	if (g_daemon > 0)
+	if (g_dsp.pid > 0)
 		daemon_term();
 	if (rc == 0 && !cfg.keep_dir) {
-		nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tmpdir_remove(g_dir);
 	} else {
 		char shm[160];
 		snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)getuid(), g_instance);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "spawn.h"
+
 struct daemon {
 	char instance[64];
 	char dir[256]; /* temp dir: run/ and data/ below it */
@@ -20,10 +22,13 @@ struct daemon {
 void daemon_setup(struct daemon *d, const char *prefix);
 /* Start shmseqd and wait until it is ready. Returns 0 or -1. */
 int daemon_start(struct daemon *d, const char *extra_args);
-/* Wait (30 s at most) for a shmseqd forked with --ready-fd to say it is
- * ready on rfd (closed here): 0 with d->pid set, or -1 once it is reaped
- * (killed if it hung), its exit status in *code when code is not NULL. */
-int daemon_await_ready(struct daemon *d, pid_t pid, int rfd, int *code);
+/* How long a daemon may take to become ready. */
+#define DAEMON_READY_MS 30000
+/* Wait (DAEMON_READY_MS at most) for a shmseqd started by spawn_start()
+ * with ready_flag "--ready-fd" to say it is ready: 0 with d->pid set, or -1
+ * once it is reaped (killed if it hung), its exit status in *code when code
+ * is not NULL. */
+int daemon_await_ready(struct daemon *d, struct spawn *sp, int *code);
 /* SIGTERM and wait: returns the exit status (0 clean). */
 int daemon_stop(struct daemon *d);
 /* SIGKILL and wait. */
