@@ -11,10 +11,10 @@
  * through shmseq_exec(), `nextval` uses the shared-memory fast path through a
  * sequence handle.
  *
- * Statement splitting: the shell cuts its input into statements itself (a
- * small scanner that knows '…', "…", `…`, -- and # comments and slash-star
- * comments), so that it can run them one at a time, report the line each one
- * started on and stop at the first error. The JSON mode of the conformance
+ * Statement splitting: the shell cuts its input into statements with the
+ * library's own lexer (lib/sql.h: sql_complete, sql_split; the one
+ * shmseq_exec() uses), so that it can run them one at a time, report the line
+ * each one started on and stop at the first error. The JSON mode of the conformance
  * runner is the exception: there every input line goes to shmseq_exec() as it
  * is and every result becomes exactly one output line, flushed at once.
  *
@@ -38,6 +38,7 @@
 
 #include "json.h"
 #include "shmseq.h"
+#include "sql.h"
 #include "util.h"
 
 #define PROG "shmseq"
@@ -555,144 +556,106 @@ static int run_sql(shmseq *conn, const struct printer *p, const char *sql, unsig
 	return first;
 }
 
-/* --- statement splitting -------------------------------------------------- */
+/* --- gathering statements ----------------------------------------------- */
 
-/* The scanner state survives between fed chunks, so a statement may span
- * lines and a quote or comment may stay open across them. */
-struct splitter {
-	struct sbuf buf;     /* text of the statement being gathered */
-	char quote;	     /* open quote character, or 0 */
-	bool backslash;	     /* previous byte was a backslash inside '…'/"…" */
-	bool line_comment;   /* inside -- or # up to the end of the line */
-	bool block_comment;  /* inside a slash-star comment */
-	bool content;	     /* the statement has something besides comments */
-	unsigned long line;  /* line of the byte being scanned (1-based) */
-	unsigned long start; /* line of the statement's first content byte */
-	/* called for every complete statement; nonzero stops feeding */
+/* Input arrives in pieces (lines); the library's lexer, the one shmseq_exec()
+ * uses, says where each statement ends: sql_complete() finds the first ';'
+ * outside quotes and comments, sql_split() trims the statement to its tokens
+ * and gives the line it starts on. A statement may span lines, a quote or
+ * comment may stay open across them. */
+struct gather {
+	struct sbuf buf;    /* input not yet run */
+	unsigned long line; /* input line of buf's first byte (1-based) */
+	/* called for every statement (without its ';'); nonzero stops */
 	int (*emit)(void *ctx, const char *stmt, unsigned long line);
 	void *ctx;
 };
 
-static void splitter_init(struct splitter *s, int (*emit)(void *, const char *, unsigned long), void *ctx)
+static void gather_init(struct gather *g, int (*emit)(void *, const char *, unsigned long), void *ctx)
 {
-	memset(s, 0, sizeof(*s));
-	s->line = 1;
-	s->emit = emit;
-	s->ctx = ctx;
+	memset(g, 0, sizeof(*g));
+	g->line = 1;
+	g->emit = emit;
+	g->ctx = ctx;
+	sb_add(&g->buf, "", 0);
+}
+
+/* Drop the first n bytes of the buffer, counting the lines they held. */
+static void gather_drop(struct gather *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (g->buf.s[i] == '\n')
+			g->line++;
+	memmove(g->buf.s, g->buf.s + n, g->buf.len - n + 1);
+	g->buf.len -= n;
 }
 
 /* Whether something is gathered that is not yet a complete statement. */
-static bool splitter_pending(const struct splitter *s)
+static bool gather_pending(const struct gather *g)
 {
-	return s->content || s->quote || s->block_comment;
+	return !sql_is_blank(g->buf.s, g->buf.len);
 }
 
-static void splitter_reset(struct splitter *s)
+/* Whether the gathered text ends inside a quote or a slash-star comment. */
+static bool gather_open(struct gather *g)
 {
-	s->buf.len = 0;
-	if (s->buf.s)
-		s->buf.s[0] = '\0';
-	s->quote = 0;
-	s->backslash = s->line_comment = s->block_comment = s->content = false;
+	size_t len = g->buf.len, end;
+	bool open;
+
+	sb_add(&g->buf, "\n;", 2);
+	open = !sql_complete(g->buf.s, g->buf.len, &end);
+	g->buf.len = len;
+	g->buf.s[len] = '\0';
+	return open;
 }
 
-static int splitter_flush(struct splitter *s)
+/* Run the statement in buf[0, end) (none if it holds no token), then drop it. */
+static int gather_emit(struct gather *g, size_t end)
 {
+	struct sql_piece *pieces;
+	size_t n;
 	int rc = 0;
 
-	if (s->content)
-		rc = s->emit(s->ctx, s->buf.s, s->start);
-	s->buf.len = 0;
-	if (s->buf.s)
-		s->buf.s[0] = '\0';
-	s->content = false;
+	if (sql_split(g->buf.s, end, &pieces, &n) < 0)
+		die_oom();
+	for (size_t i = 0; i < n && !rc; i++) {
+		char *stmt = strndup(g->buf.s + pieces[i].off, pieces[i].len);
+
+		if (!stmt)
+			die_oom();
+		rc = g->emit(g->ctx, stmt, g->line + pieces[i].line - 1);
+		free(stmt);
+	}
+	free(pieces);
+	gather_drop(g, end);
 	return rc;
 }
 
-/* Feed text; complete statements (without their ';') go to emit. */
-static int splitter_feed(struct splitter *s, const char *t, size_t n)
+/* Add text and run the statements it completes. */
+static int gather_feed(struct gather *g, const char *t, size_t n)
 {
-	size_t from = 0; /* start of the not yet copied part of t */
+	size_t end;
 
-	for (size_t i = 0; i < n; i++) {
-		char c = t[i];
-		char next = i + 1 < n ? t[i + 1] : '\0';
+	sb_add(&g->buf, t, n);
+	while (sql_complete(g->buf.s, g->buf.len, &end)) {
+		int rc = gather_emit(g, end);
 
-		if (s->quote) {
-			if (s->backslash)
-				s->backslash = false;
-			else if (c == '\\' && s->quote != '`')
-				s->backslash = true;
-			else if (c == s->quote)
-				s->quote = 0; /* a doubled quote just reopens */
-		} else if (s->line_comment) {
-			if (c == '\n')
-				s->line_comment = false;
-		} else if (s->block_comment) {
-			if (c == '*' && next == '/') {
-				s->block_comment = false;
-				i++;
-			}
-		} else if (c == ';') {
-			int rc;
-
-			sb_add(&s->buf, t + from, i - from);
-			from = i + 1;
-			rc = splitter_flush(s);
-			if (rc)
-				return rc;
-		} else if (c == '#') {
-			s->line_comment = true;
-		} else if (c == '-' && next == '-' && (i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) {
-			s->line_comment = true;
-			i++;
-		} else if (c == '/' && next == '*') {
-			s->block_comment = true;
-			i++;
-		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
-			if (!s->content) {
-				s->content = true;
-				s->start = s->line;
-			}
-			if (c == '\'' || c == '"' || c == '`')
-				s->quote = c;
-		}
-		if (c == '\n')
-			s->line++;
+		if (rc)
+			return rc;
 	}
-	if (from < n)
-		sb_add(&s->buf, t + from, n - from);
 	return 0;
 }
 
 /* End of input: the last statement may lack its ';'. */
-static int splitter_finish(struct splitter *s)
+static int gather_finish(struct gather *g)
 {
-	int rc = splitter_flush(s);
-
-	splitter_reset(s);
-	return rc;
+	return gather_emit(g, g->buf.len);
 }
 
-/* Whether a line (or any text) holds only blanks and comments. */
-static int blank_emit(void *ctx, const char *stmt, unsigned long line)
+/* Forget what is gathered (the lines it held still count). */
+static void gather_clear(struct gather *g)
 {
-	(void)stmt;
-	(void)line;
-	*(bool *)ctx = false;
-	return 1;
-}
-
-static bool text_is_blank(const char *t, size_t n)
-{
-	struct splitter s;
-	bool blank = true;
-
-	splitter_init(&s, blank_emit, &blank);
-	if (splitter_feed(&s, t, n) == 0 && splitter_pending(&s))
-		blank = false;
-	free(s.buf.s);
-	return blank;
+	gather_drop(g, g->buf.len);
 }
 
 /* --- the sql verb --------------------------------------------------------- */
@@ -729,7 +692,7 @@ static int sql_json_lines(struct session *ss, FILE *in)
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (text_is_blank(line, (size_t)n))
+		if (sql_is_blank(line, (size_t)n))
 			continue;
 		if (run_sql(ss->conn, &ss->p, line, lineno))
 			ss->failed = true;
@@ -750,15 +713,15 @@ static int sql_json_lines(struct session *ss, FILE *in)
 /* Statements that may span lines, from a stream. */
 static int sql_stream(struct session *ss, FILE *in)
 {
-	struct splitter sp;
+	struct gather g;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int stopped = 0;
 
-	splitter_init(&sp, session_emit, ss);
+	gather_init(&g, session_emit, ss);
 	while ((n = getline(&line, &cap, in)) >= 0) {
-		stopped = splitter_feed(&sp, line, (size_t)n);
+		stopped = gather_feed(&g, line, (size_t)n);
 		if (stopped)
 			break;
 	}
@@ -766,21 +729,21 @@ static int sql_stream(struct session *ss, FILE *in)
 		fprintf(stderr, PROG ": reading input: %s\n", strerror(errno));
 		ss->failed = true;
 	} else if (!stopped) {
-		splitter_finish(&sp);
+		gather_finish(&g);
 	}
 	free(line);
-	free(sp.buf.s);
+	free(g.buf.s);
 	return ss->failed ? 1 : 0;
 }
 
 static int sql_text(struct session *ss, const char *text)
 {
-	struct splitter sp;
+	struct gather g;
 
-	splitter_init(&sp, session_emit, ss);
-	if (splitter_feed(&sp, text, strlen(text)) == 0)
-		splitter_finish(&sp);
-	free(sp.buf.s);
+	gather_init(&g, session_emit, ss);
+	if (gather_feed(&g, text, strlen(text)) == 0)
+		gather_finish(&g);
+	free(g.buf.s);
 	if (ss->p.fmt == FMT_JSON)
 		return 0;
 	return ss->failed ? 1 : 0;
@@ -855,7 +818,7 @@ static char *repl_read(const char *prompt)
 
 static int sql_repl(struct session *ss)
 {
-	struct splitter sp;
+	struct gather g;
 	char *prompt;
 	char *line;
 
@@ -872,9 +835,9 @@ static int sql_repl(struct session *ss)
 	if (hist)
 		read_history(hist); /* a missing file is fine */
 #endif
-	splitter_init(&sp, session_emit, ss);
+	gather_init(&g, session_emit, ss);
 	for (;;) {
-		line = repl_read(splitter_pending(&sp) ? "    -> " : prompt);
+		line = repl_read(gather_pending(&g) ? "    -> " : prompt);
 		if (!line) {
 			putchar('\n');
 			break;
@@ -883,20 +846,20 @@ static int sql_repl(struct session *ss)
 		if (*line)
 			add_history(line);
 #endif
-		if (!splitter_pending(&sp) && is_quit(line)) {
+		if (!gather_pending(&g) && is_quit(line)) {
 			free(line);
 			break;
 		}
-		if (is_clear(line) && !sp.quote && !sp.block_comment) {
-			splitter_reset(&sp);
+		if (is_clear(line) && !gather_open(&g)) {
+			gather_clear(&g);
 			free(line);
 			continue;
 		}
-		splitter_feed(&sp, line, strlen(line));
-		splitter_feed(&sp, "\n", 1);
+		gather_feed(&g, line, strlen(line));
+		gather_feed(&g, "\n", 1);
 		free(line);
-		if (!splitter_pending(&sp))
-			splitter_reset(&sp); /* drop trailing blanks and comments */
+		if (!gather_pending(&g))
+			gather_clear(&g); /* drop trailing blanks and comments */
 	}
 	puts("Bye");
 #ifdef HAVE_LIBEDIT
@@ -905,7 +868,7 @@ static int sql_repl(struct session *ss)
 		free(hist);
 	}
 #endif
-	free(sp.buf.s);
+	free(g.buf.s);
 	free(prompt);
 	return 0;
 }
