@@ -1,4 +1,4 @@
-/* test_cli.c — the CLI (tools/shmseq.c) as scripts see it:
+/* test_cli.c — the CLI (tools/cli/) as scripts see it:
  *  - its JSON output (sql, show and stats; list writes plain names) is valid JSON whatever the names and comments hold: a
  *    COMMENT with the byte 0xff, control characters, quotes and backslashes
  *    comes out as a string that python3's json module (strict UTF-8) reads
