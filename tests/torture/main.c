@@ -16,43 +16,8 @@
 #include "tmpdir.h"
 
 #define DAEMON_READY_MS 30000
-const char *const viol_names[NVIOL] = {
-	"duplicates",
-	"out of bounds",
-	"order violations",
-	"lost acknowledged DDL",
-	"values contradicting acknowledged DDL",
-	"positions behind handed-out values",
-	"gaps beyond the documented bound",
-	"unexpected errors",
-	"crashes (daemon or worker died by itself, daemon failed to start)",
-};
-
-struct shared *g_sh;
-uint64_t *g_rings;
-char g_dir[PATH_MAX]; /* the private temp dir */
-
-struct config cfg = {
-	.duration = 60,
-	.processes = 2,
-	.threads = 2,
-	.sequences = 8,
-	.kill_min = 50,
-	.kill_max = 500,
-	.ckill_min = 500,
-	.ckill_max = 2000,
-	.ddl_min = 5,
-	.ddl_max = 40,
-	.down_max = 10,
-	.client_kills = true,
-	.ddl = true,
-	.adopt = -1,
-	.reserve_factor = 2,
-	.progress = 5,
-};
 
 static char g_instance[SHMSEQ_NAME_MAX + 1];
-char g_names[MAX_SEQ][32];
 
 /* ------------------------------------------------------------------------ */
 /* the supervisor (parent)                                                  */
