@@ -15,20 +15,7 @@ struct chunk {
 	uint64_t *bits;
 };
 
-static struct chunk *g_chunks;
-size_t g_chunk_cap, g_nchunks;
-static uint64_t g_last_key;
-static uint64_t *g_last_bits;
-uint64_t g_unique; /* values checked for uniqueness */
-static uint64_t g_tail[MAX_SLOTS];
-
-struct recent {
-	int64_t lo, hi;
-	uint32_t slot, n;
-	uint64_t tags;
-};
-static struct recent g_recent[MAX_SEQ][RECENT_MAX];
-static unsigned g_recent_pos[MAX_SEQ];
+struct checker chk;
 
 static inline size_t chunk_hash(uint64_t key)
 {
@@ -37,33 +24,33 @@ static inline size_t chunk_hash(uint64_t key)
 
 static void chunks_grow(void)
 {
-	size_t cap = g_chunk_cap ? g_chunk_cap * 2 : 4096;
+	size_t cap = chk.chunk_cap ? chk.chunk_cap * 2 : 4096;
 	struct chunk *t = calloc(cap, sizeof(*t));
 	if (!t) {
 		fprintf(stderr, "shmseq-torture: out of memory for the checker\n");
 		exit(1);
 	}
-	for (size_t i = 0; i < g_chunk_cap; i++) {
-		if (!g_chunks[i].key)
+	for (size_t i = 0; i < chk.chunk_cap; i++) {
+		if (!chk.chunks[i].key)
 			continue;
-		size_t j = chunk_hash(g_chunks[i].key) & (cap - 1);
+		size_t j = chunk_hash(chk.chunks[i].key) & (cap - 1);
 		while (t[j].key)
 			j = (j + 1) & (cap - 1);
-		t[j] = g_chunks[i];
+		t[j] = chk.chunks[i];
 	}
-	free(g_chunks);
-	g_chunks = t;
-	g_chunk_cap = cap;
+	free(chk.chunks);
+	chk.chunks = t;
+	chk.chunk_cap = cap;
 }
 
 static uint64_t *chunk_get(uint64_t key)
 {
-	if ((g_nchunks + 1) * 2 > g_chunk_cap)
+	if ((chk.nchunks + 1) * 2 > chk.chunk_cap)
 		chunks_grow();
-	size_t mask = g_chunk_cap - 1, i = chunk_hash(key) & mask;
-	while (g_chunks[i].key) {
-		if (g_chunks[i].key == key)
-			return g_chunks[i].bits;
+	size_t mask = chk.chunk_cap - 1, i = chunk_hash(key) & mask;
+	while (chk.chunks[i].key) {
+		if (chk.chunks[i].key == key)
+			return chk.chunks[i].bits;
 		i = (i + 1) & mask;
 	}
 	uint64_t *bits = calloc(CHUNK_WORDS, sizeof(uint64_t));
@@ -71,9 +58,9 @@ static uint64_t *chunk_get(uint64_t key)
 		fprintf(stderr, "shmseq-torture: out of memory for the checker\n");
 		exit(1);
 	}
-	g_chunks[i].key = key;
-	g_chunks[i].bits = bits;
-	g_nchunks++;
+	chk.chunks[i].key = key;
+	chk.chunks[i].bits = bits;
+	chk.nchunks++;
 	return bits;
 }
 
@@ -82,7 +69,7 @@ static void report_duplicate(unsigned k, int64_t v, uint32_t e, unsigned slot, u
 	char ctx[600] = "";
 	size_t len = 0;
 	for (unsigned i = 0; i < RECENT_MAX && len < sizeof(ctx) - 100; i++) {
-		const struct recent *b = &g_recent[k][i];
+		const struct recent *b = &chk.recent[k][i];
 		if (b->n && v >= b->lo && v <= b->hi)
 			len += (size_t)snprintf(ctx + len, sizeof(ctx) - len,
 						" [recent burst of slot %u: %u values %" PRId64 "..%" PRId64
@@ -92,18 +79,18 @@ static void report_duplicate(unsigned k, int64_t v, uint32_t e, unsigned slot, u
 	violation(V_DUP,
 		  "%s (%s) era %u: value %" PRId64 " handed out twice; second time to slot %u "
 		  "(process %u thread %u) with daemon tag %" PRIu64 " (incarnation %" PRIu64 ")%s",
-		  g_names[k], kind_names[kind_of(k)], e, v, slot, slot / cfg.threads, slot % cfg.threads,
+		  run.names[k], kind_names[kind_of(k)], e, v, slot, slot / cfg.threads, slot % cfg.threads,
 		  tags & 0xffffffffu, (tags & 0xffffffffu) / 2, ctx);
 }
 
 /* Consume published records of one slot; returns values consumed. */
 static size_t drain_slot(unsigned s, size_t budget)
 {
-	struct thread_slot *ts = &g_sh->slots[s];
-	const uint64_t *ring = g_rings + (size_t)s * RING_WORDS;
+	struct thread_slot *ts = &run.sh->slots[s];
+	const uint64_t *ring = run.rings + (size_t)s * RING_WORDS;
 	/* pairs with the worker's release store of head */
 	uint64_t head = atomic_load_explicit(&ts->head, memory_order_acquire);
-	uint64_t tail = g_tail[s];
+	uint64_t tail = chk.tail[s];
 	size_t done = 0;
 	static struct era_def defs[MAX_SEQ];
 	static uint32_t def_era[MAX_SEQ];
@@ -136,29 +123,29 @@ static size_t drain_slot(unsigned s, size_t budget)
 			uint64_t key = (((uint64_t)k << SEQ_SHIFT) | ((uint64_t)e << ERA_SHIFT) |
 					((uint64_t)idx >> CHUNK_SHIFT)) +
 				       1;
-			if (key != g_last_key) {
-				g_last_bits = chunk_get(key);
-				g_last_key = key;
+			if (key != chk.last_key) {
+				chk.last_bits = chunk_get(key);
+				chk.last_key = key;
 			}
 			uint64_t bit = (uint64_t)idx & ((1u << CHUNK_SHIFT) - 1);
-			uint64_t *w = &g_last_bits[bit >> 6], m = UINT64_C(1) << (bit & 63);
+			uint64_t *w = &chk.last_bits[bit >> 6], m = UINT64_C(1) << (bit & 63);
 			if (*w & m)
 				report_duplicate(k, v, e, s, tags);
 			*w |= m;
 			lo = v < lo ? v : lo;
 			hi = v > hi ? v : hi;
 		}
-		struct recent *rb = &g_recent[k][g_recent_pos[k]++ % RECENT_MAX];
+		struct recent *rb = &chk.recent[k][chk.recent_pos[k]++ % RECENT_MAX];
 		rb->lo = lo;
 		rb->hi = hi;
 		rb->n = n;
 		rb->slot = s;
 		rb->tags = tags;
-		g_unique += n;
+		chk.unique += n;
 		tail += 2 + n;
 		done += n;
 	}
-	g_tail[s] = tail;
+	chk.tail[s] = tail;
 	/* pairs with the worker's acquire load of tail */
 	atomic_store_explicit(&ts->tail, tail, memory_order_release);
 	return done;
@@ -171,9 +158,6 @@ size_t drain_all(void)
 		done += drain_slot(s, 1u << 16);
 	return done;
 }
-struct gapstat g_gaps[64];
-unsigned g_ngaps;
-uint64_t g_slack;
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -188,16 +172,16 @@ static int cmp_chunk(const void *a, const void *b)
 
 static struct gapstat *gapstat_for(int64_t cache)
 {
-	for (unsigned i = 0; i < g_ngaps; i++)
-		if (g_gaps[i].cache == cache)
-			return &g_gaps[i];
-	if (g_ngaps == sizeof(g_gaps) / sizeof(g_gaps[0]))
-		return &g_gaps[g_ngaps - 1];
-	struct gapstat *g = &g_gaps[g_ngaps++];
+	for (unsigned i = 0; i < chk.ngaps; i++)
+		if (chk.gaps[i].cache == cache)
+			return &chk.gaps[i];
+	if (chk.ngaps == sizeof(chk.gaps) / sizeof(chk.gaps[0]))
+		return &chk.gaps[chk.ngaps - 1];
+	struct gapstat *g = &chk.gaps[chk.ngaps++];
 	memset(g, 0, sizeof(*g));
 	g->cache = cache;
 	g->bound = (uint64_t)((double)reserve_bound(cache) * cfg.reserve_factor) +
-		   (uint64_t)(cache > 1 ? cache : 1) + g_slack;
+		   (uint64_t)(cache > 1 ? cache : 1) + chk.slack;
 	return g;
 }
 
@@ -221,7 +205,7 @@ static void walk_gap(struct era_walk *w, int64_t idx)
 	uint64_t gap = (uint64_t)(idx - 1 - from);
 	if (gap > w->max_gap)
 		w->max_gap = gap;
-	if (gap > g_slack)
+	if (gap > chk.slack)
 		w->gs->big_gaps++;
 	if (gap > w->gs->bound) {
 		int64_t mag = w->d.inc > 0 ? w->d.inc : -w->d.inc;
@@ -230,32 +214,32 @@ static void walk_gap(struct era_walk *w, int64_t idx)
 		violation(V_GAP,
 			  "%s (%s) era %u, CACHE %" PRId64 ": %" PRIu64 " values skipped between %s%" PRId64
 			  " and %" PRId64 " (bound %" PRIu64 ")",
-			  g_names[w->k], kind_names[kind_of(w->k)], w->era, w->d.cache, gap,
+			  run.names[w->k], kind_names[kind_of(w->k)], w->era, w->d.cache, gap,
 			  from < 0 ? "the START before " : "", a, b, w->gs->bound);
 	}
 }
 
 void gap_analysis(void)
 {
-	g_slack = (uint64_t)cfg.processes * cfg.threads + (uint64_t)cfg.threads * BURST_MAX;
+	chk.slack = (uint64_t)cfg.processes * cfg.threads + (uint64_t)cfg.threads * BURST_MAX;
 	/* the SETVAL targets, as keys (k << 56 | era << 40) + index, sorted */
-	uint32_t nsv = atomic_load(&g_sh->nsetval);
+	uint32_t nsv = atomic_load(&run.sh->nsetval);
 	if (nsv > SETVAL_LOG_MAX)
 		nsv = SETVAL_LOG_MAX;
 	uint64_t *sv = malloc(((size_t)nsv + 1) * sizeof(uint64_t));
-	struct chunk *all = malloc((g_nchunks + 1) * sizeof(*all));
+	struct chunk *all = malloc((chk.nchunks + 1) * sizeof(*all));
 	if (!sv || !all) {
 		fprintf(stderr, "shmseq-torture: out of memory for the gap analysis\n");
 		exit(1);
 	}
 	for (uint32_t i = 0; i < nsv; i++)
-		sv[i] = ((uint64_t)g_sh->setvals[i].k << SEQ_SHIFT) |
-			((uint64_t)g_sh->setvals[i].era << ERA_SHIFT) | (uint64_t)g_sh->setvals[i].idx;
+		sv[i] = ((uint64_t)run.sh->setvals[i].k << SEQ_SHIFT) |
+			((uint64_t)run.sh->setvals[i].era << ERA_SHIFT) | (uint64_t)run.sh->setvals[i].idx;
 	qsort(sv, nsv, sizeof(uint64_t), cmp_u64);
 	size_t n = 0;
-	for (size_t i = 0; i < g_chunk_cap; i++)
-		if (g_chunks[i].key)
-			all[n++] = g_chunks[i];
+	for (size_t i = 0; i < chk.chunk_cap; i++)
+		if (chk.chunks[i].key)
+			all[n++] = chk.chunks[i];
 	qsort(all, n, sizeof(*all), cmp_chunk);
 
 	const uint64_t era_mask = ~((UINT64_C(1) << ERA_SHIFT) - 1);

@@ -28,16 +28,19 @@ struct row {
 	int64_t next, min, max, start, inc, cache, cycle, cycle_count;
 };
 
-static struct model g_model[MAX_SEQ];
-static shmseq *g_cc; /* the churner's connection */
-static uint64_t g_crng;
-static uint64_t g_setval_idx[MAX_SEQ]; /* highest SETVAL index asked of the era */
+/* The churner's state (its process only). */
+static struct churner {
+	struct model model[MAX_SEQ]; /* acknowledged DDL, per sequence */
+	shmseq *conn;
+	uint64_t rng;
+	uint64_t setval_idx[MAX_SEQ]; /* highest SETVAL index asked of the era */
+} ch;
 
 /* Run one statement; 0 and the result in *out (if out), or its error. */
 static int exec1(const char *sql, shmseq_result **out)
 {
 	shmseq_result *res = NULL;
-	int r = shmseq_exec(g_cc, sql, &res);
+	int r = shmseq_exec(ch.conn, sql, &res);
 	if (r < 0)
 		return r;
 	r = shmseq_result_error(res);
@@ -52,7 +55,7 @@ static int read_row(unsigned k, struct row *row)
 {
 	char sql[96];
 	shmseq_result *res;
-	snprintf(sql, sizeof(sql), "SELECT * FROM %s", g_names[k]);
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s", run.names[k]);
 	int r = exec1(sql, &res);
 	if (r < 0)
 		return r;
@@ -85,8 +88,8 @@ static bool row_matches(const struct row *row, const struct era_def *d)
 
 static void publish(unsigned k)
 {
-	struct seq_state *ss = &g_sh->seq[k];
-	struct model *m = &g_model[k];
+	struct seq_state *ss = &run.sh->seq[k];
+	struct model *m = &ch.model[k];
 	atomic_store_explicit(&ss->era, m->era, memory_order_relaxed);
 	atomic_store_explicit(&ss->present, m->present, memory_order_relaxed);
 	atomic_store_explicit(&ss->created, m->created, memory_order_relaxed);
@@ -96,7 +99,7 @@ static void publish(unsigned k)
 
 static void begin_ddl(unsigned k, uint32_t new_era)
 {
-	struct seq_state *ss = &g_sh->seq[k];
+	struct seq_state *ss = &run.sh->seq[k];
 	if (new_era > atomic_load_explicit(&ss->max_era, memory_order_relaxed) ||
 	    !atomic_load_explicit(&ss->created, memory_order_relaxed))
 		atomic_store_explicit(&ss->max_era, new_era, memory_order_release);
@@ -114,7 +117,7 @@ static void format_show_create(unsigned k, const struct era_def *d, char *buf, s
 	snprintf(buf, len,
 		 "CREATE SEQUENCE `%s` start with %" PRId64 " minvalue %" PRId64 " maxvalue %" PRId64
 		 " increment by %" PRId64 " %s %s ENGINE=InnoDB",
-		 g_names[k], d->start, d->min, d->max, d->inc, cache, d->cycle ? "cycle" : "nocycle");
+		 run.names[k], d->start, d->min, d->max, d->inc, cache, d->cycle ? "cycle" : "nocycle");
 }
 
 /* Gather, before reading the position, the values the workers reported for
@@ -124,7 +127,7 @@ static bool reported_extreme(unsigned k, uint32_t e, bool up, int64_t *out)
 	bool any = false;
 	int64_t x = 0;
 	for (unsigned s = 0; s < cfg.processes * cfg.threads; s++) {
-		int64_t v = atomic_load_explicit(&g_sh->slots[s].last[k], memory_order_relaxed);
+		int64_t v = atomic_load_explicit(&run.sh->slots[s].last[k], memory_order_relaxed);
 		if (v == INT64_MIN || seq_of(v) != k || era_of(v) != e)
 			continue;
 		if (!any || (up ? v > x : v < x))
@@ -139,7 +142,7 @@ static bool reported_extreme(unsigned k, uint32_t e, bool up, int64_t *out)
  * 0 done, 1 skipped (cannot resolve yet), <0 a connection error. */
 static int verify_seq(unsigned k, uint64_t tag, bool full)
 {
-	struct model *m = &g_model[k];
+	struct model *m = &ch.model[k];
 	if (m->unknown && !(tag > m->fail_tag && !(tag & 1)))
 		return 1;
 	struct era_def d;
@@ -157,10 +160,10 @@ static int verify_seq(unsigned k, uint64_t tag, bool full)
 		return r;
 	bool absent = r == -SHMSEQ_ERR_NO_SUCH_TABLE || r == -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
 	if (r < 0 && !absent) {
-		violation(V_ERROR, "SELECT * FROM %s: %d (%s)", g_names[k], r, shmseq_strerror(r));
+		violation(V_ERROR, "SELECT * FROM %s: %d (%s)", run.names[k], r, shmseq_strerror(r));
 		return 0;
 	}
-	atomic_fetch_add(&g_sh->verify_seqs, 1);
+	atomic_fetch_add(&run.sh->verify_seqs, 1);
 	if (m->unknown) {
 		/* either outcome is fine; anything else is not */
 		struct era_def da, db;
@@ -182,7 +185,8 @@ static int verify_seq(unsigned k, uint64_t tag, bool full)
 			violation(V_LOST_DDL,
 				  "%s: after an unacknowledged %s the sequence is %s, neither "
 				  "the state before (%s era %u) nor after (%s era %u)",
-				  g_names[k], m->what, absent ? "absent" : "present with another definition",
+				  run.names[k], m->what,
+				  absent ? "absent" : "present with another definition",
 				  m->present ? "present" : "absent", m->era,
 				  m->alt_present ? "present" : "absent", m->alt_era);
 			if (!absent) {
@@ -194,7 +198,7 @@ static int verify_seq(unsigned k, uint64_t tag, bool full)
 			}
 		} else if (is_new && !(is_old && m->present == m->alt_present && m->era == m->alt_era)) {
 			if (!is_old)
-				atomic_fetch_add(&g_sh->ddl_unknown_applied, 1);
+				atomic_fetch_add(&run.sh->ddl_unknown_applied, 1);
 			m->present = m->alt_present;
 			m->era = m->alt_era;
 			m->created = m->created || m->alt_present;
@@ -210,14 +214,14 @@ static int verify_seq(unsigned k, uint64_t tag, bool full)
 			violation(V_LOST_DDL,
 				  "%s: acknowledged DROP undone: the sequence exists again "
 				  "(minvalue %" PRId64 ", era %u)",
-				  g_names[k], row.min, era_of(row.min));
+				  run.names[k], row.min, era_of(row.min));
 		return 0;
 	}
 	if (absent) {
 		violation(V_LOST_DDL,
 			  "%s: acknowledged CREATE/ALTER of era %u lost: the sequence "
 			  "does not exist",
-			  g_names[k], m->era);
+			  run.names[k], m->era);
 		return 0;
 	}
 	if (!row_matches(&row, &d)) {
@@ -226,19 +230,20 @@ static int verify_seq(unsigned k, uint64_t tag, bool full)
 			  " max %" PRId64 " inc %" PRId64 " cache %" PRId64 " cycle %d) but the daemon "
 			  "has start %" PRId64 " min %" PRId64 " max %" PRId64 " inc %" PRId64
 			  " cache %" PRId64 " cycle %" PRId64,
-			  g_names[k], m->era, d.start, d.min, d.max, d.inc, d.cache, d.cycle, row.start,
+			  run.names[k], m->era, d.start, d.min, d.max, d.inc, d.cache, d.cycle, row.start,
 			  row.min, row.max, row.inc, row.cache, row.cycle);
 		return 0;
 	}
 	if (!d.cycle) {
 		if (row.cycle_count != 0)
-			violation(V_LOST_DDL, "%s: NOCYCLE sequence with cycle_count %" PRId64, g_names[k],
+			violation(V_LOST_DDL, "%s: NOCYCLE sequence with cycle_count %" PRId64, run.names[k],
 				  row.cycle_count);
 		if (have_extreme && (d.inc > 0 ? row.next < extreme + d.inc : row.next > extreme + d.inc))
 			violation(V_POSITION,
 				  "%s (%s) era %u: next_not_cached_value %" PRId64 " but %" PRId64
 				  " was already handed out (increment %" PRId64 ", tag %" PRIu64 ")",
-				  g_names[k], kind_names[kind_of(k)], m->era, row.next, extreme, d.inc, tag);
+				  run.names[k], kind_names[kind_of(k)], m->era, row.next, extreme, d.inc,
+				  tag);
 		/* move on long before the range could run out */
 		int64_t idx = lattice_index(&d, row.next);
 		if (idx < 0 || idx > (INT64_C(1) << (ERA_SHIFT - 3)) / (d.inc > 0 ? d.inc : -d.inc))
@@ -247,7 +252,7 @@ static int verify_seq(unsigned k, uint64_t tag, bool full)
 	if (full) {
 		char sql[96], want[512];
 		shmseq_result *res;
-		snprintf(sql, sizeof(sql), "SHOW CREATE SEQUENCE %s", g_names[k]);
+		snprintf(sql, sizeof(sql), "SHOW CREATE SEQUENCE %s", run.names[k]);
 		r = exec1(sql, &res);
 		if (r < 0)
 			return tolerated(r) >= 0 ? r : 0;
@@ -255,7 +260,7 @@ static int verify_seq(unsigned k, uint64_t tag, bool full)
 		const char *got = shmseq_result_rows(res) == 1 ? shmseq_result_value(res, 0, 1) : NULL;
 		if (!got || strcmp(got, want) != 0)
 			violation(V_LOST_DDL, "%s: SHOW CREATE SEQUENCE answers '%s', acknowledged '%s'",
-				  g_names[k], got ? got : "(nothing)", want);
+				  run.names[k], got ? got : "(nothing)", want);
 		shmseq_result_free(res);
 	}
 	return 0;
@@ -271,7 +276,7 @@ static int verify_all(uint64_t tag, bool full)
 		if (r > 0 && full)
 			return -EAGAIN;
 	}
-	atomic_fetch_add(&g_sh->verify_passes, 1);
+	atomic_fetch_add(&run.sh->verify_passes, 1);
 	return 0;
 }
 
@@ -306,12 +311,12 @@ static const char *const op_names[] = {"CREATE", "CREATE OR REPLACE", "ALTER ...
 /* One DDL statement on sequence k. */
 static void churn_one(unsigned k)
 {
-	struct model *m = &g_model[k];
+	struct model *m = &ch.model[k];
 	if (m->unknown)
 		return;
-	bool sql = rnd(&g_crng) & 1;
+	bool sql = rnd(&ch.rng) & 1;
 	enum ddl_op op;
-	uint64_t pick = rnd(&g_crng) % 100;
+	uint64_t pick = rnd(&ch.rng) % 100;
 	if (!m->present)
 		op = OP_CREATE;
 	else if (m->rotate)
@@ -328,7 +333,7 @@ static void churn_one(unsigned k)
 
 	uint32_t new_era = m->created ? m->era + 1 : 0;
 	if (new_era > ERA_MAX) {
-		fprintf(stderr, "shmseq-torture: %s has used all %u eras; ending its churn\n", g_names[k],
+		fprintf(stderr, "shmseq-torture: %s has used all %u eras; ending its churn\n", run.names[k],
 			ERA_MAX + 1);
 		return;
 	}
@@ -348,29 +353,29 @@ static void churn_one(unsigned k)
 		r = read_row(k, &row);
 		if (r < 0) {
 			if (tolerated(r) < 0 && r != -SHMSEQ_ERR_NO_SUCH_TABLE)
-				violation(V_ERROR, "SELECT * FROM %s before SETVAL: %d (%s)", g_names[k], r,
+				violation(V_ERROR, "SELECT * FROM %s before SETVAL: %d (%s)", run.names[k], r,
 					  shmseq_strerror(r));
-			atomic_fetch_add(&g_sh->churner_tol, 1);
+			atomic_fetch_add(&run.sh->churner_tol, 1);
 			return;
 		}
 		int64_t mag = cur.inc > 0 ? cur.inc : -cur.inc;
 		int64_t idx = lattice_index(&cur, row.next);
 		if (idx < 0)
-			idx = cur.cycle ? 0 : (int64_t)g_setval_idx[k];
+			idx = cur.cycle ? 0 : (int64_t)ch.setval_idx[k];
 		int64_t room = (cur.max - cur.min) / mag;
-		int64_t jump = cur.cycle ? (int64_t)rnd_range(&g_crng, 0, (uint64_t)room / 4)
-					 : (int64_t)rnd_range(&g_crng, 1, 1000000);
+		int64_t jump = cur.cycle ? (int64_t)rnd_range(&ch.rng, 0, (uint64_t)room / 4)
+					 : (int64_t)rnd_range(&ch.rng, 1, 1000000);
 		setval_idx = idx + jump;
 		if (cur.cycle && setval_idx >= room)
 			setval_idx = room - 1;
 		setval_v = cur.inc > 0 ? cur.start + setval_idx * mag : cur.start - setval_idx * mag;
 		round = (uint64_t)row.cycle_count;
 		if (!cur.cycle) {
-			uint32_t i = atomic_fetch_add(&g_sh->nsetval, 1);
+			uint32_t i = atomic_fetch_add(&run.sh->nsetval, 1);
 			if (i < SETVAL_LOG_MAX) {
-				g_sh->setvals[i].k = k;
-				g_sh->setvals[i].era = m->era;
-				g_sh->setvals[i].idx = setval_idx;
+				run.sh->setvals[i].k = k;
+				run.sh->setvals[i].era = m->era;
+				run.sh->setvals[i].idx = setval_idx;
 			} else {
 				return; /* the gap analysis could not explain it */
 			}
@@ -387,39 +392,40 @@ static void churn_one(unsigned k)
 		if (sql) {
 			sql_options(opts, sizeof(opts), &d);
 			snprintf(buf, sizeof(buf), "CREATE %sSEQUENCE %s %s",
-				 op == OP_REPLACE ? "OR REPLACE " : "", g_names[k], opts);
+				 op == OP_REPLACE ? "OR REPLACE " : "", run.names[k], opts);
 			r = exec1(buf, NULL);
 		} else {
 			set_def(&def, &d);
-			r = shmseq_create(g_cc, g_names[k], &def, op == OP_REPLACE ? SHMSEQ_OR_REPLACE : 0);
+			r = shmseq_create(ch.conn, run.names[k], &def,
+					  op == OP_REPLACE ? SHMSEQ_OR_REPLACE : 0);
 		}
 		break;
 	case OP_ALTER:
 		if (sql) {
 			sql_options(opts, sizeof(opts), &d);
 			/* CYCLE/NOCYCLE is the same for every era of a kind */
-			snprintf(buf, sizeof(buf), "ALTER SEQUENCE %s %s %s", g_names[k], opts,
-				 rnd(&g_crng) & 1 ? "RESTART" : "RESTART WITH ");
+			snprintf(buf, sizeof(buf), "ALTER SEQUENCE %s %s %s", run.names[k], opts,
+				 rnd(&ch.rng) & 1 ? "RESTART" : "RESTART WITH ");
 			if (buf[strlen(buf) - 1] == ' ')
 				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%" PRId64, d.start);
 			r = exec1(buf, NULL);
 		} else {
 			set_def(&def, &d);
 			def.set &= ~(unsigned)SHMSEQ_SET_CYCLE;
-			if (rnd(&g_crng) & 1) {
+			if (rnd(&ch.rng) & 1) {
 				def.set |= SHMSEQ_SET_RESTART;
 				def.restart = d.start;
 			} else {
 				def.set |= SHMSEQ_SET_RESTART_START;
 			}
-			r = shmseq_alter(g_cc, g_names[k], &def);
+			r = shmseq_alter(ch.conn, run.names[k], &def);
 		}
 		break;
 	case OP_SETVAL:
 		if (sql) {
 			shmseq_result *res;
 			snprintf(buf, sizeof(buf), "SELECT SETVAL(%s, %" PRId64 ", 1, %" PRIu64 ")",
-				 g_names[k], setval_v, round);
+				 run.names[k], setval_v, round);
 			r = exec1(buf, &res);
 			if (r == 0) {
 				if (shmseq_result_rows(res) == 1 && !shmseq_result_value(res, 0, 0))
@@ -427,48 +433,48 @@ static void churn_one(unsigned k)
 				shmseq_result_free(res);
 			}
 		} else {
-			r = shmseq_setval(g_cc, g_names[k], setval_v, true, round);
+			r = shmseq_setval(ch.conn, run.names[k], setval_v, true, round);
 			if (r == -ENODATA) {
 				r = 0;
 				op = OP_SETVAL_IGNORED;
 			}
 		}
-		if (r == 0 && (uint64_t)setval_idx > g_setval_idx[k])
-			g_setval_idx[k] = (uint64_t)setval_idx;
+		if (r == 0 && (uint64_t)setval_idx > ch.setval_idx[k])
+			ch.setval_idx[k] = (uint64_t)setval_idx;
 		break;
 	case OP_DROP:
 		if (sql) {
-			snprintf(buf, sizeof(buf), "DROP SEQUENCE %s", g_names[k]);
+			snprintf(buf, sizeof(buf), "DROP SEQUENCE %s", run.names[k]);
 			r = exec1(buf, NULL);
 		} else {
-			r = shmseq_drop(g_cc, g_names[k]);
+			r = shmseq_drop(ch.conn, run.names[k]);
 		}
 		break;
 	default:
 		r = -EINVAL;
 		break;
 	}
-	uint64_t fail_tag = atomic_load(&g_sh->tag);
+	uint64_t fail_tag = atomic_load(&run.sh->tag);
 	bool to_present = op != OP_DROP;
 	if (r == 0) {
-		atomic_fetch_add(&g_sh->ddl_ok, 1);
-		atomic_fetch_add(&g_sh->ddl_ops[op], 1);
+		atomic_fetch_add(&run.sh->ddl_ok, 1);
+		atomic_fetch_add(&run.sh->ddl_ops[op], 1);
 		if (op != OP_SETVAL && op != OP_SETVAL_IGNORED && op != OP_DROP) {
 			m->era = new_era;
 			m->created = true;
-			g_setval_idx[k] = 0;
+			ch.setval_idx[k] = 0;
 		}
 		m->present = to_present;
 		publish(k);
 		return;
 	}
 	if (tolerated(r) < 0)
-		violation(V_ERROR, "%s on %s (%s, era %u -> %u, %s): %d (%s)", op_names[op], g_names[k],
+		violation(V_ERROR, "%s on %s (%s, era %u -> %u, %s): %d (%s)", op_names[op], run.names[k],
 			  kind_names[kind_of(k)], m->era, new_era, sql ? "SQL" : "typed call", r,
 			  shmseq_strerror(r));
 	/* unknown outcome: resolved by the first verification pass after a
 	 * later daemon has replayed the log */
-	atomic_fetch_add(&g_sh->ddl_unknown, 1);
+	atomic_fetch_add(&run.sh->ddl_unknown, 1);
 	m->unknown = true;
 	m->alt_present = to_present;
 	m->alt_era = (op == OP_SETVAL || op == OP_DROP) ? m->era : new_era;
@@ -484,14 +490,14 @@ void churner_main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
-	g_crng = mix64(g_seed ^ UINT64_C(0xc4c4c4c4));
+	ch.rng = mix64(run.seed ^ UINT64_C(0xc4c4c4c4));
 	uint64_t verified_tag = UINT64_MAX, passes = 0;
 	uint64_t next_ddl = now_ms();
-	while (atomic_load(&g_sh->phase) != PH_EXIT) {
-		if (!g_cc) {
-			int r = shmseq_connect(NULL, &g_cc);
+	while (atomic_load(&run.sh->phase) != PH_EXIT) {
+		if (!ch.conn) {
+			int r = shmseq_connect(NULL, &ch.conn);
 			if (r < 0) {
-				g_cc = NULL;
+				ch.conn = NULL;
 				if (tolerated(r) < 0)
 					violation(V_ERROR, "churner: shmseq_connect %d (%s)", r,
 						  shmseq_strerror(r));
@@ -499,12 +505,12 @@ void churner_main(void)
 				continue;
 			}
 		}
-		uint64_t tag = atomic_load(&g_sh->tag);
-		uint64_t req = atomic_load(&g_sh->verify_req);
-		if (req != atomic_load(&g_sh->verify_done) && !(tag & 1)) {
+		uint64_t tag = atomic_load(&run.sh->tag);
+		uint64_t req = atomic_load(&run.sh->verify_req);
+		if (req != atomic_load(&run.sh->verify_done) && !(tag & 1)) {
 			if (verify_all(tag, true) == 0) {
 				verified_tag = tag;
-				atomic_store(&g_sh->verify_done, req);
+				atomic_store(&run.sh->verify_done, req);
 			} else {
 				sleep_us(1000);
 			}
@@ -514,28 +520,28 @@ void churner_main(void)
 			if (verify_all(tag, passes++ % 8 == 0) == 0)
 				verified_tag = tag;
 			else
-				atomic_fetch_add(&g_sh->churner_tol, 1);
+				atomic_fetch_add(&run.sh->churner_tol, 1);
 		}
 		/* resolve unknown outcomes as soon as a later daemon serves */
 		if (!(tag & 1) && tag == verified_tag)
 			for (unsigned k = 0; k < cfg.sequences; k++)
-				if (g_model[k].unknown && tag > g_model[k].fail_tag)
+				if (ch.model[k].unknown && tag > ch.model[k].fail_tag)
 					verify_seq(k, tag, false);
-		if (atomic_load(&g_sh->phase) == PH_RUN && now_ms() >= next_ddl) {
+		if (atomic_load(&run.sh->phase) == PH_RUN && now_ms() >= next_ddl) {
 			int uncreated = -1;
 			for (unsigned k = 0; k < cfg.sequences && uncreated < 0; k++)
-				if (!g_model[k].created)
+				if (!ch.model[k].created)
 					uncreated = (int)k;
 			if (uncreated >= 0)
 				churn_one((unsigned)uncreated);
 			else if (cfg.ddl)
-				churn_one((unsigned)(rnd(&g_crng) % cfg.sequences));
+				churn_one((unsigned)(rnd(&ch.rng) % cfg.sequences));
 			next_ddl = now_ms() +
-				   (uncreated >= 0 ? 0 : rnd_range(&g_crng, cfg.ddl_min, cfg.ddl_max));
+				   (uncreated >= 0 ? 0 : rnd_range(&ch.rng, cfg.ddl_min, cfg.ddl_max));
 		} else {
 			sleep_us(1000);
 		}
 	}
-	shmseq_disconnect(g_cc);
+	shmseq_disconnect(ch.conn);
 	_exit(0);
 }

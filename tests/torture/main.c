@@ -17,37 +17,39 @@
 
 #define DAEMON_READY_MS 30000
 
-static char g_instance[SHMSEQ_NAME_MAX + 1];
-
 /* ------------------------------------------------------------------------ */
 /* the supervisor (parent)                                                  */
 
-enum role { R_NONE, R_DAEMON, R_WORKER, R_CHURNER };
+/* The supervisor's state (the parent only). */
+static struct supervisor {
+	char instance[SHMSEQ_NAME_MAX + 1];
+	struct spawn daemon;
+	pid_t churner;
+	pid_t workers[MAX_PROCS];
+	uint64_t worker_inc[MAX_PROCS]; /* each worker process's incarnation */
+	volatile sig_atomic_t interrupted;
+	uint64_t kills, client_kills, starts, noadopt_starts;
+	uint64_t rng;
+} sup = {.daemon = {.pid = -1, .ready_fd = -1}, .churner = -1};
 
-static struct spawn g_dsp = {.pid = -1, .ready_fd = -1}; /* the daemon */
-static pid_t g_churner = -1;
-static pid_t g_workers[MAX_PROCS];
-static uint64_t g_worker_inc[MAX_PROCS];
-static volatile sig_atomic_t g_interrupted;
-static uint64_t g_kills, g_client_kills, g_starts, g_noadopt_starts;
-static uint64_t g_sup_rng;
+enum role { R_NONE, R_DAEMON, R_WORKER, R_CHURNER };
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	g_interrupted = 1;
+	sup.interrupted = 1;
 }
 
 /* Fork the daemon (its stdout and stderr to <dir>/daemon.log); readiness
- * arrives on g_dsp.ready_fd. */
+ * arrives on sup.daemon.ready_fd. */
 static int daemon_spawn(void)
 {
-	bool no_adopt = cfg.adopt == 0 || (cfg.adopt < 0 && (rnd(&g_sup_rng) & 1));
-	g_noadopt_starts += no_adopt;
+	bool no_adopt = cfg.adopt == 0 || (cfg.adopt < 0 && (rnd(&sup.rng) & 1));
+	sup.noadopt_starts += no_adopt;
 	char data[PATH_MAX + 8], logp[PATH_MAX + 16];
-	snprintf(data, sizeof(data), "%s/data", g_dir);
-	snprintf(logp, sizeof(logp), "%s/daemon.log", g_dir);
-	const char *argv[] = {cfg.daemon,   "--instance", g_instance,
+	snprintf(data, sizeof(data), "%s/data", run.dir);
+	snprintf(logp, sizeof(logp), "%s/daemon.log", run.dir);
+	const char *argv[] = {cfg.daemon,   "--instance", sup.instance,
 			      "--data-dir", data,	  no_adopt ? "--no-adopt" : NULL,
 			      NULL};
 	struct spawn_opts o = {.argv = argv,
@@ -55,17 +57,17 @@ static int daemon_spawn(void)
 			       .log_path = logp,
 			       .log_stdout = true,
 			       .ignore_sigint = true};
-	int r = spawn_start(&g_dsp, &o);
+	int r = spawn_start(&sup.daemon, &o);
 	if (r < 0)
 		return r;
-	g_starts++;
+	sup.starts++;
 	return 0;
 }
 
 static void print_daemon_log_tail(void)
 {
 	char path[PATH_MAX + 16], cmd[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/daemon.log", g_dir);
+	snprintf(path, sizeof(path), "%s/daemon.log", run.dir);
 	snprintf(cmd, sizeof(cmd), "tail -n 20 '%s' >&2", path);
 	fprintf(stderr, "--- last lines of %s ---\n", path);
 	(void)!system(cmd);
@@ -77,15 +79,15 @@ static int daemon_start_wait(void)
 	if (daemon_spawn() < 0)
 		return -1;
 	for (;;) {
-		int r = spawn_poll_ready(&g_dsp, 1, DAEMON_READY_MS);
+		int r = spawn_poll_ready(&sup.daemon, 1, DAEMON_READY_MS);
 		if (r > 0) {
-			atomic_fetch_add(&g_sh->tag, 1); /* even: serving */
+			atomic_fetch_add(&run.sh->tag, 1); /* even: serving */
 			return 0;
 		}
 		if (r < 0) {
-			violation(V_CRASH, "the daemon did not become ready (start %" PRIu64 ")", g_starts);
+			violation(V_CRASH, "the daemon did not become ready (start %" PRIu64 ")", sup.starts);
 			print_daemon_log_tail();
-			spawn_kill(&g_dsp);
+			spawn_kill(&sup.daemon);
 			return -1;
 		}
 		drain_all();
@@ -94,21 +96,21 @@ static int daemon_start_wait(void)
 
 static void daemon_kill9(void)
 {
-	kill(g_dsp.pid, SIGKILL);
-	waitpid(g_dsp.pid, NULL, 0);
-	g_dsp.pid = -1;
-	atomic_fetch_add(&g_sh->tag, 1); /* odd: down */
-	g_kills++;
+	kill(sup.daemon.pid, SIGKILL);
+	waitpid(sup.daemon.pid, NULL, 0);
+	sup.daemon.pid = -1;
+	atomic_fetch_add(&run.sh->tag, 1); /* odd: down */
+	sup.kills++;
 }
 
 static int daemon_term(void)
 {
 	int st = 0;
-	kill(g_dsp.pid, SIGTERM);
-	while (waitpid(g_dsp.pid, &st, 0) < 0 && errno == EINTR)
+	kill(sup.daemon.pid, SIGTERM);
+	while (waitpid(sup.daemon.pid, &st, 0) < 0 && errno == EINTR)
 		;
-	g_dsp.pid = -1;
-	atomic_fetch_add(&g_sh->tag, 1);
+	sup.daemon.pid = -1;
+	atomic_fetch_add(&run.sh->tag, 1);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -120,20 +122,20 @@ static void spawn_worker(unsigned p)
 		exit(1);
 	}
 	if (pid == 0) {
-		if (g_dsp.ready_fd >= 0)
-			close(g_dsp.ready_fd);
-		worker_main(p, ++g_worker_inc[p]);
+		if (sup.daemon.ready_fd >= 0)
+			close(sup.daemon.ready_fd);
+		worker_main(p, ++sup.worker_inc[p]);
 	}
-	g_worker_inc[p]++;
-	g_workers[p] = pid;
+	sup.worker_inc[p]++;
+	sup.workers[p] = pid;
 }
 
 static void kill_worker(unsigned p)
 {
-	kill(g_workers[p], SIGKILL);
-	waitpid(g_workers[p], NULL, 0);
-	g_workers[p] = -1;
-	g_client_kills++;
+	kill(sup.workers[p], SIGKILL);
+	waitpid(sup.workers[p], NULL, 0);
+	sup.workers[p] = -1;
+	sup.client_kills++;
 }
 
 /* Reap children that exited by themselves. */
@@ -147,30 +149,30 @@ static void reap(void)
 			snprintf(how, sizeof(how), "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
 		else
 			snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(st));
-		if (pid == g_dsp.pid) {
+		if (pid == sup.daemon.pid) {
 			violation(V_CRASH, "the daemon died by itself: %s", how);
 			print_daemon_log_tail();
-			g_dsp.pid = -1;
-			if (g_dsp.ready_fd >= 0) {
-				close(g_dsp.ready_fd);
-				g_dsp.ready_fd = -1;
+			sup.daemon.pid = -1;
+			if (sup.daemon.ready_fd >= 0) {
+				close(sup.daemon.ready_fd);
+				sup.daemon.ready_fd = -1;
 			}
-			atomic_fetch_add(&g_sh->tag, 1);
+			atomic_fetch_add(&run.sh->tag, 1);
 			if (daemon_start_wait() < 0)
-				g_interrupted = 1;
-		} else if (pid == g_churner) {
+				sup.interrupted = 1;
+		} else if (pid == sup.churner) {
 			violation(V_CRASH, "the DDL churner died: %s", how);
-			g_churner = -1;
-			g_interrupted = 1;
+			sup.churner = -1;
+			sup.interrupted = 1;
 		} else {
 			for (unsigned p = 0; p < cfg.processes; p++)
-				if (g_workers[p] == pid) {
-					if (!atomic_load(&g_sh->stop)) {
+				if (sup.workers[p] == pid) {
+					if (!atomic_load(&run.sh->stop)) {
 						violation(V_CRASH, "worker process %u died by itself: %s", p,
 							  how);
 						spawn_worker(p);
 					} else {
-						g_workers[p] = -1;
+						sup.workers[p] = -1;
 					}
 				}
 		}
@@ -182,9 +184,9 @@ static uint64_t sum_slots(size_t off_tol, bool drawn)
 	uint64_t n = 0;
 	for (unsigned s = 0; s < cfg.processes * cfg.threads; s++) {
 		if (drawn)
-			n += atomic_load_explicit(&g_sh->slots[s].drawn, memory_order_relaxed);
+			n += atomic_load_explicit(&run.sh->slots[s].drawn, memory_order_relaxed);
 		else
-			n += atomic_load_explicit(&g_sh->slots[s].tol[off_tol], memory_order_relaxed);
+			n += atomic_load_explicit(&run.sh->slots[s].tol[off_tol], memory_order_relaxed);
 	}
 	return n;
 }
@@ -193,13 +195,13 @@ static uint64_t total_violations(void)
 {
 	uint64_t n = 0;
 	for (int v = 0; v < NVIOL; v++)
-		n += atomic_load(&g_sh->viol[v]);
+		n += atomic_load(&run.sh->viol[v]);
 	return n;
 }
 
 static uint64_t total_tolerated(void)
 {
-	uint64_t n = atomic_load(&g_sh->churner_tol);
+	uint64_t n = atomic_load(&run.sh->churner_tol);
 	for (int t = 0; t < NTOL; t++)
 		n += sum_slots((size_t)t, false);
 	return n;
@@ -211,18 +213,18 @@ void progress(uint64_t t0)
 		"[%5.0fs] daemon kills %" PRIu64 ", client kills %" PRIu64 ", DDL %" PRIu64 " (+%" PRIu64
 		" unknown), values %.1fM drawn, %.1fM checked unique, tolerated errors %" PRIu64
 		", restarts verified %" PRIu64 ", violations %" PRIu64 "\n",
-		(double)(now_ms() - t0) / 1000.0, g_kills, g_client_kills, atomic_load(&g_sh->ddl_ok),
-		atomic_load(&g_sh->ddl_unknown), (double)sum_slots(0, true) / 1e6, (double)g_unique / 1e6,
-		total_tolerated(), atomic_load(&g_sh->verify_passes), total_violations());
+		(double)(now_ms() - t0) / 1000.0, sup.kills, sup.client_kills, atomic_load(&run.sh->ddl_ok),
+		atomic_load(&run.sh->ddl_unknown), (double)sum_slots(0, true) / 1e6, (double)chk.unique / 1e6,
+		total_tolerated(), atomic_load(&run.sh->verify_passes), total_violations());
 }
 
 /* Ask the churner for a full verification pass and wait for it. */
 static bool churner_verify(const char *when)
 {
-	uint64_t req = atomic_fetch_add(&g_sh->verify_req, 1) + 1;
+	uint64_t req = atomic_fetch_add(&run.sh->verify_req, 1) + 1;
 	uint64_t t0 = now_ms();
-	while (atomic_load(&g_sh->verify_done) < req) {
-		if (now_ms() - t0 > 60000 || g_churner < 0) {
+	while (atomic_load(&run.sh->verify_done) < req) {
+		if (now_ms() - t0 > 60000 || sup.churner < 0) {
 			violation(V_LOST_DDL, "the final verification (%s) did not complete", when);
 			return false;
 		}
@@ -364,7 +366,7 @@ int main(int argc, char **argv)
 			cfg.ddl = false;
 			break;
 		case O_SEED:
-			g_seed = strtoull(optarg, &end, 0);
+			run.seed = strtoull(optarg, &end, 0);
 			if (*end || end == optarg)
 				goto bad;
 			seeded = true;
@@ -407,34 +409,34 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	if (!seeded)
-		g_seed = (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
-	g_sup_rng = mix64(g_seed ^ 0xdae);
+		run.seed = (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
+	sup.rng = mix64(run.seed ^ 0xdae);
 
 	/* a private instance and temp dir */
-	int tr = tmpdir_make(g_dir, sizeof(g_dir), NULL, "shmseq-torture-");
+	int tr = tmpdir_make(run.dir, sizeof(run.dir), NULL, "shmseq-torture-");
 	if (tr < 0) {
 		fprintf(stderr, "shmseq-torture: mkdtemp: %s\n", strerror(-tr));
 		return 1;
 	}
-	snprintf(g_instance, sizeof(g_instance), "torture-%d", (int)getpid());
-	char run[PATH_MAX + 8];
-	snprintf(run, sizeof(run), "%s/run", g_dir);
-	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
-	setenv("SHMSEQ_INSTANCE", g_instance, 1);
+	snprintf(sup.instance, sizeof(sup.instance), "torture-%d", (int)getpid());
+	char rundir[PATH_MAX + 8];
+	snprintf(rundir, sizeof(rundir), "%s/run", run.dir);
+	setenv("SHMSEQ_RUNTIME_DIR", rundir, 1);
+	setenv("SHMSEQ_INSTANCE", sup.instance, 1);
 	for (unsigned k = 0; k < cfg.sequences; k++)
-		snprintf(g_names[k], sizeof(g_names[k]), "s%02u_%s", k, kind_names[kind_of(k)]);
+		snprintf(run.names[k], sizeof(run.names[k]), "s%02u_%s", k, kind_names[kind_of(k)]);
 
 	unsigned nslots = cfg.processes * cfg.threads;
-	g_sh = mmap(NULL, sizeof(*g_sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	g_rings = mmap(NULL, (size_t)nslots * RING_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (g_sh == MAP_FAILED || g_rings == MAP_FAILED) {
+	run.sh = mmap(NULL, sizeof(*run.sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	run.rings = mmap(NULL, (size_t)nslots * RING_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (run.sh == MAP_FAILED || run.rings == MAP_FAILED) {
 		perror("shmseq-torture: mmap");
 		return 1;
 	}
 	for (unsigned s = 0; s < nslots; s++)
 		for (unsigned k = 0; k < MAX_SEQ; k++)
-			atomic_store(&g_sh->slots[s].last[k], INT64_MIN);
+			atomic_store(&run.sh->slots[s].last[k], INT64_MIN);
 
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -443,33 +445,33 @@ int main(int argc, char **argv)
 
 	printf("shmseq-torture: seed %" PRIu64 ", %u processes x %u threads, %u sequences, %.0f s, "
 	       "daemon kills every %u-%u ms, client kills %s, DDL every %u-%u ms, dir %s\n",
-	       g_seed, cfg.processes, cfg.threads, cfg.sequences, cfg.duration, cfg.kill_min, cfg.kill_max,
-	       cfg.client_kills ? "on" : "off", cfg.ddl_min, cfg.ddl_max, g_dir);
+	       run.seed, cfg.processes, cfg.threads, cfg.sequences, cfg.duration, cfg.kill_min, cfg.kill_max,
+	       cfg.client_kills ? "on" : "off", cfg.ddl_min, cfg.ddl_max, run.dir);
 	fflush(stdout);
 
 	int rc = 1;
-	atomic_store(&g_sh->tag, 1); /* no daemon yet: "killed" */
+	atomic_store(&run.sh->tag, 1); /* no daemon yet: "killed" */
 	if (daemon_start_wait() < 0)
 		goto out;
-	g_churner = fork();
-	if (g_churner == 0)
+	sup.churner = fork();
+	if (sup.churner == 0)
 		churner_main();
 	for (unsigned p = 0; p < cfg.processes; p++)
 		spawn_worker(p);
 
-	uint64_t seed_rng = mix64(g_seed ^ 0x5eed);
+	uint64_t seed_rng = mix64(run.seed ^ 0x5eed);
 	uint64_t t0 = now_ms(), end_ms = t0 + (uint64_t)(cfg.duration * 1000.0);
 	uint64_t next_kill = t0 + rnd_range(&seed_rng, cfg.kill_min, cfg.kill_max);
 	uint64_t next_ckill = t0 + rnd_range(&seed_rng, cfg.ckill_min, cfg.ckill_max);
 	uint64_t next_progress = t0 + cfg.progress * 1000u;
 	bool down = false;
 	uint64_t up_at = 0;
-	while (!g_interrupted) {
+	while (!sup.interrupted) {
 		uint64_t now = now_ms();
 		if (now >= end_ms)
 			break;
 		size_t done = drain_all();
-		if (!down && g_dsp.pid > 0 && now >= next_kill) {
+		if (!down && sup.daemon.pid > 0 && now >= next_kill) {
 			daemon_kill9();
 			down = true;
 			up_at = now + rnd_range(&seed_rng, 0, cfg.down_max);
@@ -497,8 +499,8 @@ int main(int argc, char **argv)
 	double elapsed = (double)(now_ms() - t0) / 1000.0;
 
 	/* the end: workers finish, the rings drain */
-	atomic_store(&g_sh->phase, PH_QUIET);
-	atomic_store(&g_sh->stop, 1);
+	atomic_store(&run.sh->phase, PH_QUIET);
+	atomic_store(&run.sh->stop, 1);
 	if (down && daemon_start_wait() < 0)
 		goto out;
 	for (;;) {
@@ -506,7 +508,7 @@ int main(int argc, char **argv)
 		reap();
 		bool alive = false;
 		for (unsigned p = 0; p < cfg.processes; p++)
-			alive |= g_workers[p] > 0;
+			alive |= sup.workers[p] > 0;
 		if (!alive)
 			break;
 		sleep_us(200);
@@ -515,7 +517,7 @@ int main(int argc, char **argv)
 		;
 	/* a last SIGKILL, then a clean stop: every acknowledged DDL and every
 	 * position must survive both */
-	if (g_dsp.pid > 0) {
+	if (sup.daemon.pid > 0) {
 		daemon_kill9();
 		if (daemon_start_wait() == 0 && churner_verify("after the last SIGKILL")) {
 			int st = daemon_term();
@@ -525,74 +527,74 @@ int main(int argc, char **argv)
 				churner_verify("after a clean restart");
 		}
 	}
-	atomic_store(&g_sh->phase, PH_EXIT);
-	if (g_churner > 0) {
+	atomic_store(&run.sh->phase, PH_EXIT);
+	if (sup.churner > 0) {
 		int st;
-		waitpid(g_churner, &st, 0);
-		g_churner = -1;
+		waitpid(sup.churner, &st, 0);
+		sup.churner = -1;
 	}
 	gap_analysis();
 
 	/* the summary */
 	uint64_t drawn = sum_slots(0, true), wraps = 0;
 	for (unsigned s = 0; s < nslots; s++)
-		wraps += atomic_load(&g_sh->slots[s].wraps);
-	printf("\nshmseq-torture summary (seed %" PRIu64 ")\n", g_seed);
+		wraps += atomic_load(&run.sh->slots[s].wraps);
+	printf("\nshmseq-torture summary (seed %" PRIu64 ")\n", run.seed);
 	printf("  duration                 %.1f s\n", elapsed);
 	printf("  daemon kills             %" PRIu64 " (%" PRIu64 " of %" PRIu64 " starts with --no-adopt; "
 	       "verification passes: %" PRIu64 ")\n",
-	       g_kills, g_noadopt_starts, g_starts, atomic_load(&g_sh->verify_passes));
-	printf("  client kills             %" PRIu64 "\n", g_client_kills);
+	       sup.kills, sup.noadopt_starts, sup.starts, atomic_load(&run.sh->verify_passes));
+	printf("  client kills             %" PRIu64 "\n", sup.client_kills);
 	printf("  DDL acknowledged         %" PRIu64 " (CREATE %" PRIu64 ", OR REPLACE %" PRIu64
 	       ", ALTER %" PRIu64 ", SETVAL %" PRIu64 " + %" PRIu64 " ignored, DROP %" PRIu64 ")\n",
-	       atomic_load(&g_sh->ddl_ok), atomic_load(&g_sh->ddl_ops[OP_CREATE]),
-	       atomic_load(&g_sh->ddl_ops[OP_REPLACE]), atomic_load(&g_sh->ddl_ops[OP_ALTER]),
-	       atomic_load(&g_sh->ddl_ops[OP_SETVAL]), atomic_load(&g_sh->ddl_ops[OP_SETVAL_IGNORED]),
-	       atomic_load(&g_sh->ddl_ops[OP_DROP]));
+	       atomic_load(&run.sh->ddl_ok), atomic_load(&run.sh->ddl_ops[OP_CREATE]),
+	       atomic_load(&run.sh->ddl_ops[OP_REPLACE]), atomic_load(&run.sh->ddl_ops[OP_ALTER]),
+	       atomic_load(&run.sh->ddl_ops[OP_SETVAL]), atomic_load(&run.sh->ddl_ops[OP_SETVAL_IGNORED]),
+	       atomic_load(&run.sh->ddl_ops[OP_DROP]));
 	printf("  DDL outcome unknown      %" PRIu64 " (found applied after restart: %" PRIu64 ")\n",
-	       atomic_load(&g_sh->ddl_unknown), atomic_load(&g_sh->ddl_unknown_applied));
+	       atomic_load(&run.sh->ddl_unknown), atomic_load(&run.sh->ddl_unknown_applied));
 	printf("  values drawn and checked %" PRIu64 " (bounds, lattice, per-thread order; %" PRIu64
 	       " CYCLE wraps)\n",
 	       drawn, wraps);
-	printf("  values checked unique    %" PRIu64 " (%.1f MiB of bitmap)\n", g_unique,
-	       (double)g_nchunks * CHUNK_WORDS * 8 / 1048576.0);
+	printf("  values checked unique    %" PRIu64 " (%.1f MiB of bitmap)\n", chk.unique,
+	       (double)chk.nchunks * CHUNK_WORDS * 8 / 1048576.0);
 	printf("  tolerated errors         %" PRIu64 " (daemon down %" PRIu64 ", EAGAIN %" PRIu64
 	       ", EIO %" PRIu64 ", dropped sequence %" PRIu64 ", churner %" PRIu64 ")\n",
 	       total_tolerated(), sum_slots(T_CONN, false), sum_slots(T_AGAIN, false),
-	       sum_slots(T_EIO, false), sum_slots(T_UNKNOWN, false), atomic_load(&g_sh->churner_tol));
+	       sum_slots(T_EIO, false), sum_slots(T_UNKNOWN, false), atomic_load(&run.sh->churner_tol));
 	printf("  violations:\n");
 	for (int v = 0; v < NVIOL; v++)
-		printf("    %-8" PRIu64 " %s\n", atomic_load(&g_sh->viol[v]), viol_names[v]);
+		printf("    %-8" PRIu64 " %s\n", atomic_load(&run.sh->viol[v]), viol_names[v]);
 	printf("  largest gap per CACHE (values no SETVAL explains; bound = %g x reserve-ahead + CACHE + "
 	       "%" PRIu64 "):\n",
-	       cfg.reserve_factor, g_slack);
-	for (unsigned i = 0; i < g_ngaps; i++)
+	       cfg.reserve_factor, chk.slack);
+	for (unsigned i = 0; i < chk.ngaps; i++)
 		printf("    CACHE %-8" PRId64 " max gap %-10" PRIu64 " bound %-10" PRIu64
 		       " (reserve-ahead %" PRIu64 ", %" PRIu64 " eras, %" PRIu64 " gaps beyond the slack)\n",
-		       g_gaps[i].cache, g_gaps[i].max_gap, g_gaps[i].bound, reserve_bound(g_gaps[i].cache),
-		       g_gaps[i].eras, g_gaps[i].big_gaps);
+		       chk.gaps[i].cache, chk.gaps[i].max_gap, chk.gaps[i].bound,
+		       reserve_bound(chk.gaps[i].cache), chk.gaps[i].eras, chk.gaps[i].big_gaps);
 	uint64_t nv = total_violations();
 	printf("  result                   %s\n", nv ? "VIOLATIONS" : "ok");
 	rc = nv ? 1 : 0;
 out:
-	atomic_store(&g_sh->stop, 1);
-	atomic_store(&g_sh->phase, PH_EXIT);
+	atomic_store(&run.sh->stop, 1);
+	atomic_store(&run.sh->phase, PH_EXIT);
 	for (unsigned p = 0; p < cfg.processes; p++)
-		if (g_workers[p] > 0)
+		if (sup.workers[p] > 0)
 			kill_worker(p);
-	if (g_churner > 0) {
-		kill(g_churner, SIGKILL);
-		waitpid(g_churner, NULL, 0);
+	if (sup.churner > 0) {
+		kill(sup.churner, SIGKILL);
+		waitpid(sup.churner, NULL, 0);
 	}
-	if (g_dsp.pid > 0)
+	if (sup.daemon.pid > 0)
 		daemon_term();
 	if (rc == 0 && !cfg.keep_dir) {
-		tmpdir_remove(g_dir);
+		tmpdir_remove(run.dir);
 	} else {
 		char shm[160];
-		snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)getuid(), g_instance);
+		snprintf(shm, sizeof(shm), "/shmseq.%u.%s", (unsigned)getuid(), sup.instance);
 		shm_unlink(shm);
-		printf("  kept                     %s (seed %" PRIu64 ")\n", g_dir, g_seed);
+		printf("  kept                     %s (seed %" PRIu64 ")\n", run.dir, run.seed);
 	}
 	fflush(stdout);
 	return rc;

@@ -10,8 +10,6 @@ const char *const kind_names[NKINDS] = {
 	"asc", "asc_nocache", "desc", "asc_bigcache", "asc_cycle", "desc_cycle", "desc_nocache", "asc_biginc",
 };
 
-uint64_t g_seed;
-
 uint64_t mix64(uint64_t x)
 {
 	x += UINT64_C(0x9e3779b97f4a7c15);
@@ -23,7 +21,7 @@ uint64_t mix64(uint64_t x)
 /* The definition of sequence k in era e: a pure function of (seed, k, e). */
 void era_def(unsigned k, uint32_t e, struct era_def *d)
 {
-	uint64_t h = mix64(g_seed ^ mix64(((uint64_t)k << 32) | e));
+	uint64_t h = mix64(run.seed ^ mix64(((uint64_t)k << 32) | e));
 	int64_t lo = ((int64_t)k << SEQ_SHIFT) + ((int64_t)e << ERA_SHIFT);
 	int64_t hi = lo + (INT64_C(1) << ERA_SHIFT) - 1;
 	int64_t mag = 1, span = 0;

@@ -16,9 +16,7 @@ const char *const viol_names[NVIOL] = {
 	"crashes (daemon or worker died by itself, daemon failed to start)",
 };
 
-struct shared *g_sh;
-uint64_t *g_rings;
-char g_dir[PATH_MAX]; /* the private temp dir */
+struct run run;
 
 struct config cfg = {
 	.duration = 60,
@@ -38,5 +36,3 @@ struct config cfg = {
 	.reserve_factor = 2,
 	.progress = 5,
 };
-
-char g_names[MAX_SEQ][32];

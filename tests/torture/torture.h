@@ -176,8 +176,6 @@ struct era_def {
 	bool cycle;
 };
 
-extern uint64_t g_seed;
-
 uint64_t mix64(uint64_t x);
 
 static inline enum kind kind_of(unsigned k)
@@ -281,11 +279,17 @@ struct shared {
 	struct setval_rec setvals[SETVAL_LOG_MAX];
 };
 
-extern struct shared *g_sh;
+/* What every process shares: set up by main() before it forks anything,
+ * inherited by the children (state.c). */
+struct run {
+	uint64_t seed;		 /* --seed: every era's definition derives from it */
+	struct shared *sh;	 /* the MAP_SHARED area */
+	uint64_t *rings;	 /* the workers' rings, RING_WORDS per thread slot */
+	char dir[PATH_MAX];	 /* the private temp dir */
+	char names[MAX_SEQ][32]; /* the sequences' names */
+};
 
-extern uint64_t *g_rings;
-
-extern char g_dir[PATH_MAX];
+extern struct run run;
 
 /* ------------------------------------------------------------------------ */
 /* configuration                                                            */
@@ -306,8 +310,6 @@ struct config {
 };
 
 extern struct config cfg;
-
-extern char g_names[MAX_SEQ][32];
 
 uint64_t now_ms(void);
 
@@ -337,10 +339,6 @@ enum ddl_op { OP_CREATE, OP_REPLACE, OP_ALTER, OP_SETVAL, OP_DROP, OP_SETVAL_IGN
 
 void churner_main(void);
 
-extern size_t g_chunk_cap, g_nchunks;
-
-extern uint64_t g_unique;
-
 size_t drain_all(void);
 
 /* --- the gap analysis (end of run) --- */
@@ -353,11 +351,31 @@ struct gapstat {
 	uint64_t eras;
 };
 
-extern struct gapstat g_gaps[64];
+struct chunk;
 
-extern unsigned g_ngaps;
+/* A recent burst, shown with a duplicate. */
+struct recent {
+	int64_t lo, hi;
+	uint32_t slot, n;
+	uint64_t tags;
+};
 
-extern uint64_t g_slack;
+/* The checker's state (the parent only). */
+struct checker {
+	struct chunk *chunks; /* open addressing: (sequence, era, index >> 15) -> 4 KiB bitmap */
+	size_t chunk_cap, nchunks;
+	uint64_t last_key; /* the previous value's chunk */
+	uint64_t *last_bits;
+	uint64_t unique;	  /* values checked for uniqueness */
+	uint64_t tail[MAX_SLOTS]; /* ring words consumed, per thread slot */
+	struct recent recent[MAX_SEQ][RECENT_MAX];
+	unsigned recent_pos[MAX_SEQ];
+	struct gapstat gaps[64]; /* per CACHE */
+	unsigned ngaps;
+	uint64_t slack; /* P x T + T x BURST_MAX */
+};
+
+extern struct checker chk;
 
 void gap_analysis(void);
 

@@ -30,8 +30,8 @@ void sleep_us(long us)
 /* Count a violation; print the first few of each kind (any process). */
 __attribute__((format(printf, 2, 3))) void violation(enum viol v, const char *fmt, ...)
 {
-	atomic_fetch_add(&g_sh->viol[v], 1);
-	if (atomic_fetch_add(&g_sh->printed[v], 1) >= PRINT_MAX)
+	atomic_fetch_add(&run.sh->viol[v], 1);
+	if (atomic_fetch_add(&run.sh->printed[v], 1) >= PRINT_MAX)
 		return;
 	char buf[1024];
 	int n = snprintf(buf, sizeof(buf), "VIOLATION (%s): ", viol_names[v]);
@@ -45,7 +45,7 @@ __attribute__((format(printf, 2, 3))) void violation(enum viol v, const char *fm
 	(void)!write(2, buf, len);
 	/* and beside the daemon's log in the kept dir, for the post-mortem */
 	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/violations.log", g_dir);
+	snprintf(path, sizeof(path), "%s/violations.log", run.dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		(void)!write(fd, buf, len);

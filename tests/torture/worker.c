@@ -29,7 +29,7 @@ static int exec_nextval(shmseq *c, unsigned k, int64_t *v)
 {
 	char sql[96];
 	shmseq_result *res = NULL;
-	snprintf(sql, sizeof(sql), "SELECT NEXTVAL(%s)", g_names[k]);
+	snprintf(sql, sizeof(sql), "SELECT NEXTVAL(%s)", run.names[k]);
 	int r = shmseq_exec(c, sql, &res);
 	if (r < 0)
 		return r;
@@ -40,7 +40,7 @@ static int exec_nextval(shmseq *c, unsigned k, int64_t *v)
 		errno = 0;
 		long long x = s ? strtoll(s, &end, 10) : 0;
 		if (!s || errno || *end) {
-			violation(V_ERROR, "SELECT NEXTVAL(%s) answered '%s'", g_names[k], s ? s : "NULL");
+			violation(V_ERROR, "SELECT NEXTVAL(%s) answered '%s'", run.names[k], s ? s : "NULL");
 			r = -EBADMSG;
 		} else {
 			*v = x;
@@ -53,8 +53,8 @@ static int exec_nextval(shmseq *c, unsigned k, int64_t *v)
 static void *worker_thread(void *arg)
 {
 	struct worker_ctx *w = arg;
-	struct thread_slot *ts = &g_sh->slots[w->slot];
-	uint64_t *ring = g_rings + (size_t)w->slot * RING_WORDS;
+	struct thread_slot *ts = &run.sh->slots[w->slot];
+	uint64_t *ring = run.rings + (size_t)w->slot * RING_WORDS;
 	uint64_t head = atomic_load_explicit(&ts->head, memory_order_relaxed);
 	static _Thread_local shmseq_seq *h[MAX_SEQ];
 	static _Thread_local struct tstate st[MAX_SEQ];
@@ -65,10 +65,10 @@ static void *worker_thread(void *arg)
 
 	for (unsigned k = 0; k < nseq; k++)
 		def_era[k] = UINT32_MAX;
-	while (!atomic_load_explicit(&g_sh->stop, memory_order_relaxed)) {
+	while (!atomic_load_explicit(&run.sh->stop, memory_order_relaxed)) {
 		unsigned k = (unsigned)(rnd(&w->rng) % nseq);
 		enum kind kd = kind_of(k);
-		struct seq_state *ss = &g_sh->seq[k];
+		struct seq_state *ss = &run.sh->seq[k];
 		/* the acknowledged state before the burst (seqlock read) */
 		uint64_t vb = atomic_load_explicit(&ss->ver, memory_order_acquire);
 		uint32_t era_b = atomic_load_explicit(&ss->era, memory_order_relaxed);
@@ -95,7 +95,7 @@ static void *worker_thread(void *arg)
 
 		int r = 0;
 		if (mode > 8 && !h[k]) {
-			r = shmseq_seq_open(w->conn, g_names[k], &h[k]);
+			r = shmseq_seq_open(w->conn, run.names[k], &h[k]);
 			if (r < 0)
 				h[k] = NULL;
 		}
@@ -105,7 +105,7 @@ static void *worker_thread(void *arg)
 			if (mode == 0)
 				r = exec_nextval(w->conn, k, &v);
 			else if (mode <= 8)
-				r = shmseq_nextval(w->conn, g_names[k], &v);
+				r = shmseq_nextval(w->conn, run.names[k], &v);
 			else
 				r = shmseq_seq_nextval(h[k], &v);
 			if (r == 0)
@@ -115,7 +115,7 @@ static void *worker_thread(void *arg)
 		uint64_t va = atomic_load_explicit(&ss->ver, memory_order_relaxed);
 		bool stable = va == vb && !(vb & 1);
 		uint32_t max_era = atomic_load_explicit(&ss->max_era, memory_order_acquire);
-		uint64_t tag = atomic_load_explicit(&g_sh->tag, memory_order_relaxed);
+		uint64_t tag = atomic_load_explicit(&run.sh->tag, memory_order_relaxed);
 
 		/* check every value; keep the good NOCYCLE ones for the parent */
 		unsigned keep = 0;
@@ -126,7 +126,7 @@ static void *worker_thread(void *arg)
 				violation(V_OOB,
 					  "%s (%s): value %" PRId64 " belongs to no era ever created "
 					  "(sequence %u era %u, highest era %u)",
-					  g_names[k], kind_names[kd], v, seq_of(v), e, max_era);
+					  run.names[k], kind_names[kd], v, seq_of(v), e, max_era);
 				continue;
 			}
 			if (def_era[k] != e) {
@@ -138,14 +138,15 @@ static void *worker_thread(void *arg)
 				violation(V_OOB,
 					  "%s (%s) era %u: value %" PRId64 " outside [%" PRId64 ", %" PRId64
 					  "] or off the lattice START %" PRId64 " + n * %" PRId64,
-					  g_names[k], kind_names[kd], e, v, d->min, d->max, d->start, d->inc);
+					  run.names[k], kind_names[kd], e, v, d->min, d->max, d->start,
+					  d->inc);
 				continue;
 			}
 			if (stable && (!present_b || e != era_b))
 				violation(V_STALE,
 					  "%s (%s): value %" PRId64 " of era %u drawn while the "
 					  "acknowledged state was %s era %u",
-					  g_names[k], kind_names[kd], v, e,
+					  run.names[k], kind_names[kd], v, e,
 					  present_b ? "present in" : "dropped after", era_b);
 			struct tstate *t = &st[k];
 			if (t->has) {
@@ -153,7 +154,8 @@ static void *worker_thread(void *arg)
 					violation(V_ORDER,
 						  "%s (%s) slot %u: value %" PRId64 " of era %u after "
 						  "value %" PRId64 " of the later era %u",
-						  g_names[k], kind_names[kd], w->slot, v, e, t->last, t->era);
+						  run.names[k], kind_names[kd], w->slot, v, e, t->last,
+						  t->era);
 				} else if (e == t->era) {
 					bool up = d->inc > 0;
 					bool ok = up ? v > t->last : v < t->last;
@@ -165,8 +167,8 @@ static void *worker_thread(void *arg)
 						violation(V_ORDER,
 							  "%s (%s) slot %u era %u: value %" PRId64
 							  " after %" PRId64 " (increment %" PRId64 ")",
-							  g_names[k], kind_names[kd], w->slot, e, v, t->last,
-							  d->inc);
+							  run.names[k], kind_names[kd], w->slot, e, v,
+							  t->last, d->inc);
 					}
 				}
 			}
@@ -207,11 +209,11 @@ static void *worker_thread(void *arg)
 						  "%s (%s): NEXTVAL says unknown sequence (-4091) while "
 						  "its CREATE of era %u was acknowledged and no DDL was in "
 						  "flight",
-						  g_names[k], kind_names[kd], era_b);
+						  run.names[k], kind_names[kd], era_b);
 				tk = T_UNKNOWN;
 			} else if (tk < 0) {
-				violation(V_ERROR, "%s (%s) slot %u: %s %d (%s)", g_names[k], kind_names[kd],
-					  w->slot,
+				violation(V_ERROR, "%s (%s) slot %u: %s %d (%s)", run.names[k],
+					  kind_names[kd], w->slot,
 					  mode == 0   ? "SELECT NEXTVAL"
 					  : mode <= 8 ? "shmseq_nextval"
 						      : "shmseq_seq_nextval",
@@ -230,7 +232,7 @@ void worker_main(unsigned proc, uint64_t incarnation)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	shmseq *conn = NULL;
-	while (!atomic_load(&g_sh->stop)) {
+	while (!atomic_load(&run.sh->stop)) {
 		int r = shmseq_connect(NULL, &conn);
 		if (r == 0)
 			break;
@@ -247,7 +249,7 @@ void worker_main(unsigned proc, uint64_t incarnation)
 	for (unsigned t = 0; t < cfg.threads; t++) {
 		ctx[t].conn = conn;
 		ctx[t].slot = proc * cfg.threads + t;
-		ctx[t].rng = mix64(g_seed ^ mix64(((uint64_t)ctx[t].slot << 40) ^ incarnation));
+		ctx[t].rng = mix64(run.seed ^ mix64(((uint64_t)ctx[t].slot << 40) ^ incarnation));
 		if (pthread_create(&ctx[t].thr, NULL, worker_thread, &ctx[t]) != 0) {
 			fprintf(stderr, "shmseq-torture: pthread_create failed\n");
 			_exit(3);

@@ -26,8 +26,8 @@
  * worker.c does. */
 static void publish(unsigned s, unsigned k, const int64_t *vals, unsigned n)
 {
-	struct thread_slot *ts = &g_sh->slots[s];
-	uint64_t *ring = g_rings + (size_t)s * RING_WORDS;
+	struct thread_slot *ts = &run.sh->slots[s];
+	uint64_t *ring = run.rings + (size_t)s * RING_WORDS;
 	uint64_t head = atomic_load(&ts->head);
 	assert_true(head + 2 + n - atomic_load(&ts->tail) <= RING_WORDS);
 	ring[head % RING_WORDS] = ((uint64_t)RING_MAGIC << 48) | ((uint64_t)k << 32) | n;
@@ -70,9 +70,9 @@ static unsigned seq_of_kind(enum kind kd)
 
 static struct gapstat *gaps_for(int64_t cache)
 {
-	for (unsigned i = 0; i < g_ngaps; i++)
-		if (g_gaps[i].cache == cache)
-			return &g_gaps[i];
+	for (unsigned i = 0; i < chk.ngaps; i++)
+		if (chk.gaps[i].cache == cache)
+			return &chk.gaps[i];
 	return NULL;
 }
 
@@ -81,18 +81,18 @@ static char dir[256];
 static int setup(void **state)
 {
 	(void)state;
-	g_seed = 42;
+	run.seed = 42;
 	cfg.processes = 1;
 	cfg.threads = 2;
 	cfg.sequences = 16;
 	cfg.reserve_factor = 2;
-	g_sh = calloc(1, sizeof(*g_sh));
-	g_rings = calloc((size_t)cfg.processes * cfg.threads * RING_WORDS, sizeof(uint64_t));
-	if (!g_sh || !g_rings || tmpdir_make(dir, sizeof(dir), NULL, "shmseq-checker-") < 0)
+	run.sh = calloc(1, sizeof(*run.sh));
+	run.rings = calloc((size_t)cfg.processes * cfg.threads * RING_WORDS, sizeof(uint64_t));
+	if (!run.sh || !run.rings || tmpdir_make(dir, sizeof(dir), NULL, "shmseq-checker-") < 0)
 		return -1;
-	snprintf(g_dir, sizeof(g_dir), "%s", dir); /* violations.log goes there */
+	snprintf(run.dir, sizeof(run.dir), "%s", dir); /* violations.log goes there */
 	for (unsigned k = 0; k < cfg.sequences; k++)
-		snprintf(g_names[k], sizeof(g_names[k]), "s%02u", k);
+		snprintf(run.names[k], sizeof(run.names[k]), "s%02u", k);
 	return 0;
 }
 
@@ -124,20 +124,20 @@ static void test_bitmap_counts_each_value_once(void **state)
 	unsigned k = seq_of_kind(K_ASC);
 	/* 0 .. 40000: across the first chunk's end (index 32767 | 32768) */
 	publish_range(0, k, 3, 0, 40000);
-	assert_int_equal(g_unique, 40000);
-	assert_int_equal(atomic_load(&g_sh->viol[V_DUP]), 0);
+	assert_int_equal(chk.unique, 40000);
+	assert_int_equal(atomic_load(&run.sh->viol[V_DUP]), 0);
 	/* the same indices in another era and in another sequence: no duplicates */
 	publish_range(1, k, 4, 0, 1000);
 	publish_range(1, seq_of_kind(K_DESC), 3, 0, 1000);
-	assert_int_equal(atomic_load(&g_sh->viol[V_DUP]), 0);
-	assert_int_equal(g_unique, 42000);
+	assert_int_equal(atomic_load(&run.sh->viol[V_DUP]), 0);
+	assert_int_equal(chk.unique, 42000);
 	/* a value handed out twice, from the other thread; one at the chunk
 	 * boundary too */
 	int64_t again[] = {value_at(k, 3, 12345), value_at(k, 3, 32768), value_at(k, 3, 32767)};
 	publish(1, k, again, 3);
 	drain_all();
-	assert_int_equal(atomic_load(&g_sh->viol[V_DUP]), 3);
-	assert_int_equal(g_unique, 42003);
+	assert_int_equal(atomic_load(&run.sh->viol[V_DUP]), 3);
+	assert_int_equal(chk.unique, 42003);
 	/* a value off the lattice or out of the era's bounds is not counted as
 	 * a duplicate (the worker reported it) */
 	struct era_def d;
@@ -145,9 +145,9 @@ static void test_bitmap_counts_each_value_once(void **state)
 	int64_t odd[] = {d.start - 1};
 	publish(1, k, odd, 1);
 	drain_all();
-	assert_int_equal(atomic_load(&g_sh->viol[V_DUP]), 3);
-	atomic_store(&g_sh->viol[V_DUP], 0);
-	atomic_store(&g_sh->printed[V_DUP], 0);
+	assert_int_equal(atomic_load(&run.sh->viol[V_DUP]), 3);
+	atomic_store(&run.sh->viol[V_DUP], 0);
+	atomic_store(&run.sh->printed[V_DUP], 0);
 }
 
 /* The ring wraps around: records split over its end are read whole. */
@@ -155,20 +155,20 @@ static void test_ring_wraps(void **state)
 {
 	(void)state;
 	unsigned k = seq_of_kind(K_ASC_NOCACHE);
-	uint64_t before = g_unique;
+	uint64_t before = chk.unique;
 	/* more than a ring's worth in total, drained as it goes */
 	int64_t idx = 0;
-	while (g_unique - before < RING_WORDS + 5000) {
+	while (chk.unique - before < RING_WORDS + 5000) {
 		publish_range(0, k, 7, idx, idx + 255);
 		idx += 255;
 	}
-	assert_true(atomic_load(&g_sh->slots[0].head) > RING_WORDS);
-	assert_int_equal(atomic_load(&g_sh->viol[V_DUP]), 0);
+	assert_true(atomic_load(&run.sh->slots[0].head) > RING_WORDS);
+	assert_int_equal(atomic_load(&run.sh->viol[V_DUP]), 0);
 	int64_t dup[] = {value_at(k, 7, 77)};
 	publish(0, k, dup, 1);
 	drain_all();
-	assert_int_equal(atomic_load(&g_sh->viol[V_DUP]), 1);
-	atomic_store(&g_sh->viol[V_DUP], 0);
+	assert_int_equal(atomic_load(&run.sh->viol[V_DUP]), 1);
+	atomic_store(&run.sh->viol[V_DUP], 0);
 }
 
 static void test_gap_analysis(void **state)
@@ -197,8 +197,8 @@ static void test_gap_analysis(void **state)
 		assert_true(era2 < 1000);
 	publish_range(1, kb, era2, 0, 100);
 	publish_range(1, kb, era2, 5100, 5200);
-	g_sh->setvals[0] = (struct setval_rec){.k = kb, .era = era2, .idx = 5000};
-	atomic_store(&g_sh->nsetval, 1);
+	run.sh->setvals[0] = (struct setval_rec){.k = kb, .era = era2, .idx = 5000};
+	atomic_store(&run.sh->nsetval, 1);
 	/* a descending era: NOCACHE (cache 0 or 1), gap of 300 in the middle */
 	unsigned kd = seq_of_kind(K_DESC_NOCACHE);
 	publish_range(0, kd, 9, 0, 1000);
@@ -206,16 +206,16 @@ static void test_gap_analysis(void **state)
 	struct era_def dd;
 	era_def(kd, 9, &dd);
 
-	uint64_t gaps_before = atomic_load(&g_sh->viol[V_GAP]);
+	uint64_t gaps_before = atomic_load(&run.sh->viol[V_GAP]);
 	gap_analysis();
-	assert_int_equal(g_slack, slack);
+	assert_int_equal(chk.slack, slack);
 	struct gapstat *gs = gaps_for(cache);
 	assert_non_null(gs);
 	assert_int_equal(gs->bound, bound);
 	assert_int_equal(gs->eras, 2);
 	assert_int_equal(gs->max_gap, bound + 1);
 	assert_int_equal(gs->big_gaps, 2); /* 600 and bound + 1; not 10 nor 99 */
-	assert_int_equal(atomic_load(&g_sh->viol[V_GAP]) - gaps_before, 1);
+	assert_int_equal(atomic_load(&run.sh->viol[V_GAP]) - gaps_before, 1);
 	struct gapstat *gd = gaps_for(dd.cache);
 	assert_non_null(gd);
 	assert_int_equal(gd->max_gap, 300);
@@ -235,15 +235,15 @@ static void test_setval_explains_only_up_to_its_target(void **state)
 	era_def(k, 2, &d);
 	publish_range(0, k, 2, 0, 10);
 	publish_range(0, k, 2, 3010, 3020); /* 3000 missing */
-	g_sh->setvals[0] = (struct setval_rec){.k = k, .era = 2, .idx = 1000};
-	atomic_store(&g_sh->nsetval, 1); /* explains 10 .. 1000; 1001 .. 3009 remain */
-	g_ngaps = 0;
+	run.sh->setvals[0] = (struct setval_rec){.k = k, .era = 2, .idx = 1000};
+	atomic_store(&run.sh->nsetval, 1); /* explains 10 .. 1000; 1001 .. 3009 remain */
+	chk.ngaps = 0;
 	gap_analysis();
 	struct gapstat *gs = gaps_for(d.cache);
 	assert_non_null(gs);
 	assert_int_equal(gs->max_gap, 2009);
-	atomic_store(&g_sh->nsetval, 0);
-	g_ngaps = 0;
+	atomic_store(&run.sh->nsetval, 0);
+	chk.ngaps = 0;
 	gap_analysis();
 	gs = gaps_for(d.cache);
 	assert_int_equal(gs->max_gap, 3000);
@@ -262,7 +262,7 @@ static void test_gap_ending_at_a_full_word(void **state)
 		assert_true(e < 1000);
 	publish_range(0, k, e, 0, 64);
 	publish_range(0, k, e, 192, 256);
-	g_ngaps = 0;
+	chk.ngaps = 0;
 	gap_analysis();
 	struct gapstat *gs = gaps_for(d.cache);
 	assert_non_null(gs);
