@@ -189,43 +189,40 @@ struct daemon_info {
 
 extern struct config cfg;
 
-extern double ns_per_tick;
-
-extern char *name_buf;
-
-extern size_t name_stride;
-
-extern char tmpdir[PATH_MAX];
-
-extern struct phase_shm *shm;
-
-extern pid_t worker_pids[MAX_WORKERS];
-
-extern unsigned nworker_pids;
-
-extern pid_t daemon_pid;
-
-extern char instance_buf[SHMSEQ_NAME_MAX + 1];
-
-extern volatile sig_atomic_t interrupted;
-
-extern uint64_t create_ns;
-
-extern uint64_t create_syncs;
-
-extern bool create_syncs_known;
-
-extern unsigned create_threads_used;
-
 /* The bare phase's counters with K > 1 sequences: K of them, 128 bytes apart
  * like the region's slots, picked the same way as the sequences. */
 #define BARE_STRIDE (128 / sizeof(uint64_t))
 
-extern _Atomic uint64_t *bare_slots;
+/* What the parent sets up before it forks the workers, who read it. */
+struct run {
+	double ns_per_tick;
+	/* "<seq>_0", "<seq>_1", … (or just "<seq>"), name_stride bytes apart:
+	 * one cache miss to read a name, so the loop's own cost stays small
+	 * next to the name lookup it measures. */
+	char *name_buf;
+	size_t name_stride;
+	struct phase_shm *shm;	      /* the phase's shared area */
+	_Atomic uint64_t *bare_slots; /* the bare phase's counters (K > 1) */
+};
 
-extern bool mutex_ready;
+/* The parent's own state. */
+struct parent {
+	char tmpdir[PATH_MAX];
+	pid_t worker_pids[MAX_WORKERS];
+	unsigned nworker_pids;
+	pid_t daemon_pid; /* --self-daemon */
+	char instance[SHMSEQ_NAME_MAX + 1];
+	volatile sig_atomic_t interrupted;
+	uint64_t create_ns;	 /* time the CREATE statements took */
+	uint64_t create_syncs;	 /* the daemon's fdatasyncs meanwhile */
+	bool create_syncs_known; /* whether create_syncs was measured */
+	unsigned create_threads_used;
+	bool mutex_ready;		  /* shm->mutex is initialised */
+	struct daemon_info *phase_daemon; /* filled at the shmseq phase's start */
+};
 
-extern struct daemon_info *phase_daemon;
+extern struct run run;
+extern struct parent par;
 
 uint64_t now_ns(void);
 
@@ -265,7 +262,7 @@ static inline uint64_t pick(uint64_t *rng, uint64_t *rr)
 
 static inline const char *seq_name(uint64_t i)
 {
-	return name_buf + i * name_stride;
+	return run.name_buf + i * run.name_stride;
 }
 
 void set_msg(char *dst, const char *src);

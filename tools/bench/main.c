@@ -19,28 +19,10 @@ const char *const pick_names[] = {"random", "round-robin"};
 const char *const phase_names[] = {"shmseq", "bare", "mutex"};
 #define CREATE_THREADS 64u /* connections creating sequences at once */
 
-/* ---- globals shared by parent and (read-only, via fork) workers ---- */
+/* ---- the options, and the state of the run (bench.h) ---- */
 struct config cfg;
-double ns_per_tick = 1.0;
-/* "<seq>_0", "<seq>_1", … (or just "<seq>"), name_stride bytes apart: one
- * cache miss to read a name, so the loop's own cost stays small next to the
- * name lookup it measures. */
-char *name_buf;
-size_t name_stride;
-char tmpdir[PATH_MAX];
-struct phase_shm *shm;
-pid_t worker_pids[MAX_WORKERS];
-unsigned nworker_pids;
-pid_t daemon_pid;
-char instance_buf[SHMSEQ_NAME_MAX + 1];
-volatile sig_atomic_t interrupted;
-uint64_t create_ns;	 /* time the CREATE statements took */
-uint64_t create_syncs;	 /* the daemon's fdatasyncs meanwhile */
-bool create_syncs_known; /* whether create_syncs was measured */
-unsigned create_threads_used;
-_Atomic uint64_t *bare_slots;
-bool mutex_ready;		  /* shm->mutex is initialised */
-struct daemon_info *phase_daemon; /* filled at the shmseq phase's start */
+struct run run = {.ns_per_tick = 1.0};
+struct parent par;
 
 /* ---- options ---- */
 
@@ -313,14 +295,14 @@ int main(int argc, char **argv)
 	if (cfg.self_daemon)
 		start_daemon();
 	if (cfg.create && create_sequences() < 0)
-		die_cleanup(interrupted ? 130 : 1);
-	if (interrupted)
+		die_cleanup(par.interrupted ? 130 : 1);
+	if (par.interrupted)
 		die_cleanup(130);
 
 	static struct phase_result r, b, mx;
 	struct verify_result vr = {0};
 	struct daemon_info di = {0};
-	phase_daemon = &di;
+	par.phase_daemon = &di;
 	if (run_phase(PHASE_SHMSEQ, &r) < 0)
 		die_cleanup(1);
 	if (r.interrupted) {

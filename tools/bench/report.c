@@ -76,14 +76,14 @@ void print_text(const struct phase_result *r, const struct phase_result *b, cons
 	       cfg.sequences > 1 ? pick_names[cfg.pick] : "", cfg.create ? " (" : "",
 	       cfg.create ? (*cfg.create ? cfg.create : "default options") : "", cfg.create ? ")" : "");
 	if (cfg.create) {
-		double cs = (double)create_ns / 1e9;
+		double cs = (double)par.create_ns / 1e9;
 		printf("create          %" PRIu64 " sequence%s in %.3f s (%.0f per s, %u connection%s",
 		       cfg.sequences, cfg.sequences == 1 ? "" : "s", cs,
-		       cs > 0 ? (double)cfg.sequences / cs : 0.0, create_threads_used,
-		       create_threads_used == 1 ? "" : "s");
-		if (create_syncs_known && create_syncs)
-			printf(", %" PRIu64 " fdatasyncs: %.1f CREATEs per sync", create_syncs,
-			       (double)cfg.sequences / (double)create_syncs);
+		       cs > 0 ? (double)cfg.sequences / cs : 0.0, par.create_threads_used,
+		       par.create_threads_used == 1 ? "" : "s");
+		if (par.create_syncs_known && par.create_syncs)
+			printf(", %" PRIu64 " fdatasyncs: %.1f CREATEs per sync", par.create_syncs,
+			       (double)cfg.sequences / (double)par.create_syncs);
 		printf(")\n");
 	}
 	if (cfg.warmup)
@@ -193,10 +193,10 @@ void print_json(const struct phase_result *r, const struct phase_result *b, cons
 	else
 		printf("null");
 	if (cfg.create) {
-		printf(",\"create_s\":%.6f,\"create_threads\":%u", (double)create_ns / 1e9,
-		       create_threads_used);
-		if (create_syncs_known)
-			printf(",\"create_syncs\":%" PRIu64, create_syncs);
+		printf(",\"create_s\":%.6f,\"create_threads\":%u", (double)par.create_ns / 1e9,
+		       par.create_threads_used);
+		if (par.create_syncs_known)
+			printf(",\"create_syncs\":%" PRIu64, par.create_syncs);
 	}
 	printf(",\"warmup\":%s,\"warmup_s\":%.6f", cfg.warmup ? "true" : "false",
 	       (double)r->warmup_ns_max / 1e9);
@@ -241,7 +241,7 @@ void report_errors(void)
 {
 	unsigned PT = cfg.processes * cfg.threads;
 	for (unsigned i = 0; i < PT; i++) {
-		struct slot *s = &shm->slots[i];
+		struct slot *s = &run.shm->slots[i];
 		if (s->errors)
 			fprintf(stderr,
 				"shmseq-bench: thread %u (process %u): %" PRIu64 " error%s; first: %s (%d)\n",

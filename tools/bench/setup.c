@@ -23,9 +23,9 @@
 
 void make_tmpdir(void)
 {
-	if (tmpdir[0])
+	if (par.tmpdir[0])
 		return;
-	int r = tmpdir_make(tmpdir, sizeof(tmpdir), NULL, "shmseq-bench-");
+	int r = tmpdir_make(par.tmpdir, sizeof(par.tmpdir), NULL, "shmseq-bench-");
 	if (r < 0) {
 		fprintf(stderr, "shmseq-bench: mkdtemp in %s: %s\n",
 			getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(-r));
@@ -39,21 +39,21 @@ void start_daemon(void)
 	if (!path || !*path)
 		path = "shmseqd";
 	make_tmpdir();
-	char run[PATH_MAX + 8], data[PATH_MAX + 8];
-	snprintf(run, sizeof(run), "%s/run", tmpdir);
-	snprintf(data, sizeof(data), "%s/data", tmpdir);
-	if (mkdir(run, 0700) < 0 || mkdir(data, 0700) < 0) {
-		fprintf(stderr, "shmseq-bench: mkdir under %s: %s\n", tmpdir, strerror(errno));
+	char rundir[PATH_MAX + 8], data[PATH_MAX + 8];
+	snprintf(rundir, sizeof(rundir), "%s/run", par.tmpdir);
+	snprintf(data, sizeof(data), "%s/data", par.tmpdir);
+	if (mkdir(rundir, 0700) < 0 || mkdir(data, 0700) < 0) {
+		fprintf(stderr, "shmseq-bench: mkdir under %s: %s\n", par.tmpdir, strerror(errno));
 		die_cleanup(1);
 	}
-	snprintf(instance_buf, sizeof(instance_buf), "bench-%ld", (long)getpid());
-	cfg.instance = instance_buf;
-	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+	snprintf(par.instance, sizeof(par.instance), "bench-%ld", (long)getpid());
+	cfg.instance = par.instance;
+	setenv("SHMSEQ_RUNTIME_DIR", rundir, 1);
 
 	char maxseq[32];
 	snprintf(maxseq, sizeof(maxseq), "%" PRIu64, cfg.sequences + 1024);
 	bool more_slots = cfg.sequences + 1024 > 1048576;
-	const char *argv[] = {path,	    "--instance", instance_buf,
+	const char *argv[] = {path,	    "--instance", par.instance,
 			      "--data-dir", data,	  more_slots ? "--max-sequences" : NULL,
 			      maxseq,	    NULL};
 	/* own process group: a terminal ^C reaches the parent, which stops the
@@ -69,11 +69,11 @@ void start_daemon(void)
 		fprintf(stderr, "shmseq-bench: fork: %s\n", strerror(-r));
 		die_cleanup(1);
 	}
-	daemon_pid = sp.pid;
+	par.daemon_pid = sp.pid;
 	int code = 0;
 	r = spawn_await_ready(&sp, DAEMON_READY_MS, &code);
 	if (r < 0) {
-		daemon_pid = 0;
+		par.daemon_pid = 0;
 		if (r == -ETIMEDOUT)
 			fprintf(stderr, "shmseq-bench: %s did not report ready in %d s\n", path,
 				DAEMON_READY_MS / 1000);
@@ -91,18 +91,18 @@ void build_names(void)
 {
 	char longest[SHMSEQ_NAME_MAX + 32];
 	size_t len = (size_t)snprintf(longest, sizeof(longest), "%s_%" PRIu64, cfg.sequence, cfg.sequences);
-	name_stride = (len + 1 + 7) & ~(size_t)7;
-	name_buf = aligned_alloc(64, (cfg.sequences * name_stride + 63) & ~(size_t)63);
-	if (!name_buf) {
+	run.name_stride = (len + 1 + 7) & ~(size_t)7;
+	run.name_buf = aligned_alloc(64, (cfg.sequences * run.name_stride + 63) & ~(size_t)63);
+	if (!run.name_buf) {
 		fprintf(stderr, "shmseq-bench: no memory for %" PRIu64 " names\n", cfg.sequences);
 		exit(1);
 	}
 	for (uint64_t i = 0; i < cfg.sequences; i++) {
-		char *at = name_buf + i * name_stride;
+		char *at = run.name_buf + i * run.name_stride;
 		if (cfg.sequences == 1)
-			snprintf(at, name_stride, "%s", cfg.sequence);
+			snprintf(at, run.name_stride, "%s", cfg.sequence);
 		else
-			snprintf(at, name_stride, "%s_%" PRIu64, cfg.sequence, i);
+			snprintf(at, run.name_stride, "%s_%" PRIu64, cfg.sequence, i);
 	}
 }
 
@@ -116,19 +116,22 @@ struct creator {
 	int error;	 /* 0, or the first failure (already printed) */
 };
 
-static _Atomic uint64_t create_next; /* the next batch's first index */
-static uint64_t create_batch;	     /* statements per shmseq_exec call */
-static _Atomic uint64_t create_done; /* statements done, for the progress line */
-static _Atomic int create_failed;
-static pthread_mutex_t create_print = PTHREAD_MUTEX_INITIALIZER;
+/* The creator threads' shared state. */
+static struct creation {
+	_Atomic uint64_t next; /* the next batch's first index */
+	uint64_t batch;	       /* statements per shmseq_exec call */
+	_Atomic uint64_t done; /* statements done, for the progress line */
+	_Atomic int failed;
+	pthread_mutex_t print;
+} creation = {.print = PTHREAD_MUTEX_INITIALIZER};
 
 /* Record a creator's failure; only the first one of the run is printed. */
 static void create_fail(struct creator *cr, int err, const char *what, const char *why)
 {
-	if (!atomic_exchange(&create_failed, 1)) {
-		pthread_mutex_lock(&create_print);
+	if (!atomic_exchange(&creation.failed, 1)) {
+		pthread_mutex_lock(&creation.print);
 		fprintf(stderr, "shmseq-bench: %s: %s\n", what, why);
-		pthread_mutex_unlock(&create_print);
+		pthread_mutex_unlock(&creation.print);
 	}
 	cr->error = err ? err : -EIO;
 }
@@ -143,17 +146,17 @@ static void *creator_main(void *arg)
 		return NULL;
 	}
 	size_t stmt_max = strlen(cfg.sequence) + strlen(cfg.create) + 64;
-	char *sql = malloc(stmt_max * create_batch + 1);
+	char *sql = malloc(stmt_max * creation.batch + 1);
 	if (!sql) {
 		create_fail(cr, -ENOMEM, "CREATE", "no memory for the statements");
 		shmseq_disconnect(conn);
 		return NULL;
 	}
-	while (!interrupted && !atomic_load(&create_failed)) {
-		uint64_t i = atomic_fetch_add(&create_next, create_batch);
+	while (!par.interrupted && !atomic_load(&creation.failed)) {
+		uint64_t i = atomic_fetch_add(&creation.next, creation.batch);
 		if (i >= cfg.sequences)
 			break;
-		uint64_t end = i + create_batch < cfg.sequences ? i + create_batch : cfg.sequences;
+		uint64_t end = i + creation.batch < cfg.sequences ? i + creation.batch : cfg.sequences;
 		size_t at = 0;
 		for (uint64_t j = i; j < end; j++)
 			at += (size_t)sprintf(sql + at, "CREATE OR REPLACE SEQUENCE %s %s;", seq_name(j),
@@ -177,7 +180,7 @@ static void *creator_main(void *arg)
 			create_fail(cr, -EPROTO, "CREATE", "a batch did not run all its statements");
 		if (cr->error)
 			break;
-		atomic_fetch_add(&create_done, end - i);
+		atomic_fetch_add(&creation.done, end - i);
 	}
 	cr->end_ns = now_ns();
 	free(sql);
@@ -218,7 +221,7 @@ static int run_in_child(int (*fn)(void *), void *shared)
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
-		if (interrupted && !forwarded) {
+		if (par.interrupted && !forwarded) {
 			kill(pid, SIGTERM);
 			forwarded = true;
 		}
@@ -262,10 +265,10 @@ static int create_here(void *shared)
 	struct create_out *out = shared;
 	unsigned n = cfg.create_threads;
 	/* batches small enough to keep every connection busy */
-	create_batch = (cfg.sequences + n - 1) / n;
-	if (create_batch > CREATE_BATCH)
-		create_batch = CREATE_BATCH;
-	uint64_t batches = (cfg.sequences + create_batch - 1) / create_batch;
+	creation.batch = (cfg.sequences + n - 1) / n;
+	if (creation.batch > CREATE_BATCH)
+		creation.batch = CREATE_BATCH;
+	uint64_t batches = (cfg.sequences + creation.batch - 1) / creation.batch;
 	if (n > batches)
 		n = (unsigned)batches;
 	out->threads_used = n;
@@ -284,19 +287,19 @@ static int create_here(void *shared)
 		int e = pthread_create(&crs[started].tid, NULL, creator_main, &crs[started]);
 		if (e) {
 			fprintf(stderr, "shmseq-bench: pthread_create: %s\n", strerror(e));
-			atomic_store(&create_failed, 1);
+			atomic_store(&creation.failed, 1);
 			ret = -1;
 			break;
 		}
 	}
 	/* on a terminal, the progress line until every creator is done */
-	while (live && started && atomic_load(&create_done) < cfg.sequences && !atomic_load(&create_failed) &&
-	       !interrupted) {
+	while (live && started && atomic_load(&creation.done) < cfg.sequences &&
+	       !atomic_load(&creation.failed) && !par.interrupted) {
 		sleep_ms(20);
 		uint64_t now = now_ns();
 		if (now - t0 > 1000000000ull && now - last_shown > 250000000ull) {
 			fprintf(stderr, "\rcreating sequences: %" PRIu64 " / %" PRIu64 "\033[K",
-				atomic_load(&create_done), cfg.sequences);
+				atomic_load(&creation.done), cfg.sequences);
 			shown = true;
 			last_shown = now;
 		}
@@ -317,7 +320,7 @@ static int create_here(void *shared)
 		out->syncs_known = true;
 	}
 	free(crs);
-	if (interrupted)
+	if (par.interrupted)
 		return -1;
 	return ret;
 }
@@ -331,10 +334,10 @@ int create_sequences(void)
 		return -1;
 	}
 	int rc = run_in_child(create_here, out);
-	create_ns = out->ns;
-	create_syncs = out->syncs;
-	create_syncs_known = out->syncs_known;
-	create_threads_used = out->threads_used;
+	par.create_ns = out->ns;
+	par.create_syncs = out->syncs;
+	par.create_syncs_known = out->syncs_known;
+	par.create_threads_used = out->threads_used;
 	munmap(out, sizeof(*out));
 	return rc;
 }

@@ -30,7 +30,7 @@ void calibrate_ticks(void)
 	nanosleep(&d, NULL);
 	uint64_t t1 = now_ns(), c1 = ticks();
 	if (c1 > c0)
-		ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
+		run.ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
 #endif
 }
 
@@ -42,9 +42,9 @@ void set_msg(char *dst, const char *src)
 void on_signal(int sig)
 {
 	(void)sig;
-	interrupted = 1;
-	if (shm)
-		atomic_store_explicit(&shm->stop, 1, memory_order_relaxed);
+	par.interrupted = 1;
+	if (run.shm)
+		atomic_store_explicit(&run.shm->stop, 1, memory_order_relaxed);
 }
 
 void sleep_ms(unsigned ms)
@@ -55,41 +55,41 @@ void sleep_ms(unsigned ms)
 
 static void remove_tmpdir(void)
 {
-	tmpdir_remove(tmpdir);
-	tmpdir[0] = '\0';
+	tmpdir_remove(par.tmpdir);
+	par.tmpdir[0] = '\0';
 }
 
 static void stop_daemon(void)
 {
-	if (daemon_pid <= 0)
+	if (par.daemon_pid <= 0)
 		return;
-	kill(daemon_pid, SIGTERM);
+	kill(par.daemon_pid, SIGTERM);
 	int st;
 	uint64_t t0 = now_ns();
 	/* it persists every sequence's position on the way out */
 	uint64_t patience_s = 10 + cfg.sequences / 10000;
-	while (waitpid(daemon_pid, &st, WNOHANG) == 0) {
+	while (waitpid(par.daemon_pid, &st, WNOHANG) == 0) {
 		if (now_ns() - t0 > patience_s * 1000000000ull) {
 			fprintf(stderr, "shmseq-bench: shmseqd did not stop in %" PRIu64 " s; killing it\n",
 				patience_s);
-			kill(daemon_pid, SIGKILL);
-			waitpid(daemon_pid, &st, 0);
+			kill(par.daemon_pid, SIGKILL);
+			waitpid(par.daemon_pid, &st, 0);
 			break;
 		}
 		sleep_ms(10);
 	}
-	daemon_pid = 0;
+	par.daemon_pid = 0;
 }
 
 void kill_workers(void)
 {
-	for (unsigned i = 0; i < nworker_pids; i++)
-		if (worker_pids[i] > 0)
-			kill(worker_pids[i], SIGTERM);
-	for (unsigned i = 0; i < nworker_pids; i++)
-		if (worker_pids[i] > 0)
-			waitpid(worker_pids[i], NULL, 0);
-	nworker_pids = 0;
+	for (unsigned i = 0; i < par.nworker_pids; i++)
+		if (par.worker_pids[i] > 0)
+			kill(par.worker_pids[i], SIGTERM);
+	for (unsigned i = 0; i < par.nworker_pids; i++)
+		if (par.worker_pids[i] > 0)
+			waitpid(par.worker_pids[i], NULL, 0);
+	par.nworker_pids = 0;
 }
 
 void cleanup(void)

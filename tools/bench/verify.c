@@ -43,7 +43,7 @@ static bool read_file(const char *path, void *buf, size_t size)
 	return ok;
 }
 
-/* Reads the slots of the shmseq phase (shm still mapped). */
+/* Reads the slots of the shmseq phase (run.shm still mapped). */
 void verify(struct verify_result *vr)
 {
 	unsigned PT = cfg.processes * cfg.threads;
@@ -53,7 +53,7 @@ void verify(struct verify_result *vr)
 	vr->ran = true;
 	vr->ok = true;
 	for (unsigned i = 0; i < PT; i++) {
-		struct slot *s = &shm->slots[i];
+		struct slot *s = &run.shm->slots[i];
 		if (s->write_error) {
 			fprintf(stderr, "verify: thread %u could not keep its values: %s\n", i,
 				strerror(s->write_error));
@@ -92,10 +92,10 @@ void verify(struct verify_result *vr)
 	uint64_t at = 0;
 	char path[PATH_MAX + 32];
 	for (unsigned i = 0; i < PT; i++) {
-		uint64_t n = shm->slots[i].recorded;
+		uint64_t n = run.shm->slots[i].recorded;
 		if (!n)
 			continue;
-		snprintf(path, sizeof(path), "%s/v%u", tmpdir, i);
+		snprintf(path, sizeof(path), "%s/v%u", par.tmpdir, i);
 		if (!multi) {
 			if (!read_file(path, (int64_t *)all + at, n * sizeof(int64_t)))
 				goto unreadable;
@@ -104,16 +104,16 @@ void verify(struct verify_result *vr)
 			tmps = realloc(tmps, n * sizeof(*tmps));
 			if (!tmpv || !tmps || !read_file(path, tmpv, n * sizeof(*tmpv)))
 				goto unreadable;
-			snprintf(path, sizeof(path), "%s/s%u", tmpdir, i);
+			snprintf(path, sizeof(path), "%s/s%u", par.tmpdir, i);
 			if (!read_file(path, tmps, n * sizeof(*tmps)))
 				goto unreadable;
 			struct rec *rs = (struct rec *)all + at;
 			for (uint64_t j = 0; j < n; j++)
 				rs[j] = (struct rec){tmpv[j], tmps[j]};
 		}
-		snprintf(path, sizeof(path), "%s/v%u", tmpdir, i);
+		snprintf(path, sizeof(path), "%s/v%u", par.tmpdir, i);
 		unlink(path);
-		snprintf(path, sizeof(path), "%s/s%u", tmpdir, i);
+		snprintf(path, sizeof(path), "%s/s%u", par.tmpdir, i);
 		unlink(path);
 		at += n;
 	}

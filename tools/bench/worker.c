@@ -54,10 +54,10 @@ struct worker {
 
 static void barrier_wait(void)
 {
-	atomic_fetch_add_explicit(&shm->ready, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&run.shm->ready, 1, memory_order_relaxed);
 	unsigned spins = 0;
 	/* pairs with the parent's release store of `go` */
-	while (!atomic_load_explicit(&shm->go, memory_order_acquire)) {
+	while (!atomic_load_explicit(&run.shm->go, memory_order_acquire)) {
 		if (++spins > 64)
 			sched_yield();
 #ifdef BENCH_HAVE_TSC
@@ -141,12 +141,12 @@ static void record_value(struct slot *s, struct vec *v, int64_t *last, uint8_t *
 static void dump_values(struct slot *s, unsigned index, struct vec *v)
 {
 	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/v%u", tmpdir, index);
+	snprintf(path, sizeof(path), "%s/v%u", par.tmpdir, index);
 	FILE *f = fopen(path, "wb");
 	if (!f || fwrite(v->vals, sizeof(int64_t), v->n, f) != v->n) {
 		s->write_error = errno ? errno : EIO;
 	} else if (cfg.sequences > 1) {
-		snprintf(path, sizeof(path), "%s/s%u", tmpdir, index);
+		snprintf(path, sizeof(path), "%s/s%u", par.tmpdir, index);
 		FILE *g = fopen(path, "wb");
 		if (!g || fwrite(v->seqs, sizeof(uint32_t), v->n, g) != v->n)
 			s->write_error = errno ? errno : EIO;
@@ -161,7 +161,7 @@ static void dump_values(struct slot *s, unsigned index, struct vec *v)
 /* Time one call in 64: the histogram and the maximum. */
 static inline void sample(struct slot *s, uint64_t t0, uint64_t t1)
 {
-	uint64_t ns = t1 > t0 ? (uint64_t)((double)(t1 - t0) * ns_per_tick) : 0;
+	uint64_t ns = t1 > t0 ? (uint64_t)((double)(t1 - t0) * run.ns_per_tick) : 0;
 	s->hist[hist_index(ns)]++;
 	s->samples++;
 	if (ns > s->max_ns)
@@ -171,12 +171,13 @@ static inline void sample(struct slot *s, uint64_t t0, uint64_t t1)
 static inline void baseline_op(const enum phase_kind kind, const bool one, uint64_t *rng, uint64_t *rr)
 {
 	if (kind == PHASE_BARE) {
-		_Atomic uint64_t *ctr = one ? &shm->counter : &bare_slots[pick(rng, rr) * BARE_STRIDE];
+		_Atomic uint64_t *ctr = one ? &run.shm->counter
+					    : &run.bare_slots[pick(rng, rr) * BARE_STRIDE];
 		atomic_fetch_add_explicit(ctr, 1, memory_order_seq_cst);
 	} else {
-		pthread_mutex_lock(&shm->mutex);
-		shm->mutex_counter++;
-		pthread_mutex_unlock(&shm->mutex);
+		pthread_mutex_lock(&run.shm->mutex);
+		run.shm->mutex_counter++;
+		pthread_mutex_unlock(&run.shm->mutex);
 	}
 }
 
@@ -205,7 +206,7 @@ static inline __attribute__((always_inline)) uint64_t baseline_loop(const enum p
 			}
 		}
 		atomic_store_explicit(&s->progress, ops, memory_order_relaxed);
-		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+		if (atomic_load_explicit(&run.shm->stop, memory_order_relaxed))
 			return ops;
 		if (!counted && now_ns() >= deadline)
 			return ops;
@@ -246,7 +247,7 @@ shmseq_loop(const enum mode mode, const bool one, struct worker *w, struct slot 
 				record_value(s, vr, last, seen, seq, val);
 		}
 		atomic_store_explicit(&s->progress, attempts, memory_order_relaxed);
-		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+		if (atomic_load_explicit(&run.shm->stop, memory_order_relaxed))
 			break;
 		if (!counted && now_ns() >= deadline)
 			break;
@@ -259,7 +260,7 @@ done:
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct slot *s = &shm->slots[w->index];
+	struct slot *s = &run.shm->slots[w->index];
 	uint64_t rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(w->index + 1) * 0xBF58476D1CE4E5B9ull);
 	unsigned PT = cfg.processes * cfg.threads;
 	uint64_t rr = (uint64_t)(((unsigned __int128)cfg.sequences * w->index) / PT);
@@ -278,9 +279,9 @@ static void *worker_main(void *arg)
 	const uint64_t quota = w->quota;
 
 	barrier_wait();
-	const uint64_t deadline = shm->deadline_ns;
+	const uint64_t deadline = run.shm->deadline_ns;
 	uint64_t ops = 0, attempts = 0;
-	if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+	if (atomic_load_explicit(&run.shm->stop, memory_order_relaxed))
 		goto done;
 
 	if (w->kind == PHASE_BARE) {
@@ -370,7 +371,7 @@ double proc_cpu_s(uint32_t pid)
 static int warm_up(shmseq *conn, shmseq_seq **handles, struct proc_rec *pr)
 {
 	for (uint64_t i = 0; i < cfg.sequences; i++) {
-		if (atomic_load_explicit(&shm->stop, memory_order_relaxed))
+		if (atomic_load_explicit(&run.shm->stop, memory_order_relaxed))
 			return 0;
 		shmseq_seq *h = handles ? handles[i] : NULL;
 		int rc = h ? 0 : shmseq_seq_open(conn, seq_name(i), &h);
@@ -393,7 +394,7 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	struct proc_rec *pr = &shm->procs[p];
+	struct proc_rec *pr = &run.shm->procs[p];
 	shmseq *conn = NULL;
 	shmseq_seq **handles = NULL;
 	int rc;
@@ -451,8 +452,8 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 		if (rc) {
 			pr->setup_error = -rc;
 			snprintf(pr->setup_msg, ERRMSG_MAX, "pthread_create: %s", strerror(rc));
-			atomic_store(&shm->failed, 1);
-			atomic_store(&shm->stop, 1);
+			atomic_store(&run.shm->failed, 1);
+			atomic_store(&run.shm->stop, 1);
 			break;
 		}
 		started++;
@@ -473,7 +474,7 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 	_exit(started == T ? 0 : 3);
 
 fail:
-	atomic_store(&shm->failed, 1);
-	atomic_store(&shm->stop, 1);
+	atomic_store(&run.shm->failed, 1);
+	atomic_store(&run.shm->stop, 1);
 	_exit(3);
 }
