@@ -1,4 +1,10 @@
 /* harness.c — see harness.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "harness.h"
 
 #include <errno.h>
@@ -108,6 +114,31 @@ void daemon_teardown(struct daemon *d)
 		shm_unlink(lock);
 	if (tmpdir_remove(d->dir) < 0)
 		fprintf(stderr, "could not remove %s\n", d->dir);
+}
+
+static struct daemon *group_d;
+static const char *group_prefix;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	daemon_setup(group_d, group_prefix);
+	return daemon_start(group_d, NULL);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	daemon_teardown(group_d);
+	return 0;
+}
+
+int daemon_run_group(const char *name, const struct CMUnitTest *tests, size_t n, struct daemon *d,
+		     const char *prefix)
+{
+	group_d = d;
+	group_prefix = prefix;
+	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
 }
 
 void *shared_alloc(size_t bytes)

@@ -36,6 +36,16 @@ void daemon_kill(struct daemon *d);
 /* Stop if running, let the region go and remove the temp dir. */
 void daemon_teardown(struct daemon *d);
 
+struct CMUnitTest;
+
+/* Run a cmocka group whose tests share the daemon d: daemon_setup(d,
+ * prefix) and daemon_start(d, NULL) before the first test (the group fails
+ * if it does not start), daemon_teardown(d) after the last. */
+int daemon_run_group(const char *name, const struct CMUnitTest *tests, size_t n, struct daemon *d,
+		     const char *prefix);
+#define daemon_group_tests(tests, d, prefix)                                                                 \
+	daemon_run_group(#tests, tests, sizeof(tests) / sizeof((tests)[0]), d, prefix)
+
 /* The instance's region (a sealed memfd), from its keeper: it answers
  * while the daemon runs and after it was killed. A descriptor, or -1. */
 int region_fd(const char *instance);

@@ -181,30 +181,16 @@ static void test_shell_splits_statements(void **state)
 	free(out);
 }
 
-static int setup(void **state)
+int main(void)
 {
-	(void)state;
 	cli = getenv("SHMSEQ_CLI");
 	if (!cli || access(cli, X_OK) != 0) {
 		fprintf(stderr, "SHMSEQ_CLI does not name the built CLI: skipping\n");
-		exit(77);
+		return 77;
 	}
-	daemon_setup(&d, "cli");
-	return daemon_start(&d, NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	daemon_teardown(&d);
-	return 0;
-}
-
-int main(void)
-{
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_output_is_valid_for_any_comment),
 		cmocka_unit_test(test_shell_splits_statements),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return daemon_group_tests(tests, &d, "cli");
 }
