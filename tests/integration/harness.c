@@ -1,9 +1,14 @@
 /* harness.c — see harness.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "harness.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,7 @@
 #include <unistd.h>
 
 #include "keeper.h"
+#include "tmpdir.h"
 #include "util.h"
 
 void daemon_setup(struct daemon *d, const char *prefix)
@@ -24,9 +30,10 @@ void daemon_setup(struct daemon *d, const char *prefix)
 	}
 	memset(d, 0, sizeof(*d));
 	snprintf(d->instance, sizeof(d->instance), "%s-%d", prefix, (int)getpid());
-	snprintf(d->dir, sizeof(d->dir), "/tmp/shmseq-test-XXXXXX");
-	if (!mkdtemp(d->dir)) {
-		perror("mkdtemp");
+	/* under /tmp whatever $TMPDIR says: the socket path must stay short */
+	int r = tmpdir_make(d->dir, sizeof(d->dir), "/tmp", "shmseq-test-");
+	if (r < 0) {
+		fprintf(stderr, "mkdtemp: %s\n", strerror(-r));
 		exit(1);
 	}
 	char run[300];
@@ -37,43 +44,26 @@ void daemon_setup(struct daemon *d, const char *prefix)
 
 int daemon_start(struct daemon *d, const char *extra)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	char cmd[2048];
+	/* through sh, so that extra may hold several arguments and redirections;
+	 * "$@" is the "--ready-fd N" the spawner appends */
+	snprintf(cmd, sizeof(cmd), "exec \"$SHMSEQD\" --instance %s --data-dir %s/data \"$@\" %s",
+		 d->instance, d->dir, extra ? extra : "");
+	const char *argv[] = {"/bin/sh", "-c", cmd, "sh", NULL};
+	struct spawn_opts o = {.argv = argv, .ready_flag = "--ready-fd"};
+	struct spawn sp;
+	if (spawn_start(&sp, &o) < 0)
 		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		char fd[16], data[300], cmd[2048];
-		int w = dup(p[1]); /* without O_CLOEXEC: the daemon inherits it */
-		snprintf(fd, sizeof(fd), "%d", w);
-		snprintf(data, sizeof(data), "%s/data", d->dir);
-		snprintf(cmd, sizeof(cmd), "exec \"$SHMSEQD\" --instance %s --data-dir %s --ready-fd %s %s",
-			 d->instance, data, fd, extra ? extra : "");
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	return daemon_await_ready(d, pid, p[0], NULL);
+	return daemon_await_ready(d, &sp, NULL);
 }
 
-int daemon_await_ready(struct daemon *d, pid_t pid, int rfd, int *code)
+int daemon_await_ready(struct daemon *d, struct spawn *sp, int *code)
 {
-	struct pollfd pf = {.fd = rfd, .events = POLLIN};
-	char c = 0;
-	int r = poll(&pf, 1, 30000);
-	if (r == 1 && read(rfd, &c, 1) == 1 && c == 'R') {
-		close(rfd);
-		d->pid = pid;
-		return 0;
-	}
-	close(rfd);
-	kill(pid, SIGKILL); /* hung, or closed the pipe unready; an exited one keeps its status */
-	int st = 0;
-	waitpid(pid, &st, 0);
-	if (code)
-		*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return -1;
+	pid_t pid = sp->pid;
+	if (spawn_await_ready(sp, DAEMON_READY_MS, code) < 0)
+		return -1;
+	d->pid = pid;
+	return 0;
 }
 
 int daemon_stop(struct daemon *d)
@@ -118,13 +108,37 @@ void daemon_teardown(struct daemon *d)
 {
 	daemon_stop(d);
 	region_discard(d->instance); /* a killed daemon leaves its region's keeper */
-	char cmd[400], lock[160];
+	char lock[160];
 	/* a killed daemon leaves its instance lock */
 	if (shmseq_instance_lock_name(d->instance, lock, sizeof(lock)) == 0)
 		shm_unlink(lock);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
-	if (system(cmd) != 0)
+	if (tmpdir_remove(d->dir) < 0)
 		fprintf(stderr, "could not remove %s\n", d->dir);
+}
+
+static struct daemon *group_d;
+static const char *group_prefix;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	daemon_setup(group_d, group_prefix);
+	return daemon_start(group_d, NULL);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	daemon_teardown(group_d);
+	return 0;
+}
+
+int daemon_run_group(const char *name, const struct CMUnitTest *tests, size_t n, struct daemon *d,
+		     const char *prefix)
+{
+	group_d = d;
+	group_prefix = prefix;
+	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
 }
 
 void *shared_alloc(size_t bytes)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "spawn.h"
+
 struct daemon {
 	char instance[64];
 	char dir[256]; /* temp dir: run/ and data/ below it */
@@ -20,16 +22,29 @@ struct daemon {
 void daemon_setup(struct daemon *d, const char *prefix);
 /* Start shmseqd and wait until it is ready. Returns 0 or -1. */
 int daemon_start(struct daemon *d, const char *extra_args);
-/* Wait (30 s at most) for a shmseqd forked with --ready-fd to say it is
- * ready on rfd (closed here): 0 with d->pid set, or -1 once it is reaped
- * (killed if it hung), its exit status in *code when code is not NULL. */
-int daemon_await_ready(struct daemon *d, pid_t pid, int rfd, int *code);
+/* How long a daemon may take to become ready. */
+#define DAEMON_READY_MS 30000
+/* Wait (DAEMON_READY_MS at most) for a shmseqd started by spawn_start()
+ * with ready_flag "--ready-fd" to say it is ready: 0 with d->pid set, or -1
+ * once it is reaped (killed if it hung), its exit status in *code when code
+ * is not NULL. */
+int daemon_await_ready(struct daemon *d, struct spawn *sp, int *code);
 /* SIGTERM and wait: returns the exit status (0 clean). */
 int daemon_stop(struct daemon *d);
 /* SIGKILL and wait. */
 void daemon_kill(struct daemon *d);
 /* Stop if running, let the region go and remove the temp dir. */
 void daemon_teardown(struct daemon *d);
+
+struct CMUnitTest;
+
+/* Run a cmocka group whose tests share the daemon d: daemon_setup(d,
+ * prefix) and daemon_start(d, NULL) before the first test (the group fails
+ * if it does not start), daemon_teardown(d) after the last. */
+int daemon_run_group(const char *name, const struct CMUnitTest *tests, size_t n, struct daemon *d,
+		     const char *prefix);
+#define daemon_group_tests(tests, d, prefix)                                                                 \
+	daemon_run_group(#tests, tests, sizeof(tests) / sizeof((tests)[0]), d, prefix)
 
 /* The instance's region (a sealed memfd), from its keeper: it answers
  * while the daemon runs and after it was killed. A descriptor, or -1. */

@@ -482,20 +482,6 @@ static void test_names_churn_under_readers(void **state)
 	shmseq_disconnect(c);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	daemon_setup(&d, "conc");
-	return daemon_start(&d, NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	daemon_teardown(&d);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,5 +492,5 @@ int main(void)
 		cmocka_unit_test(test_names_churn_under_readers),
 		cmocka_unit_test(test_nudge_never_lands_in_app_socket),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return daemon_group_tests(tests, &d, "conc");
 }

@@ -359,20 +359,6 @@ static void test_lost_tail_skip_survives_next_crash(void **state)
 	assert_true(fourth > third);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	daemon_setup(&d, "crash");
-	return daemon_start(&d, NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	daemon_teardown(&d);
-	return 0;
-}
-
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -386,5 +372,5 @@ int main(void)
 		cmocka_unit_test(test_daemon_crash_costs_no_values),
 		cmocka_unit_test(test_lost_tail_skip_survives_next_crash),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return daemon_group_tests(tests, &d, "crash");
 }

@@ -843,6 +843,14 @@ static void test_region_scribbler(void **state)
  * keeps ours) and extra arguments; its stderr goes to <dir>/<prefix>/err. */
 static pid_t own_pids[4]; /* killed by the teardown if a test fails */
 
+static void limit_nofile(void *arg)
+{
+	rlim_t nofile = *(rlim_t *)arg;
+	struct rlimit rl = {nofile, nofile};
+	if (nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		_exit(97);
+}
+
 static void start_own(struct daemon *z, const char *prefix, rlim_t nofile, const char *const *extra)
 {
 	char dir[sizeof(d.dir) + 64];
@@ -852,31 +860,23 @@ static void start_own(struct daemon *z, const char *prefix, rlim_t nofile, const
 	assert_true(strlen(dir) < sizeof(z->dir));
 	memcpy(z->dir, dir, strlen(dir) + 1);
 	assert_int_equal(shmseq_mkdir_p(z->dir, 0700), 0);
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char fd[16], data[300], err[300];
-		const char *argv[16] = {
-			getenv("SHMSEQD"), "--instance", z->instance, "--data-dir", data, "--ready-fd", fd};
-		int n = 7;
-		for (int i = 0; extra && extra[i]; i++)
-			argv[n++] = extra[i];
-		snprintf(fd, sizeof(fd), "%d", dup(p[1]));
-		snprintf(data, sizeof(data), "%s/data", z->dir);
-		snprintf(err, sizeof(err), "%s/err", z->dir);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (e < 0 || dup2(e, 2) < 0)
-			_exit(98);
-		struct rlimit rl = {nofile, nofile};
-		if (nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			_exit(97);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	assert_int_equal(daemon_await_ready(z, pid, p[0], NULL), 0);
+	char data[300], err[300];
+	const char *argv[16] = {getenv("SHMSEQD"), "--instance", z->instance, "--data-dir", data};
+	int n = 5;
+	for (int i = 0; extra && extra[i]; i++)
+		argv[n++] = extra[i];
+	snprintf(data, sizeof(data), "%s/data", z->dir);
+	snprintf(err, sizeof(err), "%s/err", z->dir);
+	struct spawn_opts o = {.argv = argv,
+			       .ready_flag = "--ready-fd",
+			       .log_path = err,
+			       .log_truncate = true,
+			       .child_setup = limit_nofile,
+			       .child_arg = &nofile};
+	struct spawn sp;
+	assert_int_equal(spawn_start(&sp, &o), 0);
+	pid_t pid = sp.pid;
+	assert_int_equal(daemon_await_ready(z, &sp, NULL), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(own_pids); i++) {
 		if (own_pids[i] <= 0 || kill(own_pids[i], 0) < 0) {
 			own_pids[i] = pid;

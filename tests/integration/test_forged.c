@@ -93,23 +93,15 @@ static int start_refused(const char *extra)
 {
 	char args[1024];
 	snprintf(args, sizeof(args), "%s 2>>%s", extra ? extra : "", dlog);
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char fd[16], data[300], cmd[2048];
-		int w = dup(p[1]);
-		snprintf(fd, sizeof(fd), "%d", w);
-		snprintf(data, sizeof(data), "%s/data", d.dir);
-		snprintf(cmd, sizeof(cmd), "exec \"$SHMSEQD\" --instance %s --data-dir %s --ready-fd %s %s",
-			 d.instance, data, fd, args);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "exec \"$SHMSEQD\" --instance %s --data-dir %s/data \"$@\" %s", d.instance,
+		 d.dir, args);
+	const char *argv[] = {"/bin/sh", "-c", cmd, "sh", NULL};
+	struct spawn_opts o = {.argv = argv, .ready_flag = "--ready-fd"};
+	struct spawn sp;
+	assert_int_equal(spawn_start(&sp, &o), 0);
 	int code = -1;
-	assert_int_equal(daemon_await_ready(&d, pid, p[0], &code), -1);
+	assert_int_equal(daemon_await_ready(&d, &sp, &code), -1);
 	return code;
 }
 

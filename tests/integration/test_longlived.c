@@ -221,24 +221,10 @@ static void test_client_lives_through_restarts_and_churn(void **state)
 	shmseq_disconnect(c);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	daemon_setup(&d, "longlived");
-	return daemon_start(&d, NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	daemon_teardown(&d);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_lives_through_restarts_and_churn),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return daemon_group_tests(tests, &d, "longlived");
 }

@@ -69,60 +69,52 @@ static void become(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
 		_exit(99);
 }
 
-/* Start shmseqd; *rfd gets its ready pipe. Its stderr goes to errlog. */
-static pid_t spawn_start(const struct opts *o, int *rfd)
+/* In the child, before exec: umask, environment and credentials. */
+static void child_setup(void *arg)
 {
-	const char *bin = getenv("SHMSEQD");
-	char fdarg[16], data[300];
-	int p[2];
+	const struct opts *o = arg;
+	if (o->umask >= 0)
+		umask((mode_t)o->umask);
+	if (o->run)
+		setenv("SHMSEQ_RUNTIME_DIR", o->run, 1);
+	if (o->default_run) {
+		unsetenv("SHMSEQ_RUNTIME_DIR");
+		unsetenv("XDG_RUNTIME_DIR");
+	}
+	if (o->as_nobody)
+		become(nobody_uid, nobody_gid, &grp_gid, o->in_group ? 1 : 0);
+	if (o->as_victim)
+		become(victim_uid, victim_uid, &grp_gid, 1);
+}
+
+/* Start shmseqd; sp gets the child and its ready pipe. Its stderr goes to
+ * errlog. */
+static int daemon_spawn(const struct opts *o, struct spawn *sp)
+{
+	char data[300];
 	if (o->data)
 		snprintf(data, sizeof(data), "%s", o->data);
 	else
 		snprintf(data, sizeof(data), "%s/data", d.dir);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int w = dup(p[1]); /* without O_CLOEXEC: the daemon inherits it */
-		int e = open(errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (w < 0 || e < 0 || dup2(e, 2) < 0)
-			_exit(98);
-		if (o->umask >= 0)
-			umask((mode_t)o->umask);
-		if (o->run)
-			setenv("SHMSEQ_RUNTIME_DIR", o->run, 1);
-		if (o->default_run) {
-			unsetenv("SHMSEQ_RUNTIME_DIR");
-			unsetenv("XDG_RUNTIME_DIR");
-		}
-		if (o->as_nobody)
-			become(nobody_uid, nobody_gid, &grp_gid, o->in_group ? 1 : 0);
-		if (o->as_victim)
-			become(victim_uid, victim_uid, &grp_gid, 1);
-		snprintf(fdarg, sizeof(fdarg), "%d", w);
-		const char *argv[16] = {bin,  "--instance", d.instance, "--data-dir",
-					data, "--ready-fd", fdarg};
-		int n = 7;
-		for (int i = 0; i < 4 && o->args[i]; i++)
-			argv[n++] = o->args[i];
-		argv[n] = NULL;
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	*rfd = p[0];
-	return pid;
+	const char *argv[16] = {getenv("SHMSEQD"), "--instance", d.instance, "--data-dir", data};
+	int n = 5;
+	for (int i = 0; i < 4 && o->args[i]; i++)
+		argv[n++] = o->args[i];
+	argv[n] = NULL;
+	struct spawn_opts so = {.argv = argv,
+				.ready_flag = "--ready-fd",
+				.log_path = errlog,
+				.child_setup = child_setup,
+				.child_arg = (void *)o};
+	return spawn_start(sp, &so);
 }
 
 /* Start shmseqd and wait until it is ready (0), or until it exits (-1, with
  * its exit status in *code). */
 static int spawn(const struct opts *o, int *code)
 {
-	int rfd;
-	pid_t pid = spawn_start(o, &rfd);
-	return pid < 0 ? -1 : daemon_await_ready(&d, pid, rfd, code);
+	struct spawn sp;
+	return daemon_spawn(o, &sp) < 0 ? -1 : daemon_await_ready(&d, &sp, code);
 }
 
 static int spawn_default(void)
@@ -829,17 +821,16 @@ static void test_simultaneous_starts(void **state)
 	int wins[2] = {0, 0};
 	for (int round = 0; round < 16; round++) {
 		forget_daemon_said();
-		pid_t pid[2];
-		int rfd[2], ready[2], code[2] = {0, 0};
+		struct spawn sp[2];
+		int ready[2], code[2] = {0, 0};
 		for (int i = 0; i < 2; i++) {
 			struct opts o = {
 				.umask = -1, .data = data[i], .run = i == 1 && (round & 1) ? run[1] : NULL};
-			pid[i] = spawn_start(&o, &rfd[i]);
-			assert_true(pid[i] > 0);
+			assert_int_equal(daemon_spawn(&o, &sp[i]), 0);
 		}
 		struct daemon w[2] = {d, d};
 		for (int i = 0; i < 2; i++)
-			ready[i] = daemon_await_ready(&w[i], pid[i], rfd[i], &code[i]);
+			ready[i] = daemon_await_ready(&w[i], &sp[i], &code[i]);
 		if (ready[0] == 0 && ready[1] == 0) {
 			daemon_stop(&w[0]);
 			daemon_stop(&w[1]);
