@@ -9,8 +9,9 @@ Renders PAGE.scd with scdoc (a syntax error fails), then runs
 `PROGRAM --help` and collects every option it prints (-x, --long-name). With
 --verbs the help has a "Verbs" section: every verb listed there must appear
 in the page as *verb*, and `PROGRAM VERB --help` is read for its options
-too. Each option must appear in the page source as a whole word. So a page
-cannot silently fall behind its program. With --header, every function the
+too. Each option must appear in the page source as a whole word, and each
+option or verb the page defines (a line that starts with it) must still be
+printed by some --help. So a page cannot silently fall behind its program. With --header, every function the
 header exports (SHMSEQ_API) must appear in the page instead.
 
 --drop OPT removes every mention of OPT from the page before checking: the
@@ -115,8 +116,22 @@ def main():
     for o, where in sorted(wanted.items()):
         if not mentioned(page, o):
             missing.append(f"option {o} (from {where})")
+    # And the other way: an option the page defines (a line that starts
+    # with it, as in OPTIONS) that no --help prints any more.
+    for line in page.splitlines():
+        if re.match(r"^\t*\*-", line):
+            for o in OPT.findall(line.replace("*", " ")):
+                if o not in wanted:
+                    missing.append(f"option {o}: the page defines it, {prog} --help does not print it")
+    if with_verbs:
+        # definitions in the VERBS section: "*verb* ..." followed by an indented line
+        section = re.search(r"^# VERBS$(.*?)(^# |\Z)", page, re.M | re.S)
+        for m in re.finditer(r"^\*([a-z][a-z-]*)\*(?: [^\n]*)?\n\t", section.group(1) if section else "",
+                             re.M):
+            if m.group(1) not in verbs and m.group(1) != "help":
+                missing.append(f"verb {m.group(1)}: the page defines it, {prog} --help does not list it")
     if missing:
-        print(f"{page_path} is stale: {prog} prints what the page does not name:")
+        print(f"{page_path} is stale: it and {prog} --help disagree:")
         for m in missing:
             print("  " + m)
         return 1
