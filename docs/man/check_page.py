@@ -19,6 +19,7 @@ check must then fail (the meson test that uses it is should_fail), which
 shows that it catches a missing option.
 """
 import re
+import shutil
 import subprocess
 import sys
 
@@ -95,6 +96,14 @@ def main():
                        text=True, timeout=30)
     if r.returncode != 0 or ".TH" not in r.stdout:
         sys.exit(f"{page_path}: scdoc failed: {r.stderr.strip()}")
+
+    # groff, when there, must read the result without a warning
+    groff = shutil.which("groff")
+    if groff:
+        g = subprocess.run([groff, "-k", "-man", "-ww", "-z", "-Tutf8"], input=r.stdout,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        if g.returncode != 0 or g.stderr.strip():
+            sys.exit(f"{page_path}: groff warns about the rendered page:\n{g.stderr.strip()}")
 
     if header:
         return check_header(page_path, page, header)
