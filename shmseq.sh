@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3
-	libcurl4-openssl-dev libjson-c-dev) # the last two: cluster mode's etcd client
+	libcurl4-openssl-dev libjson-c-dev # these two: cluster mode's etcd client
+	scdoc) # the man pages
 TEST_DEPS=(clang etcd-server etcd-client) # the fuzz targets; a real etcd for the cluster tests
 
 need_root() {
