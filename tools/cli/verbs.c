@@ -438,24 +438,39 @@ int cmd_nextval(int argc, char **argv)
 		free(col.s);
 		fputs("], \"rows\": [", stdout);
 	}
-	for (uint64_t i = 0; i < count; i++) {
-		int64_t v;
+	/* in batches (shmseq_seq_nextval_n): one fetch-and-add per batch */
+	for (uint64_t i = 0; i < count;) {
+		int64_t first, last;
+		uint64_t got;
 
-		char text[24];
-
-		rc = shmseq_seq_nextval(seq, &v);
+		rc = shmseq_seq_nextval_n(seq, count - i, &first, &got);
 		if (rc < 0)
 			break;
-		/* by the type of the sequence that gave this value (the name
-		 * may have been re-created meanwhile) */
-		if (shmseq_seq_is_unsigned(seq))
-			snprintf(text, sizeof(text), "%" PRIu64, (uint64_t)v);
-		else
-			snprintf(text, sizeof(text), "%" PRId64, v);
-		if (fmt == FMT_JSON)
-			printf("%s[%s]", i ? ", " : "", text);
-		else
-			printf("%s\n", text);
+		/* the step: LASTVAL is the batch's last value (this connection
+		 * draws alone), the values between are evenly spaced */
+		int64_t step = 0;
+		if (got > 1) {
+			rc = shmseq_lastval(conn, argv[1], &last);
+			if (rc < 0)
+				break;
+			step = (int64_t)(((uint64_t)last - (uint64_t)first) / (got - 1));
+			if ((int64_t)((uint64_t)last - (uint64_t)first) < 0 && !shmseq_seq_is_unsigned(seq))
+				step = -(int64_t)(((uint64_t)first - (uint64_t)last) / (got - 1));
+		}
+		for (uint64_t j = 0; j < got; j++, i++) {
+			char text[24];
+			int64_t v = (int64_t)((uint64_t)first + j * (uint64_t)step);
+			/* by the type of the sequence that gave this value (the
+			 * name may have been re-created meanwhile) */
+			if (shmseq_seq_is_unsigned(seq))
+				snprintf(text, sizeof(text), "%" PRIu64, (uint64_t)v);
+			else
+				snprintf(text, sizeof(text), "%" PRId64, v);
+			if (fmt == FMT_JSON)
+				printf("%s[%s]", i ? ", " : "", text);
+			else
+				printf("%s\n", text);
+		}
 	}
 	if (fmt == FMT_JSON)
 		fputs("]}\n", stdout);
