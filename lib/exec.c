@@ -2337,6 +2337,17 @@ static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_re
 	}
 }
 
+/* USE db: an instance is one database, so only its own name can be used
+ * (information_schema, which MariaDB would switch to, is not a database
+ * here: 1049 like any other). */
+static void exec_use(struct shmseq *c, const struct sql_show *sh, shmseq_result *res)
+{
+	if (!sh->name.db[0])
+		result_error(res, 1046, "No database selected");
+	else if (strcmp(sh->name.db, db_of(c)) != 0)
+		result_error(res, 1049, "Unknown database '%s'", sh->name.db);
+}
+
 /* --- statements ---------------------------------------------------------------------------------- */
 
 /* Whether MariaDB counts the statement as one that uses tables: those
@@ -2366,6 +2377,8 @@ static bool uses_tables(struct ctx *x, const struct sql_stmt *st)
 		for (size_t i = 0; i < st->u.set.n; i++)
 			if (uses_seq_fn(x, st->u.set.v[i].expr))
 				return true;
+		return false;
+	case SQL_USE:
 		return false;
 	default:
 		return true;
@@ -2456,6 +2469,9 @@ static void exec_one(struct shmseq *c, struct exec_session *ss, const char *text
 		break;
 	case SQL_INSERT:
 		exec_insert(c, &st->u.insert, res);
+		break;
+	case SQL_USE:
+		exec_use(c, &st->u.show, res);
 		break;
 	}
 	/* SHOW WARNINGS reads the conditions and leaves them */

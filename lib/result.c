@@ -34,6 +34,8 @@ struct shmseq_result {
 const char *result_sqlstate(int code)
 {
 	switch (code) {
+	case 1046:
+		return "3D000";
 	case 1050:
 		return "42S01";
 	case 1049:

@@ -2400,6 +2400,27 @@ static void parse_describe(struct parser *p, struct sql_stmt *st)
 	expect_end(p);
 }
 
+/* USE db. MariaDB checks the name only after the whole statement parsed:
+ * an empty one is "No database selected" (1046), not an incorrect name. */
+static void parse_use(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_name *nm = &st->u.show.name;
+	const struct tok *t = cur(p);
+	size_t n;
+	char *s;
+
+	st->kind = SQL_USE;
+	if (!(t->kind == TK_QIDENT || (t->kind == TK_WORD && !is_reserved(p, t))))
+		syntax_error(p, p->pos);
+	s = ident_text(p, p->pos, &n);
+	p->pos++;
+	expect_end(p);
+	if (n)
+		check_name(p, s, n, ROLE_DB);
+	memcpy(nm->db, s, n > SQL_NAME_BYTES ? SQL_NAME_BYTES : n);
+	nm->db[n > SQL_NAME_BYTES ? SQL_NAME_BYTES : n] = '\0';
+}
+
 /* --- INSERT (§7.4) -------------------------------------------------------- */
 
 static void parse_insert(struct parser *p, struct sql_stmt *st, bool replace)
@@ -2474,6 +2495,8 @@ static void parse_statement(struct parser *p, struct sql_stmt *st)
 		parse_set(p, st);
 	else if (accept_kw(p, "DESCRIBE") || accept_kw(p, "DESC") || accept_kw(p, "EXPLAIN"))
 		parse_describe(p, st);
+	else if (accept_kw(p, "USE"))
+		parse_use(p, st);
 	else
 		syntax_error(p, p->pos);
 }

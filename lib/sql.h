@@ -106,6 +106,7 @@ enum sql_kind {
 	SQL_SET,	   /* SET @var = expr, … */
 	SQL_SHOW_WARNINGS, /* SHOW WARNINGS */
 	SQL_SHOW_COLUMNS,  /* SHOW COLUMNS, DESCRIBE */
+	SQL_USE,	   /* USE db: u.show.name.db ("" for USE ``) */
 };
 
 struct sql_create {
