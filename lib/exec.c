@@ -524,21 +524,32 @@ static int find_col(const struct rowctx *rc, const char *name)
 	return -1;
 }
 
-/* A [table.]column reference: the qualifier must name the FROM object
- * exactly (table names and aliases are case-sensitive), else the column is
- * unknown. */
-static bool table_matches(const struct rowctx *rc, const char *table)
+/* A [[db.]table.]column reference: the qualifier must name the FROM object
+ * exactly (table names and aliases are case-sensitive; an alias counts as
+ * a table of the current database, which is the sequence's), else the
+ * column is unknown. */
+static bool table_matches(const struct rowctx *rc, const char *db, const char *table)
 {
 	if (!rc || !rc->table)
+		return false;
+	if (db[0] && (!rc->db || (rc->table_ci ? strcasecmp(db, rc->db) : strcmp(db, rc->db)) != 0))
 		return false;
 	return (rc->table_ci ? strcasecmp(table, rc->table) : strcmp(table, rc->table)) == 0;
 }
 
-static int find_qcol(const struct rowctx *rc, const char *table, const char *name)
+static int find_qcol(const struct rowctx *rc, const char *db, const char *table, const char *name)
 {
-	if (table[0] && !table_matches(rc, table))
+	if (table[0] && !table_matches(rc, db, table))
 		return -1;
 	return find_col(rc, name);
+}
+
+/* The column reference as MariaDB's messages show it: db.table.column. */
+static const char *colref(const struct sql_expr *e, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s%s", e->db, e->db[0] ? "." : "", e->table, e->table[0] ? "." : "",
+		 e->column);
+	return buf;
 }
 
 /* --- evaluation -------------------------------------------------------------------------- */
@@ -878,10 +889,11 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	*v = sqlv_null();
 	switch (e->kind) {
 	case SQL_EXPR_COLUMN: {
-		int i = find_qcol(x->row ? x->row : x->tmpl, e->table, e->column);
+		char ref[3 * (SQL_NAME_BYTES + 1)];
+		int i = find_qcol(x->row ? x->row : x->tmpl, e->db, e->table, e->column);
 		if (i < 0) /* resolved before evaluation: only a race gets here */
-			return eval_error(x, 1054, "Unknown column '%s%s%s' in '%s'", e->table,
-					  e->table[0] ? "." : "", e->column, x->clause);
+			return eval_error(x, 1054, "Unknown column '%s' in '%s'", colref(e, ref, sizeof(ref)),
+					  x->clause);
 		if (x->row && !x->null_row)
 			*v = x->row->vals[i];
 		return 0;
@@ -1125,12 +1137,18 @@ static int resolve_one(struct ctx *x, const struct sql_expr *e, void *arg)
 	const struct resolve_arg *ra = arg;
 	if (e->kind != SQL_EXPR_COLUMN)
 		return 0;
-	if (find_qcol(x->tmpl, e->table, e->column) >= 0)
+	char ref[3 * (SQL_NAME_BYTES + 1)];
+	if (find_qcol(x->tmpl, e->db, e->table, e->column) >= 0)
 		return 0;
 	if (!e->table[0] && alias_index(ra->aliases, e->column) >= 0)
 		return 0;
-	result_error(x->res, 1054, "Unknown column '%s%s%s' in '%s'", e->table, e->table[0] ? "." : "",
-		     e->column, ra->clause);
+	if (e->table[0] && !x->tmpl) {
+		/* no table at all: the qualifier is what is unknown */
+		result_error(x->res, 1109, "Unknown table '%s%s%s' in %s", e->db, e->db[0] ? "." : "",
+			     e->table, ra->clause);
+		return -1;
+	}
+	result_error(x->res, 1054, "Unknown column '%s' in '%s'", colref(e, ref, sizeof(ref)), ra->clause);
 	return -1;
 }
 
@@ -1216,13 +1234,15 @@ static int outcols(struct ctx *x, const struct sql_select *s, struct outcol **ou
 		const struct sql_item *it = &s->items[i];
 		size_t add = 1;
 		if (it->kind == SQL_ITEM_STAR) {
-			if (!x->tmpl) {
-				result_error(x->res, 1096, "No tables used");
+			if (it->table[0] && !table_matches(x->tmpl, it->db, it->table)) {
+				/* t.* naming no table of the FROM clause (or
+				 * with no FROM clause at all) */
+				result_error(x->res, 1051, "Unknown table '%s.%s'",
+					     it->db[0] ? it->db : db_of(x->c), it->table);
 				goto fail;
 			}
-			if (it->table[0] && !table_matches(x->tmpl, it->table)) {
-				/* t.* naming no table of the FROM clause */
-				result_error(x->res, 1051, "Unknown table '%s.%s'", db_of(x->c), it->table);
+			if (!x->tmpl) {
+				result_error(x->res, 1096, "No tables used");
 				goto fail;
 			}
 			add = x->tmpl->n;
@@ -1713,7 +1733,7 @@ static void exec_do(struct ctx *x, const struct sql_do *d)
 	}
 	for (size_t i = 0; i < d->n_items; i++)
 		e[i] = d->items[i].expr;
-	if (prepare_exprs(x, e, d->n_items, "SELECT") == 0) {
+	if (prepare_exprs(x, e, d->n_items, "DO") == 0) {
 		x->soft = true;
 		for (size_t i = 0; i < d->n_items; i++) {
 			struct sqlv v;

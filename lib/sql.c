@@ -1703,21 +1703,42 @@ static struct sql_expr *spanned(struct parser *p, struct sql_expr *e, size_t fir
 	return e;
 }
 
-/* [table.]column: the names as arena strings */
+/* Whether token i, a word, touches a dot: MariaDB's lexer reads a word
+ * right after a '.' or right before one as an identifier even where it is
+ * a reserved word (t.select, select.c), but not across a space (t. select). */
+static bool touches_dot(const struct parser *p, size_t i)
+{
+	const struct tok *t = tk(p, i);
+
+	if (i > 0 && is_op(p, i - 1, OP_DOT) && tk(p, i - 1)->off + tk(p, i - 1)->len == t->off)
+		return true;
+	return is_op(p, i + 1, OP_DOT) && t->off + t->len == tk(p, i + 1)->off;
+}
+
+/* The part of a column reference after a dot. */
+static char *column_part(struct parser *p)
+{
+	return parse_ident_str(p, ROLE_COLUMN, cur(p)->kind == TK_WORD && touches_dot(p, p->pos), NULL);
+}
+
+/* [[db.]table.]column: the names as arena strings */
 static void parse_column(struct parser *p, struct sql_expr *e)
 {
 	size_t n;
 	char *a = parse_ident_str(p, ROLE_COLUMN, false, &n);
 
-	if (accept_op(p, OP_DOT)) {
-		char *b = parse_ident_str(p, ROLE_COLUMN, true, NULL);
-
-		e->table = a;
-		e->column = b;
-	} else {
-		e->table = "";
-		e->column = a;
-	}
+	e->db = "";
+	e->table = "";
+	e->column = a;
+	if (!accept_op(p, OP_DOT))
+		return;
+	e->table = a;
+	e->column = column_part(p);
+	if (!accept_op(p, OP_DOT))
+		return;
+	e->db = a;
+	e->table = e->column;
+	e->column = column_part(p);
 }
 
 /* The name of a @variable token. */
@@ -2168,6 +2189,7 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok, bool
 
 	if (star_ok && accept_op(p, OP_STAR)) {
 		it->kind = SQL_ITEM_STAR;
+		it->db = "";
 		it->table = "";
 		it->text = span_text(p, first, first, &it->text_len);
 		item_name(it);
@@ -2178,13 +2200,28 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok, bool
 	if (alias_ok && is_ident_tok(p, p->pos) && is_op(p, p->pos + 1, OP_DOT) &&
 	    is_op(p, p->pos + 2, OP_STAR)) {
 		it->kind = SQL_ITEM_STAR;
+		it->db = "";
 		it->table = parse_ident_str(p, ROLE_TABLE, false, NULL);
 		p->pos += 2;
 		it->text = span_text(p, first, p->pos - 1, &it->text_len);
 		item_name(it);
 		return;
 	}
+	/* db.table.* */
+	if (alias_ok && is_ident_tok(p, p->pos) && is_op(p, p->pos + 1, OP_DOT) &&
+	    (tk(p, p->pos + 2)->kind == TK_QIDENT || tk(p, p->pos + 2)->kind == TK_WORD) &&
+	    is_op(p, p->pos + 3, OP_DOT) && is_op(p, p->pos + 4, OP_STAR)) {
+		it->kind = SQL_ITEM_STAR;
+		it->db = parse_ident_str(p, ROLE_OTHER, false, NULL);
+		p->pos++;
+		it->table = parse_ident_str(p, ROLE_TABLE, true, NULL);
+		p->pos += 2;
+		it->text = span_text(p, first, p->pos - 1, &it->text_len);
+		item_name(it);
+		return;
+	}
 	it->kind = SQL_ITEM_EXPR;
+	it->db = "";
 	it->table = "";
 	it->expr = parse_expr(p, 1);
 	it->text = span_text(p, first, p->pos - 1, &it->text_len);

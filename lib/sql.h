@@ -217,6 +217,7 @@ struct sql_expr {
 	 * (parentheses around it not included). NUL-terminated. */
 	const char *text;
 	size_t text_len;
+	const char *db;	       /* COLUMN: db of db.table.column, "" if none */
 	const char *table;     /* COLUMN: qualifier, "" if none */
 	const char *column;    /* COLUMN */
 	bool neg_value;	       /* DECIMAL: the value is negative */
@@ -236,6 +237,7 @@ enum sql_item_kind {
 struct sql_item {
 	enum sql_item_kind kind;
 	struct sql_expr *expr; /* EXPR */
+	const char *db;	       /* STAR: db of db.table.*, "" if none */
 	const char *table;     /* STAR: qualifier, "" if none */
 	/* The item exactly as typed, e.g. "NEXTVAL(s1) + 1", comments inside
 	 * kept. NUL-terminated. */
