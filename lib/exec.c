@@ -876,6 +876,39 @@ static int eval_seqfn(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 
 static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v);
 
+/* Whether MariaDB gives e an integer result type (INT_RESULT): it picks
+ * how DIV reads its operands. */
+static bool int_typed(struct ctx *x, const struct sql_expr *e)
+{
+	switch (e->kind) {
+	case SQL_EXPR_INT:
+	case SQL_EXPR_NEXTVAL:
+	case SQL_EXPR_LASTVAL:
+	case SQL_EXPR_SETVAL:
+	case SQL_EXPR_COUNT:
+	case SQL_EXPR_COLUMN:
+	case SQL_EXPR_CMP:
+	case SQL_EXPR_LIKE:
+	case SQL_EXPR_IS_NULL:
+	case SQL_EXPR_NOT:
+	case SQL_EXPR_AND:
+	case SQL_EXPR_OR:
+		return true;
+	case SQL_EXPR_VAR: {
+		struct exec_var *var = var_find(x->ss, e->str, e->str_len);
+		return var && var->v.t == SQLV_INT;
+	}
+	case SQL_EXPR_NEG:
+		return int_typed(x, e->l);
+	case SQL_EXPR_ARITH:
+		if (e->op == SQL_OP_INTDIV)
+			return true;
+		return e->op != SQL_OP_DIV && int_typed(x, e->l) && int_typed(x, e->r);
+	default:
+		return false;
+	}
+}
+
 static struct sqlv bool_value(int t)
 {
 	return t < 0 ? sqlv_null() : sqlv_int(t != 0);
@@ -942,7 +975,14 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	case SQL_EXPR_ARITH: {
 		static const enum sqlv_op op[] = {0,	    SQLV_ADD,	 SQLV_SUB, SQLV_MUL,
 						  SQLV_DIV, SQLV_INTDIV, SQLV_MOD};
-		if (eval(x, e->l, &a) < 0 || eval(x, e->r, &b) < 0)
+		if (eval(x, e->l, &a) < 0)
+			return -1;
+		/* DIV of non-integers reads its right operand only when the
+		 * left one is not NULL (MariaDB's VDec2_lazy): a NEXTVAL there
+		 * is not called */
+		if (a.t == SQLV_NULL && e->op == SQL_OP_INTDIV && !(int_typed(x, e->l) && int_typed(x, e->r)))
+			return 0;
+		if (eval(x, e->r, &b) < 0)
 			return -1;
 		r = sqlv_arith(op[e->op], &a, &b, v, &type, &x->sink);
 		if (r) {
@@ -952,7 +992,14 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 		return 0;
 	}
 	case SQL_EXPR_CMP: {
-		if (eval(x, e->l, &a) < 0 || eval(x, e->r, &b) < 0)
+		/* a comparison reads its right operand only when the left one
+		 * is not NULL (MariaDB's Arg_comparator): a NEXTVAL there is
+		 * not called */
+		if (eval(x, e->l, &a) < 0)
+			return -1;
+		if (a.t == SQLV_NULL)
+			return 0;
+		if (eval(x, e->r, &b) < 0)
 			return -1;
 		int c = sqlv_cmp(&a, &b, &x->sink);
 		if (c == 2)
@@ -983,9 +1030,14 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	case SQL_EXPR_LIKE: {
 		char ta[SQLV_TEXT_MAX], tb[SQLV_TEXT_MAX];
 		const char *sa, *sb;
-		if (eval(x, e->l, &a) < 0 || eval(x, e->r, &b) < 0)
+		/* like a comparison: no right operand after a NULL */
+		if (eval(x, e->l, &a) < 0)
 			return -1;
-		if (a.t == SQLV_NULL || b.t == SQLV_NULL)
+		if (a.t == SQLV_NULL)
+			return 0;
+		if (eval(x, e->r, &b) < 0)
+			return -1;
+		if (b.t == SQLV_NULL)
 			return 0;
 		size_t la = sqlv_render(&a, ta, &sa), lb = sqlv_render(&b, tb, &sb);
 		int m = sqlv_like(sa, la, sb, lb, true);

@@ -1510,6 +1510,42 @@ static void test_values_integer(void **state)
 	}
 }
 
+/* '' <op> b: a string turns the arithmetic into DOUBLE; the rendered
+ * answer as MariaDB 10.11 sends it (SELECT ''+100, ... on the server). */
+static void dbl(const char *b, enum sqlv_op op, const char *want)
+{
+	struct sqlv x = sqlv_str("", 0), y = num(b), r;
+	const char *type;
+	char buf[SQLV_TEXT_MAX];
+
+	assert_int_equal(sqlv_arith(op, &x, &y, &r, &type, &g_sink), 0);
+	if (strcmp(show(&r, buf), want) != 0)
+		fail_msg("'' op%d %s = [%s], want [%s]", (int)op, b, buf, want);
+}
+
+static void test_values_double(void **state)
+{
+	(void)state;
+	dbl("100", SQLV_SUB, "-100");
+	dbl("1000000", SQLV_ADD, "1000000");
+	dbl("999999999999999", SQLV_ADD, "999999999999999");
+	dbl("123456789012345", SQLV_ADD, "123456789012345");
+	dbl("1000000000000000", SQLV_ADD, "1e15");
+	dbl("1234567890123456", SQLV_ADD, "1.234567890123456e15");
+	dbl("123456789012345678", SQLV_ADD, "1.2345678901234568e17");
+	dbl("12345678901234567890", SQLV_ADD, "1.2345678901234567e19");
+	dbl("100000000000000000000000", SQLV_SUB, "-1e23");
+	dbl("0.5", SQLV_SUB, "-0.5");
+	dbl("0.1", SQLV_ADD, "0.1");
+	dbl("0.000001", SQLV_ADD, "0.000001");
+	dbl("0.000000000000001", SQLV_ADD, "0.000000000000001");
+	dbl("0.0000000000000001", SQLV_ADD, "1e-16");
+	dbl("0.123456789", SQLV_SUB, "-0.123456789");
+	dbl("0.00000000000123456789", SQLV_SUB, "-0.00000000000123456789");
+	dbl("123.456", SQLV_ADD, "123.456");
+	dbl("0", SQLV_SUB, "0");
+}
+
 static void test_values_decimal(void **state)
 {
 	(void)state;
@@ -2202,6 +2238,7 @@ int main(void)
 		cmocka_unit_test(test_show_filters),
 		cmocka_unit_test(test_name_characters),
 		cmocka_unit_test(test_values_integer),
+		cmocka_unit_test(test_values_double),
 		cmocka_unit_test(test_values_decimal),
 		cmocka_unit_test(test_values_compare),
 		cmocka_unit_test(test_show),
