@@ -1979,11 +1979,9 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 		if (nowhere(c, &d->names[i])) {
 			missing = true; /* another database holds nothing here */
 		} else if (d->kind == SQL_DROP_VIEW) {
-			struct seq_row row;
-			struct seq_def *def = malloc(sizeof(*def));
-			int r = def ? fetch_row(c, name, &row, def, NULL) : -ENOMEM;
-			free(def);
-			if (r == 0) {
+			/* DROP VIEW looks at base tables only: a TEMPORARY
+			 * sequence is just no view (no 1347) */
+			if (base_exists(c, name) == 1) {
 				if (d->if_exists)
 					result_warn(res, "Warning", 1347, "'%s.%s' is not of type 'VIEW'",
 						    db_of(c), name);
@@ -2166,9 +2164,70 @@ static void show_rows(struct ctx *x, const struct sql_show *sh, struct rowctx *r
 	free(keep);
 }
 
+/* Whether MariaDB's optimizer finds a condition never true before reading
+ * a row: a constant that is not true, an AND with such a part, an OR of
+ * such parts. 1, 0 or -1 on an error. */
+static int impossible(struct ctx *x, const struct sql_expr *e)
+{
+	if (constant(e)) {
+		int w = test(x, e);
+		return w < 0 ? -1 : !w;
+	}
+	if (e->kind != SQL_EXPR_AND && e->kind != SQL_EXPR_OR)
+		return 0;
+	for (size_t i = 0; i < e->n_args; i++) {
+		int w = impossible(x, e->args[i]);
+		if (w < 0)
+			return -1;
+		if (e->kind == SQL_EXPR_AND ? w : !w)
+			return e->kind == SQL_EXPR_AND;
+	}
+	return e->kind == SQL_EXPR_OR;
+}
+
+/* SHOW … WHERE: MariaDB resolves the condition against the listed columns
+ * before it looks for the database or table, and a constant condition that
+ * is not true answers no rows without looking at all. Returns 1 when that
+ * answered, -1 on an error, 0 to go on. */
+static int show_where_first(struct ctx *x, const struct sql_show *sh, const struct rowctx *tmpl,
+			    const char *heading0)
+{
+	if (!sh->where)
+		return 0;
+	x->tmpl = tmpl;
+	x->row = NULL;
+	if (resolve(x, sh->where, "WHERE") < 0)
+		return -1;
+	int w = impossible(x, sh->where);
+	if (w <= 0)
+		return w;
+	for (size_t j = 0; j < tmpl->n; j++) {
+		const char *name = j == 0 && heading0 ? heading0 : tmpl->names[j];
+		result_add_column(x->res, name, strlen(name), false);
+	}
+	return 1;
+}
+
 static void exec_show_tables(struct ctx *x, const struct sql_show *sh)
 {
 	struct shmseq *c = x->c;
+	{
+		char head[SQL_NAME_BYTES + 16];
+		const char *const names2[] = {head, "Table_type"};
+		struct rowctx *t = calloc(1, sizeof(*t));
+		if (!t) {
+			result_error(x->res, -ENOMEM, "out of memory");
+			return;
+		}
+		snprintf(head, sizeof(head), "Tables_in_%s", sh->name.db[0] ? sh->name.db : db_of(c));
+		t->n = sh->full ? 2 : 1;
+		t->names = names2;
+		int w = show_where_first(x, sh, t, NULL);
+		x->tmpl = NULL;
+		free(t);
+		if (w)
+			return;
+	}
 	if (sh->name.db[0] && strcmp(sh->name.db, db_of(c)) != 0) {
 		result_error(x->res, 1049, "Unknown database '%s'", sh->name.db);
 		return;
@@ -2216,6 +2275,17 @@ static void exec_show_columns(struct ctx *x, const struct sql_show *sh)
 	struct seq_row row;
 	struct seq_def *def = malloc(sizeof(*def));
 	struct rowctx *rows = calloc(SEQ_COLUMNS + 1, sizeof(*rows));
+	if (def && rows) {
+		rows[SEQ_COLUMNS].n = sh->full ? 9 : 6;
+		rows[SEQ_COLUMNS].names = sh->full ? names9 : names6;
+		int w = show_where_first(x, sh, &rows[SEQ_COLUMNS], NULL);
+		x->tmpl = NULL;
+		if (w) {
+			free(rows);
+			free(def);
+			return;
+		}
+	}
 	int r = !def || !rows		? -ENOMEM
 		: nowhere(c, &sh->name) ? -SHMSEQ_ERR_UNKNOWN_SEQUENCE
 					: fetch_row(c, sh->name.name, &row, def, NULL);
