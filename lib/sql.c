@@ -1294,6 +1294,18 @@ static void set_given(struct parser *p, struct seq_options *o, unsigned bit, con
 }
 
 /* AS int_type [SIGNED|UNSIGNED|ZEROFILL]* (11.5+, §1.6) */
+/* Whether the token after AS names an integer type. */
+static bool as_type_follows(const struct parser *p)
+{
+	static const char *const kw[] = {"TINYINT",   "INT1", "SMALLINT", "INT2", "MEDIUMINT", "INT3",
+					 "MIDDLEINT", "INT",  "INTEGER",  "INT4", "BIGINT",    "INT8"};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (is_kw(p, p->pos + 1, kw[i]))
+			return true;
+	return false;
+}
+
 static void parse_as(struct parser *p, struct seq_options *o)
 {
 	static const struct {
@@ -1452,18 +1464,462 @@ static bool parse_seq_option(struct parser *p, struct seq_options *o, bool alter
 	return true;
 }
 
+/* MariaDB 10.11's keywords that are not reserved (information_schema.KEYWORDS
+ * less reserved[]), except those that start a table option (DATA, ENGINE,
+ * SEQUENCE, ...) or a sequence option: sorted, upper case. */
+static const char *const nonreserved_kw[] = {
+	"ACCOUNT",
+	"ACTION",
+	"ADMIN",
+	"AFTER",
+	"AGAINST",
+	"AGGREGATE",
+	"ALGORITHM",
+	"ALWAYS",
+	"ANY",
+	"ASCII",
+	"AT",
+	"ATOMIC",
+	"AUTHORS",
+	"AUTO",
+	"AUTOEXTEND_SIZE",
+	"AVG",
+	"BACKUP",
+	"BEGIN",
+	"BINLOG",
+	"BIT",
+	"BLOCK",
+	"BODY",
+	"BOOL",
+	"BOOLEAN",
+	"BTREE",
+	"BYTE",
+	"CASCADED",
+	"CATALOG_NAME",
+	"CHAIN",
+	"CHANGED",
+	"CHANNEL",
+	"CHECKPOINT",
+	"CIPHER",
+	"CLASS_ORIGIN",
+	"CLIENT",
+	"CLOB",
+	"CLOSE",
+	"COALESCE",
+	"CODE",
+	"COLLATION",
+	"COLUMNS",
+	"COLUMN_ADD",
+	"COLUMN_CHECK",
+	"COLUMN_CREATE",
+	"COLUMN_DELETE",
+	"COLUMN_GET",
+	"COLUMN_NAME",
+	"COMMIT",
+	"COMMITTED",
+	"COMPACT",
+	"COMPLETION",
+	"COMPRESSED",
+	"CONCURRENT",
+	"CONSISTENT",
+	"CONSTRAINT_CATALOG",
+	"CONSTRAINT_NAME",
+	"CONSTRAINT_SCHEMA",
+	"CONTAINS",
+	"CONTEXT",
+	"CONTRIBUTORS",
+	"CPU",
+	"CUBE",
+	"CURRENT",
+	"CURRENT_POS",
+	"CURSOR_NAME",
+	"CYCLE",
+	"DATAFILE",
+	"DATE",
+	"DATETIME",
+	"DAY",
+	"DEALLOCATE",
+	"DEFINER",
+	"DES_KEY_FILE",
+	"DIAGNOSTICS",
+	"DIRECTORY",
+	"DISABLE",
+	"DISCARD",
+	"DISK",
+	"DO",
+	"DUMPFILE",
+	"DUPLICATE",
+	"DYNAMIC",
+	"ELSIF",
+	"EMPTY",
+	"ENABLE",
+	"END",
+	"ENDS",
+	"ENGINES",
+	"ENUM",
+	"ERROR",
+	"ERRORS",
+	"ESCAPE",
+	"EVENT",
+	"EVENTS",
+	"EVERY",
+	"EXAMINED",
+	"EXCEPTION",
+	"EXCHANGE",
+	"EXCLUDE",
+	"EXECUTE",
+	"EXPANSION",
+	"EXPIRE",
+	"EXPORT",
+	"EXTENDED",
+	"EXTENT_SIZE",
+	"FAST",
+	"FAULTS",
+	"FEDERATED",
+	"FIELDS",
+	"FILE",
+	"FIRST",
+	"FIXED",
+	"FLUSH",
+	"FOLLOWING",
+	"FOLLOWS",
+	"FORMAT",
+	"FOUND",
+	"FULL",
+	"FUNCTION",
+	"GENERATED",
+	"GET",
+	"GET_FORMAT",
+	"GLOBAL",
+	"GOTO",
+	"GRANTS",
+	"HANDLER",
+	"HARD",
+	"HASH",
+	"HELP",
+	"HISTORY",
+	"HOST",
+	"HOSTS",
+	"HOUR",
+	"ID",
+	"IDENTIFIED",
+	"IGNORED",
+	"IMMEDIATE",
+	"IMPORT",
+	"INDEXES",
+	"INITIAL_SIZE",
+	"INSTALL",
+	"INVISIBLE",
+	"INVOKER",
+	"IO",
+	"IO_THREAD",
+	"IPC",
+	"ISOLATION",
+	"ISOPEN",
+	"ISSUER",
+	"JSON",
+	"JSON_TABLE",
+	"LANGUAGE",
+	"LAST",
+	"LASTVAL",
+	"LAST_VALUE",
+	"LEAVES",
+	"LESS",
+	"LEVEL",
+	"LIST",
+	"LOCAL",
+	"LOCKED",
+	"LOCKS",
+	"LOGFILE",
+	"LOGS",
+	"MASTER",
+	"MASTER_CONNECT_RETRY",
+	"MASTER_DELAY",
+	"MASTER_DEMOTE_TO_REPLICA",
+	"MASTER_DEMOTE_TO_SLAVE",
+	"MASTER_GTID_POS",
+	"MASTER_HOST",
+	"MASTER_LOG_FILE",
+	"MASTER_LOG_POS",
+	"MASTER_PASSWORD",
+	"MASTER_PORT",
+	"MASTER_SERVER_ID",
+	"MASTER_SSL",
+	"MASTER_SSL_CA",
+	"MASTER_SSL_CAPATH",
+	"MASTER_SSL_CERT",
+	"MASTER_SSL_CIPHER",
+	"MASTER_SSL_CRL",
+	"MASTER_SSL_CRLPATH",
+	"MASTER_SSL_KEY",
+	"MASTER_USER",
+	"MASTER_USE_GTID",
+	"MAX_CONNECTIONS_PER_HOUR",
+	"MAX_QUERIES_PER_HOUR",
+	"MAX_SIZE",
+	"MAX_STATEMENT_TIME",
+	"MAX_UPDATES_PER_HOUR",
+	"MAX_USER_CONNECTIONS",
+	"MEDIUM",
+	"MEMORY",
+	"MERGE",
+	"MESSAGE_TEXT",
+	"MICROSECOND",
+	"MIGRATE",
+	"MINUS",
+	"MINUTE",
+	"MODE",
+	"MODIFY",
+	"MONITOR",
+	"MONTH",
+	"MUTEX",
+	"MYSQL",
+	"MYSQL_ERRNO",
+	"NAME",
+	"NAMES",
+	"NATIONAL",
+	"NCHAR",
+	"NESTED",
+	"NEVER",
+	"NEXT",
+	"NEXTVAL",
+	"NOCACHE",
+	"NOCYCLE",
+	"NODEGROUP",
+	"NOMAXVALUE",
+	"NOMINVALUE",
+	"NONE",
+	"NOTFOUND",
+	"NOWAIT",
+	"NO_WAIT",
+	"NUMBER",
+	"NVARCHAR",
+	"OF",
+	"OLD_PASSWORD",
+	"ONE",
+	"ONLINE",
+	"ONLY",
+	"OPEN",
+	"OPTIONS",
+	"ORDINALITY",
+	"OTHERS",
+	"OVERLAPS",
+	"OWNER",
+	"PACKAGE",
+	"PAGE",
+	"PARSER",
+	"PARTIAL",
+	"PARTITIONING",
+	"PARTITIONS",
+	"PATH",
+	"PERIOD",
+	"PERSISTENT",
+	"PHASE",
+	"PLUGIN",
+	"PLUGINS",
+	"PORT",
+	"PORTION",
+	"PRECEDES",
+	"PRECEDING",
+	"PREPARE",
+	"PRESERVE",
+	"PREV",
+	"PREVIOUS",
+	"PRIVILEGES",
+	"PROCESS",
+	"PROCESSLIST",
+	"PROFILE",
+	"PROFILES",
+	"PROXY",
+	"QUARTER",
+	"QUERY",
+	"QUICK",
+	"RAISE",
+	"RAW",
+	"READ_ONLY",
+	"REBUILD",
+	"RECOVER",
+	"REDOFILE",
+	"REDO_BUFFER_SIZE",
+	"REDUNDANT",
+	"RELAY",
+	"RELAYLOG",
+	"RELAY_LOG_FILE",
+	"RELAY_LOG_POS",
+	"RELAY_THREAD",
+	"RELOAD",
+	"REMOVE",
+	"REORGANIZE",
+	"REPAIR",
+	"REPEATABLE",
+	"REPLAY",
+	"REPLICA",
+	"REPLICAS",
+	"REPLICATION",
+	"REPLICA_POS",
+	"RESET",
+	"RESTORE",
+	"RESUME",
+	"RETURNED_SQLSTATE",
+	"RETURNS",
+	"REUSE",
+	"REVERSE",
+	"ROLE",
+	"ROLLBACK",
+	"ROLLUP",
+	"ROUTINE",
+	"ROW",
+	"ROWCOUNT",
+	"ROWNUM",
+	"ROWTYPE",
+	"ROW_COUNT",
+	"RTREE",
+	"SAVEPOINT",
+	"SCHEDULE",
+	"SCHEMA_NAME",
+	"SECOND",
+	"SECURITY",
+	"SERIAL",
+	"SERIALIZABLE",
+	"SERVER",
+	"SESSION",
+	"SETVAL",
+	"SHARE",
+	"SHUTDOWN",
+	"SIGNED",
+	"SIMPLE",
+	"SKIP",
+	"SLAVE",
+	"SLAVES",
+	"SLAVE_POS",
+	"SNAPSHOT",
+	"SOCKET",
+	"SOFT",
+	"SOME",
+	"SONAME",
+	"SOUNDS",
+	"SOURCE",
+	"SQL_BUFFER_RESULT",
+	"SQL_CACHE",
+	"SQL_NO_CACHE",
+	"SQL_THREAD",
+	"SQL_TSI_DAY",
+	"SQL_TSI_HOUR",
+	"SQL_TSI_MINUTE",
+	"SQL_TSI_MONTH",
+	"SQL_TSI_QUARTER",
+	"SQL_TSI_SECOND",
+	"SQL_TSI_WEEK",
+	"SQL_TSI_YEAR",
+	"STAGE",
+	"STARTS",
+	"STATEMENT",
+	"STATUS",
+	"STOP",
+	"STORED",
+	"STRING",
+	"SUBCLASS_ORIGIN",
+	"SUBJECT",
+	"SUBPARTITION",
+	"SUBPARTITIONS",
+	"SUPER",
+	"SUSPEND",
+	"SWAPS",
+	"SWITCHES",
+	"SYSDATE",
+	"SYSTEM",
+	"SYSTEM_TIME",
+	"TABLES",
+	"TABLE_NAME",
+	"TEMPORARY",
+	"TEMPTABLE",
+	"TEXT",
+	"THAN",
+	"THREADS",
+	"TIES",
+	"TIME",
+	"TIMESTAMP",
+	"TIMESTAMPADD",
+	"TIMESTAMPDIFF",
+	"TRANSACTION",
+	"TRIGGERS",
+	"TRUNCATE",
+	"TYPE",
+	"UNBOUNDED",
+	"UNCOMMITTED",
+	"UNDEFINED",
+	"UNDOFILE",
+	"UNDO_BUFFER_SIZE",
+	"UNICODE",
+	"UNINSTALL",
+	"UNKNOWN",
+	"UNTIL",
+	"UPGRADE",
+	"USER",
+	"USER_RESOURCES",
+	"USE_FRM",
+	"VALUE",
+	"VARCHAR2",
+	"VARIABLES",
+	"VERSIONING",
+	"VIA",
+	"VIEW",
+	"VIRTUAL",
+	"VISIBLE",
+	"WAIT",
+	"WARNINGS",
+	"WEEK",
+	"WEIGHT_STRING",
+	"WITHIN",
+	"WITHOUT",
+	"WORK",
+	"WRAPPER",
+	"X509",
+	"XA",
+	"XML",
+	"YEAR",
+};
+
+static int kw_cmp(const void *a, const void *b)
+{
+	return strcmp(a, *(const char *const *)b);
+}
+
+/* Whether word token t is one of nonreserved_kw. */
+static bool is_nonreserved_kw(const struct parser *p, const struct tok *t)
+{
+	char up[32];
+
+	if (t->len >= sizeof(up))
+		return false;
+	for (size_t i = 0; i < t->len; i++)
+		up[i] = (char)upper((unsigned char)p->s[t->off + i]);
+	up[t->len] = '\0';
+	return bsearch(up, nonreserved_kw, sizeof(nonreserved_kw) / sizeof(nonreserved_kw[0]),
+		       sizeof(nonreserved_kw[0]), kw_cmp) != NULL;
+}
+
 /* Whether MariaDB checks the options (4085) before the 1064 at the current
  * token, which cannot continue a CREATE SEQUENCE whose options (and table
  * options, after_table) are complete. Its parser reduces the statement, and
  * so checks the options, on any token it cannot shift there; it shifts a
  * word that can start an option (or an engine-defined table option: any
- * identifier) and fails on what follows. Reserved words other than the
- * table options' DEFAULT, CHARACTER, COLLATE, INDEX and UNION cannot; nor
- * can a sequence option after a table option. (MariaDB's other non-reserved
- * keywords, such as TEMPORARY, are identifiers here: 1064 first.) */
+ * identifier) and fails on what follows. Keywords, reserved or not, cannot
+ * start one, except the table options' (DEFAULT, CHARACTER, CHAR, COLLATE,
+ * INDEX, UNION, PAGE_CHECKSUM, STATS_*, and the non-reserved ones left out
+ * of nonreserved_kw); nor can a sequence option after a table option. */
 static bool options_first(const struct parser *p, bool after_table)
 {
-	static const char *const table_kw[] = {"DEFAULT", "CHARACTER", "COLLATE", "INDEX", "UNION"};
+	static const char *const table_kw[] = {"DEFAULT",
+					       "CHARACTER",
+					       "CHAR",
+					       "COLLATE",
+					       "INDEX",
+					       "UNION",
+					       "PAGE_CHECKSUM",
+					       "STATS_AUTO_RECALC",
+					       "STATS_PERSISTENT",
+					       "STATS_SAMPLE_PAGES"};
 	static const char *const seq_kw[] = {"START",	"INCREMENT",  "MINVALUE",   "MAXVALUE",
 					     "NO",	"NOMINVALUE", "NOMAXVALUE", "CACHE",
 					     "NOCACHE", "CYCLE",      "NOCYCLE",    "RESTART"};
@@ -1473,17 +1929,35 @@ static bool options_first(const struct parser *p, bool after_table)
 		return false;
 	if (t->kind != TK_WORD)
 		return true;
-	if (is_reserved(p, t)) {
-		for (size_t i = 0; i < sizeof(table_kw) / sizeof(table_kw[0]); i++)
-			if (word_is(p, t, table_kw[i]))
-				return false;
+	for (size_t i = 0; i < sizeof(table_kw) / sizeof(table_kw[0]); i++)
+		if (word_is(p, t, table_kw[i]))
+			return false;
+	if (is_reserved(p, t))
 		return true;
-	}
-	if (after_table)
-		for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
-			if (word_is(p, t, seq_kw[i]))
-				return true;
-	return false;
+	for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
+		if (word_is(p, t, seq_kw[i]))
+			return after_table;
+	return is_nonreserved_kw(p, t);
+}
+
+/* Whether MariaDB's parser shifts the current token after complete
+ * options as the start of a table option (an identifier, a table option's
+ * keyword) and so fails only on the token after it. */
+static bool shifted_word(const struct parser *p)
+{
+	static const char *const seq_kw[] = {"START",	"INCREMENT",  "MINVALUE",   "MAXVALUE",
+					     "NO",	"NOMINVALUE", "NOMAXVALUE", "CACHE",
+					     "NOCACHE", "CYCLE",      "NOCYCLE",    "RESTART"};
+	const struct tok *t = cur(p);
+
+	if (t->kind == TK_QIDENT)
+		return true;
+	if (t->kind != TK_WORD)
+		return false;
+	for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
+		if (word_is(p, t, seq_kw[i]))
+			return false;
+	return true;
 }
 
 static void parse_create(struct parser *p, struct sql_stmt *st)
@@ -1518,7 +1992,9 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 	}
 
 	for (;;) {
-		if (is_kw(p, p->pos, "AS")) {
+		/* AS <type> (11.5+); an AS without a type is 10.11's: a
+		 * reserved word after the options (4085 before its 1064) */
+		if (is_kw(p, p->pos, "AS") && as_type_follows(p)) {
 			parse_as(p, o);
 			continue;
 		}
@@ -1574,8 +2050,10 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 	if (cur(p)->kind != TK_EOF) {
 		struct sql_error *e;
 
+		/* a word MariaDB shifts (an identifier, a table option's
+		 * keyword) fails on the token after it */
 		if (!options_first(p, after_table))
-			syntax_error(p, p->pos);
+			syntax_error(p, shifted_word(p) ? p->pos + 1 : p->pos);
 		e = xalloc(p, sizeof(*e));
 		syntax_fill(p, p->pos, e);
 		c->after_options = e;

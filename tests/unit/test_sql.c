@@ -227,7 +227,19 @@ static void test_create_syntax_errors(void **state)
 	syntax("CREATE SEQUENCE s3 NO MAXVALUE NO MINVALUE NO CYCLE", "CYCLE", 1);
 	syntax("create sequence s no cache", "cache", 1);
 	syntax("create sequence s no", "", 1);
-	syntax("CREATE SEQUENCE i1 STARTS WITH 1", "STARTS WITH 1", 1);
+	/* STARTS is a keyword: the options are checked first */
+	syntax_later("CREATE SEQUENCE i1 STARTS WITH 1", "STARTS WITH 1");
+	/* keywords after the options: checked first (4085 before the 1064);
+	 * identifiers and table options' keywords: 1064 at once (MariaDB 10.11) */
+	syntax_later("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 TEMPORARY", "TEMPORARY");
+	syntax_later("CREATE SEQUENCE s START 1 value", "value");
+	syntax_later("CREATE SEQUENCE s START 1 Type 1", "Type 1");
+	syntax_later("CREATE SEQUENCE s START 1 ENGINE=x last", "last");
+	syntax_later("CREATE SEQUENCE s START 1 AS 4", "AS 4");
+	syntax("CREATE SEQUENCE s START 1 foo", "", 1);
+	syntax("CREATE SEQUENCE s START 1 foo x", "x", 1);
+	syntax("CREATE SEQUENCE s START 1 DATA", "", 1);
+	syntax("CREATE SEQUENCE s START 1 PAGE_CHECKSUM", "", 1);
 	syntax("create sequence s start with = 10", "= 10", 1);
 	syntax("create sequence s increment by = 2", "= 2", 1);
 	syntax_later("create sequence s maxvalue=13, increment by -1", ", increment by -1");
@@ -264,7 +276,7 @@ static void test_create_syntax_errors(void **state)
 	syntax("create or sequence s", "sequence s", 1);
 	syntax("create sequence if exists s", "exists s", 1);
 	syntax_later("create sequence s start with 1; select 1", "; select 1");
-	syntax("create sequence s as float", "float", 1);
+	syntax_later("create sequence s as float", "as float");
 	syntax_later("create sequence s as int(10)", "(10)");
 	syntax_later("create sequence s cycle = 1", "= 1");
 	syntax_later("create sequence s nocycle 1", "1");
@@ -353,8 +365,8 @@ static void test_create_as(void **state)
 	parse_err("create sequence s as int zerofill", 1912, "Incorrect value 'ZEROFILL' for option 'AS'");
 	parse_err("create sequence s as int unsigned zerofill start with 1", 1912, NULL);
 	dup("create sequence s as int as bigint", "AS");
-	syntax("create sequence s as", "", 1);
-	syntax("create sequence s as zerofill", "zerofill", 1);
+	syntax_later("create sequence s as", "as");
+	syntax_later("create sequence s as zerofill", "as zerofill");
 }
 
 static void test_create_duplicates(void **state)
@@ -576,8 +588,8 @@ static void test_drop(void **state)
 	syntax_later("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 ENGINE=InnoDB 5", "5");
 	syntax_later("CREATE SEQUENCE s COMMENT 'x' START WITH 1", "START WITH 1");
 	syntax_later("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 SELECT", "SELECT");
-	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 junk", "junk", 1);
-	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 DEFAULT", "DEFAULT", 1);
+	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 junk", "", 1);
+	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 DEFAULT", "", 1);
 	syntax("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5 ENGINE=InnoDB, 5", "5", 1);
 	st = parse_ok("CREATE SEQUENCE s MINVALUE 10 MAXVALUE 5");
 	assert_null(st->u.create.after_options);
