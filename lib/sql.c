@@ -2025,6 +2025,16 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 			memcpy(c->engine, e, n);
 			c->engine[n] = '\0';
 			o->given |= SEQ_OPT_ENGINE;
+		} else if (accept_kw(p, "SEQUENCE")) {
+			/* SEQUENCE [=] n|DEFAULT: the table option that makes a
+			 * table a sequence; said of a sequence, it changes nothing */
+			accept_op(p, OP_EQ);
+			if (!accept_kw(p, "DEFAULT")) {
+				/* any unsigned number (MariaDB's ulonglong_num) */
+				if (cur(p)->kind != TK_NUMBER && cur(p)->kind != TK_DECNUM)
+					syntax_error(p, p->pos);
+				p->pos++;
+			}
 		} else if (accept_kw(p, "COMMENT")) {
 			size_t n;
 			char *s;

@@ -746,6 +746,16 @@ int sqlv_arith(enum sqlv_op op, const struct sqlv *a, const struct sqlv *b, stru
 {
 	*type_name = "BIGINT";
 	if (a->t == SQLV_NULL || b->t == SQLV_NULL) {
+		/* MariaDB reads both operands all the same (DIV only its
+		 * left one): a string there is converted, with its warning */
+		if (op != SQLV_INTDIV) {
+			if (a->t == SQLV_STR)
+				(void)sqlv_to_number(a, true, sink);
+			if (b->t == SQLV_STR)
+				(void)sqlv_to_number(b, true, sink);
+		} else if (a->t == SQLV_STR) {
+			(void)sqlv_to_number(a, false, sink);
+		}
 		*out = sqlv_null();
 		return 0;
 	}
