@@ -1809,9 +1809,12 @@ static void exec_set(struct ctx *x, const struct sql_set *s)
 		e[i] = s->v[i].expr;
 	if (prepare_exprs(x, e, s->n, "SET") < 0)
 		goto out;
+	/* MariaDB computes every value even after one failed (a NEXTVAL
+	 * further on is still called), keeps every condition, fails with the
+	 * first error and then assigns nothing */
+	x->soft = true;
 	for (size_t i = 0; i < s->n; i++) {
-		if (eval(x, e[i], &v[i]) < 0)
-			goto out;
+		(void)eval(x, e[i], &v[i]);
 		if (v[i].t == SQLV_STR) {
 			/* a variable's own text may be replaced by an earlier
 			 * assignment: keep a copy */
@@ -1824,6 +1827,9 @@ static void exec_set(struct ctx *x, const struct sql_set *s)
 			v[i].s = copy[i];
 		}
 	}
+	x->soft = false;
+	if (result_promote_error(x->res))
+		goto out;
 	for (size_t i = 0; i < s->n; i++) {
 		if (var_set(x->ss, s->v[i].var, s->v[i].var_len, &v[i]) < 0) {
 			result_error(x->res, -ENOMEM, "out of memory");
