@@ -2805,6 +2805,10 @@ static void parse_select(struct parser *p, struct sql_stmt *st)
 	}
 	if (accept_kw(p, "LIMIT"))
 		parse_limit(p, &s->has_limit, &s->limit, &s->offset);
+	/* FOR starts a locking clause (FOR UPDATE) in MariaDB's grammar: a
+	 * wrong one fails on the token after it */
+	if (is_kw(p, p->pos, "FOR"))
+		syntax_error(p, p->pos + 1);
 	expect_end(p);
 }
 
