@@ -3,7 +3,10 @@
 
 Generates seeded sessions of statements over a few sequence names (CREATE with
 random options and edge values, ALTER, DROP, NEXTVAL/LASTVAL/SETVAL, NEXT VALUE
-FOR, SELECT * FROM, SHOW CREATE SEQUENCE, DO, occasional junk tokens), runs
+FOR, SELECT * FROM, SHOW CREATE SEQUENCE, DO; expressions in select lists,
+aliases and column qualifiers, user variables, SHOW WARNINGS, SHOW TABLES,
+DESCRIBE, COUNT(*), LIMIT, information_schema.SEQUENCES, USE, DROP VIEW,
+keywords after options; occasional junk tokens), runs
 every session on a live MariaDB server (fresh database `difftest_PID`) and on a
 fresh shmseqd started here, and compares each answer:
   - error code, or OK without a result set;
@@ -14,7 +17,8 @@ to --results and prints the summary. Run by hand; always exits 0 unless it
 could not run at all.
 
 Usage: /usr/bin/python3 tests/differential/difftest.py [--build DIR]
-       [--socket PATH] [--seed N] [--count N] [--results FILE]
+       [--socket PATH] [--seed N] [--count N] [--length N] [--in-range]
+       [--results FILE]
 """
 import argparse
 import collections
