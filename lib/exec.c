@@ -1482,8 +1482,17 @@ static void run_select(struct ctx *x, const struct sql_select *s, const struct r
 			goto out;
 		agg |= has_count(x, s->order[i].expr);
 	}
-	if (s->has_limit && s->limit == 0)
-		goto done; /* nothing is evaluated */
+	if (s->has_limit && s->limit == 0) {
+		/* nothing is evaluated, but for the WHERE of a SELECT without
+		 * a table: MariaDB's optimizer reads that one first (a SETVAL
+		 * there is called) */
+		if (!s->has_from && s->where) {
+			x->row = NULL;
+			if (test(x, s->where) < 0)
+				goto out;
+		}
+		goto done;
+	}
 
 	if (agg) {
 		size_t first = SIZE_MAX;
@@ -1988,9 +1997,8 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 			/* DROP VIEW looks at base tables only: a TEMPORARY
 			 * sequence is just no view (no 1347) */
 			if (base_exists(c, name) == 1) {
-				if (d->if_exists)
-					result_warn(res, "Warning", 1347, "'%s.%s' is not of type 'VIEW'",
-						    db_of(c), name);
+				result_warn(res, "Warning", 1347, "'%s.%s' is not of type 'VIEW'", db_of(c),
+					    name);
 			}
 			missing = true;
 		} else {

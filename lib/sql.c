@@ -2424,6 +2424,19 @@ static struct sql_expr *parse_primary(struct parser *p, int depth)
 			e->l = parse_expr(p, depth + 1);
 		}
 		expect_op(p, OP_RPAREN);
+	} else if (is_kw(p, p->pos, "MOD")) {
+		/* MOD(a, b) is a % b; MOD alone fails on the token after it */
+		if (!is_op(p, p->pos + 1, OP_LPAREN) || depth >= SQL_MAX_DEPTH)
+			syntax_error(p, p->pos + 1);
+		p->pos += 2;
+		e = new_expr(p, SQL_EXPR_ARITH);
+		e->op = SQL_OP_MOD;
+		e->l = parse_expr(p, depth + 1);
+		expect_op(p, OP_COMMA);
+		e->r = parse_expr(p, depth + 1);
+		if (is_op(p, p->pos, OP_COMMA))
+			syntax_error(p, p->pos + 1); /* MariaDB takes the comma */
+		expect_op(p, OP_RPAREN);
 	} else if (is_ident_tok(p, p->pos)) {
 		e = new_expr(p, SQL_EXPR_COLUMN);
 		parse_column(p, e);
@@ -2782,6 +2795,10 @@ static void parse_select(struct parser *p, struct sql_stmt *st)
 			} else if (is_ident_tok(p, p->pos)) {
 				s->alias = parse_ident_str(p, ROLE_OTHER, false, NULL);
 			}
+			/* a second table (not run here): a list that ends at
+			 * the comma fails on the token after it */
+			if (is_op(p, p->pos, OP_COMMA))
+				syntax_error(p, p->pos + 1);
 		}
 	}
 	if (accept_kw(p, "WHERE"))
