@@ -700,6 +700,11 @@ static void print_expr(const struct ctx *x, const struct sql_expr *e, struct pbu
 		pstr(b, tmp);
 		break;
 	}
+	case SQL_EXPR_DOUBLE: /* as typed */
+		if (e->neg_value)
+			pput(b, "-", 1);
+		pstr(b, e->str);
+		break;
 	case SQL_EXPR_DECIMAL: {
 		struct sqlv v;
 		const char *out;
@@ -937,6 +942,9 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	case SQL_EXPR_DECIMAL:
 		if (sqlv_dec_literal(e->str, e->str_len, e->scale, e->neg_value, v) < 0)
 			*v = sqlv_int(0); /* more digits after the point than a DECIMAL holds */
+		return 0;
+	case SQL_EXPR_DOUBLE:
+		*v = sqlv_dbl_literal(e->str, e->neg_value);
 		return 0;
 	case SQL_EXPR_STRING:
 		*v = sqlv_str(e->str, e->str_len);

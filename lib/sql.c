@@ -78,6 +78,7 @@ enum tk {
 	TK_STRING,	 /* '…' or "…" */
 	TK_NUMBER,	 /* digits only */
 	TK_DECNUM,	 /* digits.digits, digits. or .digits */
+	TK_FLOAT,	 /* digits[.digits]e[+|-]digits */
 	TK_BADNUM,	 /* float, hex, binary: never valid here */
 	TK_VAR,		 /* @name, @`name`, @'name', @"name" */
 	TK_OP,		 /* punctuation, see enum op */
@@ -249,7 +250,7 @@ static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
 				while (j < len && is_digit((unsigned char)s[j]))
 					j++;
 				i = j;
-				t->kind = TK_BADNUM;
+				t->kind = TK_FLOAT;
 			}
 		}
 		if (t->kind == TK_NUMBER && i == pos + 1 && c == '0' && i < len &&
@@ -532,8 +533,15 @@ static void syntax_fill(const struct parser *p, size_t i, struct sql_error *err)
 	const struct tok *t = &p->toks[i < p->ntok ? i : p->ntok - 1];
 	char near[81];
 	unsigned line = count_lines(p->s, 0, t->off, 1);
+	size_t rest = strnlen(p->s + t->off, p->len - t->off);
 
-	copy_cut(near, p->s + t->off, p->len - t->off, 80);
+	/* MariaDB's '%-.80T': at most 80 bytes, else 77 and "..." */
+	if (rest > 80) {
+		copy_cut(near, p->s + t->off, rest, 77);
+		strcat(near, "...");
+	} else {
+		copy_cut(near, p->s + t->off, rest, 80);
+	}
 	memset(err, 0, sizeof(*err));
 	err->code = SHMSEQ_ERR_PARSE;
 	memcpy(err->sqlstate, "42000", 6);
@@ -2398,6 +2406,10 @@ static struct sql_expr *parse_primary(struct parser *p, int depth)
 	}
 	if (t->kind == TK_NUMBER || t->kind == TK_DECNUM) {
 		e = parse_number(p);
+	} else if (t->kind == TK_FLOAT) {
+		e = new_expr(p, SQL_EXPR_DOUBLE);
+		e->str = span_text(p, p->pos, p->pos, &e->str_len);
+		p->pos++;
 	} else if (t->kind == TK_STRING) {
 		e = new_expr(p, SQL_EXPR_STRING);
 		e->str = parse_string(p, &e->str_len);
@@ -2465,7 +2477,7 @@ static struct sql_expr *parse_unary(struct parser *p, int depth)
 		if (e->kind == SQL_EXPR_INT) {
 			e->ival = -e->ival;
 			e->negated = true;
-		} else if (e->kind == SQL_EXPR_DECIMAL) {
+		} else if (e->kind == SQL_EXPR_DECIMAL || e->kind == SQL_EXPR_DOUBLE) {
 			e->neg_value = !e->neg_value;
 			e->negated = true;
 		} else {
@@ -2657,6 +2669,7 @@ static void item_name(struct sql_item *it)
 	switch (e->kind) {
 	case SQL_EXPR_INT:
 	case SQL_EXPR_DECIMAL:
+	case SQL_EXPR_DOUBLE:
 		if (e->negated)
 			return;
 		if (e->is_bool) {

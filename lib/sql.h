@@ -163,6 +163,7 @@ enum sql_expr_kind {
 	SQL_EXPR_COLUMN = 1, /* [table.]column */
 	SQL_EXPR_INT,	     /* integer literal (TRUE, FALSE too): ival */
 	SQL_EXPR_DECIMAL,    /* decimal literal: str = digits, scale, negated */
+	SQL_EXPR_DOUBLE,     /* float literal (1e3, 1.5E-2): str = its text, neg_value */
 	SQL_EXPR_STRING,     /* str, str_len (escapes resolved) */
 	SQL_EXPR_NULL,
 	SQL_EXPR_VAR,	  /* @name: str, str_len */

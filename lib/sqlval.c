@@ -970,6 +970,22 @@ int sqlv_truth(const struct sqlv *v, const struct sqlv_sink *sink)
 	return 0;
 }
 
+struct sqlv sqlv_dbl_literal(const char *text, bool neg)
+{
+	struct sqlv v = sqlv_null();
+	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	locale_t old = c ? uselocale(c) : (locale_t)0;
+	v.t = SQLV_DBL;
+	v.d = strtod(text, NULL);
+	if (c) {
+		uselocale(old);
+		freelocale(c);
+	}
+	if (neg)
+		v.d = -v.d;
+	return v;
+}
+
 /* --- rendering ----------------------------------------------------------------------- */
 
 /* A DOUBLE the way MariaDB prints one: the shortest digits that read back
