@@ -524,21 +524,32 @@ static int find_col(const struct rowctx *rc, const char *name)
 	return -1;
 }
 
-/* A [table.]column reference: the qualifier must name the FROM object
- * exactly (table names and aliases are case-sensitive), else the column is
- * unknown. */
-static bool table_matches(const struct rowctx *rc, const char *table)
+/* A [[db.]table.]column reference: the qualifier must name the FROM object
+ * exactly (table names and aliases are case-sensitive; an alias counts as
+ * a table of the current database, which is the sequence's), else the
+ * column is unknown. */
+static bool table_matches(const struct rowctx *rc, const char *db, const char *table)
 {
 	if (!rc || !rc->table)
+		return false;
+	if (db[0] && (!rc->db || (rc->table_ci ? strcasecmp(db, rc->db) : strcmp(db, rc->db)) != 0))
 		return false;
 	return (rc->table_ci ? strcasecmp(table, rc->table) : strcmp(table, rc->table)) == 0;
 }
 
-static int find_qcol(const struct rowctx *rc, const char *table, const char *name)
+static int find_qcol(const struct rowctx *rc, const char *db, const char *table, const char *name)
 {
-	if (table[0] && !table_matches(rc, table))
+	if (table[0] && !table_matches(rc, db, table))
 		return -1;
 	return find_col(rc, name);
+}
+
+/* The column reference as MariaDB's messages show it: db.table.column. */
+static const char *colref(const struct sql_expr *e, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s%s", e->db, e->db[0] ? "." : "", e->table, e->table[0] ? "." : "",
+		 e->column);
+	return buf;
 }
 
 /* --- evaluation -------------------------------------------------------------------------- */
@@ -689,6 +700,11 @@ static void print_expr(const struct ctx *x, const struct sql_expr *e, struct pbu
 		pstr(b, tmp);
 		break;
 	}
+	case SQL_EXPR_DOUBLE: /* as typed */
+		if (e->neg_value)
+			pput(b, "-", 1);
+		pstr(b, e->str);
+		break;
 	case SQL_EXPR_DECIMAL: {
 		struct sqlv v;
 		const char *out;
@@ -865,6 +881,39 @@ static int eval_seqfn(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 
 static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v);
 
+/* Whether MariaDB gives e an integer result type (INT_RESULT): it picks
+ * how DIV reads its operands. */
+static bool int_typed(struct ctx *x, const struct sql_expr *e)
+{
+	switch (e->kind) {
+	case SQL_EXPR_INT:
+	case SQL_EXPR_NEXTVAL:
+	case SQL_EXPR_LASTVAL:
+	case SQL_EXPR_SETVAL:
+	case SQL_EXPR_COUNT:
+	case SQL_EXPR_COLUMN:
+	case SQL_EXPR_CMP:
+	case SQL_EXPR_LIKE:
+	case SQL_EXPR_IS_NULL:
+	case SQL_EXPR_NOT:
+	case SQL_EXPR_AND:
+	case SQL_EXPR_OR:
+		return true;
+	case SQL_EXPR_VAR: {
+		struct exec_var *var = var_find(x->ss, e->str, e->str_len);
+		return var && var->v.t == SQLV_INT;
+	}
+	case SQL_EXPR_NEG:
+		return int_typed(x, e->l);
+	case SQL_EXPR_ARITH:
+		if (e->op == SQL_OP_INTDIV)
+			return true;
+		return e->op != SQL_OP_DIV && int_typed(x, e->l) && int_typed(x, e->r);
+	default:
+		return false;
+	}
+}
+
 static struct sqlv bool_value(int t)
 {
 	return t < 0 ? sqlv_null() : sqlv_int(t != 0);
@@ -878,10 +927,11 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	*v = sqlv_null();
 	switch (e->kind) {
 	case SQL_EXPR_COLUMN: {
-		int i = find_qcol(x->row ? x->row : x->tmpl, e->table, e->column);
+		char ref[3 * (SQL_NAME_BYTES + 1)];
+		int i = find_qcol(x->row ? x->row : x->tmpl, e->db, e->table, e->column);
 		if (i < 0) /* resolved before evaluation: only a race gets here */
-			return eval_error(x, 1054, "Unknown column '%s%s%s' in '%s'", e->table,
-					  e->table[0] ? "." : "", e->column, x->clause);
+			return eval_error(x, 1054, "Unknown column '%s' in '%s'", colref(e, ref, sizeof(ref)),
+					  x->clause);
 		if (x->row && !x->null_row)
 			*v = x->row->vals[i];
 		return 0;
@@ -892,6 +942,9 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	case SQL_EXPR_DECIMAL:
 		if (sqlv_dec_literal(e->str, e->str_len, e->scale, e->neg_value, v) < 0)
 			*v = sqlv_int(0); /* more digits after the point than a DECIMAL holds */
+		return 0;
+	case SQL_EXPR_DOUBLE:
+		*v = sqlv_dbl_literal(e->str, e->neg_value);
 		return 0;
 	case SQL_EXPR_STRING:
 		*v = sqlv_str(e->str, e->str_len);
@@ -930,7 +983,14 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	case SQL_EXPR_ARITH: {
 		static const enum sqlv_op op[] = {0,	    SQLV_ADD,	 SQLV_SUB, SQLV_MUL,
 						  SQLV_DIV, SQLV_INTDIV, SQLV_MOD};
-		if (eval(x, e->l, &a) < 0 || eval(x, e->r, &b) < 0)
+		if (eval(x, e->l, &a) < 0)
+			return -1;
+		/* DIV of non-integers reads its right operand only when the
+		 * left one is not NULL (MariaDB's VDec2_lazy): a NEXTVAL there
+		 * is not called */
+		if (a.t == SQLV_NULL && e->op == SQL_OP_INTDIV && !(int_typed(x, e->l) && int_typed(x, e->r)))
+			return 0;
+		if (eval(x, e->r, &b) < 0)
 			return -1;
 		r = sqlv_arith(op[e->op], &a, &b, v, &type, &x->sink);
 		if (r) {
@@ -940,7 +1000,14 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 		return 0;
 	}
 	case SQL_EXPR_CMP: {
-		if (eval(x, e->l, &a) < 0 || eval(x, e->r, &b) < 0)
+		/* a comparison reads its right operand only when the left one
+		 * is not NULL (MariaDB's Arg_comparator): a NEXTVAL there is
+		 * not called */
+		if (eval(x, e->l, &a) < 0)
+			return -1;
+		if (a.t == SQLV_NULL)
+			return 0;
+		if (eval(x, e->r, &b) < 0)
 			return -1;
 		int c = sqlv_cmp(&a, &b, &x->sink);
 		if (c == 2)
@@ -971,9 +1038,14 @@ static int eval(struct ctx *x, const struct sql_expr *e, struct sqlv *v)
 	case SQL_EXPR_LIKE: {
 		char ta[SQLV_TEXT_MAX], tb[SQLV_TEXT_MAX];
 		const char *sa, *sb;
-		if (eval(x, e->l, &a) < 0 || eval(x, e->r, &b) < 0)
+		/* like a comparison: no right operand after a NULL */
+		if (eval(x, e->l, &a) < 0)
 			return -1;
-		if (a.t == SQLV_NULL || b.t == SQLV_NULL)
+		if (a.t == SQLV_NULL)
+			return 0;
+		if (eval(x, e->r, &b) < 0)
+			return -1;
+		if (b.t == SQLV_NULL)
 			return 0;
 		size_t la = sqlv_render(&a, ta, &sa), lb = sqlv_render(&b, tb, &sb);
 		int m = sqlv_like(sa, la, sb, lb, true);
@@ -1125,12 +1197,18 @@ static int resolve_one(struct ctx *x, const struct sql_expr *e, void *arg)
 	const struct resolve_arg *ra = arg;
 	if (e->kind != SQL_EXPR_COLUMN)
 		return 0;
-	if (find_qcol(x->tmpl, e->table, e->column) >= 0)
+	char ref[3 * (SQL_NAME_BYTES + 1)];
+	if (find_qcol(x->tmpl, e->db, e->table, e->column) >= 0)
 		return 0;
 	if (!e->table[0] && alias_index(ra->aliases, e->column) >= 0)
 		return 0;
-	result_error(x->res, 1054, "Unknown column '%s%s%s' in '%s'", e->table, e->table[0] ? "." : "",
-		     e->column, ra->clause);
+	if (e->table[0] && !x->tmpl) {
+		/* no table at all: the qualifier is what is unknown */
+		result_error(x->res, 1109, "Unknown table '%s%s%s' in %s", e->db, e->db[0] ? "." : "",
+			     e->table, ra->clause);
+		return -1;
+	}
+	result_error(x->res, 1054, "Unknown column '%s' in '%s'", colref(e, ref, sizeof(ref)), ra->clause);
 	return -1;
 }
 
@@ -1216,13 +1294,15 @@ static int outcols(struct ctx *x, const struct sql_select *s, struct outcol **ou
 		const struct sql_item *it = &s->items[i];
 		size_t add = 1;
 		if (it->kind == SQL_ITEM_STAR) {
-			if (!x->tmpl) {
-				result_error(x->res, 1096, "No tables used");
+			if (it->table[0] && !table_matches(x->tmpl, it->db, it->table)) {
+				/* t.* naming no table of the FROM clause (or
+				 * with no FROM clause at all) */
+				result_error(x->res, 1051, "Unknown table '%s.%s'",
+					     it->db[0] ? it->db : db_of(x->c), it->table);
 				goto fail;
 			}
-			if (it->table[0] && !table_matches(x->tmpl, it->table)) {
-				/* t.* naming no table of the FROM clause */
-				result_error(x->res, 1051, "Unknown table '%s.%s'", db_of(x->c), it->table);
+			if (!x->tmpl) {
+				result_error(x->res, 1096, "No tables used");
 				goto fail;
 			}
 			add = x->tmpl->n;
@@ -1410,8 +1490,17 @@ static void run_select(struct ctx *x, const struct sql_select *s, const struct r
 			goto out;
 		agg |= has_count(x, s->order[i].expr);
 	}
-	if (s->has_limit && s->limit == 0)
-		goto done; /* nothing is evaluated */
+	if (s->has_limit && s->limit == 0) {
+		/* nothing is evaluated, but for the WHERE of a SELECT without
+		 * a table: MariaDB's optimizer reads that one first (a SETVAL
+		 * there is called) */
+		if (!s->has_from && s->where) {
+			x->row = NULL;
+			if (test(x, s->where) < 0)
+				goto out;
+		}
+		goto done;
+	}
 
 	if (agg) {
 		size_t first = SIZE_MAX;
@@ -1713,7 +1802,7 @@ static void exec_do(struct ctx *x, const struct sql_do *d)
 	}
 	for (size_t i = 0; i < d->n_items; i++)
 		e[i] = d->items[i].expr;
-	if (prepare_exprs(x, e, d->n_items, "SELECT") == 0) {
+	if (prepare_exprs(x, e, d->n_items, "DO") == 0) {
 		x->soft = true;
 		for (size_t i = 0; i < d->n_items; i++) {
 			struct sqlv v;
@@ -1737,9 +1826,12 @@ static void exec_set(struct ctx *x, const struct sql_set *s)
 		e[i] = s->v[i].expr;
 	if (prepare_exprs(x, e, s->n, "SET") < 0)
 		goto out;
+	/* MariaDB computes every value even after one failed (a NEXTVAL
+	 * further on is still called), keeps every condition, fails with the
+	 * first error and then assigns nothing */
+	x->soft = true;
 	for (size_t i = 0; i < s->n; i++) {
-		if (eval(x, e[i], &v[i]) < 0)
-			goto out;
+		(void)eval(x, e[i], &v[i]);
 		if (v[i].t == SQLV_STR) {
 			/* a variable's own text may be replaced by an earlier
 			 * assignment: keep a copy */
@@ -1752,6 +1844,9 @@ static void exec_set(struct ctx *x, const struct sql_set *s)
 			v[i].s = copy[i];
 		}
 	}
+	x->soft = false;
+	if (result_promote_error(x->res))
+		goto out;
 	for (size_t i = 0; i < s->n; i++) {
 		if (var_set(x->ss, s->v[i].var, s->v[i].var_len, &v[i]) < 0) {
 			result_error(x->res, -ENOMEM, "out of memory");
@@ -1910,14 +2005,11 @@ static void exec_drop(struct shmseq *c, const struct sql_drop *d, shmseq_result 
 		if (nowhere(c, &d->names[i])) {
 			missing = true; /* another database holds nothing here */
 		} else if (d->kind == SQL_DROP_VIEW) {
-			struct seq_row row;
-			struct seq_def *def = malloc(sizeof(*def));
-			int r = def ? fetch_row(c, name, &row, def, NULL) : -ENOMEM;
-			free(def);
-			if (r == 0) {
-				if (d->if_exists)
-					result_warn(res, "Warning", 1347, "'%s.%s' is not of type 'VIEW'",
-						    db_of(c), name);
+			/* DROP VIEW looks at base tables only: a TEMPORARY
+			 * sequence is just no view (no 1347) */
+			if (base_exists(c, name) == 1) {
+				result_warn(res, "Warning", 1347, "'%s.%s' is not of type 'VIEW'", db_of(c),
+					    name);
 			}
 			missing = true;
 		} else {
@@ -2097,9 +2189,70 @@ static void show_rows(struct ctx *x, const struct sql_show *sh, struct rowctx *r
 	free(keep);
 }
 
+/* Whether MariaDB's optimizer finds a condition never true before reading
+ * a row: a constant that is not true, an AND with such a part, an OR of
+ * such parts. 1, 0 or -1 on an error. */
+static int impossible(struct ctx *x, const struct sql_expr *e)
+{
+	if (constant(e)) {
+		int w = test(x, e);
+		return w < 0 ? -1 : !w;
+	}
+	if (e->kind != SQL_EXPR_AND && e->kind != SQL_EXPR_OR)
+		return 0;
+	for (size_t i = 0; i < e->n_args; i++) {
+		int w = impossible(x, e->args[i]);
+		if (w < 0)
+			return -1;
+		if (e->kind == SQL_EXPR_AND ? w : !w)
+			return e->kind == SQL_EXPR_AND;
+	}
+	return e->kind == SQL_EXPR_OR;
+}
+
+/* SHOW … WHERE: MariaDB resolves the condition against the listed columns
+ * before it looks for the database or table, and a constant condition that
+ * is not true answers no rows without looking at all. Returns 1 when that
+ * answered, -1 on an error, 0 to go on. */
+static int show_where_first(struct ctx *x, const struct sql_show *sh, const struct rowctx *tmpl,
+			    const char *heading0)
+{
+	if (!sh->where)
+		return 0;
+	x->tmpl = tmpl;
+	x->row = NULL;
+	if (resolve(x, sh->where, "WHERE") < 0)
+		return -1;
+	int w = impossible(x, sh->where);
+	if (w <= 0)
+		return w;
+	for (size_t j = 0; j < tmpl->n; j++) {
+		const char *name = j == 0 && heading0 ? heading0 : tmpl->names[j];
+		result_add_column(x->res, name, strlen(name), false);
+	}
+	return 1;
+}
+
 static void exec_show_tables(struct ctx *x, const struct sql_show *sh)
 {
 	struct shmseq *c = x->c;
+	{
+		char head[SQL_NAME_BYTES + 16];
+		const char *const names2[] = {head, "Table_type"};
+		struct rowctx *t = calloc(1, sizeof(*t));
+		if (!t) {
+			result_error(x->res, -ENOMEM, "out of memory");
+			return;
+		}
+		snprintf(head, sizeof(head), "Tables_in_%s", sh->name.db[0] ? sh->name.db : db_of(c));
+		t->n = sh->full ? 2 : 1;
+		t->names = names2;
+		int w = show_where_first(x, sh, t, NULL);
+		x->tmpl = NULL;
+		free(t);
+		if (w)
+			return;
+	}
 	if (sh->name.db[0] && strcmp(sh->name.db, db_of(c)) != 0) {
 		result_error(x->res, 1049, "Unknown database '%s'", sh->name.db);
 		return;
@@ -2147,6 +2300,17 @@ static void exec_show_columns(struct ctx *x, const struct sql_show *sh)
 	struct seq_row row;
 	struct seq_def *def = malloc(sizeof(*def));
 	struct rowctx *rows = calloc(SEQ_COLUMNS + 1, sizeof(*rows));
+	if (def && rows) {
+		rows[SEQ_COLUMNS].n = sh->full ? 9 : 6;
+		rows[SEQ_COLUMNS].names = sh->full ? names9 : names6;
+		int w = show_where_first(x, sh, &rows[SEQ_COLUMNS], NULL);
+		x->tmpl = NULL;
+		if (w) {
+			free(rows);
+			free(def);
+			return;
+		}
+	}
 	int r = !def || !rows		? -ENOMEM
 		: nowhere(c, &sh->name) ? -SHMSEQ_ERR_UNKNOWN_SEQUENCE
 					: fetch_row(c, sh->name.name, &row, def, NULL);
@@ -2341,6 +2505,17 @@ static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_re
 	}
 }
 
+/* USE db: an instance is one database, so only its own name can be used
+ * (information_schema, which MariaDB would switch to, is not a database
+ * here: 1049 like any other). */
+static void exec_use(struct shmseq *c, const struct sql_show *sh, shmseq_result *res)
+{
+	if (!sh->name.db[0])
+		result_error(res, 1046, "No database selected");
+	else if (strcmp(sh->name.db, db_of(c)) != 0)
+		result_error(res, 1049, "Unknown database '%s'", sh->name.db);
+}
+
 /* --- statements ---------------------------------------------------------------------------------- */
 
 /* Whether MariaDB counts the statement as one that uses tables: those
@@ -2370,6 +2545,8 @@ static bool uses_tables(struct ctx *x, const struct sql_stmt *st)
 		for (size_t i = 0; i < st->u.set.n; i++)
 			if (uses_seq_fn(x, st->u.set.v[i].expr))
 				return true;
+		return false;
+	case SQL_USE:
 		return false;
 	default:
 		return true;
@@ -2460,6 +2637,9 @@ static void exec_one(struct shmseq *c, struct exec_session *ss, const char *text
 		break;
 	case SQL_INSERT:
 		exec_insert(c, &st->u.insert, res);
+		break;
+	case SQL_USE:
+		exec_use(c, &st->u.show, res);
 		break;
 	}
 	/* SHOW WARNINGS reads the conditions and leaves them */

@@ -34,6 +34,8 @@ struct shmseq_result {
 const char *result_sqlstate(int code)
 {
 	switch (code) {
+	case 1046:
+		return "3D000";
 	case 1050:
 		return "42S01";
 	case 1049:
@@ -169,6 +171,27 @@ void result_warn(shmseq_result *r, const char *level, int code, const char *fmt,
 	w[r->nwarn].text = strdup(buf);
 	if (w[r->nwarn].text)
 		r->nwarn++;
+}
+
+/* The first condition of level Error becomes the statement's error, in its
+ * place among the others (a statement that carried on after it, as SET
+ * does); 1 if there was one. */
+int result_promote_error(shmseq_result *r)
+{
+	for (size_t i = 0; i < r->nwarn; i++) {
+		if (strcmp(r->warn[i].level, "Error") != 0)
+			continue;
+		struct warning w = r->warn[i];
+		memmove(&r->warn[i], &r->warn[i + 1], (r->nwarn - i - 1) * sizeof(*r->warn));
+		r->nwarn--;
+		size_t keep = r->nwarn;
+		r->nwarn = i; /* result_error places the error after the first i */
+		result_error(r, w.code, "%s", w.text ? w.text : "");
+		r->nwarn = keep;
+		free(w.text);
+		return 1;
+	}
+	return 0;
 }
 
 /* --- the public readers ------------------------------------------------------------ */

@@ -27,6 +27,7 @@ void result_warn(shmseq_result *r, const char *level, int code, const char *fmt,
 /* How many of r's warnings were raised before its error (SHOW WARNINGS
  * lists the error among them at that place). */
 size_t result_error_at(const shmseq_result *r);
+int result_promote_error(shmseq_result *r);
 
 /* Append b at the end of a's chain. */
 void result_chain(shmseq_result *a, shmseq_result *b);

@@ -78,6 +78,7 @@ enum tk {
 	TK_STRING,	 /* '…' or "…" */
 	TK_NUMBER,	 /* digits only */
 	TK_DECNUM,	 /* digits.digits, digits. or .digits */
+	TK_FLOAT,	 /* digits[.digits]e[+|-]digits */
 	TK_BADNUM,	 /* float, hex, binary: never valid here */
 	TK_VAR,		 /* @name, @`name`, @'name', @"name" */
 	TK_OP,		 /* punctuation, see enum op */
@@ -249,7 +250,7 @@ static size_t lex(const char *s, size_t len, size_t pos, struct tok *t)
 				while (j < len && is_digit((unsigned char)s[j]))
 					j++;
 				i = j;
-				t->kind = TK_BADNUM;
+				t->kind = TK_FLOAT;
 			}
 		}
 		if (t->kind == TK_NUMBER && i == pos + 1 && c == '0' && i < len &&
@@ -532,8 +533,15 @@ static void syntax_fill(const struct parser *p, size_t i, struct sql_error *err)
 	const struct tok *t = &p->toks[i < p->ntok ? i : p->ntok - 1];
 	char near[81];
 	unsigned line = count_lines(p->s, 0, t->off, 1);
+	size_t rest = strnlen(p->s + t->off, p->len - t->off);
 
-	copy_cut(near, p->s + t->off, p->len - t->off, 80);
+	/* MariaDB's '%-.80T': at most 80 bytes, else 77 and "..." */
+	if (rest > 80) {
+		copy_cut(near, p->s + t->off, rest, 77);
+		strcat(near, "...");
+	} else {
+		copy_cut(near, p->s + t->off, rest, 80);
+	}
 	memset(err, 0, sizeof(*err));
 	err->code = SHMSEQ_ERR_PARSE;
 	memcpy(err->sqlstate, "42000", 6);
@@ -1294,6 +1302,18 @@ static void set_given(struct parser *p, struct seq_options *o, unsigned bit, con
 }
 
 /* AS int_type [SIGNED|UNSIGNED|ZEROFILL]* (11.5+, §1.6) */
+/* Whether the token after AS names an integer type. */
+static bool as_type_follows(const struct parser *p)
+{
+	static const char *const kw[] = {"TINYINT",   "INT1", "SMALLINT", "INT2", "MEDIUMINT", "INT3",
+					 "MIDDLEINT", "INT",  "INTEGER",  "INT4", "BIGINT",    "INT8"};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (is_kw(p, p->pos + 1, kw[i]))
+			return true;
+	return false;
+}
+
 static void parse_as(struct parser *p, struct seq_options *o)
 {
 	static const struct {
@@ -1452,18 +1472,462 @@ static bool parse_seq_option(struct parser *p, struct seq_options *o, bool alter
 	return true;
 }
 
+/* MariaDB 10.11's keywords that are not reserved (information_schema.KEYWORDS
+ * less reserved[]), except those that start a table option (DATA, ENGINE,
+ * SEQUENCE, ...) or a sequence option: sorted, upper case. */
+static const char *const nonreserved_kw[] = {
+	"ACCOUNT",
+	"ACTION",
+	"ADMIN",
+	"AFTER",
+	"AGAINST",
+	"AGGREGATE",
+	"ALGORITHM",
+	"ALWAYS",
+	"ANY",
+	"ASCII",
+	"AT",
+	"ATOMIC",
+	"AUTHORS",
+	"AUTO",
+	"AUTOEXTEND_SIZE",
+	"AVG",
+	"BACKUP",
+	"BEGIN",
+	"BINLOG",
+	"BIT",
+	"BLOCK",
+	"BODY",
+	"BOOL",
+	"BOOLEAN",
+	"BTREE",
+	"BYTE",
+	"CASCADED",
+	"CATALOG_NAME",
+	"CHAIN",
+	"CHANGED",
+	"CHANNEL",
+	"CHECKPOINT",
+	"CIPHER",
+	"CLASS_ORIGIN",
+	"CLIENT",
+	"CLOB",
+	"CLOSE",
+	"COALESCE",
+	"CODE",
+	"COLLATION",
+	"COLUMNS",
+	"COLUMN_ADD",
+	"COLUMN_CHECK",
+	"COLUMN_CREATE",
+	"COLUMN_DELETE",
+	"COLUMN_GET",
+	"COLUMN_NAME",
+	"COMMIT",
+	"COMMITTED",
+	"COMPACT",
+	"COMPLETION",
+	"COMPRESSED",
+	"CONCURRENT",
+	"CONSISTENT",
+	"CONSTRAINT_CATALOG",
+	"CONSTRAINT_NAME",
+	"CONSTRAINT_SCHEMA",
+	"CONTAINS",
+	"CONTEXT",
+	"CONTRIBUTORS",
+	"CPU",
+	"CUBE",
+	"CURRENT",
+	"CURRENT_POS",
+	"CURSOR_NAME",
+	"CYCLE",
+	"DATAFILE",
+	"DATE",
+	"DATETIME",
+	"DAY",
+	"DEALLOCATE",
+	"DEFINER",
+	"DES_KEY_FILE",
+	"DIAGNOSTICS",
+	"DIRECTORY",
+	"DISABLE",
+	"DISCARD",
+	"DISK",
+	"DO",
+	"DUMPFILE",
+	"DUPLICATE",
+	"DYNAMIC",
+	"ELSIF",
+	"EMPTY",
+	"ENABLE",
+	"END",
+	"ENDS",
+	"ENGINES",
+	"ENUM",
+	"ERROR",
+	"ERRORS",
+	"ESCAPE",
+	"EVENT",
+	"EVENTS",
+	"EVERY",
+	"EXAMINED",
+	"EXCEPTION",
+	"EXCHANGE",
+	"EXCLUDE",
+	"EXECUTE",
+	"EXPANSION",
+	"EXPIRE",
+	"EXPORT",
+	"EXTENDED",
+	"EXTENT_SIZE",
+	"FAST",
+	"FAULTS",
+	"FEDERATED",
+	"FIELDS",
+	"FILE",
+	"FIRST",
+	"FIXED",
+	"FLUSH",
+	"FOLLOWING",
+	"FOLLOWS",
+	"FORMAT",
+	"FOUND",
+	"FULL",
+	"FUNCTION",
+	"GENERATED",
+	"GET",
+	"GET_FORMAT",
+	"GLOBAL",
+	"GOTO",
+	"GRANTS",
+	"HANDLER",
+	"HARD",
+	"HASH",
+	"HELP",
+	"HISTORY",
+	"HOST",
+	"HOSTS",
+	"HOUR",
+	"ID",
+	"IDENTIFIED",
+	"IGNORED",
+	"IMMEDIATE",
+	"IMPORT",
+	"INDEXES",
+	"INITIAL_SIZE",
+	"INSTALL",
+	"INVISIBLE",
+	"INVOKER",
+	"IO",
+	"IO_THREAD",
+	"IPC",
+	"ISOLATION",
+	"ISOPEN",
+	"ISSUER",
+	"JSON",
+	"JSON_TABLE",
+	"LANGUAGE",
+	"LAST",
+	"LASTVAL",
+	"LAST_VALUE",
+	"LEAVES",
+	"LESS",
+	"LEVEL",
+	"LIST",
+	"LOCAL",
+	"LOCKED",
+	"LOCKS",
+	"LOGFILE",
+	"LOGS",
+	"MASTER",
+	"MASTER_CONNECT_RETRY",
+	"MASTER_DELAY",
+	"MASTER_DEMOTE_TO_REPLICA",
+	"MASTER_DEMOTE_TO_SLAVE",
+	"MASTER_GTID_POS",
+	"MASTER_HOST",
+	"MASTER_LOG_FILE",
+	"MASTER_LOG_POS",
+	"MASTER_PASSWORD",
+	"MASTER_PORT",
+	"MASTER_SERVER_ID",
+	"MASTER_SSL",
+	"MASTER_SSL_CA",
+	"MASTER_SSL_CAPATH",
+	"MASTER_SSL_CERT",
+	"MASTER_SSL_CIPHER",
+	"MASTER_SSL_CRL",
+	"MASTER_SSL_CRLPATH",
+	"MASTER_SSL_KEY",
+	"MASTER_USER",
+	"MASTER_USE_GTID",
+	"MAX_CONNECTIONS_PER_HOUR",
+	"MAX_QUERIES_PER_HOUR",
+	"MAX_SIZE",
+	"MAX_STATEMENT_TIME",
+	"MAX_UPDATES_PER_HOUR",
+	"MAX_USER_CONNECTIONS",
+	"MEDIUM",
+	"MEMORY",
+	"MERGE",
+	"MESSAGE_TEXT",
+	"MICROSECOND",
+	"MIGRATE",
+	"MINUS",
+	"MINUTE",
+	"MODE",
+	"MODIFY",
+	"MONITOR",
+	"MONTH",
+	"MUTEX",
+	"MYSQL",
+	"MYSQL_ERRNO",
+	"NAME",
+	"NAMES",
+	"NATIONAL",
+	"NCHAR",
+	"NESTED",
+	"NEVER",
+	"NEXT",
+	"NEXTVAL",
+	"NOCACHE",
+	"NOCYCLE",
+	"NODEGROUP",
+	"NOMAXVALUE",
+	"NOMINVALUE",
+	"NONE",
+	"NOTFOUND",
+	"NOWAIT",
+	"NO_WAIT",
+	"NUMBER",
+	"NVARCHAR",
+	"OF",
+	"OLD_PASSWORD",
+	"ONE",
+	"ONLINE",
+	"ONLY",
+	"OPEN",
+	"OPTIONS",
+	"ORDINALITY",
+	"OTHERS",
+	"OVERLAPS",
+	"OWNER",
+	"PACKAGE",
+	"PAGE",
+	"PARSER",
+	"PARTIAL",
+	"PARTITIONING",
+	"PARTITIONS",
+	"PATH",
+	"PERIOD",
+	"PERSISTENT",
+	"PHASE",
+	"PLUGIN",
+	"PLUGINS",
+	"PORT",
+	"PORTION",
+	"PRECEDES",
+	"PRECEDING",
+	"PREPARE",
+	"PRESERVE",
+	"PREV",
+	"PREVIOUS",
+	"PRIVILEGES",
+	"PROCESS",
+	"PROCESSLIST",
+	"PROFILE",
+	"PROFILES",
+	"PROXY",
+	"QUARTER",
+	"QUERY",
+	"QUICK",
+	"RAISE",
+	"RAW",
+	"READ_ONLY",
+	"REBUILD",
+	"RECOVER",
+	"REDOFILE",
+	"REDO_BUFFER_SIZE",
+	"REDUNDANT",
+	"RELAY",
+	"RELAYLOG",
+	"RELAY_LOG_FILE",
+	"RELAY_LOG_POS",
+	"RELAY_THREAD",
+	"RELOAD",
+	"REMOVE",
+	"REORGANIZE",
+	"REPAIR",
+	"REPEATABLE",
+	"REPLAY",
+	"REPLICA",
+	"REPLICAS",
+	"REPLICATION",
+	"REPLICA_POS",
+	"RESET",
+	"RESTORE",
+	"RESUME",
+	"RETURNED_SQLSTATE",
+	"RETURNS",
+	"REUSE",
+	"REVERSE",
+	"ROLE",
+	"ROLLBACK",
+	"ROLLUP",
+	"ROUTINE",
+	"ROW",
+	"ROWCOUNT",
+	"ROWNUM",
+	"ROWTYPE",
+	"ROW_COUNT",
+	"RTREE",
+	"SAVEPOINT",
+	"SCHEDULE",
+	"SCHEMA_NAME",
+	"SECOND",
+	"SECURITY",
+	"SERIAL",
+	"SERIALIZABLE",
+	"SERVER",
+	"SESSION",
+	"SETVAL",
+	"SHARE",
+	"SHUTDOWN",
+	"SIGNED",
+	"SIMPLE",
+	"SKIP",
+	"SLAVE",
+	"SLAVES",
+	"SLAVE_POS",
+	"SNAPSHOT",
+	"SOCKET",
+	"SOFT",
+	"SOME",
+	"SONAME",
+	"SOUNDS",
+	"SOURCE",
+	"SQL_BUFFER_RESULT",
+	"SQL_CACHE",
+	"SQL_NO_CACHE",
+	"SQL_THREAD",
+	"SQL_TSI_DAY",
+	"SQL_TSI_HOUR",
+	"SQL_TSI_MINUTE",
+	"SQL_TSI_MONTH",
+	"SQL_TSI_QUARTER",
+	"SQL_TSI_SECOND",
+	"SQL_TSI_WEEK",
+	"SQL_TSI_YEAR",
+	"STAGE",
+	"STARTS",
+	"STATEMENT",
+	"STATUS",
+	"STOP",
+	"STORED",
+	"STRING",
+	"SUBCLASS_ORIGIN",
+	"SUBJECT",
+	"SUBPARTITION",
+	"SUBPARTITIONS",
+	"SUPER",
+	"SUSPEND",
+	"SWAPS",
+	"SWITCHES",
+	"SYSDATE",
+	"SYSTEM",
+	"SYSTEM_TIME",
+	"TABLES",
+	"TABLE_NAME",
+	"TEMPORARY",
+	"TEMPTABLE",
+	"TEXT",
+	"THAN",
+	"THREADS",
+	"TIES",
+	"TIME",
+	"TIMESTAMP",
+	"TIMESTAMPADD",
+	"TIMESTAMPDIFF",
+	"TRANSACTION",
+	"TRIGGERS",
+	"TRUNCATE",
+	"TYPE",
+	"UNBOUNDED",
+	"UNCOMMITTED",
+	"UNDEFINED",
+	"UNDOFILE",
+	"UNDO_BUFFER_SIZE",
+	"UNICODE",
+	"UNINSTALL",
+	"UNKNOWN",
+	"UNTIL",
+	"UPGRADE",
+	"USER",
+	"USER_RESOURCES",
+	"USE_FRM",
+	"VALUE",
+	"VARCHAR2",
+	"VARIABLES",
+	"VERSIONING",
+	"VIA",
+	"VIEW",
+	"VIRTUAL",
+	"VISIBLE",
+	"WAIT",
+	"WARNINGS",
+	"WEEK",
+	"WEIGHT_STRING",
+	"WITHIN",
+	"WITHOUT",
+	"WORK",
+	"WRAPPER",
+	"X509",
+	"XA",
+	"XML",
+	"YEAR",
+};
+
+static int kw_cmp(const void *a, const void *b)
+{
+	return strcmp(a, *(const char *const *)b);
+}
+
+/* Whether word token t is one of nonreserved_kw. */
+static bool is_nonreserved_kw(const struct parser *p, const struct tok *t)
+{
+	char up[32];
+
+	if (t->len >= sizeof(up))
+		return false;
+	for (size_t i = 0; i < t->len; i++)
+		up[i] = (char)upper((unsigned char)p->s[t->off + i]);
+	up[t->len] = '\0';
+	return bsearch(up, nonreserved_kw, sizeof(nonreserved_kw) / sizeof(nonreserved_kw[0]),
+		       sizeof(nonreserved_kw[0]), kw_cmp) != NULL;
+}
+
 /* Whether MariaDB checks the options (4085) before the 1064 at the current
  * token, which cannot continue a CREATE SEQUENCE whose options (and table
  * options, after_table) are complete. Its parser reduces the statement, and
  * so checks the options, on any token it cannot shift there; it shifts a
  * word that can start an option (or an engine-defined table option: any
- * identifier) and fails on what follows. Reserved words other than the
- * table options' DEFAULT, CHARACTER, COLLATE, INDEX and UNION cannot; nor
- * can a sequence option after a table option. (MariaDB's other non-reserved
- * keywords, such as TEMPORARY, are identifiers here: 1064 first.) */
+ * identifier) and fails on what follows. Keywords, reserved or not, cannot
+ * start one, except the table options' (DEFAULT, CHARACTER, CHAR, COLLATE,
+ * INDEX, UNION, PAGE_CHECKSUM, STATS_*, and the non-reserved ones left out
+ * of nonreserved_kw); nor can a sequence option after a table option. */
 static bool options_first(const struct parser *p, bool after_table)
 {
-	static const char *const table_kw[] = {"DEFAULT", "CHARACTER", "COLLATE", "INDEX", "UNION"};
+	static const char *const table_kw[] = {"DEFAULT",
+					       "CHARACTER",
+					       "CHAR",
+					       "COLLATE",
+					       "INDEX",
+					       "UNION",
+					       "PAGE_CHECKSUM",
+					       "STATS_AUTO_RECALC",
+					       "STATS_PERSISTENT",
+					       "STATS_SAMPLE_PAGES"};
 	static const char *const seq_kw[] = {"START",	"INCREMENT",  "MINVALUE",   "MAXVALUE",
 					     "NO",	"NOMINVALUE", "NOMAXVALUE", "CACHE",
 					     "NOCACHE", "CYCLE",      "NOCYCLE",    "RESTART"};
@@ -1473,17 +1937,35 @@ static bool options_first(const struct parser *p, bool after_table)
 		return false;
 	if (t->kind != TK_WORD)
 		return true;
-	if (is_reserved(p, t)) {
-		for (size_t i = 0; i < sizeof(table_kw) / sizeof(table_kw[0]); i++)
-			if (word_is(p, t, table_kw[i]))
-				return false;
+	for (size_t i = 0; i < sizeof(table_kw) / sizeof(table_kw[0]); i++)
+		if (word_is(p, t, table_kw[i]))
+			return false;
+	if (is_reserved(p, t))
 		return true;
-	}
-	if (after_table)
-		for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
-			if (word_is(p, t, seq_kw[i]))
-				return true;
-	return false;
+	for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
+		if (word_is(p, t, seq_kw[i]))
+			return after_table;
+	return is_nonreserved_kw(p, t);
+}
+
+/* Whether MariaDB's parser shifts the current token after complete
+ * options as the start of a table option (an identifier, a table option's
+ * keyword) and so fails only on the token after it. */
+static bool shifted_word(const struct parser *p)
+{
+	static const char *const seq_kw[] = {"START",	"INCREMENT",  "MINVALUE",   "MAXVALUE",
+					     "NO",	"NOMINVALUE", "NOMAXVALUE", "CACHE",
+					     "NOCACHE", "CYCLE",      "NOCYCLE",    "RESTART"};
+	const struct tok *t = cur(p);
+
+	if (t->kind == TK_QIDENT)
+		return true;
+	if (t->kind != TK_WORD)
+		return false;
+	for (size_t i = 0; i < sizeof(seq_kw) / sizeof(seq_kw[0]); i++)
+		if (word_is(p, t, seq_kw[i]))
+			return false;
+	return true;
 }
 
 static void parse_create(struct parser *p, struct sql_stmt *st)
@@ -1518,7 +2000,9 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 	}
 
 	for (;;) {
-		if (is_kw(p, p->pos, "AS")) {
+		/* AS <type> (11.5+); an AS without a type is 10.11's: a
+		 * reserved word after the options (4085 before its 1064) */
+		if (is_kw(p, p->pos, "AS") && as_type_follows(p)) {
 			parse_as(p, o);
 			continue;
 		}
@@ -1549,6 +2033,16 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 			memcpy(c->engine, e, n);
 			c->engine[n] = '\0';
 			o->given |= SEQ_OPT_ENGINE;
+		} else if (accept_kw(p, "SEQUENCE")) {
+			/* SEQUENCE [=] n|DEFAULT: the table option that makes a
+			 * table a sequence; said of a sequence, it changes nothing */
+			accept_op(p, OP_EQ);
+			if (!accept_kw(p, "DEFAULT")) {
+				/* any unsigned number (MariaDB's ulonglong_num) */
+				if (cur(p)->kind != TK_NUMBER && cur(p)->kind != TK_DECNUM)
+					syntax_error(p, p->pos);
+				p->pos++;
+			}
 		} else if (accept_kw(p, "COMMENT")) {
 			size_t n;
 			char *s;
@@ -1574,8 +2068,10 @@ static void parse_create(struct parser *p, struct sql_stmt *st)
 	if (cur(p)->kind != TK_EOF) {
 		struct sql_error *e;
 
+		/* a word MariaDB shifts (an identifier, a table option's
+		 * keyword) fails on the token after it */
 		if (!options_first(p, after_table))
-			syntax_error(p, p->pos);
+			syntax_error(p, shifted_word(p) ? p->pos + 1 : p->pos);
 		e = xalloc(p, sizeof(*e));
 		syntax_fill(p, p->pos, e);
 		c->after_options = e;
@@ -1703,21 +2199,42 @@ static struct sql_expr *spanned(struct parser *p, struct sql_expr *e, size_t fir
 	return e;
 }
 
-/* [table.]column: the names as arena strings */
+/* Whether token i, a word, touches a dot: MariaDB's lexer reads a word
+ * right after a '.' or right before one as an identifier even where it is
+ * a reserved word (t.select, select.c), but not across a space (t. select). */
+static bool touches_dot(const struct parser *p, size_t i)
+{
+	const struct tok *t = tk(p, i);
+
+	if (i > 0 && is_op(p, i - 1, OP_DOT) && tk(p, i - 1)->off + tk(p, i - 1)->len == t->off)
+		return true;
+	return is_op(p, i + 1, OP_DOT) && t->off + t->len == tk(p, i + 1)->off;
+}
+
+/* The part of a column reference after a dot. */
+static char *column_part(struct parser *p)
+{
+	return parse_ident_str(p, ROLE_COLUMN, cur(p)->kind == TK_WORD && touches_dot(p, p->pos), NULL);
+}
+
+/* [[db.]table.]column: the names as arena strings */
 static void parse_column(struct parser *p, struct sql_expr *e)
 {
 	size_t n;
 	char *a = parse_ident_str(p, ROLE_COLUMN, false, &n);
 
-	if (accept_op(p, OP_DOT)) {
-		char *b = parse_ident_str(p, ROLE_COLUMN, true, NULL);
-
-		e->table = a;
-		e->column = b;
-	} else {
-		e->table = "";
-		e->column = a;
-	}
+	e->db = "";
+	e->table = "";
+	e->column = a;
+	if (!accept_op(p, OP_DOT))
+		return;
+	e->table = a;
+	e->column = column_part(p);
+	if (!accept_op(p, OP_DOT))
+		return;
+	e->db = a;
+	e->table = e->column;
+	e->column = column_part(p);
 }
 
 /* The name of a @variable token. */
@@ -1889,6 +2406,10 @@ static struct sql_expr *parse_primary(struct parser *p, int depth)
 	}
 	if (t->kind == TK_NUMBER || t->kind == TK_DECNUM) {
 		e = parse_number(p);
+	} else if (t->kind == TK_FLOAT) {
+		e = new_expr(p, SQL_EXPR_DOUBLE);
+		e->str = span_text(p, p->pos, p->pos, &e->str_len);
+		p->pos++;
 	} else if (t->kind == TK_STRING) {
 		e = new_expr(p, SQL_EXPR_STRING);
 		e->str = parse_string(p, &e->str_len);
@@ -1914,6 +2435,19 @@ static struct sql_expr *parse_primary(struct parser *p, int depth)
 				syntax_error(p, p->pos);
 			e->l = parse_expr(p, depth + 1);
 		}
+		expect_op(p, OP_RPAREN);
+	} else if (is_kw(p, p->pos, "MOD")) {
+		/* MOD(a, b) is a % b; MOD alone fails on the token after it */
+		if (!is_op(p, p->pos + 1, OP_LPAREN) || depth >= SQL_MAX_DEPTH)
+			syntax_error(p, p->pos + 1);
+		p->pos += 2;
+		e = new_expr(p, SQL_EXPR_ARITH);
+		e->op = SQL_OP_MOD;
+		e->l = parse_expr(p, depth + 1);
+		expect_op(p, OP_COMMA);
+		e->r = parse_expr(p, depth + 1);
+		if (is_op(p, p->pos, OP_COMMA))
+			syntax_error(p, p->pos + 1); /* MariaDB takes the comma */
 		expect_op(p, OP_RPAREN);
 	} else if (is_ident_tok(p, p->pos)) {
 		e = new_expr(p, SQL_EXPR_COLUMN);
@@ -1943,7 +2477,7 @@ static struct sql_expr *parse_unary(struct parser *p, int depth)
 		if (e->kind == SQL_EXPR_INT) {
 			e->ival = -e->ival;
 			e->negated = true;
-		} else if (e->kind == SQL_EXPR_DECIMAL) {
+		} else if (e->kind == SQL_EXPR_DECIMAL || e->kind == SQL_EXPR_DOUBLE) {
 			e->neg_value = !e->neg_value;
 			e->negated = true;
 		} else {
@@ -2135,6 +2669,7 @@ static void item_name(struct sql_item *it)
 	switch (e->kind) {
 	case SQL_EXPR_INT:
 	case SQL_EXPR_DECIMAL:
+	case SQL_EXPR_DOUBLE:
 		if (e->negated)
 			return;
 		if (e->is_bool) {
@@ -2168,6 +2703,7 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok, bool
 
 	if (star_ok && accept_op(p, OP_STAR)) {
 		it->kind = SQL_ITEM_STAR;
+		it->db = "";
 		it->table = "";
 		it->text = span_text(p, first, first, &it->text_len);
 		item_name(it);
@@ -2178,13 +2714,28 @@ static void parse_item(struct parser *p, struct sql_item *it, bool star_ok, bool
 	if (alias_ok && is_ident_tok(p, p->pos) && is_op(p, p->pos + 1, OP_DOT) &&
 	    is_op(p, p->pos + 2, OP_STAR)) {
 		it->kind = SQL_ITEM_STAR;
+		it->db = "";
 		it->table = parse_ident_str(p, ROLE_TABLE, false, NULL);
 		p->pos += 2;
 		it->text = span_text(p, first, p->pos - 1, &it->text_len);
 		item_name(it);
 		return;
 	}
+	/* db.table.* */
+	if (alias_ok && is_ident_tok(p, p->pos) && is_op(p, p->pos + 1, OP_DOT) &&
+	    (tk(p, p->pos + 2)->kind == TK_QIDENT || tk(p, p->pos + 2)->kind == TK_WORD) &&
+	    is_op(p, p->pos + 3, OP_DOT) && is_op(p, p->pos + 4, OP_STAR)) {
+		it->kind = SQL_ITEM_STAR;
+		it->db = parse_ident_str(p, ROLE_OTHER, false, NULL);
+		p->pos++;
+		it->table = parse_ident_str(p, ROLE_TABLE, true, NULL);
+		p->pos += 2;
+		it->text = span_text(p, first, p->pos - 1, &it->text_len);
+		item_name(it);
+		return;
+	}
 	it->kind = SQL_ITEM_EXPR;
+	it->db = "";
 	it->table = "";
 	it->expr = parse_expr(p, 1);
 	it->text = span_text(p, first, p->pos - 1, &it->text_len);
@@ -2257,6 +2808,10 @@ static void parse_select(struct parser *p, struct sql_stmt *st)
 			} else if (is_ident_tok(p, p->pos)) {
 				s->alias = parse_ident_str(p, ROLE_OTHER, false, NULL);
 			}
+			/* a second table (not run here): a list that ends at
+			 * the comma fails on the token after it */
+			if (is_op(p, p->pos, OP_COMMA))
+				syntax_error(p, p->pos + 1);
 		}
 	}
 	if (accept_kw(p, "WHERE"))
@@ -2280,6 +2835,10 @@ static void parse_select(struct parser *p, struct sql_stmt *st)
 	}
 	if (accept_kw(p, "LIMIT"))
 		parse_limit(p, &s->has_limit, &s->limit, &s->offset);
+	/* FOR starts a locking clause (FOR UPDATE) in MariaDB's grammar: a
+	 * wrong one fails on the token after it */
+	if (is_kw(p, p->pos, "FOR"))
+		syntax_error(p, p->pos + 1);
 	expect_end(p);
 }
 
@@ -2400,6 +2959,27 @@ static void parse_describe(struct parser *p, struct sql_stmt *st)
 	expect_end(p);
 }
 
+/* USE db. MariaDB checks the name only after the whole statement parsed:
+ * an empty one is "No database selected" (1046), not an incorrect name. */
+static void parse_use(struct parser *p, struct sql_stmt *st)
+{
+	struct sql_name *nm = &st->u.show.name;
+	const struct tok *t = cur(p);
+	size_t n;
+	char *s;
+
+	st->kind = SQL_USE;
+	if (!(t->kind == TK_QIDENT || (t->kind == TK_WORD && !is_reserved(p, t))))
+		syntax_error(p, p->pos);
+	s = ident_text(p, p->pos, &n);
+	p->pos++;
+	expect_end(p);
+	if (n)
+		check_name(p, s, n, ROLE_DB);
+	memcpy(nm->db, s, n > SQL_NAME_BYTES ? SQL_NAME_BYTES : n);
+	nm->db[n > SQL_NAME_BYTES ? SQL_NAME_BYTES : n] = '\0';
+}
+
 /* --- INSERT (§7.4) -------------------------------------------------------- */
 
 static void parse_insert(struct parser *p, struct sql_stmt *st, bool replace)
@@ -2474,6 +3054,8 @@ static void parse_statement(struct parser *p, struct sql_stmt *st)
 		parse_set(p, st);
 	else if (accept_kw(p, "DESCRIBE") || accept_kw(p, "DESC") || accept_kw(p, "EXPLAIN"))
 		parse_describe(p, st);
+	else if (accept_kw(p, "USE"))
+		parse_use(p, st);
 	else
 		syntax_error(p, p->pos);
 }

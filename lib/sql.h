@@ -105,6 +105,7 @@ enum sql_kind {
 	SQL_SET,	   /* SET @var = expr, … */
 	SQL_SHOW_WARNINGS, /* SHOW WARNINGS */
 	SQL_SHOW_COLUMNS,  /* SHOW COLUMNS, DESCRIBE */
+	SQL_USE,	   /* USE db: u.show.name.db ("" for USE ``) */
 };
 
 struct sql_create {
@@ -161,6 +162,7 @@ enum sql_expr_kind {
 	SQL_EXPR_COLUMN = 1, /* [table.]column */
 	SQL_EXPR_INT,	     /* integer literal (TRUE, FALSE too): ival */
 	SQL_EXPR_DECIMAL,    /* decimal literal: str = digits, scale, negated */
+	SQL_EXPR_DOUBLE,     /* float literal (1e3, 1.5E-2): str = its text, neg_value */
 	SQL_EXPR_STRING,     /* str, str_len (escapes resolved) */
 	SQL_EXPR_NULL,
 	SQL_EXPR_VAR,	  /* @name: str, str_len */
@@ -215,6 +217,7 @@ struct sql_expr {
 	 * (parentheses around it not included). NUL-terminated. */
 	const char *text;
 	size_t text_len;
+	const char *db;	       /* COLUMN: db of db.table.column, "" if none */
 	const char *table;     /* COLUMN: qualifier, "" if none */
 	const char *column;    /* COLUMN */
 	bool neg_value;	       /* DECIMAL: the value is negative */
@@ -234,6 +237,7 @@ enum sql_item_kind {
 struct sql_item {
 	enum sql_item_kind kind;
 	struct sql_expr *expr; /* EXPR */
+	const char *db;	       /* STAR: db of db.table.*, "" if none */
 	const char *table;     /* STAR: qualifier, "" if none */
 	/* The item exactly as typed, e.g. "NEXTVAL(s1) + 1", comments inside
 	 * kept. NUL-terminated. */

@@ -477,12 +477,12 @@ static double to_double(const struct sqlv *v)
 	case SQLV_DBL:
 		return v->d;
 	case SQLV_DEC: {
-		char buf[SQLV_BIG_DIGITS + 1];
+		/* digits and a power of ten read at once, rounded once (as
+		 * MariaDB's decimal2double); no point, so no locale issue */
+		char buf[SQLV_BIG_DIGITS + 16];
 		size_t n = big_text(&v->mag, buf);
-		double d = strtod(buf, NULL); /* digits only: no locale issue */
-		(void)n;
-		for (unsigned i = 0; i < v->frac; i++)
-			d /= 10;
+		snprintf(buf + n, sizeof(buf) - n, "e-%u", v->frac);
+		double d = strtod(buf, NULL);
 		return v->neg ? -d : d;
 	}
 	default:
@@ -746,6 +746,16 @@ int sqlv_arith(enum sqlv_op op, const struct sqlv *a, const struct sqlv *b, stru
 {
 	*type_name = "BIGINT";
 	if (a->t == SQLV_NULL || b->t == SQLV_NULL) {
+		/* MariaDB reads both operands all the same (DIV only its
+		 * left one): a string there is converted, with its warning */
+		if (op != SQLV_INTDIV) {
+			if (a->t == SQLV_STR)
+				(void)sqlv_to_number(a, true, sink);
+			if (b->t == SQLV_STR)
+				(void)sqlv_to_number(b, true, sink);
+		} else if (a->t == SQLV_STR) {
+			(void)sqlv_to_number(a, false, sink);
+		}
 		*out = sqlv_null();
 		return 0;
 	}
@@ -960,17 +970,36 @@ int sqlv_truth(const struct sqlv *v, const struct sqlv_sink *sink)
 	return 0;
 }
 
+struct sqlv sqlv_dbl_literal(const char *text, bool neg)
+{
+	struct sqlv v = sqlv_null();
+	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	locale_t old = c ? uselocale(c) : (locale_t)0;
+	v.t = SQLV_DBL;
+	v.d = strtod(text, NULL);
+	if (c) {
+		uselocale(old);
+		freelocale(c);
+	}
+	if (neg)
+		v.d = -v.d;
+	return v;
+}
+
 /* --- rendering ----------------------------------------------------------------------- */
 
 /* A DOUBLE the way MariaDB prints one: the shortest digits that read back
- * the same, exponent without '+' or leading zeros. */
+ * the same; plain while the leading digit's power of ten is in [-15, 14]
+ * (999999999999999, 0.000000000000001), else d.ddde[-]x, the exponent
+ * without '+' or leading zeros (1e15, 1.2345678901234568e17, 1e-16). */
 static size_t render_double(double d, char *buf)
 {
-	char tmp[64];
+	char tmp[64], digits[32];
 	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 	locale_t old = c ? uselocale(c) : (locale_t)0;
-	for (int p = 1; p <= 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", p, d);
+	int p;
+	for (p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
 		if (strtod(tmp, NULL) == d)
 			break;
 	}
@@ -978,24 +1007,49 @@ static size_t render_double(double d, char *buf)
 		uselocale(old);
 		freelocale(c);
 	}
+	if (d == 0) /* -0 too */
+		return (size_t)snprintf(buf, SQLV_TEXT_MAX, "0");
+	/* tmp: [-]d[.ddd]e(+|-)xx */
+	const char *q = tmp;
+	bool neg = *q == '-';
+	if (neg)
+		q++;
+	size_t nd = 0;
+	for (; *q && *q != 'e'; q++)
+		if (*q != '.')
+			digits[nd++] = *q;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	int x = atoi(q + 1);
 	size_t k = 0;
-	for (const char *q = tmp; *q && k < SQLV_TEXT_MAX - 1; q++) {
-		if (*q == 'e') {
-			buf[k++] = 'e';
-			q++;
-			if (*q == '-')
-				buf[k++] = '-';
-			else if (*q != '+')
-				q--;
-			q++;
-			while (*q == '0' && q[1])
-				q++;
-			q--;
-			continue;
+	if (neg)
+		buf[k++] = '-';
+	if (x >= -15 && x <= 14) {
+		if (x < 0) {
+			buf[k++] = '0';
+			buf[k++] = '.';
+			for (int i = -1; i > x; i--)
+				buf[k++] = '0';
+			memcpy(buf + k, digits, nd);
+			k += nd;
+		} else {
+			for (int i = 0; i <= x || i < (int)nd; i++) {
+				if (i == x + 1)
+					buf[k++] = '.';
+				buf[k++] = i < (int)nd ? digits[i] : '0';
+			}
 		}
-		buf[k++] = *q;
+		buf[k] = '\0';
+		return k;
 	}
-	buf[k] = '\0';
+	buf[k++] = digits[0];
+	if (nd > 1) {
+		buf[k++] = '.';
+		memcpy(buf + k, digits + 1, nd - 1);
+		k += nd - 1;
+	}
+	k += (size_t)snprintf(buf + k, SQLV_TEXT_MAX - k, "e%d", x);
 	return k;
 }
 

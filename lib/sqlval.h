@@ -89,6 +89,8 @@ struct sqlv sqlv_str(const char *s, size_t len);
  * it: signed when it fits int64, unsigned up to 2^64-1 when positive, else
  * DECIMAL). */
 struct sqlv sqlv_from_i128(__int128 v);
+/* A float literal's value (text: digits[.digits]e[+|-]digits), negated if neg. */
+struct sqlv sqlv_dbl_literal(const char *text, bool neg);
 /* A decimal literal: digits (no sign, no point, at most SQLV_DEC_DIGITS
  * significant ones) and the number of them after the point. -1 (with *out
  * untouched) when it has too many digits. */

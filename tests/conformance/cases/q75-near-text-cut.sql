@@ -1,0 +1,18 @@
+-- The near text of a 1064: at most 80 bytes, else 77 bytes (not cutting a
+-- character) and '...'.
+SELECT 1 )xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+SHOW WARNINGS
+SELECT 1 )xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+SHOW WARNINGS
+SELECT 1 )ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé
+SHOW WARNINGS
+SELECT 1 )éééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé
+SHOW WARNINGS
+SELECT 1 )xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxéé
+SHOW WARNINGS
+SELECT 1 )xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxéé
+SHOW WARNINGS
+show xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbézzzzzz
+SHOW WARNINGS
+show xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbézzzzzz
+SHOW WARNINGS
