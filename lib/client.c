@@ -879,6 +879,8 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 	}
 }
 
+static int leased_nextval(struct shmseq_seq *e, int64_t *value);
+
 /* NEXTVAL through an entry; caller is inside a reader section. */
 static inline __attribute__((always_inline)) int seq_nextval(struct shmseq_seq *e, int64_t *value)
 {
@@ -894,6 +896,9 @@ static inline __attribute__((always_inline)) int seq_nextval(struct shmseq_seq *
 			return 0;
 		}
 	}
+	/* a leased handle's slot is the closed stand-in: it lands here */
+	if (unlikely(e->leased))
+		return leased_nextval(e, value);
 	/* a copy: tk's own address never escapes, so on the fast path it lives
 	 * in registers (nothing stored between two fetch-and-adds) */
 	struct region_ticket slow = tk;
@@ -901,12 +906,10 @@ static inline __attribute__((always_inline)) int seq_nextval(struct shmseq_seq *
 	return nextval_slow(e, s, r, &slow, value);
 }
 
-static int leased_nextval(struct shmseq_seq *e, int64_t *value);
-
 SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
 {
 	struct reclaim_reader *rr = reclaim_enter();
-	int r = unlikely(e->leased) ? leased_nextval(e, value) : seq_nextval(e, value);
+	int r = seq_nextval(e, value);
 	reclaim_exit(rr);
 	return r;
 }
@@ -1182,6 +1185,10 @@ SHMSEQ_API int shmseq_seq_open_leased(shmseq *c, const char *name, uint64_t leas
 	pthread_mutex_init(&l->lock, NULL);
 	l->lease = lease;
 	l->e.leased = true;
+	/* not a live slot: shmseq_seq_nextval() leaves its fast path at once
+	 * and finds the handle leased there, so plain handles pay nothing */
+	atomic_store_explicit(&l->e.hdr, &dead_region.h, memory_order_relaxed);
+	atomic_store_explicit(&l->e.slot, &dead_region.s[0], memory_order_relaxed);
 	l->e.conn = c;
 	snprintf(l->e.name, sizeof(l->e.name), "%s", l->base->name);
 	pthread_mutex_lock(&c->lock);
@@ -1224,6 +1231,16 @@ static void leased_close_all(struct shmseq *c)
 		leased_close(&c->leased->e);
 }
 
+/* The cache entry of a base sequence by name: the lock-free lookup, else
+ * the daemon (client_entry). The caller is inside a reader section. */
+static inline __attribute__((always_inline)) int named_entry(struct shmseq *c, const char *name,
+							     struct shmseq_seq **e)
+{
+	size_t len = strlen(name);
+	*e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	return likely(*e) ? 0 : client_entry(c, name, e);
+}
+
 static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool *found);
 
 SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t *first, uint64_t *got)
@@ -1243,11 +1260,8 @@ SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t
 		}
 	}
 	struct reclaim_reader *rr = reclaim_enter();
-	size_t len = strlen(name);
-	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
-	int r = 0;
-	if (unlikely(!e))
-		r = client_entry(c, name, &e);
+	struct shmseq_seq *e;
+	int r = named_entry(c, name, &e);
 	if (likely(r == 0))
 		r = seq_nextval_n(e, n, first, got);
 	reclaim_exit(rr);
@@ -1263,11 +1277,8 @@ SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
 			return r;
 	}
 	struct reclaim_reader *rr = reclaim_enter();
-	size_t len = strlen(name);
-	struct shmseq_seq *e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
-	int r = 0;
-	if (unlikely(!e))
-		r = client_entry(c, name, &e);
+	struct shmseq_seq *e;
+	int r = named_entry(c, name, &e);
 	if (likely(r == 0))
 		r = seq_nextval(e, value);
 	reclaim_exit(rr);

@@ -453,9 +453,10 @@ int cmd_nextval(int argc, char **argv)
 			rc = shmseq_lastval(conn, argv[1], &last);
 			if (rc < 0)
 				break;
-			step = (int64_t)(((uint64_t)last - (uint64_t)first) / (got - 1));
-			if ((int64_t)((uint64_t)last - (uint64_t)first) < 0 && !shmseq_seq_is_unsigned(seq))
-				step = -(int64_t)(((uint64_t)first - (uint64_t)last) / (got - 1));
+			bool u = shmseq_seq_is_unsigned(seq);
+			__int128 span = u ? (__int128)(uint64_t)last - (uint64_t)first
+					  : (__int128)last - first;
+			step = (int64_t)(span / (__int128)(got - 1));
 		}
 		for (uint64_t j = 0; j < got; j++, i++) {
 			char text[24];
