@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "store.h"
+#include "tmpdir.h"
 
 bool etcd_available(void)
 {
@@ -37,42 +38,38 @@ static bool answers(const char *url)
 	return ok;
 }
 
-static void member_exec(struct etcd *e, pid_t parent)
+/* Start member e (the shared spawner: it dies with the test, its output
+ * goes to its log). */
+static int member_spawn(struct etcd *e)
 {
 	char peer[64], data[96], name[16], token[32];
 	snprintf(peer, sizeof(peer), "http://%s:%d", e->ip, e->port + 1);
 	snprintf(data, sizeof(data), "%s/data", e->dir);
 	snprintf(name, sizeof(name), "m%s", strrchr(e->ip, '.') + 1);
 	snprintf(token, sizeof(token), "shmseq-%d", e->port);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	if (!freopen(e->log, "a", stdout) || !freopen(e->log, "a", stderr))
-		_exit(1);
-	execlp("etcd", "etcd", "--name", name, "--data-dir", data, "--listen-client-urls", e->url,
-	       "--advertise-client-urls", e->url, "--listen-peer-urls", peer, "--initial-advertise-peer-urls",
-	       peer, "--initial-cluster", e->cluster, "--initial-cluster-state", "new",
-	       "--initial-cluster-token", token, "--heartbeat-interval", "100", "--election-timeout", "1000",
-	       (char *)NULL);
-	_exit(127);
-}
-
-static int member_spawn(struct etcd *e)
-{
-	pid_t parent = getpid();
-	fflush(NULL); /* the child would write the test's pending output again */
-	e->pid = fork();
-	if (e->pid < 0)
+	const char *const argv[] = {"etcd",	"--name",
+				    name,	"--data-dir",
+				    data,	"--listen-client-urls",
+				    e->url,	"--advertise-client-urls",
+				    e->url,	"--listen-peer-urls",
+				    peer,	"--initial-advertise-peer-urls",
+				    peer,	"--initial-cluster",
+				    e->cluster, "--initial-cluster-state",
+				    "new",	"--initial-cluster-token",
+				    token,	"--heartbeat-interval",
+				    "100",	"--election-timeout",
+				    "1000",	NULL};
+	struct spawn_opts o = {.argv = argv, .log_path = e->log, .log_stdout = true, .prog = "etcd"};
+	struct spawn sp;
+	if (spawn_start(&sp, &o) < 0)
 		return -1;
-	if (e->pid == 0)
-		member_exec(e, parent);
+	e->pid = sp.pid;
 	return 0;
 }
 
 static int member_prepare(struct etcd *e, const char *ip, int port)
 {
-	snprintf(e->dir, sizeof(e->dir), "/tmp/shmseq-etcd.XXXXXX");
-	if (!mkdtemp(e->dir))
+	if (tmpdir_make(e->dir, sizeof(e->dir), NULL, "shmseq-etcd.") < 0)
 		return -1;
 	snprintf(e->ip, sizeof(e->ip), "%s", ip);
 	e->port = port;
@@ -184,9 +181,7 @@ void etcd_stop(struct etcd *e)
 		e->pid = 0;
 	}
 	if (e->dir[0]) {
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-		if (system(cmd) != 0)
+		if (tmpdir_remove(e->dir) < 0)
 			fprintf(stderr, "could not remove %s\n", e->dir);
 		e->dir[0] = 0;
 	}

@@ -270,6 +270,24 @@ static void put_pos(const char *key, const char *value)
 	store_close(st);
 }
 
+/* pos at 1 (epoch 1, round 0), the hosts' grantors on it, no segment yet. */
+static void hosts_start(struct host *hs, const char *pos_key, const struct seq_def *d, long timeout_ms)
+{
+	put_pos(pos_key, "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
+	hosts_open(hs, pos_key, d, timeout_ms);
+	nsegs = 0;
+}
+
+/* One grant of want values by host 0, run to its end: its status. */
+static int grant_one(struct host *hs, uint64_t want)
+{
+	hs[0].waiting = true;
+	hs[0].asked = now_s();
+	assert_int_equal(seg_grant(hs[0].g, want, on_grant, &hs[0]), 0);
+	settle(hs);
+	return hs[0].status;
+}
+
 static int cmp_seg(const void *a, const void *b)
 {
 	const struct segment *x = a, *y = b;
@@ -304,10 +322,8 @@ static void test_hosts_race(void **state)
 {
 	(void)state;
 	struct seq_def d = def_of(1, 1, INT64_MAX - 1, 1, false);
-	put_pos("/race/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
 	struct host hs[HOSTS];
-	hosts_open(hs, "/race/pos", &d, 2000);
-	nsegs = 0;
+	hosts_start(hs, "/race/pos", &d, 2000);
 	race(hs, 600, 0, 60);
 	settle(hs);
 	uint64_t values, conflicts = 0, ambiguous = 0, most = 0;
@@ -337,10 +353,8 @@ static void test_hosts_cycle(void **state)
 {
 	(void)state;
 	struct seq_def d = def_of(1, 1, 37, 1, true);
-	put_pos("/cyc/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
 	struct host hs[HOSTS];
-	hosts_open(hs, "/cyc/pos", &d, 2000);
-	nsegs = 0;
+	hosts_start(hs, "/cyc/pos", &d, 2000);
 	race(hs, 300, 0, 60);
 	settle(hs);
 	uint64_t values;
@@ -359,10 +373,8 @@ static void test_paused_store(void **state)
 {
 	(void)state;
 	struct seq_def d = def_of(1, 1, INT64_MAX - 1, 1, false);
-	put_pos("/pause/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
 	struct host hs[HOSTS];
-	hosts_open(hs, "/pause/pos", &d, 300);
-	nsegs = 0;
+	hosts_start(hs, "/pause/pos", &d, 300);
 	race(hs, 100, 0, 60);
 	kill(etcd.pid, SIGSTOP);
 	race(hs, 100000, -EHOSTUNREACH, 30);
@@ -398,25 +410,16 @@ static void test_missing_and_garbage(void **state)
 
 	put_pos("/junk/pos", "not a position");
 	hosts_open(hs, "/junk/pos", &d, 2000);
-	hs[0].waiting = true;
-	assert_int_equal(seg_grant(hs[0].g, 5, on_grant, &hs[0]), 0);
-	settle(hs);
-	assert_int_equal(hs[0].status, -EBADMSG);
+	assert_int_equal(grant_one(hs, 5), -EBADMSG);
 	hosts_close(hs);
 
 	/* run out: only on a fresh read */
 	put_pos("/out/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"98\"}");
 	hosts_open(hs, "/out/pos", &d, 2000);
 	nsegs = 0;
-	hs[0].waiting = true;
-	assert_int_equal(seg_grant(hs[0].g, 10, on_grant, &hs[0]), 0);
-	settle(hs);
-	assert_int_equal(hs[0].status, 0);
+	assert_int_equal(grant_one(hs, 10), 0);
 	assert_int_equal(segs[0].n, 3);
-	hs[0].waiting = true;
-	assert_int_equal(seg_grant(hs[0].g, 10, on_grant, &hs[0]), 0);
-	settle(hs);
-	assert_int_equal(hs[0].status, -SHMSEQ_ERR_RUN_OUT);
+	assert_int_equal(grant_one(hs, 10), -SHMSEQ_ERR_RUN_OUT);
 	assert_int_equal(seg_grantor_stats(hs[0].g)->reads, 2);
 	hosts_close(hs);
 }
@@ -449,17 +452,11 @@ static void test_leader_kill(void **state)
 {
 	(void)state;
 	struct seq_def d = def_of(1, 1, INT64_MAX - 1, 1, false);
-	put_pos("/lk/pos", "{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\"}");
 	struct host hs[HOSTS];
-	hosts_open(hs, "/lk/pos", &d, 2000);
-	nsegs = 0;
+	hosts_start(hs, "/lk/pos", &d, 2000);
 	/* one host alone: the grant's own cost */
 	for (int k = 0; k < 200; k++) {
-		hs[0].waiting = true;
-		hs[0].asked = now_s();
-		assert_int_equal(seg_grant(hs[0].g, 10, on_grant, &hs[0]), 0);
-		settle(hs);
-		assert_int_equal(hs[0].status, 0);
+		assert_int_equal(grant_one(hs, 10), 0);
 	}
 	printf("# one host: grant p50 %.2f ms, p99 %.2f ms (%zu grants)\n", pct(0, nsegs, 0.5) * 1e3,
 	       pct(0, nsegs, 0.99) * 1e3, nsegs);

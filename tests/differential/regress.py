@@ -33,6 +33,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conformance"))
 import run as conformance  # noqa: E402  (its daemon, shell session and answer normalisation)
+from difftest import frozen, norm  # noqa: E402  (answers as difftest compares them)
 
 try:
     import pymysql
@@ -890,18 +891,6 @@ def translate(path):
 
 # ---------------------------------------------------------------------------
 # Running
-
-def norm(v):
-    if isinstance(v, bytes):
-        v = v.decode(errors="replace")
-    return conformance.norm_value(v)
-
-
-def frozen(a):
-    if a[0] == "rows":
-        return ("rows", tuple(a[1]), tuple(tuple(norm(v) for v in r) for r in a[2]))
-    return a
-
 
 def show(a):
     if a[0] == "rows":

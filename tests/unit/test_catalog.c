@@ -133,6 +133,21 @@ static void create(struct fix *f, const char *name, int64_t cache, int type)
 	batch(f);
 }
 
+/* CREATE SEQUENCE name MAXVALUE max CACHE cache CYCLE, made durable. */
+static void create_cycle(struct fix *f, const char *name, int64_t max, int64_t cache)
+{
+	struct seq_options o;
+	struct seq_notes notes = {0};
+	int32_t note;
+	memset(&o, 0, sizeof(o));
+	o.given = SEQ_OPT_CYCLE | SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE;
+	o.cycle = true;
+	o.maxvalue = max;
+	o.cache = cache;
+	assert_int_equal(catalog_create(&f->c, name, &o, 0, &note, &notes), 0);
+	batch(f);
+}
+
 /* A client's NEXTVAL on name: a value, or the take result it stopped at. */
 static enum region_take_result take(struct fix *f, const char *name, int64_t *v)
 {
@@ -302,16 +317,7 @@ static void test_setval_below_minvalue_logged(void **state)
 	struct fix f = {0};
 	fix_dir(&f);
 	assert_int_equal(fix_open(&f, false), 0);
-	struct seq_options o;
-	struct seq_notes notes = {0};
-	int32_t note;
-	memset(&o, 0, sizeof(o));
-	o.given = SEQ_OPT_CYCLE | SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE;
-	o.cycle = true;
-	o.maxvalue = 100;
-	o.cache = 1000;
-	assert_int_equal(catalog_create(&f.c, "a", &o, 0, &note, &notes), 0);
-	batch(&f);
+	create_cycle(&f, "a", 100, 1000);
 	assert_int_equal(take_ok(&f, "a"), 1);
 	assert_int_equal(catalog_setval(&f.c, "a", -50, false, 1), 1);
 	catalog_prepare(&f.c);
@@ -598,16 +604,7 @@ static void test_cycle_wraps_replayed(void **state)
 	struct fix f = {0};
 	fix_dir(&f);
 	assert_int_equal(fix_open(&f, false), 0);
-	struct seq_options o;
-	struct seq_notes notes = {0};
-	int32_t note;
-	memset(&o, 0, sizeof(o));
-	o.given = SEQ_OPT_CYCLE | SEQ_OPT_MAXVALUE | SEQ_OPT_CACHE;
-	o.cycle = true;
-	o.maxvalue = 5;
-	o.cache = 2;
-	assert_int_equal(catalog_create(&f.c, "r", &o, 0, &note, &notes), 0);
-	batch(&f);
+	create_cycle(&f, "r", 5, 2);
 	static const int64_t want[] = {1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(take_ok(&f, "r"), want[i]);
