@@ -963,15 +963,19 @@ static uint64_t dir_room(const struct wal *w)
 }
 
 #define WAL_GROW_MIN (64u * 1024u)
+#define WAL_GROW_MAX (4u << 20)
 
 /* The size to grow a log of `cap` bytes to, for `need` bytes: double it,
- * but by no more than half the free space (the rest stays for the snapshot
+ * but by at most WAL_GROW_MAX (the zeros are written and synced while
+ * appends wait), by no more than half the free space (the rest stays for the snapshot
  * the growth leads to, and its fresh log), and by at least WAL_GROW_MIN
  * where that fits. 0 when not even `need` fits: *short_by then says how many
  * bytes are missing. */
 static uint64_t grow_target(const struct wal *w, uint64_t cap, uint64_t need, uint64_t *short_by)
 {
-	uint64_t to = cap * 2 > need ? cap * 2 : need;
+	uint64_t to = cap + (cap < WAL_GROW_MAX ? cap : WAL_GROW_MAX);
+	if (to < need)
+		to = need;
 	uint64_t room = dir_room(w);
 	if (room == UINT64_MAX || to - cap <= room / 2)
 		return to;
@@ -1321,7 +1325,15 @@ int wal_snapshot_prepare(struct wal *w, struct wal_snap_job *j)
 	j->old_snap_fd = open(w->snap_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	j->lsn = w->last_lsn;
 	j->tail_off = w->log_end;
+	/* Room for what is logged while it is written, and until the next
+	 * one: twice what the log holds now, if it fits (the child writes
+	 * the zeros, not the event loop). */
 	j->cap = fresh_cap(w);
+	if (j->cap < 2 * w->log_end) {
+		uint64_t room = dir_room(w), want = 2 * w->log_end;
+		if (room == UINT64_MAX || want - j->cap <= room / 4)
+			j->cap = want;
+	}
 	j->head = j->cap < WAL_JOB_HEAD ? j->cap : WAL_JOB_HEAD;
 	j->names = true;
 	(void)unlink(w->snap_tmp_path);

@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdatomic.h>
@@ -207,8 +208,9 @@ static void test_snapshot_does_not_stall(void **state)
 	       nseq, (double)st.st_size / 1e6, l.snaps, took, l.n, l.total / (double)l.n * 1e3, l.worst * 1e3,
 	       l.over_10ms);
 	assert_true(l.snaps >= rounds);
-	/* a few milliseconds, with room for a machine shared with builds */
-	assert_true(l.worst < 0.050);
+	/* a fork and a few syncs: milliseconds, with room for a loaded machine
+	 * (the same snapshots written in the loop took 0.5-0.65 s here) */
+	assert_true(l.worst < 0.100);
 	shmseq_disconnect(c);
 }
 
@@ -440,6 +442,110 @@ static int setup(void **state)
 	return daemon_start(&d, args);
 }
 
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return strdup("");
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return strdup(buf);
+}
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* A log that must grow on a nearly full disk grows in steps that fit the
+ * free space; once nothing fits it fails closed saying how many bytes it
+ * needed; and the next start works. Before, it doubled: with less free
+ * space than its size, the growth failed at once. */
+static void test_log_growth_fits_disk(void **state)
+{
+	(void)state;
+	char data[400], log[450], filler[450], errp[450], args[1024];
+	snprintf(data, sizeof(data), "%s/data", d.dir);
+	snprintf(log, sizeof(log), "%s/log", data);
+	snprintf(filler, sizeof(filler), "%s/filler", data);
+	snprintf(errp, sizeof(errp), "%s/daemon.err", d.dir);
+	assert_int_equal(mkdir(data, 0700), 0);
+	if (mount("tmpfs", data, "tmpfs", 0, "size=8m,mode=0700") < 0) {
+		printf("# cannot mount a tmpfs (%s): skipping\n", strerror(errno));
+		skip();
+	}
+	mounted = true;
+	snprintf(args, sizeof(args), "--log-prealloc 1048576 --snapshot-bytes 1073741824 2>>%s", errp);
+	assert_int_equal(daemon_start(&d, args), 0);
+	shmseq *c;
+	assert_int_equal(shmseq_connect(NULL, &c), 0);
+	exec_ok(c, "CREATE SEQUENCE g NOCACHE");
+	/* fill the file system, then give 600 KiB back: less than the log's
+	 * size, so a doubling cannot fit */
+	int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	static char block[4096];
+	while (write(fd, block, sizeof(block)) == (ssize_t)sizeof(block))
+		;
+	off_t full = lseek(fd, 0, SEEK_END);
+	assert_int_equal(ftruncate(fd, full - 600 * 1024), 0);
+	close(fd);
+	/* draw until the log has grown 100 KiB past its first size */
+	int64_t v, last = 0;
+	long drawn = 0;
+	int r = 0;
+	double t0 = now_s();
+	while (file_size(log) < 1048576 + 100 * 1024 && now_s() - t0 < 60 &&
+	       (r = shmseq_nextval(c, "g", &v)) == 0) {
+		assert_true(v > last);
+		last = v;
+		drawn++;
+	}
+	printf("# %ld values while the log grew to %lld bytes on a disk with 600 KiB free (%s)\n", drawn,
+	       file_size(log), r ? strerror(-r) : "no error");
+	assert_int_equal(r, 0);
+	assert_true(file_size(log) >= 1048576 + 100 * 1024);
+	/* on until nothing fits: refused, and said with the bytes needed */
+	t0 = now_s();
+	while (now_s() - t0 < 60 && (r = shmseq_nextval(c, "g", &v)) == 0) {
+		assert_true(v > last);
+		last = v;
+		drawn++;
+	}
+	assert_true(r < 0);
+	shmseq_disconnect(c);
+	char *err = slurp(errp);
+	printf("# refused after %ld values, log %lld bytes; the daemon said:\n%.1500s\n", drawn,
+	       file_size(log), err);
+	assert_non_null(strstr(err, "ENOSPC"));
+	assert_non_null(strstr(err, "bytes of"));
+	assert_non_null(strstr(err, "/log"));
+	free(err);
+	/* the next start works on the full disk, and once there is room the
+	 * values carry on above every one handed out */
+	daemon_kill(&d);
+	assert_int_equal(daemon_start(&d, args), 0);
+	assert_int_equal(unlink(filler), 0);
+	daemon_kill(&d);
+	assert_int_equal(daemon_start(&d, args), 0);
+	assert_int_equal(shmseq_connect(NULL, &c), 0);
+	assert_int_equal(shmseq_nextval(c, "g", &v), 0);
+	printf("# after restarts: %lld (last before: %lld)\n", (long long)v, (long long)last);
+	assert_true(v > last);
+	shmseq_disconnect(c);
+}
+
+static int setup_plain(void **state)
+{
+	(void)state;
+	daemon_setup(&d, "snapgrow");
+	mounted = false;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -459,6 +565,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sigkill_during_child_snapshot, setup_kill, teardown),
+		cmocka_unit_test_setup_teardown(test_log_growth_fits_disk, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_does_not_stall, setup, teardown),
 	};
 	const char *only = getenv("SHMSEQ_SNAPSHOT_ONLY");
