@@ -11,6 +11,10 @@
  *      replies — so no reply acknowledges anything that is not on disk.
  * If the sync fails the wal is failed: replies that needed it say -EIO and no
  * new limit is ever published again (fail closed).
+ * After a batch, a snapshot when the log has grown enough: a large one is
+ * written by a forked child (snapshot.c) while batches go on, and installed
+ * by a later batch; a small one, and those start-up needs before serving,
+ * right here.
  *
  * Clients are untrusted: a malformed message closes its session; a client
  * that does not read its replies is dropped rather than allowed to block the

@@ -39,10 +39,13 @@
  *     tracked end; nothing is ever written after a failed write or sync (the
  *     wal is "failed", fail closed, every later call returns -EIO).
  *   - A log never shrinks. It is created at its preallocated size; growing
- *     it (by doubling, when a record does not fit) writes and syncs the
- *     zeros first, then rewrites the header's size: one 64-byte write in the
- *     first sector, which lands whole or not at all (as PostgreSQL assumes
- *     of pg_control). So a log shorter than its header's size was truncated.
+ *     it (when a record does not fit: by its size, at most 4 MiB, and by no
+ *     more than half the file system's free space; a growth that cannot fit
+ *     is not tried but fails closed with the bytes it needed) writes and
+ *     syncs the zeros first, then rewrites the header's size: one 64-byte
+ *     write in the first sector, which lands whole or not at all (as
+ *     PostgreSQL assumes of pg_control). So a log shorter than its header's
+ *     size was truncated.
  *   - Every writing system call goes through struct wal_io. The hooks follow
  *     the libc convention (-1 with errno set); another negative return is
  *     taken as a negative errno. A short pwrite is a failure (never retried).
@@ -93,6 +96,12 @@
  *     is unknown (an fsync error may be reported once and then forgotten by
  *     the kernel), so the wal fails closed.
  *
+ * wal_snapshot_prepare .. _install (below) do the same in two processes:
+ * the snapshot is written by a forked child while the log goes on taking
+ * appends, which are copied into the fresh log before the renames; the
+ * files, their order of renames and syncs and so the crash story are those
+ * of wal_snapshot.
+ *
  * Known limitation: unsynced appends may reach the disk out of order on power
  * loss (a later page written back before an earlier one). Then a torn record
  * is followed by a valid one and open refuses as for corruption, naming
@@ -108,7 +117,9 @@
  * not survive, exactly as after a crash. The snapshot iterator must not call
  * back into the wal.
  *
- * Concurrency: none. One thread (the daemon's event loop) owns a struct wal.
+ * Concurrency: none. One thread (the daemon's event loop) owns a struct wal;
+ * a snapshot's child uses its copy only through wal_snapshot_write_log and
+ * wal_snapshot_write, which touch the job's descriptors and nothing else.
  */
 #include "wal.h"
 
@@ -198,7 +209,22 @@ struct wal {
 	uint64_t fail_need;
 	unsigned char *buf; /* frame buffer for appends */
 	size_t bufcap;
+	/* a snapshot's child: write back every WAL_PACE bytes as it goes, so
+	 * that the device's queue never holds much ahead of the log's syncs */
+	bool paced;
 };
+
+#define WAL_PACE (1u << 20)
+
+/* A paced writer's bytes [off, off+len) of fd are on their way to the
+ * device, and written, before it goes on. */
+static void pace(const struct wal *w, int fd, uint64_t off, uint64_t len)
+{
+	if (w->paced)
+		(void)sync_file_range(fd, (off_t)off, (off_t)len,
+				      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+					      SYNC_FILE_RANGE_WAIT_AFTER);
+}
 
 /* ---- default system calls ---- */
 
@@ -536,12 +562,17 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 static int zero_fill(struct wal *w, int fd, uint64_t from, uint64_t to)
 {
 	static const unsigned char zeros[64 * 1024];
+	uint64_t mark = from;
 	while (from < to) {
 		size_t n = to - from < sizeof(zeros) ? (size_t)(to - from) : sizeof(zeros);
 		int r = io_pwrite_all(w, fd, zeros, n, from);
 		if (r < 0)
 			return r;
 		from += n;
+		if (from - mark >= WAL_PACE) {
+			pace(w, fd, mark, from - mark);
+			mark = from;
+		}
 	}
 	return 0;
 }
@@ -1143,6 +1174,7 @@ struct snap_writer {
 	unsigned char *buf;
 	size_t used, cap;
 	uint64_t off;	   /* file offset of buf[0] */
+	uint64_t mark;	   /* paced up to here */
 	uint32_t file_crc; /* CRC of everything flushed */
 };
 
@@ -1156,6 +1188,10 @@ static int sw_flush(struct snap_writer *sw)
 	sw->file_crc = crc32c(sw->file_crc, sw->buf, sw->used);
 	sw->off += sw->used;
 	sw->used = 0;
+	if (sw->off - sw->mark >= WAL_PACE) {
+		pace(sw->w, sw->fd, sw->mark, sw->off - sw->mark);
+		sw->mark = sw->off;
+	}
 	return 0;
 }
 
@@ -1326,11 +1362,11 @@ int wal_snapshot_prepare(struct wal *w, struct wal_snap_job *j)
 	j->lsn = w->last_lsn;
 	j->tail_off = w->log_end;
 	/* Room for what is logged while it is written, and until the next
-	 * one: twice what the log holds now, if it fits (the child writes
-	 * the zeros, not the event loop). */
+	 * one: half as much again as the log holds now, if it fits (the child
+	 * writes the zeros, not the event loop). */
 	j->cap = fresh_cap(w);
-	if (j->cap < 2 * w->log_end) {
-		uint64_t room = dir_room(w), want = 2 * w->log_end;
+	if (j->cap < w->log_end + w->log_end / 2) {
+		uint64_t room = dir_room(w), want = w->log_end + w->log_end / 2;
 		if (room == UINT64_MAX || want - j->cap <= room / 4)
 			j->cap = want;
 	}
@@ -1361,6 +1397,7 @@ int wal_snapshot_prepare(struct wal *w, struct wal_snap_job *j)
 
 int wal_snapshot_write_log(struct wal *w, const struct wal_snap_job *j)
 {
+	w->paced = true; /* our own copy: the event loop's is not paced */
 	int r = zero_fill(w, j->log_fd, j->head, j->cap);
 	if (!r)
 		r = io_call(w->io.fsync(w->io.ctx, j->log_fd));
@@ -1370,6 +1407,7 @@ int wal_snapshot_write_log(struct wal *w, const struct wal_snap_job *j)
 int wal_snapshot_write(struct wal *w, const struct wal_snap_job *j, wal_snapshot_next_fn next, void *ctx,
 		       uint64_t *size)
 {
+	w->paced = true;
 	return snap_write_fd(w, j->snap_fd, j->lsn, next, ctx, size);
 }
 

@@ -44,7 +44,9 @@ typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload, uint
 /* Options of wal_open(); NULL means the defaults. */
 struct wal_opts {
 	/* Bytes a fresh log is preallocated with (zero-filled, 0: 1 MiB). A
-	 * log grows by doubling, and a snapshot's fresh log keeps the size. */
+	 * log grows by doubling, by 4 MiB at most and within half the free
+	 * space, and a snapshot's fresh log keeps the size (1.5 times the
+	 * log's contents for a snapshot written by another process). */
 	uint64_t prealloc;
 	/* Start even though the log is truncated, missing or emptied behind a
 	 * snapshot: keep what survives. Values reserved by the lost records may
