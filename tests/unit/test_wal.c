@@ -1390,6 +1390,7 @@ static void test_async_snapshot_every_fault(void **state)
 			}
 		}
 	}
+	printf("# %d runs with a fault injected\n", runs);
 	assert_true(runs > 100);
 	rm_dir(d);
 }
