@@ -27,6 +27,8 @@ static void usage(FILE *f)
 	      "      --ready-fd FD              write one byte to FD when ready, then close it\n"
 	      "      --snapshot-bytes N         snapshot when the log exceeds N bytes and the last\n"
 	      "                                 snapshot's size (default 16 MiB)\n"
+	      "      --snapshot-fork-bytes N    write snapshots of N bytes or more in a child\n"
+	      "                                 process, serving meanwhile (default 1 MiB; 0: all)\n"
 	      "      --log-prealloc N           preallocate the log to N bytes (default: the\n"
 	      "                                 snapshot size plus 64 KiB, at most 4 MiB)\n"
 	      "      --no-adopt                 after a crash, restart every sequence from its durable\n"
@@ -121,6 +123,7 @@ int main(int argc, char **argv)
 		O_GROUP,
 		O_READY,
 		O_SNAP,
+		O_SNAPFORK,
 		O_NOADOPT,
 		O_ACCEPT,
 		O_PREALLOC
@@ -135,6 +138,7 @@ int main(int argc, char **argv)
 		{"group", required_argument, NULL, O_GROUP},
 		{"ready-fd", required_argument, NULL, O_READY},
 		{"snapshot-bytes", required_argument, NULL, O_SNAP},
+		{"snapshot-fork-bytes", required_argument, NULL, O_SNAPFORK},
 		{"no-adopt", no_argument, NULL, O_NOADOPT},
 		{"accept-log-damage", no_argument, NULL, O_ACCEPT},
 		{"log-prealloc", required_argument, NULL, O_PREALLOC},
@@ -149,6 +153,7 @@ int main(int argc, char **argv)
 		.group = (gid_t)-1,
 		.ready_fd = -1,
 		.snapshot_bytes = 16u << 20,
+		.snapshot_fork_bytes = 1u << 20,
 	};
 	char data_dir[4096];
 	uint64_t v;
@@ -196,6 +201,11 @@ int main(int argc, char **argv)
 			break;
 		case O_SNAP:
 			if (parse_u64("snapshot-bytes", optarg, 4096, UINT64_MAX, &cfg.snapshot_bytes) < 0)
+				return 2;
+			break;
+		case O_SNAPFORK:
+			if (parse_u64("snapshot-fork-bytes", optarg, 0, UINT64_MAX,
+				      &cfg.snapshot_fork_bytes) < 0)
 				return 2;
 			break;
 		case O_NOADOPT:

@@ -11,6 +11,10 @@
  *      replies — so no reply acknowledges anything that is not on disk.
  * If the sync fails the wal is failed: replies that needed it say -EIO and no
  * new limit is ever published again (fail closed).
+ * After a batch, a snapshot when the log has grown enough: a large one is
+ * written by a forked child (snapshot.c) while batches go on, and installed
+ * by a later batch; a small one, and those start-up needs before serving,
+ * right here.
  *
  * Clients are untrusted: a malformed message closes its session; a client
  * that does not read its replies is dropped rather than allowed to block the
@@ -22,6 +26,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +44,7 @@
 #include "catalog.h"
 #include "keeper.h"
 #include "region.h"
+#include "snapshot.h"
 #include "upgrade.h"
 #include "util.h"
 #include "wal.h"
@@ -88,6 +94,8 @@ struct server {
 	 * the delay (doubling, capped), and the attempts since it was said */
 	int snap_err;
 	uint64_t snap_retry_ns, snap_backoff_ns, snap_attempts;
+	/* a snapshot being written by a child (snapshot.c) */
+	struct snapshot_bg snap_bg;
 	uint64_t started_ns;
 	bool stopping;
 	/* refusing sessions (accept_all): a spare descriptor to accept and
@@ -902,6 +910,39 @@ static const char *errno_hint(int e)
 #define SNAP_BACKOFF_MIN_NS (100ull * 1000000u)
 #define SNAP_BACKOFF_MAX_NS (60ull * 1000000000u)
 
+/* A snapshot's outcome: a failure is said once and retried after a delay
+ * that doubles up to a minute; the first success after failures is said. */
+static void snap_outcome(struct server *sv, int r)
+{
+	uint64_t now = shmseq_now_ns();
+	sv->snap_attempts++;
+	if (r < 0) {
+		int e = -r;
+		if (sv->snap_err != r)
+			say("snapshot failed: writing %s/snapshot.tmp (%llu bytes needed for %llu "
+			    "sequences) failed with %s (%s): %s; the log keeps every record "
+			    "meanwhile (%llu bytes in it), retrying with a delay doubling up to "
+			    "%llu s, said again when a snapshot is written",
+			    sv->cfg->data_dir,
+			    (unsigned long long)wal_snapshot_estimate(sv->cat.count, sizeof(struct rec_seq)),
+			    (unsigned long long)sv->cat.count, errno_name(e), strerror(e), errno_hint(e),
+			    (unsigned long long)wal_log_size(sv->wal), SNAP_BACKOFF_MAX_NS / 1000000000u);
+		if (sv->snap_err != r)
+			sv->snap_attempts = 1;
+		sv->snap_err = r;
+		sv->snap_backoff_ns = sv->snap_backoff_ns ? sv->snap_backoff_ns * 2 : SNAP_BACKOFF_MIN_NS;
+		if (sv->snap_backoff_ns > SNAP_BACKOFF_MAX_NS)
+			sv->snap_backoff_ns = SNAP_BACKOFF_MAX_NS;
+		sv->snap_retry_ns = now + sv->snap_backoff_ns;
+	} else if (sv->snap_err) {
+		say("snapshot written again after %llu failed attempts (%s): the disk recovered",
+		    (unsigned long long)sv->snap_attempts - 1, errno_name(-sv->snap_err));
+		sv->snap_err = 0;
+		sv->snap_backoff_ns = 0;
+		sv->snap_attempts = 0;
+	}
+}
+
 /* Steps 2-4 of the batch (see the top of the file). */
 static void commit_batch(struct server *sv)
 {
@@ -944,41 +985,35 @@ static void commit_batch(struct server *sv)
 	/* A failing snapshot (a full disk, with room left in the preallocated
 	 * log) is retried after a delay that doubles up to a minute, and said
 	 * once, and once more when one is written again. */
+	if (sv->snap_bg.exited)
+		snapshot_bg_reap(&sv->snap_bg, false);
+	if (sv->snap_bg.pid) {
+		/* one is being written: carry this batch's records into its new
+		 * log, or install it once written */
+		if (failed) {
+			snapshot_bg_abort(&sv->snap_bg, sv->wal);
+			return;
+		}
+		int r = snapshot_bg_step(&sv->snap_bg, sv->wal);
+		if (r <= 0)
+			snap_outcome(sv, r);
+		return;
+	}
 	if (!failed && !sv->cat.nbroken && wal_log_size(sv->wal) > snap_at) {
 		uint64_t now = shmseq_now_ns();
 		if (sv->snap_err && now < sv->snap_retry_ns)
 			return;
-		struct catalog_iter it = {.c = &sv->cat};
-		int r = wal_snapshot(sv->wal, catalog_snapshot_next, &it);
-		sv->snap_attempts++;
-		if (r < 0) {
-			int e = -r;
-			if (sv->snap_err != r)
-				say("snapshot failed: writing %s/snapshot.tmp (%llu bytes needed for %llu "
-				    "sequences) failed with %s (%s): %s; the log keeps every record "
-				    "meanwhile (%llu bytes in it), retrying with a delay doubling up to "
-				    "%llu s, said again when a snapshot is written",
-				    sv->cfg->data_dir,
-				    (unsigned long long)wal_snapshot_estimate(sv->cat.count,
-									      sizeof(struct rec_seq)),
-				    (unsigned long long)sv->cat.count, errno_name(e), strerror(e),
-				    errno_hint(e), (unsigned long long)wal_log_size(sv->wal),
-				    SNAP_BACKOFF_MAX_NS / 1000000000u);
-			if (sv->snap_err != r)
-				sv->snap_attempts = 1;
-			sv->snap_err = r;
-			sv->snap_backoff_ns = sv->snap_backoff_ns ? sv->snap_backoff_ns * 2
-								  : SNAP_BACKOFF_MIN_NS;
-			if (sv->snap_backoff_ns > SNAP_BACKOFF_MAX_NS)
-				sv->snap_backoff_ns = SNAP_BACKOFF_MAX_NS;
-			sv->snap_retry_ns = now + sv->snap_backoff_ns;
-		} else if (sv->snap_err) {
-			say("snapshot written again after %llu failed attempts (%s): the disk recovered",
-			    (unsigned long long)sv->snap_attempts - 1, errno_name(-sv->snap_err));
-			sv->snap_err = 0;
-			sv->snap_backoff_ns = 0;
-			sv->snap_attempts = 0;
+		/* A large one in a child, so that refills and DDL go on
+		 * meanwhile; a small one (or when a child cannot be had) here. */
+		if (wal_snapshot_estimate(sv->cat.count, offsetof(struct rec_seq, comment)) >=
+			    sv->cfg->snapshot_fork_bytes &&
+		    snapshot_bg_start(&sv->snap_bg, sv->wal, &sv->cat, sv->region, sv->region_size) == 0) {
+			if (epoll_add(sv, sv->snap_bg.pipe_fd, &sv->snap_bg) == 0)
+				return;
+			snapshot_bg_abort(&sv->snap_bg, sv->wal);
 		}
+		struct catalog_iter it = {.c = &sv->cat};
+		snap_outcome(sv, wal_snapshot(sv->wal, catalog_snapshot_next, &it));
 	}
 }
 
@@ -1085,8 +1120,10 @@ static void cleanup(struct server *sv)
 			unlink(sv->sock_path);
 		close(sv->lfd);
 	}
-	if (sv->wal)
+	if (sv->wal) {
+		snapshot_bg_abort(&sv->snap_bg, sv->wal);
 		wal_close(sv->wal);
+	}
 	catalog_deinit(&sv->cat);
 	if (sv->sfd >= 0)
 		close(sv->sfd);
@@ -1159,6 +1196,8 @@ int server_run(const struct server_config *cfg)
 			void *p = ev[i].data.ptr;
 			if (p == &sv.lfd) {
 				accept_all(&sv);
+			} else if (p == &sv.snap_bg) {
+				/* news from the snapshot's child: commit_batch */
 			} else if (p == &sv.sfd) {
 				struct signalfd_siginfo si;
 				while (read(sv.sfd, &si, sizeof(si)) == sizeof(si))
@@ -1175,7 +1214,9 @@ int server_run(const struct server_config *cfg)
 		commit_batch(&sv);
 	}
 
-	/* Clean shutdown: freeze every slot, record MariaDB's exact positions. */
+	/* Clean shutdown: freeze every slot, record MariaDB's exact positions.
+	 * A snapshot being written is given up: the log holds everything. */
+	snapshot_bg_abort(&sv.snap_bg, sv.wal);
 	atomic_store(&sv.region->state, REGION_STATE_CLOSED);
 	if (!wal_failed(sv.wal)) {
 		if (catalog_shutdown(&sv.cat) < 0 || wal_sync(sv.wal) < 0)

@@ -15,12 +15,13 @@ struct server_config {
 	uint64_t max_sequences;
 	uint32_t max_connections;
 	struct seq_env env;
-	gid_t group;		 /* (gid_t)-1: owner only */
-	int ready_fd;		 /* -1: none; else a byte is written when ready */
-	uint64_t snapshot_bytes; /* snapshot when the log grows past this */
-	bool no_adopt;		 /* never adopt a crashed predecessor's region */
-	uint64_t log_prealloc;	 /* 0: snapshot_bytes + 64 KiB, at most 4 MiB */
-	bool accept_log_damage;	 /* start on a damaged log, keeping what survives */
+	gid_t group;		      /* (gid_t)-1: owner only */
+	int ready_fd;		      /* -1: none; else a byte is written when ready */
+	uint64_t snapshot_bytes;      /* snapshot when the log grows past this */
+	uint64_t snapshot_fork_bytes; /* snapshots of this size or more: by a child */
+	bool no_adopt;		      /* never adopt a crashed predecessor's region */
+	uint64_t log_prealloc;	      /* 0: snapshot_bytes + 64 KiB, at most 4 MiB */
+	bool accept_log_damage;	      /* start on a damaged log, keeping what survives */
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns the process exit code;

@@ -50,10 +50,13 @@
  *     tracked end; nothing is ever written after a failed write or sync (the
  *     wal is "failed", fail closed, every later call returns -EIO).
  *   - A log never shrinks. It is created at its preallocated size; growing
- *     it (by doubling, when a record does not fit) writes and syncs the
- *     zeros first, then rewrites the header's size: one 64-byte write in the
- *     first sector, which lands whole or not at all (as PostgreSQL assumes
- *     of pg_control). So a log shorter than its header's size was truncated.
+ *     it (when a record does not fit: by its size, at most 4 MiB, and by no
+ *     more than half the file system's free space; a growth that cannot fit
+ *     is not tried but fails closed with the bytes it needed) writes and
+ *     syncs the zeros first, then rewrites the header's size: one 64-byte
+ *     write in the first sector, which lands whole or not at all (as
+ *     PostgreSQL assumes of pg_control). So a log shorter than its header's
+ *     size was truncated.
  *   - Every writing system call goes through struct wal_io. The hooks follow
  *     the libc convention (-1 with errno set); another negative return is
  *     taken as a negative errno. A short pwrite is a failure (never retried).
@@ -104,6 +107,12 @@
  *     is unknown (an fsync error may be reported once and then forgotten by
  *     the kernel), so the wal fails closed.
  *
+ * wal_snapshot_prepare .. _install (below) do the same in two processes:
+ * the snapshot is written by a forked child while the log goes on taking
+ * appends, which are copied into the fresh log before the renames; the
+ * files, their order of renames and syncs and so the crash story are those
+ * of wal_snapshot.
+ *
  * Known limitation: unsynced appends may reach the disk out of order on power
  * loss (a later page written back before an earlier one). Then a torn record
  * is followed by a valid one and open refuses as for corruption, naming
@@ -119,7 +128,9 @@
  * not survive, exactly as after a crash. The snapshot iterator must not call
  * back into the wal.
  *
- * Concurrency: none. One thread (the daemon's event loop) owns a struct wal.
+ * Concurrency: none. One thread (the daemon's event loop) owns a struct wal;
+ * a snapshot's child uses its copy only through wal_snapshot_write_log and
+ * wal_snapshot_write, which touch the job's descriptors and nothing else.
  */
 #include "wal.h"
 
@@ -132,6 +143,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -239,7 +251,22 @@ struct wal {
 	uint64_t fail_need;
 	unsigned char *buf; /* frame buffer for appends */
 	size_t bufcap;
+	/* a snapshot's child: write back every WAL_PACE bytes as it goes, so
+	 * that the device's queue never holds much ahead of the log's syncs */
+	bool paced;
 };
+
+#define WAL_PACE (1u << 20)
+
+/* A paced writer's bytes [off, off+len) of fd are on their way to the
+ * device, and written, before it goes on. */
+static void pace(const struct wal *w, int fd, uint64_t off, uint64_t len)
+{
+	if (w->paced)
+		(void)sync_file_range(fd, (off_t)off, (off_t)len,
+				      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+					      SYNC_FILE_RANGE_WAIT_AFTER);
+}
 
 /* ---- default system calls ---- */
 
@@ -595,12 +622,17 @@ static int snap_load(struct wal *w, struct snap_info *s, char *err, size_t errle
 static int zero_fill(struct wal *w, int fd, uint64_t from, uint64_t to)
 {
 	static const unsigned char zeros[64 * 1024];
+	uint64_t mark = from;
 	while (from < to) {
 		size_t n = to - from < sizeof(zeros) ? (size_t)(to - from) : sizeof(zeros);
 		int r = io_pwrite_all(w, fd, zeros, n, from);
 		if (r < 0)
 			return r;
 		from += n;
+		if (from - mark >= WAL_PACE) {
+			pace(w, fd, mark, from - mark);
+			mark = from;
+		}
 	}
 	return 0;
 }
@@ -1019,14 +1051,58 @@ fail:
 
 /* ---- appends ---- */
 
+/* Bytes the data directory's file system has free for us (UINT64_MAX when
+ * it cannot tell). */
+static uint64_t dir_room(const struct wal *w)
+{
+	struct statvfs st;
+	if (fstatvfs(w->dirfd, &st) < 0)
+		return UINT64_MAX;
+	return (uint64_t)st.f_bavail * st.f_frsize;
+}
+
+#define WAL_GROW_MIN (64u * 1024u)
+#define WAL_GROW_MAX (4u << 20)
+
+/* The size to grow a log of `cap` bytes to, for `need` bytes: double it,
+ * but by at most WAL_GROW_MAX (the zeros are written and synced while
+ * appends wait), by no more than half the free space (the rest stays for the snapshot
+ * the growth leads to, and its fresh log), and by at least WAL_GROW_MIN
+ * where that fits. 0 when not even `need` fits: *short_by then says how many
+ * bytes are missing. */
+static uint64_t grow_target(const struct wal *w, uint64_t cap, uint64_t need, uint64_t *short_by)
+{
+	uint64_t to = cap + (cap < WAL_GROW_MAX ? cap : WAL_GROW_MAX);
+	if (to < need)
+		to = need;
+	uint64_t room = dir_room(w);
+	if (room == UINT64_MAX || to - cap <= room / 2)
+		return to;
+	to = cap + room / 2;
+	uint64_t floor = cap + (room < WAL_GROW_MIN ? room : WAL_GROW_MIN);
+	if (to < floor)
+		to = floor;
+	if (to < need)
+		to = need;
+	if (to - cap > room) {
+		*short_by = to - cap - room;
+		return 0;
+	}
+	return to;
+}
+
 /* Make the log at least `need` bytes: zeros written and synced first, then
  * the header's size (a crash in between leaves a longer file than its
- * header says, which is fine; only a shorter one is a truncation). */
-static int log_grow(struct wal *w, uint64_t need)
+ * header says, which is fine; only a shorter one is a truncation). The
+ * bytes it wanted to write in *want. A growth that cannot fit the free
+ * space is not tried: -ENOSPC, and nothing written. */
+static int log_grow(struct wal *w, uint64_t need, uint64_t *want)
 {
-	uint64_t cap = w->log_cap * 2;
-	if (cap < need)
-		cap = need;
+	uint64_t short_by = 0;
+	uint64_t cap = grow_target(w, w->log_cap, need, &short_by);
+	*want = cap ? cap - w->log_cap : need - w->log_cap + short_by;
+	if (!cap)
+		return -ENOSPC;
 	int r = zero_fill(w, w->logfd, w->log_cap, cap);
 	if (!r)
 		r = io_call(w->io.fdatasync(w->io.ctx, w->logfd));
@@ -1039,6 +1115,21 @@ static int log_grow(struct wal *w, uint64_t need)
 		return r;
 	w->log_cap = cap;
 	return 0;
+}
+
+/* A fresh log's size: the current log's (so that appends overwrite
+ * allocated blocks), at least --log-prealloc, but at most half the free
+ * space (the old log is still there while it is created). */
+static uint64_t fresh_cap(const struct wal *w)
+{
+	uint64_t cap = w->log_cap > w->prealloc ? w->log_cap : w->prealloc;
+	uint64_t room = dir_room(w);
+	if (room != UINT64_MAX && cap > w->prealloc && cap > room / 2) {
+		cap = room / 2 & ~(uint64_t)4095;
+		if (cap < w->prealloc)
+			cap = w->prealloc;
+	}
+	return cap;
 }
 
 /* Fail closed, keeping why for wal_failure(). */
@@ -1077,9 +1168,10 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 		return -EOVERFLOW;
 	size_t fr = WAL_REC_MIN + len;
 	if (w->log_end + fr > w->log_cap) {
-		int g = log_grow(w, w->log_end + fr);
+		uint64_t want = 0;
+		int g = log_grow(w, w->log_end + fr, &want);
 		if (g < 0) {
-			fail_with(w, g, w->log_path, w->log_end + fr);
+			fail_with(w, g, w->log_path, want);
 			return -EIO;
 		}
 	}
@@ -1152,6 +1244,7 @@ struct snap_writer {
 	unsigned char *buf;
 	size_t used, cap;
 	uint64_t off;	   /* file offset of buf[0] */
+	uint64_t mark;	   /* paced up to here */
 	uint32_t file_crc; /* CRC of everything flushed */
 };
 
@@ -1165,6 +1258,10 @@ static int sw_flush(struct snap_writer *sw)
 	sw->file_crc = crc32c(sw->file_crc, sw->buf, sw->used);
 	sw->off += sw->used;
 	sw->used = 0;
+	if (sw->off - sw->mark >= WAL_PACE) {
+		pace(sw->w, sw->fd, sw->mark, sw->off - sw->mark);
+		sw->mark = sw->off;
+	}
 	return 0;
 }
 
@@ -1188,22 +1285,15 @@ static int sw_record(struct snap_writer *sw, uint16_t type, uint16_t flags, uint
 	return 0;
 }
 
-/* Write and fsync snapshot.tmp holding the iterator's records; its size in
- * *size. */
-static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn next, void *ctx,
-			  uint64_t *size)
+/* Write the iterator's records as a snapshot covering snap_lsn into fd
+ * (empty, open for writing) and fsync it; its size in *size. */
+static int snap_write_fd(struct wal *w, int fd, uint64_t snap_lsn, wal_snapshot_next_fn next, void *ctx,
+			 uint64_t *size)
 {
-	struct snap_writer sw = {.w = w, .cap = WAL_SNAP_CHUNK + WAL_FRAME_MAX};
+	struct snap_writer sw = {.w = w, .fd = fd, .cap = WAL_SNAP_CHUNK + WAL_FRAME_MAX};
 	sw.buf = malloc(sw.cap);
 	if (!sw.buf)
 		return -ENOMEM;
-	(void)unlink(w->snap_tmp_path);
-	sw.fd = open(w->snap_tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (sw.fd < 0) {
-		int e = errno;
-		free(sw.buf);
-		return -e;
-	}
 	struct wal_file_hdr fh;
 	hdr_build(&fh, WAL_SNAP_MAGIC, snap_lsn, 0);
 	memcpy(sw.buf, &fh, sizeof(fh));
@@ -1243,11 +1333,24 @@ static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn
 		r = io_call(w->io.fsync(w->io.ctx, sw.fd));
 	*size = sw.off;
 out:
-	close(sw.fd);
 	free(sw.buf);
+	return r < 0 ? r : 0;
+}
+
+/* Write and fsync snapshot.tmp holding the iterator's records; its size in
+ * *size. */
+static int snap_write_tmp(struct wal *w, uint64_t snap_lsn, wal_snapshot_next_fn next, void *ctx,
+			  uint64_t *size)
+{
+	(void)unlink(w->snap_tmp_path);
+	int fd = open(w->snap_tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	int r = snap_write_fd(w, fd, snap_lsn, next, ctx, size);
+	close(fd);
 	if (r < 0)
 		(void)unlink(w->snap_tmp_path);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
@@ -1277,7 +1380,7 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 	w->durable_lsn = snap_lsn;
 	w->snap_size = size;
 	int fd;
-	uint64_t cap = w->log_cap > w->prealloc ? w->log_cap : w->prealloc;
+	uint64_t cap = fresh_cap(w);
 	r = log_create(w, snap_lsn, cap, &fd);
 	if (r < 0) {
 		fail_with(w, r, w->log_path, cap);
@@ -1295,4 +1398,202 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx)
 uint32_t wal_format_old(const struct wal *w)
 {
 	return w->version == WAL_VERSION ? 0 : w->version;
+}
+
+/* ---- snapshots written by another process ----
+ *
+ * The same files and renames as wal_snapshot(), split so that the slow part
+ * runs in a forked child while the event loop goes on appending to the
+ * current log:
+ *   prepare (event loop): the snapshot will cover S = the last LSN; create
+ *     snapshot.tmp and log.tmp (header: base S), zero-fill log.tmp's head;
+ *   write_log (child): zeros for the rest of log.tmp, fsync; from then on
+ *     (the child says so) the event loop may write anywhere in log.tmp;
+ *   write (child): the snapshot into snapshot.tmp, fsync. The child works
+ *     through the descriptors only and touches no name, so a successor's
+ *     start (which removes the tmp names) cannot meet it there;
+ *   mirror (event loop, each batch): records appended since S copied into
+ *     log.tmp (its head only, until write_log is done), writeback started;
+ *   install (event loop, once the child succeeded): the rest of those
+ *     records copied, log.tmp synced, then exactly wal_snapshot()'s steps:
+ *     rename snapshot.tmp, fsync dir, rename log.tmp over log, fsync dir.
+ * Crash story: before the snapshot's rename the old snapshot and log hold
+ * everything (the log was appended to all along); after it, the new
+ * snapshot + old log is consistent (records <= S skipped, the rest
+ * contiguous); after the log's rename the new log holds S+1 on. A failure
+ * before the snapshot's rename leaves the wal usable; after it, fail
+ * closed, as in wal_snapshot(). */
+
+/* How much of log.tmp the event loop fills itself before the fork. */
+#define WAL_JOB_HEAD (1u << 20)
+
+int wal_snapshot_prepare(struct wal *w, struct wal_snap_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->snap_fd = j->log_fd = j->old_snap_fd = -1;
+	j->old_log_fd = w->logfd;
+	if (w->failed)
+		return -EIO;
+	j->old_snap_fd = open(w->snap_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	j->lsn = w->last_lsn;
+	j->tail_off = w->log_end;
+	/* Room for what is logged while it is written, and until the next
+	 * one: half as much again as the log holds now, if it fits (the child
+	 * writes the zeros, not the event loop). */
+	j->cap = fresh_cap(w);
+	if (j->cap < w->log_end + w->log_end / 2) {
+		uint64_t room = dir_room(w), want = w->log_end + w->log_end / 2;
+		if (room == UINT64_MAX || want - j->cap <= room / 4)
+			j->cap = want;
+	}
+	j->head = j->cap < WAL_JOB_HEAD ? j->cap : WAL_JOB_HEAD;
+	j->names = true;
+	(void)unlink(w->snap_tmp_path);
+	(void)unlink(w->log_tmp_path);
+	int r = 0;
+	j->snap_fd = open(w->snap_tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (j->snap_fd < 0)
+		r = -errno;
+	if (!r) {
+		j->log_fd = open(w->log_tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (j->log_fd < 0)
+			r = -errno;
+	}
+	if (!r) {
+		struct wal_file_hdr h;
+		hdr_build(&h, WAL_LOG_MAGIC, j->lsn, j->cap);
+		r = io_pwrite_all(w, j->log_fd, &h, sizeof(h), 0);
+		if (!r)
+			r = zero_fill(w, j->log_fd, sizeof(h), j->head);
+	}
+	if (r < 0)
+		wal_snapshot_discard(w, j);
+	return r;
+}
+
+int wal_snapshot_write_log(struct wal *w, const struct wal_snap_job *j)
+{
+	w->paced = true; /* our own copy: the event loop's is not paced */
+	int r = zero_fill(w, j->log_fd, j->head, j->cap);
+	if (!r)
+		r = io_call(w->io.fsync(w->io.ctx, j->log_fd));
+	return r;
+}
+
+int wal_snapshot_write(struct wal *w, const struct wal_snap_job *j, wal_snapshot_next_fn next, void *ctx,
+		       uint64_t *size)
+{
+	w->paced = true;
+	return snap_write_fd(w, j->snap_fd, j->lsn, next, ctx, size);
+}
+
+/* Copy the log's records after the snapshot's LSN, from where the copy got
+ * to up to `upto` bytes of log.tmp, into log.tmp. */
+static int job_copy(struct wal *w, struct wal_snap_job *j, uint64_t upto)
+{
+	static unsigned char buf[64 * 1024];
+	uint64_t end = w->log_end - j->tail_off;
+	if (end > upto - WAL_HDR_SIZE)
+		end = upto - WAL_HDR_SIZE;
+	while (j->mirrored < end) {
+		size_t n = end - j->mirrored < sizeof(buf) ? (size_t)(end - j->mirrored) : sizeof(buf);
+		ssize_t got = pread(w->logfd, buf, n, (off_t)(j->tail_off + j->mirrored));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		int r = io_pwrite_all(w, j->log_fd, buf, (size_t)got, WAL_HDR_SIZE + j->mirrored);
+		if (r < 0)
+			return r;
+		j->mirrored += (uint64_t)got;
+	}
+	return 0;
+}
+
+int wal_snapshot_mirror(struct wal *w, struct wal_snap_job *j)
+{
+	if (w->failed)
+		return -EIO;
+	uint64_t from = j->mirrored;
+	int r = job_copy(w, j, j->head);
+	if (!r && j->mirrored > from)
+		(void)sync_file_range(j->log_fd, (off_t)(WAL_HDR_SIZE + from), (off_t)(j->mirrored - from),
+				      SYNC_FILE_RANGE_WRITE);
+	return r;
+}
+
+int wal_snapshot_install(struct wal *w, struct wal_snap_job *j, uint64_t size)
+{
+	if (w->failed)
+		return -EIO;
+	uint64_t need = WAL_HDR_SIZE + (w->log_end - j->tail_off);
+	bool grown = false;
+	int r = 0;
+	if (need > j->cap) {
+		/* more was logged meanwhile than the fresh log holds */
+		uint64_t short_by = 0;
+		uint64_t cap = grow_target(w, j->cap, need, &short_by);
+		if (!cap)
+			return -ENOSPC;
+		r = zero_fill(w, j->log_fd, j->cap, cap);
+		if (r < 0)
+			return r;
+		struct wal_file_hdr h;
+		hdr_build(&h, WAL_LOG_MAGIC, j->lsn, cap);
+		r = io_pwrite_all(w, j->log_fd, &h, sizeof(h), 0);
+		if (r < 0)
+			return r;
+		j->cap = cap;
+		grown = true;
+	}
+	r = job_copy(w, j, j->cap);
+	if (!r)
+		r = io_call(grown ? w->io.fsync(w->io.ctx, j->log_fd)
+				  : w->io.fdatasync(w->io.ctx, j->log_fd));
+	if (r < 0)
+		return r; /* old snapshot and log untouched: not failed */
+	r = io_call(w->io.rename(w->io.ctx, w->snap_tmp_path, w->snap_path));
+	if (r < 0)
+		return r; /* atomic: the old state stays (see wal_snapshot) */
+	r = io_call(w->io.fsync(w->io.ctx, w->dirfd));
+	if (r < 0) {
+		fail_with(w, r, w->snap_path, 0);
+		return r;
+	}
+	w->snap_size = size;
+	r = io_call(w->io.rename(w->io.ctx, w->log_tmp_path, w->log_path));
+	if (!r) {
+		j->names = false;
+		r = io_call(w->io.fsync(w->io.ctx, w->dirfd));
+	}
+	if (r < 0) {
+		fail_with(w, r, w->log_path, 0);
+		return r;
+	}
+	close(w->logfd);
+	w->logfd = j->log_fd;
+	j->log_fd = -1;
+	w->log_base = j->lsn;
+	w->log_end = WAL_HDR_SIZE + j->mirrored;
+	w->log_cap = j->cap;
+	w->durable_lsn = w->last_lsn; /* every record is in the synced new log */
+	w->version = WAL_VERSION;	/* snapshot and log: both written by this version */
+	wal_snapshot_discard(w, j);
+	return 0;
+}
+
+void wal_snapshot_discard(struct wal *w, struct wal_snap_job *j)
+{
+	if (j->snap_fd >= 0)
+		close(j->snap_fd);
+	if (j->log_fd >= 0)
+		close(j->log_fd);
+	if (j->old_snap_fd >= 0)
+		close(j->old_snap_fd);
+	j->snap_fd = j->log_fd = j->old_snap_fd = -1;
+	if (j->names) {
+		(void)unlink(w->snap_tmp_path);
+		(void)unlink(w->log_tmp_path);
+		j->names = false;
+	}
 }

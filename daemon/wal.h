@@ -44,7 +44,9 @@ typedef int (*wal_replay_fn)(void *ctx, uint16_t type, const void *payload, uint
 /* Options of wal_open(); NULL means the defaults. */
 struct wal_opts {
 	/* Bytes a fresh log is preallocated with (zero-filled, 0: 1 MiB). A
-	 * log grows by doubling, and a snapshot's fresh log keeps the size. */
+	 * log grows by doubling, by 4 MiB at most and within half the free
+	 * space, and a snapshot's fresh log keeps the size (1.5 times the
+	 * log's contents for a snapshot written by another process). */
 	uint64_t prealloc;
 	/* Start even though the log is truncated, missing or emptied behind a
 	 * snapshot: keep what survives. Values reserved by the lost records may
@@ -123,6 +125,43 @@ int wal_snapshot(struct wal *w, wal_snapshot_next_fn next, void *ctx);
  * leaves the older files as they were (readable by the older shmseq too);
  * after it, the next open completes the conversion. */
 uint32_t wal_format_old(const struct wal *w);
+/* A snapshot written by another process (the daemon forks one: snapshot.c),
+ * while this one goes on appending. Steps, in this order:
+ *   wal_snapshot_prepare   creates the files; the snapshot will cover every
+ *                          record appended so far
+ *   wal_snapshot_write_log in the other process: zero-fills the new log
+ *                          beyond j->head and fsyncs it; then tell this one,
+ *                          which sets j->head = j->cap
+ *   wal_snapshot_write     in the other process, from its copy of the state
+ *                          as it was at prepare: writes and fsyncs through
+ *                          the job's descriptors, touches no name
+ *   wal_snapshot_mirror    here, after appends: copies them into the new log
+ *                          (below j->head)
+ *   wal_snapshot_install   here, once the write succeeded: renames the
+ *                          snapshot into place and starts the new log
+ *   wal_snapshot_discard   here, always last: closes and removes what is left
+ * Each returns 0 or a negative errno. Only a failed install after the
+ * snapshot's rename fails the wal; before that the old state stays whole,
+ * as for wal_snapshot(). */
+struct wal_snap_job {
+	int snap_fd, log_fd; /* snapshot.tmp, log.tmp */
+	/* the current snapshot (-1 if none) and log, for the writer to hold
+	 * open until they are replaced (not the job's to close: old_log_fd) */
+	int old_snap_fd, old_log_fd;
+	uint64_t lsn;	   /* the LSN the snapshot covers: the new log's base */
+	uint64_t tail_off; /* offset in the log of the record after lsn */
+	uint64_t mirrored; /* bytes of the records after lsn copied to log.tmp */
+	uint64_t cap;	   /* log.tmp's size */
+	uint64_t head;	   /* log.tmp's bytes this process may write now */
+	int names;	   /* the tmp names are this job's to remove */
+};
+int wal_snapshot_prepare(struct wal *w, struct wal_snap_job *j);
+int wal_snapshot_write_log(struct wal *w, const struct wal_snap_job *j);
+int wal_snapshot_write(struct wal *w, const struct wal_snap_job *j, wal_snapshot_next_fn next, void *ctx,
+		       uint64_t *size);
+int wal_snapshot_mirror(struct wal *w, struct wal_snap_job *j);
+int wal_snapshot_install(struct wal *w, struct wal_snap_job *j, uint64_t size);
+void wal_snapshot_discard(struct wal *w, struct wal_snap_job *j);
 
 /* Whether the wal has failed (fail closed). */
 int wal_failed(const struct wal *w);

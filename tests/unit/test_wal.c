@@ -1391,6 +1391,174 @@ static void test_fault_injection_every_call(void **state)
 	rm_dir(d);
 }
 
+/* A snapshot as the daemon writes it in a child (wal_snapshot_prepare ..
+ * _install), here in one process: `more` records are appended (and every
+ * other one synced) while it is written, and mirrored into the fresh log.
+ * *appended and *acked are updated; returns the snapshot's result. */
+static int snapshot_hist_async(struct wal *w, size_t *appended, size_t more, size_t *acked)
+{
+	struct wal_snap_job j;
+	int r = wal_snapshot_prepare(w, &j);
+	if (r)
+		return r;
+	size_t n = *appended;
+	int cr = wal_snapshot_write_log(w, &j); /* the child's first step */
+	for (size_t i = 0; i < more && !wal_failed(w); i++) {
+		if (h_append(w, *appended, NULL) == 0)
+			(*appended)++;
+		if (i % 2 && wal_sync(w) == 0)
+			*acked = *appended;
+		if (!wal_failed(w) && wal_snapshot_mirror(w, &j) < 0)
+			break;
+		if (i == 0 && !cr)
+			j.head = j.cap; /* the child said its log is ready */
+	}
+	uint64_t size = 0;
+	if (!cr) {
+		struct hist_iter it = {.n = n};
+		cr = wal_snapshot_write(w, &j, hist_next, &it, &size);
+	}
+	r = cr ? cr : wal_snapshot_install(w, &j, size);
+	wal_snapshot_discard(w, &j);
+	if (r == 0)
+		*acked = *appended;
+	return r;
+}
+
+/* The fault-injection workload with snapshots written as by a child. */
+static size_t workload_async(const char *d, struct fio *f, size_t *acked, bool *opened)
+{
+	struct wal *w = NULL;
+	char err[512];
+	*acked = 0;
+	*opened = false;
+	size_t appended = 0;
+	if (wal_open(d, &f->io, &topts, NULL, NULL, &w, err, sizeof(err)) != 0)
+		return 0;
+	*opened = true;
+	for (size_t i = 0; i < 40; i++) {
+		int r = h_append(w, appended, NULL);
+		if (r == 0)
+			appended++;
+		if (i % 3 == 2 && wal_sync(w) == 0)
+			*acked = appended;
+		if (i == 13 || i == 29)
+			(void)snapshot_hist_async(w, &appended, 5, acked);
+		if (wal_failed(w))
+			break;
+	}
+	if (!wal_failed(w) && wal_sync(w) == 0)
+		*acked = appended;
+	wal_close(w);
+	return appended;
+}
+
+/* EIO, ENOSPC, half and short writes at every call of a workload whose
+ * snapshots are written while appends go on: a reopen gives a prefix that
+ * holds every acknowledged record. */
+static void test_async_snapshot_every_fault(void **state)
+{
+	(void)state;
+	char *d = mkdir_tmp();
+	struct fio clean;
+	fio_init(&clean);
+	size_t acked;
+	bool opened;
+	size_t all = workload_async(d, &clean, &acked, &opened);
+	assert_int_equal(all, 50);
+	assert_int_equal(acked, 50);
+	fio_free(&clean);
+	/* and it did replace the log: the snapshot holds the first records */
+	struct col c0 = {0};
+	struct wal *w0 = open_ok(d, &c0);
+	assert_int_equal(check_prefix(&c0), 50);
+	assert_true(wal_snapshot_size(w0) > 0);
+	wal_close(w0);
+	col_free(&c0);
+	int runs = 0;
+	const int errs[] = {EIO, ENOSPC};
+	for (int kind = 0; kind < K_N; kind++) {
+		for (int k = 1; k <= clean.calls[kind]; k++) {
+			for (int mode = 0; mode < 4; mode++) {
+				if (mode >= 2 && kind != K_PWRITE)
+					continue;
+				clear_dir(d);
+				struct fio f;
+				fio_init(&f);
+				f.fail_kind = kind;
+				f.fail_at = k;
+				f.fail_errno = errs[mode & 1];
+				f.half_write = mode == 2;
+				f.short_write = mode == 3;
+				f.neg_errno = k % 2;
+				size_t appended = workload_async(d, &f, &acked, &opened);
+				fio_free(&f);
+				runs++;
+				struct col c = {0};
+				struct wal *w = open_ok(d, &c);
+				size_t got = check_prefix(&c);
+				if (got < acked || got > appended + 1)
+					fail_msg("kind %d call %d mode %d: %zu records back, %zu "
+						 "acknowledged, %zu "
+						 "appended",
+						 kind, k, mode, got, acked, appended);
+				wal_close(w);
+				col_free(&c);
+			}
+		}
+	}
+	printf("# %d runs with a fault injected\n", runs);
+	assert_true(runs > 100);
+	rm_dir(d);
+}
+
+/* Power loss at random moments, snapshots written while appends go on. */
+static void test_async_snapshot_power_loss(void **state)
+{
+	(void)state;
+	char *d = mkdir_tmp();
+	unsigned seed = 777;
+	for (int iter = 0; iter < 200; iter++) {
+		clear_dir(d);
+		struct fio f;
+		fio_init(&f);
+		size_t have = 0, acked = 0;
+		for (int life = 0; life < 4; life++) {
+			struct col c = {0};
+			struct wal *w = NULL;
+			char err[512];
+			int r = wal_open(d, &f.io, &topts, collect, &c, &w, err, sizeof(err));
+			if (r)
+				fail_msg("iter %d life %d: %d %s", iter, life, r, err);
+			size_t got = check_prefix(&c);
+			if (got < acked || got > have)
+				fail_msg("iter %d life %d: %zu back, %zu acknowledged, %zu appended", iter,
+					 life, got, acked, have);
+			col_free(&c);
+			have = acked = got;
+			int ops = rand_r(&seed) % 40;
+			for (int op = 0; op < ops; op++) {
+				int what = rand_r(&seed) % 10;
+				if (what < 7) {
+					assert_int_equal(h_append(w, have, NULL), 0);
+					have++;
+				} else if (what < 9) {
+					assert_int_equal(wal_sync(w), 0);
+					acked = have;
+				} else {
+					assert_int_equal(snapshot_hist_async(w, &have,
+									     (size_t)(rand_r(&seed) % 6),
+									     &acked),
+							 0);
+				}
+			}
+			wal_close(w);
+			power_loss(&f, d, rand_r(&seed) % 3, &seed);
+		}
+	}
+	rm_dir(d);
+}
+
 /* Power loss at random moments: all acknowledged records survive, nothing
  * but a prefix of what was appended comes back. */
 static void test_power_loss(void **state)
@@ -1598,6 +1766,8 @@ int main(void)
 		cmocka_unit_test(test_sync_coalesces),
 		cmocka_unit_test(test_fault_injection_every_call),
 		cmocka_unit_test(test_power_loss),
+		cmocka_unit_test(test_async_snapshot_every_fault),
+		cmocka_unit_test(test_async_snapshot_power_loss),
 		cmocka_unit_test(test_unsynced_hole_refused),
 		cmocka_unit_test(test_crash_after_snapshot_rename),
 		cmocka_unit_test(test_log_straddles_snapshot),
