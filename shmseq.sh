@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3)
-TEST_DEPS=(clang) # the fuzz targets
+TEST_DEPS=(clang libfuse3-dev fuse3) # the fuzz targets; plfs (the powerloss test)
 
 need_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
