@@ -26,8 +26,13 @@
  *   "prefix SEED\n"     keep a random in-order prefix of each object's changes
  * The write returns once the filesystem is in its post-loss state. Whoever
  * cuts the power must first kill every process that uses the filesystem (a
- * descriptor open across a loss would see the reverted file). Reading the
- * control file gives counters. The kernel caches nothing (direct I/O, zero
+ * descriptor open across a loss would see the reverted file). Or:
+ *   "arm N PGID\n"      cut the power at the N-th change or sync from now:
+ *                       SIGKILL process group PGID before answering it, and
+ *                       fail every later change with EIO until "loss" or
+ *                       "prefix" reverts (an exact cut, e.g. between a
+ *                       write and its fdatasync)
+ * Reading the control file gives counters. The kernel caches nothing (direct I/O, zero
  * entry and attribute timeouts), so a loss is seen at once.
  *
  * Only what the daemon uses is implemented: lookup, create, open (O_TRUNC),
@@ -46,6 +51,7 @@
 #include <fcntl.h>
 #include <fuse.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,8 +115,31 @@ static size_t nodes_since_gc;
 static uint64_t rng_state = 1;
 
 static struct {
-	uint64_t writes, write_bytes, syncs, dirsyncs, losses, ops_dropped, ops_kept, nodes, enosys;
+	uint64_t writes, write_bytes, syncs, dirsyncs, losses, ops_dropped, ops_kept, nodes, enosys, trips;
 } st;
+
+/* "arm N PGID": the power goes at the N-th change or sync from now on. */
+static uint64_t trip_in;
+static pid_t trip_pgid;
+static bool dead; /* tripped: nothing changes until the loss is applied */
+
+/* Called before every change and sync. At the armed one the power is cut:
+ * the process group dies before this call answers (SIGKILL is delivered
+ * before the caller returns to user space), the change is not made, and
+ * every later one fails with EIO until the loss is applied. */
+static int gate(void)
+{
+	if (dead)
+		return -EIO;
+	if (trip_in && --trip_in == 0) {
+		dead = true;
+		st.trips++;
+		if (trip_pgid > 0)
+			kill(-trip_pgid, SIGKILL);
+		return -EIO;
+	}
+	return 0;
+}
 
 static uint64_t rnd(void)
 {
@@ -407,6 +436,8 @@ static void power_loss(bool prefix, uint64_t seed)
 		node_lose(n, prefix);
 	}
 	st.losses++;
+	dead = false;
+	trip_in = 0;
 	gc();
 }
 
@@ -520,6 +551,8 @@ static int pl_mknode(const char *path, mode_t mode, bool dir, struct node **out)
 	int err = 0;
 	if (strcmp(path, CTL_NAME) == 0)
 		return -EEXIST;
+	if ((err = gate()) < 0)
+		return err;
 	struct node *p = resolve(path, leaf, sizeof(leaf), &err);
 	if (!p)
 		return err;
@@ -555,7 +588,9 @@ static int pl_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 static int pl_remove(const char *path, bool dir)
 {
 	char leaf[256];
-	int err = 0;
+	int err = gate();
+	if (err < 0)
+		return err;
 	struct node *p = resolve(path, leaf, sizeof(leaf), &err);
 	if (!p)
 		return err;
@@ -603,6 +638,8 @@ static int pl_rename(const char *from, const char *to, unsigned int flags)
 	int err = 0;
 	if (flags & ~(unsigned)RENAME_NOREPLACE)
 		return -EINVAL;
+	if ((err = gate()) < 0)
+		return err;
 	struct node *pf = resolve(from, lf, sizeof(lf), &err);
 	if (!pf)
 		return err;
@@ -649,6 +686,9 @@ static int file_truncate(struct node *n, uint64_t size)
 {
 	if (n->dir)
 		return -EISDIR;
+	int err = gate();
+	if (err < 0)
+		return err;
 	if (size > ((uint64_t)1 << 32))
 		return -EFBIG;
 	buf_resize(&n->cur, size);
@@ -683,8 +723,9 @@ static int pl_open(const char *path, struct fuse_file_info *fi)
 		return err;
 	if (n->dir)
 		return -EISDIR;
-	if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY && n->cur.size)
-		file_truncate(n, 0);
+	if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY && n->cur.size &&
+	    (err = file_truncate(n, 0)) < 0)
+		return err;
 	n->opens++;
 	fi->fh = (uint64_t)(uintptr_t)n;
 	return 0;
@@ -705,9 +746,9 @@ static int ctl_read(char *out, size_t size, off_t off)
 	int len = snprintf(text, sizeof(text),
 			   "writes %" PRIu64 "\nwrite_bytes %" PRIu64 "\nsyncs %" PRIu64 "\ndirsyncs %" PRIu64
 			   "\nlosses %" PRIu64 "\nops_dropped %" PRIu64 "\nops_kept %" PRIu64
-			   "\nnodes %" PRIu64 "\nenosys %" PRIu64 "\n",
+			   "\nnodes %" PRIu64 "\nenosys %" PRIu64 "\ntrips %" PRIu64 "\n",
 			   st.writes, st.write_bytes, st.syncs, st.dirsyncs, st.losses, st.ops_dropped,
-			   st.ops_kept, st.nodes, st.enosys);
+			   st.ops_kept, st.nodes, st.enosys, st.trips);
 	if (off >= len)
 		return 0;
 	size_t n = (size_t)(len - off) < size ? (size_t)(len - off) : size;
@@ -738,8 +779,13 @@ static int ctl_write(const char *in, size_t size)
 	size_t n = size < sizeof(cmd) - 1 ? size : sizeof(cmd) - 1;
 	memcpy(cmd, in, n);
 	cmd[n] = 0;
-	unsigned long long seed = 0;
-	if (strncmp(cmd, "loss", 4) == 0)
+	unsigned long long seed = 0, after = 0;
+	long pg = 0;
+	if (sscanf(cmd, "arm %llu %ld", &after, &pg) == 2 && after > 0) {
+		trip_in = after;
+		trip_pgid = (pid_t)pg;
+		dead = false;
+	} else if (strncmp(cmd, "loss", 4) == 0)
 		power_loss(false, 0);
 	else if (sscanf(cmd, "prefix %llu", &seed) == 1)
 		power_loss(true, seed);
@@ -758,6 +804,9 @@ static int pl_write(const char *path, const char *in, size_t size, off_t off, st
 		return -EBADF;
 	if (off < 0 || (uint64_t)off + size > ((uint64_t)1 << 32))
 		return -EFBIG;
+	int err = gate();
+	if (err < 0)
+		return err;
 	buf_write(&n->cur, in, size, (uint64_t)off);
 	struct op *o = op_new(n, OP_WRITE, size);
 	o->off = (uint64_t)off;
@@ -777,6 +826,9 @@ static int pl_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	struct node *n = fh_node(fi);
 	if (!n)
 		return -EBADF;
+	int err = gate();
+	if (err < 0)
+		return err;
 	node_sync(n);
 	st.syncs++;
 	return 0;
@@ -834,6 +886,9 @@ static int pl_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi
 	struct node *n = fh_node(fi);
 	if (!n || !n->dir)
 		return -EBADF;
+	int err = gate();
+	if (err < 0)
+		return err;
 	node_sync(n);
 	st.dirsyncs++;
 	return 0;

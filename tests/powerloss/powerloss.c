@@ -150,7 +150,7 @@ static unsigned cycle; /* power losses so far */
 
 static struct {
 	uint64_t losses, startup_losses, values, cycle_values, dups, oob, lost_ddl, wrong_def, behind,
-		refused, gaps_over, gaps_tail, unexpected, resolved_new, resolved_old, inflight;
+		refused, gaps_over, gaps_tail, unexpected, resolved_new, resolved_old, inflight, armed;
 	uint64_t max_gap[NSEQ], max_allowed[NSEQ], max_sv_gap[NSEQ], max_sv_losses[NSEQ];
 } fig;
 
@@ -539,6 +539,22 @@ static void cut_power(void)
 	close(fd);
 	cycle++;
 	fig.losses++;
+}
+
+/* Have plfs cut the power itself at the n-th change or sync from now: the
+ * machine dies exactly there (between a write and its sync, say). */
+static void arm(uint64_t n)
+{
+	char ctl[400], what[64];
+	snprintf(ctl, sizeof(ctl), "%s/.plfs", mnt);
+	snprintf(what, sizeof(what), "arm %" PRIu64 " %d\n", n, (int)pgid);
+	int fd = open(ctl, O_WRONLY);
+	if (fd < 0 || write(fd, what, strlen(what)) != (ssize_t)strlen(what)) {
+		fprintf(stderr, "powerloss: cannot arm plfs (%s): %m\n", ctl);
+		exit(1);
+	}
+	close(fd);
+	fig.armed++;
 }
 
 /* --- what was handed out: intervals per identity --------------------------- */
@@ -1057,8 +1073,9 @@ static void report(double t0)
 	printf("powerloss: seed %" PRIu64 ", %s, %u clients, %.1f s\n", cfg.seed,
 	       cfg.prefix ? "unsynced changes: a random in-order prefix kept" : "unsynced changes dropped",
 	       cfg.workers, now_s() - t0);
-	printf("  power losses %" PRIu64 " (%" PRIu64 " while the daemon was starting)\n", fig.losses,
-	       fig.startup_losses);
+	printf("  power losses %" PRIu64 " (%" PRIu64 " while the daemon was starting; %" PRIu64
+	       " armed to cut at a given change or sync, see plfs trips)\n",
+	       fig.losses, fig.startup_losses, fig.armed);
 	printf("  values handed out and checked %" PRIu64 "\n", fig.values);
 	printf("  acknowledged DDL %" PRIu64 ":", ddl);
 	for (int i = 0; i < ND; i++)
@@ -1070,6 +1087,18 @@ static void report(double t0)
 	       ", positions behind %" PRIu64 ", refused starts %" PRIu64 ", gaps beyond the bound %" PRIu64
 	       ", unexpected answers %" PRIu64 "\n",
 	       fig.dups, fig.oob, fig.lost_ddl, fig.behind, fig.refused, fig.gaps_over, fig.unexpected);
+	char ctl[400], text[1024];
+	snprintf(ctl, sizeof(ctl), "%s/.plfs", mnt);
+	int fd = open(ctl, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		text[n] = 0;
+		for (char *p = text; (p = strchr(p, '\n')); p++)
+			*p = p[1] ? ',' : 0;
+		printf("  plfs: %s\n", text);
+	}
 	if (cfg.prefix)
 		printf("  gaps beyond the README bound but within a torn-tail skip: %" PRIu64 "\n",
 		       fig.gaps_tail);
@@ -1177,6 +1206,8 @@ int main(int argc, char **argv)
 		startups++;
 		if (startups > 1 && rnd() % 8 == 0) {
 			/* cut while the daemon starts: replay, skips, snapshots, mkdir */
+			if (rnd() % 2)
+				arm(1 + rnd() % 64);
 			sleep_ms((double)(rnd() % 30));
 			close(rfd);
 			cut_power();
@@ -1208,6 +1239,8 @@ int main(int argc, char **argv)
 			cut_power();
 			break;
 		}
+		if (rnd() % 2)
+			arm(1 + rnd() % 1500);
 		for (unsigned w = 0; w < cfg.workers; w++)
 			if (spawn_in_group() == 0) {
 				client(w);
@@ -1226,6 +1259,11 @@ int main(int argc, char **argv)
 			violation("%s", sh->unexpected_text);
 		}
 		harvest();
+		if (fig.losses % 100 == 0) {
+			printf("powerloss: %" PRIu64 " power losses, %" PRIu64 " values, %.0f s\n",
+			       fig.losses, fig.values, now_s() - t0);
+			fflush(stdout);
+		}
 	}
 	/* a last restart checks the last cut */
 	if (!nviol) {
