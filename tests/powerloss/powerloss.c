@@ -1200,7 +1200,14 @@ int main(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	uint64_t shown = 0;
 	while (fig.losses < cfg.cycles && now_s() - t0 < cfg.duration && !nviol && !stop) {
+		if (fig.losses % 100 == 0 && fig.losses != shown) {
+			shown = fig.losses;
+			printf("powerloss: %" PRIu64 " power losses, %" PRIu64 " values, %.0f s\n",
+			       fig.losses, fig.values, now_s() - t0);
+			fflush(stdout);
+		}
 		int rfd;
 		pid_t dpid = start_daemon(&rfd);
 		startups++;
@@ -1259,11 +1266,6 @@ int main(int argc, char **argv)
 			violation("%s", sh->unexpected_text);
 		}
 		harvest();
-		if (fig.losses % 100 == 0) {
-			printf("powerloss: %" PRIu64 " power losses, %" PRIu64 " values, %.0f s\n",
-			       fig.losses, fig.values, now_s() - t0);
-			fflush(stdout);
-		}
 	}
 	/* a last restart checks the last cut */
 	if (!nviol) {
