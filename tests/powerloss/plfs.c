@@ -975,6 +975,7 @@ int main(int argc, char **argv)
 	char *fargv[] = {argv[0], "-o", o, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, fargv);
 	struct fuse *f = fuse_new(&args, &ops, sizeof(ops), NULL);
+	fuse_opt_free_args(&args);
 	if (!f) {
 		fprintf(stderr, "plfs: fuse_new failed\n");
 		return 1;
@@ -998,5 +999,10 @@ int main(int argc, char **argv)
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	fuse_unmount(f);
 	fuse_destroy(f);
+	while (all_nodes) {
+		struct node *n = all_nodes;
+		all_nodes = n->all;
+		node_free(n);
+	}
 	return r ? 1 : 0;
 }

@@ -669,13 +669,15 @@ static void harvest(void)
 	n = 0;
 	for (unsigned w = 0; w < cfg.workers; w++) {
 		uint64_t m = atomic_load(&sh->w[w].n);
-		memcpy(all + n, sh->w[w].r, m * sizeof(*all));
+		if (m)
+			memcpy(all + n, sh->w[w].r, m * sizeof(*all));
 		n += m;
 		atomic_store(&sh->w[w].n, 0);
 	}
 	fig.values += n;
 	fig.cycle_values = n;
-	qsort(all, n, sizeof(*all), cmp_rec);
+	if (n)
+		qsort(all, n, sizeof(*all), cmp_rec);
 	cycle--; /* the values belong to the cycle before the cut */
 	for (uint64_t i = 0; i < atomic_load(&sh->nborn) && i < SETVAL_CAP; i++)
 		era_born(sh->born[i].k, sh->born[i].era);
@@ -1039,6 +1041,7 @@ static void mount_plfs(void)
 		char fd[16];
 		int w = dup(p[1]);
 		snprintf(fd, sizeof(fd), "%d", w);
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* we die: it unmounts and goes */
 		execl(cfg.plfs, cfg.plfs, mnt, "--ready-fd", fd, (char *)NULL);
 		_exit(127);
 	}
@@ -1052,6 +1055,7 @@ static void mount_plfs(void)
 		exit(77);
 	}
 	close(p[0]);
+	atexit(unmount_plfs);
 }
 
 static void print_errlog(void)
@@ -1299,6 +1303,13 @@ int main(int argc, char **argv)
 		printf("powerloss: OK\n");
 	}
 	unmount_plfs();
+	for (uint32_t k = 0; k < NSEQ; k++) {
+		for (size_t e = 0; e < neras[k]; e++)
+			free(eras[k][e].v);
+		free(eras[k]);
+	}
+	free(svs);
+	free(all);
 	if (!cfg.keep || rc) {
 		if (rc)
 			fprintf(stderr, "powerloss: the daemon's last stderr: %s (kept)\n", errlog);
