@@ -480,9 +480,11 @@ static pid_t start_daemon(int *rfd)
 		char fd[16], cmd[2048];
 		int w = dup(p[1]);
 		snprintf(fd, sizeof(fd), "%d", w);
-		int e = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (e >= 0)
+		int e = open(errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (e >= 0) {
+			dprintf(e, "=== start after %u power losses\n", cycle);
 			dup2(e, 2);
+		}
 		snprintf(cmd, sizeof(cmd),
 			 "exec \"$SHMSEQD\" --instance %s --data-dir %s --ready-fd %s --max-sequences 64 "
 			 "--max-connections 64 --snapshot-bytes 16384 --log-prealloc 8192",
@@ -1058,12 +1060,19 @@ static void mount_plfs(void)
 	atexit(unmount_plfs);
 }
 
+/* The last start's stderr (the file holds every start's, each after a
+ * "=== start" line). */
 static void print_errlog(void)
 {
 	char line[512];
+	long from = 0;
 	FILE *f = fopen(errlog, "r");
 	if (!f)
 		return;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "=== start", 9) == 0)
+			from = ftell(f) - (long)strlen(line);
+	fseek(f, from, SEEK_SET);
 	while (fgets(line, sizeof(line), f))
 		fprintf(stderr, "  | %s", line);
 	fclose(f);
