@@ -1136,13 +1136,17 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"plfs", required_argument, 0, 'p'},	 {"cycles", required_argument, 0, 'c'},
-		{"duration", required_argument, 0, 'd'}, {"seed", required_argument, 0, 's'},
-		{"clients", required_argument, 0, 'w'},	 {"max-cut-ms", required_argument, 0, 'm'},
-		{"prefix", no_argument, 0, 'x'},	 {"keep", no_argument, 0, 'k'},
-		{"daemon-args", required_argument, 0, 'a'},
-		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0}};
+	static const struct option opts[] = {{"plfs", required_argument, 0, 'p'},
+					     {"cycles", required_argument, 0, 'c'},
+					     {"duration", required_argument, 0, 'd'},
+					     {"seed", required_argument, 0, 's'},
+					     {"clients", required_argument, 0, 'w'},
+					     {"max-cut-ms", required_argument, 0, 'm'},
+					     {"prefix", no_argument, 0, 'x'},
+					     {"keep", no_argument, 0, 'k'},
+					     {"daemon-args", required_argument, 0, 'a'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
 	int o;
 	cfg.plfs = getenv("SHMSEQ_PLFS");
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
