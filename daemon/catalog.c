@@ -124,7 +124,7 @@ static int def_store(struct seq *s, const struct seq_def *def)
 
 static uint32_t name_hash(const char *name, size_t len)
 {
-	uint64_t h = shmseq_hash(name, len);
+	uint64_t h = util_hash(name, len);
 	return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -26,7 +26,7 @@
 int keeper_path(const char *instance, char *buf, size_t cap, bool create)
 {
 	char dir[4096];
-	int r = shmseq_runtime_dir(dir, sizeof(dir), create);
+	int r = util_runtime_dir(dir, sizeof(dir), create);
 	if (r < 0)
 		return r;
 	int n = snprintf(buf, cap, "%s/%s.region", dir, instance);
@@ -97,7 +97,7 @@ static int keeper_serve(int lfd, int region_fd, bool *quit)
 	struct timeval tv = {.tv_sec = 1};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	char cmd = 0;
-	if (!peer_is_us(fd) || shmseq_recv(fd, &cmd, 1, NULL, 0) != 1) {
+	if (!peer_is_us(fd) || util_recv(fd, &cmd, 1, NULL, 0) != 1) {
 		close(fd);
 		return -1;
 	}
@@ -106,7 +106,7 @@ static int keeper_serve(int lfd, int region_fd, bool *quit)
 		close(fd);
 		return -1;
 	}
-	if ((cmd != KEEPER_TAKE && cmd != KEEPER_PEEK) || shmseq_send(fd, &cmd, 1, region_fd, 0) < 0 ||
+	if ((cmd != KEEPER_TAKE && cmd != KEEPER_PEEK) || util_send(fd, &cmd, 1, region_fd, 0) < 0 ||
 	    cmd == KEEPER_PEEK) {
 		close(fd);
 		return -1;
@@ -136,7 +136,7 @@ static __attribute__((noreturn)) void keeper_main(int region_fd, int lfd, int da
 	/* the daemon waits for this: until now we held copies of its
 	 * descriptors, the data directory's lock among them */
 	char ready = KEEPER_TAKE;
-	if (shmseq_send(daemon, &ready, 1, -1, 0) < 0)
+	if (util_send(daemon, &ready, 1, -1, 0) < 0)
 		_exit(1);
 	sigset_t all;
 	sigfillset(&all);
@@ -149,7 +149,7 @@ static __attribute__((noreturn)) void keeper_main(int region_fd, int lfd, int da
 		struct pollfd pf[2] = {{.fd = lfd, .events = POLLIN}, {.fd = daemon, .events = POLLIN}};
 		int timeout = -1;
 		if (daemon < 0) {
-			uint64_t waited = (shmseq_now_ns() - orphan_since) / 1000000u;
+			uint64_t waited = (util_now_ns() - orphan_since) / 1000000u;
 			if (waited >= KEEPER_ORPHAN_S * 1000u)
 				_exit(0);
 			timeout = (int)(KEEPER_ORPHAN_S * 1000u - waited);
@@ -162,14 +162,14 @@ static __attribute__((noreturn)) void keeper_main(int region_fd, int lfd, int da
 		bool quit = false;
 		if (daemon >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			char c = 0;
-			ssize_t r = shmseq_recv(daemon, &c, 1, NULL, MSG_DONTWAIT);
+			ssize_t r = util_recv(daemon, &c, 1, NULL, MSG_DONTWAIT);
 			if (r == 1 && c == KEEPER_QUIT)
 				_exit(0);
 			if (r != -EAGAIN) {
 				/* its daemon died (or spoke nonsense): wait for the next */
 				close(daemon);
 				daemon = -1;
-				orphan_since = shmseq_now_ns();
+				orphan_since = util_now_ns();
 			}
 		}
 		if (pf[0].revents & POLLIN) {
@@ -236,8 +236,7 @@ int keeper_spawn(int region_fd, const char *path)
 	 * would find the directory taken. Wait for its word. */
 	struct pollfd pf = {.fd = pair[0], .events = POLLIN};
 	char ready = 0;
-	if (poll(&pf, 1, 10000) != 1 || shmseq_recv(pair[0], &ready, 1, NULL, 0) != 1 ||
-	    ready != KEEPER_TAKE) {
+	if (poll(&pf, 1, 10000) != 1 || util_recv(pair[0], &ready, 1, NULL, 0) != 1 || ready != KEEPER_TAKE) {
 		r = -EAGAIN;
 		goto fail;
 	}
@@ -280,14 +279,14 @@ int keeper_call(const char *path, char cmd, int *region_fd)
 	}
 	struct timeval tv = {.tv_sec = 5};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	r = shmseq_send(fd, &cmd, 1, -1, 0);
+	r = util_send(fd, &cmd, 1, -1, 0);
 	if (r < 0 || cmd == KEEPER_QUIT) {
 		close(fd);
 		return r;
 	}
 	char echo = 0;
 	int got = -1;
-	ssize_t n = shmseq_recv(fd, &echo, 1, &got, 0);
+	ssize_t n = util_recv(fd, &echo, 1, &got, 0);
 	if (n != 1 || echo != cmd || got < 0) {
 		if (got >= 0)
 			close(got);
@@ -309,6 +308,6 @@ void keeper_release(int session)
 	if (session < 0)
 		return;
 	char q = KEEPER_QUIT;
-	shmseq_send(session, &q, 1, -1, MSG_DONTWAIT);
+	util_send(session, &q, 1, -1, MSG_DONTWAIT);
 	close(session);
 }

@@ -38,7 +38,7 @@
 #define KEEPER_ORPHAN_S 300
 
 /* <runtime dir>/<instance>.region. With create, the runtime directory is
- * made when missing (shmseq_runtime_dir). 0 or -errno. */
+ * made when missing (util_runtime_dir). 0 or -errno. */
 int keeper_path(const char *instance, char *buf, size_t cap, bool create);
 
 /* Start a keeper of region_fd listening on path (an old socket there is

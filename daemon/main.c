@@ -235,14 +235,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!cfg.instance)
-		cfg.instance = shmseq_default_instance();
-	if (!shmseq_instance_name_valid(cfg.instance)) {
+		cfg.instance = util_default_instance();
+	if (!util_instance_name_valid(cfg.instance)) {
 		fprintf(stderr, "shmseqd: bad instance name '%s': use 1 to 64 letters, digits, '-' or '_'\n",
 			cfg.instance);
 		return 2;
 	}
 	if (!cfg.data_dir) {
-		if (shmseq_default_data_dir(cfg.instance, data_dir, sizeof(data_dir)) < 0) {
+		if (util_default_data_dir(cfg.instance, data_dir, sizeof(data_dir)) < 0) {
 			fprintf(stderr, "shmseqd: no --data-dir given and no $HOME to put one under\n");
 			return 2;
 		}
@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 		return 1;
 	/* A fresh data directory must survive a power loss with the statements
 	 * acknowledged in it: its entry, and every level made for it, synced. */
-	int r = shmseq_mkdir_durable(cfg.data_dir, 0700);
+	int r = util_mkdir_durable(cfg.data_dir, 0700);
 	if (r < 0) {
 		fprintf(stderr, "shmseqd: cannot create data directory %s durably: %s\n", cfg.data_dir,
 			strerror(-r));
@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 	 * in one another user made first, a socket that answers is theirs, and
 	 * our instance is not "already running". */
 	char run_dir[4096], why[1024];
-	if (shmseq_runtime_dir_make(run_dir, sizeof(run_dir), why, sizeof(why)) < 0) {
+	if (util_runtime_dir_make(run_dir, sizeof(run_dir), why, sizeof(why)) < 0) {
 		fprintf(stderr, "shmseqd: %s\n", why);
 		return 1;
 	}

@@ -123,7 +123,7 @@ static void say(const char *fmt, ...)
 static int lock_data_dir(struct server *sv)
 {
 	char path[4096];
-	int r = shmseq_mkdir_p(sv->cfg->data_dir, 0700);
+	int r = util_mkdir_p(sv->cfg->data_dir, 0700);
 	if (r < 0) {
 		say("cannot create data directory %s: %s", sv->cfg->data_dir, strerror(-r));
 		return r;
@@ -150,7 +150,7 @@ static int lock_data_dir(struct server *sv)
 static int lock_instance(struct server *sv)
 {
 	const char *name = sv->instance_lock;
-	int r = shmseq_instance_lock_name(sv->cfg->instance, sv->instance_lock, sizeof(sv->instance_lock));
+	int r = util_instance_lock_name(sv->cfg->instance, sv->instance_lock, sizeof(sv->instance_lock));
 	if (r < 0)
 		return r;
 	for (int tries = 0; tries < 100; tries++) {
@@ -275,7 +275,7 @@ static void remove_legacy_region(struct server *sv)
 {
 	char name[128];
 	struct stat st;
-	if (shmseq_region_name(sv->cfg->instance, name, sizeof(name)) < 0)
+	if (util_region_name(sv->cfg->instance, name, sizeof(name)) < 0)
 		return;
 	int fd = shm_open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (fd < 0)
@@ -368,7 +368,7 @@ static int create_region(struct server *sv)
 static int refuse_if_running(struct server *sv)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int r = shmseq_socket_path(sv->cfg->instance, sv->sock_path, sizeof(sv->sock_path));
+	int r = util_socket_path(sv->cfg->instance, sv->sock_path, sizeof(sv->sock_path));
 	if (r < 0 || strlen(sv->sock_path) >= sizeof(sa.sun_path)) {
 		say("socket path too long: %s", sv->sock_path);
 		return -ENAMETOOLONG;
@@ -389,7 +389,7 @@ static int create_socket(struct server *sv)
 {
 	const struct server_config *cfg = sv->cfg;
 	char dir[4096];
-	int r = shmseq_runtime_dir(dir, sizeof(dir), true);
+	int r = util_runtime_dir(dir, sizeof(dir), true);
 	if (r < 0) {
 		say("cannot use runtime directory %s: %s", dir, strerror(-r));
 		return r;
@@ -480,7 +480,7 @@ static void send_replies(struct server *sv, bool sync_failed)
 					r->len = sizeof(*h);
 				}
 			}
-			int e = shmseq_send(r->conn->fd, r->msg, r->len, r->fd, MSG_DONTWAIT);
+			int e = util_send(r->conn->fd, r->msg, r->len, r->fd, MSG_DONTWAIT);
 			if (e < 0)
 				r->conn->dead = true; /* gone, or not reading its replies */
 		}
@@ -505,7 +505,7 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 				    (int)c->pid, (unsigned)h.version, WIRE_VERSION);
 				struct wire_hdr r;
 				wire_hdr_init(&r, WIRE_HELLO, 0, h.req_id, -EPROTO);
-				shmseq_send(c->fd, &r, sizeof(r), -1, MSG_DONTWAIT);
+				util_send(c->fd, &r, sizeof(r), -1, MSG_DONTWAIT);
 				c->dead = true;
 				return;
 			}
@@ -659,7 +659,7 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			.nsequences = cat->count,
 			.region_size = sv->region_size,
 			.connections = sv->nconns,
-			.uptime_ms = (shmseq_now_ns() - sv->started_ns) / 1000000u,
+			.uptime_ms = (util_now_ns() - sv->started_ns) / 1000000u,
 			.log_bytes = wal_log_size(sv->wal),
 			.syncs = sv->syncs,
 			.records = cat->records,
@@ -710,7 +710,7 @@ static void refuse(int fd, int32_t status)
 {
 	struct wire_hdr h;
 	wire_hdr_init(&h, WIRE_HELLO, 0, 0, status);
-	shmseq_send(fd, &h, sizeof(h), -1, MSG_DONTWAIT);
+	util_send(fd, &h, sizeof(h), -1, MSG_DONTWAIT);
 	close(fd);
 }
 
@@ -718,7 +718,7 @@ static void refuse(int fd, int32_t status)
  * most one a minute, with *count (the refusals it sums up) reset. */
 static bool say_due(uint64_t *said_ns, uint64_t *count)
 {
-	uint64_t now = shmseq_now_ns();
+	uint64_t now = util_now_ns();
 	if (*said_ns && now - *said_ns < 60ull * 1000000000u)
 		return false;
 	*said_ns = now;
@@ -839,7 +839,7 @@ static void read_conn(struct server *sv, struct conn *c)
 	static char buf[WIRE_MSG_MAX];
 	/* a bounded number per wake-up keeps one busy client from starving others */
 	for (int i = 0; i < 64 && !c->dead; i++) {
-		ssize_t n = shmseq_recv(c->fd, buf, sizeof(buf), NULL, MSG_DONTWAIT);
+		ssize_t n = util_recv(c->fd, buf, sizeof(buf), NULL, MSG_DONTWAIT);
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
@@ -914,7 +914,7 @@ static const char *errno_hint(int e)
  * that doubles up to a minute; the first success after failures is said. */
 static void snap_outcome(struct server *sv, int r)
 {
-	uint64_t now = shmseq_now_ns();
+	uint64_t now = util_now_ns();
 	sv->snap_attempts++;
 	if (r < 0) {
 		int e = -r;
@@ -1000,7 +1000,7 @@ static void commit_batch(struct server *sv)
 		return;
 	}
 	if (!failed && !sv->cat.nbroken && wal_log_size(sv->wal) > snap_at) {
-		uint64_t now = shmseq_now_ns();
+		uint64_t now = util_now_ns();
 		if (sv->snap_err && now < sv->snap_retry_ns)
 			return;
 		/* A large one in a child, so that refills and DDL go on
@@ -1151,7 +1151,7 @@ int server_run(const struct server_config *cfg)
 			    .spare_fd = -1,
 			    .keeper = -1};
 	int code = 1;
-	sv.started_ns = shmseq_now_ns();
+	sv.started_ns = util_now_ns();
 
 	sigset_t mask;
 	sigemptyset(&mask);

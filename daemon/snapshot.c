@@ -140,7 +140,7 @@ int snapshot_bg_start(struct snapshot_bg *b, struct wal *w, struct catalog *cat,
 	b->pid = pid;
 	b->pipe_fd = p[0];
 	b->go_fd = g[1];
-	b->started_ns = shmseq_now_ns();
+	b->started_ns = util_now_ns();
 	return 0;
 }
 

@@ -129,12 +129,12 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 {
 	char dir[4096], path[4200];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	enum shmseq_dir_origin origin;
+	enum util_dir_origin origin;
 	uid_t owner;
-	int r = shmseq_runtime_dir_origin(dir, sizeof(dir), &origin);
+	int r = util_runtime_dir_origin(dir, sizeof(dir), &origin);
 	if (r < 0)
 		return r;
-	r = shmseq_runtime_dir_check(dir, origin, false, &owner, why, whycap);
+	r = util_runtime_dir_check(dir, origin, false, &owner, why, whycap);
 	if (r < 0)
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	snprintf(path, sizeof(path), "%s/%s.sock", dir, instance);
@@ -148,7 +148,7 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 		r = -errno;
 		close(fd);
 		if (why)
-			snprintf(why, whycap, "%s: %s", path, shmseq_errno_text(-r));
+			snprintf(why, whycap, "%s: %s", path, util_errno_text(-r));
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	}
 	struct ucred cr;
@@ -158,11 +158,11 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 		close(fd);
 		return r;
 	}
-	if (!shmseq_peer_trusted(cr.uid, origin, owner)) {
+	if (!util_peer_trusted(cr.uid, origin, owner)) {
 		if (why) {
 			char who[300], me[300];
-			shmseq_user_text(cr.uid, who, sizeof(who));
-			shmseq_user_text(geteuid(), me, sizeof(me));
+			util_user_text(cr.uid, who, sizeof(who));
+			util_user_text(geteuid(), me, sizeof(me));
 			snprintf(why, whycap,
 				 "the daemon behind %s (pid %d) runs as %s, not as %s, root or the owner of "
 				 "the directory: not trusted",
@@ -195,15 +195,15 @@ static int attach(struct shmseq *c)
 	req.b.pid = (uint32_t)getpid();
 	char buf[WIRE_MSG_MAX];
 	int mfd = -1;
-	r = shmseq_send(fd, &req, sizeof(req), -1, 0);
+	r = util_send(fd, &req, sizeof(req), -1, 0);
 	/* A daemon that refuses us says why and hangs up, perhaps without reading
 	 * our hello: then the hang-up (-EPIPE, -ECONNRESET) is reported first and
 	 * what it said is still queued behind it. */
 	int hangup = r;
-	ssize_t n = shmseq_recv(fd, buf, sizeof(buf), &mfd, r < 0 ? MSG_DONTWAIT : 0);
+	ssize_t n = util_recv(fd, buf, sizeof(buf), &mfd, r < 0 ? MSG_DONTWAIT : 0);
 	if (n == -ECONNRESET) {
 		hangup = (int)n;
-		n = shmseq_recv(fd, buf, sizeof(buf), &mfd, MSG_DONTWAIT);
+		n = util_recv(fd, buf, sizeof(buf), &mfd, MSG_DONTWAIT);
 	}
 	struct wire_hello_reply rep;
 	struct wire_hdr h;
@@ -298,8 +298,8 @@ int client_rpc(struct shmseq *c, uint16_t op, const void *req, size_t len, void 
 		memcpy(msg, &h, sizeof(h));
 		if (len)
 			memcpy(msg + sizeof(h), req, len);
-		r = shmseq_send(c->sock, msg, sizeof(h) + len, -1, 0);
-		ssize_t n = r < 0 ? r : shmseq_recv(c->sock, buf, sizeof(buf), NULL, 0);
+		r = util_send(c->sock, msg, sizeof(h) + len, -1, 0);
+		ssize_t n = r < 0 ? r : util_recv(c->sock, buf, sizeof(buf), NULL, 0);
 		if (n <= 0) {
 			/* hang-up: the daemon died or dropped us */
 			r = n == 0 ? -ECONNRESET : (int)n;
@@ -366,7 +366,7 @@ static inline const char *entry_name(const struct shmseq_seq *e)
 
 static uint64_t entry_hash(const struct shmseq_seq *e)
 {
-	return shmseq_hash(e->name, strlen(e->name));
+	return util_hash(e->name, strlen(e->name));
 }
 
 /* Reader side: any thread, no lock, inside a reader section. The entry of
@@ -515,7 +515,7 @@ static void entries_repoint(struct shmseq *c, struct region_header *old)
 static void names_forget(struct shmseq *c, const char *name)
 {
 	size_t len = strlen(name);
-	struct shmseq_seq *e = seq_name_fits(name, len) ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	struct shmseq_seq *e = seq_name_fits(name, len) ? lookup(c, name, util_hash(name, len)) : NULL;
 	if (e && e->in_table && atomic_load_explicit(&e->refs, memory_order_relaxed) == 0)
 		names_remove(c, e);
 	reclaim_poll(&c->rc, c);
@@ -529,8 +529,8 @@ SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out)
 		return -EINVAL;
 	*out = NULL;
 	if (!instance)
-		instance = shmseq_default_instance();
-	if (!shmseq_instance_name_valid(instance))
+		instance = util_default_instance();
+	if (!util_instance_name_valid(instance))
 		return -EINVAL;
 	struct shmseq *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -595,8 +595,8 @@ SHMSEQ_API size_t shmseq_connect_explain(const char *instance, int err, char *bu
 		cap = sizeof(tmp);
 	}
 	if (!instance)
-		instance = shmseq_default_instance();
-	if (!shmseq_instance_name_valid(instance)) {
+		instance = util_default_instance();
+	if (!util_instance_name_valid(instance)) {
 		int n = snprintf(buf, cap, "bad instance name: use 1 to 64 letters, digits, '-' or '_'");
 		return n < 0 ? 0 : (size_t)n;
 	}
@@ -611,7 +611,7 @@ SHMSEQ_API size_t shmseq_connect_explain(const char *instance, int err, char *bu
 		n = snprintf(buf, cap, "%s (%s)", shmseq_strerror(err), why);
 	else {
 		char path[4200] = "";
-		shmseq_socket_path(instance, path, sizeof(path));
+		util_socket_path(instance, path, sizeof(path));
 		n = snprintf(buf, cap, "%s (socket %s)", shmseq_strerror(err), path);
 	}
 	return n < 0 ? 0 : (size_t)n;
@@ -662,7 +662,7 @@ int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 	size_t len = strlen(name);
 	if (!seq_name_fits(name, len))
 		return -EINVAL;
-	uint64_t hash = shmseq_hash(name, len);
+	uint64_t hash = util_hash(name, len);
 	struct shmseq_seq *e = lookup(c, name, hash);
 	if (e) {
 		*out = e;
@@ -741,7 +741,7 @@ static void send_ticket(struct shmseq *c, struct shmseq_seq *e, uint16_t op, con
 	 * this reader section is over, so the number cannot be reused yet. */
 	int fd = atomic_load_explicit(&c->sock, memory_order_relaxed);
 	if (fd >= 0)
-		shmseq_send(fd, &m, sizeof(m), -1, MSG_DONTWAIT);
+		util_send(fd, &m, sizeof(m), -1, MSG_DONTWAIT);
 }
 
 static int ticket_rpc(struct shmseq *c, struct shmseq_seq *e, uint16_t op, const struct region_ticket *tk)
@@ -775,7 +775,7 @@ static inline void record_last(struct shmseq_seq *e, int64_t v)
 /* Count one more round trip of this call; -ETIMEDOUT when it is one too many. */
 static int slow_budget(int *rpcs, uint64_t *t0)
 {
-	uint64_t now = shmseq_now_ns();
+	uint64_t now = util_now_ns();
 	if ((*rpcs)++ == 0)
 		*t0 = now;
 	else if (*rpcs > SLOW_RPCS_MAX || now - *t0 > SLOW_NS_MAX)
@@ -1237,7 +1237,7 @@ static inline __attribute__((always_inline)) int named_entry(struct shmseq *c, c
 							     struct shmseq_seq **e)
 {
 	size_t len = strlen(name);
-	*e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, shmseq_hash(name, len)) : NULL;
+	*e = len && len <= SHMSEQ_NAME_MAX ? lookup(c, name, util_hash(name, len)) : NULL;
 	return likely(*e) ? 0 : client_entry(c, name, e);
 }
 
@@ -1662,7 +1662,7 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "The instance has no free sequence slot (see shmseqd --max-sequences)";
 	default:
 		if (err < 0 && -err < 1000)
-			return shmseq_errno_text(-err); /* not strerror(): threads */
+			return util_errno_text(-err); /* not strerror(): threads */
 		return "Unknown error";
 	}
 }

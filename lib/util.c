@@ -13,7 +13,7 @@
 
 #include "shmseq.h"
 
-const char *shmseq_errno_text(int e)
+const char *util_errno_text(int e)
 {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
 	const char *s = strerrordesc_np(e);
@@ -30,7 +30,7 @@ const char *shmseq_errno_text(int e)
 #endif
 }
 
-bool shmseq_instance_name_valid(const char *name)
+bool util_instance_name_valid(const char *name)
 {
 	if (!name || !*name)
 		return false;
@@ -54,7 +54,7 @@ bool seq_name_fits(const char *name, size_t len)
 	return chars <= SHMSEQ_NAME_CHARS;
 }
 
-const char *shmseq_default_instance(void)
+const char *util_default_instance(void)
 {
 	const char *e = getenv("SHMSEQ_INSTANCE");
 	return (e && *e) ? e : "default";
@@ -69,7 +69,7 @@ __attribute__((format(printf, 3, 4))) static int fmt(char *buf, size_t cap, cons
 	return (n < 0 || (size_t)n >= cap) ? -ENAMETOOLONG : 0;
 }
 
-int shmseq_mkdir_p(const char *path, mode_t mode)
+int util_mkdir_p(const char *path, mode_t mode)
 {
 	char tmp[4096];
 	if (strlen(path) >= sizeof(tmp))
@@ -115,7 +115,7 @@ static int fsync_parent(char *path)
 	return r;
 }
 
-int shmseq_mkdir_durable(const char *path, mode_t mode)
+int util_mkdir_durable(const char *path, mode_t mode)
 {
 	char tmp[4096];
 	size_t n = strlen(path);
@@ -145,10 +145,10 @@ int shmseq_mkdir_durable(const char *path, mode_t mode)
 	return fsync_dir(tmp);
 }
 
-int shmseq_runtime_dir_origin(char *buf, size_t cap, enum shmseq_dir_origin *origin)
+int util_runtime_dir_origin(char *buf, size_t cap, enum util_dir_origin *origin)
 {
 	const char *e = getenv("SHMSEQ_RUNTIME_DIR");
-	enum shmseq_dir_origin o;
+	enum util_dir_origin o;
 	int r;
 	if (e && *e) {
 		o = SHMSEQ_DIR_CHOSEN;
@@ -167,7 +167,7 @@ int shmseq_runtime_dir_origin(char *buf, size_t cap, enum shmseq_dir_origin *ori
 	return r;
 }
 
-void shmseq_user_text(uid_t uid, char *buf, size_t cap)
+void util_user_text(uid_t uid, char *buf, size_t cap)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
@@ -182,8 +182,8 @@ static bool is_self(uid_t uid)
 	return uid == getuid() || uid == geteuid();
 }
 
-int shmseq_runtime_dir_check(const char *dir, enum shmseq_dir_origin origin, bool for_daemon, uid_t *owner,
-			     char *why, size_t whycap)
+int util_runtime_dir_check(const char *dir, enum util_dir_origin origin, bool for_daemon, uid_t *owner,
+			   char *why, size_t whycap)
 {
 	struct stat st;
 	char who[300];
@@ -196,10 +196,10 @@ int shmseq_runtime_dir_check(const char *dir, enum shmseq_dir_origin origin, boo
 	/* in /tmp anyone may have made a symbolic link of that name first */
 	if ((origin == SHMSEQ_DIR_TMP ? lstat(dir, &st) : stat(dir, &st)) < 0) {
 		int e = errno;
-		snprintf(why, whycap, "runtime directory %s: %s", dir, shmseq_errno_text(e));
+		snprintf(why, whycap, "runtime directory %s: %s", dir, util_errno_text(e));
 		return -e;
 	}
-	shmseq_user_text(st.st_uid, who, sizeof(who));
+	util_user_text(st.st_uid, who, sizeof(who));
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(why, whycap, "runtime directory %s is not a directory but a %s of %s: not trusted",
 			 dir, S_ISLNK(st.st_mode) ? "symbolic link" : "file", who);
@@ -218,7 +218,7 @@ int shmseq_runtime_dir_check(const char *dir, enum shmseq_dir_origin origin, boo
 	}
 	if (st.st_uid != 0 && !is_self(st.st_uid) && (for_daemon || origin != SHMSEQ_DIR_CHOSEN)) {
 		char me[300];
-		shmseq_user_text(geteuid(), me, sizeof(me));
+		util_user_text(geteuid(), me, sizeof(me));
 		if (for_daemon)
 			snprintf(
 				why, whycap,
@@ -240,61 +240,61 @@ int shmseq_runtime_dir_check(const char *dir, enum shmseq_dir_origin origin, boo
 	return 0;
 }
 
-bool shmseq_peer_trusted(uid_t peer, enum shmseq_dir_origin origin, uid_t dir_owner)
+bool util_peer_trusted(uid_t peer, enum util_dir_origin origin, uid_t dir_owner)
 {
 	return peer == 0 || is_self(peer) || (origin == SHMSEQ_DIR_CHOSEN && peer == dir_owner);
 }
 
-int shmseq_runtime_dir_make(char *buf, size_t cap, char *why, size_t whycap)
+int util_runtime_dir_make(char *buf, size_t cap, char *why, size_t whycap)
 {
-	enum shmseq_dir_origin origin;
-	int r = shmseq_runtime_dir_origin(buf, cap, &origin);
+	enum util_dir_origin origin;
+	int r = util_runtime_dir_origin(buf, cap, &origin);
 	if (r < 0) {
 		if (why)
 			snprintf(why, whycap, "runtime directory path too long");
 		return r;
 	}
-	r = shmseq_mkdir_p(buf, 0700);
+	r = util_mkdir_p(buf, 0700);
 	if (r < 0) {
 		if (why)
 			snprintf(why, whycap, "cannot create runtime directory %s: %s", buf,
-				 shmseq_errno_text(-r));
+				 util_errno_text(-r));
 		return r;
 	}
-	return shmseq_runtime_dir_check(buf, origin, true, NULL, why, whycap);
+	return util_runtime_dir_check(buf, origin, true, NULL, why, whycap);
 }
 
-int shmseq_runtime_dir(char *buf, size_t cap, bool create)
+int util_runtime_dir(char *buf, size_t cap, bool create)
 {
 	if (create)
-		return shmseq_runtime_dir_make(buf, cap, NULL, 0);
-	return shmseq_runtime_dir_origin(buf, cap, NULL);
+		return util_runtime_dir_make(buf, cap, NULL, 0);
+	return util_runtime_dir_origin(buf, cap, NULL);
 }
 
-int shmseq_socket_path(const char *instance, char *buf, size_t cap)
+int util_socket_path(const char *instance, char *buf, size_t cap)
 {
 	char dir[4096];
-	int r = shmseq_runtime_dir(dir, sizeof(dir), false);
+	int r = util_runtime_dir(dir, sizeof(dir), false);
 	if (r < 0)
 		return r;
 	return fmt(buf, cap, "%s/%s.sock", dir, instance);
 }
 
-int shmseq_region_name(const char *instance, char *buf, size_t cap)
+int util_region_name(const char *instance, char *buf, size_t cap)
 {
 	char uid[32];
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
 	return fmt(buf, cap, "/shmseq.%s.%s", uid, instance);
 }
 
-int shmseq_instance_lock_name(const char *instance, char *buf, size_t cap)
+int util_instance_lock_name(const char *instance, char *buf, size_t cap)
 {
 	char region[128];
-	int r = shmseq_region_name(instance, region, sizeof(region));
+	int r = util_region_name(instance, region, sizeof(region));
 	return r < 0 ? r : fmt(buf, cap, "%s.lock", region);
 }
 
-int shmseq_default_data_dir(const char *instance, char *buf, size_t cap)
+int util_default_data_dir(const char *instance, char *buf, size_t cap)
 {
 	const char *e = getenv("XDG_STATE_HOME");
 	if (e && *e)
@@ -305,7 +305,7 @@ int shmseq_default_data_dir(const char *instance, char *buf, size_t cap)
 	return fmt(buf, cap, "%s/.local/state/shmseq/%s", e, instance);
 }
 
-int shmseq_send(int sock, const void *buf, size_t len, int fd, int flags)
+int util_send(int sock, const void *buf, size_t len, int fd, int flags)
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 	union {
@@ -332,7 +332,7 @@ int shmseq_send(int sock, const void *buf, size_t len, int fd, int flags)
 	}
 }
 
-ssize_t shmseq_recv(int sock, void *buf, size_t cap, int *fd, int flags)
+ssize_t util_recv(int sock, void *buf, size_t cap, int *fd, int flags)
 {
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
 	union {
@@ -372,7 +372,7 @@ ssize_t shmseq_recv(int sock, void *buf, size_t cap, int *fd, int flags)
 	return n;
 }
 
-uint64_t shmseq_now_ns(void)
+uint64_t util_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

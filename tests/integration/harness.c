@@ -110,7 +110,7 @@ void daemon_teardown(struct daemon *d)
 	region_discard(d->instance); /* a killed daemon leaves its region's keeper */
 	char lock[160];
 	/* a killed daemon leaves its instance lock */
-	if (shmseq_instance_lock_name(d->instance, lock, sizeof(lock)) == 0)
+	if (util_instance_lock_name(d->instance, lock, sizeof(lock)) == 0)
 		shm_unlink(lock);
 	if (tmpdir_remove(d->dir) < 0)
 		fprintf(stderr, "could not remove %s\n", d->dir);

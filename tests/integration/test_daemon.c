@@ -646,7 +646,7 @@ static void test_increment_zero_interleaves(void **state)
 	char dir[300];
 	snprintf(dir, sizeof(dir), "%s/z", d.dir);
 	strcpy(z.dir, dir);
-	assert_int_equal(shmseq_mkdir_p(z.dir, 0700), 0);
+	assert_int_equal(util_mkdir_p(z.dir, 0700), 0);
 	assert_int_equal(daemon_start(&z, "--auto-increment-increment 3 --auto-increment-offset 2"), 0);
 	shmseq *zc;
 	shmseq_result *res;
@@ -690,7 +690,7 @@ static int raw_socket(void)
 {
 	char path[4096];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	assert_int_equal(shmseq_socket_path(d.instance, path, sizeof(path)), 0);
+	assert_int_equal(util_socket_path(d.instance, path, sizeof(path)), 0);
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
@@ -784,12 +784,12 @@ static void test_owner_only(void **state)
 	(void)state;
 	char path[4096], shm[256];
 	struct stat st;
-	assert_int_equal(shmseq_socket_path(d.instance, path, sizeof(path)), 0);
+	assert_int_equal(util_socket_path(d.instance, path, sizeof(path)), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	/* the region has no name anyone could open: a sealed memfd, handed out
 	 * over the socket (and held by its keeper), owner-only all the same */
-	assert_int_equal(shmseq_region_name(d.instance, shm, sizeof(shm)), 0);
+	assert_int_equal(util_region_name(d.instance, shm, sizeof(shm)), 0);
 	assert_int_equal(shm_open(shm, O_RDONLY, 0), -1);
 	assert_int_equal(errno, ENOENT);
 	int fd = region_fd(d.instance);
@@ -859,7 +859,7 @@ static void start_own(struct daemon *z, const char *prefix, rlim_t nofile, const
 	snprintf(dir, sizeof(dir), "%s/%s", d.dir, prefix);
 	assert_true(strlen(dir) < sizeof(z->dir));
 	memcpy(z->dir, dir, strlen(dir) + 1);
-	assert_int_equal(shmseq_mkdir_p(z->dir, 0700), 0);
+	assert_int_equal(util_mkdir_p(z->dir, 0700), 0);
 	char data[300], err[300];
 	const char *argv[16] = {getenv("SHMSEQD"), "--instance", z->instance, "--data-dir", data};
 	int n = 5;
@@ -955,10 +955,10 @@ static int connect_many(const struct daemon *z, shmseq **c, int n, double *worst
 	int ok = 0;
 	*worst_s = 0;
 	for (int i = 0; i < n; i++) {
-		uint64_t t0 = shmseq_now_ns();
+		uint64_t t0 = util_now_ns();
 		c[i] = NULL;
 		int r = shmseq_connect(z->instance, &c[i]);
-		double s = (double)(shmseq_now_ns() - t0) / 1e9;
+		double s = (double)(util_now_ns() - t0) / 1e9;
 		if (s > *worst_s)
 			*worst_s = s;
 		if (r != 0 && r != -SHMSEQ_ERR_CON_COUNT)
@@ -1031,11 +1031,11 @@ static void test_fd_limit_below_max_connections(void **state)
 	struct daemon z;
 	start_own(&z, "fdlimit", 64, NULL);
 	double cpu0 = cpu_s(z.pid), worst;
-	uint64_t t0 = shmseq_now_ns();
+	uint64_t t0 = util_now_ns();
 	int ok = connect_many(&z, c, N, &worst);
 	struct timespec pause = {.tv_nsec = 500 * 1000 * 1000};
 	nanosleep(&pause, NULL);
-	double wall = (double)(shmseq_now_ns() - t0) / 1e9, cpu = cpu_s(z.pid) - cpu0;
+	double wall = (double)(util_now_ns() - t0) / 1e9, cpu = cpu_s(z.pid) - cpu0;
 	printf("# hard descriptor limit 64: %d of %d sessions served, the rest refused; slowest answer %.3f "
 	       "s; "
 	       "daemon CPU %.3f s in %.2f s\n",
@@ -1073,11 +1073,11 @@ static void test_emfile_while_running(void **state)
 	low = (struct rlimit){(rlim_t)base + 4, old.rlim_max};
 	assert_int_equal(prlimit(z.pid, RLIMIT_NOFILE, &low, NULL), 0);
 	double cpu0 = cpu_s(z.pid), worst;
-	uint64_t t0 = shmseq_now_ns();
+	uint64_t t0 = util_now_ns();
 	int ok = connect_many(&z, c, N, &worst);
 	struct timespec pause = {.tv_nsec = 500 * 1000 * 1000};
 	nanosleep(&pause, NULL);
-	double wall = (double)(shmseq_now_ns() - t0) / 1e9, cpu = cpu_s(z.pid) - cpu0;
+	double wall = (double)(util_now_ns() - t0) / 1e9, cpu = cpu_s(z.pid) - cpu0;
 	const char *said = own_said(&z);
 	printf("# limit lowered to %d descriptors under the daemon: %d of %d sessions, the rest refused; "
 	       "slowest "

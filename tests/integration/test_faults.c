@@ -209,9 +209,9 @@ static void inst_fini(struct inst *in)
 	}
 	region_unlink(in);
 	char sock[4096];
-	if (shmseq_instance_lock_name(in->name, sock, sizeof(sock)) == 0)
+	if (util_instance_lock_name(in->name, sock, sizeof(sock)) == 0)
 		shm_unlink(sock); /* a killed daemon leaves its instance lock */
-	if (shmseq_socket_path(in->name, sock, sizeof(sock)) == 0)
+	if (util_socket_path(in->name, sock, sizeof(sock)) == 0)
 		unlink(sock);
 	munmap(in->fc, 4096);
 	rm_rf(in->dir);

@@ -179,7 +179,7 @@ static int raw_connect(const char *instance)
 {
 	char path[4096];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (shmseq_socket_path(instance, path, sizeof(path)) < 0 || strlen(path) >= sizeof(sa.sun_path))
+	if (util_socket_path(instance, path, sizeof(path)) < 0 || strlen(path) >= sizeof(sa.sun_path))
 		return -1;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -200,7 +200,7 @@ static int raw_send(int fd, uint16_t op, const void *payload, uint32_t len, uint
 	memcpy(msg, &h, sizeof(h));
 	if (len)
 		memcpy(msg + sizeof(h), payload, len);
-	return shmseq_send(fd, msg, sizeof(h) + len, -1, MSG_DONTWAIT);
+	return util_send(fd, msg, sizeof(h) + len, -1, MSG_DONTWAIT);
 }
 
 /* HELLO: 0 when answered with the region, which is mapped into *map unless
@@ -212,7 +212,7 @@ static int raw_hello(int fd, struct region_header **map)
 	int mfd = -1;
 	if (raw_send(fd, WIRE_HELLO, &hello, sizeof(hello), 1) < 0)
 		return -1;
-	ssize_t n = shmseq_recv(fd, buf, sizeof(buf), &mfd, 0);
+	ssize_t n = util_recv(fd, buf, sizeof(buf), &mfd, 0);
 	int r = n > 0 && wire_check(buf, (size_t)n, 1) == 0 && mfd >= 0 ? 0 : -1;
 	struct stat st;
 	if (r == 0 && map) {
@@ -370,7 +370,7 @@ static void victim(enum victim_kind k, int ready)
 		char buf[WIRE_MSG_MAX];
 		wire_name_set(&o.name, "nc");
 		if (!h || raw_send(fd, WIRE_OPEN, &o, sizeof(o), 2) < 0 ||
-		    shmseq_recv(fd, buf, sizeof(buf), NULL, 0) != sizeof(struct wire_hdr) + sizeof(rep))
+		    util_recv(fd, buf, sizeof(buf), NULL, 0) != sizeof(struct wire_hdr) + sizeof(rep))
 			_exit(1);
 		memcpy(&rep, buf + sizeof(struct wire_hdr), sizeof(rep));
 		if (rep.slot >= h->nslots)
@@ -855,7 +855,7 @@ static void test_region_size_changes(void **state)
 		struct wire_hello hello = {.version = WIRE_VERSION, .pid = (uint32_t)getpid()};
 		char buf[WIRE_MSG_MAX], path[300], link[300];
 		if (raw_send(sock, WIRE_HELLO, &hello, sizeof(hello), 1) < 0 ||
-		    shmseq_recv(sock, buf, sizeof(buf), &mfd, 0) <= 0 || mfd < 0)
+		    util_recv(sock, buf, sizeof(buf), &mfd, 0) <= 0 || mfd < 0)
 			_exit(2);
 		at->region_fds++;
 		at->region_grown += try_resize(mfd, at, true);
@@ -890,8 +890,8 @@ static void test_region_size_changes(void **state)
 		closedir(dp);
 		/* the instance lock and the old region name, by name */
 		char shm[256], lock[300];
-		if (shmseq_region_name(a.instance, shm, sizeof(shm)) == 0 &&
-		    shmseq_instance_lock_name(a.instance, lock, sizeof(lock)) == 0) {
+		if (util_region_name(a.instance, shm, sizeof(shm)) == 0 &&
+		    util_instance_lock_name(a.instance, lock, sizeof(lock)) == 0) {
 			const char *names[] = {shm, lock};
 			for (int i = 0; i < 2; i++) {
 				int fd = shm_open(names[i], O_RDWR, 0);
@@ -959,7 +959,7 @@ static void test_other_instance_untouched(void **state)
 	uint64_t r0 = region_print(b.instance, &rsize);
 	char bsock[4096];
 	struct stat k0, k1;
-	assert_int_equal(shmseq_socket_path(b.instance, bsock, sizeof(bsock)), 0);
+	assert_int_equal(util_socket_path(b.instance, bsock, sizeof(bsock)), 0);
 	assert_int_equal(lstat(bsock, &k0), 0);
 
 	/* abuse a: garbage, clients killed mid-call, a victim's slot, free slots

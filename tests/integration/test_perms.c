@@ -188,8 +188,8 @@ static void open_runtime_dir(uid_t owner)
 
 static void paths(char *sock, size_t scap, char *shm, size_t mcap)
 {
-	assert_int_equal(shmseq_socket_path(d.instance, sock, scap), 0);
-	assert_int_equal(shmseq_region_name(d.instance, shm, mcap), 0);
+	assert_int_equal(util_socket_path(d.instance, sock, scap), 0);
+	assert_int_equal(util_region_name(d.instance, shm, mcap), 0);
 }
 
 /* --- another user's view ------------------------------------------------------ */
@@ -220,7 +220,7 @@ static struct probe *as_user_in(const char *run, uid_t uid, gid_t gid, const gid
 		pr = shared_alloc(sizeof(*pr));
 	memset(pr, 0, sizeof(*pr));
 	char shm[256];
-	assert_int_equal(shmseq_region_name(d.instance, shm, sizeof(shm)), 0);
+	assert_int_equal(util_region_name(d.instance, shm, sizeof(shm)), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -547,7 +547,7 @@ static void test_region_squatted_by_another_user(void **state)
 	need_root();
 	char sock[4096], shm[256], lock[256];
 	paths(sock, sizeof(sock), shm, sizeof(shm));
-	assert_int_equal(shmseq_instance_lock_name(d.instance, lock, sizeof(lock)), 0);
+	assert_int_equal(util_instance_lock_name(d.instance, lock, sizeof(lock)), 0);
 	const mode_t modes[] = {0600, 0666};
 	/* the instance lock's name: refused, left alone */
 	for (int i = 0; i < 2; i++) {
@@ -817,7 +817,7 @@ static void test_simultaneous_starts(void **state)
 	snprintf(run[1], sizeof(run[1]), "%s/run2", d.dir);
 	for (int i = 0; i < 2; i++)
 		snprintf(data[i], sizeof(data[i]), "%s/data%d", d.dir, i);
-	assert_int_equal(shmseq_instance_lock_name(d.instance, lock, sizeof(lock)), 0);
+	assert_int_equal(util_instance_lock_name(d.instance, lock, sizeof(lock)), 0);
 	int wins[2] = {0, 0};
 	for (int round = 0; round < 16; round++) {
 		forget_daemon_said();

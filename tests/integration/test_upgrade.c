@@ -187,7 +187,7 @@ static void test_older_client_told(void **state)
 	assert_int_equal(daemon_start(&d, NULL), 0);
 	char path[4096];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	assert_int_equal(shmseq_socket_path(d.instance, path, sizeof(path)), 0);
+	assert_int_equal(util_socket_path(d.instance, path, sizeof(path)), 0);
 	assert_true(strlen(path) < sizeof(sa.sun_path));
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -203,10 +203,10 @@ static void test_older_client_told(void **state)
 	hello.h.version = 1;
 	hello.b.version = 1;
 	hello.b.pid = (uint32_t)getpid();
-	assert_true(shmseq_send(fd, &hello, sizeof(hello), -1, 0) >= 0);
+	assert_true(util_send(fd, &hello, sizeof(hello), -1, 0) >= 0);
 	char buf[WIRE_MSG_MAX];
 	int mfd = -1;
-	ssize_t n = shmseq_recv(fd, buf, sizeof(buf), &mfd, 0);
+	ssize_t n = util_recv(fd, buf, sizeof(buf), &mfd, 0);
 	assert_int_equal(n, sizeof(struct wire_hdr));
 	assert_int_equal(mfd, -1);
 	struct wire_hdr r;

@@ -527,7 +527,7 @@ static void cut_power(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/run'", dm.dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "powerloss: cannot empty the runtime directory\n");
-	if (shmseq_instance_lock_name(dm.instance, lock, sizeof(lock)) == 0)
+	if (util_instance_lock_name(dm.instance, lock, sizeof(lock)) == 0)
 		shm_unlink(lock);
 	char ctl[400], what[64];
 	snprintf(ctl, sizeof(ctl), "%s/.plfs", mnt);

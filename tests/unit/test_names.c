@@ -27,7 +27,7 @@ static inline const char *name_of(const struct shmseq_seq *e)
 
 static uint64_t hash_of(const struct shmseq_seq *e)
 {
-	return shmseq_hash(e->name, strlen(e->name));
+	return util_hash(e->name, strlen(e->name));
 }
 
 static uint32_t hint_of(const struct shmseq_seq *e)
@@ -48,7 +48,7 @@ static struct shmseq_seq *entries(size_t n)
 
 static struct shmseq_seq *find(const struct name_table *t, const char *name)
 {
-	return names_lookup(t, name, shmseq_hash(name, strlen(name)), HDR, name_of);
+	return names_lookup(t, name, util_hash(name, strlen(name)), HDR, name_of);
 }
 
 static void test_put_lookup_remove(void **state)

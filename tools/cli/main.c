@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+i:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (!shmseq_instance_name_valid(optarg))
+			if (!util_instance_name_valid(optarg))
 				return usage_error("invalid instance name '%s' (1 to %d "
 						   "letters, digits, '-' or '_')",
 						   optarg, SHMSEQ_INSTANCE_MAX);

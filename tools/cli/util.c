@@ -92,7 +92,7 @@ const char *instance_label(shmseq *conn)
 {
 	if (conn)
 		return shmseq_instance(conn);
-	return opt_instance ? opt_instance : shmseq_default_instance();
+	return opt_instance ? opt_instance : util_default_instance();
 }
 
 /* Strict decimal int64 parse: optional sign, digits, nothing else. */
