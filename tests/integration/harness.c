@@ -7,6 +7,7 @@
 
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -138,7 +139,107 @@ int daemon_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
 {
 	group_d = d;
 	group_prefix = prefix;
-	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
+	return harness_run_group_tests(name, tests, n, group_setup, group_teardown);
+}
+
+/* ---- the descriptor check around each test ---- */
+
+#define FD_CHECK_MAX 4096
+static const struct CMUnitTest *fd_orig; /* the group's tests, in order */
+static size_t fd_next;			 /* the index of the test whose setup runs next */
+static size_t fd_cur;
+static unsigned char fd_before[FD_CHECK_MAX / 8], fd_kept[FD_CHECK_MAX / 8];
+static int fd_allowed; /* more descriptors this test may leave (harness_fd_allow) */
+
+static void fd_scan(unsigned char *set)
+{
+	memset(set, 0, FD_CHECK_MAX / 8);
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return;
+	int self = dirfd(dir);
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*end || end == e->d_name || fd == self || fd < 0 || fd >= FD_CHECK_MAX)
+			continue;
+		set[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	}
+	closedir(dir);
+}
+
+void harness_fd_allow(int n)
+{
+	fd_allowed += n;
+}
+
+void harness_fd_keep(int fd)
+{
+	if (fd >= 0 && fd < FD_CHECK_MAX)
+		fd_kept[fd / 8] |= (unsigned char)(1u << (fd % 8));
+}
+
+static int fd_setup(void **state)
+{
+	fd_cur = fd_next++;
+	memset(fd_kept, 0, sizeof(fd_kept));
+	fd_allowed = 0;
+	fd_scan(fd_before);
+	return fd_orig[fd_cur].setup_func ? fd_orig[fd_cur].setup_func(state) : 0;
+}
+
+static int fd_teardown(void **state)
+{
+	int r = fd_orig[fd_cur].teardown_func ? fd_orig[fd_cur].teardown_func(state) : 0;
+	unsigned char after[FD_CHECK_MAX / 8];
+	fd_scan(after);
+	/* More descriptors than before, kept ones aside: name the new ones. (A
+	 * session that re-attached to a restarted daemon holds a socket of
+	 * another number in place of its old one: not a leak.) */
+	int nbefore = 0, nafter = 0;
+	for (int fd = 0; fd < FD_CHECK_MAX; fd++) {
+		unsigned char bit = (unsigned char)(1u << (fd % 8));
+		if (fd_kept[fd / 8] & bit)
+			continue;
+		nbefore += !!(fd_before[fd / 8] & bit);
+		nafter += !!(after[fd / 8] & bit);
+	}
+	if (nafter <= nbefore + fd_allowed)
+		return r;
+	fprintf(stderr, "%s: %d descriptor(s) more than before it\n", fd_orig[fd_cur].name, nafter - nbefore);
+	for (int fd = 0; fd < FD_CHECK_MAX; fd++) {
+		unsigned char bit = (unsigned char)(1u << (fd % 8));
+		if (!(after[fd / 8] & bit) || (fd_before[fd / 8] & bit) || (fd_kept[fd / 8] & bit))
+			continue;
+		char link[64], target[512] = "?";
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		if (n >= 0)
+			target[n] = 0;
+		fprintf(stderr, "%s: descriptor %d (%s) is new\n", fd_orig[fd_cur].name, fd, target);
+	}
+	return -1;
+}
+
+int harness_run_group_tests(const char *name, const struct CMUnitTest *tests, size_t n, int (*setup)(void **),
+			    int (*teardown)(void **))
+{
+	struct CMUnitTest *wrapped = calloc(n, sizeof(*wrapped));
+	if (!wrapped) {
+		perror("calloc");
+		exit(1);
+	}
+	for (size_t i = 0; i < n; i++) {
+		wrapped[i] = tests[i];
+		wrapped[i].setup_func = fd_setup;
+		wrapped[i].teardown_func = fd_teardown;
+	}
+	fd_orig = tests;
+	fd_next = 0;
+	int r = _cmocka_run_group_tests(name, wrapped, n, setup, teardown);
+	free(wrapped);
+	return r;
 }
 
 void *shared_alloc(size_t bytes)

@@ -46,6 +46,26 @@ int daemon_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
 #define daemon_group_tests(tests, d, prefix)                                                                 \
 	daemon_run_group(#tests, tests, sizeof(tests) / sizeof((tests)[0]), d, prefix)
 
+/* Run a cmocka group with a descriptor check around each test: a test that
+ * leaves a descriptor open which was not open before it fails, naming what
+ * the descriptor refers to. Every integration test's
+ * cmocka_run_group_tests() comes here (the macro below, defined when
+ * cmocka.h was included first); a test that means to keep a descriptor
+ * across tests calls harness_fd_keep(fd). */
+int harness_run_group_tests(const char *name, const struct CMUnitTest *tests, size_t n, int (*setup)(void **),
+			    int (*teardown)(void **));
+void harness_fd_keep(int fd);
+/* The test may leave n more descriptors open than it found, e.g. the socket
+ * a session that re-attached to a restarted daemon gave up: the library
+ * closes it once no reader can be using it (lib/client.c, detach()), at a
+ * later call, not at the restart. */
+void harness_fd_allow(int n);
+#ifdef cmocka_run_group_tests
+#undef cmocka_run_group_tests
+#define cmocka_run_group_tests(tests, setup, teardown)                                                       \
+	harness_run_group_tests(#tests, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
+#endif
+
 /* The instance's region (a sealed memfd), from its keeper: it answers
  * while the daemon runs and after it was killed. A descriptor, or -1. */
 int region_fd(const char *instance);
