@@ -1298,6 +1298,10 @@ int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, 
 		return -EIO; /* its record was refused: no new window */
 	if (s->gen != gen)
 		return 0;
+	s->refills++;
+	c->refills++;
+	s->waits += blocking;
+	c->waits += blocking;
 	uint64_t want = n;
 	if (blocking) {
 		if (__builtin_add_overflow(n, 1, &want))
@@ -1316,6 +1320,23 @@ int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, 
 	if (want > s->want)
 		s->want = want;
 	mark_dirty(c, s);
+	return 0;
+}
+
+int catalog_counters(struct catalog *c, const char *name, uint64_t *refills, uint64_t *waits, uint64_t *taken,
+		     uint64_t *reserve)
+{
+	struct seq *s = catalog_find(c, name);
+	if (!s)
+		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	*refills = s->refills;
+	*waits = s->waits;
+	/* read, not trusted: a scribbled counter only skews the figure */
+	uint64_t used = region_slot_consumed(&c->slots[s->slot]);
+	if (used > s->limit)
+		used = s->limit;
+	*taken = used;
+	*reserve = s->limit - used;
 	return 0;
 }
 

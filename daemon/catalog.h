@@ -53,7 +53,8 @@ struct seq {
 	/* No row write since the row was loaded (INSERT, restart): SELECT *
 	 * shows cycle_option and cycle_count as loaded (seq_live.row_cycle_count). */
 	bool row_raw;
-	uint64_t mark; /* the refill mark published in the slot */
+	uint64_t mark;		 /* the refill mark published in the slot */
+	uint64_t refills, waits; /* counters: refills asked for, by a waiting client */
 
 	/* From replay: the epoch base of the last record (has_floor: it had
 	 * one; a REC_SEQ_V1 has none, and such a sequence is never adopted),
@@ -94,15 +95,16 @@ struct catalog {
 	struct wal *wal;
 	struct seq *dirty; /* sequences whose refills are due this batch */
 	uint64_t records;
-	bool statement;	       /* this batch appended a statement's record */
-	bool refused;	       /* this batch refused a statement's record: its replies fail */
-	bool accept_damage;    /* replay drops records it rejects (--accept-log-damage) */
-	uint64_t dropped;      /* records dropped by the replay */
-	bool tail_lost;	       /* the replay skipped ahead past a lost last record */
-	uint64_t repairs;      /* slots found scribbled and repaired */
-	uint64_t nbroken;      /* sequences whose record was refused (no snapshot meanwhile) */
-	char replay_why[1024]; /* why the replay rejected a record */
-	bool list_valid;       /* the sorted name list is up to date */
+	bool statement;		 /* this batch appended a statement's record */
+	bool refused;		 /* this batch refused a statement's record: its replies fail */
+	bool accept_damage;	 /* replay drops records it rejects (--accept-log-damage) */
+	uint64_t dropped;	 /* records dropped by the replay */
+	bool tail_lost;		 /* the replay skipped ahead past a lost last record */
+	uint64_t repairs;	 /* slots found scribbled and repaired */
+	uint64_t refills, waits; /* counters: refills asked for, by a waiting client */
+	uint64_t nbroken;	 /* sequences whose record was refused (no snapshot meanwhile) */
+	char replay_why[1024];	 /* why the replay rejected a record */
+	bool list_valid;	 /* the sorted name list is up to date */
 	struct seq **sorted;
 	uint64_t nsorted;
 };
@@ -153,6 +155,11 @@ int catalog_insert(struct catalog *c, const char *name, const struct seq_row *ro
  * blocking: a client is waiting (the window ran dry: reserve further next
  * time). Returns 0; the client re-checks its ticket after the next flush. */
 int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, uint64_t n, bool blocking);
+/* A sequence's counters: refills and waits since the start, tickets taken
+ * in its current epoch and durable tickets not taken yet. -4091 when
+ * there is no such sequence. */
+int catalog_counters(struct catalog *c, const char *name, uint64_t *refills, uint64_t *waits, uint64_t *taken,
+		     uint64_t *reserve);
 /* A ticket past the end of a CYCLE round: start the next round. */
 int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen);
 

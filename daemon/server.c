@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,16 +106,60 @@ struct server {
 	bool listen_paused;
 	uint64_t fds_said_ns, fds_refused;
 	uint64_t full_said_ns, full_refused;
+	/* counters (WIRE_COUNTERS) */
+	uint64_t sessions, refused, statements, snapshots, sync_ns;
+	uint64_t sync_hist[WIRE_SYNC_BUCKETS];
+	uint64_t slow_sync_said_ns, slow_syncs;
 };
 
+/* One line on stderr per event. When stderr is the journal (systemd names
+ * it in $JOURNAL_STREAM as "device:inode"), or $SHMSEQ_LOG_PRIORITIES is 1,
+ * each line starts with its syslog priority instead of the program's name:
+ * "<3>" an error, "<4>" a warning, "<6>" news, as journald reads them
+ * (`journalctl -p warning` then shows what needs a look). */
+static bool log_priorities(void)
+{
+	static int on = -1;
+	if (on >= 0)
+		return on;
+	const char *force = getenv("SHMSEQ_LOG_PRIORITIES");
+	const char *js = getenv("JOURNAL_STREAM");
+	struct stat st;
+	unsigned long long dev, ino;
+	on = 0;
+	if (force && *force)
+		on = strcmp(force, "1") == 0;
+	else if (js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0)
+		on = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	return on;
+}
+
+static void say_v(int prio, const char *fmt, va_list ap)
+{
+	if (log_priorities())
+		fprintf(stderr, "<%d>", prio);
+	else
+		fputs("shmseqd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void say_at(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say_at(int prio, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say_v(prio, fmt, ap);
+	va_end(ap);
+}
+
+/* an error (most of what the daemon has to say) */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("shmseqd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say_v(LOG_ERR, fmt, ap);
 	va_end(ap);
 }
 
@@ -243,9 +288,10 @@ static void adopt_region(struct server *sv)
 	int link = keeper_call(sv->keeper_path, KEEPER_TAKE, &fd);
 	if (link < 0) {
 		if (link != -ENOENT && link != -ECONNREFUSED)
-			say("the region keeper at %s did not hand over the region (%s): starting a new "
-			    "region",
-			    sv->keeper_path, strerror(-link));
+			say_at(LOG_WARNING,
+			       "the region keeper at %s did not hand over the region (%s): starting a new "
+			       "region",
+			       sv->keeper_path, strerror(-link));
 		return;
 	}
 	const char *why = NULL;
@@ -261,7 +307,9 @@ static void adopt_region(struct server *sv)
 		munmap(h, sv->region_size);
 		sv->region = NULL;
 	} else {
-		say("the region left by the previous daemon is not adoptable (%s): starting a new one", why);
+		say_at(LOG_WARNING,
+		       "the region left by the previous daemon is not adoptable (%s): starting a new one",
+		       why);
 	}
 	close(fd);
 	keeper_release(link);
@@ -281,7 +329,7 @@ static void remove_legacy_region(struct server *sv)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && S_ISREG(st.st_mode) && shm_unlink(name) == 0)
-		say("removed shared memory %s, a region of an earlier version", name);
+		say_at(LOG_WARNING, "removed shared memory %s, a region of an earlier version", name);
 	close(fd);
 }
 
@@ -500,9 +548,10 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			if (h.magic == WIRE_MAGIC && h.op == WIRE_HELLO && h.version != WIRE_VERSION) {
 				/* a client library of another release: told so (its
 				 * hello's answer fails its check: -EPROTO), not hung up on */
-				say("refusing pid %d: its client library speaks protocol version %u, this "
-				    "daemon %u; run it with the libshmseq of this release",
-				    (int)c->pid, (unsigned)h.version, WIRE_VERSION);
+				say_at(LOG_WARNING,
+				       "refusing pid %d: its client library speaks protocol version %u, this "
+				       "daemon %u; run it with the libshmseq of this release",
+				       (int)c->pid, (unsigned)h.version, WIRE_VERSION);
 				struct wire_hdr r;
 				wire_hdr_init(&r, WIRE_HELLO, 0, h.req_id, -EPROTO);
 				util_send(c->fd, &r, sizeof(r), -1, MSG_DONTWAIT);
@@ -510,7 +559,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 				return;
 			}
 		}
-		say("closing session of pid %d: malformed message (%zu bytes)", (int)c->pid, n);
+		say_at(LOG_WARNING, "closing session of pid %d: malformed message (%zu bytes)", (int)c->pid,
+		       n);
 		c->dead = true;
 		return;
 	}
@@ -521,6 +571,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 	const char *why = NULL; /* what a decoder found wrong */
 	int r;
 
+	if ((h.op >= WIRE_CREATE && h.op <= WIRE_SETVAL) || h.op == WIRE_INSERT)
+		sv->statements++;
 	switch (h.op) {
 	case WIRE_HELLO: {
 		struct wire_hello_reply rep = {
@@ -672,12 +724,41 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, -1);
 		return;
 	}
+	case WIRE_COUNTERS: {
+		const struct wire_open *o = (const void *)p;
+		struct wire_counters_reply rep = {
+			.uptime_ms = (util_now_ns() - sv->started_ns) / 1000000u,
+			.connections = sv->nconns,
+			.sessions = sv->sessions,
+			.refused = sv->refused,
+			.statements = sv->statements,
+			.refills = cat->refills,
+			.waits = cat->waits,
+			.records = cat->records,
+			.syncs = sv->syncs,
+			.sync_ns = sv->sync_ns,
+			.snapshots = sv->snapshots,
+			.repairs = cat->repairs,
+			.failed = (uint32_t)wal_failed(sv->wal),
+		};
+		memcpy(rep.sync_hist, sv->sync_hist, sizeof(rep.sync_hist));
+		r = 0;
+		if (o->name.len) {
+			if (wire_name_get(&o->name, name) < 0)
+				goto bad;
+			r = catalog_counters(cat, name, &rep.seq_refills, &rep.seq_waits, &rep.seq_taken,
+					     &rep.seq_reserve);
+			rep.has_seq = r == 0;
+		}
+		queue_reply(sv, c, &h, r, &rep, sizeof(rep), false, -1);
+		return;
+	}
 	default:
 		goto bad;
 	}
 bad:
-	say("closing session of pid %d: invalid request (op %u)%s%s", (int)c->pid, (unsigned)h.op,
-	    why ? ": " : "", why ? why : "");
+	say_at(LOG_WARNING, "closing session of pid %d: invalid request (op %u)%s%s", (int)c->pid,
+	       (unsigned)h.op, why ? ": " : "", why ? why : "");
 	c->dead = true;
 }
 
@@ -706,8 +787,9 @@ static bool peer_allowed(const struct server *sv, int fd, const struct ucred *cr
 }
 
 /* Say no to a client, as the answer to its hello, and hang up. */
-static void refuse(int fd, int32_t status)
+static void refuse(struct server *sv, int fd, int32_t status)
 {
+	sv->refused++;
 	struct wire_hdr h;
 	wire_hdr_init(&h, WIRE_HELLO, 0, 0, status);
 	util_send(fd, &h, sizeof(h), -1, MSG_DONTWAIT);
@@ -760,7 +842,7 @@ static bool accept_out_of_fds(struct server *sv, int err)
 		sv->spare_fd = -1;
 		int fd = accept4(sv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			refuse(fd, -SHMSEQ_ERR_CON_COUNT);
+			refuse(sv, fd, -SHMSEQ_ERR_CON_COUNT);
 			refused = true;
 		}
 		sv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -771,11 +853,12 @@ static bool accept_out_of_fds(struct server *sv, int err)
 	if (say_due(&sv->fds_said_ns, &sv->fds_refused)) {
 		struct rlimit rl = {0, 0};
 		getrlimit(RLIMIT_NOFILE, &rl);
-		say("out of file descriptors (%s, limit %llu, %llu sessions): refusing new sessions as "
-		    "'Too many connections'%s; raise the limit (ulimit -n, LimitNOFILE=) or lower "
-		    "--max-connections",
-		    strerror(err), (unsigned long long)rl.rlim_cur, (unsigned long long)sv->nconns,
-		    sv->listen_paused ? ", not even accepting them until sessions end" : "");
+		say_at(LOG_WARNING,
+		       "out of file descriptors (%s, limit %llu, %llu sessions): refusing new sessions as "
+		       "'Too many connections'%s; raise the limit (ulimit -n, LimitNOFILE=) or lower "
+		       "--max-connections",
+		       strerror(err), (unsigned long long)rl.rlim_cur, (unsigned long long)sv->nconns,
+		       sv->listen_paused ? ", not even accepting them until sessions end" : "");
 	}
 	return refused;
 }
@@ -800,19 +883,22 @@ static void accept_all(struct server *sv)
 		}
 		if (!peer_allowed(sv, fd, &cr)) {
 			/* say why, as the answer to the client's hello, then hang up */
-			say("refusing a session of pid %d, uid %u: not this daemon's user or root%s",
-			    (int)cr.pid, (unsigned)cr.uid,
-			    sv->cfg->group != (gid_t)-1 ? ", not in its group" : "");
-			refuse(fd, -EACCES);
+			say_at(LOG_WARNING,
+			       "refusing a session of pid %d, uid %u: not this daemon's user or root%s",
+			       (int)cr.pid, (unsigned)cr.uid,
+			       sv->cfg->group != (gid_t)-1 ? ", not in its group" : "");
+			refuse(sv, fd, -EACCES);
 			continue;
 		}
 		if (sv->nconns >= sv->cfg->max_connections) {
 			sv->full_refused++;
 			if (say_due(&sv->full_said_ns, &sv->full_refused))
-				say("refusing sessions as 'Too many connections' (pid %d first): %u sessions "
-				    "already (--max-connections)",
-				    (int)cr.pid, sv->cfg->max_connections);
-			refuse(fd, -SHMSEQ_ERR_CON_COUNT);
+				say_at(LOG_WARNING,
+				       "refusing sessions as 'Too many connections' (pid %d first): %u "
+				       "sessions "
+				       "already (--max-connections)",
+				       (int)cr.pid, sv->cfg->max_connections);
+			refuse(sv, fd, -SHMSEQ_ERR_CON_COUNT);
 			continue;
 		}
 		struct conn *c = calloc(1, sizeof(*c));
@@ -831,6 +917,7 @@ static void accept_all(struct server *sv)
 		c->next = sv->conns;
 		sv->conns = c;
 		sv->nconns++;
+		sv->sessions++;
 	}
 }
 
@@ -844,7 +931,8 @@ static void read_conn(struct server *sv, struct conn *c)
 			return;
 		if (n <= 0) {
 			if (n == -EMSGSIZE)
-				say("closing session of pid %d: oversized message", (int)c->pid);
+				say_at(LOG_WARNING, "closing session of pid %d: oversized message",
+				       (int)c->pid);
 			c->dead = true;
 			return;
 		}
@@ -919,14 +1007,16 @@ static void snap_outcome(struct server *sv, int r)
 	if (r < 0) {
 		int e = -r;
 		if (sv->snap_err != r)
-			say("snapshot failed: writing %s/snapshot.tmp (%llu bytes needed for %llu "
-			    "sequences) failed with %s (%s): %s; the log keeps every record "
-			    "meanwhile (%llu bytes in it), retrying with a delay doubling up to "
-			    "%llu s, said again when a snapshot is written",
-			    sv->cfg->data_dir,
-			    (unsigned long long)wal_snapshot_estimate(sv->cat.count, sizeof(struct rec_seq)),
-			    (unsigned long long)sv->cat.count, errno_name(e), strerror(e), errno_hint(e),
-			    (unsigned long long)wal_log_size(sv->wal), SNAP_BACKOFF_MAX_NS / 1000000000u);
+			say_at(LOG_WARNING,
+			       "snapshot failed: writing %s/snapshot.tmp (%llu bytes needed for %llu "
+			       "sequences) failed with %s (%s): %s; the log keeps every record "
+			       "meanwhile (%llu bytes in it), retrying with a delay doubling up to "
+			       "%llu s, said again when a snapshot is written",
+			       sv->cfg->data_dir,
+			       (unsigned long long)wal_snapshot_estimate(sv->cat.count,
+									 sizeof(struct rec_seq)),
+			       (unsigned long long)sv->cat.count, errno_name(e), strerror(e), errno_hint(e),
+			       (unsigned long long)wal_log_size(sv->wal), SNAP_BACKOFF_MAX_NS / 1000000000u);
 		if (sv->snap_err != r)
 			sv->snap_attempts = 1;
 		sv->snap_err = r;
@@ -934,12 +1024,38 @@ static void snap_outcome(struct server *sv, int r)
 		if (sv->snap_backoff_ns > SNAP_BACKOFF_MAX_NS)
 			sv->snap_backoff_ns = SNAP_BACKOFF_MAX_NS;
 		sv->snap_retry_ns = now + sv->snap_backoff_ns;
-	} else if (sv->snap_err) {
-		say("snapshot written again after %llu failed attempts (%s): the disk recovered",
-		    (unsigned long long)sv->snap_attempts - 1, errno_name(-sv->snap_err));
+	} else if (!sv->snap_err) {
+		sv->snapshots++;
+		say_at(LOG_INFO, "snapshot written: %llu sequences, the log restarts empty",
+		       (unsigned long long)sv->cat.count);
+	} else {
+		sv->snapshots++;
+		say_at(LOG_INFO, "snapshot written again after %llu failed attempts (%s): the disk recovered",
+		       (unsigned long long)sv->snap_attempts - 1, errno_name(-sv->snap_err));
 		sv->snap_err = 0;
 		sv->snap_backoff_ns = 0;
 		sv->snap_attempts = 0;
+	}
+}
+
+/* A sync's time, in the counters; a slow one is said (at most once a
+ * minute, with how many there were). */
+#define SLOW_SYNC_NS (200ull * 1000000u)
+static void sync_took(struct server *sv, uint64_t ns)
+{
+	sv->sync_ns += ns;
+	uint64_t us = ns / 1000u;
+	unsigned b = 0;
+	while (b < WIRE_SYNC_BUCKETS - 1 && us >= (1ull << b))
+		b++;
+	sv->sync_hist[b]++;
+	if (ns >= SLOW_SYNC_NS) {
+		sv->slow_syncs++;
+		if (say_due(&sv->slow_sync_said_ns, &sv->slow_syncs))
+			say_at(LOG_WARNING,
+			       "slow sync: fdatasync of the log took %llu ms (the disk is slow or busy; "
+			       "every refill and statement of the batch waited for it)",
+			       (unsigned long long)(ns / 1000000u));
 	}
 }
 
@@ -948,8 +1064,11 @@ static void commit_batch(struct server *sv)
 {
 	catalog_prepare(&sv->cat);
 	if (sv->cat.records != sv->synced_records) {
-		if (wal_sync(sv->wal) == 0)
+		uint64_t t0 = util_now_ns();
+		if (wal_sync(sv->wal) == 0) {
 			sv->syncs++;
+			sync_took(sv, util_now_ns() - t0);
+		}
 		sv->synced_records = sv->cat.records;
 	}
 	bool failed = wal_failed(sv->wal);
@@ -1070,7 +1189,7 @@ static int replay_and_start(struct server *sv)
 			return e;
 		}
 		sv->cat.tail_lost = false;
-		say("a snapshot now holds the positions skipped past the lost last log record");
+		say_at(LOG_INFO, "a snapshot now holds the positions skipped past the lost last log record");
 	}
 	if (r == 0 && dropped) {
 		/* the dropped records stay in the log until a snapshot replaces
@@ -1082,14 +1201,16 @@ static int replay_and_start(struct server *sv)
 			    "--accept-log-damage again until one is written",
 			    strerror(-e));
 		else
-			say("a snapshot now holds the recovered state: later starts need no "
-			    "--accept-log-damage");
+			say_at(LOG_INFO, "a snapshot now holds the recovered state: later starts need no "
+					 "--accept-log-damage");
 	}
 	if (r < 0)
 		say("%s", err);
 	else if (sv->adopted)
-		say("adopted the region of a daemon that died: %llu of %llu sequences carry on without a gap",
-		    (unsigned long long)adopted, (unsigned long long)sv->cat.count);
+		say_at(LOG_INFO,
+		       "adopted the region of a daemon that died: %llu of %llu sequences carry on without a "
+		       "gap",
+		       (unsigned long long)adopted, (unsigned long long)sv->cat.count);
 	return r;
 }
 
@@ -1177,6 +1298,13 @@ int server_run(const struct server_config *cfg)
 	if (epoll_add(&sv, sv.lfd, &sv.lfd) < 0 || epoll_add(&sv, sv.sfd, &sv.sfd) < 0)
 		goto out;
 	sv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* see accept_out_of_fds */
+	say_at(LOG_INFO,
+	       "serving instance '%s' (pid %d): socket %s, region %s of %llu slots (%zu bytes), data %s, "
+	       "%llu sequences %s",
+	       cfg->instance, (int)getpid(), sv.sock_path, sv.region_name, (unsigned long long)sv.nslots,
+	       sv.region_size, cfg->data_dir, (unsigned long long)sv.cat.count,
+	       sv.adopted ? "carried on from the region of a daemon that died"
+			  : "recovered from the data directory");
 	if (cfg->ready_fd >= 0) {
 		(void)!write(cfg->ready_fd, "R", 1);
 		close(cfg->ready_fd);
@@ -1222,6 +1350,14 @@ int server_run(const struct server_config *cfg)
 		if (catalog_shutdown(&sv.cat) < 0 || wal_sync(sv.wal) < 0)
 			say("could not record the final positions; a restart resumes from the last "
 			    "durable windows instead (values are skipped, never repeated)");
+		else
+			say_at(LOG_INFO,
+			       "stopped: the final positions of %llu sequences are recorded (%llu sessions "
+			       "were attached)",
+			       (unsigned long long)sv.cat.count, (unsigned long long)sv.nconns);
+	} else {
+		say_at(LOG_WARNING,
+		       "stopped with the log failed: a restart resumes from the last durable windows");
 	}
 	code = 0;
 out:

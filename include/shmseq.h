@@ -309,6 +309,45 @@ SHMSEQ_SIZE_CHECK(struct shmseq_status, 768);
 /* shmseq_status - ask the daemon how the instance is. 0 or -error. */
 SHMSEQ_API int shmseq_status(shmseq *conn, struct shmseq_status *out);
 
+/* What `shmseq stats` and `shmseq metrics` show: the daemon's counters
+ * since it started and, when a sequence is named, that sequence's. Filled
+ * in whole by shmseq_counters(): the reserved tail reads zero. */
+#define SHMSEQ_SYNC_BUCKETS 24
+struct shmseq_counters {
+	uint64_t uptime_ms;
+	uint64_t connections; /* sessions attached now */
+	uint64_t sessions;    /* sessions accepted since the start */
+	uint64_t refused;     /* sessions refused (too many, not allowed, out of descriptors) */
+	uint64_t statements;  /* CREATE, ALTER, DROP, SETVAL and INSERT answered */
+	uint64_t refills;     /* window extensions asked for by clients, waits included */
+	uint64_t waits;	      /* of those, by a client whose window ran dry (it waited) */
+	uint64_t records;     /* log records written */
+	uint64_t syncs;	      /* fdatasync calls */
+	uint64_t sync_ns;     /* their total time */
+	/* sync latencies: bucket 0 counts those under 1 µs, bucket i (1..22)
+	 * those in [2^(i-1), 2^i) µs, bucket 23 those of 2^22 µs (4.2 s) or more */
+	uint64_t sync_hist[SHMSEQ_SYNC_BUCKETS];
+	uint64_t snapshots; /* snapshots written */
+	uint64_t repairs;   /* scribbled slots found and repaired */
+	bool failed;	    /* persistence failed: no new values until a restart */
+	bool has_seq;	    /* the seq_ fields below are the named sequence's */
+	uint64_t seq_refills;
+	uint64_t seq_waits;
+	/* values handed out since the sequence's last CREATE, ALTER … RESTART,
+	 * SETVAL, CYCLE wrap or the daemon's start, whichever was last */
+	uint64_t seq_taken;
+	/* values durable and not handed out yet: what a crash of this host
+	 * may skip (the reserve-ahead) */
+	uint64_t seq_reserve;
+	uint64_t reserved[11]; /* zero */
+};
+SHMSEQ_SIZE_CHECK(struct shmseq_counters, 416);
+
+/* shmseq_counters - the daemon's counters and, when name is not NULL, that
+ * sequence's. 0, or -error (4091 UNKNOWN_SEQUENCE for a name that is not
+ * a sequence). */
+SHMSEQ_API int shmseq_counters(shmseq *conn, const char *name, struct shmseq_counters *out);
+
 /* shmseq_instance - the instance name the connection is attached to. */
 SHMSEQ_API const char *shmseq_instance(const shmseq *conn);
 

@@ -1606,6 +1606,42 @@ SHMSEQ_API int shmseq_status(shmseq *c, struct shmseq_status *out)
 	return 0;
 }
 
+SHMSEQ_API int shmseq_counters(shmseq *c, const char *name, struct shmseq_counters *out)
+{
+	if (!c || !out)
+		return -EINVAL;
+	struct wire_open req;
+	memset(&req, 0, sizeof(req));
+	if (name && wire_name_set(&req.name, name) < 0)
+		return -SHMSEQ_ERR_UNKNOWN_SEQUENCE; /* no sequence is named so */
+	struct wire_counters_reply rep;
+	int r = client_rpc(c, WIRE_COUNTERS, &req, sizeof(req), &rep, sizeof(rep), true);
+	if (r < 0)
+		return r;
+	memset(out, 0, sizeof(*out));
+	out->uptime_ms = rep.uptime_ms;
+	out->connections = rep.connections;
+	out->sessions = rep.sessions;
+	out->refused = rep.refused;
+	out->statements = rep.statements;
+	out->refills = rep.refills;
+	out->waits = rep.waits;
+	out->records = rep.records;
+	out->syncs = rep.syncs;
+	out->sync_ns = rep.sync_ns;
+	_Static_assert(SHMSEQ_SYNC_BUCKETS == WIRE_SYNC_BUCKETS, "sync buckets");
+	memcpy(out->sync_hist, rep.sync_hist, sizeof(out->sync_hist));
+	out->snapshots = rep.snapshots;
+	out->repairs = rep.repairs;
+	out->failed = rep.failed != 0;
+	out->has_seq = rep.has_seq != 0;
+	out->seq_refills = rep.seq_refills;
+	out->seq_waits = rep.seq_waits;
+	out->seq_taken = rep.seq_taken;
+	out->seq_reserve = rep.seq_reserve;
+	return 0;
+}
+
 SHMSEQ_API const char *shmseq_strerror(int err)
 {
 	switch (-err) {

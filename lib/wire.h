@@ -24,6 +24,8 @@
  *      wire_row, wire_env, wire_notes).
  *   3: names of 64 characters: wire_name holds 192 bytes (64 characters of
  *      utf8mb3) with a 16-bit length; WIRE_LIST_MAX 48 -> 40.
+ *   4: WIRE_COUNTERS (a new op: a daemon of version 3 would close the
+ *      session on it, so the version says which ops are there).
  */
 #ifndef SHMSEQ_WIRE_H
 #define SHMSEQ_WIRE_H
@@ -38,7 +40,7 @@
 #define WIRE_SIZE(t, n) _Static_assert(sizeof(struct t) == (n), #t " is " #n " bytes")
 
 #define WIRE_MAGIC 0x51455353u /* "SSEQ" */
-#define WIRE_VERSION 3u
+#define WIRE_VERSION 4u
 #define WIRE_MSG_MAX 8192u
 #define WIRE_LIST_MAX 40u
 
@@ -56,6 +58,7 @@ enum wire_op {
 	WIRE_LIST,	/* names, in order, after a cursor */
 	WIRE_STATUS,	/* instance facts */
 	WIRE_INSERT,	/* INSERT INTO s VALUES: replace the row */
+	WIRE_COUNTERS,	/* the daemon's counters, and a sequence's (wire_open; empty name: none) */
 	WIRE_OP_MAX,
 };
 
@@ -379,6 +382,39 @@ WIRE_AT(wire_status_reply, env, 80);
 WIRE_AT(wire_status_reply, region_name, 96);
 WIRE_AT(wire_status_reply, data_dir, 224);
 WIRE_SIZE(wire_status_reply, 736);
+
+/* WIRE_COUNTERS' reply: the daemon's counters since its start and, for a
+ * named sequence, that sequence's (zero otherwise; has_seq says which). */
+#define WIRE_SYNC_BUCKETS 24
+struct wire_counters_reply {
+	uint64_t uptime_ms;
+	uint64_t connections; /* sessions attached now */
+	uint64_t sessions;    /* accepted since the start */
+	uint64_t refused;     /* sessions refused */
+	uint64_t statements;  /* DDL, SETVAL and INSERT answered */
+	uint64_t refills;     /* window extensions asked for (waits included) */
+	uint64_t waits;	      /* of those, asked by a client that waited */
+	uint64_t records;
+	uint64_t syncs;
+	uint64_t sync_ns; /* the syncs' total time */
+	uint64_t sync_hist[WIRE_SYNC_BUCKETS];
+	uint64_t snapshots;
+	uint64_t repairs;
+	uint64_t seq_refills;
+	uint64_t seq_waits;
+	uint64_t seq_taken;   /* tickets taken in the sequence's current epoch */
+	uint64_t seq_reserve; /* durable tickets not taken yet */
+	uint32_t failed;
+	uint32_t has_seq;
+};
+WIRE_AT(wire_counters_reply, uptime_ms, 0);
+WIRE_AT(wire_counters_reply, sync_ns, 72);
+WIRE_AT(wire_counters_reply, sync_hist, 80);
+WIRE_AT(wire_counters_reply, snapshots, 272);
+WIRE_AT(wire_counters_reply, seq_reserve, 312);
+WIRE_AT(wire_counters_reply, failed, 320);
+WIRE_AT(wire_counters_reply, has_seq, 324);
+WIRE_SIZE(wire_counters_reply, 328);
 
 struct wire_insert {
 	struct wire_name name;

@@ -94,5 +94,6 @@ int cmd_nextval(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 
 int cmd_stats(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif

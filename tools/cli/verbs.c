@@ -48,7 +48,9 @@ int cmd_status(int argc, char **argv)
 		case 'h':
 			puts("Usage: " PROG " [--instance NAME] status [-q|--quiet]\n"
 			     "Show how the instance's daemon is. Exit status 0 exactly when\n"
-			     "the daemon answered; with --quiet nothing is printed.");
+			     "the daemon answered and can hand out new values (1 when it is\n"
+			     "down, or up with its persistence failed); with --quiet nothing is\n"
+			     "printed.");
 			return 0;
 		default:
 			return usage_error("status: bad option");
@@ -92,7 +94,7 @@ int cmd_status(int argc, char **argv)
 	shmseq_disconnect(conn);
 	if (fflush(stdout) == EOF)
 		return 1;
-	return 0;
+	return st.failed ? 1 : 0; /* up but failed: not healthy */
 }
 
 /* --- verbs built on statements -------------------------------------------- */
@@ -579,9 +581,11 @@ next_fail:
 
 int cmd_stats(int argc, char **argv)
 {
-	static const char *cols[] = {"name", "next_not_cached_value", "cycle_count", "cache"};
+	static const char *cols[] = {
+		"name", "next_not_cached_value", "cycle_count", "cache", "refills", "waits", "reserve"};
 	static const char *src[] = {NULL, "next_not_cached_value", "cycle_count", "cache_size"};
 	static const long fallback[] = {-1, 0, 7, 5};
+	enum { NSQL = 4 }; /* the columns from SELECT *; the rest: shmseq_counters() */
 	enum format fmt = FMT_DEFAULT;
 	struct grid g = {0};
 	shmseq_result **keep;
@@ -592,7 +596,10 @@ int cmd_stats(int argc, char **argv)
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] stats [--format=F]\n"
-			      "Show every sequence's position, cycle count and cache size.\n",
+			      "Show every sequence's position, cycle count and cache size, and the\n"
+			      "daemon's counters for it since its start: refills asked for, refills a\n"
+			      "client waited for, and the reserve (values durable and not handed out:\n"
+			      "what a crash of this host may skip).\n",
 			      &nargs);
 
 	if (rc >= 0)
@@ -608,6 +615,7 @@ int cmd_stats(int argc, char **argv)
 		return 1;
 	}
 	keep = xrealloc(NULL, (n ? n : 1) * sizeof(*keep));
+	char **counts = xrealloc(NULL, (n ? n : 1) * sizeof(*counts));
 	g.ncols = ARRAY_SIZE(cols);
 	g.names = xrealloc(NULL, sizeof(cols));
 	memcpy(g.names, cols, sizeof(cols));
@@ -633,7 +641,21 @@ int cmd_stats(int argc, char **argv)
 		}
 		keep[k] = res;
 		g.cells[k * g.ncols] = names[i];
-		for (size_t c = 1; c < g.ncols; c++) {
+		struct shmseq_counters ct;
+		if (shmseq_counters(conn, names[i], &ct) == 0 && ct.has_seq) {
+			char *buf = xrealloc(NULL, 3 * 24);
+			snprintf(buf, 24, "%" PRIu64, ct.seq_refills);
+			snprintf(buf + 24, 24, "%" PRIu64, ct.seq_waits);
+			snprintf(buf + 48, 24, "%" PRIu64, ct.seq_reserve);
+			counts[k] = buf;
+			for (size_t c = NSQL; c < g.ncols; c++)
+				g.cells[k * g.ncols + c] = buf + 24 * (c - NSQL);
+		} else {
+			counts[k] = NULL;
+			for (size_t c = NSQL; c < g.ncols; c++)
+				g.cells[k * g.ncols + c] = NULL;
+		}
+		for (size_t c = 1; c < NSQL; c++) {
 			long col = find_column(res, src[c], fallback[c]);
 
 			g.cells[k * g.ncols + c] = col < 0 ? NULL : shmseq_result_value(res, 0, (size_t)col);
@@ -657,11 +679,157 @@ int cmd_stats(int argc, char **argv)
 		}
 		break;
 	}
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
 		shmseq_result_free(keep[i]);
+		free(counts[i]);
+	}
 	free(keep);
+	free(counts);
 	grid_free(&g);
 	free_names(names);
+	shmseq_disconnect(conn);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
+		return 1;
+	}
+	return status;
+}
+
+/* --- metrics ---------------------------------------------------------------- */
+
+/* A label value in the text exposition format: \, " and newline escaped. */
+static void metric_label(const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			printf("\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*v);
+	}
+}
+
+static void metric_head(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metric_u64(const char *inst, const char *name, const char *type, const char *help, uint64_t v)
+{
+	metric_head(name, type, help);
+	printf("%s{instance=\"", name);
+	metric_label(inst);
+	printf("\"} %" PRIu64 "\n", v);
+}
+
+int cmd_metrics(int argc, char **argv)
+{
+	enum format fmt = FMT_DEFAULT;
+	int nargs = 0;
+	int rc = verb_options(
+		argc, argv, &fmt,
+		"Usage: " PROG " [--instance NAME] metrics\n"
+		"Print the daemon's counters and every sequence's in the Prometheus text\n"
+		"exposition format 0.0.4 (as node_exporter's textfile collector reads it), e.g.\n"
+		"every minute from cron:\n"
+		"  * * * * * shmseq metrics > /var/lib/node_exporter/shmseq.prom.$$ && \\\n"
+		"      mv /var/lib/node_exporter/shmseq.prom.$$ /var/lib/node_exporter/shmseq.prom\n",
+		&nargs);
+	if (rc >= 0)
+		return rc;
+	if (nargs > 0)
+		return usage_error("metrics: unexpected argument '%s'", argv[1]);
+	if (fmt != FMT_DEFAULT)
+		return usage_error("metrics: the output is the exposition format; --format does not apply");
+	shmseq *conn = connect_or_complain(false);
+	if (!conn)
+		return 1;
+	struct shmseq_counters ct;
+	rc = shmseq_counters(conn, NULL, &ct);
+	if (rc < 0) {
+		fprintf(stderr, PROG ": instance '%s' did not answer: %s\n", shmseq_instance(conn),
+			shmseq_strerror(rc));
+		shmseq_disconnect(conn);
+		return 1;
+	}
+	const char *inst = shmseq_instance(conn);
+	metric_u64(inst, "shmseq_up", "gauge",
+		   "1: the daemon answered and can hand out new values; 0: it failed", !ct.failed);
+	metric_head("shmseq_uptime_seconds", "gauge", "Seconds since the daemon started.");
+	printf("shmseq_uptime_seconds{instance=\"");
+	metric_label(inst);
+	printf("\"} %.3f\n", (double)ct.uptime_ms / 1000.0);
+	metric_u64(inst, "shmseq_sessions", "gauge", "Sessions attached now.", ct.connections);
+	metric_u64(inst, "shmseq_sessions_accepted_total", "counter", "Sessions accepted.", ct.sessions);
+	metric_u64(inst, "shmseq_sessions_refused_total", "counter",
+		   "Sessions refused (too many, not allowed, out of descriptors).", ct.refused);
+	metric_u64(inst, "shmseq_statements_total", "counter",
+		   "CREATE, ALTER, DROP, SETVAL and INSERT answered.", ct.statements);
+	metric_u64(inst, "shmseq_refills_total", "counter", "Window extensions asked for by clients.",
+		   ct.refills);
+	metric_u64(inst, "shmseq_refill_waits_total", "counter",
+		   "Refills a client waited for (its window ran dry).", ct.waits);
+	metric_u64(inst, "shmseq_log_records_total", "counter", "Log records written.", ct.records);
+	metric_u64(inst, "shmseq_snapshots_total", "counter", "Snapshots written.", ct.snapshots);
+	metric_u64(inst, "shmseq_slot_repairs_total", "counter", "Scribbled slots found and repaired.",
+		   ct.repairs);
+	metric_head("shmseq_sync_seconds", "histogram", "fdatasync of the log: each serves a batch.");
+	uint64_t cum = 0;
+	for (int b = 0; b < SHMSEQ_SYNC_BUCKETS; b++) {
+		cum += ct.sync_hist[b];
+		printf("shmseq_sync_seconds_bucket{instance=\"");
+		metric_label(inst);
+		if (b == SHMSEQ_SYNC_BUCKETS - 1)
+			printf("\",le=\"+Inf\"} %" PRIu64 "\n", cum);
+		else
+			printf("\",le=\"%g\"} %" PRIu64 "\n", (double)(1ull << b) * 1e-6, cum);
+	}
+	printf("shmseq_sync_seconds_sum{instance=\"");
+	metric_label(inst);
+	printf("\"} %.9f\n", (double)ct.sync_ns * 1e-9);
+	printf("shmseq_sync_seconds_count{instance=\"");
+	metric_label(inst);
+	printf("\"} %" PRIu64 "\n", ct.syncs);
+
+	size_t n = 0;
+	char **names = sequence_names(conn, &n);
+	int status = names ? 0 : 1;
+	static const struct {
+		const char *name, *type, *help;
+	} per[] = {
+		{"shmseq_sequence_refills_total", "counter", "Window extensions asked for, per sequence."},
+		{"shmseq_sequence_refill_waits_total", "counter",
+		 "Refills a client waited for, per sequence."},
+		{"shmseq_sequence_values_taken", "gauge",
+		 "Values handed out since the sequence's last CREATE, RESTART, SETVAL, wrap or the daemon's "
+		 "start."},
+		{"shmseq_sequence_reserve", "gauge",
+		 "Values durable and not handed out: what a crash of this host may skip."},
+	};
+	struct shmseq_counters *each = xrealloc(NULL, (n ? n : 1) * sizeof(*each));
+	for (size_t i = 0; i < n; i++)
+		if (shmseq_counters(conn, names[i], &each[i]) < 0)
+			each[i].has_seq = false; /* dropped meanwhile */
+	for (size_t m = 0; m < ARRAY_SIZE(per); m++) {
+		metric_head(per[m].name, per[m].type, per[m].help);
+		for (size_t i = 0; i < n; i++) {
+			if (!each[i].has_seq)
+				continue;
+			uint64_t v = m == 0   ? each[i].seq_refills
+				     : m == 1 ? each[i].seq_waits
+				     : m == 2 ? each[i].seq_taken
+					      : each[i].seq_reserve;
+			printf("%s{instance=\"", per[m].name);
+			metric_label(inst);
+			printf("\",sequence=\"");
+			metric_label(names[i]);
+			printf("\"} %" PRIu64 "\n", v);
+		}
+	}
+	free(each);
+	if (names)
+		free_names(names);
 	shmseq_disconnect(conn);
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
