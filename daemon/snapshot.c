@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,27 +25,6 @@ struct snap_msg {
 	int32_t err; /* 0 or a negative errno */
 	uint64_t size;
 };
-
-/* Close every descriptor from 3 on but the ascending n in keep. */
-static void close_others(const int *keep, int n)
-{
-	unsigned lo = 3;
-	for (int i = 0; i <= n; i++) {
-		unsigned hi = i < n ? (unsigned)keep[i] : ~0u;
-		if (hi > lo) {
-#ifdef SYS_close_range
-			if (syscall(SYS_close_range, lo, hi - 1, 0) == 0) {
-				lo = hi + 1;
-				continue;
-			}
-#endif
-			long max = sysconf(_SC_OPEN_MAX);
-			for (long fd = lo; fd < (long)hi && fd < (max > 0 ? max : 65536); fd++)
-				close((int)fd);
-		}
-		lo = hi + 1;
-	}
-}
 
 static void sort_fds(int *a, int n)
 {
@@ -75,7 +53,7 @@ static _Noreturn void child_main(struct wal *w, const struct wal_snap_job *j, st
 		if (mine[i] >= 3)
 			keep[n++] = mine[i];
 	sort_fds(keep, n);
-	close_others(keep, n);
+	util_close_all_but(keep, n);
 	if (region)
 		munmap(region, region_size);
 	prctl(PR_SET_NAME, "shmseqd-snap", 0, 0, 0);

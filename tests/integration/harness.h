@@ -78,4 +78,8 @@ void *shared_alloc(size_t bytes);
 
 int cmp_i64(const void *a, const void *b);
 
+/* Run a shell command line (popen): its standard output (malloc'd, to
+ * free) and its exit status in *status (128 when it did not exit). */
+char *run_capture(const char *cmd, int *status);
+
 #endif

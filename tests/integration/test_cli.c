@@ -26,29 +26,6 @@
 static struct daemon d;
 static const char *cli;
 
-/* Run a shell command line; its stdout (to free) and exit status. */
-static char *run(const char *cmd, int *status)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap);
-	assert_non_null(buf);
-	size_t n;
-	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-	}
-	buf[len] = '\0';
-	int st = pclose(p);
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-	return buf;
-}
-
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -82,7 +59,7 @@ static void test_json_output_is_valid_for_any_comment(void **state)
 		 " \"%1$s\" --instance %2$s stats --format=json) 2>&1",
 		 cli, d.instance, script);
 	int st;
-	char *out = run(cmd, &st);
+	char *out = run_capture(cmd, &st);
 	assert_int_equal(st, 0);
 	/* raw bytes that are not UTF-8 never reach the output */
 	assert_null(strchr(out, '\xff'));
@@ -104,7 +81,7 @@ static void test_json_output_is_valid_for_any_comment(void **state)
 		 "    json.loads(line); n += 1\n"
 		 "print(n)'",
 		 cli, d.instance, script);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 0);
 	assert_string_equal(out, "6\n");
 	free(out);
@@ -139,13 +116,13 @@ static void test_shell_splits_statements(void **state)
 	/* --force: every statement runs */
 	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s sql --format=batch --force < %s 2>%s", cli,
 		 d.instance, script, err);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 1);
 	snprintf(want, sizeof(want), "%s3\n3\n", head);
 	assert_string_equal(out, want);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "cat %s", err);
-	said = run(cmd, &st);
+	said = run_capture(cmd, &st);
 	snprintf(want, sizeof(want), "%s%s", e6, e8);
 	assert_string_equal(said, want);
 	free(said);
@@ -153,19 +130,19 @@ static void test_shell_splits_statements(void **state)
 	/* the first error stops the script */
 	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s sql --format=batch < %s 2>%s", cli, d.instance,
 		 script, err);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 1);
 	assert_string_equal(out, head);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "cat %s", err);
-	said = run(cmd, &st);
+	said = run_capture(cmd, &st);
 	assert_string_equal(said, e6);
 	free(said);
 
 	/* -e: the same text as an argument */
 	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s sql --format=batch --force -e \"$(cat %s)\" 2>%s",
 		 cli, d.instance, script, err);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 1);
 	snprintf(want, sizeof(want), "%s3\n3\n", head);
 	assert_string_equal(out, want);
@@ -175,7 +152,7 @@ static void test_shell_splits_statements(void **state)
 	write_file(script, "select 1;\nselect 'open;\n");
 	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s sql --format=batch < %s 2>&1", cli, d.instance,
 		 script);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 1);
 	assert_non_null(strstr(out, "1\n1\nERROR 1064 (42000) at line 2: "));
 	free(out);

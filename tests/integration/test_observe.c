@@ -41,28 +41,6 @@ static char *slurp(const char *path)
 	return strdup(buf);
 }
 
-/* Run a shell command line; its stdout (to free) and exit status. */
-static char *run(const char *cmd, int *status)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t cap = 1 << 16, len = 0, n;
-	char *buf = malloc(cap);
-	assert_non_null(buf);
-	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-	}
-	buf[len] = 0;
-	int st = pclose(p);
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-	return buf;
-}
-
 static void exec_ok(shmseq *c, const char *sql)
 {
 	shmseq_result *res;
@@ -217,7 +195,7 @@ static void test_counters_move(void **state)
 	char cmd[1024];
 	int st;
 	snprintf(cmd, sizeof(cmd), "%s stats --format=batch", cli);
-	char *out = run(cmd, &st);
+	char *out = run_capture(cmd, &st);
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "refills\twaits\treserve"));
 	assert_non_null(strstr(out, "\ns\t"));
@@ -225,7 +203,7 @@ static void test_counters_move(void **state)
 	exec_ok(c, "CREATE SEQUENCE `we\"ird\\name`");
 	assert_int_equal(shmseq_nextval(c, "we\"ird\\name", &v), 0);
 	snprintf(cmd, sizeof(cmd), "%s metrics", cli);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 0);
 	regex_t sample, comment;
 	assert_int_equal(regcomp(&sample,
@@ -247,7 +225,7 @@ static void test_counters_move(void **state)
 	regfree(&comment);
 	free(out);
 	assert_true(lines > 40);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_non_null(strstr(out, "shmseq_up{instance=\""));
 	assert_non_null(strstr(out, "\"} 1\n"));
 	assert_non_null(strstr(out, ",sequence=\"s\"} 25\n")); /* values taken */
@@ -272,7 +250,7 @@ static void test_status_quiet_when_failed(void **state)
 	int st;
 	start_logged(&d, "obsf", NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "%s status --quiet", cli);
-	free(run(cmd, &st));
+	free(run_capture(cmd, &st));
 	assert_int_equal(st, 0);
 	assert_int_equal(daemon_stop(&d), 0);
 
@@ -305,17 +283,17 @@ static void test_status_quiet_when_failed(void **state)
 	assert_true(ct.failed);
 	shmseq_disconnect(c);
 	snprintf(cmd, sizeof(cmd), "%s status --quiet", cli);
-	char *out = run(cmd, &st);
+	char *out = run_capture(cmd, &st);
 	assert_int_equal(st, 1);
 	assert_string_equal(out, "");
 	free(out);
 	snprintf(cmd, sizeof(cmd), "%s status", cli);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 1);
 	assert_non_null(strstr(out, "FAILED"));
 	free(out);
 	snprintf(cmd, sizeof(cmd), "%s metrics", cli);
-	out = run(cmd, &st);
+	out = run_capture(cmd, &st);
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "\nshmseq_up{instance=\""));
 	assert_non_null(strstr(out, "\"} 0\n"));
