@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (h.op) {
 		case WIRE_OPEN:
 		case WIRE_ROW:
-		case WIRE_DROP: {
+		case WIRE_DROP:
+		case WIRE_COUNTERS: {
 			struct wire_open o;
 			memcpy(&o, p, sizeof(o));
 			wire_name_get(&o.name, name);
