@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +53,27 @@ static bool peer_is_us(int fd)
 }
 
 /* --- the keeper process ------------------------------------------------------ */
+
+/* Close every descriptor from 3 on but the n in keep (ascending). */
+void keeper_close_all_but(const int *keep, int n)
+{
+	unsigned lo = 3;
+	for (int i = 0; i <= n; i++) {
+		unsigned hi = i < n ? (unsigned)keep[i] : ~0u;
+		if (hi > lo) {
+#ifdef SYS_close_range
+			if (syscall(SYS_close_range, lo, hi - 1, 0) == 0) {
+				lo = hi + 1;
+				continue;
+			}
+#endif
+			long max = sysconf(_SC_OPEN_MAX);
+			for (long fd = lo; fd < (long)hi && fd < (max > 0 ? max : 65536); fd++)
+				close((int)fd);
+		}
+		lo = hi + 1;
+	}
+}
 
 static void sort3(int *a)
 {
@@ -110,7 +132,7 @@ static __attribute__((noreturn)) void keeper_main(int region_fd, int lfd, int da
 			close(i);
 	}
 	sort3(keep);
-	util_close_all_but(keep, 3);
+	keeper_close_all_but(keep, 3);
 	/* the daemon waits for this: until now we held copies of its
 	 * descriptors, the data directory's lock among them */
 	char ready = KEEPER_TAKE;

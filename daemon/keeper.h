@@ -57,4 +57,8 @@ int keeper_call(const char *path, char cmd, int *region_fd);
  * and close the session. */
 void keeper_release(int session);
 
+/* Close every descriptor from 3 on but the n in keep (ascending): what a
+ * child keeps of its parent's (the keeper, the snapshot writer). */
+void keeper_close_all_but(const int *keep, int n);
+
 #endif

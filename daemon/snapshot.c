@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "keeper.h"
 #include "util.h"
 
 /* What the child writes to the pipe: once its new log is zero-filled and
@@ -53,7 +54,7 @@ static _Noreturn void child_main(struct wal *w, const struct wal_snap_job *j, st
 		if (mine[i] >= 3)
 			keep[n++] = mine[i];
 	sort_fds(keep, n);
-	util_close_all_but(keep, n);
+	keeper_close_all_but(keep, n);
 	if (region)
 		munmap(region, region_size);
 	prctl(PR_SET_NAME, "shmseqd-snap", 0, 0, 0);

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -379,25 +378,4 @@ uint64_t util_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Close every descriptor from 3 on but the n in keep (ascending). */
-void util_close_all_but(const int *keep, int n)
-{
-	unsigned lo = 3;
-	for (int i = 0; i <= n; i++) {
-		unsigned hi = i < n ? (unsigned)keep[i] : ~0u;
-		if (hi > lo) {
-#ifdef SYS_close_range
-			if (syscall(SYS_close_range, lo, hi - 1, 0) == 0) {
-				lo = hi + 1;
-				continue;
-			}
-#endif
-			long max = sysconf(_SC_OPEN_MAX);
-			for (long fd = lo; fd < (long)hi && fd < (max > 0 ? max : 65536); fd++)
-				close((int)fd);
-		}
-		lo = hi + 1;
-	}
 }

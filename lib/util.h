@@ -116,8 +116,4 @@ static inline uint64_t util_hash(const char *s, size_t n)
 	return h;
 }
 
-/* Close every descriptor from 3 on but the n in keep (ascending): what a
- * child keeps of its parent's before it works or execs. */
-void util_close_all_but(const int *keep, int n);
-
 #endif
