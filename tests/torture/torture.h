@@ -78,7 +78,8 @@
  *    min(1024·CACHE, max(CACHE, 16,777,216))), F is --reserve-factor
  *    (default 2, as documented: a nudge can make a window and a half
  *    durable before it is published) and slack = P·T (tickets held by threads
- *    waiting for a refill) + T·256 (a killed worker's unpublished burst)
+ *    waiting for a refill; P·T·256 with batches, whose refill covers a whole
+ *    batch) + T·256 (a killed worker's unpublished burst)
  *    + P·T·LEASE_MAX when leased handles are drawn from (the blocks every
  *    thread holds, retired at a restart or a DDL, lost with a killed worker).
  *    Gaps come from daemon crashes (a slot not adopted resumes at its
@@ -396,7 +397,8 @@ struct checker {
 	unsigned recent_pos[MAX_SEQ];
 	struct gapstat gaps[64]; /* per CACHE */
 	unsigned ngaps;
-	uint64_t slack; /* P x T + T x BURST_MAX (+ P x T x LEASE_MAX with leased handles) */
+	uint64_t
+		slack; /* P x T (x BURST_MAX with batches) + T x BURST_MAX (+ P x T x LEASE_MAX with leases) */
 };
 
 extern struct checker chk;
