@@ -915,13 +915,14 @@ SHMSEQ_API int shmseq_seq_nextval(shmseq_seq *e, int64_t *value)
 }
 
 struct lease_block {
-	int64_t next;	    /* the value served next */
-	int64_t inc;	    /* the slot's real increment */
-	uint64_t left;	    /* values left */
-	uint64_t gen;	    /* the slot generation the block was taken under */
-	uint64_t seq_id;    /* and the sequence's identity */
-	unsigned forks;	    /* lease_forks when taken */
-	struct leased *own; /* the handle */
+	int64_t next;	      /* the value served next */
+	int64_t inc;	      /* the slot's real increment */
+	uint64_t left;	      /* values left */
+	uint64_t gen;	      /* the slot generation the block was taken under */
+	uint64_t seq_id;      /* and the sequence's identity */
+	uint64_t incarnation; /* and the daemon's (the region's header) */
+	unsigned forks;	      /* lease_forks when taken */
+	struct leased *own;   /* the handle */
 	struct lease_block *prev, *next_block;
 };
 
@@ -1120,19 +1121,26 @@ static __attribute__((noinline)) int lease_refill(struct leased *l, struct lease
 	}
 	b->left = 0;
 	struct shmseq_seq *e = l->base;
+	/* the epoch before the batch: if it is still the same after it (same
+	 * region, live, same slot, same even gen; gen only grows), the batch
+	 * was taken in it. Read after the batch alone, a statement in between
+	 * would let the block serve the old epoch's values under the new one. */
+	struct region_header *h = atomic_load_explicit(&e->hdr, memory_order_acquire);
+	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
+	uint64_t gen = s ? atomic_load_explicit(&s->gen, memory_order_acquire) : 1;
 	int64_t first;
 	uint64_t got;
 	int r = seq_nextval_n(e, l->lease, &first, &got);
 	if (r < 0)
 		return r;
-	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
-	uint64_t gen = s ? atomic_load_explicit(&s->gen, memory_order_acquire) : 1;
-	if (got > 1 && !(gen & 1)) {
-		/* the block is good while the epoch it came from lasts: if it
-		 * changed right after the batch, the block is retired at once */
+	if (got > 1 && !(gen & 1) && region_live(e) &&
+	    atomic_load_explicit(&e->hdr, memory_order_acquire) == h &&
+	    atomic_load_explicit(&e->slot, memory_order_acquire) == s &&
+	    atomic_load_explicit(&s->gen, memory_order_acquire) == gen) {
 		b->inc = atomic_load_explicit(&s->inc, memory_order_relaxed);
 		b->gen = gen;
 		b->seq_id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+		b->incarnation = h->incarnation;
 		b->forks = atomic_load_explicit(&lease_forks, memory_order_relaxed);
 		b->next = (int64_t)((uint64_t)first + (uint64_t)b->inc);
 		b->left = got - 1;
@@ -1146,8 +1154,13 @@ static int leased_nextval(struct shmseq_seq *h, int64_t *value)
 	struct leased *l = (struct leased *)h;
 	struct lease_block *b = pthread_getspecific(l->key);
 	if (likely(b && b->left)) {
+		/* a daemon restart that did not adopt the region closes it and
+		 * leaves its slots as they were: the region must be live and
+		 * the same daemon's */
+		struct region_header *hdr = atomic_load_explicit(&l->base->hdr, memory_order_acquire);
 		struct region_slot *s = atomic_load_explicit(&l->base->slot, memory_order_acquire);
-		if (likely(s && atomic_load_explicit(&s->gen, memory_order_acquire) == b->gen &&
+		if (likely(s && region_live(l->base) && hdr->incarnation == b->incarnation &&
+			   atomic_load_explicit(&s->gen, memory_order_acquire) == b->gen &&
 			   atomic_load_explicit(&l->base->seq_id, memory_order_relaxed) == b->seq_id &&
 			   atomic_load_explicit(&lease_forks, memory_order_relaxed) == b->forks)) {
 			*value = b->next;

@@ -26,6 +26,11 @@ PostgreSQL nextval() and MariaDB NEXTVAL, with the same clients and duration.
                        (default "1 1000 100000 1000000")
   --build DIR          shmseq build directory (default build; built if needed)
   --out DIR            where results go (default bench-results)
+  --repeat N           runs of each shmseq row, each next to its own fetch-add
+                       baseline: the tables show the median run, repeats.md
+                       the median and min-max of all (default 5, --quick 3)
+  --batch "LIST"       batch sizes of the batch rows (default "10 100 1000")
+  --lease N            the lease of the leased-handle rows (default 1000)
   --skip "LIST"        leave out some of: shmseq scaling redis postgresql mariadb plots
   --no-install         do not install missing packages
   -h, --help           this text
@@ -42,6 +47,9 @@ OUT=bench-results
 SKIP=""
 QUICK=0
 INSTALL=1
+REPS=""
+BATCHES="10 100 1000"
+LEASE=1000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1; DUR=1; CLIENTS="1 2 8"; SEQS="1 1000 100000" ;;
@@ -50,6 +58,9 @@ while [ $# -gt 0 ]; do
 	--sequences) SEQS=$2; shift ;;
 	--build) BUILD=$2; shift ;;
 	--out) OUT=$2; shift ;;
+	--repeat) REPS=$2; shift ;;
+	--batch) BATCHES=$2; shift ;;
+	--lease) LEASE=$2; shift ;;
 	--skip) SKIP=$2; shift ;;
 	--no-install) INSTALL=0 ;;
 	-h | --help) usage; exit 0 ;;
@@ -58,6 +69,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $DUR in '' | *[!0-9]* | 0) echo "bench-compare.sh: --duration wants whole seconds" >&2; exit 2 ;; esac
+[ -n "$REPS" ] || REPS=$((QUICK ? 3 : 5))
+case $REPS in '' | *[!0-9]* | 0) echo "bench-compare.sh: --repeat wants a whole number above 0" >&2; exit 2 ;; esac
 skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
 say() { printf '== %s\n' "$*" >&2; }
 
@@ -122,6 +135,7 @@ mkdir -p "$OUT/raw"
 OUT=$(cd "$OUT" && pwd)
 RAW=$OUT/raw
 rm -f "$RAW"/* "$OUT"/{results.jsonl,results.md,meta.json,plots.vars,latency.titles,latency.idx} "$OUT"/*.dat \
+	"$OUT"/{repeats.jsonl,repeats.md} \
 	"$OUT"/*.png
 NCPU=$(nproc)
 python3 - "$OUT/meta.json" "$DUR" "$QUICK" "$CLIENTS" <<'EOF'
@@ -142,17 +156,106 @@ bench() { # NAME ARGS... : one shmseq-bench run, its JSON in raw/NAME.json
 		echo "bench-compare.sh: shmseq-bench $* failed:" >&2; cat "$RAW/$name.err" >&2; exit 1; }
 }
 
+# REPS runs of one row, each a shmseq-bench run with its baselines right after
+# its shmseq phase (so the two interleave): raw/NAME.rI.json, and raw/NAME.json
+# a copy of the run with the median shmseq rate (what the tables show). Each
+# row's figures go to repeats.jsonl for repeats.md.
+rep_bench() { # NAME LABEL ARGS...
+	local name=$1 label=$2 i
+	shift 2
+	for i in $(seq "$REPS"); do bench "$name.r$i" "$@"; done
+	python3 - "$RAW" "$name" "$REPS" "$label" "$OUT/repeats.jsonl" <<'EOF'
+import json, shutil, sys
+raw, name, reps, label, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+runs = []
+for i in range(1, reps + 1):
+    with open(f"{raw}/{name}.r{i}.json") as f:
+        runs.append((json.loads(f.read().strip().splitlines()[-1]), i))
+order = sorted(runs, key=lambda r: r[0]["ops_per_s"])
+shutil.copy(f"{raw}/{name}.r{order[(len(order) - 1) // 2][1]}.json", f"{raw}/{name}.json")
+j0 = runs[0][0]
+rec = {"row": name, "label": label, "processes": j0["processes"], "threads": j0["threads"],
+       "mode": j0["mode"], "shmseq_ops": [j["ops_per_s"] for j, _ in runs],
+       "shmseq_ns": [j["ns_per_op"] for j, _ in runs]}
+for key in ("bare", "mutex"):
+    if key in j0:
+        rec[key + "_ops"] = [j[key]["ops_per_s"] for j, _ in runs]
+        rec[key + "_ns"] = [j[key]["ns_per_op"] for j, _ in runs]
+with open(out, "a") as f:
+    f.write(json.dumps(rec) + "\n")
+EOF
+}
+
+# repeats.md: per row, the median and min-max of its runs, next to the bare
+# fetch-add of the same runs; the ratio is of the medians' ns per op.
+repeats_report() {
+	[ -s "$OUT/repeats.jsonl" ] || return 0
+	python3 - "$OUT/repeats.jsonl" "$REPS" "$DUR" "$NCPU" >"$OUT/repeats.md" <<'EOF'
+import json, statistics, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+print(f"## shmseq, {sys.argv[2]} runs per row ({sys.argv[3]} s each, {sys.argv[4]} CPUs): median (min-max)\n")
+print("Each run measures shmseq, then the bare fetch-add with the same processes and threads,"
+      " so the two interleave. ns/op is per value per thread (a batch counts each of its values).\n")
+print("| row | processes x threads | shmseq values/s | ns/op | bare fetch-add ops/s | fetch-add ns/op "
+      "| ratio of the medians' ns/op |")
+print("|---|---|---|---|---|---|---|")
+def rate(v):
+    return f"{v / 1e6:.1f} M" if v < 1e9 else f"{v / 1e9:.2f} G"
+def spread(v, f):
+    return f"{f(statistics.median(v))} ({f(min(v))}-{f(max(v))})"
+ns = lambda v: f"{v:.2f}"
+for r in recs:
+    row = [r["label"], f"{r['processes']} x {r['threads']}", spread(r["shmseq_ops"], rate),
+           spread(r["shmseq_ns"], ns)]
+    if "bare_ops" in r:
+        row += [spread(r["bare_ops"], rate), spread(r["bare_ns"], ns),
+                f"{statistics.median(r['shmseq_ns']) / statistics.median(r['bare_ns']):.2f}x"]
+    else:
+        row += ["-", "-", "-"]
+    print("| " + " | ".join(row) + " |")
+# issue 15's targets that these rows measure, from the medians
+by = {r["row"]: r for r in recs}
+med = lambda r, k: statistics.median(r[k])
+crit = []
+if "batch100-1" in by:
+    v = med(by["batch100-1"], "shmseq_ns")
+    crit.append(("batch of 100, one thread: ns per value", f"{v:.2f}", "<= 0.2", v <= 0.2))
+if "leased-2" in by and "handle-1" in by:
+    v = med(by["leased-2"], "shmseq_ops") / med(by["handle-1"], "shmseq_ops")
+    crit.append(("leased, 2 processes / plain handle, 1 process (values/s)", f"{v:.2f}x", ">= 1.6", v >= 1.6))
+if "handle-2" in by and "bare_ops" in by["handle-2"]:
+    v = med(by["handle-2"], "shmseq_ops") / med(by["handle-2"], "bare_ops")
+    crit.append(("plain handle, 2 processes / contended fetch-add", f"{v:.2f}x", ">= 0.7", v >= 0.7))
+if "handle-1" in by and "bare_ns" in by["handle-1"]:
+    v = med(by["handle-1"], "shmseq_ns") / med(by["handle-1"], "bare_ns")
+    crit.append(("plain handle, one thread: cost / bare fetch-add", f"{v:.2f}x", "<= 1.3", v <= 1.3))
+if crit:
+    print("\n| criterion (medians) | measured | target | |\n|---|---:|---:|---|")
+    for name, v, t, ok in crit:
+        print(f"| {name} | {v} | {t} | {'met' if ok else 'not met'} |")
+EOF
+}
+
 # ---- the limit and shmseq -----------------------------------------------------
 
 if ! skipped shmseq; then
 	for c in $CLIENTS; do
-		say "bare fetch-add, mutex counter and shmseq (handle) with $c process(es) on one sequence"
-		bench "handle-$c" --self-daemon -p "$c" -d "$DUR" --baseline faa,mutex
+		say "bare fetch-add, mutex counter and shmseq (handle) with $c process(es) on one sequence, $REPS runs"
+		rep_bench "handle-$c" "handle" --self-daemon -p "$c" -d "$DUR" --baseline faa,mutex
 		$REPORT add-shmseq "$OUT" "$RAW/handle-$c.json" handle "$c" baselines
 	done
+	for c in $CLIENTS; do
+		say "shmseq leased handles (lease $LEASE), $c process(es) on one sequence, $REPS runs"
+		rep_bench "leased-$c" "leased handle, lease $LEASE" --self-daemon -m leased --lease "$LEASE" -p "$c" \
+			-d "$DUR"
+	done
+	for b in $BATCHES; do
+		say "shmseq batches of $b (shmseq_seq_nextval_n), 1 process, $REPS runs"
+		rep_bench "batch$b-1" "batch of $b (per value)" --self-daemon -m batch --batch "$b" -d "$DUR"
+	done
 	for m in name exec; do
-		say "shmseq by $m, 1 process"
-		bench "$m-1" --self-daemon -m "$m" -d "$DUR" --no-bare
+		say "shmseq by $m, 1 process, $REPS runs"
+		rep_bench "$m-1" "by $m" --self-daemon -m "$m" -d "$DUR"
 		$REPORT add-shmseq "$OUT" "$RAW/$m-1.json" "$m" 1
 	done
 	for c in $CLIENTS; do
@@ -160,9 +263,13 @@ if ! skipped shmseq; then
 		bench "nocache-$c" --self-daemon --create nocache -p "$c" -d "$DUR" --no-bare
 		$REPORT add-shmseq "$OUT" "$RAW/nocache-$c.json" nocache "$c"
 	done
-	say "--verify: 4 processes x 2 threads, every value checked"
-	bench verify --self-daemon -p 4 -t 2 --count $((QUICK ? 400000 : 4000000)) --verify --no-bare
+	n=$((QUICK ? 400000 : 4000000))
+	say "--verify: 4 processes x 2 threads, every value checked (plain handles, batches of 7, leases of 50)"
+	bench verify --self-daemon -p 4 -t 2 --count "$n" --verify --no-bare
 	$REPORT add-shmseq "$OUT" "$RAW/verify.json" verify 8
+	bench verify-batch --self-daemon -m batch --batch 7 -p 4 -t 2 --count "$n" --verify --no-bare
+	bench verify-leased --self-daemon -m leased --lease 50 -p 4 -t 2 --count "$n" --verify --no-bare
+	repeats_report
 fi
 
 # ---- scaling: number of sequences, memory, creation ---------------------------
@@ -343,3 +450,7 @@ if ! skipped plots; then
 fi
 say "results: $OUT/results.md${SKIP:+ (skipped: $SKIP)}"
 cat "$OUT/results.md"
+if [ -s "$OUT/repeats.md" ]; then
+	say "repeated rows: $OUT/repeats.md"
+	cat "$OUT/repeats.md"
+fi

@@ -221,7 +221,12 @@ static void walk_gap(struct era_walk *w, int64_t idx)
 
 void gap_analysis(void)
 {
-	chk.slack = (uint64_t)cfg.processes * cfg.threads + (uint64_t)cfg.threads * BURST_MAX;
+	/* a thread waiting for a refill holds one ticket, a batch up to
+	 * BURST_MAX: void if the daemon dies before it answers */
+	uint64_t held = cfg.paths & (1u << P_NAME_N | 1u << P_HANDLE_N) ? BURST_MAX : 1;
+	chk.slack = (uint64_t)cfg.processes * cfg.threads * held + (uint64_t)cfg.threads * BURST_MAX;
+	if (cfg.paths & (1u << P_LEASED))
+		chk.slack += (uint64_t)cfg.processes * cfg.threads * LEASE_MAX;
 	/* the SETVAL targets, as keys (k << 56 | era << 40) + index, sorted */
 	uint32_t nsv = atomic_load(&run.sh->nsetval);
 	if (nsv > SETVAL_LOG_MAX)

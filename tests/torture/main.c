@@ -253,6 +253,30 @@ static bool parse_range(const char *s, unsigned *lo, unsigned *hi)
 	return true;
 }
 
+/* "name,batch,leased" (path_names) or "all" into a bit set. */
+static bool parse_paths(const char *s, unsigned *out)
+{
+	if (strcmp(s, "all") == 0) {
+		*out = PATHS_ALL;
+		return true;
+	}
+	unsigned set = 0;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		unsigned p = 0;
+		while (p < NPATHS && !(strlen(path_names[p]) == len && strncmp(s, path_names[p], len) == 0))
+			p++;
+		if (p == NPATHS)
+			return false;
+		set |= 1u << p;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	*out = set;
+	return set != 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: shmseq-torture [options]\n"
@@ -272,6 +296,10 @@ static void usage(FILE *f)
 		   "                               random per restart (default)\n"
 		   "  --reserve-factor F           allow gaps of F reserve-aheads per crash (default 2,\n"
 		   "                               README's \"What a crash costs\")\n"
+		   "  --paths LIST                 how workers draw, comma-separated (default all):\n"
+		   "                               exec (SELECT NEXTVAL), name, name-batch\n"
+		   "                               (shmseq_nextval_n), handle, batch\n"
+		   "                               (shmseq_seq_nextval_n), leased (leased handles)\n"
 		   "  --seed N                     random seed (default: time and pid)\n"
 		   "  --daemon PATH                shmseqd to run (default $SHMSEQD)\n"
 		   "  --keep-dir                   keep the temp dir (kept anyway on violations)\n"
@@ -297,6 +325,7 @@ int main(int argc, char **argv)
 		O_PROGRESS,
 		O_ADOPT,
 		O_RFACTOR,
+		O_PATHS,
 		O_HELP
 	};
 	static const struct option opts[] = {
@@ -315,6 +344,7 @@ int main(int argc, char **argv)
 		{"progress", required_argument, NULL, O_PROGRESS},
 		{"adopt", required_argument, NULL, O_ADOPT},
 		{"reserve-factor", required_argument, NULL, O_RFACTOR},
+		{"paths", required_argument, NULL, O_PATHS},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -382,6 +412,10 @@ int main(int argc, char **argv)
 			if (*end || end == optarg || !(cfg.reserve_factor >= 1) || cfg.reserve_factor > 1e6)
 				goto bad;
 			break;
+		case O_PATHS:
+			if (!parse_paths(optarg, &cfg.paths))
+				goto bad;
+			break;
 		case O_ADOPT:
 			if (strcmp(optarg, "always") == 0)
 				cfg.adopt = 1;
@@ -447,6 +481,11 @@ int main(int argc, char **argv)
 	       "daemon kills every %u-%u ms, client kills %s, DDL every %u-%u ms, dir %s\n",
 	       run.seed, cfg.processes, cfg.threads, cfg.sequences, cfg.duration, cfg.kill_min, cfg.kill_max,
 	       cfg.client_kills ? "on" : "off", cfg.ddl_min, cfg.ddl_max, run.dir);
+	printf("shmseq-torture: paths");
+	for (unsigned p = 0; p < NPATHS; p++)
+		if (cfg.paths & (1u << p))
+			printf(" %s", path_names[p]);
+	printf("\n");
 	fflush(stdout);
 
 	int rc = 1;
@@ -556,6 +595,15 @@ int main(int argc, char **argv)
 	printf("  values drawn and checked %" PRIu64 " (bounds, lattice, per-thread order; %" PRIu64
 	       " CYCLE wraps)\n",
 	       drawn, wraps);
+	printf("  values drawn per path   ");
+	for (unsigned p = 0; p < NPATHS; p++) {
+		uint64_t n = 0;
+		for (unsigned s = 0; s < nslots; s++)
+			n += atomic_load(&run.sh->slots[s].by_path[p]);
+		if (cfg.paths & (1u << p))
+			printf(" %s %" PRIu64, path_names[p], n);
+	}
+	printf("\n");
 	printf("  values checked unique    %" PRIu64 " (%.1f MiB of bitmap)\n", chk.unique,
 	       (double)chk.nchunks * CHUNK_WORDS * 8 / 1048576.0);
 	printf("  tolerated errors         %" PRIu64 " (daemon down %" PRIu64 ", EAGAIN %" PRIu64

@@ -16,6 +16,8 @@ const char *const viol_names[NVIOL] = {
 	"crashes (daemon or worker died by itself, daemon failed to start)",
 };
 
+const char *const path_names[NPATHS] = {"exec", "name", "name-batch", "handle", "batch", "leased"};
+
 struct run run;
 
 struct config cfg = {
@@ -34,5 +36,6 @@ struct config cfg = {
 	.ddl = true,
 	.adopt = -1,
 	.reserve_factor = 2,
+	.paths = PATHS_ALL,
 	.progress = 5,
 };

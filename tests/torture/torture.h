@@ -11,8 +11,11 @@
  * through --ready-fd, as tests/integration/harness.c does), forks
  *   - P worker processes of T threads each, drawing bursts of values from K
  *     sequences of eight kinds (ascending/descending, CYCLE, NOCACHE, small
- *     and huge CACHE, large INCREMENT), by handle, by name and through
- *     shmseq_exec("SELECT NEXTVAL(..)");
+ *     and huge CACHE, large INCREMENT) through every path of the API
+ *     (--paths): by handle, by name, batches of random size through
+ *     shmseq_seq_nextval_n() and shmseq_nextval_n(), leased handles (one
+ *     per process and sequence, shared by its threads, leases of 2 to
+ *     LEASE_MAX) and shmseq_exec("SELECT NEXTVAL(..)");
  *   - one DDL churner process: CREATE [OR REPLACE], ALTER ... RESTART (new
  *     increment, cache and range), SETVAL forward, DROP then CREATE, half of
  *     them through the typed calls and half as SQL text;
@@ -75,7 +78,10 @@
  *    min(1024·CACHE, max(CACHE, 16,777,216))), F is --reserve-factor
  *    (default 2, as documented: a nudge can make a window and a half
  *    durable before it is published) and slack = P·T (tickets held by threads
- *    waiting for a refill) + T·256 (a killed worker's unpublished burst).
+ *    waiting for a refill; P·T·256 with batches, whose refill covers a whole
+ *    batch) + T·256 (a killed worker's unpublished burst)
+ *    + P·T·LEASE_MAX when leased handles are drawn from (the blocks every
+ *    thread holds, retired at a restart or a DDL, lost with a killed worker).
  *    Gaps come from daemon crashes (a slot not adopted resumes at its
  *    durable floor), from killed clients and from SETVAL, so the largest
  *    unexplained gap of an era bounds the gap of each crash in it. Gaps are
@@ -153,6 +159,23 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 #define PRINT_MAX 10 /* violation messages printed per kind */
 
 #define AHEAD_CAP (UINT64_C(1) << 24)
+
+#define LEASE_MAX 50 /* the largest lease of a leased handle */
+
+/* How a worker draws a burst of values. */
+enum path {
+	P_EXEC,	    /* shmseq_exec("SELECT NEXTVAL(..)"), one value per call */
+	P_NAME,	    /* shmseq_nextval(), by name */
+	P_NAME_N,   /* shmseq_nextval_n(), by name, batches of random size */
+	P_HANDLE,   /* shmseq_seq_nextval() on a plain handle */
+	P_HANDLE_N, /* shmseq_seq_nextval_n() on a plain handle, random sizes */
+	P_LEASED,   /* shmseq_seq_nextval() on a leased handle the process's threads share */
+	NPATHS
+};
+
+extern const char *const path_names[NPATHS];
+
+#define PATHS_ALL ((1u << NPATHS) - 1u)
 
 /* ------------------------------------------------------------------------ */
 /* sequence kinds and eras                                                  */
@@ -253,7 +276,8 @@ struct thread_slot {
 	_Atomic uint64_t drawn; /* values drawn and checked by the worker */
 	_Atomic uint64_t wraps; /* CYCLE wraps seen */
 	_Atomic uint64_t tol[NTOL];
-	_Atomic int64_t last[MAX_SEQ]; /* last value drawn per sequence (INT64_MIN: none) */
+	_Atomic uint64_t by_path[NPATHS]; /* values drawn per path */
+	_Atomic int64_t last[MAX_SEQ];	  /* last value drawn per sequence (INT64_MIN: none) */
 } __attribute__((aligned(64)));
 
 struct setval_rec {
@@ -305,6 +329,7 @@ struct config {
 	bool keep_dir;
 	int adopt;	       /* 1 always, 0 never (--no-adopt), -1 at random */
 	double reserve_factor; /* gap bound: this many reserve-aheads (README: 2) */
+	unsigned paths;	       /* bit (1 << enum path): the paths workers draw through */
 	const char *daemon;
 	unsigned progress; /* s between progress lines */
 };
@@ -372,7 +397,8 @@ struct checker {
 	unsigned recent_pos[MAX_SEQ];
 	struct gapstat gaps[64]; /* per CACHE */
 	unsigned ngaps;
-	uint64_t slack; /* P x T + T x BURST_MAX */
+	uint64_t
+		slack; /* P x T (x BURST_MAX with batches) + T x BURST_MAX (+ P x T x LEASE_MAX with leases) */
 };
 
 extern struct checker chk;

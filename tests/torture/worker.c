@@ -50,6 +50,50 @@ static int exec_nextval(shmseq *c, unsigned k, int64_t *v)
 	return r;
 }
 
+/* The path of a burst: the enabled paths (--paths) with these weights, out
+ * of 32: exec 1, by name 5, by name in batches 4, handle 8, batches 6,
+ * leased 8. */
+static enum path pick_path(uint64_t r64)
+{
+	static const unsigned weight[NPATHS] = {
+		[P_EXEC] = 1, [P_NAME] = 5, [P_NAME_N] = 4, [P_HANDLE] = 8, [P_HANDLE_N] = 6, [P_LEASED] = 8};
+	unsigned total = 0;
+	for (unsigned p = 0; p < NPATHS; p++)
+		if (cfg.paths & (1u << p))
+			total += weight[p];
+	unsigned x = (unsigned)(r64 % total);
+	for (unsigned p = 0; p < NPATHS; p++)
+		if (cfg.paths & (1u << p)) {
+			if (x < weight[p])
+				return (enum path)p;
+			x -= weight[p];
+		}
+	return P_HANDLE;
+}
+
+/* The process's leased handle on sequence k, shared by its threads, opened
+ * by the first thread that wants it with a lease of 2 to LEASE_MAX (never
+ * closed: the process is killed or exits). NULL with *r set on failure. */
+static shmseq_seq *leased[MAX_SEQ];
+static pthread_mutex_t leased_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static shmseq_seq *leased_handle(struct worker_ctx *w, unsigned k, int *r)
+{
+	*r = 0;
+	pthread_mutex_lock(&leased_lock);
+	shmseq_seq *lh = leased[k];
+	if (!lh) {
+		static const uint64_t leases[] = {2, 5, 16, LEASE_MAX};
+		uint64_t lease = leases[rnd(&w->rng) % (sizeof(leases) / sizeof(leases[0]))];
+		*r = shmseq_seq_open_leased(w->conn, run.names[k], lease, &lh);
+		if (*r < 0)
+			lh = NULL;
+		leased[k] = lh;
+	}
+	pthread_mutex_unlock(&leased_lock);
+	return lh;
+}
+
 static void *worker_thread(void *arg)
 {
 	struct worker_ctx *w = arg;
@@ -57,7 +101,9 @@ static void *worker_thread(void *arg)
 	uint64_t *ring = run.rings + (size_t)w->slot * RING_WORDS;
 	uint64_t head = atomic_load_explicit(&ts->head, memory_order_relaxed);
 	static _Thread_local shmseq_seq *h[MAX_SEQ];
-	static _Thread_local struct tstate st[MAX_SEQ];
+	/* per thread and sequence; a leased handle's values are ordered
+	 * among themselves only (st[1]), not with the other paths' (st[0]) */
+	static _Thread_local struct tstate st[2][MAX_SEQ];
 	static _Thread_local struct era_def defs[MAX_SEQ];
 	static _Thread_local uint32_t def_era[MAX_SEQ];
 	int64_t vals[BURST_MAX];
@@ -84,9 +130,9 @@ static void *worker_thread(void *arg)
 		if (slow && rnd(&w->rng) % 16)
 			continue;
 		uint64_t r64 = rnd(&w->rng);
-		unsigned mode = (unsigned)(r64 % 32); /* 0: exec, 1-8: by name, else handle */
+		enum path path = pick_path(r64);
 		unsigned n;
-		if (mode == 0 || slow)
+		if (path == P_EXEC || slow)
 			n = 1 + (unsigned)((r64 >> 8) % 4);
 		else if (kind_cycle(kd))
 			n = 1 + (unsigned)((r64 >> 8) % 64);
@@ -94,23 +140,48 @@ static void *worker_thread(void *arg)
 			n = 1 + (unsigned)((r64 >> 8) % BURST_MAX);
 
 		int r = 0;
-		if (mode > 8 && !h[k]) {
+		if ((path == P_HANDLE || path == P_HANDLE_N) && !h[k]) {
 			r = shmseq_seq_open(w->conn, run.names[k], &h[k]);
 			if (r < 0)
 				h[k] = NULL;
 		}
+		shmseq_seq *lh = NULL;
+		if (path == P_LEASED && !(lh = leased_handle(w, k, &r)) && r == 0)
+			r = -ENOMEM;
 		unsigned cnt = 0;
 		while (r == 0 && cnt < n) {
 			int64_t v;
-			if (mode == 0)
+			uint64_t got = 1;
+			if (path == P_EXEC)
 				r = exec_nextval(w->conn, k, &v);
-			else if (mode <= 8)
+			else if (path == P_NAME)
 				r = shmseq_nextval(w->conn, run.names[k], &v);
-			else
+			else if (path == P_NAME_N)
+				r = shmseq_nextval_n(w->conn, run.names[k], n - cnt, &v, &got);
+			else if (path == P_HANDLE)
 				r = shmseq_seq_nextval(h[k], &v);
-			if (r == 0)
-				vals[cnt++] = v;
+			else if (path == P_HANDLE_N)
+				r = shmseq_seq_nextval_n(h[k], n - cnt, &v, &got);
+			else
+				r = shmseq_seq_nextval(lh, &v);
+			if (r < 0)
+				break;
+			if (got == 0 || got > n - cnt) {
+				violation(V_ERROR,
+					  "%s (%s) slot %u: %s asked for %u values answered %" PRIu64,
+					  run.names[k], kind_names[kd], w->slot, path_names[path], n - cnt,
+					  got);
+				break;
+			}
+			/* a batch: first, first + inc, ... with the increment of the
+			 * era the first value says it belongs to (a value of no era is
+			 * reported below, with the rest of the batch) */
+			struct era_def bd;
+			era_def(k, era_of(v), &bd);
+			for (uint64_t i = 0; i < got; i++)
+				vals[cnt++] = (int64_t)((uint64_t)v + i * (uint64_t)bd.inc);
 		}
+		atomic_fetch_add_explicit(&ts->by_path[path], cnt, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
 		uint64_t va = atomic_load_explicit(&ss->ver, memory_order_relaxed);
 		bool stable = va == vb && !(vb & 1);
@@ -144,18 +215,18 @@ static void *worker_thread(void *arg)
 			}
 			if (stable && (!present_b || e != era_b))
 				violation(V_STALE,
-					  "%s (%s): value %" PRId64 " of era %u drawn while the "
+					  "%s (%s): value %" PRId64 " of era %u drawn (%s) while the "
 					  "acknowledged state was %s era %u",
-					  run.names[k], kind_names[kd], v, e,
+					  run.names[k], kind_names[kd], v, e, path_names[path],
 					  present_b ? "present in" : "dropped after", era_b);
-			struct tstate *t = &st[k];
+			struct tstate *t = &st[path == P_LEASED][k];
 			if (t->has) {
 				if (e < t->era) {
 					violation(V_ORDER,
-						  "%s (%s) slot %u: value %" PRId64 " of era %u after "
+						  "%s (%s) slot %u: value %" PRId64 " of era %u (%s) after "
 						  "value %" PRId64 " of the later era %u",
-						  run.names[k], kind_names[kd], w->slot, v, e, t->last,
-						  t->era);
+						  run.names[k], kind_names[kd], w->slot, v, e,
+						  path_names[path], t->last, t->era);
 				} else if (e == t->era) {
 					bool up = d->inc > 0;
 					bool ok = up ? v > t->last : v < t->last;
@@ -166,9 +237,9 @@ static void *worker_thread(void *arg)
 					} else if (!ok) {
 						violation(V_ORDER,
 							  "%s (%s) slot %u era %u: value %" PRId64
-							  " after %" PRId64 " (increment %" PRId64 ")",
+							  " (%s) after %" PRId64 " (increment %" PRId64 ")",
 							  run.names[k], kind_names[kd], w->slot, e, v,
-							  t->last, d->inc);
+							  path_names[path], t->last, d->inc);
 					}
 				}
 			}
@@ -178,8 +249,9 @@ static void *worker_thread(void *arg)
 			if (!kind_cycle(kd))
 				vals[keep++] = v;
 		}
-		if (cnt && st[k].has)
-			atomic_store_explicit(&ts->last[k], st[k].last, memory_order_relaxed);
+		if (cnt && st[path == P_LEASED][k].has)
+			atomic_store_explicit(&ts->last[k], st[path == P_LEASED][k].last,
+					      memory_order_relaxed);
 		atomic_fetch_add_explicit(&ts->drawn, cnt, memory_order_relaxed);
 
 		/* publish the burst: header, tags, values; then head (release) */
@@ -213,11 +285,7 @@ static void *worker_thread(void *arg)
 				tk = T_UNKNOWN;
 			} else if (tk < 0) {
 				violation(V_ERROR, "%s (%s) slot %u: %s %d (%s)", run.names[k],
-					  kind_names[kd], w->slot,
-					  mode == 0   ? "SELECT NEXTVAL"
-					  : mode <= 8 ? "shmseq_nextval"
-						      : "shmseq_seq_nextval",
-					  r, shmseq_strerror(r));
+					  kind_names[kd], w->slot, path_names[path], r, shmseq_strerror(r));
 				tk = T_CONN;
 			}
 			atomic_fetch_add_explicit(&ts->tol[tk], 1, memory_order_relaxed);

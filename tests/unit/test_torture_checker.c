@@ -86,6 +86,7 @@ static int setup(void **state)
 	cfg.threads = 2;
 	cfg.sequences = 16;
 	cfg.reserve_factor = 2;
+	cfg.paths = PATHS_ALL;
 	run.sh = calloc(1, sizeof(*run.sh));
 	run.rings = calloc((size_t)cfg.processes * cfg.threads * RING_WORDS, sizeof(uint64_t));
 	if (!run.sh || !run.rings || tmpdir_make(dir, sizeof(dir), NULL, "shmseq-checker-") < 0)
@@ -180,14 +181,15 @@ static void test_gap_analysis(void **state)
 	uint32_t era = 1;
 	era_def(kb, era, &d);
 	int64_t cache = d.cache;
-	/* slack: P x T + T x BURST_MAX = 2 + 512 */
-	uint64_t slack = 2 + 2 * BURST_MAX;
+	/* slack: P x T x BURST_MAX (batches) + T x BURST_MAX + P x T x
+	 * LEASE_MAX = 512 + 512 + 100 */
+	uint64_t slack = 2 * BURST_MAX + 2 * BURST_MAX + 2 * LEASE_MAX;
 	uint64_t bound = reserve_bound(cache) * 2 + (uint64_t)cache + slack;
-	/* present: 10 .. 99 (10 missing from START: a gap of 10), 100 + 600 ..
-	 * 2000 (600 missing: beyond the slack, within the bound), then one
+	/* present: 10 .. 99 (10 missing from START: a gap of 10), 100 + 1200 ..
+	 * 2000 (1200 missing: beyond the slack, within the bound), then one
 	 * value bound + 1 + 1 past 1999 (a gap of bound + 1: reported) */
 	publish_range(0, kb, era, 10, 100);
-	publish_range(0, kb, era, 700, 2000);
+	publish_range(0, kb, era, 1300, 2000);
 	int64_t far = 2000 + (int64_t)bound + 1;
 	publish_range(0, kb, era, far, far + 1);
 	/* another era of the same sequence and CACHE: a SETVAL to index 5000
@@ -214,7 +216,7 @@ static void test_gap_analysis(void **state)
 	assert_int_equal(gs->bound, bound);
 	assert_int_equal(gs->eras, 2);
 	assert_int_equal(gs->max_gap, bound + 1);
-	assert_int_equal(gs->big_gaps, 2); /* 600 and bound + 1; not 10 nor 99 */
+	assert_int_equal(gs->big_gaps, 2); /* 1200 and bound + 1; not 10 nor 99 */
 	assert_int_equal(atomic_load(&run.sh->viol[V_GAP]) - gaps_before, 1);
 	struct gapstat *gd = gaps_for(dd.cache);
 	assert_non_null(gd);

@@ -71,7 +71,11 @@
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
-enum mode { MODE_HANDLE, MODE_NAME, MODE_EXEC };
+/* MODE_BATCH: shmseq_seq_nextval_n(handle, --batch N) per call, each value
+ * an op; MODE_LEASED: shmseq_seq_nextval() on handles opened with
+ * shmseq_seq_open_leased(--lease N), one per process and sequence, shared by
+ * its threads. */
+enum mode { MODE_HANDLE, MODE_NAME, MODE_EXEC, MODE_BATCH, MODE_LEASED };
 
 extern const char *const mode_names[];
 
@@ -106,6 +110,8 @@ struct config {
 	uint64_t count; /* 0: run for duration_s */
 	const char *sequence;
 	enum mode mode;
+	uint64_t batch;	    /* MODE_BATCH: values asked per call */
+	uint64_t lease;	    /* MODE_LEASED: the handles' lease */
 	const char *create; /* NULL: use existing sequences */
 	uint64_t sequences;
 	enum pick_kind pick;
@@ -122,7 +128,8 @@ struct config {
  * its end); read by the parent after waitpid. */
 struct slot {
 	_Atomic uint64_t progress; /* ops so far, published every CHECK_EVERY */
-	uint64_t ops;		   /* successful operations */
+	uint64_t ops;		   /* successful operations (values: a batch counts each) */
+	uint64_t calls;		   /* successful calls (a batch is one) */
 	uint64_t attempts;
 	uint64_t errors;
 	int first_error;

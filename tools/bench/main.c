@@ -14,7 +14,7 @@
 #define BENCH_HAVE_TSC 1
 #endif
 
-const char *const mode_names[] = {"handle", "name", "exec"};
+const char *const mode_names[] = {"handle", "name", "exec", "batch", "leased"};
 const char *const pick_names[] = {"random", "round-robin"};
 const char *const phase_names[] = {"shmseq", "bare", "mutex"};
 #define CREATE_THREADS 64u /* connections creating sequences at once */
@@ -42,6 +42,13 @@ static void usage(FILE *f)
 	      "  -m, --mode MODE          handle: shmseq_seq_nextval on an opened handle (default)\n"
 	      "                           name:   shmseq_nextval by name\n"
 	      "                           exec:   shmseq_exec(\"SELECT NEXTVAL(name)\")\n"
+	      "                           batch:  shmseq_seq_nextval_n(handle, --batch N): every\n"
+	      "                                   value counts as an op (ns/op is per value)\n"
+	      "                           leased: shmseq_seq_nextval on a handle from\n"
+	      "                                   shmseq_seq_open_leased(--lease N), one per\n"
+	      "                                   process, shared by its threads\n"
+	      "      --batch N            values per call in batch mode (default 100)\n"
+	      "      --lease N            the lease of leased handles (default 1000)\n"
 	      "  -c, --create 'OPTIONS'   first run CREATE OR REPLACE SEQUENCE NAME OPTIONS\n"
 	      "                           (done with empty OPTIONS by default with --self-daemon)\n"
 	      "      --create-threads N   connections creating the sequences at once (default 64):\n"
@@ -126,7 +133,18 @@ static bool valid_name(const char *s)
 
 static void parse_options(int argc, char **argv)
 {
-	enum { O_SELF = 256, O_DAEMON, O_VERIFY, O_NOBARE, O_PICK, O_CTHREADS, O_NOWARM, O_HIST };
+	enum {
+		O_SELF = 256,
+		O_DAEMON,
+		O_VERIFY,
+		O_NOBARE,
+		O_PICK,
+		O_CTHREADS,
+		O_NOWARM,
+		O_HIST,
+		O_BATCH,
+		O_LEASE
+	};
 	static const struct option opts[] = {
 		{"instance", required_argument, NULL, 'i'},
 		{"self-daemon", no_argument, NULL, O_SELF},
@@ -146,6 +164,8 @@ static void parse_options(int argc, char **argv)
 		{"create-threads", required_argument, NULL, O_CTHREADS},
 		{"no-warmup", no_argument, NULL, O_NOWARM},
 		{"histogram", no_argument, NULL, O_HIST},
+		{"batch", required_argument, NULL, O_BATCH},
+		{"lease", required_argument, NULL, O_LEASE},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -156,6 +176,8 @@ static void parse_options(int argc, char **argv)
 		.duration_s = 2.0,
 		.sequence = "bench",
 		.mode = MODE_HANDLE,
+		.batch = 100,
+		.lease = 1000,
 		.sequences = 1,
 		.pick = PICK_RANDOM,
 		.create_threads = CREATE_THREADS,
@@ -204,8 +226,18 @@ static void parse_options(int argc, char **argv)
 				cfg.mode = MODE_NAME;
 			else if (!strcmp(optarg, "exec"))
 				cfg.mode = MODE_EXEC;
+			else if (!strcmp(optarg, "batch"))
+				cfg.mode = MODE_BATCH;
+			else if (!strcmp(optarg, "leased"))
+				cfg.mode = MODE_LEASED;
 			else
-				bad_option("--mode wants handle, name or exec, not", optarg);
+				bad_option("--mode wants handle, name, exec, batch or leased, not", optarg);
+			break;
+		case O_BATCH:
+			cfg.batch = parse_uint("batch", optarg, 1, SHMSEQ_BATCH_MAX);
+			break;
+		case O_LEASE:
+			cfg.lease = parse_uint("lease", optarg, 1, SHMSEQ_BATCH_MAX);
 			break;
 		case 'c':
 			cfg.create = optarg;

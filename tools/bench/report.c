@@ -70,8 +70,13 @@ void print_text(const struct phase_result *r, const struct phase_result *b, cons
 {
 	char rate[32];
 	unsigned P = cfg.processes, T = cfg.threads;
-	printf("mode            %s, %u process%s x %u thread%s, %" PRIu64 " sequence%s%s%s%s%s%s\n",
-	       mode_names[cfg.mode], P, P == 1 ? "" : "es", T, T == 1 ? "" : "s", cfg.sequences,
+	char how[48] = "";
+	if (cfg.mode == MODE_BATCH)
+		snprintf(how, sizeof(how), " of %" PRIu64, cfg.batch);
+	else if (cfg.mode == MODE_LEASED)
+		snprintf(how, sizeof(how), " (lease %" PRIu64 ")", cfg.lease);
+	printf("mode            %s%s, %u process%s x %u thread%s, %" PRIu64 " sequence%s%s%s%s%s%s\n",
+	       mode_names[cfg.mode], how, P, P == 1 ? "" : "es", T, T == 1 ? "" : "s", cfg.sequences,
 	       cfg.sequences == 1 ? "" : "s", cfg.sequences > 1 ? " picked " : "",
 	       cfg.sequences > 1 ? pick_names[cfg.pick] : "", cfg.create ? " (" : "",
 	       cfg.create ? (*cfg.create ? cfg.create : "default options") : "", cfg.create ? ")" : "");
@@ -185,6 +190,10 @@ void print_json(const struct phase_result *r, const struct phase_result *b, cons
 {
 	printf("{\"mode\":\"%s\",\"processes\":%u,\"threads\":%u,\"sequences\":%" PRIu64 ",\"pick\":\"%s\",",
 	       mode_names[cfg.mode], cfg.processes, cfg.threads, cfg.sequences, pick_names[cfg.pick]);
+	if (cfg.mode == MODE_BATCH)
+		printf("\"batch\":%" PRIu64 ",", cfg.batch);
+	if (cfg.mode == MODE_LEASED)
+		printf("\"lease\":%" PRIu64 ",", cfg.lease);
 	printf("\"cpus\":%ld,\"sequence\":", sysconf(_SC_NPROCESSORS_ONLN));
 	json_write_str(stdout, cfg.sequence);
 	printf(",\"create\":");

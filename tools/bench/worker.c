@@ -49,7 +49,8 @@ struct worker {
 	uint64_t quota; /* ops to do in count mode */
 	enum phase_kind kind;
 	shmseq *conn;
-	shmseq_seq **handles; /* MODE_HANDLE: one per sequence */
+	shmseq_seq **handles; /* MODE_HANDLE, MODE_BATCH, MODE_LEASED: one per sequence */
+	int64_t *incs;	      /* MODE_BATCH with --verify: each sequence's step */
 };
 
 static void barrier_wait(void)
@@ -75,13 +76,18 @@ static void note_error(struct slot *s, int err, const char *msg)
 	}
 }
 
-/* One NEXTVAL in the given mode (a constant where it is inlined). */
+/* One NEXTVAL in the given mode (a constant where it is inlined); a batch
+ * asks for `want` values and answers *got of them from *val on. */
 static inline __attribute__((always_inline)) int do_nextval(const enum mode mode, struct worker *w,
-							    struct slot *s, uint64_t seq, int64_t *val)
+							    struct slot *s, uint64_t seq, int64_t *val,
+							    uint64_t want, uint64_t *got)
 {
 	switch (mode) {
 	case MODE_HANDLE:
+	case MODE_LEASED:
 		return shmseq_seq_nextval(w->handles[seq], val);
+	case MODE_BATCH:
+		return shmseq_seq_nextval_n(w->handles[seq], want, val, got);
 	case MODE_NAME:
 		return shmseq_nextval(w->conn, seq_name(seq), val);
 	case MODE_EXEC: {
@@ -221,30 +227,48 @@ shmseq_loop(const enum mode mode, const bool one, struct worker *w, struct slot 
 	    uint64_t *ops_out, uint64_t *attempts_out)
 {
 	const bool counted = cfg.count > 0;
-	uint64_t ops = 0, attempts = 0;
+	uint64_t ops = 0, attempts = 0, calls = 0;
 	for (;;) {
 		for (unsigned k = 0; k < CHECK_EVERY; k++) {
-			if (counted && attempts == quota)
+			/* a batch counts its values against the quota */
+			if (counted && (mode == MODE_BATCH ? ops >= quota : attempts == quota))
 				goto done;
 			uint64_t seq = one ? 0 : pick(rng, rr);
 			int64_t val = 0;
+			uint64_t want = mode != MODE_BATCH		     ? 1
+					: counted && quota - ops < cfg.batch ? quota - ops
+									     : cfg.batch;
+			uint64_t got = 1;
 			int rc;
 			attempts++;
 			if ((attempts & SAMPLE_MASK) == 1) {
 				uint64_t t0 = ticks();
-				rc = do_nextval(mode, w, s, seq, &val);
+				rc = do_nextval(mode, w, s, seq, &val, want, &got);
 				sample(s, t0, ticks());
 			} else {
-				rc = do_nextval(mode, w, s, seq, &val);
+				rc = do_nextval(mode, w, s, seq, &val, want, &got);
 			}
 			if (__builtin_expect(rc != 0, 0)) {
 				if (rc < 0)
 					note_error(s, rc, NULL);
 				continue;
 			}
-			ops++;
+			calls++;
+			if (mode != MODE_BATCH) {
+				ops++;
+				if (vr)
+					record_value(s, vr, last, seen, seq, val);
+				continue;
+			}
+			if (__builtin_expect(got == 0 || got > want, 0)) {
+				note_error(s, -EPROTO, "shmseq_seq_nextval_n answered a count out of range");
+				continue;
+			}
+			ops += got;
 			if (vr)
-				record_value(s, vr, last, seen, seq, val);
+				for (uint64_t i = 0; i < got; i++)
+					record_value(s, vr, last, seen, seq,
+						     (int64_t)((uint64_t)val + i * (uint64_t)w->incs[seq]));
 		}
 		atomic_store_explicit(&s->progress, attempts, memory_order_relaxed);
 		if (atomic_load_explicit(&run.shm->stop, memory_order_relaxed))
@@ -255,6 +279,7 @@ shmseq_loop(const enum mode mode, const bool one, struct worker *w, struct slot 
 done:
 	*ops_out = ops;
 	*attempts_out = attempts;
+	s->calls = calls;
 }
 
 static void *worker_main(void *arg)
@@ -307,6 +332,14 @@ static void *worker_main(void *arg)
 		SHMSEQ_LOOP(MODE_NAME, true);
 	else if (cfg.mode == MODE_NAME)
 		SHMSEQ_LOOP(MODE_NAME, false);
+	else if (cfg.mode == MODE_BATCH && cfg.sequences == 1)
+		SHMSEQ_LOOP(MODE_BATCH, true);
+	else if (cfg.mode == MODE_BATCH)
+		SHMSEQ_LOOP(MODE_BATCH, false);
+	else if (cfg.mode == MODE_LEASED && cfg.sequences == 1)
+		SHMSEQ_LOOP(MODE_LEASED, true);
+	else if (cfg.mode == MODE_LEASED)
+		SHMSEQ_LOOP(MODE_LEASED, false);
 	else
 		SHMSEQ_LOOP(MODE_EXEC, false);
 #undef SHMSEQ_LOOP
@@ -389,6 +422,46 @@ static int warm_up(shmseq *conn, shmseq_seq **handles, struct proc_rec *pr)
 	return 0;
 }
 
+/* Each sequence's INCREMENT (SELECT * FROM name), so that --verify can
+ * spell out a batch's values; NULL with pr->setup_error set on failure. */
+static int64_t *read_increments(shmseq *conn, struct proc_rec *pr)
+{
+	int64_t *incs = calloc(cfg.sequences, sizeof(*incs));
+	if (!incs) {
+		pr->setup_error = -ENOMEM;
+		set_msg(pr->setup_msg, "no memory for increments");
+		return NULL;
+	}
+	for (uint64_t i = 0; i < cfg.sequences; i++) {
+		char sql[SHMSEQ_NAME_MAX * 2 + 32];
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s", seq_name(i));
+		shmseq_result *res = NULL;
+		int rc = shmseq_exec(conn, sql, &res);
+		if (rc == 0)
+			rc = shmseq_result_error(res);
+		const char *v = NULL;
+		for (size_t c = 0; rc == 0 && c < shmseq_result_columns(res); c++)
+			if (!strcmp(shmseq_result_column_name(res, c), "increment") &&
+			    shmseq_result_rows(res) == 1)
+				v = shmseq_result_value(res, 0, c);
+		char *end = NULL;
+		long long x = v ? strtoll(v, &end, 10) : 0;
+		bool ok = rc == 0 && v && !*end && x != 0;
+		shmseq_result_free(res);
+		if (!ok) {
+			/* INCREMENT 0 (auto_increment mode) steps by a setting the
+			 * definition does not show */
+			pr->setup_error = rc < 0 ? rc : -EPROTO;
+			snprintf(pr->setup_msg, ERRMSG_MAX, "%s: no INCREMENT to check batches with",
+				 seq_name(i));
+			free(incs);
+			return NULL;
+		}
+		incs[i] = x;
+	}
+	return incs;
+}
+
 /* Body of worker process p: connect, open, run T threads. Never returns. */
 _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 {
@@ -397,6 +470,7 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 	struct proc_rec *pr = &run.shm->procs[p];
 	shmseq *conn = NULL;
 	shmseq_seq **handles = NULL;
+	int64_t *incs = NULL;
 	int rc;
 
 	if (kind == PHASE_SHMSEQ) {
@@ -408,7 +482,7 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 			goto fail;
 		}
 		uint64_t t0 = now_ns();
-		if (cfg.mode == MODE_HANDLE) {
+		if (cfg.mode == MODE_HANDLE || cfg.mode == MODE_BATCH || cfg.mode == MODE_LEASED) {
 			handles = calloc(cfg.sequences, sizeof(*handles));
 			if (!handles) {
 				pr->setup_error = -ENOMEM;
@@ -416,7 +490,10 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 				goto fail;
 			}
 			for (uint64_t i = 0; i < cfg.sequences; i++) {
-				rc = shmseq_seq_open(conn, seq_name(i), &handles[i]);
+				rc = cfg.mode == MODE_LEASED
+					     ? shmseq_seq_open_leased(conn, seq_name(i), cfg.lease,
+								      &handles[i])
+					     : shmseq_seq_open(conn, seq_name(i), &handles[i]);
 				if (rc < 0) {
 					pr->setup_error = rc;
 					snprintf(pr->setup_msg, ERRMSG_MAX, "open sequence %s: %s",
@@ -425,6 +502,8 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 				}
 			}
 		}
+		if (cfg.mode == MODE_BATCH && cfg.verify && !(incs = read_increments(conn, pr)))
+			goto fail;
 		if (cfg.warmup && warm_up(conn, handles, pr) < 0)
 			goto fail;
 		pr->warmup_ns = now_ns() - t0;
@@ -447,6 +526,7 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 			.kind = kind,
 			.conn = conn,
 			.handles = handles,
+			.incs = incs,
 		};
 		rc = pthread_create(&tids[t], NULL, worker_main, &ws[t]);
 		if (rc) {
@@ -465,6 +545,7 @@ _Noreturn void worker_process(unsigned p, enum phase_kind kind)
 	if (handles)
 		for (uint64_t i = 0; i < cfg.sequences; i++)
 			shmseq_seq_close(handles[i]);
+	free(incs);
 	/* With many names cached, shmseq_disconnect() takes long (it removes
 	 * them from the name cache one at a time: minutes for a million); the
 	 * process exit releases all of it at once, and the daemon ends the
