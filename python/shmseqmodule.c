@@ -15,6 +15,7 @@
 #include <structmember.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -117,6 +118,24 @@ static PyObject *raise_full(int rc, const char *sqlstate, const char *message)
 	return NULL;
 }
 
+/* An error of the module's own (no MariaDB code): cls(None, "HY000", text). */
+static PyObject *raise_msg(PyObject *cls, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	PyObject *text = PyUnicode_FromFormatV(fmt, ap);
+	va_end(ap);
+	if (!text)
+		return NULL;
+	PyObject *exc = PyObject_CallFunction(cls, "OsO", Py_None, "HY000", text);
+	Py_DECREF(text);
+	if (exc) {
+		PyErr_SetObject(cls, exc);
+		Py_DECREF(exc);
+	}
+	return NULL;
+}
+
 static PyObject *raise_rc(int rc)
 {
 	return raise_full(rc, NULL, NULL);
@@ -151,12 +170,13 @@ static PyTypeObject ConnType, SeqType, ResultType;
 static int conn_check(ConnObject *self)
 {
 	if (unlikely(!self->c)) {
-		PyErr_SetString(InterfaceError, "the connection is closed");
+		raise_msg(InterfaceError, "the connection is closed");
 		return -1;
 	}
 	if (unlikely(self->gen != fork_generation)) {
-		PyErr_SetString(InterfaceError, "the connection belongs to the parent process: after fork() "
-						"connect anew with shmseq.connect()");
+		raise_msg(InterfaceError,
+			  "the connection belongs to the parent process: after fork() connect "
+			  "anew with shmseq.connect()");
 		return -1;
 	}
 	return 0;
@@ -255,10 +275,9 @@ static PyObject *batch_range(shmseq *c, const char *name, int64_t first, uint64_
 		__int128 span = is_unsigned ? (__int128)(uint64_t)last - (__int128)(uint64_t)first
 					    : (__int128)last - (__int128)first;
 		if (span == 0 || span % (__int128)(got - 1) != 0) {
-			PyErr_Format(
-				Error,
-				"a batch of %llu values of '%s' from %lld ended at %lld: not evenly spaced",
-				(unsigned long long)got, name, (long long)first, (long long)last);
+			raise_msg(Error,
+				  "a batch of %llu values of '%s' from %lld ended at %lld: not evenly spaced",
+				  (unsigned long long)got, name, (long long)first, (long long)last);
 			goto out;
 		}
 		step = PyLong_FromLongLong((long long)(span / (__int128)(got - 1)));
@@ -284,7 +303,7 @@ out:
 static int seq_check(SeqObject *self)
 {
 	if (unlikely(!self->h)) {
-		PyErr_SetString(InterfaceError, "the sequence handle is closed");
+		raise_msg(InterfaceError, "the sequence handle is closed");
 		return -1;
 	}
 	return conn_check(self->conn);
@@ -438,7 +457,7 @@ static PyTypeObject SeqType = {
 static int result_check(ResultObject *self)
 {
 	if (!self->head) {
-		PyErr_SetString(InterfaceError, "the result is closed");
+		raise_msg(InterfaceError, "the result is closed");
 		return -1;
 	}
 	return 0;
@@ -1005,7 +1024,7 @@ static void conn_release(ConnObject *self)
 static PyObject *Conn_close(ConnObject *self, PyObject *Py_UNUSED(ignored))
 {
 	if (self->busy) {
-		PyErr_SetString(InterfaceError, "the connection is in use by another thread");
+		raise_msg(InterfaceError, "the connection is in use by another thread");
 		return NULL;
 	}
 	conn_release(self);
