@@ -141,6 +141,23 @@ static PyObject *raise_rc(int rc)
 	return raise_full(rc, NULL, NULL);
 }
 
+/* raise_rc() for a call about one sequence: MariaDB's message names it where
+ * MariaDB's does (4091: "Unknown SEQUENCE: 'name'"). */
+static PyObject *raise_named(int rc, const char *name)
+{
+	if (rc == -SHMSEQ_ERR_UNKNOWN_SEQUENCE && name) {
+		PyObject *m = PyUnicode_FromFormat("Unknown SEQUENCE: '%s'", name);
+		if (!m)
+			return NULL;
+		const char *t = PyUnicode_AsUTF8(m);
+		if (t)
+			raise_full(rc, NULL, t);
+		Py_DECREF(m);
+		return NULL;
+	}
+	return raise_rc(rc);
+}
+
 /* ---- objects ----------------------------------------------------------------- */
 
 typedef struct {
@@ -269,7 +286,7 @@ static PyObject *batch_range(shmseq *c, const char *name, int64_t first, uint64_
 		int64_t last;
 		int rc = shmseq_lastval(c, name, &last);
 		if (rc < 0) {
-			raise_rc(rc);
+			raise_named(rc, name);
 			goto out;
 		}
 		__int128 span = is_unsigned ? (__int128)(uint64_t)last - (__int128)(uint64_t)first
@@ -312,7 +329,7 @@ static int seq_check(SeqObject *self)
 static PyObject *seq_nextval_slow(SeqObject *self, int rc, int64_t v)
 {
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, self->cname);
 	return value_obj(v, shmseq_seq_is_unsigned(self->h));
 }
 
@@ -338,7 +355,7 @@ static PyObject *Seq_nextval_n(SeqObject *self, PyObject *arg)
 		return NULL;
 	int rc = shmseq_seq_nextval_n(self->h, n, &first, &got);
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, self->cname);
 	return batch_range(self->conn->c, self->cname, first, got, shmseq_seq_is_unsigned(self->h));
 }
 
@@ -768,8 +785,9 @@ static PyObject *Conn_sequence(ConnObject *self, PyObject *args, PyObject *kw)
 	WITHOUT_GIL(self, rc = lease ? shmseq_seq_open_leased(self->c, so->cname, lease, &h)
 				     : shmseq_seq_open(self->c, so->cname, &h));
 	if (rc < 0) {
+		raise_named(rc, so->cname);
 		Py_DECREF(so);
-		return raise_rc(rc);
+		return NULL;
 	}
 	so->h = h;
 	return (PyObject *)so;
@@ -789,7 +807,7 @@ static PyObject *Conn_nextval(ConnObject *self, PyObject *arg)
 	int rc;
 	WITHOUT_GIL(self, rc = shmseq_nextval(self->c, name, &v));
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, name);
 	return value_obj(v, v < 0 && name_unsigned(self->c, name));
 }
 
@@ -805,7 +823,7 @@ static PyObject *Conn_nextval_n(ConnObject *self, PyObject *args)
 	/* with the GIL: the batch and the LASTVAL that gives its step */
 	int rc = shmseq_nextval_n(self->c, name, n, &first, &got);
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, name);
 	bool u = false;
 	if (first < 0 || got > 1)
 		u = name_unsigned(self->c, name);
@@ -828,7 +846,7 @@ static PyObject *Conn_lastval(ConnObject *self, PyObject *arg)
 	if (rc == -ENODATA)
 		Py_RETURN_NONE;
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, name);
 	return value_obj(v, v < 0 && name_unsigned(self->c, name));
 }
 
@@ -851,7 +869,7 @@ static PyObject *Conn_setval(ConnObject *self, PyObject *args, PyObject *kw)
 	if (rc == -ENODATA)
 		Py_RETURN_NONE;
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, name);
 	return Py_NewRef(value_o);
 }
 
@@ -978,7 +996,7 @@ static PyObject *Conn_alter(ConnObject *self, PyObject *args, PyObject *kw)
 	WITHOUT_GIL(self, rc = shmseq_alter(self->c, name, &d));
 	Py_XDECREF(keep);
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, name);
 	Py_RETURN_NONE;
 }
 
@@ -990,7 +1008,7 @@ static PyObject *Conn_drop(ConnObject *self, PyObject *args)
 	int rc;
 	WITHOUT_GIL(self, rc = shmseq_drop(self->c, name));
 	if (rc < 0)
-		return raise_rc(rc);
+		return raise_named(rc, name);
 	Py_RETURN_NONE;
 }
 

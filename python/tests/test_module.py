@@ -342,3 +342,19 @@ def test_module_docs():
     for obj in (shmseq.connect, shmseq.Connection.execute, shmseq.Connection.sequence,
                 shmseq.Sequence.nextval, shmseq.Sequence.nextval_n, shmseq.Result, shmseq.Error):
         assert obj.__doc__
+
+
+def test_readme_example(daemon, capsys):
+    """The README's Python example runs as written, with the values its
+    comments show."""
+    import pathlib
+    readme = pathlib.Path(__file__).resolve().parents[2] / "README.md"
+    text = readme.read_text()
+    section = text[text.index("## Using it from Python"):]
+    code = section[section.index("```python\n") + 10:]
+    code = code[:code.index("```")]
+    code = code.replace("orders.nextval()  ", "assert orders.nextval() == 1000  ")
+    code = code.replace("orders.nextval_n(100)  ", "assert orders.nextval_n(100) == range(1001, 1101)  ")
+    exec(compile(code, str(readme), "exec"), {})
+    out = capsys.readouterr().out
+    assert "(4091, 42S02) Unknown SEQUENCE: 'nosuch'" in out
