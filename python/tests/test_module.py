@@ -182,8 +182,11 @@ def test_status_and_strerror(db, daemon):
     assert st["connections"] >= 1 and st["failed"] is False
     assert st["data_dir"].endswith("data")
     assert shmseq.strerror(4084) == shmseq.strerror(-4084) == "Sequence has run out"
-    assert shmseq.strerror(errno.ECONNREFUSED) == "No shmseq daemon is running for this instance" or \
-        shmseq.strerror(errno.ECONNREFUSED)
+    assert shmseq.strerror(4091) == "Unknown SEQUENCE"
+    text = shmseq.strerror(errno.ECONNREFUSED)
+    assert text == shmseq.strerror(-errno.ECONNREFUSED) and text and text != shmseq.strerror(errno.EIO)
+    with pytest.raises(OverflowError):
+        shmseq.strerror(2**40)
 
 
 def test_leased_handle(db, name):
@@ -265,6 +268,7 @@ def test_unknown_sequence(db, name):
         with pytest.raises(shmseq.UnknownSequence) as ei:
             call()
         assert (ei.value.code, ei.value.sqlstate) == (4091, "42S02")
+        assert ei.value.message == f"Unknown SEQUENCE: '{name}'"
         assert isinstance(ei.value, shmseq.ProgrammingError)
 
 
