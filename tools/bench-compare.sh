@@ -301,7 +301,10 @@ if ! skipped python; then
 	[ -z "$PG_DATA" ] || pyargs+=(--pg-dsn "host=$PG user=postgres dbname=postgres")
 	say "Python: a handle's nextval() next to abs(x), redis-py INCR and psycopg2 nextval(), 1 client"
 	if [ -d "$BUILD/python" ]; then
-		PYTHONPATH=$BUILD/python python3 "$ROOT/tools/bench-python.py" --markdown \
+		# the interpreter the module was built for (its test runs on it)
+		py=$(meson introspect --tests "$BUILD" | python3 -c 'import json, sys
+print(next((t["cmd"][0] for t in json.load(sys.stdin) if t["name"] == "python"), "python3"))')
+		PYTHONPATH=$BUILD/python "$py" "$ROOT/tools/bench-python.py" --markdown \
 			--repeat $((QUICK ? 5 : 15)) --number $((QUICK ? 100000 : 1000000)) "${pyargs[@]}" \
 			>"$RAW/python.md" 2>"$RAW/python.err" || { cat "$RAW/python.err" >&2; exit 1; }
 	else
