@@ -133,3 +133,42 @@ def test_daemon_restart_while_drawing(daemon, db, name):
     # the parent's connection re-attached by itself
     v = db.nextval(name)
     assert v > max(every)
+
+
+def test_gil_released_while_waiting_on_daemon(daemon, name):
+    """A call that waits on the daemon lets the other threads run, and the
+    connection cannot be closed under it. The daemon is stopped (SIGSTOP)
+    while a thread creates a sequence: if that call kept the GIL, the main
+    thread would not run at all until the daemon answered."""
+    import signal
+    import threading
+    db = shmseq.connect()
+    entered = threading.Event()
+    out = {}
+
+    def create():
+        entered.set()
+        try:
+            db.create(name, cache=0)
+            out["ok"] = True
+        except Exception as e:  # reported below
+            out["error"] = e
+    os.kill(daemon.proc.pid, signal.SIGSTOP)
+    try:
+        t = threading.Thread(target=create)
+        t.start()
+        assert entered.wait(10)
+        # the main thread runs meanwhile: counts for 0.3 s
+        spins, end = 0, time.monotonic() + 0.3
+        while time.monotonic() < end:
+            spins += 1
+        assert t.is_alive(), "the call did not wait on the stopped daemon"
+        assert spins > 1000
+        with pytest.raises(shmseq.InterfaceError):
+            db.close()  # another thread is inside a call on it
+    finally:
+        os.kill(daemon.proc.pid, signal.SIGCONT)
+    t.join(30)
+    assert out == {"ok": True}, out
+    assert db.nextval(name) == 1
+    db.close()
