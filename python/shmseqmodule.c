@@ -315,6 +315,23 @@ out:
 	return res;
 }
 
+/* The UTF-8 of a str argument the C API takes as a C string: a str with a NUL
+ * in it would be cut short there, so it is refused. */
+static const char *cstr_arg(PyObject *o, const char *what)
+{
+	if (!PyUnicode_Check(o)) {
+		PyErr_Format(PyExc_TypeError, "%s must be a str, not %.100s", what, Py_TYPE(o)->tp_name);
+		return NULL;
+	}
+	Py_ssize_t len;
+	const char *t = PyUnicode_AsUTF8AndSize(o, &len);
+	if (t && strlen(t) != (size_t)len) {
+		PyErr_Format(PyExc_ValueError, "%s contains a NUL character", what);
+		return NULL;
+	}
+	return t;
+}
+
 /* ---- Sequence --------------------------------------------------------------------- */
 
 static int seq_check(SeqObject *self)
@@ -713,11 +730,7 @@ static PyObject *Conn_execute(ConnObject *self, PyObject *arg)
 {
 	if (conn_check(self) < 0)
 		return NULL;
-	if (!PyUnicode_Check(arg)) {
-		PyErr_SetString(PyExc_TypeError, "execute() wants the SQL text as a str");
-		return NULL;
-	}
-	const char *sql = PyUnicode_AsUTF8(arg);
+	const char *sql = cstr_arg(arg, "the SQL text");
 	if (!sql)
 		return NULL;
 	shmseq_result *res = NULL;
@@ -764,9 +777,10 @@ static PyObject *Conn_sequence(ConnObject *self, PyObject *args, PyObject *kw)
 		lease = (uint64_t)l;
 	}
 	Py_ssize_t len;
-	const char *cname = PyUnicode_AsUTF8AndSize(name, &len);
+	const char *cname = cstr_arg(name, "the sequence's name");
 	if (!cname)
 		return NULL;
+	len = (Py_ssize_t)strlen(cname);
 	SeqObject *so = PyObject_New(SeqObject, &SeqType);
 	if (!so)
 		return NULL;
@@ -797,12 +811,9 @@ static PyObject *Conn_nextval(ConnObject *self, PyObject *arg)
 {
 	if (conn_check(self) < 0)
 		return NULL;
-	const char *name = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
-	if (!name) {
-		if (!PyErr_Occurred())
-			PyErr_SetString(PyExc_TypeError, "nextval() wants the sequence's name as a str");
+	const char *name = cstr_arg(arg, "the sequence's name");
+	if (!name)
 		return NULL;
-	}
 	int64_t v;
 	int rc;
 	WITHOUT_GIL(self, rc = shmseq_nextval(self->c, name, &v));
@@ -834,12 +845,9 @@ static PyObject *Conn_lastval(ConnObject *self, PyObject *arg)
 {
 	if (conn_check(self) < 0)
 		return NULL;
-	const char *name = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
-	if (!name) {
-		if (!PyErr_Occurred())
-			PyErr_SetString(PyExc_TypeError, "lastval() wants the sequence's name as a str");
+	const char *name = cstr_arg(arg, "the sequence's name");
+	if (!name)
 		return NULL;
-	}
 	int64_t v;
 	int rc;
 	WITHOUT_GIL(self, rc = shmseq_lastval(self->c, name, &v));

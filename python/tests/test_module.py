@@ -207,6 +207,8 @@ def test_leased_handle(db, name):
     for t in ts:
         t.join()
     assert len(set(seen)) == 2000
+    b = h.nextval_n(10)  # a batch of its own, evenly spaced
+    assert isinstance(b, range) and len(b) == 10 and b.step == 1 and not set(b) & set(seen)
     with pytest.raises(ValueError):
         db.sequence(name, lease=0)
     h.close()
@@ -296,6 +298,14 @@ def test_programming_errors(db, name):
         shmseq.connect("bad name!")
     with pytest.raises(TypeError):
         db.execute(b"SELECT 1")
+    # a NUL would cut the name or the SQL short in C: refused
+    for call in (lambda: db.nextval(name + "\0x"), lambda: db.lastval(name + "\0x"),
+                 lambda: db.sequence(name + "\0x"), lambda: db.setval(name + "\0x", 1),
+                 lambda: db.execute(f"SELECT NEXTVAL({name})\0; DROP SEQUENCE {name}")):
+        with pytest.raises(ValueError):
+            call()
+    with pytest.raises(TypeError):
+        db.nextval(5)
 
 
 def test_operational_error(daemon):
