@@ -172,3 +172,15 @@ def test_gil_released_while_waiting_on_daemon(daemon, name):
     assert out == {"ok": True}, out
     assert db.nextval(name) == 1
     db.close()
+
+
+def test_spawned_processes(db, name):
+    """A spawned (not forked) worker imports the module afresh and connects
+    on its own, through $SHMSEQ_RUNTIME_DIR / $SHMSEQ_INSTANCE."""
+    db.create(name, cache=10)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(draw, [(name, 3000)] * 2)
+    every = [v for _, vals in results for v in vals]
+    assert len(every) == len(set(every))
+    for _, vals in results:
+        assert vals == sorted(vals)
