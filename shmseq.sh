@@ -11,8 +11,9 @@ cd "$(dirname "$0")"
 
 DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev python3
 	libcurl4-openssl-dev libjson-c-dev # these two: cluster mode's etcd client
-	scdoc) # the man pages
-TEST_DEPS=(clang etcd-server etcd-client libfuse3-dev fuse3) # the fuzz targets; a real etcd for the cluster tests; plfs (the powerloss test)
+	scdoc # the man pages
+	python3-dev) # the Python module
+TEST_DEPS=(clang etcd-server etcd-client libfuse3-dev fuse3 python3-pytest) # the fuzz targets; a real etcd for the cluster tests; plfs (the powerloss test); pytest (the Python module's tests)
 
 need_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -2,7 +2,8 @@
 # bench-compare.sh — shmseq next to the hardware limit, Redis, PostgreSQL and
 # MariaDB, on equal terms: the same client counts, the same duration, each
 # peer started privately (a temporary directory, Unix sockets only) and
-# stopped at the end. Writes OUT/results.md (Markdown tables and the
+# stopped at the end; from Python, the module's handle next to abs(x), redis-py
+# and psycopg2 (tools/bench-python.py). Writes OUT/results.md (Markdown tables and the
 # done-when ratios), OUT/*.png (gnuplot) and the raw outputs in OUT/raw/.
 #
 #   tools/bench-compare.sh            the full run (about 10 minutes)
@@ -31,7 +32,7 @@ PostgreSQL nextval() and MariaDB NEXTVAL, with the same clients and duration.
                        the median and min-max of all (default 5, --quick 3)
   --batch "LIST"       batch sizes of the batch rows (default "10 100 1000")
   --lease N            the lease of the leased-handle rows (default 1000)
-  --skip "LIST"        leave out some of: shmseq scaling redis postgresql mariadb plots
+  --skip "LIST"        leave out some of: shmseq scaling redis postgresql python mariadb plots
   --no-install         do not install missing packages
   -h, --help           this text
 EOF
@@ -77,7 +78,7 @@ say() { printf '== %s\n' "$*" >&2; }
 # ---- packages ---------------------------------------------------------------
 
 PEERS=(redis-server redis-tools postgresql postgresql-contrib mariadb-server mariadb-client
-	sysbench gnuplot-nox)
+	sysbench gnuplot-nox python3-redis python3-psycopg2)
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
 		echo "bench-compare.sh: run as root" >&2; exit 1; fi
@@ -393,6 +394,32 @@ if ! skipped postgresql; then
 				$((s1 - s0))
 		done
 	done
+	# (kept running for the Python row below; stopped there)
+fi
+
+# ---- Python: the module's handle next to abs(x), redis-py and psycopg2 --------------
+
+if ! skipped python; then
+	pyargs=()
+	if ! skipped redis; then
+		redis_start "$WORK/redis-py" --save '' --appendonly no
+		pyargs+=(--redis-socket "$WORK/redis-py/redis.sock")
+	fi
+	[ -z "$PG_DATA" ] || pyargs+=(--pg-dsn "host=$PG user=postgres dbname=postgres")
+	say "Python: a handle's nextval() next to abs(x), redis-py INCR and psycopg2 nextval(), 1 client"
+	if [ -d "$BUILD/python" ]; then
+		# the interpreter the module was built for (its test runs on it)
+		py=$(meson introspect --tests "$BUILD" | python3 -c 'import json, sys
+print(next((t["cmd"][0] for t in json.load(sys.stdin) if t["name"] == "python"), "python3"))')
+		PYTHONPATH=$BUILD/python "$py" "$ROOT/tools/bench-python.py" --markdown \
+			--repeat $((QUICK ? 5 : 15)) --number $((QUICK ? 100000 : 1000000)) "${pyargs[@]}" \
+			>"$RAW/python.md" 2>"$RAW/python.err" || { cat "$RAW/python.err" >&2; exit 1; }
+	else
+		echo "(no Python module in $BUILD: python3-dev missing)" >"$RAW/python.md"
+	fi
+	skipped redis || stop_pid "$REDIS_PID"
+fi
+if [ -n "$PG_DATA" ]; then
 	as_postgres "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
 	PG_DATA=""
 fi
@@ -447,6 +474,10 @@ if ! skipped plots; then
 	gnuplot -e "dir='$OUT'" "$ROOT/tools/plot/plots.gp" 2>&1 | grep -v "Skipping data file with no valid points" >&2 ||
 		true
 	[ -s "$OUT/throughput.png" ] || echo "bench-compare.sh: gnuplot made no plots; the tables are complete" >&2
+fi
+if [ -s "$RAW/python.md" ]; then
+	printf '\n## Python, one client\n\n' >>"$OUT/results.md"
+	cat "$RAW/python.md" >>"$OUT/results.md"
 fi
 say "results: $OUT/results.md${SKIP:+ (skipped: $SKIP)}"
 cat "$OUT/results.md"
