@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shmseq_version.h" /* SHMSEQ_VERSION_MAJOR, _MINOR, _PATCH, _STRING, _NUMBER */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -311,6 +313,11 @@ SHMSEQ_API int shmseq_status(shmseq *conn, struct shmseq_status *out);
 
 /* shmseq_instance - the instance name the connection is attached to. */
 SHMSEQ_API const char *shmseq_instance(const shmseq *conn);
+
+/* shmseq_version - the version of the library loaded at run time,
+ * "MAJOR.MINOR.PATCH"; SHMSEQ_VERSION_STRING is that of the header a program
+ * was compiled with. Never NULL. */
+SHMSEQ_API const char *shmseq_version(void);
 
 #ifdef __cplusplus
 }

@@ -622,6 +622,11 @@ SHMSEQ_API const char *shmseq_instance(const shmseq *c)
 	return c ? c->instance : NULL;
 }
 
+SHMSEQ_API const char *shmseq_version(void)
+{
+	return SHMSEQ_VERSION_STRING;
+}
+
 /* --- name resolution ------------------------------------------------------------ */
 
 /* Ask the daemon where name lives now and point the entry there. */

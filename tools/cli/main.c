@@ -99,11 +99,7 @@ int main(int argc, char **argv)
 			main_help(stdout);
 			return 0;
 		case 'V':
-#ifdef SHMSEQ_VERSION
-			puts(PROG " " SHMSEQ_VERSION);
-#else
-			puts(PROG " 0.1.0");
-#endif
+			printf(PROG " %s (libshmseq %s)\n", SHMSEQ_VERSION_STRING, shmseq_version());
 			return 0;
 		default:
 			return usage_error("bad option");
