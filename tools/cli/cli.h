@@ -95,4 +95,6 @@ int cmd_dump(int argc, char **argv);
 
 int cmd_stats(int argc, char **argv);
 
+int cmd_shutdown(int argc, char **argv);
+
 #endif

@@ -58,7 +58,9 @@ static void main_help(FILE *f)
 	      "  setval NAME VALUE [IS_USED [ROUND]]   SELECT SETVAL(...)\n"
 	      "  show NAME            SHOW CREATE SEQUENCE and SELECT * FROM NAME\n"
 	      "  dump                 SQL that recreates every sequence and its position\n"
-	      "  stats                position, cycle count and cache of every sequence\n\n"
+	      "  stats                position, cycle count and cache of every sequence\n"
+	      "  shutdown [--timeout SECONDS] [--quiet]\n"
+	      "                       stop the daemon cleanly and wait until it is gone\n\n"
 	      "create, drop, nextval, setval, show and stats take --format=FORMAT\n"
 	      "(table by default).\n"
 	      "Exit status: 0 success, 1 failure, 2 bad usage.\n",
@@ -71,9 +73,9 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"sql", cmd_sql},   {"status", cmd_status},   {"list", cmd_list},     {"create", cmd_create},
-	{"drop", cmd_drop}, {"nextval", cmd_nextval}, {"setval", cmd_setval}, {"show", cmd_show},
-	{"dump", cmd_dump}, {"stats", cmd_stats},
+	{"sql", cmd_sql},   {"status", cmd_status},   {"list", cmd_list},	  {"create", cmd_create},
+	{"drop", cmd_drop}, {"nextval", cmd_nextval}, {"setval", cmd_setval},	  {"show", cmd_show},
+	{"dump", cmd_dump}, {"stats", cmd_stats},     {"shutdown", cmd_shutdown},
 };
 
 int main(int argc, char **argv)

@@ -1,7 +1,10 @@
 /* verbs.c — the verbs besides sql: status (the readiness check scripts
- * use), list, create, drop, setval, show, nextval, dump and stats. */
+ * use), list, create, drop, setval, show, nextval, dump, stats and shutdown. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -668,4 +671,142 @@ int cmd_stats(int argc, char **argv)
 		return 1;
 	}
 	return status;
+}
+
+/* --- shutdown ------------------------------------------------------------- */
+
+/* Whether pid is a shmseqd (its command name), so that a pid that is not
+ * the daemon's (another pid namespace) is never signalled. */
+static bool is_shmseqd(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? false : true; /* no /proc: trust the daemon's word */
+	bool ok = fgets(comm, sizeof(comm), f) && !strncmp(comm, "shmseqd", 7) &&
+		  (comm[7] == '\n' || comm[7] == '\0');
+	fclose(f);
+	return ok;
+}
+
+/* Whether pid still runs: a zombie (exited, not yet reaped by its
+ * parent) has stopped. */
+static bool pid_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	if (kill(pid, 0) < 0 && errno != EPERM)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno != ENOENT;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"timeout", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t timeout_s = 60;
+	struct shmseq_status st;
+	bool quiet = false;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+t:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!parse_u64(optarg, &timeout_s) || timeout_s > 86400)
+				return usage_error(
+					"shutdown: --timeout wants seconds from 0 to 86400, not '%s'",
+					optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			puts("Usage: " PROG
+			     " [--instance NAME] shutdown [-t|--timeout SECONDS] [-q|--quiet]\n"
+			     "Stop the instance's daemon cleanly (SIGTERM: every position persisted)\n"
+			     "and wait until it is gone (default 60 seconds; 0: do not wait).\n"
+			     "Exit status 0 when it is gone, 1 when it could not be stopped or still\n"
+			     "runs at the time-out. A systemd service is better stopped with\n"
+			     "systemctl stop shmseqd@NAME (Restart= would not apply anyway).");
+			return 0;
+		default:
+			return usage_error("shutdown: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("shutdown: unexpected argument '%s'", argv[optind]);
+
+	shmseq *conn = connect_or_complain(false);
+	if (!conn)
+		return 1;
+	memset(&st, 0, sizeof(st));
+	int rc = shmseq_status(conn, &st);
+	char inst[SHMSEQ_INSTANCE_MAX + 1];
+	snprintf(inst, sizeof(inst), "%s", shmseq_instance(conn));
+	shmseq_disconnect(conn); /* our session must not hold it up */
+	if (rc < 0) {
+		fprintf(stderr, PROG ": instance '%s' did not answer: %s\n", inst, shmseq_strerror(rc));
+		return 1;
+	}
+	pid_t pid = (pid_t)st.daemon_pid;
+	if (pid <= 1 || !is_shmseqd(pid)) {
+		fprintf(stderr,
+			PROG ": instance '%s' says its daemon is pid %d, which is no shmseqd here (another "
+			     "pid namespace?): not signalling it\n",
+			inst, (int)pid);
+		return 1;
+	}
+	if (kill(pid, SIGTERM) < 0) {
+		int e = errno;
+		char who[300] = "another user";
+		char path[64];
+		struct stat pst;
+		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+		if (stat(path, &pst) == 0)
+			util_user_text(pst.st_uid, who, sizeof(who));
+		if (e == ESRCH) {
+			if (!quiet)
+				printf("instance '%s' stopped (daemon pid %d was already gone)\n", inst,
+				       (int)pid);
+			return 0;
+		}
+		fprintf(stderr,
+			PROG ": cannot stop instance '%s': its daemon (pid %d) runs as %s: %s; stop it as "
+			     "that user or root (for the system service: systemctl stop shmseqd@%s)\n",
+			inst, (int)pid, who, strerror(e), inst);
+		return 1;
+	}
+	if (timeout_s == 0) {
+		if (!quiet)
+			printf("instance '%s': asked daemon pid %d to stop\n", inst, (int)pid);
+		return 0;
+	}
+	uint64_t t0 = util_now_ns(), limit = timeout_s * 1000000000ull;
+	while (pid_alive(pid)) {
+		if (util_now_ns() - t0 >= limit) {
+			fprintf(stderr,
+				PROG ": instance '%s': its daemon (pid %d) still runs %" PRIu64
+				     " seconds after SIGTERM (persisting its positions?); not killed\n",
+				inst, (int)pid, timeout_s);
+			return 1;
+		}
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (!quiet)
+		printf("instance '%s' stopped (daemon pid %d)\n", inst, (int)pid);
+	return 0;
 }
