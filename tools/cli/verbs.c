@@ -34,24 +34,32 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct shmseq_status st;
+	enum format fmt = FMT_DEFAULT;
 	bool quiet = false;
 	shmseq *conn;
 	int c, rc;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			quiet = true;
 			break;
+		case 'f':
+			if (!parse_format(optarg, &fmt))
+				return usage_error("status: unknown format '%s' (table, batch or json)",
+						   optarg);
+			break;
 		case 'h':
-			puts("Usage: " PROG " [--instance NAME] status [-q|--quiet]\n"
+			puts("Usage: " PROG " [--instance NAME] status [-q|--quiet] [-f|--format=F]\n"
 			     "Show how the instance's daemon is. Exit status 0 exactly when\n"
-			     "the daemon answered; with --quiet nothing is printed.");
+			     "the daemon answered; with --quiet nothing is printed. --format=json:\n"
+			     "one object, every number in it a string.");
 			return 0;
 		default:
 			return usage_error("status: bad option");
@@ -72,9 +80,24 @@ int cmd_status(int argc, char **argv)
 		shmseq_disconnect(conn);
 		return 1;
 	}
-	if (!quiet) {
-		st.region_name[sizeof(st.region_name) - 1] = '\0';
-		st.data_dir[sizeof(st.data_dir) - 1] = '\0';
+	st.region_name[sizeof(st.region_name) - 1] = '\0';
+	st.data_dir[sizeof(st.data_dir) - 1] = '\0';
+	if (!quiet && fmt == FMT_JSON) {
+		fputs("{\"instance\": ", stdout);
+		json_write_str(stdout, shmseq_instance(conn));
+		printf(", \"daemon_pid\": \"%" PRIu32 "\", \"sequences\": \"%" PRIu64
+		       "\", \"capacity\": \"%" PRIu64 "\", \"region\": ",
+		       st.daemon_pid, st.sequences, st.capacity);
+		json_write_str(stdout, st.region_name);
+		printf(", \"region_bytes\": \"%" PRIu64 "\", \"data_dir\": ", st.region_bytes);
+		json_write_str(stdout, st.data_dir);
+		printf(", \"connections\": \"%" PRIu64 "\", \"uptime_ms\": \"%" PRIu64
+		       "\", \"log_bytes\": \"%" PRIu64 "\", \"syncs\": \"%" PRIu64
+		       "\", \"records\": \"%" PRIu64 "\", \"auto_increment_increment\": \"%" PRId64
+		       "\", \"auto_increment_offset\": \"%" PRId64 "\", \"state\": \"%s\"}\n",
+		       st.connections, st.uptime_ms, st.log_bytes, st.syncs, st.records,
+		       st.auto_increment_increment, st.auto_increment_offset, st.failed ? "failed" : "ok");
+	} else if (!quiet) {
 		printf("instance:     %s\n", shmseq_instance(conn));
 		printf("daemon pid:   %" PRIu32 "\n", st.daemon_pid);
 		printf("sequences:    %" PRIu64 " of %" PRIu64 " slots\n", st.sequences, st.capacity);
@@ -237,8 +260,9 @@ int cmd_list(int argc, char **argv)
 	size_t n;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
-			      "Usage: " PROG " [--instance NAME] list\n"
-			      "Print the names of the sequences, one per line.\n",
+			      "Usage: " PROG " [--instance NAME] list [--format=F]\n"
+			      "Print the names of the sequences, one per line (json: one result set\n"
+			      "with the column name).\n",
 			      &nargs);
 
 	if (rc >= 0)
@@ -252,8 +276,19 @@ int cmd_list(int argc, char **argv)
 	shmseq_disconnect(conn);
 	if (!names)
 		return 1;
-	for (size_t i = 0; i < n; i++)
-		puts(names[i]);
+	if (fmt == FMT_JSON) {
+		static const char *col[] = {"name"};
+		bool numeric[] = {false};
+		struct grid g = {.ncols = 1,
+				 .nrows = n,
+				 .names = col,
+				 .numeric = numeric,
+				 .cells = (const char **)names};
+		print_grid_json(&g, stdout);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			puts(names[i]);
+	}
 	free_names(names);
 	return fflush(stdout) == EOF ? 1 : 0;
 }
@@ -471,7 +506,7 @@ int cmd_nextval(int argc, char **argv)
 			else
 				snprintf(text, sizeof(text), "%" PRId64, v);
 			if (fmt == FMT_JSON)
-				printf("%s[%s]", i ? ", " : "", text);
+				printf("%s[\"%s\"]", i ? ", " : "", text);
 			else
 				printf("%s\n", text);
 		}
@@ -514,6 +549,8 @@ int cmd_dump(int argc, char **argv)
 		return rc;
 	if (nargs > 0)
 		return usage_error("dump: unexpected argument '%s'", argv[1]);
+	if (fmt != FMT_DEFAULT)
+		return usage_error("dump: its output is SQL; --format does not apply");
 	conn = connect_or_complain(false);
 	if (!conn)
 		return 1;
@@ -713,6 +750,7 @@ int cmd_shutdown(int argc, char **argv)
 	static const struct option opts[] = {
 		{"timeout", required_argument, NULL, 't'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -722,7 +760,7 @@ int cmd_shutdown(int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+t:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:qf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (!parse_u64(optarg, &timeout_s) || timeout_s > 86400)
@@ -733,6 +771,9 @@ int cmd_shutdown(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'f':
+			return usage_error("shutdown: --format does not apply: it prints one line of text, "
+					   "and its exit status says whether the daemon stopped");
 		case 'h':
 			puts("Usage: " PROG
 			     " [--instance NAME] shutdown [-t|--timeout SECONDS] [-q|--quiet]\n"
