@@ -344,6 +344,67 @@ static void test_every_verb_honours_or_refuses_json(void **state)
 	free(out);
 }
 
+/* `shmseq dump` restores over the sequences it finds (CREATE OR REPLACE, as
+ * mariadb-dump's DROP ... IF EXISTS): dump, change, restore over, compare.
+ * Its header names the instance and the time, its footer says it completed. */
+static void test_dump_restores_over_existing(void **state)
+{
+	(void)state;
+	exec_ok("CREATE SEQUENCE dr1 START WITH 10 INCREMENT BY 5 MAXVALUE 100 CYCLE CACHE 3");
+	exec_ok("SELECT NEXTVAL(dr1), NEXTVAL(dr1), NEXTVAL(dr1), NEXTVAL(dr1)");
+	exec_ok("CREATE SEQUENCE dr2 AS BIGINT UNSIGNED START WITH 18446744073709551000 CACHE 0");
+	exec_ok("SELECT NEXTVAL(dr2), NEXTVAL(dr2)");
+	char cmd[1024], file[300];
+	int st;
+	snprintf(cmd, sizeof(cmd),
+		 "\"%s\" --instance %s show --format=batch dr1 && \"%s\" --instance %s show --format=batch "
+		 "dr2",
+		 cli, d.instance, cli, d.instance);
+	char *before = run(cmd, &st);
+	assert_int_equal(st, 0);
+	snprintf(file, sizeof(file), "%s/over.sql", d.dir);
+	char dump[1024];
+	snprintf(dump, sizeof(dump), "\"%s\" --instance %s dump > %s && cat %s", cli, d.instance, file, file);
+	char *text = run(dump, &st);
+	assert_int_equal(st, 0);
+	char head[200];
+	snprintf(head, sizeof(head), "-- shmseq dump of instance %s\n-- taken 2", d.instance);
+	assert_true(!strncmp(text, head, strlen(head)));
+	assert_non_null(strstr(text, " UTC by shmseq "));
+	assert_non_null(strstr(text, "\n-- Dump completed on 2"));
+	assert_non_null(strstr(text, "CREATE OR REPLACE SEQUENCE `dr1` start with 10"));
+	free(text);
+
+	/* changed: drawn past, altered, set forward, one dropped */
+	exec_ok("SELECT NEXTVAL(dr1), NEXTVAL(dr1), NEXTVAL(dr1), NEXTVAL(dr1), NEXTVAL(dr1)");
+	exec_ok("ALTER SEQUENCE dr1 MAXVALUE 5000 NOCYCLE");
+	exec_ok("SELECT SETVAL(dr2, 18446744073709551500)");
+	exec_ok("DROP SEQUENCE fj");
+	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s sql --format=batch < %s", cli, d.instance, file);
+	char *out = run(cmd, &st);
+	printf("# restored over: exit %d\n", st);
+	assert_int_equal(st, 0);
+	free(out);
+	snprintf(cmd, sizeof(cmd),
+		 "\"%s\" --instance %s show --format=batch dr1 && \"%s\" --instance %s show --format=batch "
+		 "dr2",
+		 cli, d.instance, cli, d.instance);
+	char *after = run(cmd, &st);
+	assert_int_equal(st, 0);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	/* and the next values are those the dump recorded: next_not_cached_value,
+	 * as MariaDB's dump does (dr1's cached 30 and 35 are skipped, NOCACHE dr2
+	 * goes on exactly) */
+	snprintf(cmd, sizeof(cmd), "\"%s\" --instance %s nextval dr1 2 && \"%s\" --instance %s nextval dr2",
+		 cli, d.instance, cli, d.instance);
+	out = run(cmd, &st);
+	assert_int_equal(st, 0);
+	assert_string_equal(out, "40\n45\n18446744073709551002\n");
+	free(out);
+}
+
 int main(void)
 {
 	cli = getenv("SHMSEQ_CLI");
@@ -358,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_json_reads_multiline_statements),
 		cmocka_unit_test(test_failed_statement_fails_the_run),
 		cmocka_unit_test(test_every_verb_honours_or_refuses_json),
+		cmocka_unit_test(test_dump_restores_over_existing),
 	};
 	return daemon_group_tests(tests, &d, "cli");
 }

@@ -529,8 +529,19 @@ fail:
 	return 1;
 }
 
-/* Print "-- shmseq dump" text: CREATE statements and SETVAL calls that put
- * every sequence back where it is, round included. */
+/* The time now as "YYYY-MM-DD HH:MM:SS" UTC (mariadb-dump's form). */
+static void utc_now(char *buf, size_t cap)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, cap, "?");
+}
+
+/* Print "-- shmseq dump" text: CREATE OR REPLACE statements and SETVAL
+ * calls that put every sequence back where it is, round included, over
+ * whatever holds the name (as mariadb-dump's DROP ... IF EXISTS does); a
+ * header naming the instance and the time, a footer saying it completed. */
 int cmd_dump(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
@@ -542,7 +553,8 @@ int cmd_dump(int argc, char **argv)
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] dump\n"
 			      "Print SQL that recreates every sequence with its current position\n"
-			      "and cycle count (load it with '" PROG " sql').\n",
+			      "and cycle count, replacing a sequence of the same name (load it with\n"
+			      "'" PROG " sql').\n",
 			      &nargs);
 
 	if (rc >= 0)
@@ -559,7 +571,10 @@ int cmd_dump(int argc, char **argv)
 		shmseq_disconnect(conn);
 		return 1;
 	}
-	printf("-- shmseq dump of instance %s\n", shmseq_instance(conn));
+	char when[64];
+	utc_now(when, sizeof(when));
+	printf("-- shmseq dump of instance %s\n-- taken %s UTC by " PROG " %s\n", shmseq_instance(conn), when,
+	       SHMSEQ_VERSION_STRING);
 	for (size_t i = 0; i < n; i++) {
 		struct sbuf a = {0}, b = {0};
 		shmseq_result *cr = NULL, *sr = NULL;
@@ -586,9 +601,9 @@ int cmd_dump(int argc, char **argv)
 			goto next_bad;
 		next = shmseq_result_value(sr, 0, (size_t)cnext);
 		round = shmseq_result_value(sr, 0, (size_t)cround);
-		if (!next || !round)
+		if (!next || !round || strncmp(create, "CREATE SEQUENCE ", 16))
 			goto next_bad;
-		printf("%s;\n", create);
+		printf("CREATE OR REPLACE SEQUENCE %s;\n", create + 16);
 		fputs("DO SETVAL(", stdout);
 		{
 			struct sbuf q = {0};
@@ -610,6 +625,10 @@ next_fail:
 	}
 	free_names(names);
 	shmseq_disconnect(conn);
+	if (!status) {
+		utc_now(when, sizeof(when));
+		printf("-- Dump completed on %s UTC\n", when);
+	}
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
 		return 1;
