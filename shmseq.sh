@@ -69,7 +69,7 @@ demo() {
 	build/tools/shmseq-bench --processes 4 --threads 2 --count 2000000 --sequence demo_verify --create 'cache 1000' --verify
 	echo "== single thread, through a handle"
 	build/tools/shmseq-bench --processes 1 --threads 1 --duration 2 --sequence demo_bench1 --create 'cache 1000'
-	echo "== the daemon keeps running; stop it with: pkill -TERM -x shmseqd"
+	echo "== the daemon keeps running; stop it with: $cli shutdown"
 }
 
 run_tests() {

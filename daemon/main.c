@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "server.h"
+#include "shmseq.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -222,7 +223,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			puts("shmseqd 0.1.0");
+			puts("shmseqd " SHMSEQ_VERSION_STRING);
 			return 0;
 		default:
 			usage(stderr);

@@ -44,6 +44,7 @@
 
 #include "catalog.h"
 #include "keeper.h"
+#include "notify.h"
 #include "region.h"
 #include "snapshot.h"
 #include "upgrade.h"
@@ -1309,6 +1310,9 @@ int server_run(const struct server_config *cfg)
 		(void)!write(cfg->ready_fd, "R", 1);
 		close(cfg->ready_fd);
 	}
+	int nr = notify_send("READY=1"); /* Type=notify: the socket accepts from now on */
+	if (nr < 0)
+		say("could not tell the service manager we are ready ($NOTIFY_SOCKET): %s", strerror(-nr));
 
 	struct epoll_event ev[64];
 	while (!sv.stopping) {

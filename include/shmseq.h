@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shmseq_version.h" /* SHMSEQ_VERSION_MAJOR, _MINOR, _PATCH, _STRING, _NUMBER */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -72,11 +74,14 @@ typedef struct shmseq_result shmseq_result; /* what shmseq_exec() hands back */
 /* shmseq_connect - attach to the daemon of an instance and map its region.
  * @instance: instance name (letters, digits, '-', '_'); NULL means
  *   $SHMSEQ_INSTANCE, else "default".
- * The daemon's socket is looked up in $SHMSEQ_RUNTIME_DIR, else
- * $XDG_RUNTIME_DIR/shmseq, else /tmp/shmseq-<uid>.
+ * The daemon's socket is looked up in $SHMSEQ_RUNTIME_DIR alone when it is
+ * set; else in $XDG_RUNTIME_DIR/shmseq (when set), /tmp/shmseq-<uid>, then
+ * the system service's /run/shmseq ($SHMSEQ_SYSTEM_RUNTIME_DIR replaces it):
+ * the first that answers. A connection re-attaches only where it attached.
  * Only a daemon that may be trusted is used: the directory must be a
  * directory, not writable by group or others (unless sticky), and owned by
- * the caller or root, or, when chosen with $SHMSEQ_RUNTIME_DIR, by anyone
+ * the caller or root, or, when chosen with $SHMSEQ_RUNTIME_DIR or the
+ * system's (whose parent only root or the caller may write), by anyone
  * (the owner of a shared instance); the daemon must run as the caller, root
  * or that owner (SO_PEERCRED).
  * Returns 0 and a connection in *out, or -EINVAL (bad name), -ECONNREFUSED /
@@ -91,7 +96,10 @@ SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out);
 /* shmseq_connect_explain - a sentence for a log on why shmseq_connect() of
  * instance failed with err: for -EPERM what is not trusted (the runtime
  * directory or the daemon behind the socket) and the user who owns it, by
- * name and uid; otherwise shmseq_strerror(err) and the socket path tried. It
+ * name and uid; otherwise shmseq_strerror(err) and every socket path tried
+ * with what was found there, and, when the instance's daemon runs all the
+ * same (its lock in /dev/shm is held) with its socket elsewhere, its pid and
+ * where its socket listens. It
  * looks again, so it describes the situation now. Writes at most cap bytes,
  * NUL-terminated (buf may be NULL when cap is 0); returns the length of the
  * whole text, as snprintf(). */
@@ -350,6 +358,11 @@ SHMSEQ_API int shmseq_counters(shmseq *conn, const char *name, struct shmseq_cou
 
 /* shmseq_instance - the instance name the connection is attached to. */
 SHMSEQ_API const char *shmseq_instance(const shmseq *conn);
+
+/* shmseq_version - the version of the library loaded at run time,
+ * "MAJOR.MINOR.PATCH"; SHMSEQ_VERSION_STRING is that of the header a program
+ * was compiled with. Never NULL. */
+SHMSEQ_API const char *shmseq_version(void);
 
 #ifdef __cplusplus
 }

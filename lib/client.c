@@ -27,7 +27,9 @@
 #include "client.h"
 #include "names.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -117,29 +120,51 @@ static void map_install(struct shmseq *c, struct mapping *m)
 	free(old);
 }
 
-/* Connect to the daemon of instance, making sure it is one we may trust:
- * the runtime directory passes the checks the daemon makes of it, and the
- * peer (SO_PEERCRED) runs as ourselves, root, or the owner of the directory
- * the user chose with $SHMSEQ_RUNTIME_DIR (a shared instance). Otherwise
- * another local user who made our directory first (/tmp/shmseq-<uid>), or
- * squats the socket's name in a sticky one, would be handed our DDL and
- * hand us its values. Returns the socket, or -EPERM (not trusted: why, if
- * not NULL, names what and whose), -ECONNREFUSED (no daemon), -errno. */
-static int connect_trusted(const char *instance, char *why, size_t whycap)
+/* snprintf() for texts that may be cut short: a sentence for a log. */
+__attribute__((format(printf, 3, 4))) static int textf(char *buf, size_t cap, const char *f, ...)
 {
-	char dir[4096], path[4200];
+	va_list ap;
+	va_start(ap, f);
+	int n = vsnprintf(buf, cap, f, ap);
+	va_end(ap);
+	return n;
+}
+
+/* Connect to the daemon of instance in one runtime directory, making sure
+ * it is one we may trust: the directory passes the checks the daemon makes
+ * of it, and the peer (SO_PEERCRED) runs as ourselves, root, or the owner of
+ * the directory the user chose with $SHMSEQ_RUNTIME_DIR (a shared instance)
+ * or of the system instance's. Otherwise another local user who made our
+ * directory first (/tmp/shmseq-<uid>), or squats the socket's name in a
+ * sticky one, would be handed our DDL and hand us its values. Returns the
+ * socket, or -EPERM (not trusted), -ECONNREFUSED (no daemon), -errno; why
+ * gets "SOCKET PATH: what was found" (for -EPERM a sentence naming what is
+ * not trusted and whose). *absent: nothing of ours there (no directory, no
+ * socket, nobody listening; or, in a directory searched after the first, an
+ * untrusted directory without a socket of that name). */
+static int connect_dir(const struct util_dir *d, const char *instance, bool primary, char *why, size_t whycap,
+		       bool *absent)
+{
+	char path[4200];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	enum util_dir_origin origin;
+	struct stat st;
 	uid_t owner;
-	int r = util_runtime_dir_origin(dir, sizeof(dir), &origin);
-	if (r < 0)
+	textf(path, sizeof(path), "%s/%s.sock", d->path, instance);
+	*absent = false;
+	int r = util_runtime_dir_check(d->path, d->origin, false, &owner, why, whycap);
+	if (r == -ENOENT) {
+		textf(why, whycap, "%s: no directory %s", path, d->path);
+		*absent = true;
+		return -ECONNREFUSED;
+	}
+	if (r < 0) {
+		*absent = !primary && lstat(path, &st) < 0;
 		return r;
-	r = util_runtime_dir_check(dir, origin, false, &owner, why, whycap);
-	if (r < 0)
-		return r == -ENOENT ? -ECONNREFUSED : r;
-	snprintf(path, sizeof(path), "%s/%s.sock", dir, instance);
-	if (strlen(path) >= sizeof(sa.sun_path))
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		textf(why, whycap, "%s: path too long for a socket", path);
 		return -ENAMETOOLONG;
+	}
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -147,8 +172,9 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		close(fd);
-		if (why)
-			snprintf(why, whycap, "%s: %s", path, util_errno_text(-r));
+		textf(why, whycap, "%s: %s", path,
+		      r == -ECONNREFUSED ? "nobody listening (a daemon that stopped?)" : util_errno_text(-r));
+		*absent = r == -ENOENT || r == -ECONNREFUSED;
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	}
 	struct ucred cr;
@@ -158,20 +184,69 @@ static int connect_trusted(const char *instance, char *why, size_t whycap)
 		close(fd);
 		return r;
 	}
-	if (!util_peer_trusted(cr.uid, origin, owner)) {
-		if (why) {
-			char who[300], me[300];
-			util_user_text(cr.uid, who, sizeof(who));
-			util_user_text(geteuid(), me, sizeof(me));
-			snprintf(why, whycap,
-				 "the daemon behind %s (pid %d) runs as %s, not as %s, root or the owner of "
-				 "the directory: not trusted",
-				 path, (int)cr.pid, who, me);
-		}
+	if (!util_peer_trusted(cr.uid, d->origin, owner)) {
+		char who[300], me[300];
+		util_user_text(cr.uid, who, sizeof(who));
+		util_user_text(geteuid(), me, sizeof(me));
+		textf(why, whycap,
+		      "the daemon behind %s (pid %d) runs as %s, not as %s, root or the owner of "
+		      "the directory: not trusted",
+		      path, (int)cr.pid, who, me);
 		close(fd);
 		return -EPERM;
 	}
 	return fd;
+}
+
+/* What a search for an instance's socket found, directory by directory. */
+struct search {
+	char tried[3 * 1100]; /* "PATH: what; PATH: what" */
+	char decisive[1100];  /* the why of the error returned, unless "no daemon" */
+	size_t n;
+	char sockets[UTIL_RUNTIME_DIRS_MAX][4200];
+};
+
+/* Connect to the daemon of instance: in the directory dir alone when not
+ * NULL (a connection re-attaching where it first attached), else the first
+ * that answers of those util_runtime_dirs() lists, whose choice goes to
+ * *found when not NULL. Returns the socket, or the error of the first
+ * directory that had something other than no daemon (-EPERM not trusted,
+ * -EACCES, …), else -ECONNREFUSED; what each try found goes to *s when not
+ * NULL. */
+static int connect_trusted(const char *instance, const struct util_dir *dir, struct util_dir *found,
+			   struct search *s)
+{
+	struct util_dir dirs[UTIL_RUNTIME_DIRS_MAX];
+	size_t n = 0;
+	if (dir)
+		dirs[n++] = *dir;
+	else
+		n = util_runtime_dirs(dirs, UTIL_RUNTIME_DIRS_MAX);
+	if (s)
+		memset(s, 0, sizeof(*s));
+	int err = 0;
+	for (size_t i = 0; i < n; i++) {
+		char why[1100] = "";
+		bool absent;
+		int fd = connect_dir(&dirs[i], instance, i == 0 || dir, why, sizeof(why), &absent);
+		if (fd >= 0) {
+			if (found)
+				*found = dirs[i];
+			return fd;
+		}
+		if (s) {
+			size_t len = strlen(s->tried);
+			textf(s->tried + len, sizeof(s->tried) - len, "%s%s", len ? "; " : "", why);
+			textf(s->sockets[s->n++], sizeof(s->sockets[0]), "%s/%s.sock", dirs[i].path,
+			      instance);
+		}
+		if (!absent && !err) {
+			err = fd;
+			if (s)
+				textf(s->decisive, sizeof(s->decisive), "%s", why);
+		}
+	}
+	return err ? err : -ECONNREFUSED;
 }
 
 /* Caller holds c->lock. */
@@ -179,7 +254,11 @@ static int attach(struct shmseq *c)
 {
 	reclaim_poll(&c->rc, c); /* what the last detach() left, at the latest */
 	int r;
-	int fd = connect_trusted(c->instance, NULL, 0);
+	/* once attached, a connection stays with the directory it found:
+	 * while its daemon restarts, an instance of the same name elsewhere
+	 * (the system's) must not answer in its place */
+	struct util_dir found;
+	int fd = connect_trusted(c->instance, c->dir_known ? &c->dir : NULL, &found, NULL);
 	if (fd < 0)
 		return fd;
 	/* a daemon that stops answering must not hang its clients forever */
@@ -269,6 +348,8 @@ static int attach(struct shmseq *c)
 	}
 	detach(c);
 	c->sock = fd;
+	c->dir = found;
+	c->dir_known = true;
 	if (m)
 		map_install(c, m);
 	reclaim_poll(&c->rc, c);
@@ -535,7 +616,7 @@ SHMSEQ_API int shmseq_connect(const char *instance, shmseq **out)
 	struct shmseq *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	snprintf(c->instance, sizeof(c->instance), "%s", instance);
+	textf(c->instance, sizeof(c->instance), "%s", instance);
 	c->sock = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	struct name_table *t = names_new(NAMES_FIRST);
@@ -587,9 +668,107 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 	free(c);
 }
 
+/* The pid holding an flock on the file (dev, ino), from /proc/locks, or 0. */
+static pid_t flock_holder(dev_t dev, ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	pid_t pid = 0;
+	if (!f)
+		return 0;
+	while (!pid && fgets(line, sizeof(line), f)) {
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0 EOF"; waiters have "->" */
+		char kind[16], mode[16], rw[16];
+		unsigned maj, min;
+		unsigned long long i;
+		int p;
+		if (strstr(line, "->") || sscanf(line, "%*d: %15s %15s %15s %d %x:%x:%llu", kind, mode, rw,
+						 &p, &maj, &min, &i) != 7)
+			continue;
+		if (!strcmp(kind, "FLOCK") && i == (unsigned long long)ino && makedev(maj, min) == dev)
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+/* Listening sockets named <instance>.sock that are none of the paths tried,
+ * from /proc/net/unix, appended to buf as ", PATH". */
+static void listening_elsewhere(const char *instance, const struct search *s, char *buf, size_t cap)
+{
+	FILE *f = fopen("/proc/net/unix", "re");
+	char line[4400], name[300];
+	if (!f)
+		return;
+	textf(name, sizeof(name), "/%s.sock", instance);
+	while (fgets(line, sizeof(line), f)) {
+		/* "Num RefCount Protocol Flags Type St Inode Path" */
+		unsigned long flags;
+		char path[4200];
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %4199s", &flags, path) != 2 ||
+		    !(flags & 0x10000))
+			continue;
+		size_t pl = strlen(path), nl = strlen(name);
+		if (pl <= nl || strcmp(path + pl - nl, name))
+			continue;
+		bool tried = false;
+		for (size_t i = 0; i < s->n; i++)
+			tried |= !strcmp(s->sockets[i], path);
+		size_t len = strlen(buf);
+		if (!tried && len + 1 < cap && !strstr(buf, path))
+			textf(buf + len, cap - len, "%s%s", len ? ", " : "", path);
+	}
+	fclose(f);
+}
+
+/* When no socket answered: is the instance running all the same? Its
+ * daemon holds the flock on <region name>.lock in /dev/shm for its life
+ * (one per user: /dev/shm/shmseq.<uid>.<instance>.lock). If one is held,
+ * say by whom, and where sockets of that name listen. */
+static size_t lock_hint(const char *instance, const struct search *s, char *buf, size_t cap)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	size_t used = 0;
+	char suffix[300];
+	if (!d)
+		return 0;
+	textf(suffix, sizeof(suffix), ".%s.lock", instance);
+	while ((e = readdir(d))) {
+		size_t nl = strlen(e->d_name), sl = strlen(suffix);
+		struct stat st;
+		char path[600];
+		if (strncmp(e->d_name, "shmseq.", 7) || nl <= sl + 7 || strcmp(e->d_name + nl - sl, suffix))
+			continue;
+		/* only the uid between "shmseq." and the suffix: not "a.b" of "shmseq.a.b.<instance>.lock" */
+		if (strspn(e->d_name + 7, "0123456789") != nl - sl - 7)
+			continue;
+		textf(path, sizeof(path), "/dev/shm/%s", e->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		pid_t pid = flock_holder(st.st_dev, st.st_ino);
+		if (!pid)
+			continue; /* left by a daemon that died: nobody runs */
+		char who[300], where[2048] = "";
+		util_user_text(st.st_uid, who, sizeof(who));
+		listening_elsewhere(instance, s, where, sizeof(where));
+		int n = textf(buf + used, cap > used ? cap - used : 0,
+			      "; yet the instance's lock %s is held by pid %d (%s): its daemon runs with "
+			      "another runtime directory%s%s%s",
+			      path, (int)pid, who, *where ? ", its socket is at " : "", where,
+			      *where ? " (set SHMSEQ_RUNTIME_DIR to that directory)"
+				     : " (see its SHMSEQ_RUNTIME_DIR or XDG_RUNTIME_DIR)");
+		if (n > 0)
+			used += (size_t)n;
+	}
+	closedir(d);
+	return used;
+}
+
 SHMSEQ_API size_t shmseq_connect_explain(const char *instance, int err, char *buf, size_t cap)
 {
-	char why[1024] = "", tmp[1];
+	char tmp[1], hint[4096] = "";
+	struct search s;
 	if (!buf || !cap) {
 		buf = tmp;
 		cap = sizeof(tmp);
@@ -597,22 +776,24 @@ SHMSEQ_API size_t shmseq_connect_explain(const char *instance, int err, char *bu
 	if (!instance)
 		instance = util_default_instance();
 	if (!util_instance_name_valid(instance)) {
-		int n = snprintf(buf, cap, "bad instance name: use 1 to 64 letters, digits, '-' or '_'");
+		int n = textf(buf, cap, "bad instance name: use 1 to 64 letters, digits, '-' or '_'");
 		return n < 0 ? 0 : (size_t)n;
 	}
 	/* look again, and say what is found */
-	int fd = connect_trusted(instance, why, sizeof(why));
+	int fd = connect_trusted(instance, NULL, NULL, &s);
 	if (fd >= 0)
 		close(fd);
+	else if (fd == -ECONNREFUSED)
+		lock_hint(instance, &s, hint, sizeof(hint));
 	int n;
-	if (err == -EPERM && *why)
-		n = snprintf(buf, cap, "%s", why);
-	else if (*why)
-		n = snprintf(buf, cap, "%s (%s)", shmseq_strerror(err), why);
+	if (err == -EPERM && *s.decisive)
+		n = textf(buf, cap, "%s (tried %s)", s.decisive, s.tried);
+	else if (*s.tried)
+		n = textf(buf, cap, "%s (tried %s)%s", shmseq_strerror(err), s.tried, hint);
 	else {
 		char path[4200] = "";
 		util_socket_path(instance, path, sizeof(path));
-		n = snprintf(buf, cap, "%s (socket %s)", shmseq_strerror(err), path);
+		n = textf(buf, cap, "%s (socket %s)%s", shmseq_strerror(err), path, hint);
 	}
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -620,6 +801,11 @@ SHMSEQ_API size_t shmseq_connect_explain(const char *instance, int err, char *bu
 SHMSEQ_API const char *shmseq_instance(const shmseq *c)
 {
 	return c ? c->instance : NULL;
+}
+
+SHMSEQ_API const char *shmseq_version(void)
+{
+	return SHMSEQ_VERSION_STRING;
 }
 
 /* --- name resolution ------------------------------------------------------------ */

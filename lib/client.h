@@ -11,6 +11,7 @@
 #include "region.h"
 #include "seqdef.h"
 #include "shmseq.h"
+#include "util.h"
 #include "wire.h"
 
 struct name_table;
@@ -47,6 +48,8 @@ struct shmseq {
 	 * its descriptor closed only after a grace period (detach()). */
 	_Atomic int sock;
 	uint64_t next_req;
+	struct util_dir dir; /* the runtime directory attached in, once dir_known */
+	bool dir_known;
 	struct mapping *map;		     /* the current incarnation's, or NULL */
 	_Atomic(struct region_header *) hdr; /* the current incarnation */
 	struct seq_env env;

@@ -168,6 +168,30 @@ int util_runtime_dir_origin(char *buf, size_t cap, enum util_dir_origin *origin)
 	return r;
 }
 
+size_t util_runtime_dirs(struct util_dir *out, size_t max)
+{
+	size_t n = 0;
+	enum util_dir_origin o;
+	if (!max)
+		return 0;
+	/* the first: where our own daemon would be */
+	if (util_runtime_dir_origin(out[0].path, sizeof(out[0].path), &o) == 0) {
+		out[0].origin = o;
+		n = 1;
+	}
+	if (n && o == SHMSEQ_DIR_CHOSEN)
+		return n;
+	if (n < max && o == SHMSEQ_DIR_XDG) {
+		fmt(out[n].path, sizeof(out[n].path), "/tmp/shmseq-%u", (unsigned)getuid());
+		out[n++].origin = SHMSEQ_DIR_TMP;
+	}
+	const char *sys = getenv("SHMSEQ_SYSTEM_RUNTIME_DIR");
+	if (n < max &&
+	    fmt(out[n].path, sizeof(out[n].path), "%s", sys && *sys ? sys : UTIL_SYSTEM_RUNTIME_DIR) == 0)
+		out[n++].origin = SHMSEQ_DIR_SYSTEM;
+	return n;
+}
+
 void util_user_text(uid_t uid, char *buf, size_t cap)
 {
 	struct passwd pw, *res = NULL;
@@ -217,7 +241,28 @@ int util_runtime_dir_check(const char *dir, enum util_dir_origin origin, bool fo
 						    : "others");
 		return -EPERM;
 	}
-	if (st.st_uid != 0 && !is_self(st.st_uid) && (for_daemon || origin != SHMSEQ_DIR_CHOSEN)) {
+	if (origin == SHMSEQ_DIR_SYSTEM) {
+		/* any owner (the service's user), but only root or we made it */
+		char parent[4096];
+		struct stat pst;
+		snprintf(parent, sizeof(parent), "%s", dir);
+		char *slash = strrchr(parent, '/');
+		if (slash == parent)
+			slash[1] = 0;
+		else if (slash)
+			*slash = 0;
+		if (!slash || stat(parent, &pst) < 0 || (pst.st_uid != 0 && !is_self(pst.st_uid)) ||
+		    (pst.st_mode & 0022)) {
+			char pwho[300] = "?";
+			if (slash && stat(parent, &pst) == 0)
+				util_user_text(pst.st_uid, pwho, sizeof(pwho));
+			snprintf(why, whycap,
+				 "system runtime directory %s is in %s, of %s, which someone other than root "
+				 "or us may write: not trusted",
+				 dir, parent, pwho);
+			return -EPERM;
+		}
+	} else if (st.st_uid != 0 && !is_self(st.st_uid) && (for_daemon || origin != SHMSEQ_DIR_CHOSEN)) {
 		char me[300];
 		util_user_text(geteuid(), me, sizeof(me));
 		if (for_daemon)
@@ -243,7 +288,8 @@ int util_runtime_dir_check(const char *dir, enum util_dir_origin origin, bool fo
 
 bool util_peer_trusted(uid_t peer, enum util_dir_origin origin, uid_t dir_owner)
 {
-	return peer == 0 || is_self(peer) || (origin == SHMSEQ_DIR_CHOSEN && peer == dir_owner);
+	return peer == 0 || is_self(peer) ||
+	       ((origin == SHMSEQ_DIR_CHOSEN || origin == SHMSEQ_DIR_SYSTEM) && peer == dir_owner);
 }
 
 int util_runtime_dir_make(char *buf, size_t cap, char *why, size_t whycap)

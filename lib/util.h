@@ -29,7 +29,23 @@ enum util_dir_origin {
 	SHMSEQ_DIR_CHOSEN, /* $SHMSEQ_RUNTIME_DIR: the user opted into its owner */
 	SHMSEQ_DIR_XDG,	   /* $XDG_RUNTIME_DIR/shmseq */
 	SHMSEQ_DIR_TMP,	   /* /tmp/shmseq-<uid>, in a directory anyone may write */
+	SHMSEQ_DIR_SYSTEM, /* the system instance's (UTIL_SYSTEM_RUNTIME_DIR) */
 };
+
+/* Where the system service (shmseqd@.service) keeps its sockets: its
+ * RuntimeDirectory=. $SHMSEQ_SYSTEM_RUNTIME_DIR replaces it. */
+#define UTIL_SYSTEM_RUNTIME_DIR "/run/shmseq"
+
+/* The directories a client searches for an instance's socket, in order:
+ * $SHMSEQ_RUNTIME_DIR alone when set; else $XDG_RUNTIME_DIR/shmseq (when
+ * set), /tmp/shmseq-<uid>, then the system instance's directory. The first
+ * is where a daemon of ours would put its socket (util_runtime_dir). */
+#define UTIL_RUNTIME_DIRS_MAX 3
+struct util_dir {
+	char path[4096];
+	enum util_dir_origin origin;
+};
+size_t util_runtime_dirs(struct util_dir *out, size_t max);
 
 /* The directory for sockets: $SHMSEQ_RUNTIME_DIR, else
  * $XDG_RUNTIME_DIR/shmseq, else /tmp/shmseq-<uid>; how it was chosen in
@@ -49,7 +65,9 @@ int util_runtime_dir_make(char *buf, size_t cap, char *why, size_t whycap);
  * (else anyone who may write it may replace the socket), and owned by us or
  * root; a client also accepts any owner of a directory it chose with
  * $SHMSEQ_RUNTIME_DIR (a shared instance: its owner runs the daemon), a
- * daemon does not (its clients would trust that owner). Returns 0 with the
+ * daemon does not (its clients would trust that owner). The system
+ * instance's directory may have any owner too, but only root or we may have
+ * made it: its parent must be ours or root's and writable by nobody else. Returns 0 with the
  * owner in *owner, -ENOENT when it does not exist, -EPERM when it is not
  * trusted, or -errno; why (may be NULL) gets a sentence naming the
  * directory, what is wrong and the owner, by name and uid. */
@@ -57,7 +75,8 @@ int util_runtime_dir_check(const char *dir, enum util_dir_origin origin, bool fo
 			   char *why, size_t whycap);
 
 /* Whether a client may take the daemon of uid peer (SO_PEERCRED) as its
- * instance's: ourselves, root, or the owner of a directory we chose. */
+ * instance's: ourselves, root, or the owner of a directory we chose or of
+ * the system instance's directory. */
 bool util_peer_trusted(uid_t peer, enum util_dir_origin origin, uid_t dir_owner);
 
 /* "user NAME (uid N)", or "uid N" when the uid has no account. */

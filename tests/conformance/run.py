@@ -4,8 +4,8 @@
 For every CASE.sql that has a CASE.expected.jsonl beside it (in the
 directories given, else $SHMSEQ_OWN_CONFORMANCE and $SHMSEQ_SHARED_CONFORMANCE),
 start a fresh shmseqd on a private instance named like the database the
-recorder used (c_<case>), open one `shmseq sql --format=json` process per
-connection of the case, feed the statements one per line and compare each
+recorder used (c_<case>), open one `shmseq sql --format=json --lines --force`
+process per connection of the case, feed the statements one per line and compare each
 answer with the recorded one:
   - ok: both succeeded without a result set;
   - error: same error code;
@@ -101,7 +101,7 @@ class Daemon:
 class Session:
     def __init__(self, instance, env):
         self.proc = subprocess.Popen(
-            [CLI, "--instance", instance, "sql", "--format=json"],
+            [CLI, "--instance", instance, "sql", "--format=json", "--lines", "--force"],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, bufsize=1)
 

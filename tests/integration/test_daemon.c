@@ -603,15 +603,15 @@ static void test_cli_unsigned_values(void **state)
 		   "Query OK, 0 rows affected\n");
 	assert_cli("nextval ucli 3", 0, "9223372036854775806\n9223372036854775807\n9223372036854775808\n");
 	assert_cli("nextval --format=json ucli 2", 0,
-		   "{\"columns\": [\"NEXTVAL(ucli)\"], \"rows\": [[9223372036854775809], "
-		   "[9223372036854775810]]}\n");
+		   "{\"columns\": [\"NEXTVAL(ucli)\"], \"rows\": [[\"9223372036854775809\"], "
+		   "[\"9223372036854775810\"]]}\n");
 	assert_cli("nextval --format=batch ucli", 0, "9223372036854775811\n");
 	assert_cli("setval --format=batch ucli 18446744073709551000", 0,
 		   "SETVAL(`ucli`, 18446744073709551000)\n18446744073709551000\n");
 	assert_cli("nextval ucli 2", 0, "18446744073709551001\n18446744073709551002\n");
 	assert_cli("setval --format=json ucli 18446744073709551600 1", 0,
 		   "{\"columns\": [\"SETVAL(`ucli`, 18446744073709551600, 1)\"], \"rows\": "
-		   "[[18446744073709551600]]}\n");
+		   "[[\"18446744073709551600\"]]}\n");
 	{
 		/* the positions; the counters after them vary with timing */
 		int code;
@@ -629,8 +629,8 @@ static void test_cli_unsigned_values(void **state)
 		   "18446744073709551614 increment by 1 cache 2 nocycle ENGINE=InnoDB\"]]}\n"
 		   "{\"columns\": [\"next_not_cached_value\", \"minimum_value\", \"maximum_value\", "
 		   "\"start_value\", \"increment\", \"cache_size\", \"cycle_option\", \"cycle_count\"], "
-		   "\"rows\": [[18446744073709551601, 1, 18446744073709551614, 9223372036854775806, 1, 2, 0, "
-		   "0]]}\n");
+		   "\"rows\": [[\"18446744073709551601\", \"1\", \"18446744073709551614\", "
+		   "\"9223372036854775806\", \"1\", \"2\", \"0\", \"0\"]]}\n");
 	int code;
 	char *out = cli("dump", false, &code);
 	assert_int_equal(code, 0);

@@ -72,7 +72,8 @@ static void usage(FILE *f)
 	      "      --no-bare            the same as --baseline none\n"
 	      "  -f, --format FORMAT      text (default) or json\n"
 	      "      --histogram          text: also print the latency histogram\n"
-	      "  -h, --help               this text\n\n"
+	      "  -h, --help               this text\n"
+	      "  -V, --version            the version\n\n"
 	      "ns/op is wall time per operation per thread: elapsed x P x T / operations.\n"
 	      "Latency percentiles come from timing one call in 64 (the baselines too).\n"
 	      "A progress line is shown on a terminal.\n"
@@ -168,6 +169,7 @@ static void parse_options(int argc, char **argv)
 		{"lease", required_argument, NULL, O_LEASE},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	cfg = (struct config){
@@ -186,7 +188,7 @@ static void parse_options(int argc, char **argv)
 	};
 	bool have_duration = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "i:p:t:d:n:s:m:c:k:b:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:p:t:d:n:s:m:c:k:b:f:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			cfg.instance = optarg;
@@ -281,6 +283,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("shmseq-bench %s (libshmseq %s)\n", SHMSEQ_VERSION_STRING, shmseq_version());
 			exit(0);
 		default:
 			fprintf(stderr, "Try 'shmseq-bench --help'.\n");

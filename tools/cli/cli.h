@@ -41,8 +41,6 @@ bool parse_i64(const char *s, int64_t *out);
 
 bool parse_u64(const char *s, uint64_t *out);
 
-bool json_integer(const char *s);
-
 bool parse_format(const char *s, enum format *f);
 
 __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
@@ -95,5 +93,7 @@ int cmd_dump(int argc, char **argv);
 
 int cmd_stats(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+
+int cmd_shutdown(int argc, char **argv);
 
 #endif

@@ -59,7 +59,9 @@ static void main_help(FILE *f)
 	      "  show NAME            SHOW CREATE SEQUENCE and SELECT * FROM NAME\n"
 	      "  dump                 SQL that recreates every sequence and its position\n"
 	      "  stats                position, cycle count, cache and counters of every sequence\n"
-	      "  metrics              the counters in the Prometheus text format\n\n"
+	      "  metrics              the counters in the Prometheus text format\n"
+	      "  shutdown [--timeout SECONDS] [--quiet]\n"
+	      "                       stop the daemon cleanly and wait until it is gone\n\n"
 	      "create, drop, nextval, setval, show and stats take --format=FORMAT\n"
 	      "(table by default).\n"
 	      "Exit status: 0 success, 1 failure, 2 bad usage.\n",
@@ -74,7 +76,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{"sql", cmd_sql},   {"status", cmd_status},   {"list", cmd_list},	{"create", cmd_create},
 	{"drop", cmd_drop}, {"nextval", cmd_nextval}, {"setval", cmd_setval},	{"show", cmd_show},
-	{"dump", cmd_dump}, {"stats", cmd_stats},     {"metrics", cmd_metrics},
+	{"dump", cmd_dump}, {"stats", cmd_stats},     {"metrics", cmd_metrics}, {"shutdown", cmd_shutdown},
 };
 
 int main(int argc, char **argv)
@@ -100,11 +102,7 @@ int main(int argc, char **argv)
 			main_help(stdout);
 			return 0;
 		case 'V':
-#ifdef SHMSEQ_VERSION
-			puts(PROG " " SHMSEQ_VERSION);
-#else
-			puts(PROG " 0.1.0");
-#endif
+			printf(PROG " %s (libshmseq %s)\n", SHMSEQ_VERSION_STRING, shmseq_version());
 			return 0;
 		default:
 			return usage_error("bad option");

@@ -174,10 +174,10 @@ void print_grid_json(const struct grid *g, FILE *f)
 
 			if (c)
 				fputs(", ", f);
+			/* every value a string: a JSON number above 2^53 reads
+			 * back rounded in JavaScript and jq, and two IDs as one */
 			if (!v)
 				fputs("null", f);
-			else if (g->numeric[c] && json_integer(v))
-				fputs(v, f);
 			else
 				json_write_str(f, v);
 		}

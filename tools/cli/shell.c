@@ -122,7 +122,7 @@ static void gather_clear(struct gather *g)
 struct session {
 	shmseq *conn;
 	struct printer p;
-	bool stop_on_error; /* non-interactive table/batch without --force */
+	bool stop_on_error; /* non-interactive without --force */
 	bool failed;	    /* some statement failed */
 };
 
@@ -139,8 +139,9 @@ static int session_emit(void *ctx, const char *stmt, unsigned long line)
 	return 0;
 }
 
-/* JSON lines: every line as it is, one output line per result. */
-static int sql_json_lines(struct session *ss, FILE *in)
+/* --lines: every line as it is, one statement (no ';' needed), one answer
+ * per result; a failed one stops the run unless --force. */
+static int sql_lines(struct session *ss, FILE *in)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -153,8 +154,11 @@ static int sql_json_lines(struct session *ss, FILE *in)
 			line[--n] = '\0';
 		if (sql_is_blank(line, (size_t)n))
 			continue;
-		if (run_sql(ss->conn, &ss->p, line, lineno))
+		if (run_sql(ss->conn, &ss->p, line, lineno)) {
 			ss->failed = true;
+			if (ss->stop_on_error)
+				break;
+		}
 		if (fflush(stdout) == EOF) {
 			free(line);
 			fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
@@ -166,7 +170,7 @@ static int sql_json_lines(struct session *ss, FILE *in)
 		fprintf(stderr, PROG ": reading input: %s\n", strerror(errno));
 		return 1;
 	}
-	return 0; /* JSON mode reports errors in-band */
+	return ss->failed ? 1 : 0;
 }
 
 /* Statements that may span lines, from a stream. */
@@ -203,8 +207,6 @@ static int sql_text(struct session *ss, const char *text)
 	if (gather_feed(&g, text, strlen(text)) == 0)
 		gather_finish(&g);
 	free(g.buf.s);
-	if (ss->p.fmt == FMT_JSON)
-		return 0;
 	return ss->failed ? 1 : 0;
 }
 
@@ -366,8 +368,13 @@ static void sql_help(FILE *f)
 	      "  -e, --execute=STATEMENTS   run these ';'-separated statements and exit\n"
 	      "  -f, --format=FORMAT        table (default on a terminal), batch\n"
 	      "                             (tab-separated, the default otherwise) or\n"
-	      "                             json (one line per statement result)\n"
-	      "      --force                continue after errors (table/batch input)\n"
+	      "                             json (one line per statement result; SQL\n"
+	      "                             values as JSON strings, NULL as null)\n"
+	      "      --force                go on after a failed statement (the exit\n"
+	      "                             status is still 1)\n"
+	      "      --lines                each input line is one statement, ';' not\n"
+	      "                             needed: one answer per line, for programs\n"
+	      "                             that talk to the shell through pipes\n"
 	      "  -h, --help                 show this help\n",
 	      f);
 }
@@ -375,15 +382,13 @@ static void sql_help(FILE *f)
 int cmd_sql(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"execute", required_argument, NULL, 'e'},
-		{"format", required_argument, NULL, 'f'},
-		{"force", no_argument, NULL, 'F'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"execute", required_argument, NULL, 'e'}, {"format", required_argument, NULL, 'f'},
+		{"force", no_argument, NULL, 'F'},	   {"lines", no_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	const char *exec_text = NULL;
 	enum format fmt = FMT_DEFAULT;
-	bool force = false, interactive;
+	bool force = false, lines = false, interactive;
 	struct session ss = {0};
 	int c, rc;
 
@@ -402,6 +407,9 @@ int cmd_sql(int argc, char **argv)
 		case 'F':
 			force = true;
 			break;
+		case 'L':
+			lines = true;
+			break;
 		case 'h':
 			sql_help(stdout);
 			return 0;
@@ -412,10 +420,12 @@ int cmd_sql(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("sql: unexpected argument '%s'", argv[optind]);
 
-	interactive = !exec_text && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (lines && exec_text)
+		return usage_error("sql: --lines reads standard input, -e gives the statements");
+	interactive = !exec_text && !lines && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	ss.p.fmt = resolve_format(fmt);
 	ss.p.interactive = interactive && ss.p.fmt == FMT_TABLE;
-	ss.stop_on_error = !interactive && !force && ss.p.fmt != FMT_JSON;
+	ss.stop_on_error = !interactive && !force;
 	ss.conn = connect_or_complain(false);
 	if (!ss.conn)
 		return 1;
@@ -424,8 +434,8 @@ int cmd_sql(int argc, char **argv)
 		rc = sql_text(&ss, exec_text);
 	else if (interactive)
 		rc = sql_repl(&ss);
-	else if (ss.p.fmt == FMT_JSON)
-		rc = sql_json_lines(&ss, stdin);
+	else if (lines)
+		rc = sql_lines(&ss, stdin);
 	else
 		rc = sql_stream(&ss, stdin);
 	shmseq_disconnect(ss.conn);

@@ -127,19 +127,6 @@ bool parse_u64(const char *s, uint64_t *out)
 }
 
 /* Whether text is a JSON-valid integer: -?(0|[1-9][0-9]*). */
-bool json_integer(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		return s[1] == '\0';
-	if (*s < '1' || *s > '9')
-		return false;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	return *s == '\0';
-}
-
 bool parse_format(const char *s, enum format *f)
 {
 	if (!strcmp(s, "table"))

@@ -1,7 +1,10 @@
 /* verbs.c — the verbs besides sql: status (the readiness check scripts
- * use), list, create, drop, setval, show, nextval, dump and stats. */
+ * use), list, create, drop, setval, show, nextval, dump, stats and shutdown. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,26 +34,33 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct shmseq_status st;
+	enum format fmt = FMT_DEFAULT;
 	bool quiet = false;
 	shmseq *conn;
 	int c, rc;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			quiet = true;
 			break;
+		case 'f':
+			if (!parse_format(optarg, &fmt))
+				return usage_error("status: unknown format '%s' (table, batch or json)",
+						   optarg);
+			break;
 		case 'h':
-			puts("Usage: " PROG " [--instance NAME] status [-q|--quiet]\n"
+			puts("Usage: " PROG " [--instance NAME] status [-q|--quiet] [-f|--format=F]\n"
 			     "Show how the instance's daemon is. Exit status 0 exactly when\n"
 			     "the daemon answered and can hand out new values (1 when it is\n"
 			     "down, or up with its persistence failed); with --quiet nothing is\n"
-			     "printed.");
+			     "printed. --format=json: one object, every number in it a string.");
 			return 0;
 		default:
 			return usage_error("status: bad option");
@@ -71,9 +81,24 @@ int cmd_status(int argc, char **argv)
 		shmseq_disconnect(conn);
 		return 1;
 	}
-	if (!quiet) {
-		st.region_name[sizeof(st.region_name) - 1] = '\0';
-		st.data_dir[sizeof(st.data_dir) - 1] = '\0';
+	st.region_name[sizeof(st.region_name) - 1] = '\0';
+	st.data_dir[sizeof(st.data_dir) - 1] = '\0';
+	if (!quiet && fmt == FMT_JSON) {
+		fputs("{\"instance\": ", stdout);
+		json_write_str(stdout, shmseq_instance(conn));
+		printf(", \"daemon_pid\": \"%" PRIu32 "\", \"sequences\": \"%" PRIu64
+		       "\", \"capacity\": \"%" PRIu64 "\", \"region\": ",
+		       st.daemon_pid, st.sequences, st.capacity);
+		json_write_str(stdout, st.region_name);
+		printf(", \"region_bytes\": \"%" PRIu64 "\", \"data_dir\": ", st.region_bytes);
+		json_write_str(stdout, st.data_dir);
+		printf(", \"connections\": \"%" PRIu64 "\", \"uptime_ms\": \"%" PRIu64
+		       "\", \"log_bytes\": \"%" PRIu64 "\", \"syncs\": \"%" PRIu64
+		       "\", \"records\": \"%" PRIu64 "\", \"auto_increment_increment\": \"%" PRId64
+		       "\", \"auto_increment_offset\": \"%" PRId64 "\", \"state\": \"%s\"}\n",
+		       st.connections, st.uptime_ms, st.log_bytes, st.syncs, st.records,
+		       st.auto_increment_increment, st.auto_increment_offset, st.failed ? "failed" : "ok");
+	} else if (!quiet) {
 		printf("instance:     %s\n", shmseq_instance(conn));
 		printf("daemon pid:   %" PRIu32 "\n", st.daemon_pid);
 		printf("sequences:    %" PRIu64 " of %" PRIu64 " slots\n", st.sequences, st.capacity);
@@ -236,8 +261,9 @@ int cmd_list(int argc, char **argv)
 	size_t n;
 	int nargs = 0;
 	int rc = verb_options(argc, argv, &fmt,
-			      "Usage: " PROG " [--instance NAME] list\n"
-			      "Print the names of the sequences, one per line.\n",
+			      "Usage: " PROG " [--instance NAME] list [--format=F]\n"
+			      "Print the names of the sequences, one per line (json: one result set\n"
+			      "with the column name).\n",
 			      &nargs);
 
 	if (rc >= 0)
@@ -251,8 +277,19 @@ int cmd_list(int argc, char **argv)
 	shmseq_disconnect(conn);
 	if (!names)
 		return 1;
-	for (size_t i = 0; i < n; i++)
-		puts(names[i]);
+	if (fmt == FMT_JSON) {
+		static const char *col[] = {"name"};
+		bool numeric[] = {false};
+		struct grid g = {.ncols = 1,
+				 .nrows = n,
+				 .names = col,
+				 .numeric = numeric,
+				 .cells = (const char **)names};
+		print_grid_json(&g, stdout);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			puts(names[i]);
+	}
 	free_names(names);
 	return fflush(stdout) == EOF ? 1 : 0;
 }
@@ -470,7 +507,7 @@ int cmd_nextval(int argc, char **argv)
 			else
 				snprintf(text, sizeof(text), "%" PRId64, v);
 			if (fmt == FMT_JSON)
-				printf("%s[%s]", i ? ", " : "", text);
+				printf("%s[\"%s\"]", i ? ", " : "", text);
 			else
 				printf("%s\n", text);
 		}
@@ -493,8 +530,19 @@ fail:
 	return 1;
 }
 
-/* Print "-- shmseq dump" text: CREATE statements and SETVAL calls that put
- * every sequence back where it is, round included. */
+/* The time now as "YYYY-MM-DD HH:MM:SS" UTC (mariadb-dump's form). */
+static void utc_now(char *buf, size_t cap)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, cap, "?");
+}
+
+/* Print "-- shmseq dump" text: CREATE OR REPLACE statements and SETVAL
+ * calls that put every sequence back where it is, round included, over
+ * whatever holds the name (as mariadb-dump's DROP ... IF EXISTS does); a
+ * header naming the instance and the time, a footer saying it completed. */
 int cmd_dump(int argc, char **argv)
 {
 	enum format fmt = FMT_DEFAULT;
@@ -506,13 +554,16 @@ int cmd_dump(int argc, char **argv)
 	int rc = verb_options(argc, argv, &fmt,
 			      "Usage: " PROG " [--instance NAME] dump\n"
 			      "Print SQL that recreates every sequence with its current position\n"
-			      "and cycle count (load it with '" PROG " sql').\n",
+			      "and cycle count, replacing a sequence of the same name (load it with\n"
+			      "'" PROG " sql').\n",
 			      &nargs);
 
 	if (rc >= 0)
 		return rc;
 	if (nargs > 0)
 		return usage_error("dump: unexpected argument '%s'", argv[1]);
+	if (fmt != FMT_DEFAULT)
+		return usage_error("dump: its output is SQL; --format does not apply");
 	conn = connect_or_complain(false);
 	if (!conn)
 		return 1;
@@ -521,7 +572,10 @@ int cmd_dump(int argc, char **argv)
 		shmseq_disconnect(conn);
 		return 1;
 	}
-	printf("-- shmseq dump of instance %s\n", shmseq_instance(conn));
+	char when[64];
+	utc_now(when, sizeof(when));
+	printf("-- shmseq dump of instance %s\n-- taken %s UTC by " PROG " %s\n", shmseq_instance(conn), when,
+	       SHMSEQ_VERSION_STRING);
 	for (size_t i = 0; i < n; i++) {
 		struct sbuf a = {0}, b = {0};
 		shmseq_result *cr = NULL, *sr = NULL;
@@ -548,9 +602,9 @@ int cmd_dump(int argc, char **argv)
 			goto next_bad;
 		next = shmseq_result_value(sr, 0, (size_t)cnext);
 		round = shmseq_result_value(sr, 0, (size_t)cround);
-		if (!next || !round)
+		if (!next || !round || strncmp(create, "CREATE SEQUENCE ", 16))
 			goto next_bad;
-		printf("%s;\n", create);
+		printf("CREATE OR REPLACE SEQUENCE %s;\n", create + 16);
 		fputs("DO SETVAL(", stdout);
 		{
 			struct sbuf q = {0};
@@ -572,6 +626,10 @@ next_fail:
 	}
 	free_names(names);
 	shmseq_disconnect(conn);
+	if (!status) {
+		utc_now(when, sizeof(when));
+		printf("-- Dump completed on %s UTC\n", when);
+	}
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
 		return 1;
@@ -836,4 +894,146 @@ int cmd_metrics(int argc, char **argv)
 		return 1;
 	}
 	return status;
+}
+
+/* --- shutdown ------------------------------------------------------------- */
+
+/* Whether pid is a shmseqd (its command name), so that a pid that is not
+ * the daemon's (another pid namespace) is never signalled. */
+static bool is_shmseqd(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? false : true; /* no /proc: trust the daemon's word */
+	bool ok = fgets(comm, sizeof(comm), f) && !strncmp(comm, "shmseqd", 7) &&
+		  (comm[7] == '\n' || comm[7] == '\0');
+	fclose(f);
+	return ok;
+}
+
+/* Whether pid still runs: a zombie (exited, not yet reaped by its
+ * parent) has stopped. */
+static bool pid_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	if (kill(pid, 0) < 0 && errno != EPERM)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno != ENOENT;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"timeout", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t timeout_s = 60;
+	struct shmseq_status st;
+	bool quiet = false;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+t:qf:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!parse_u64(optarg, &timeout_s) || timeout_s > 86400)
+				return usage_error(
+					"shutdown: --timeout wants seconds from 0 to 86400, not '%s'",
+					optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'f':
+			return usage_error("shutdown: --format does not apply: it prints one line of text, "
+					   "and its exit status says whether the daemon stopped");
+		case 'h':
+			puts("Usage: " PROG
+			     " [--instance NAME] shutdown [-t|--timeout SECONDS] [-q|--quiet]\n"
+			     "Stop the instance's daemon cleanly (SIGTERM: every position persisted)\n"
+			     "and wait until it is gone (default 60 seconds; 0: do not wait).\n"
+			     "Exit status 0 when it is gone, 1 when it could not be stopped or still\n"
+			     "runs at the time-out. A systemd service is better stopped with\n"
+			     "systemctl stop shmseqd@NAME (Restart= would not apply anyway).");
+			return 0;
+		default:
+			return usage_error("shutdown: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("shutdown: unexpected argument '%s'", argv[optind]);
+
+	shmseq *conn = connect_or_complain(false);
+	if (!conn)
+		return 1;
+	memset(&st, 0, sizeof(st));
+	int rc = shmseq_status(conn, &st);
+	char inst[SHMSEQ_INSTANCE_MAX + 1];
+	snprintf(inst, sizeof(inst), "%s", shmseq_instance(conn));
+	shmseq_disconnect(conn); /* our session must not hold it up */
+	if (rc < 0) {
+		fprintf(stderr, PROG ": instance '%s' did not answer: %s\n", inst, shmseq_strerror(rc));
+		return 1;
+	}
+	pid_t pid = (pid_t)st.daemon_pid;
+	if (pid <= 1 || !is_shmseqd(pid)) {
+		fprintf(stderr,
+			PROG ": instance '%s' says its daemon is pid %d, which is no shmseqd here (another "
+			     "pid namespace?): not signalling it\n",
+			inst, (int)pid);
+		return 1;
+	}
+	if (kill(pid, SIGTERM) < 0) {
+		int e = errno;
+		char who[300] = "another user";
+		char path[64];
+		struct stat pst;
+		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+		if (stat(path, &pst) == 0)
+			util_user_text(pst.st_uid, who, sizeof(who));
+		if (e == ESRCH) {
+			if (!quiet)
+				printf("instance '%s' stopped (daemon pid %d was already gone)\n", inst,
+				       (int)pid);
+			return 0;
+		}
+		fprintf(stderr,
+			PROG ": cannot stop instance '%s': its daemon (pid %d) runs as %s: %s; stop it as "
+			     "that user or root (for the system service: systemctl stop shmseqd@%s)\n",
+			inst, (int)pid, who, strerror(e), inst);
+		return 1;
+	}
+	if (timeout_s == 0) {
+		if (!quiet)
+			printf("instance '%s': asked daemon pid %d to stop\n", inst, (int)pid);
+		return 0;
+	}
+	uint64_t t0 = util_now_ns(), limit = timeout_s * 1000000000ull;
+	while (pid_alive(pid)) {
+		if (util_now_ns() - t0 >= limit) {
+			fprintf(stderr,
+				PROG ": instance '%s': its daemon (pid %d) still runs %" PRIu64
+				     " seconds after SIGTERM (persisting its positions?); not killed\n",
+				inst, (int)pid, timeout_s);
+			return 1;
+		}
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (!quiet)
+		printf("instance '%s' stopped (daemon pid %d)\n", inst, (int)pid);
+	return 0;
 }
