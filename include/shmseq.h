@@ -52,7 +52,10 @@ enum {
 	SHMSEQ_ERR_RUN_OUT = 4084,	 /* NOCYCLE sequence exhausted */
 	SHMSEQ_ERR_INVALID_DATA = 4085,	 /* options out of range / conflicting */
 	SHMSEQ_ERR_NOT_SEQUENCE = 4089,
-	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091
+	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091,
+	/* shmseq's own (cluster mode, shmseqd --etcd): */
+	SHMSEQ_ERR_STORE_UNAVAILABLE = 9001, /* store unreachable and this host's segments spent */
+	SHMSEQ_ERR_OUTCOME_UNKNOWN = 9002    /* a DDL's store Txn may or may not have committed */
 };
 
 /* Limits. */

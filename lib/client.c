@@ -1636,6 +1636,12 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "Not a SEQUENCE";
 	case SHMSEQ_ERR_UNKNOWN_SEQUENCE:
 		return "Unknown SEQUENCE";
+	case SHMSEQ_ERR_STORE_UNAVAILABLE:
+		return "Cluster store unreachable: this host's segments of the sequence are spent and no "
+		       "new one can be granted now (values stay unique; retry later)";
+	case SHMSEQ_ERR_OUTCOME_UNKNOWN:
+		return "Cluster store outcome unknown: the statement may or may not have taken effect on "
+		       "the cluster (check with SHOW CREATE SEQUENCE or SELECT once the store answers)";
 	case ENODATA:
 		return "NULL: no value";
 	case ECONNREFUSED:
