@@ -49,6 +49,9 @@
 #define SEG_MAX (1ull << 26)
 #define LAT_N 4096u
 #define DDL_TRIES 8
+/* A client waits this long at most for a grant in flight, then is answered
+ * SHMSEQ_ERR_STORE_UNAVAILABLE (the grant goes on: its segment is kept). */
+#define WAIT_MAX_NS 1000000000ull
 
 struct waiter {
 	void *conn;
@@ -337,9 +340,9 @@ static uint64_t seg_size(struct cluster *cl, struct cseq *c, struct seq *s)
 			used = s->cap;
 		__int128 w = (__int128)used * SEG_T_NS / (t - c->opened_ns);
 		want = w > SEG_MAX ? SEG_MAX : (uint64_t)w;
-		/* grow at most fourfold at a time */
-		if (s->cap && want > 4 * s->cap)
-			want = 4 * s->cap;
+		/* grow at most 64-fold at a time (a burst is not a rate) */
+		if (s->cap && want / 64 > s->cap)
+			want = 64 * s->cap;
 	}
 	return want < min ? min : want > SEG_MAX ? SEG_MAX : want;
 }
@@ -958,11 +961,24 @@ void cluster_event(struct cluster *cl, int i)
 	if (read(cl->tfd, &x, sizeof(x)) < 0)
 		return;
 	poll_now(cl);
-	/* a store back after being down: the waiting ones try again */
+	/* a store back after being down: the waiting ones try again; a grant
+	 * that takes too long (a store pausing or electing) answers them */
+	uint64_t t = now_ns();
 	for (unsigned b = 0; b < NBUCKETS; b++)
-		for (struct cseq *c = cl->b[b]; c; c = c->next)
+		for (struct cseq *c = cl->b[b]; c; c = c->next) {
 			if (c->nw && !c->inflight)
 				grant(cl, c);
+			else if (c->nw && t - c->grant_ns > WAIT_MAX_NS) {
+				/* taken as unreachable until an answer says otherwise:
+				 * the next spent refills fail at once */
+				cl->healthy = false;
+				snprintf(cl->last_error, sizeof(cl->last_error),
+					 "a grant for '%s' has waited for the store over %llu ms", c->name,
+					 WAIT_MAX_NS / 1000000);
+				cl->unavailable += c->nw;
+				cseq_answer(c, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+			}
+		}
 }
 
 int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const struct seq_env *env,

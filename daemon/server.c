@@ -698,6 +698,21 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 		queue_reply(sv, c, &h, 0, &rep, sizeof(rep), false, -1);
 		return;
 	}
+	case WIRE_CLUSTER: {
+		struct wire_cluster_reply *rep = calloc(1, sizeof(*rep));
+		if (!rep) {
+			c->dead = true;
+			return;
+		}
+		snprintf(rep->text, sizeof(rep->text), "mode: local\n");
+#if SHMSEQD_CLUSTER
+		if (sv->cl)
+			cluster_status(sv->cl, rep->text, sizeof(rep->text));
+#endif
+		queue_reply(sv, c, &h, 0, rep, sizeof(*rep), false, -1);
+		free(rep);
+		return;
+	}
 	default:
 		goto bad;
 	}

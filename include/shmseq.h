@@ -312,6 +312,12 @@ SHMSEQ_SIZE_CHECK(struct shmseq_status, 768);
 /* shmseq_status - ask the daemon how the instance is. 0 or -error. */
 SHMSEQ_API int shmseq_status(shmseq *conn, struct shmseq_status *out);
 
+/* shmseq_cluster_status - the daemon's mode as text, a fact a line: "mode:
+ * local", or in cluster mode (shmseqd --etcd) the store's endpoints and
+ * health and this host's live segments. At most cap bytes with the NUL;
+ * returns the text's length, or -error. */
+SHMSEQ_API int shmseq_cluster_status(shmseq *conn, char *buf, size_t cap);
+
 /* shmseq_instance - the instance name the connection is attached to. */
 SHMSEQ_API const char *shmseq_instance(const shmseq *conn);
 

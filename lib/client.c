@@ -1575,6 +1575,24 @@ SHMSEQ_API int shmseq_drop(shmseq *c, const char *name)
 	return r;
 }
 
+SHMSEQ_API int shmseq_cluster_status(shmseq *c, char *buf, size_t cap)
+{
+	if (!c || (!buf && cap))
+		return -EINVAL;
+	struct wire_cluster_reply *rep = malloc(sizeof(*rep));
+	if (!rep)
+		return -ENOMEM;
+	int r = client_rpc(c, WIRE_CLUSTER, NULL, 0, rep, sizeof(*rep), true);
+	if (r >= 0) {
+		rep->text[sizeof(rep->text) - 1] = 0;
+		r = (int)strlen(rep->text);
+		if (cap)
+			snprintf(buf, cap, "%s", rep->text);
+	}
+	free(rep);
+	return r;
+}
+
 SHMSEQ_API int shmseq_status(shmseq *c, struct shmseq_status *out)
 {
 	if (!c || !out)

@@ -35,6 +35,8 @@ size_t wire_payload_size(uint16_t op, int reply)
 		return reply ? sizeof(struct wire_status_reply) : 0;
 	case WIRE_INSERT:
 		return reply ? 0 : sizeof(struct wire_insert);
+	case WIRE_CLUSTER:
+		return reply ? sizeof(struct wire_cluster_reply) : 0;
 	default:
 		return SIZE_MAX;
 	}

@@ -56,6 +56,7 @@ enum wire_op {
 	WIRE_LIST,	/* names, in order, after a cursor */
 	WIRE_STATUS,	/* instance facts */
 	WIRE_INSERT,	/* INSERT INTO s VALUES: replace the row */
+	WIRE_CLUSTER,	/* local or clustered, the store, live segments: text */
 	WIRE_OP_MAX,
 };
 
@@ -379,6 +380,11 @@ WIRE_AT(wire_status_reply, env, 80);
 WIRE_AT(wire_status_reply, region_name, 96);
 WIRE_AT(wire_status_reply, data_dir, 224);
 WIRE_SIZE(wire_status_reply, 736);
+
+struct wire_cluster_reply {
+	char text[4096]; /* NUL-terminated */
+};
+WIRE_SIZE(wire_cluster_reply, 4096);
 
 struct wire_insert {
 	struct wire_name name;

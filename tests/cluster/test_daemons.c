@@ -191,6 +191,17 @@ static void test_unique_across_hosts_and_a_kill(void **state)
 		assert_int_equal(dups, 0);
 	}
 	munmap(vals, sizeof(int64_t) * per_seq * SEQS);
+	/* shmseq status: clustered, the store, the live segments */
+	shmseq *c;
+	char text[4096];
+	assert_int_equal(shmseq_connect(host[0].instance, &c), 0);
+	assert_true(shmseq_cluster_status(c, text, sizeof(text)) > 0);
+	shmseq_disconnect(c);
+	fprintf(stderr, "%s", text);
+	assert_non_null(strstr(text, "mode: clustered"));
+	assert_non_null(strstr(text, store.url));
+	assert_non_null(strstr(text, "health: reachable"));
+	assert_non_null(strstr(text, "segment ca:"));
 }
 
 static void test_ddl_seen_on_other_hosts(void **state)
