@@ -30,9 +30,12 @@
 #define PER_PROC 15000 /* values each client draws per sequence */
 #define SEQS 2
 
-static struct etcd store;
+/* with the argument 3: a 3-member etcd on 127.0.0.11-13 (default 1) */
+static struct etcd store[3];
+static int members = 1;
+static char eps[600];
 static struct daemon host[HOSTS];
-static char args[HOSTS][512];
+static char args[HOSTS][1024];
 
 static uint64_t now_ms(void)
 {
@@ -199,7 +202,7 @@ static void test_unique_across_hosts_and_a_kill(void **state)
 	shmseq_disconnect(c);
 	fprintf(stderr, "%s", text);
 	assert_non_null(strstr(text, "mode: clustered"));
-	assert_non_null(strstr(text, store.url));
+	assert_non_null(strstr(text, store[0].url));
 	assert_non_null(strstr(text, "health: reachable"));
 	assert_non_null(strstr(text, "segment ca:"));
 }
@@ -267,7 +270,8 @@ static void test_store_down_then_back(void **state)
 	shmseq_seq *e;
 	assert_int_equal(shmseq_connect(host[0].instance, &c), 0);
 	assert_int_equal(shmseq_seq_open(c, "ce", &e), 0);
-	assert_int_equal(kill(store.pid, SIGSTOP), 0);
+	for (int m = 0; m < members; m++)
+		assert_int_equal(kill(store[m].pid, SIGSTOP), 0);
 	/* the live segment (and one granted ahead) still serve */
 	int served = 0, r = 0;
 	uint64_t t0 = now_ms();
@@ -296,7 +300,8 @@ static void test_store_down_then_back(void **state)
 		(unsigned long long)(now_ms() - t0));
 	assert_true(r == SHMSEQ_ERR_STORE_UNAVAILABLE || r == SHMSEQ_ERR_OUTCOME_UNKNOWN);
 	assert_true(now_ms() - t0 < 10000);
-	assert_int_equal(kill(store.pid, SIGCONT), 0);
+	for (int m = 0; m < members; m++)
+		assert_int_equal(kill(store[m].pid, SIGCONT), 0);
 	t0 = now_ms();
 	while ((r = shmseq_seq_nextval(e, &v)) != 0) {
 		assert_int_equal(r, -SHMSEQ_ERR_STORE_UNAVAILABLE);
@@ -312,8 +317,13 @@ static void test_store_down_then_back(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	if (etcd_start(&store, "127.0.0.11") < 0)
+	if (members == 1) {
+		if (etcd_start(&store[0], "127.0.0.11") < 0)
+			return -1;
+		snprintf(eps, sizeof(eps), "%s", store[0].url);
+	} else if (etcd_cluster_start(store, members, eps, sizeof(eps)) < 0) {
 		return -1;
+	}
 	char run[300];
 	for (int i = 0; i < HOSTS; i++) {
 		char prefix[16];
@@ -325,8 +335,8 @@ static int setup(void **state)
 	/* one runtime directory for the three instances */
 	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
 	for (int i = 0; i < HOSTS; i++) {
-		snprintf(args[i], sizeof(args[i]), "--etcd %s --cluster t%d --host h%d 2>>%s/daemon.log",
-			 store.url, (int)getpid(), i, host[i].dir);
+		snprintf(args[i], sizeof(args[i]), "--etcd %s --cluster t%d --host h%d 2>>%s/daemon.log", eps,
+			 (int)getpid(), i, host[i].dir);
 		if (start_host(i) < 0)
 			return -1;
 	}
@@ -344,12 +354,14 @@ static int teardown(void **state)
 	}
 	for (int i = HOSTS; i-- > 0;)
 		daemon_teardown(&host[i]);
-	etcd_stop(&store);
+	for (int m = 0; m < members; m++)
+		etcd_stop(&store[m]);
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	members = argc > 1 && strcmp(argv[1], "3") == 0 ? 3 : 1;
 	if (!etcd_available()) {
 		fprintf(stderr, "etcd is not installed: skipping\n");
 		return 77;
