@@ -171,6 +171,17 @@ static void test_unique_across_hosts_and_a_kill(void **state)
 	daemon_kill(&host[1]);
 	sleep_ms(200);
 	assert_int_equal(start_host(1), 0);
+	if (members == 3) {
+		/* and the store's leader killed, then back */
+		int l = etcd_leader(store, members);
+		assert_true(l >= 0);
+		kill(store[l].pid, SIGKILL);
+		waitpid(store[l].pid, NULL, 0);
+		store[l].pid = 0;
+		fprintf(stderr, "killed the etcd leader (member %d)\n", l);
+		sleep_ms(1500);
+		assert_int_equal(etcd_restart(store, members, l), 0);
+	}
 	int failed = 0;
 	for (int k = 0; k < HOSTS * PROCS; k++) {
 		int st;
