@@ -1402,18 +1402,6 @@ void catalog_segment_open(struct catalog *c, struct seq *s, int64_t first, uint6
 		s->want = s->cap;
 }
 
-void catalog_segment_drop(struct catalog *c, struct seq *s)
-{
-	uint64_t used = epoch_close(c, s);
-	if (s->limit > used)
-		s->limit = used; /* nothing past what was taken is valid again */
-	if (s->written > used)
-		s->written = used;
-	s->cap = used;
-	s->want = 0;
-	epoch_republish(c, s, used);
-}
-
 /* --- reads ------------------------------------------------------------------------ */
 
 int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct seq_def *def, uint64_t *id,

@@ -186,8 +186,6 @@ int catalog_cluster_define(struct catalog *c, const char *name, const struct seq
  * CYCLE round `round`. Its record is appended in this batch; its values are
  * published once durable (catalog_publish). */
 void catalog_segment_open(struct catalog *c, struct seq *s, int64_t first, uint64_t n, int64_t round);
-/* Drop s's live segment (a fence): nothing more is handed out from it. */
-void catalog_segment_drop(struct catalog *c, struct seq *s);
 
 /* Clean shutdown: close every epoch and record each sequence's exact
  * MariaDB position, so a restart resumes where MariaDB would. */
