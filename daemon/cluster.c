@@ -107,7 +107,7 @@ struct cluster {
 	long poll_ms;
 	struct cseq *b[NBUCKETS];
 	struct ddl *ddls;
-	bool polling, poll_again, healthy, closing, synced;
+	bool polling, poll_again, healthy, closing, synced, said_local;
 	uint64_t poll_gen;
 	int64_t applied_rev;
 	char last_error[640];
@@ -553,7 +553,6 @@ static void apply_poll(struct cluster *cl, const struct store_range *r)
 		if (c->nw)
 			grant(cl, c);
 	}
-	free(f);
 	/* gone from the store: dropped elsewhere */
 	for (unsigned b = 0; b < NBUCKETS; b++) {
 		struct cseq *c = cl->b[b];
@@ -567,26 +566,42 @@ static void apply_poll(struct cluster *cl, const struct store_range *r)
 			c = next;
 		}
 	}
-	/* in the local log but not in the store: not the cluster's */
+	/* In the local log but not followed: dropped in the cluster while this
+	 * daemon was down (a tombstone pos, no def) goes; one the store never
+	 * held stays, serving nothing (9001), said once: a local instance
+	 * turned into a cluster member loses no definition by it. */
 	char after[SHMSEQ_NAME_MAX + 1] = "";
+	uint64_t unknown = 0;
 	for (;;) {
 		const char *names[64];
 		bool more;
 		uint32_t n = catalog_list(cl->cat, after, names, 64, &more);
 		char drop[64][SHMSEQ_NAME_MAX + 1];
 		uint32_t nd = 0;
-		for (uint32_t i = 0; i < n; i++)
-			if (!cseq_find(cl, names[i]))
+		for (uint32_t i = 0; i < n; i++) {
+			if (cseq_find(cl, names[i]))
+				continue;
+			bool tomb = false;
+			for (size_t j = 0; j < nf && !tomb; j++)
+				tomb = !f[j].def && f[j].pos && strcmp(f[j].name, names[i]) == 0;
+			if (tomb)
 				snprintf(drop[nd++], sizeof(drop[0]), "%s", names[i]);
+			else
+				unknown++;
+		}
 		if (n)
 			snprintf(after, sizeof(after), "%s", names[n - 1]);
-		for (uint32_t i = 0; i < nd; i++) {
-			say("sequence '%s' is in the local log but not in the cluster's store: dropped here",
-			    drop[i]);
+		for (uint32_t i = 0; i < nd; i++)
 			catalog_drop(cl->cat, drop[i]);
-		}
 		if (!more || !n)
 			break;
+	}
+	free(f);
+	if (unknown && !cl->said_local) {
+		say("%llu sequences of the local log are not in the cluster's store: they serve nothing "
+		    "here (9001) until created in the cluster",
+		    (unsigned long long)unknown);
+		cl->said_local = true;
 	}
 	cl->synced = true;
 }
