@@ -439,6 +439,8 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 	s->run_out = false;
 	s->mark = UINT64_MAX;
 	s->jump = false;
+	/* cluster mode: nothing until the store grants a segment */
+	s->cap = c->clustered ? 0 : UINT64_MAX;
 	struct seq_def d;
 	s->end = seq_epoch_end(def_view(s, &d), base, s->real_inc);
 	struct region_epoch e = {
@@ -841,6 +843,7 @@ static const char *epoch_adopt(struct catalog *c, struct seq *s, struct region_s
 	s->end = end;
 	s->limit = limit;
 	s->written = written;
+	s->cap = c->clustered ? written : UINT64_MAX;
 	s->want = 0;
 	s->gen = g;
 	return NULL;
@@ -1038,6 +1041,8 @@ int catalog_prepare(struct catalog *c)
 			target = s->written + RECORD_STRIDE(s);
 		if (target > s->end)
 			target = s->end;
+		if (target > s->cap)
+			target = s->cap; /* cluster mode: the segment's end */
 		/* a refill record: tickets of the epoch were taken, and
 		 * MariaDB wrote the row at the first of them */
 		if (!force)
@@ -1317,6 +1322,8 @@ int catalog_refill(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen, 
 	}
 	if (want > s->end)
 		want = s->end;
+	if (want > s->cap)
+		want = s->cap;
 	if (want > s->want)
 		s->want = want;
 	mark_dirty(c, s);
@@ -1374,6 +1381,46 @@ int catalog_wrap(struct catalog *c, uint32_t slot, uint64_t id, uint64_t gen)
 	int64_t r0 = s->real_inc > 0 ? s->def.minvalue : s->def.maxvalue;
 	epoch_open(c, s, start, r0, true);
 	return 0;
+}
+
+/* --- cluster mode ---------------------------------------------------------------- */
+
+int catalog_cluster_define(struct catalog *c, const char *name, const struct seq_def *def, int64_t round,
+			   uint64_t cl_epoch)
+{
+	if (wal_failed(c->wal))
+		return -EIO;
+	struct seq *s = catalog_find(c, name);
+	if (s) {
+		epoch_close(c, s);
+		if (seq_set_def(c, s, def) < 0) {
+			epoch_reopen(c, s, 0);
+			return -ENOMEM;
+		}
+	} else {
+		s = seq_new(c, name, def);
+		if (!s)
+			return -errno;
+		names_add(c, s);
+	}
+	s->cycle_count = round;
+	s->row_raw = false;
+	s->cl_epoch = cl_epoch;
+	/* the base is only what the local record shows: in cluster mode a
+	 * restart never serves from the local horizon (catalog_start: cap 0) */
+	epoch_open(c, s, seq_align(def, &c->env, def->start), def->start, true);
+	return 0;
+}
+
+void catalog_segment_open(struct catalog *c, struct seq *s, int64_t first, uint64_t n, int64_t round)
+{
+	epoch_close(c, s);
+	s->cycle_count = round;
+	row_written(s);
+	epoch_open(c, s, first, first, true);
+	s->cap = n < s->end ? n : s->end;
+	if (s->want > s->cap)
+		s->want = s->cap;
 }
 
 /* --- reads ------------------------------------------------------------------------ */

@@ -68,6 +68,13 @@ struct seq {
 	bool broken; /* a record of it was refused (its replay would reject it) */
 	bool jump;   /* the next record may move the horizon past RECORD_STRIDE */
 
+	/* Cluster mode: tickets of the epoch the store granted (a segment:
+	 * nothing at or past it is ever written or published), and the
+	 * store's epoch of the definition this host follows. Local mode:
+	 * UINT64_MAX and 0. */
+	uint64_t cap;
+	uint64_t cl_epoch;
+
 	uint64_t want; /* with dirty: tickets a refill must cover */
 	struct seq *next_dirty;
 	bool dirty; /* on the catalog's dirty list */
@@ -104,6 +111,7 @@ struct catalog {
 	uint64_t refills, waits; /* counters: refills asked for, by a waiting client */
 	uint64_t nbroken;	 /* sequences whose record was refused (no snapshot meanwhile) */
 	char replay_why[1024];	 /* why the replay rejected a record */
+	bool clustered;		 /* values come from segments of the store (cluster.c) */
 	bool list_valid;	 /* the sorted name list is up to date */
 	struct seq **sorted;
 	uint64_t nsorted;
@@ -174,6 +182,17 @@ int catalog_row(struct catalog *c, const char *name, struct seq_row *row, struct
 
 /* Sorted names after `after` ("" for the start): up to max into out. */
 uint32_t catalog_list(struct catalog *c, const char *after, const char **out, uint32_t max, bool *more);
+
+/* Cluster mode (daemon/cluster.c). Define `name` as the store holds it
+ * (created, or its definition replaced and its live segment dropped): the
+ * new epoch hands out nothing until catalog_segment_open(). Records it.
+ * 0 or -errno. */
+int catalog_cluster_define(struct catalog *c, const char *name, const struct seq_def *def, int64_t round,
+			   uint64_t cl_epoch);
+/* Start a segment of s granted by the store: n tickets from value first, in
+ * CYCLE round `round`. Its record is appended in this batch; its values are
+ * published once durable (catalog_publish). */
+void catalog_segment_open(struct catalog *c, struct seq *s, int64_t first, uint64_t n, int64_t round);
 
 /* Clean shutdown: close every epoch and record each sequence's exact
  * MariaDB position, so a restart resumes where MariaDB would. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "server.h"
 #include "shmseq.h"
@@ -39,6 +40,10 @@ static void usage(FILE *f)
 	      "                                 the lost records may be handed out again); records\n"
 	      "                                 the replay rejects are dropped and listed, their\n"
 	      "                                 sequences resumed beyond every position they reached\n"
+	      "      --etcd URL[,URL...]        cluster mode: sequences shared by every daemon of the\n"
+	      "                                 cluster through this etcd (v3 JSON gateway)\n"
+	      "      --cluster NAME             the cluster's name in the store (default: the instance)\n"
+	      "      --host NAME                this host's name in the cluster (default: hostname)\n"
 	      "  -h, --help                     this text\n"
 	      "  -V, --version                  the version\n\n"
 	      "SIGTERM or SIGINT shuts down cleanly: positions persisted, region and socket removed.\n",
@@ -127,7 +132,10 @@ int main(int argc, char **argv)
 		O_SNAPFORK,
 		O_NOADOPT,
 		O_ACCEPT,
-		O_PREALLOC
+		O_PREALLOC,
+		O_ETCD,
+		O_CLUSTER,
+		O_HOST
 	};
 	static const struct option opts[] = {
 		{"instance", required_argument, NULL, 'i'},
@@ -143,6 +151,9 @@ int main(int argc, char **argv)
 		{"no-adopt", no_argument, NULL, O_NOADOPT},
 		{"accept-log-damage", no_argument, NULL, O_ACCEPT},
 		{"log-prealloc", required_argument, NULL, O_PREALLOC},
+		{"etcd", required_argument, NULL, O_ETCD},
+		{"cluster", required_argument, NULL, O_CLUSTER},
+		{"host", required_argument, NULL, O_HOST},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -219,6 +230,15 @@ int main(int argc, char **argv)
 		case O_ACCEPT:
 			cfg.accept_log_damage = true;
 			break;
+		case O_ETCD:
+			cfg.etcd = optarg;
+			break;
+		case O_CLUSTER:
+			cfg.cluster = optarg;
+			break;
+		case O_HOST:
+			cfg.host = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -240,6 +260,32 @@ int main(int argc, char **argv)
 	if (!util_instance_name_valid(cfg.instance)) {
 		fprintf(stderr, "shmseqd: bad instance name '%s': use 1 to 64 letters, digits, '-' or '_'\n",
 			cfg.instance);
+		return 2;
+	}
+	char hostname[256];
+	if (cfg.etcd) {
+#if !SHMSEQD_CLUSTER
+		fprintf(stderr, "shmseqd: --etcd: this shmseqd was built without cluster mode (libcurl and "
+				"json-c; meson -Dcluster=enabled)\n");
+		return 2;
+#endif
+		if (!cfg.cluster)
+			cfg.cluster = cfg.instance;
+		if (!cfg.host) {
+			if (gethostname(hostname, sizeof(hostname)) < 0)
+				snprintf(hostname, sizeof(hostname), "localhost");
+			hostname[sizeof(hostname) - 1] = 0;
+			cfg.host = hostname;
+		}
+		if (!util_instance_name_valid(cfg.cluster) || strchr(cfg.host, '/') || !*cfg.host ||
+		    strlen(cfg.host) > 64) {
+			fprintf(stderr,
+				"shmseqd: --cluster wants 1 to 64 letters, digits, '-' or '_', --host "
+				"1 to 64 characters without '/'\n");
+			return 2;
+		}
+	} else if (cfg.cluster || cfg.host) {
+		fprintf(stderr, "shmseqd: --cluster and --host need --etcd\n");
 		return 2;
 	}
 	if (!cfg.data_dir) {

@@ -116,6 +116,7 @@ struct seg_grantor {
 	const struct seq_def *def;
 	const struct seq_env *env;
 	struct seg_pos pos;
+	uint64_t expect; /* the epoch the caller's definition is of; 0: any */
 	struct seg_stats stats;
 	/* the grant in flight */
 	bool busy;
@@ -280,8 +281,24 @@ static void on_txn(void *ctx, const struct store_reply *r)
 	txn(g);
 }
 
+void seg_grantor_expect(struct seg_grantor *g, uint64_t epoch)
+{
+	g->expect = epoch;
+}
+
 static void txn(struct seg_grantor *g)
 {
+	if (g->expect && g->pos.epoch != g->expect) {
+		/* pos is of another definition than the caller's: planning with
+		 * it would grant with the wrong increment or bounds. What this
+		 * grantor saw last may be older than the caller: read it. */
+		if (!g->fresh) {
+			read_pos(g);
+			return;
+		}
+		done(g, -ESTALE);
+		return;
+	}
 	int e = seg_plan(g->def, g->env, &g->pos, g->want, &g->seg, &g->after);
 	if (e == -SHMSEQ_ERR_RUN_OUT && !g->fresh) {
 		/* what this host saw may be stale (a statement elsewhere may

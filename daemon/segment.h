@@ -91,6 +91,12 @@ void seg_grantor_free(struct seg_grantor *g);
  * what: for status and for adoption after a crash). */
 int seg_grant(struct seg_grantor *g, uint64_t want, seg_cb cb, void *ctx);
 
+/* Grant only from a pos of this epoch (the definition's the caller gave):
+ * a pos of another epoch ends the grant with -ESTALE, nothing granted (a
+ * statement elsewhere changed the sequence: read the definition again).
+ * 0 (the default): any epoch. */
+void seg_grantor_expect(struct seg_grantor *g, uint64_t epoch);
+
 const struct seg_pos *seg_grantor_pos(const struct seg_grantor *g);
 const struct seg_stats *seg_grantor_stats(const struct seg_grantor *g);
 

@@ -51,6 +51,9 @@
 #include "util.h"
 #include "wal.h"
 #include "wire.h"
+#if SHMSEQD_CLUSTER
+#include "cluster.h"
+#endif
 
 struct conn {
 	int fd;
@@ -111,6 +114,10 @@ struct server {
 	uint64_t sessions, refused, statements, snapshots, sync_ns;
 	uint64_t sync_hist[WIRE_SYNC_BUCKETS];
 	uint64_t slow_sync_said_ns, slow_syncs;
+#if SHMSEQD_CLUSTER
+	struct cluster *cl; /* cluster mode, or NULL */
+	int cl_tags[2];	    /* epoll tags of its descriptors */
+#endif
 };
 
 /* One line on stderr per event. When stderr is the journal (systemd names
@@ -540,6 +547,16 @@ static void send_replies(struct server *sv, bool sync_failed)
 
 /* --- requests ------------------------------------------------------------------- */
 
+#if SHMSEQD_CLUSTER
+/* An answer of cluster.c: like every acknowledgement, sent once the batch
+ * is durable. */
+static void cluster_reply(void *ctx, void *conn, const struct wire_hdr *req, int32_t status,
+			  const void *payload, uint32_t len)
+{
+	queue_reply(ctx, conn, req, status, payload, len, true, -1);
+}
+#endif
+
 static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 {
 	struct wire_hdr h;
@@ -574,6 +591,15 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 
 	if ((h.op >= WIRE_CREATE && h.op <= WIRE_SETVAL) || h.op == WIRE_INSERT)
 		sv->statements++;
+#if SHMSEQD_CLUSTER
+	if (sv->cl) {
+		r = cluster_handle(sv->cl, c, &h, p, n - sizeof(h));
+		if (r == CLUSTER_TAKEN)
+			return;
+		if (r == CLUSTER_BAD)
+			goto bad;
+	}
+#endif
 	switch (h.op) {
 	case WIRE_HELLO: {
 		struct wire_hello_reply rep = {
@@ -752,6 +778,21 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			rep.has_seq = r == 0;
 		}
 		queue_reply(sv, c, &h, r, &rep, sizeof(rep), false, -1);
+		return;
+	}
+	case WIRE_CLUSTER: {
+		struct wire_cluster_reply *rep = calloc(1, sizeof(*rep));
+		if (!rep) {
+			c->dead = true;
+			return;
+		}
+		snprintf(rep->text, sizeof(rep->text), "mode: local\n");
+#if SHMSEQD_CLUSTER
+		if (sv->cl)
+			cluster_status(sv->cl, rep->text, sizeof(rep->text));
+#endif
+		queue_reply(sv, c, &h, 0, rep, sizeof(*rep), false, -1);
+		free(rep);
 		return;
 	}
 	default:
@@ -948,6 +989,10 @@ static void reap_conns(struct server *sv)
 		struct conn *c = *pp;
 		if (c->dead) {
 			*pp = c->next;
+#if SHMSEQD_CLUSTER
+			if (sv->cl)
+				cluster_conn_gone(sv->cl, c);
+#endif
 			close(c->fd);
 			free(c);
 			sv->nconns--;
@@ -1246,6 +1291,10 @@ static void cleanup(struct server *sv)
 		snapshot_bg_abort(&sv->snap_bg, sv->wal);
 		wal_close(sv->wal);
 	}
+#if SHMSEQD_CLUSTER
+	cluster_close(sv->cl);
+	sv->cl = NULL;
+#endif
 	catalog_deinit(&sv->cat);
 	if (sv->sfd >= 0)
 		close(sv->sfd);
@@ -1290,6 +1339,9 @@ int server_run(const struct server_config *cfg)
 		say("out of memory");
 		goto out;
 	}
+	/* cluster mode: no value is served from the local log's positions,
+	 * only from segments the store grants */
+	sv.cat.clustered = cfg->etcd != NULL;
 	if (replay_and_start(&sv) < 0)
 		goto out;
 	sv.epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -1299,6 +1351,25 @@ int server_run(const struct server_config *cfg)
 	if (epoll_add(&sv, sv.lfd, &sv.lfd) < 0 || epoll_add(&sv, sv.sfd, &sv.sfd) < 0)
 		goto out;
 	sv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* see accept_out_of_fds */
+#if SHMSEQD_CLUSTER
+	if (cfg->etcd) {
+		char err[512] = "";
+		struct cluster_config cc = {.endpoints = cfg->etcd, .name = cfg->cluster, .host = cfg->host};
+		struct cluster_ops ops = {.ctx = &sv, .reply = cluster_reply};
+		int fds[2];
+		if (cluster_open(&cc, &sv.cat, &cfg->env, &ops, &sv.cl, err, sizeof(err)) < 0) {
+			say("cluster mode: %s", err);
+			goto out;
+		}
+		cluster_fds(sv.cl, fds);
+		if (epoll_add(&sv, fds[0], &sv.cl_tags[0]) < 0 || epoll_add(&sv, fds[1], &sv.cl_tags[1]) < 0)
+			goto out;
+		say_at(LOG_INFO, "cluster mode: cluster '%s', host '%s', store %s", cfg->cluster, cfg->host,
+		       cfg->etcd);
+		/* the definitions read from the store, durable before serving */
+		commit_batch(&sv);
+	}
+#endif
 	say_at(LOG_INFO,
 	       "serving instance '%s' (pid %d): socket %s, region %s of %llu slots (%zu bytes), data %s, "
 	       "%llu sequences %s",
@@ -1328,6 +1399,10 @@ int server_run(const struct server_config *cfg)
 			void *p = ev[i].data.ptr;
 			if (p == &sv.lfd) {
 				accept_all(&sv);
+#if SHMSEQD_CLUSTER
+			} else if (sv.cl && (p == &sv.cl_tags[0] || p == &sv.cl_tags[1])) {
+				cluster_event(sv.cl, p == &sv.cl_tags[1]);
+#endif
 			} else if (p == &sv.snap_bg) {
 				/* news from the snapshot's child: commit_batch */
 			} else if (p == &sv.sfd) {

@@ -22,6 +22,8 @@ struct server_config {
 	bool no_adopt;		      /* never adopt a crashed predecessor's region */
 	uint64_t log_prealloc;	      /* 0: snapshot_bytes + 64 KiB, at most 4 MiB */
 	bool accept_log_damage;	      /* start on a damaged log, keeping what survives */
+	/* cluster mode (--etcd): NULL endpoints for local mode */
+	const char *etcd, *cluster, *host;
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns the process exit code;

@@ -1577,7 +1577,7 @@ int wal_snapshot_install(struct wal *w, struct wal_snap_job *j, uint64_t size)
 	w->log_end = WAL_HDR_SIZE + j->mirrored;
 	w->log_cap = j->cap;
 	w->durable_lsn = w->last_lsn; /* every record is in the synced new log */
-	w->version = WAL_VERSION;	/* snapshot and log: both written by this version */
+	w->version = WAL_VERSION;     /* snapshot and log: both written by this version */
 	wal_snapshot_discard(w, j);
 	return 0;
 }

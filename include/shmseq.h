@@ -54,7 +54,10 @@ enum {
 	SHMSEQ_ERR_RUN_OUT = 4084,	 /* NOCYCLE sequence exhausted */
 	SHMSEQ_ERR_INVALID_DATA = 4085,	 /* options out of range / conflicting */
 	SHMSEQ_ERR_NOT_SEQUENCE = 4089,
-	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091
+	SHMSEQ_ERR_UNKNOWN_SEQUENCE = 4091,
+	/* shmseq's own (cluster mode, shmseqd --etcd): */
+	SHMSEQ_ERR_STORE_UNAVAILABLE = 9001, /* store unreachable and this host's segments spent */
+	SHMSEQ_ERR_OUTCOME_UNKNOWN = 9002    /* a DDL's store Txn may or may not have committed */
 };
 
 /* Limits. */
@@ -355,6 +358,12 @@ SHMSEQ_SIZE_CHECK(struct shmseq_counters, 416);
  * sequence's. 0, or -error (4091 UNKNOWN_SEQUENCE for a name that is not
  * a sequence). */
 SHMSEQ_API int shmseq_counters(shmseq *conn, const char *name, struct shmseq_counters *out);
+
+/* shmseq_cluster_status - the daemon's mode as text, a fact a line: "mode:
+ * local", or in cluster mode (shmseqd --etcd) the store's endpoints and
+ * health and this host's live segments. At most cap bytes with the NUL;
+ * returns the text's length, or -error. */
+SHMSEQ_API int shmseq_cluster_status(shmseq *conn, char *buf, size_t cap);
 
 /* shmseq_instance - the instance name the connection is attached to. */
 SHMSEQ_API const char *shmseq_instance(const shmseq *conn);

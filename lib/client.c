@@ -1774,6 +1774,24 @@ SHMSEQ_API int shmseq_drop(shmseq *c, const char *name)
 	return r;
 }
 
+SHMSEQ_API int shmseq_cluster_status(shmseq *c, char *buf, size_t cap)
+{
+	if (!c || (!buf && cap))
+		return -EINVAL;
+	struct wire_cluster_reply *rep = malloc(sizeof(*rep));
+	if (!rep)
+		return -ENOMEM;
+	int r = client_rpc(c, WIRE_CLUSTER, NULL, 0, rep, sizeof(*rep), true);
+	if (r >= 0) {
+		rep->text[sizeof(rep->text) - 1] = 0;
+		r = (int)strlen(rep->text);
+		if (cap)
+			snprintf(buf, cap, "%s", rep->text);
+	}
+	free(rep);
+	return r;
+}
+
 SHMSEQ_API int shmseq_status(shmseq *c, struct shmseq_status *out)
 {
 	if (!c || !out)
@@ -1871,6 +1889,12 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "Not a SEQUENCE";
 	case SHMSEQ_ERR_UNKNOWN_SEQUENCE:
 		return "Unknown SEQUENCE";
+	case SHMSEQ_ERR_STORE_UNAVAILABLE:
+		return "Cluster store unreachable: this host's segments of the sequence are spent and no "
+		       "new one can be granted now (values stay unique; retry later)";
+	case SHMSEQ_ERR_OUTCOME_UNKNOWN:
+		return "Cluster store outcome unknown: the statement may or may not have taken effect on "
+		       "the cluster (check with SHOW CREATE SEQUENCE or SELECT once the store answers)";
 	case ENODATA:
 		return "NULL: no value";
 	case ECONNREFUSED:

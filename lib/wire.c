@@ -37,6 +37,8 @@ size_t wire_payload_size(uint16_t op, int reply)
 		return reply ? 0 : sizeof(struct wire_insert);
 	case WIRE_COUNTERS:
 		return reply ? sizeof(struct wire_counters_reply) : sizeof(struct wire_open);
+	case WIRE_CLUSTER:
+		return reply ? sizeof(struct wire_cluster_reply) : 0;
 	default:
 		return SIZE_MAX;
 	}

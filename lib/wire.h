@@ -59,6 +59,7 @@ enum wire_op {
 	WIRE_STATUS,	/* instance facts */
 	WIRE_INSERT,	/* INSERT INTO s VALUES: replace the row */
 	WIRE_COUNTERS,	/* the daemon's counters, and a sequence's (wire_open; empty name: none) */
+	WIRE_CLUSTER,	/* local or clustered, the store, live segments: text */
 	WIRE_OP_MAX,
 };
 
@@ -415,6 +416,11 @@ WIRE_AT(wire_counters_reply, seq_reserve, 312);
 WIRE_AT(wire_counters_reply, failed, 320);
 WIRE_AT(wire_counters_reply, has_seq, 324);
 WIRE_SIZE(wire_counters_reply, 328);
+
+struct wire_cluster_reply {
+	char text[4096]; /* NUL-terminated */
+};
+WIRE_SIZE(wire_cluster_reply, 4096);
 
 struct wire_insert {
 	struct wire_name name;

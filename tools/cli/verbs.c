@@ -115,6 +115,10 @@ int cmd_status(int argc, char **argv)
 		printf("state:        %s\n", st.failed ? "FAILED (persistence failed: no new values until "
 							 "the daemon restarts)"
 						       : "ok");
+		/* local or clustered: the store, its health, live segments */
+		char text[4096];
+		if (shmseq_cluster_status(conn, text, sizeof(text)) >= 0)
+			fputs(text, stdout);
 	}
 	shmseq_disconnect(conn);
 	if (fflush(stdout) == EOF)

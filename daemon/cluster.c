@@ -1,0 +1,1128 @@
+/* cluster.c — cluster mode: definitions in the store, values in segments.
+ *
+ * Per sequence this host keeps a `struct cseq`: the definition as the store
+ * holds it and its epoch, a grantor (segment.h), at most one segment granted
+ * ahead (the reserve) and the clients waiting for a segment.
+ *
+ * Values. A segment is a catalog epoch whose `cap` is the segment's length:
+ * within it refills, records and publication are local mode's (the log
+ * records every window before it is published, so a daemon crash reuses
+ * nothing); a ticket at or past the cap (a spent segment) switches to the
+ * reserve at once, or waits for the grant in flight. The next segment is
+ * asked for when half of the current one is taken, sized for about two
+ * seconds of this host's demand. With the store unreachable and the
+ * segments spent, a refill is answered SHMSEQ_ERR_STORE_UNAVAILABLE at once.
+ *
+ * Statements. CREATE, ALTER, DROP and SETVAL read the sequence's keys, then
+ * change def and pos in one Txn that compares both keys' revisions, bumping
+ * the epoch; only after it committed is the local catalog changed and the
+ * statement answered. A Txn whose outcome is unknown is answered
+ * SHMSEQ_ERR_OUTCOME_UNKNOWN. Other hosts learn of it by their poll of the
+ * definitions (every poll_ms), or at their next grant at the latest: a grant
+ * compares pos's revision, and a pos of a newer epoch ends it with -ESTALE
+ * (segment.c), which makes this host read the definitions again before it
+ * grants anything. Learning a newer epoch drops the live segment and the
+ * reserve (the fence). What is not fenced: values of a segment of the old
+ * epoch that a host hands out between the statement's commit and its next
+ * poll (at most poll_ms, or as long as the store is unreachable to it).
+ */
+#include "cluster.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "segment.h"
+#include "store.h"
+#include "util.h"
+
+#define NBUCKETS 256u
+#define SEG_T_NS 2000000000ull /* a segment: about this much of the host's demand */
+#define SEG_MIN 1000u
+#define SEG_MAX (1ull << 26)
+#define LAT_N 4096u
+#define DDL_TRIES 8
+/* A client waits this long at most for a grant in flight, then is answered
+ * SHMSEQ_ERR_STORE_UNAVAILABLE (the grant goes on: its segment is kept). */
+#define WAIT_MAX_NS 1000000000ull
+
+struct waiter {
+	void *conn;
+	struct wire_hdr h;
+};
+
+struct cseq {
+	struct cseq *next;
+	struct cluster *cl;
+	struct seq_def def;
+	uint64_t epoch;
+	struct seg_grantor *g;
+	bool inflight, dead, has_reserve;
+	struct segment reserve;
+	uint64_t grant_ns, opened_ns, seen;
+	struct waiter *w;
+	size_t nw, capw;
+	uint64_t grants, spent_waits;
+	char name[SHMSEQ_NAME_MAX + 1];
+};
+
+enum ddl_kind { DDL_CREATE, DDL_ALTER, DDL_DROP, DDL_SETVAL };
+
+struct ddl {
+	struct ddl *next;
+	struct cluster *cl;
+	void *conn;
+	struct wire_hdr h;
+	enum ddl_kind kind;
+	char name[SHMSEQ_NAME_MAX + 1];
+	uint32_t flags;
+	struct seq_options opt;
+	struct wire_setval sv;
+	int tries;
+	uint64_t start_ns;
+	/* what the Txn puts */
+	struct seq_def def;
+	int64_t round;
+	uint64_t epoch;
+	int32_t status;
+	struct wire_ddl_reply rep;
+	char key_def[400], key_pos[400], def_text[4096], pos_text[200];
+};
+
+struct cluster {
+	struct store *st;
+	struct catalog *cat;
+	const struct seq_env *env;
+	struct cluster_ops ops;
+	char prefix[200];
+	char host[128];
+	int tfd;
+	long poll_ms;
+	struct cseq *b[NBUCKETS];
+	struct ddl *ddls;
+	bool polling, poll_again, healthy, closing, synced, said_local;
+	uint64_t poll_gen;
+	int64_t applied_rev;
+	char last_error[640];
+	uint64_t waits, unavailable, stale, fenced, gaps;
+	uint64_t lat_grant[LAT_N], ngrant;
+	uint64_t lat_ddl[LAT_N], nddl;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("shmseqd: cluster: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* --- definitions as JSON ---------------------------------------------------- */
+
+static void put_i64(json_object *o, const char *k, int64_t v)
+{
+	char b[32];
+	snprintf(b, sizeof(b), "%" PRId64, v);
+	json_object_object_add(o, k, json_object_new_string(b));
+}
+
+static int def_format(const struct seq_def *d, uint64_t epoch, char *buf, size_t cap)
+{
+	json_object *o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	put_i64(o, "epoch", (int64_t)epoch);
+	put_i64(o, "start", d->start);
+	put_i64(o, "min", d->minvalue);
+	put_i64(o, "max", d->maxvalue);
+	put_i64(o, "inc", d->increment);
+	put_i64(o, "cache", d->cache);
+	json_object_object_add(o, "cycle", json_object_new_int(d->cycle));
+	json_object_object_add(o, "type", json_object_new_int(d->type));
+	json_object_object_add(o, "unsigned", json_object_new_boolean(d->is_unsigned));
+	json_object_object_add(o, "comment", json_object_new_string_len(d->comment, d->comment_len));
+	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	int r = t && strlen(t) < cap ? 0 : -E2BIG;
+	if (r == 0)
+		strcpy(buf, t);
+	json_object_put(o);
+	return r;
+}
+
+static bool get_i64(json_object *o, const char *k, int64_t *v)
+{
+	json_object *e;
+	if (!json_object_object_get_ex(o, k, &e) || !json_object_is_type(e, json_type_string))
+		return false;
+	const char *s = json_object_get_string(e);
+	char *end;
+	errno = 0;
+	long long x = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool get_int(json_object *o, const char *k, int lo, int hi, int *v)
+{
+	json_object *e;
+	if (!json_object_object_get_ex(o, k, &e) || !json_object_is_type(e, json_type_int))
+		return false;
+	int x = json_object_get_int(e);
+	if (x < lo || x > hi)
+		return false;
+	*v = x;
+	return true;
+}
+
+static int def_parse(const void *v, size_t len, const struct seq_env *env, struct seq_def *d, uint64_t *epoch)
+{
+	json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_object *o = json_tokener_parse_ex(tok, v, (int)len);
+	json_tokener_free(tok);
+	if (!o)
+		return -EBADMSG;
+	memset(d, 0, offsetof(struct seq_def, comment));
+	int64_t e = 0;
+	int cycle = 0, type = 0;
+	json_object *u, *c;
+	bool ok = json_object_is_type(o, json_type_object) && get_i64(o, "epoch", &e) && e > 0 &&
+		  get_i64(o, "start", &d->start) && get_i64(o, "min", &d->minvalue) &&
+		  get_i64(o, "max", &d->maxvalue) && get_i64(o, "inc", &d->increment) &&
+		  get_i64(o, "cache", &d->cache) && get_int(o, "cycle", 0, 255, &cycle) &&
+		  get_int(o, "type", 0, SEQ_TYPE_INT, &type) &&
+		  json_object_object_get_ex(o, "unsigned", &u) &&
+		  json_object_object_get_ex(o, "comment", &c) && json_object_is_type(c, json_type_string) &&
+		  json_object_get_string_len(c) <= SHMSEQ_COMMENT_MAX;
+	if (ok) {
+		d->cycle = (uint8_t)cycle;
+		d->type = (uint8_t)type;
+		d->is_unsigned = json_object_get_boolean(u);
+		d->comment_len = (uint16_t)json_object_get_string_len(c);
+		memcpy(d->comment, json_object_get_string(c), d->comment_len);
+		d->comment[d->comment_len] = 0;
+		ok = seq_def_validate(d, d->start, env) == 0;
+	}
+	json_object_put(o);
+	if (!ok)
+		return -EBADMSG;
+	*epoch = (uint64_t)e;
+	return 0;
+}
+
+/* --- per-sequence state ------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+	return util_now_ns();
+}
+
+static unsigned bucket(const char *name)
+{
+	return (unsigned)(util_hash(name, strlen(name)) % NBUCKETS);
+}
+
+static struct cseq *cseq_find(struct cluster *cl, const char *name)
+{
+	for (struct cseq *c = cl->b[bucket(name)]; c; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void key_of(const struct cluster *cl, const char *name, const char *what, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%sseq/%s/%s", cl->prefix, name, what);
+}
+
+static struct cseq *cseq_get(struct cluster *cl, const char *name)
+{
+	struct cseq *c = cseq_find(cl, name);
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cl = cl;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	char pos[400], hold[600];
+	key_of(cl, name, "pos", pos, sizeof(pos));
+	snprintf(hold, sizeof(hold), "%sseq/%s/hold/%s", cl->prefix, name, cl->host);
+	if (seg_grantor_new(cl->st, pos, hold, &c->def, cl->env, &c->g) < 0) {
+		free(c);
+		return NULL;
+	}
+	unsigned i = bucket(name);
+	c->next = cl->b[i];
+	cl->b[i] = c;
+	return c;
+}
+
+static void cseq_answer(struct cseq *c, int32_t status)
+{
+	struct cluster *cl = c->cl;
+	for (size_t i = 0; i < c->nw; i++)
+		if (c->w[i].conn)
+			cl->ops.reply(cl->ops.ctx, c->w[i].conn, &c->w[i].h, status, NULL, 0);
+	c->nw = 0;
+}
+
+static void cseq_free(struct cseq *c)
+{
+	seg_grantor_free(c->g);
+	free(c->w);
+	free(c);
+}
+
+/* Out of the table; freed now, or by its grant's end. */
+static void cseq_remove(struct cluster *cl, struct cseq *c, int32_t status)
+{
+	cseq_answer(c, status);
+	struct cseq **pp = &cl->b[bucket(c->name)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = c->next;
+	if (c->inflight)
+		c->dead = true;
+	else
+		cseq_free(c);
+}
+
+static void lat_add(uint64_t *v, uint64_t *n, uint64_t ns)
+{
+	v[(*n)++ % LAT_N] = ns;
+}
+
+/* The store's definition of epoch `epoch` for c: the live segment and the
+ * reserve are dropped (the fence), the catalog takes the definition. */
+static int cseq_define(struct cluster *cl, struct cseq *c, const struct seq_def *def, int64_t round,
+		       uint64_t epoch)
+{
+	c->def = *def;
+	c->epoch = epoch;
+	if (c->has_reserve)
+		cl->gaps++;
+	c->has_reserve = false;
+	seg_grantor_expect(c->g, epoch);
+	struct seq *s = catalog_find(cl->cat, c->name);
+	if (s && s->cl_epoch)
+		cl->fenced++;
+	return catalog_cluster_define(cl->cat, c->name, def, round, epoch);
+}
+
+/* --- segments ----------------------------------------------------------------- */
+
+static void on_grant(void *ctx, int status, const struct segment *seg);
+static void poll_now(struct cluster *cl);
+
+static uint64_t seg_size(struct cluster *cl, struct cseq *c, struct seq *s)
+{
+	uint64_t min = c->def.cache > SEG_MIN ? (uint64_t)c->def.cache : SEG_MIN;
+	uint64_t want = min;
+	uint64_t t = now_ns();
+	if (s && c->opened_ns && t > c->opened_ns) {
+		uint64_t used = region_slot_consumed(&cl->cat->slots[s->slot]);
+		if (used > s->cap)
+			used = s->cap;
+		__int128 w = (__int128)used * SEG_T_NS / (t - c->opened_ns);
+		want = w > SEG_MAX ? SEG_MAX : (uint64_t)w;
+		/* grow at most 64-fold at a time (a burst is not a rate) */
+		if (s->cap && want / 64 > s->cap)
+			want = 64 * s->cap;
+	}
+	return want < min ? min : want > SEG_MAX ? SEG_MAX : want;
+}
+
+static void grant(struct cluster *cl, struct cseq *c)
+{
+	if (c->inflight || c->has_reserve || c->dead || cl->closing || !c->epoch)
+		return;
+	struct seq *s = catalog_find(cl->cat, c->name);
+	c->inflight = true;
+	c->grant_ns = now_ns();
+	int e = seg_grant(c->g, seg_size(cl, c, s), on_grant, c);
+	if (e < 0) {
+		c->inflight = false;
+		cseq_answer(c, e);
+	}
+}
+
+/* Put c's reserve (or seg) to use now. */
+static void open_segment(struct cluster *cl, struct cseq *c, struct seq *s, const struct segment *seg)
+{
+	catalog_segment_open(cl->cat, s, seg->first, seg->n, seg->round);
+	c->opened_ns = now_ns();
+	c->grants++;
+}
+
+static void on_grant(void *ctx, int status, const struct segment *seg)
+{
+	struct cseq *c = ctx;
+	struct cluster *cl = c->cl;
+	c->inflight = false;
+	if (c->dead) {
+		if (status == 0)
+			cl->gaps++;
+		cseq_free(c);
+		return;
+	}
+	if (cl->closing)
+		return;
+	if (status == 0) {
+		lat_add(cl->lat_grant, &cl->ngrant, now_ns() - c->grant_ns);
+		cl->healthy = true;
+		struct seq *s = catalog_find(cl->cat, c->name);
+		if (seg->epoch != c->epoch || !s || s->cl_epoch != c->epoch) {
+			/* granted from a definition this host no longer follows: a gap */
+			cl->gaps++;
+			if (c->nw)
+				grant(cl, c);
+			return;
+		}
+		if (c->nw) {
+			open_segment(cl, c, s, seg);
+			cseq_answer(c, 0);
+		} else {
+			c->reserve = *seg;
+			c->has_reserve = true;
+		}
+		return;
+	}
+	if (status == -ESTALE) {
+		/* a statement elsewhere: read the definitions, then grant */
+		cl->stale++;
+		poll_now(cl);
+		return;
+	}
+	if (status == -EHOSTUNREACH || status == -EACCES || status == -EBADMSG) {
+		cl->healthy = false;
+		snprintf(cl->last_error, sizeof(cl->last_error), "a grant for '%s' failed: %s", c->name,
+			 strerror(-status));
+		cl->unavailable += c->nw;
+		cseq_answer(c, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+		return;
+	}
+	cseq_answer(c, status); /* -4084 run out, -EAGAIN, -ENOMEM */
+}
+
+static int ticket(struct cluster *cl, void *conn, const struct wire_hdr *h, const struct wire_ticket *t)
+{
+	struct catalog *cat = cl->cat;
+	struct seq *s = t->slot < cat->nslots ? cat->owner[t->slot] : NULL;
+	if (!s || s->id != t->seq_id)
+		return CLUSTER_LOCAL; /* the client finds its ticket void */
+	if (catalog_check_slot(cat, s) || s->gen != t->gen)
+		return CLUSTER_LOCAL;
+	struct cseq *c = cseq_find(cl, s->name);
+	if (!c || !c->epoch || c->epoch != s->cl_epoch) {
+		/* not (yet) in step with the store: nothing to grant from */
+		poll_now(cl);
+		if (h->op == WIRE_NUDGE)
+			return CLUSTER_TAKEN;
+		cl->unavailable++;
+		cl->ops.reply(cl->ops.ctx, conn, h, -SHMSEQ_ERR_STORE_UNAVAILABLE, NULL, 0);
+		return CLUSTER_TAKEN;
+	}
+	if (h->op != WIRE_WRAP && t->n < s->cap) {
+		/* within the segment: local mode's refill; the next segment
+		 * once half of this one is taken */
+		if (t->n >= s->cap / 2)
+			grant(cl, c);
+		return CLUSTER_LOCAL;
+	}
+	/* the segment is spent */
+	if (h->op == WIRE_NUDGE) {
+		grant(cl, c);
+		return CLUSTER_TAKEN;
+	}
+	if (c->has_reserve) {
+		c->has_reserve = false;
+		open_segment(cl, c, s, &c->reserve);
+		cl->ops.reply(cl->ops.ctx, conn, h, 0, NULL, 0);
+		return CLUSTER_TAKEN;
+	}
+	cl->waits++;
+	c->spent_waits++;
+	if (!cl->healthy) {
+		/* at once, never a wait; a grant in the background tries again */
+		grant(cl, c);
+		cl->unavailable++;
+		cl->ops.reply(cl->ops.ctx, conn, h, -SHMSEQ_ERR_STORE_UNAVAILABLE, NULL, 0);
+		return CLUSTER_TAKEN;
+	}
+	if (c->nw == c->capw) {
+		size_t n = c->capw ? c->capw * 2 : 8;
+		struct waiter *w = realloc(c->w, n * sizeof(*w));
+		if (!w) {
+			cl->ops.reply(cl->ops.ctx, conn, h, -ENOMEM, NULL, 0);
+			return CLUSTER_TAKEN;
+		}
+		c->w = w;
+		c->capw = n;
+	}
+	c->w[c->nw++] = (struct waiter){.conn = conn, .h = *h};
+	grant(cl, c);
+	return CLUSTER_TAKEN;
+}
+
+/* --- the poll of definitions ----------------------------------------------------- */
+
+struct found {
+	char name[SHMSEQ_NAME_MAX + 1];
+	const struct store_kv *def, *pos;
+};
+
+static int name_of(const struct cluster *cl, const struct store_kv *kv, char *name, const char **what)
+{
+	size_t pl = strlen(cl->prefix) + 4; /* "seq/" */
+	if (kv->key_len <= pl + 4)
+		return -1;
+	const char *k = (const char *)kv->key + pl;
+	size_t n = kv->key_len - pl;
+	if (n > 4 && memcmp(k + n - 4, "/def", 4) == 0)
+		*what = "def";
+	else if (n > 4 && memcmp(k + n - 4, "/pos", 4) == 0)
+		*what = "pos";
+	else
+		return -1;
+	n -= 4;
+	if (n == 0 || n > SHMSEQ_NAME_MAX || memchr(k, 0, n))
+		return -1;
+	memcpy(name, k, n);
+	name[n] = 0;
+	return 0;
+}
+
+static void apply_poll(struct cluster *cl, const struct store_range *r)
+{
+	uint64_t gen = ++cl->poll_gen;
+	struct found *f = calloc(r->count ? r->count : 1, sizeof(*f));
+	size_t nf = 0;
+	if (!f)
+		return;
+	for (size_t i = 0; i < r->count; i++) {
+		char name[SHMSEQ_NAME_MAX + 1];
+		const char *what;
+		if (name_of(cl, &r->kvs[i], name, &what) < 0)
+			continue;
+		/* keys come sorted: a name's def and pos are neighbours */
+		if (!nf || strcmp(f[nf - 1].name, name) != 0)
+			snprintf(f[nf++].name, sizeof(f->name), "%s", name);
+		if (what[0] == 'd')
+			f[nf - 1].def = &r->kvs[i];
+		else
+			f[nf - 1].pos = &r->kvs[i];
+	}
+	for (size_t i = 0; i < nf; i++) {
+		struct seq_def def;
+		struct seg_pos pos = {0};
+		uint64_t de;
+		if (!f[i].def || !f[i].pos)
+			continue; /* dropped (a tombstone pos), or half-written by hand */
+		if (def_parse(f[i].def->value, f[i].def->value_len, cl->env, &def, &de) < 0 ||
+		    seg_pos_parse(f[i].pos->value, f[i].pos->value_len, &pos) < 0) {
+			say("sequence '%s': its keys in the store are not shmseq's: left as it is",
+			    f[i].name);
+			continue;
+		}
+		struct cseq *c = cseq_get(cl, f[i].name);
+		if (!c)
+			continue;
+		c->seen = gen;
+		struct seq *s = catalog_find(cl->cat, f[i].name);
+		if (c->epoch < pos.epoch || !s || s->cl_epoch != pos.epoch) {
+			int e = cseq_define(cl, c, &def, pos.round, pos.epoch);
+			if (e < 0)
+				say("sequence '%s': cannot take its definition from the store: %s", c->name,
+				    strerror(-e));
+		}
+		if (c->nw)
+			grant(cl, c);
+	}
+	/* gone from the store: dropped elsewhere */
+	for (unsigned b = 0; b < NBUCKETS; b++) {
+		struct cseq *c = cl->b[b];
+		while (c) {
+			struct cseq *next = c->next;
+			if (c->seen != gen) {
+				if (catalog_find(cl->cat, c->name))
+					catalog_drop(cl->cat, c->name);
+				cseq_remove(cl, c, -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+			}
+			c = next;
+		}
+	}
+	/* In the local log but not followed: dropped in the cluster while this
+	 * daemon was down (a tombstone pos, no def) goes; one the store never
+	 * held stays, serving nothing (9001), said once: a local instance
+	 * turned into a cluster member loses no definition by it. */
+	char after[SHMSEQ_NAME_MAX + 1] = "";
+	uint64_t unknown = 0;
+	for (;;) {
+		const char *names[64];
+		bool more;
+		uint32_t n = catalog_list(cl->cat, after, names, 64, &more);
+		char drop[64][SHMSEQ_NAME_MAX + 1];
+		uint32_t nd = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (cseq_find(cl, names[i]))
+				continue;
+			bool tomb = false;
+			for (size_t j = 0; j < nf && !tomb; j++)
+				tomb = !f[j].def && f[j].pos && strcmp(f[j].name, names[i]) == 0;
+			if (tomb)
+				snprintf(drop[nd++], sizeof(drop[0]), "%s", names[i]);
+			else
+				unknown++;
+		}
+		if (n)
+			snprintf(after, sizeof(after), "%s", names[n - 1]);
+		for (uint32_t i = 0; i < nd; i++)
+			catalog_drop(cl->cat, drop[i]);
+		if (!more || !n)
+			break;
+	}
+	free(f);
+	if (unknown && !cl->said_local) {
+		say("%llu sequences of the local log are not in the cluster's store: they serve nothing "
+		    "here (9001) until created in the cluster",
+		    (unsigned long long)unknown);
+		cl->said_local = true;
+	}
+	cl->synced = true;
+}
+
+static void on_poll(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->polling = false;
+	if (cl->closing)
+		return;
+	if (r->status != STORE_OK) {
+		cl->healthy = false;
+		snprintf(cl->last_error, sizeof(cl->last_error), "reading the definitions: %s: %.250s",
+			 store_status_name(r->status), r->error);
+		return;
+	}
+	cl->healthy = true;
+	if (r->revision >= cl->applied_rev && r->nranges)
+		apply_poll(cl, &r->ranges[0]);
+	else
+		cl->poll_again = true; /* older than a statement applied here */
+	if (cl->poll_again) {
+		cl->poll_again = false;
+		poll_now(cl);
+	}
+}
+
+static void poll_now(struct cluster *cl)
+{
+	if (cl->closing)
+		return;
+	if (cl->polling) {
+		cl->poll_again = true;
+		return;
+	}
+	char k[256], end[256];
+	snprintf(k, sizeof(k), "%sseq/", cl->prefix);
+	snprintf(end, sizeof(end), "%sseq0", cl->prefix); /* '0' follows '/' */
+	if (store_range(cl->st, k, strlen(k), end, strlen(end), on_poll, cl) == 0)
+		cl->polling = true;
+}
+
+/* --- statements --------------------------------------------------------------------- */
+
+static void ddl_read(struct ddl *d);
+
+static void ddl_end(struct ddl *d, int32_t status, const void *payload, uint32_t len)
+{
+	struct cluster *cl = d->cl;
+	if (d->conn)
+		cl->ops.reply(cl->ops.ctx, d->conn, &d->h, status, payload, len);
+	lat_add(cl->lat_ddl, &cl->nddl, now_ns() - d->start_ns);
+	struct ddl **pp = &cl->ddls;
+	while (*pp && *pp != d)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = d->next;
+	free(d);
+}
+
+static int32_t store_err(enum store_status s)
+{
+	return s == STORE_AMBIGUOUS || s == STORE_BAD_REPLY ? -SHMSEQ_ERR_OUTCOME_UNKNOWN
+							    : -SHMSEQ_ERR_STORE_UNAVAILABLE;
+}
+
+/* The Txn committed: the local catalog follows, then the answer. */
+static void ddl_apply(struct ddl *d, int64_t revision)
+{
+	struct cluster *cl = d->cl;
+	if (revision > cl->applied_rev)
+		cl->applied_rev = revision;
+	struct cseq *c = cseq_get(cl, d->name);
+	if (d->kind == DDL_DROP) {
+		int r = catalog_find(cl->cat, d->name) ? catalog_drop(cl->cat, d->name) : 0;
+		if (c)
+			cseq_remove(cl, c, -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
+		ddl_end(d, r, NULL, 0);
+		return;
+	}
+	int r = c ? cseq_define(cl, c, &d->def, d->round, d->epoch) : -ENOMEM;
+	if (r == 0 && c && c->nw)
+		grant(cl, c);
+	if (r < 0) {
+		ddl_end(d, r, NULL, 0);
+		return;
+	}
+	if (d->kind == DDL_SETVAL)
+		ddl_end(d, 1, NULL, 0);
+	else
+		ddl_end(d, 0, &d->rep, sizeof(d->rep));
+}
+
+static void on_ddl_txn(void *ctx, const struct store_reply *r)
+{
+	struct ddl *d = ctx;
+	struct cluster *cl = d->cl;
+	if (cl->closing)
+		return;
+	if (r->status != STORE_OK) {
+		if (r->status == STORE_UNAVAILABLE)
+			cl->healthy = false;
+		snprintf(cl->last_error, sizeof(cl->last_error), "a statement on '%s': %s: %.250s", d->name,
+			 store_status_name(r->status), r->error);
+		if (r->status == STORE_AMBIGUOUS || r->status == STORE_BAD_REPLY)
+			poll_now(cl); /* learn what became of it */
+		ddl_end(d, store_err(r->status), NULL, 0);
+		return;
+	}
+	if (!r->succeeded) {
+		/* another host changed the sequence meanwhile: again */
+		if (++d->tries >= DDL_TRIES) {
+			ddl_end(d, -EAGAIN, NULL, 0);
+			return;
+		}
+		ddl_read(d);
+		return;
+	}
+	ddl_apply(d, r->revision);
+}
+
+/* The sequence's keys as read: decide, then one Txn. */
+static void on_ddl_read(void *ctx, const struct store_reply *r)
+{
+	struct ddl *d = ctx;
+	struct cluster *cl = d->cl;
+	if (cl->closing)
+		return;
+	if (r->status != STORE_OK) {
+		cl->healthy = r->status != STORE_UNAVAILABLE && cl->healthy;
+		ddl_end(d, -SHMSEQ_ERR_STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	cl->healthy = true;
+	const struct store_kv *kdef = NULL, *kpos = NULL;
+	for (size_t i = 0; r->nranges && i < r->ranges[0].count; i++) {
+		const struct store_kv *kv = &r->ranges[0].kvs[i];
+		if (kv->key_len == strlen(d->key_def) && memcmp(kv->key, d->key_def, kv->key_len) == 0)
+			kdef = kv;
+		else if (kv->key_len == strlen(d->key_pos) && memcmp(kv->key, d->key_pos, kv->key_len) == 0)
+			kpos = kv;
+	}
+	struct seq_def cur;
+	struct seg_pos pos = {0};
+	uint64_t de = 0;
+	if (kpos && seg_pos_parse(kpos->value, kpos->value_len, &pos) < 0) {
+		ddl_end(d, -EBADMSG, NULL, 0);
+		return;
+	}
+	if (kdef && (def_parse(kdef->value, kdef->value_len, cl->env, &cur, &de) < 0 || !kpos)) {
+		ddl_end(d, -EBADMSG, NULL, 0);
+		return;
+	}
+	d->epoch = (pos.epoch > de ? pos.epoch : de) + 1;
+	d->round = 0;
+	struct seq_notes notes = {0};
+	int64_t next = 0;
+	int e = 0;
+	bool exists = kdef != NULL;
+	switch (d->kind) {
+	case DDL_CREATE:
+		if (exists && !(d->flags & WIRE_DDL_OR_REPLACE)) {
+			if (d->flags & WIRE_DDL_IF_NOT_EXISTS) {
+				d->rep.note = SHMSEQ_ERR_TABLE_EXISTS;
+				ddl_end(d, 0, &d->rep, sizeof(d->rep));
+			} else {
+				ddl_end(d, -SHMSEQ_ERR_TABLE_EXISTS, NULL, 0);
+			}
+			return;
+		}
+		e = seq_def_create(&d->opt, cl->env, &d->def, &next, &notes);
+		break;
+	case DDL_ALTER:
+		if (!exists) {
+			if (d->flags & WIRE_DDL_IF_EXISTS) {
+				d->rep.note = SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+				ddl_end(d, 0, &d->rep, sizeof(d->rep));
+			} else {
+				ddl_end(d, -SHMSEQ_ERR_UNKNOWN_SEQUENCE, NULL, 0);
+			}
+			return;
+		}
+		e = seq_def_alter(&cur, pos.next, &d->opt, cl->env, &d->def, &next, &notes);
+		break;
+	case DDL_DROP:
+		if (!exists) {
+			ddl_end(d, -SHMSEQ_ERR_UNKNOWN_SEQUENCE, NULL, 0);
+			return;
+		}
+		d->def = cur;
+		next = pos.next;
+		break;
+	case DDL_SETVAL: {
+		if (!exists) {
+			ddl_end(d, -SHMSEQ_ERR_UNKNOWN_SEQUENCE, NULL, 0);
+			return;
+		}
+		struct seq_live l;
+		bool wrote;
+		seq_live_load(&l, &cur, pos.next, pos.round, cl->env);
+		int64_t before = l.next_free, cc = l.cycle_count;
+		e = seq_live_setval(&l, cl->env, d->sv.value, d->sv.is_used, d->sv.round, &wrote);
+		if (e <= 0 || (l.next_free == before && l.cycle_count == cc)) {
+			ddl_end(d, e, NULL, 0);
+			return;
+		}
+		d->def = cur;
+		next = l.next_free;
+		d->round = l.cycle_count;
+		e = 0;
+		break;
+	}
+	}
+	if (e < 0) {
+		ddl_end(d, e, NULL, 0);
+		return;
+	}
+	wire_notes_encode(&d->rep.notes, &notes);
+	struct seg_pos np = {.epoch = d->epoch, .round = d->round, .next = next, .end = d->kind == DDL_DROP};
+	if (seg_pos_format(&np, d->pos_text, sizeof(d->pos_text)) < 0 ||
+	    def_format(&d->def, d->epoch, d->def_text, sizeof(d->def_text)) < 0) {
+		ddl_end(d, -EINVAL, NULL, 0);
+		return;
+	}
+	struct store_cmp cmp[2] = {
+		{.key = d->key_def,
+		 .key_len = strlen(d->key_def),
+		 .target = STORE_CMP_MOD,
+		 .result = STORE_EQUAL,
+		 .number = kdef ? kdef->mod_revision : 0},
+		{.key = d->key_pos,
+		 .key_len = strlen(d->key_pos),
+		 .target = STORE_CMP_MOD,
+		 .result = STORE_EQUAL,
+		 .number = kpos ? kpos->mod_revision : 0},
+	};
+	struct store_op ops[2] = {
+		{.kind = d->kind == DDL_DROP ? STORE_OP_DELETE : STORE_OP_PUT,
+		 .key = d->key_def,
+		 .key_len = strlen(d->key_def),
+		 .value = d->def_text,
+		 .value_len = strlen(d->def_text)},
+		{.kind = STORE_OP_PUT,
+		 .key = d->key_pos,
+		 .key_len = strlen(d->key_pos),
+		 .value = d->pos_text,
+		 .value_len = strlen(d->pos_text)},
+	};
+	if (d->kind == DDL_DROP)
+		ops[0].value = NULL, ops[0].value_len = 0;
+	struct store_txn t = {.cmp = cmp, .ncmp = 2, .success = ops, .nsuccess = 2};
+	e = store_txn(cl->st, &t, on_ddl_txn, d);
+	if (e < 0)
+		ddl_end(d, e, NULL, 0);
+}
+
+static void ddl_read(struct ddl *d)
+{
+	struct cluster *cl = d->cl;
+	char k[400], end[400];
+	snprintf(k, sizeof(k), "%sseq/%s/", cl->prefix, d->name);
+	snprintf(end, sizeof(end), "%sseq/%s0", cl->prefix, d->name);
+	int e = store_range(cl->st, k, strlen(k), end, strlen(end), on_ddl_read, d);
+	if (e < 0)
+		ddl_end(d, e, NULL, 0);
+}
+
+static int statement(struct cluster *cl, void *conn, const struct wire_hdr *h, const void *p)
+{
+	struct ddl *d = calloc(1, sizeof(*d));
+	if (!d) {
+		cl->ops.reply(cl->ops.ctx, conn, h, -ENOMEM, NULL, 0);
+		return CLUSTER_TAKEN;
+	}
+	const char *why = NULL;
+	int bad = 0;
+	d->cl = cl;
+	d->conn = conn;
+	d->h = *h;
+	d->start_ns = now_ns();
+	switch (h->op) {
+	case WIRE_CREATE:
+	case WIRE_ALTER: {
+		struct wire_ddl w;
+		memcpy(&w, p, sizeof(w));
+		d->kind = h->op == WIRE_CREATE ? DDL_CREATE : DDL_ALTER;
+		d->flags = w.flags;
+		bad = wire_name_get(&w.name, d->name) < 0 || wire_options_decode(&w.opt, &d->opt, &why) < 0;
+		if (!bad && (d->flags & WIRE_DDL_OR_REPLACE) && (d->flags & WIRE_DDL_IF_NOT_EXISTS)) {
+			cl->ops.reply(cl->ops.ctx, conn, h, -SHMSEQ_ERR_WRONG_USAGE, NULL, 0);
+			free(d);
+			return CLUSTER_TAKEN;
+		}
+		break;
+	}
+	case WIRE_DROP: {
+		const struct wire_drop *w = p;
+		d->kind = DDL_DROP;
+		bad = wire_name_get(&w->name, d->name) < 0;
+		break;
+	}
+	default: /* WIRE_SETVAL */
+		memcpy(&d->sv, p, sizeof(d->sv));
+		d->kind = DDL_SETVAL;
+		bad = wire_name_get(&d->sv.name, d->name) < 0 || d->sv.is_used > 1;
+		break;
+	}
+	if (bad) {
+		free(d);
+		return CLUSTER_BAD;
+	}
+	key_of(cl, d->name, "def", d->key_def, sizeof(d->key_def));
+	key_of(cl, d->name, "pos", d->key_pos, sizeof(d->key_pos));
+	d->next = cl->ddls;
+	cl->ddls = d;
+	ddl_read(d);
+	return CLUSTER_TAKEN;
+}
+
+/* --- the interface ---------------------------------------------------------------------- */
+
+int cluster_handle(struct cluster *cl, void *conn, const struct wire_hdr *h, const void *payload, size_t len)
+{
+	(void)len; /* wire_check() checked each op's size */
+	switch (h->op) {
+	case WIRE_CREATE:
+	case WIRE_ALTER:
+	case WIRE_DROP:
+	case WIRE_SETVAL:
+		return statement(cl, conn, h, payload);
+	case WIRE_INSERT:
+		/* INSERT INTO s VALUES (…) sets a row: not across hosts yet */
+		cl->ops.reply(cl->ops.ctx, conn, h, -EOPNOTSUPP, NULL, 0);
+		return CLUSTER_TAKEN;
+	case WIRE_REFILL:
+	case WIRE_WRAP:
+	case WIRE_NUDGE: {
+		struct wire_ticket t;
+		memcpy(&t, payload, sizeof(t));
+		return ticket(cl, conn, h, &t);
+	}
+	default:
+		return CLUSTER_LOCAL;
+	}
+}
+
+void cluster_conn_gone(struct cluster *cl, void *conn)
+{
+	for (struct ddl *d = cl->ddls; d; d = d->next)
+		if (d->conn == conn)
+			d->conn = NULL;
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		for (struct cseq *c = cl->b[b]; c; c = c->next)
+			for (size_t i = 0; i < c->nw; i++)
+				if (c->w[i].conn == conn)
+					c->w[i].conn = NULL;
+}
+
+void cluster_fds(const struct cluster *cl, int fds[2])
+{
+	fds[0] = store_fd(cl->st);
+	fds[1] = cl->tfd;
+}
+
+void cluster_event(struct cluster *cl, int i)
+{
+	if (i == 0) {
+		store_dispatch(cl->st);
+		return;
+	}
+	uint64_t x;
+	if (read(cl->tfd, &x, sizeof(x)) < 0)
+		return;
+	poll_now(cl);
+	/* a store back after being down: the waiting ones try again; a grant
+	 * that takes too long (a store pausing or electing) answers them */
+	uint64_t t = now_ns();
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		for (struct cseq *c = cl->b[b]; c; c = c->next) {
+			if (c->nw && !c->inflight)
+				grant(cl, c);
+			else if (c->nw && t - c->grant_ns > WAIT_MAX_NS) {
+				/* taken as unreachable until an answer says otherwise:
+				 * the next spent refills fail at once */
+				cl->healthy = false;
+				snprintf(cl->last_error, sizeof(cl->last_error),
+					 "a grant for '%s' has waited for the store over %llu ms", c->name,
+					 WAIT_MAX_NS / 1000000);
+				cl->unavailable += c->nw;
+				cseq_answer(c, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+			}
+		}
+}
+
+int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const struct seq_env *env,
+		 const struct cluster_ops *ops, struct cluster **out, char *err, size_t errlen)
+{
+	struct cluster *cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cl->cat = cat;
+	cl->env = env;
+	cl->ops = *ops;
+	cl->tfd = -1;
+	cl->healthy = true;
+	cl->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 500;
+	snprintf(cl->prefix, sizeof(cl->prefix), "/shmseq/%s/v1/", cfg->name);
+	snprintf(cl->host, sizeof(cl->host), "%s", cfg->host);
+	struct store_config sc = {.endpoints = cfg->endpoints};
+	int r = store_open(&sc, &cl->st, err, errlen);
+	if (r < 0) {
+		free(cl);
+		return r;
+	}
+	cl->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec its = {
+		.it_interval = {cl->poll_ms / 1000, (cl->poll_ms % 1000) * 1000000},
+		.it_value = {cl->poll_ms / 1000, (cl->poll_ms % 1000) * 1000000},
+	};
+	if (cl->tfd < 0 || timerfd_settime(cl->tfd, 0, &its, NULL) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "timerfd: %s", strerror(errno));
+		cluster_close(cl);
+		return r;
+	}
+	poll_now(cl);
+	store_wait(cl->st, 5000);
+	if (!cl->synced)
+		say("the store at %s did not answer at start (%s): serving nothing until it does",
+		    cfg->endpoints, cl->last_error[0] ? cl->last_error : "no answer in 5 s");
+	*out = cl;
+	return 0;
+}
+
+void cluster_close(struct cluster *cl)
+{
+	if (!cl)
+		return;
+	cl->closing = true;
+	store_close(cl->st); /* pending callbacks run, and do nothing */
+	for (unsigned b = 0; b < NBUCKETS; b++) {
+		struct cseq *c = cl->b[b];
+		while (c) {
+			struct cseq *n = c->next;
+			cseq_free(c);
+			c = n;
+		}
+	}
+	while (cl->ddls) {
+		struct ddl *d = cl->ddls;
+		cl->ddls = d->next;
+		free(d);
+	}
+	if (cl->tfd >= 0)
+		close(cl->tfd);
+	free(cl);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* p50 and p99 of the last samples, in µs. */
+static void pct(const uint64_t *v, uint64_t n, double *p50, double *p99)
+{
+	uint64_t k = n < LAT_N ? n : LAT_N;
+	*p50 = *p99 = 0;
+	if (!k)
+		return;
+	uint64_t *t = malloc(k * sizeof(*t));
+	if (!t)
+		return;
+	memcpy(t, v, k * sizeof(*t));
+	qsort(t, k, sizeof(*t), cmp_u64);
+	*p50 = (double)t[k / 2] / 1000.0;
+	*p99 = (double)t[(k * 99) / 100 < k ? (k * 99) / 100 : k - 1] / 1000.0;
+	free(t);
+}
+
+void cluster_status(const struct cluster *cl, char *buf, size_t cap)
+{
+	double g50, g99, d50, d99;
+	pct(cl->lat_grant, cl->ngrant, &g50, &g99);
+	pct(cl->lat_ddl, cl->nddl, &d50, &d99);
+	size_t o = 0;
+#define OUT(...)                                                                                             \
+	do {                                                                                                 \
+		if (o < cap) {                                                                               \
+			int n_ = snprintf(buf + o, cap - o, __VA_ARGS__);                                    \
+			o += n_ > 0 ? (size_t)n_ : 0;                                                        \
+		}                                                                                            \
+	} while (0)
+	const char *cur = store_current(cl->st);
+	OUT("mode: clustered\nstore: %s\nstore answered last: %s\nhealth: %s%s%s\nkey prefix: %s\nhost: %s\n",
+	    store_endpoints(cl->st), cur ? cur : "(none yet)", cl->healthy ? "reachable" : "UNREACHABLE",
+	    cl->healthy || !cl->last_error[0] ? "" : ": ", cl->healthy ? "" : cl->last_error, cl->prefix,
+	    cl->host);
+	OUT("grants: %" PRIu64 " (p50 %.0f us, p99 %.0f us); statements: %" PRIu64
+	    " (p50 %.0f us, p99 %.0f us)\n",
+	    cl->ngrant, g50, g99, cl->nddl, d50, d99);
+	OUT("refills that waited on the store: %" PRIu64 "; answered store-unavailable: %" PRIu64
+	    "; stale grants: %" PRIu64 "; fences: %" PRIu64 "; segments left unused: %" PRIu64 "\n",
+	    cl->waits, cl->unavailable, cl->stale, cl->fenced, cl->gaps);
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		for (const struct cseq *c = cl->b[b]; c; c = c->next) {
+			struct seq *s = catalog_find(cl->cat, c->name);
+			if (!s)
+				continue;
+			uint64_t used = region_slot_consumed(&cl->cat->slots[s->slot]);
+			if (used > s->cap)
+				used = s->cap;
+			char first[32];
+			OUT("segment %s: epoch %" PRIu64 " round %lld from %s, %" PRIu64 " of %" PRIu64
+			    " taken%s\n",
+			    c->name, c->epoch, (long long)s->cycle_count,
+			    seq_value_format(&c->def, s->base, first), used, s->cap,
+			    c->has_reserve ? ", next one granted" : "");
+		}
+#undef OUT
+}

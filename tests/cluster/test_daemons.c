@@ -1,0 +1,386 @@
+/* test_daemons.c — cluster mode end to end: three shmseqd "hosts" (three
+ * instances with different --host, one --cluster) on one real etcd started
+ * here, clients of every host drawing from the same sequences at once,
+ * with a daemon SIGKILLed and restarted meanwhile: no value twice. DDL on
+ * one host is seen on the others; with the store paused a host serves from
+ * its segments, then fails at once with SHMSEQ_ERR_STORE_UNAVAILABLE, and
+ * allocation resumes once the store is back. Skipped (77) without etcd. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etcd.h"
+#include "harness.h"
+#include "shmseq.h"
+
+#define HOSTS 3
+#define PROCS 2	       /* clients per host */
+#define PER_PROC 15000 /* values each client draws per sequence */
+#define SEQS 2
+
+/* with the argument 3: a 3-member etcd on 127.0.0.11-13 (default 1) */
+static struct etcd store[3];
+static int members = 1;
+static char eps[600];
+static struct daemon host[HOSTS];
+static char args[HOSTS][1024];
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* Run SQL on host i: 0 or the statement's error (positive MariaDB number or
+ * errno), -1 when no connection. */
+static int sql(int i, const char *text)
+{
+	shmseq *c;
+	if (shmseq_connect(host[i].instance, &c) < 0)
+		return -1;
+	shmseq_result *res = NULL;
+	int r = shmseq_exec(c, text, &res);
+	int e = r < 0 ? -r : 0;
+	for (const shmseq_result *p = res; p && !e; p = shmseq_result_next(p))
+		e = shmseq_result_error(p);
+	shmseq_result_free(res);
+	shmseq_disconnect(c);
+	return e < 0 ? -e : e;
+}
+
+static int nextval(int i, const char *name, int64_t *v)
+{
+	shmseq *c;
+	int r = shmseq_connect(host[i].instance, &c);
+	if (r < 0)
+		return r;
+	r = shmseq_nextval(c, name, v);
+	shmseq_disconnect(c);
+	return r;
+}
+
+static int start_host(int i)
+{
+	return daemon_start(&host[i], args[i]);
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A client of host h: PER_PROC values of each sequence, alternating, on
+ * handles; an error (its daemon killed) is retried on a new connection,
+ * for 60 s at most. Values go to out[seq][k]; 0 where none was had. */
+static void client(int h, int64_t *out[SEQS])
+{
+	const char *names[SEQS] = {"ca", "cb"};
+	uint64_t t0 = now_ms();
+	shmseq *c = NULL;
+	shmseq_seq *e[SEQS] = {0};
+	for (int k = 0; k < PER_PROC; k++)
+		for (int s = 0; s < SEQS; s++) {
+			for (;;) {
+				if (now_ms() - t0 > 60000)
+					_exit(3);
+				if (!c) {
+					if (shmseq_connect(host[h].instance, &c) < 0) {
+						c = NULL;
+						sleep_ms(20);
+						continue;
+					}
+					for (int j = 0; j < SEQS; j++)
+						if (shmseq_seq_open(c, names[j], &e[j]) < 0)
+							e[j] = NULL;
+				}
+				int64_t v;
+				int r = e[s] ? shmseq_seq_nextval(e[s], &v) : -ENOENT;
+				if (r == 0) {
+					out[s][k] = v;
+					break;
+				}
+				for (int j = 0; j < SEQS; j++)
+					if (e[j])
+						shmseq_seq_close(e[j]);
+				memset(e, 0, sizeof(e));
+				shmseq_disconnect(c);
+				c = NULL;
+				sleep_ms(10);
+			}
+		}
+	_exit(0);
+}
+
+static void test_unique_across_hosts_and_a_kill(void **state)
+{
+	(void)state;
+	assert_int_equal(sql(0, "CREATE SEQUENCE ca"), 0);
+	assert_int_equal(sql(1, "CREATE SEQUENCE cb CACHE 20"), 0);
+	/* every host learns them (poll) */
+	for (int i = 0; i < HOSTS; i++) {
+		int64_t v;
+		uint64_t t0 = now_ms();
+		while (nextval(i, "ca", &v) < 0 || nextval(i, "cb", &v) < 0) {
+			assert_true(now_ms() - t0 < 5000);
+			sleep_ms(50);
+		}
+	}
+	size_t per_seq = (size_t)HOSTS * PROCS * PER_PROC;
+	int64_t *vals = shared_alloc(sizeof(int64_t) * per_seq * SEQS);
+	assert_non_null(vals);
+	pid_t kids[HOSTS * PROCS];
+	for (int h = 0; h < HOSTS; h++)
+		for (int p = 0; p < PROCS; p++) {
+			int k = h * PROCS + p;
+			int64_t *out[SEQS] = {vals + (size_t)k * PER_PROC,
+					      vals + per_seq + (size_t)k * PER_PROC};
+			kids[k] = fork();
+			assert_true(kids[k] >= 0);
+			if (kids[k] == 0)
+				client(h, out);
+		}
+	/* the nemesis: host 1's daemon killed and restarted meanwhile */
+	sleep_ms(300);
+	daemon_kill(&host[1]);
+	sleep_ms(200);
+	assert_int_equal(start_host(1), 0);
+	if (members == 3) {
+		/* and the store's leader killed, then back */
+		int l = etcd_leader(store, members);
+		assert_true(l >= 0);
+		kill(store[l].pid, SIGKILL);
+		waitpid(store[l].pid, NULL, 0);
+		store[l].pid = 0;
+		fprintf(stderr, "killed the etcd leader (member %d)\n", l);
+		sleep_ms(1500);
+		assert_int_equal(etcd_restart(store, members, l), 0);
+	}
+	int failed = 0;
+	for (int k = 0; k < HOSTS * PROCS; k++) {
+		int st;
+		waitpid(kids[k], &st, 0);
+		failed += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+	}
+	assert_int_equal(failed, 0);
+	for (int s = 0; s < SEQS; s++) {
+		int64_t *v = vals + (size_t)s * per_seq;
+		qsort(v, per_seq, sizeof(*v), cmp64);
+		size_t dups = 0, zero = 0;
+		for (size_t i = 0; i < per_seq; i++) {
+			zero += v[i] == 0;
+			dups += i && v[i] == v[i - 1];
+		}
+		fprintf(stderr,
+			"sequence %d: %zu values from %d hosts, %zu duplicates, smallest %lld, largest "
+			"%lld\n",
+			s, per_seq, HOSTS, dups, (long long)v[0], (long long)v[per_seq - 1]);
+		assert_int_equal(zero, 0);
+		assert_int_equal(dups, 0);
+	}
+	munmap(vals, sizeof(int64_t) * per_seq * SEQS);
+	/* shmseq status: clustered, the store, the live segments */
+	shmseq *c;
+	char text[4096];
+	assert_int_equal(shmseq_connect(host[0].instance, &c), 0);
+	assert_true(shmseq_cluster_status(c, text, sizeof(text)) > 0);
+	shmseq_disconnect(c);
+	fprintf(stderr, "%s", text);
+	assert_non_null(strstr(text, "mode: clustered"));
+	assert_non_null(strstr(text, store[0].url));
+	assert_non_null(strstr(text, "health: reachable"));
+	assert_non_null(strstr(text, "segment ca:"));
+}
+
+static void test_ddl_seen_on_other_hosts(void **state)
+{
+	(void)state;
+	int64_t v = 0;
+	assert_int_equal(sql(0, "CREATE SEQUENCE cd START WITH 5"), 0);
+	assert_int_equal(sql(2, "CREATE SEQUENCE cd"), 1050); /* already exists, in the store */
+	uint64_t t0 = now_ms();
+	while (nextval(2, "cd", &v) < 0) {
+		assert_true(now_ms() - t0 < 3000);
+		sleep_ms(20);
+	}
+	assert_true(v >= 5);
+	t0 = now_ms();
+	while (nextval(1, "cd", &v) < 0) {
+		assert_true(now_ms() - t0 < 3000);
+		sleep_ms(20);
+	}
+	/* ALTER RESTART on host 1: hosts 0 and 2 follow within a poll, or
+	 * at their next segment at the latest */
+	assert_int_equal(sql(1, "ALTER SEQUENCE cd RESTART WITH 1000000"), 0);
+	for (int h = 0; h < HOSTS; h += 2) {
+		int n = 0;
+		t0 = now_ms();
+		do {
+			assert_int_equal(nextval(h, "cd", &v), 0);
+			n++;
+		} while (v < 1000000 && now_ms() - t0 < 3000);
+		fprintf(stderr, "host %d: the restart seen after %d values, %llu ms\n", h, n,
+			(unsigned long long)(now_ms() - t0));
+		assert_true(v >= 1000000);
+	}
+	/* SETVAL on host 2 */
+	assert_int_equal(sql(2, "SELECT SETVAL(cd, 5000000)"), 0);
+	t0 = now_ms();
+	do
+		assert_int_equal(nextval(0, "cd", &v), 0);
+	while (v < 5000000 && now_ms() - t0 < 3000);
+	assert_true(v > 5000000);
+	/* DROP on host 0: gone everywhere */
+	assert_int_equal(sql(0, "DROP SEQUENCE cd"), 0);
+	for (int h = 0; h < HOSTS; h++) {
+		t0 = now_ms();
+		while (nextval(h, "cd", &v) != -SHMSEQ_ERR_UNKNOWN_SEQUENCE) {
+			assert_true(now_ms() - t0 < 3000);
+			sleep_ms(20);
+		}
+	}
+	/* and created again: a new epoch, from its start */
+	assert_int_equal(sql(1, "CREATE SEQUENCE cd START WITH 7"), 0);
+	assert_int_equal(nextval(1, "cd", &v), 0);
+	assert_int_equal(v, 7);
+}
+
+static void test_store_down_then_back(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(sql(0, "CREATE SEQUENCE ce CACHE 10"), 0);
+	assert_int_equal(nextval(0, "ce", &v), 0);
+	shmseq *c;
+	shmseq_seq *e;
+	assert_int_equal(shmseq_connect(host[0].instance, &c), 0);
+	assert_int_equal(shmseq_seq_open(c, "ce", &e), 0);
+	for (int m = 0; m < members; m++)
+		assert_int_equal(kill(store[m].pid, SIGSTOP), 0);
+	/* the live segment (and one granted ahead) still serve */
+	int served = 0, r = 0;
+	uint64_t t0 = now_ms();
+	while ((r = shmseq_seq_nextval(e, &v)) == 0 && served < 100000)
+		served++;
+	uint64_t first_fail = now_ms() - t0;
+	fprintf(stderr, "store paused: %d values served from segments, then error %d after %llu ms\n", served,
+		r, (unsigned long long)first_fail);
+	assert_true(served > 0);
+	assert_int_equal(r, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+	/* then at once, every time */
+	uint64_t worst = 0;
+	for (int i = 0; i < 100; i++) {
+		uint64_t a = now_ns();
+		assert_int_equal(shmseq_seq_nextval(e, &v), -SHMSEQ_ERR_STORE_UNAVAILABLE);
+		uint64_t d = now_ns() - a;
+		worst = d > worst ? d : worst;
+	}
+	fprintf(stderr, "store paused: 100 more calls failed, the slowest in %llu us\n",
+		(unsigned long long)worst / 1000);
+	assert_true(worst < 50ull * 1000000);
+	/* a statement fails clearly, never hangs */
+	t0 = now_ms();
+	r = sql(1, "ALTER SEQUENCE ce RESTART");
+	fprintf(stderr, "store paused: ALTER answered %d after %llu ms\n", r,
+		(unsigned long long)(now_ms() - t0));
+	assert_true(r == SHMSEQ_ERR_STORE_UNAVAILABLE || r == SHMSEQ_ERR_OUTCOME_UNKNOWN);
+	assert_true(now_ms() - t0 < 10000);
+	for (int m = 0; m < members; m++)
+		assert_int_equal(kill(store[m].pid, SIGCONT), 0);
+	t0 = now_ms();
+	while ((r = shmseq_seq_nextval(e, &v)) != 0) {
+		assert_int_equal(r, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+		assert_true(now_ms() - t0 < 10000);
+		sleep_ms(20);
+	}
+	fprintf(stderr, "store back: allocation resumed after %llu ms\n",
+		(unsigned long long)(now_ms() - t0));
+	shmseq_seq_close(e);
+	shmseq_disconnect(c);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (members == 1) {
+		if (etcd_start(&store[0], "127.0.0.11") < 0)
+			return -1;
+		snprintf(eps, sizeof(eps), "%s", store[0].url);
+	} else if (etcd_cluster_start(store, members, eps, sizeof(eps)) < 0) {
+		return -1;
+	}
+	char run[300];
+	for (int i = 0; i < HOSTS; i++) {
+		char prefix[16];
+		snprintf(prefix, sizeof(prefix), "cl%d", i);
+		daemon_setup(&host[i], prefix);
+		if (i == 0)
+			snprintf(run, sizeof(run), "%s", getenv("SHMSEQ_RUNTIME_DIR"));
+	}
+	/* one runtime directory for the three instances */
+	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+	for (int i = 0; i < HOSTS; i++) {
+		snprintf(args[i], sizeof(args[i]), "--etcd %s --cluster t%d --host h%d 2>>%s/daemon.log", eps,
+			 (int)getpid(), i, host[i].dir);
+		if (start_host(i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < HOSTS; i++) {
+		char cmd[400];
+		snprintf(cmd, sizeof(cmd), "cat %s/daemon.log >&2", host[i].dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "(no log of host %d)\n", i);
+	}
+	for (int i = HOSTS; i-- > 0;)
+		daemon_teardown(&host[i]);
+	for (int m = 0; m < members; m++)
+		etcd_stop(&store[m]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	members = argc > 1 && strcmp(argv[1], "3") == 0 ? 3 : 1;
+	if (!etcd_available()) {
+		fprintf(stderr, "etcd is not installed: skipping\n");
+		return 77;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unique_across_hosts_and_a_kill),
+		cmocka_unit_test(test_ddl_seen_on_other_hosts),
+		cmocka_unit_test(test_store_down_then_back),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
