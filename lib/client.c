@@ -1202,6 +1202,22 @@ static int seq_nextval_n(struct shmseq_seq *e, uint64_t n, int64_t *first, uint6
 	}
 	struct region_slot *s = atomic_load_explicit(&e->slot, memory_order_acquire);
 	uint64_t id = atomic_load_explicit(&e->seq_id, memory_order_relaxed);
+	/* A window too short for the batch is extended before any ticket is
+	 * taken: a refill that fails (the daemon is down) then costs nothing,
+	 * where each retried batch would otherwise void n tickets — values a
+	 * daemon adopting the region must skip, a gap beyond the reserve-ahead
+	 * a crash may cost. (Racing takers may still empty it: then the batch
+	 * waits for the refill below, holding its tickets, as a single take.) */
+	uint64_t g0 = atomic_load_explicit(&s->gen, memory_order_acquire);
+	uint64_t seen = atomic_load_explicit(&s->ticks, memory_order_relaxed);
+	uint64_t end0 = atomic_load_explicit(&s->end, memory_order_relaxed);
+	if (!(g0 & 1) && seen < end0 &&
+	    seen + n - 1 >= atomic_load_explicit(&s->limit, memory_order_acquire)) {
+		struct region_ticket want = {.gen = g0, .n = end0 - seen < n ? end0 - 1 : seen + n - 1};
+		int err = ticket_rpc(c, e, WIRE_REFILL, &want);
+		if (err < 0)
+			return err;
+	}
 	struct region_ticket tk = {0};
 	uint64_t t0 = 0, avail = 0;
 	int64_t last;
