@@ -64,7 +64,7 @@
  * the acknowledgements a statement waits for, how long a statement waits
  * for them, and how recent a host's acknowledgement must be for it to
  * count as a live host that must acknowledge. */
-#define TICK_MS 50
+#define TICK_MS 20
 #define ACK_WAIT_NS 2000000000ull
 #define LIVE_MS 5000
 #define HEARTBEAT_NS 1000000000ull
@@ -803,6 +803,14 @@ static void on_acks(void *ctx, const struct store_reply *r)
 			ddl_end(d, d->status, d->reply_len ? &d->rep : NULL, d->reply_len);
 		}
 	}
+	/* still waiting: read again at once (a round trip apart), so that the
+	 * answer follows the last acknowledgement closely */
+	if (r->status == STORE_OK)
+		for (struct ddl *d = cl->ddls; d; d = d->next)
+			if (d->fencing) {
+				read_acks(cl);
+				break;
+			}
 }
 
 static void read_acks(struct cluster *cl)
