@@ -15,16 +15,24 @@
  *
  * Statements. CREATE, ALTER, DROP and SETVAL read the sequence's keys, then
  * change def and pos in one Txn that compares both keys' revisions, bumping
- * the epoch; only after it committed is the local catalog changed and the
- * statement answered. A Txn whose outcome is unknown is answered
- * SHMSEQ_ERR_OUTCOME_UNKNOWN. Other hosts learn of it by their poll of the
- * definitions (every poll_ms), or at their next grant at the latest: a grant
- * compares pos's revision, and a pos of a newer epoch ends it with -ESTALE
- * (segment.c), which makes this host read the definitions again before it
- * grants anything. Learning a newer epoch drops the live segment and the
- * reserve (the fence). What is not fenced: values of a segment of the old
- * epoch that a host hands out between the statement's commit and its next
- * poll (at most poll_ms, or as long as the store is unreachable to it).
+ * the epoch, and puts the `ddl` key; only after it committed is the local
+ * catalog changed. A Txn whose outcome is unknown is answered
+ * SHMSEQ_ERR_OUTCOME_UNKNOWN.
+ *
+ * The fence. Every host reads the `ddl` key every TICK_MS; when it moved,
+ * it reads the definitions at once (else every poll_ms), applies them —
+ * a newer epoch drops the live segment and the reserve, freezing the slot
+ * — and then writes acks/<host> = {rev: the revision applied, t: wall
+ * clock}, also once a second as a heartbeat. A statement is answered only
+ * when every other host whose ack is recent (LIVE_MS) has acknowledged its
+ * Txn's revision, or after ACK_WAIT_NS (counted as a fence time-out): so
+ * once ALTER RESTART, SETVAL or DROP returned, no host that answers the
+ * store hands out a value of the old state; a host cut off from the store
+ * may, until it reads the definitions again (its values stay unique: its
+ * segments were granted). Grants are fenced independently of all this: a
+ * grant compares pos's revision, and a pos of a newer epoch ends it with
+ * -ESTALE (segment.c), and the definitions are read before anything is
+ * granted. Clocks only decide which hosts count as live, never uniqueness.
  */
 #include "cluster.h"
 
@@ -52,6 +60,14 @@
 /* A client waits this long at most for a grant in flight, then is answered
  * SHMSEQ_ERR_STORE_UNAVAILABLE (the grant goes on: its segment is kept). */
 #define WAIT_MAX_NS 1000000000ull
+/* The fence (see the top): how often this host looks at the ddl key and at
+ * the acknowledgements a statement waits for, how long a statement waits
+ * for them, and how recent a host's acknowledgement must be for it to
+ * count as a live host that must acknowledge. */
+#define TICK_MS 20
+#define ACK_WAIT_NS 2000000000ull
+#define LIVE_MS 5000
+#define HEARTBEAT_NS 1000000000ull
 
 struct waiter {
 	void *conn;
@@ -87,6 +103,11 @@ struct ddl {
 	struct wire_setval sv;
 	int tries;
 	uint64_t start_ns;
+	/* committed: waiting for every live host's acknowledgement of rev */
+	bool fencing;
+	int64_t target_rev;
+	uint64_t deadline_ns;
+	uint32_t reply_len;
 	/* what the Txn puts */
 	struct seq_def def;
 	int64_t round;
@@ -110,6 +131,13 @@ struct cluster {
 	bool polling, poll_again, healthy, closing, synced, said_local;
 	uint64_t poll_gen;
 	int64_t applied_rev;
+	/* the fence: the ddl key's last revision seen, the revision of the last
+	 * definitions applied and acknowledged, requests in flight */
+	char key_ddl[256], key_ack[400], key_acks[256], ack_text[128];
+	int64_t ddl_rev, seen_rev, acked_rev;
+	bool watching, acking, acks_reading;
+	uint64_t last_poll_ns, last_ack_ns;
+	uint64_t fence_timeouts;
 	char last_error[640];
 	uint64_t waits, unavailable, stale, fenced, gaps;
 	uint64_t lat_grant[LAT_N], ngrant;
@@ -328,6 +356,8 @@ static int cseq_define(struct cluster *cl, struct cseq *c, const struct seq_def 
 
 static void on_grant(void *ctx, int status, const struct segment *seg);
 static void poll_now(struct cluster *cl);
+static void send_ack(struct cluster *cl);
+static void read_acks(struct cluster *cl);
 
 static uint64_t seg_size(struct cluster *cl, struct cseq *c, struct seq *s)
 {
@@ -619,9 +649,13 @@ static void on_poll(void *ctx, const struct store_reply *r)
 		return;
 	}
 	cl->healthy = true;
-	if (r->revision >= cl->applied_rev && r->nranges)
+	if (r->revision >= cl->applied_rev && r->nranges) {
 		apply_poll(cl, &r->ranges[0]);
-	else
+		if (r->revision > cl->seen_rev)
+			cl->seen_rev = r->revision;
+		if (cl->seen_rev != cl->acked_rev)
+			send_ack(cl);
+	} else
 		cl->poll_again = true; /* older than a statement applied here */
 	if (cl->poll_again) {
 		cl->poll_again = false;
@@ -675,24 +709,141 @@ static void ddl_apply(struct ddl *d, int64_t revision)
 	if (revision > cl->applied_rev)
 		cl->applied_rev = revision;
 	struct cseq *c = cseq_get(cl, d->name);
+	int r;
 	if (d->kind == DDL_DROP) {
-		int r = catalog_find(cl->cat, d->name) ? catalog_drop(cl->cat, d->name) : 0;
+		r = catalog_find(cl->cat, d->name) ? catalog_drop(cl->cat, d->name) : 0;
 		if (c)
 			cseq_remove(cl, c, -SHMSEQ_ERR_UNKNOWN_SEQUENCE);
-		ddl_end(d, r, NULL, 0);
-		return;
+	} else {
+		r = c ? cseq_define(cl, c, &d->def, d->round, d->epoch) : -ENOMEM;
+		if (r == 0 && c && c->nw)
+			grant(cl, c);
 	}
-	int r = c ? cseq_define(cl, c, &d->def, d->round, d->epoch) : -ENOMEM;
-	if (r == 0 && c && c->nw)
-		grant(cl, c);
-	if (r < 0) {
-		ddl_end(d, r, NULL, 0);
+	/* the answer waits for the other live hosts to have dropped their
+	 * segments of the old state (the fence), ACK_WAIT_NS at most */
+	d->status = r < 0 ? r : d->kind == DDL_SETVAL ? 1 : 0;
+	d->reply_len = r < 0 || d->kind == DDL_SETVAL || d->kind == DDL_DROP ? 0 : sizeof(d->rep);
+	d->fencing = true;
+	d->target_rev = revision;
+	d->deadline_ns = now_ns() + ACK_WAIT_NS;
+	read_acks(cl); /* no other live host: the answer at once */
+}
+
+/* --- the fence: acknowledgements ---------------------------------------------------- */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_ack(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->acking = false;
+	if (cl->closing || r->status != STORE_OK)
 		return;
+	cl->last_ack_ns = now_ns();
+}
+
+/* Say which definitions this host follows: the revision of the last ones
+ * applied (its old segments are dropped up to there), and when. */
+static void send_ack(struct cluster *cl)
+{
+	if (cl->acking || cl->closing)
+		return;
+	snprintf(cl->ack_text, sizeof(cl->ack_text), "{\"rev\":\"%lld\",\"t\":\"%lld\"}",
+		 (long long)cl->seen_rev, (long long)wall_ms());
+	if (store_put(cl->st, cl->key_ack, strlen(cl->key_ack), cl->ack_text, strlen(cl->ack_text), on_ack,
+		      cl) == 0) {
+		cl->acking = true;
+		cl->acked_rev = cl->seen_rev;
 	}
-	if (d->kind == DDL_SETVAL)
-		ddl_end(d, 1, NULL, 0);
-	else
-		ddl_end(d, 0, &d->rep, sizeof(d->rep));
+}
+
+static void on_acks(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->acks_reading = false;
+	if (cl->closing)
+		return;
+	int64_t lowest = INT64_MAX, t0 = wall_ms();
+	if (r->status == STORE_OK && r->nranges) {
+		for (size_t i = 0; i < r->ranges[0].count; i++) {
+			const struct store_kv *kv = &r->ranges[0].kvs[i];
+			if (kv->key_len == strlen(cl->key_ack) &&
+			    memcmp(kv->key, cl->key_ack, kv->key_len) == 0)
+				continue; /* this host applied it itself */
+			json_tokener *tok = json_tokener_new();
+			json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value,
+								     (int)kv->value_len)
+					     : NULL;
+			if (tok)
+				json_tokener_free(tok);
+			int64_t rev = 0, t = 0;
+			bool ok = o && get_i64(o, "rev", &rev) && get_i64(o, "t", &t);
+			if (o)
+				json_object_put(o);
+			if (ok && t0 - t <= LIVE_MS && rev < lowest)
+				lowest = rev; /* a live host, as far as it said */
+		}
+	} else {
+		lowest = INT64_MIN; /* unknown: wait for the deadline */
+	}
+	uint64_t t = now_ns();
+	for (struct ddl *d = cl->ddls, *next; d; d = next) {
+		next = d->next;
+		if (!d->fencing)
+			continue;
+		bool acked = lowest >= d->target_rev;
+		if (acked || t >= d->deadline_ns) {
+			if (!acked)
+				cl->fence_timeouts++;
+			ddl_end(d, d->status, d->reply_len ? &d->rep : NULL, d->reply_len);
+		}
+	}
+	/* still waiting: read again at once (a round trip apart), so that the
+	 * answer follows the last acknowledgement closely */
+	if (r->status == STORE_OK)
+		for (struct ddl *d = cl->ddls; d; d = d->next)
+			if (d->fencing) {
+				read_acks(cl);
+				break;
+			}
+}
+
+static void read_acks(struct cluster *cl)
+{
+	if (cl->acks_reading)
+		return;
+	char end[260];
+	snprintf(end, sizeof(end), "%s", cl->key_acks);
+	end[strlen(end) - 1]++; /* "acks/" -> "acks0" */
+	if (store_range(cl->st, cl->key_acks, strlen(cl->key_acks), end, strlen(end), on_acks, cl) == 0)
+		cl->acks_reading = true;
+}
+
+static void on_watch(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->watching = false;
+	if (cl->closing || r->status != STORE_OK)
+		return;
+	int64_t mod = r->nranges && r->ranges[0].count ? r->ranges[0].kvs[0].mod_revision : 0;
+	if (mod != cl->ddl_rev) {
+		/* a statement somewhere: read the definitions now */
+		cl->ddl_rev = mod;
+		poll_now(cl);
+	}
+}
+
+static void watch(struct cluster *cl)
+{
+	if (cl->watching)
+		return;
+	if (store_range(cl->st, cl->key_ddl, strlen(cl->key_ddl), NULL, 0, on_watch, cl) == 0)
+		cl->watching = true;
 }
 
 static void on_ddl_txn(void *ctx, const struct store_reply *r)
@@ -838,7 +989,7 @@ static void on_ddl_read(void *ctx, const struct store_reply *r)
 		 .result = STORE_EQUAL,
 		 .number = kpos ? kpos->mod_revision : 0},
 	};
-	struct store_op ops[2] = {
+	struct store_op ops[3] = {
 		{.kind = d->kind == DDL_DROP ? STORE_OP_DELETE : STORE_OP_PUT,
 		 .key = d->key_def,
 		 .key_len = strlen(d->key_def),
@@ -849,10 +1000,16 @@ static void on_ddl_read(void *ctx, const struct store_reply *r)
 		 .key_len = strlen(d->key_pos),
 		 .value = d->pos_text,
 		 .value_len = strlen(d->pos_text)},
+		/* every host looks at this one key often: it says "read again" */
+		{.kind = STORE_OP_PUT,
+		 .key = cl->key_ddl,
+		 .key_len = strlen(cl->key_ddl),
+		 .value = d->name,
+		 .value_len = strlen(d->name)},
 	};
 	if (d->kind == DDL_DROP)
 		ops[0].value = NULL, ops[0].value_len = 0;
-	struct store_txn t = {.cmp = cmp, .ncmp = 2, .success = ops, .nsuccess = 2};
+	struct store_txn t = {.cmp = cmp, .ncmp = 2, .success = ops, .nsuccess = 3};
 	e = store_txn(cl->st, &t, on_ddl_txn, d);
 	if (e < 0)
 		ddl_end(d, e, NULL, 0);
@@ -975,10 +1132,21 @@ void cluster_event(struct cluster *cl, int i)
 	uint64_t x;
 	if (read(cl->tfd, &x, sizeof(x)) < 0)
 		return;
-	poll_now(cl);
+	uint64_t t = now_ns();
+	watch(cl);
+	if (t - cl->last_poll_ns >= (uint64_t)cl->poll_ms * 1000000u) {
+		cl->last_poll_ns = t;
+		poll_now(cl);
+	}
+	if (cl->synced && t - cl->last_ack_ns >= HEARTBEAT_NS)
+		send_ack(cl);
+	for (struct ddl *d = cl->ddls; d; d = d->next)
+		if (d->fencing) {
+			read_acks(cl);
+			break;
+		}
 	/* a store back after being down: the waiting ones try again; a grant
 	 * that takes too long (a store pausing or electing) answers them */
-	uint64_t t = now_ns();
 	for (unsigned b = 0; b < NBUCKETS; b++)
 		for (struct cseq *c = cl->b[b]; c; c = c->next) {
 			if (c->nw && !c->inflight)
@@ -1012,6 +1180,9 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 	cl->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 500;
 	snprintf(cl->prefix, sizeof(cl->prefix), "/shmseq/%s/v1/", cfg->name);
 	snprintf(cl->host, sizeof(cl->host), "%s", cfg->host);
+	snprintf(cl->key_ddl, sizeof(cl->key_ddl), "%sddl", cl->prefix);
+	snprintf(cl->key_acks, sizeof(cl->key_acks), "%sacks/", cl->prefix);
+	snprintf(cl->key_ack, sizeof(cl->key_ack), "%sacks/%s", cl->prefix, cl->host);
 	struct store_config sc = {.endpoints = cfg->endpoints};
 	int r = store_open(&sc, &cl->st, err, errlen);
 	if (r < 0) {
@@ -1020,8 +1191,8 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 	}
 	cl->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct itimerspec its = {
-		.it_interval = {cl->poll_ms / 1000, (cl->poll_ms % 1000) * 1000000},
-		.it_value = {cl->poll_ms / 1000, (cl->poll_ms % 1000) * 1000000},
+		.it_interval = {0, TICK_MS * 1000000},
+		.it_value = {0, TICK_MS * 1000000},
 	};
 	if (cl->tfd < 0 || timerfd_settime(cl->tfd, 0, &its, NULL) < 0) {
 		r = -errno;

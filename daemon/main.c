@@ -277,11 +277,13 @@ int main(int argc, char **argv)
 			hostname[sizeof(hostname) - 1] = 0;
 			cfg.host = hostname;
 		}
+		/* a host's keys end in /<host>: "def" and "pos" would read as a
+		 * definition or a position */
 		if (!util_instance_name_valid(cfg.cluster) || strchr(cfg.host, '/') || !*cfg.host ||
-		    strlen(cfg.host) > 64) {
+		    strlen(cfg.host) > 64 || !strcmp(cfg.host, "def") || !strcmp(cfg.host, "pos")) {
 			fprintf(stderr,
 				"shmseqd: --cluster wants 1 to 64 letters, digits, '-' or '_', --host "
-				"1 to 64 characters without '/'\n");
+				"1 to 64 characters without '/', not 'def' or 'pos'\n");
 			return 2;
 		}
 	} else if (cfg.cluster || cfg.host) {
