@@ -230,6 +230,13 @@ static const char *error_sqlstate(const shmseq_result *res)
 void print_error(const struct printer *p, const shmseq_result *res, int err, unsigned long line)
 {
 	const char *msg = error_message(res, err);
+	char why[2048];
+
+	/* the daemon went away or is not trusted: say where it was looked for */
+	if (err == -ECONNREFUSED || err == -EPERM) {
+		shmseq_connect_explain(opt_instance, err, why, sizeof(why));
+		msg = why;
+	}
 	const char *state = error_sqlstate(res);
 
 	if (p->fmt == FMT_JSON) {
