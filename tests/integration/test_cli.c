@@ -382,6 +382,53 @@ static void test_dump_restores_over_existing(void **state)
 	free(out);
 }
 
+/* The mariadb client's options and \G: -E and \G vertical, -N no column
+ * names, -s less output (in batch: no names), -B, -t, -f is --force. */
+static void test_mariadb_options(void **state)
+{
+	(void)state;
+	int st;
+	char *out = cli_in("sql -E", "SELECT 1 AS a, 22 AS bcd;\n", &st);
+	assert_int_equal(st, 0);
+	assert_string_equal(out, "*************************** 1. row ***************************\n"
+				 "  a: 1\n"
+				 "bcd: 22\n");
+	free(out);
+	out = cli_in("sql -B", "SELECT 1 AS a\\G SELECT 2 AS b;\n", &st);
+	assert_int_equal(st, 0);
+	assert_string_equal(out, "*************************** 1. row ***************************\n"
+				 "a: 1\n"
+				 "b\n2\n");
+	free(out);
+	out = cli_in("sql -B -N", "SELECT 1 AS a, 2 AS b;\n", &st);
+	assert_string_equal(out, "1\t2\n");
+	free(out);
+	out = cli_in("sql -s", "SELECT 1 AS a;\n", &st);
+	assert_string_equal(out, "1\n");
+	free(out);
+	out = cli_in("sql -t -s", "SELECT 1 AS a; DO 1;\n", &st);
+	assert_int_equal(st, 0);
+	assert_string_equal(out, "+---+\n| a |\n+---+\n| 1 |\n+---+\n");
+	free(out);
+	out = cli_in("sql -t -N", "SELECT 1 AS a;\n", &st);
+	assert_string_equal(out, "+---+\n| 1 |\n+---+\n1 row in set\n");
+	free(out);
+	out = cli_in("sql -B -f", "SELECT NEXTVAL(no_such);\nSELECT 5 AS five;\n", &st);
+	assert_int_equal(st, 1);
+	assert_string_equal(out, "five\n5\n");
+	free(out);
+	/* -f json: the old spelling of the format is refused, saying why */
+	out = cli_in("sql -f json 2>&1", "", &st);
+	assert_int_equal(st, 2);
+	assert_non_null(strstr(out, "--format=json"));
+	free(out);
+	/* -e too: \G inside a quote is the text's */
+	out = cli_in("sql -B -e \"SELECT '\\\\G' AS q\\\\G\"", "", &st);
+	assert_int_equal(st, 0);
+	assert_string_equal(out, "*************************** 1. row ***************************\nq: G\n");
+	free(out);
+}
+
 int main(void)
 {
 	cli = getenv("SHMSEQ_CLI");
@@ -397,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_failed_statement_fails_the_run),
 		cmocka_unit_test(test_every_verb_honours_or_refuses_json),
 		cmocka_unit_test(test_dump_restores_over_existing),
+		cmocka_unit_test(test_mariadb_options),
 	};
 	return daemon_group_tests(tests, &d, "cli");
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,6 +96,43 @@ static void test_ready_on_path_socket(void **state)
 	unlink(path);
 }
 
+/* A shell whose daemon goes away between two statements: the error names
+ * the socket path it tried. */
+static void test_daemon_gone_mid_session_names_path(void **state)
+{
+	(void)state;
+	char fifo[300], cmd[1024];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d.dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(cmd, sizeof(cmd), "'%s' --instance %s sql -B --force < %s 2>&1", getenv("SHMSEQ_CLI"),
+		 d.instance, fifo);
+	FILE *out = popen(cmd, "r");
+	assert_non_null(out);
+	FILE *in = fopen(fifo, "w");
+	assert_non_null(in);
+	fputs("CREATE OR REPLACE SEQUENCE gone; SELECT NEXTVAL(gone) AS v;\n", in);
+	fflush(in);
+	char line[4096];
+	assert_non_null(fgets(line, sizeof(line), out));
+	assert_string_equal(line, "v\n");
+	assert_non_null(fgets(line, sizeof(line), out));
+	assert_string_equal(line, "1\n");
+	assert_int_equal(daemon_stop(&d), 0);
+	d.pid = 0;
+	fputs("SELECT SETVAL(gone, 100);\n", in);
+	fclose(in);
+	size_t len = fread(line, 1, sizeof(line) - 1, out);
+	line[len] = '\0';
+	int st = pclose(out);
+	printf("# after the daemon went: exit %d: %s", WEXITSTATUS(st), line);
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_non_null(strstr(line, "ERROR"));
+	assert_non_null(strstr(line, getenv("SHMSEQ_RUNTIME_DIR")));
+	unlink(fifo);
+	/* back for the next tests */
+	assert_int_equal(daemon_start(&d, NULL), 0);
+}
+
 static void test_shutdown_stops_and_waits(void **state)
 {
 	(void)state;
@@ -166,6 +204,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ready_on_path_socket),
+		cmocka_unit_test(test_daemon_gone_mid_session_names_path),
 		cmocka_unit_test(test_shutdown_stops_and_waits),
 		cmocka_unit_test(test_ready_on_abstract_socket_after_restart),
 	};

@@ -50,6 +50,7 @@ struct grid {
 	const char **names; /* ncols */
 	bool *numeric;	    /* ncols */
 	const char **cells; /* nrows * ncols, NULL = SQL NULL */
+	bool skip_names;    /* table and batch: no line of column names (-N) */
 };
 
 void grid_free(struct grid *g);
@@ -60,9 +61,15 @@ void print_grid_batch(const struct grid *g, FILE *f);
 
 void print_grid_json(const struct grid *g, FILE *f);
 
+void print_grid_vertical(const struct grid *g, FILE *f);
+
 struct printer {
 	enum format fmt;
-	bool interactive; /* REPL: blank line after each answer */
+	bool interactive;   /* REPL: blank line after each answer */
+	bool vertical;	    /* -E: every result set as "column: value" lines */
+	bool vertical_once; /* \G ended the statement being run */
+	bool skip_names;    /* -N, or -s in batch: no column names */
+	bool silent;	    /* -s: no "rows in set" and "Query OK" lines */
 };
 
 int error_code(int err);

@@ -5,7 +5,7 @@
  * Verbs: sql (a mariadb-like client: REPL on a terminal, statements from
  * standard input or -e otherwise, output as table, batch or JSON lines),
  * status (the readiness check scripts use), list, create, drop, nextval,
- * setval, show, dump and stats.
+ * setval, show, dump, stats and shutdown.
  *
  * Everything goes through the public API (include/shmseq.h): statements run
  * through shmseq_exec(), `nextval` uses the shared-memory fast path through a
@@ -14,14 +14,16 @@
  * Statement splitting: the shell cuts its input into statements with the
  * library's own lexer (lib/sql.h: sql_complete, sql_split; the one
  * shmseq_exec() uses), so that it can run them one at a time, report the line
- * each one started on and stop at the first error. The JSON mode of the conformance
- * runner is the exception: there every input line goes to shmseq_exec() as it
- * is and every result becomes exactly one output line, flushed at once.
+ * each one started on and stop at the first error (in every format; --force
+ * goes on). --lines is the exception, for programs on pipes (the conformance
+ * runner): every input line goes to shmseq_exec() as it is and every result
+ * becomes exactly one output line, flushed at once. JSON output writes every
+ * SQL value as a string, so that IDs above 2^53 survive JSON readers.
  *
  * The parts: cli.h (what they share), util.c (strings, numbers, formats),
  * output.c (results as table, batch or JSON), shell.c (the sql verb:
  * statements gathered with the library's lexer, the REPL), verbs.c (status,
- * list, create, drop, setval, show, nextval, dump, stats).
+ * list, create, drop, setval, show, nextval, dump, stats, shutdown).
  *
  * Exit codes: 0 success, 1 a statement or the connection failed, 2 bad usage.
  */

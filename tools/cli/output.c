@@ -97,11 +97,13 @@ void print_grid_table(const struct grid *g, FILE *f)
 		}
 	}
 	table_rule(w, g->ncols, f);
-	putc('|', f);
-	for (size_t c = 0; c < g->ncols; c++)
-		table_cell(g->names[c], w[c], false, f);
-	putc('\n', f);
-	table_rule(w, g->ncols, f);
+	if (!g->skip_names) {
+		putc('|', f);
+		for (size_t c = 0; c < g->ncols; c++)
+			table_cell(g->names[c], w[c], false, f);
+		putc('\n', f);
+		table_rule(w, g->ncols, f);
+	}
 	for (size_t r = 0; r < g->nrows; r++) {
 		putc('|', f);
 		for (size_t c = 0; c < g->ncols; c++) {
@@ -138,12 +140,13 @@ static void batch_text(const char *s, FILE *f)
 
 void print_grid_batch(const struct grid *g, FILE *f)
 {
-	for (size_t c = 0; c < g->ncols; c++) {
+	for (size_t c = 0; c < g->ncols && !g->skip_names; c++) {
 		if (c)
 			putc('\t', f);
 		batch_text(g->names[c], f);
+		if (c + 1 == g->ncols)
+			putc('\n', f);
 	}
-	putc('\n', f);
 	for (size_t r = 0; r < g->nrows; r++) {
 		for (size_t c = 0; c < g->ncols; c++) {
 			const char *v = g->cells[r * g->ncols + c];
@@ -153,6 +156,24 @@ void print_grid_batch(const struct grid *g, FILE *f)
 			batch_text(v ? v : "NULL", f);
 		}
 		putc('\n', f);
+	}
+}
+
+/* The mariadb client's vertical output (-E, \G): per row a rule with its
+ * number, then "name: value" lines, names right-aligned. */
+void print_grid_vertical(const struct grid *g, FILE *f)
+{
+	size_t w = 0;
+	for (size_t c = 0; c < g->ncols; c++)
+		if (text_width(g->names[c]) > w)
+			w = text_width(g->names[c]);
+	for (size_t r = 0; r < g->nrows; r++) {
+		fprintf(f, "*************************** %zu. row ***************************\n", r + 1);
+		for (size_t c = 0; c < g->ncols; c++) {
+			const char *v = g->cells[r * g->ncols + c];
+			put_repeat(' ', w - text_width(g->names[c]), f);
+			fprintf(f, "%s: %s\n", g->names[c], v ? v : "NULL");
+		}
 	}
 }
 
@@ -209,6 +230,13 @@ static const char *error_sqlstate(const shmseq_result *res)
 void print_error(const struct printer *p, const shmseq_result *res, int err, unsigned long line)
 {
 	const char *msg = error_message(res, err);
+	char why[2048];
+
+	/* the daemon went away or is not trusted: say where it was looked for */
+	if (err == -ECONNREFUSED || err == -EPERM) {
+		shmseq_connect_explain(opt_instance, err, why, sizeof(why));
+		msg = why;
+	}
 	const char *state = error_sqlstate(res);
 
 	if (p->fmt == FMT_JSON) {
@@ -270,21 +298,31 @@ static int print_result(const struct printer *p, const shmseq_result *res, unsig
 		struct grid g = {0};
 
 		grid_from_result(&g, res);
+		g.skip_names = p->skip_names;
+		bool vertical = p->vertical || p->vertical_once;
 		switch (p->fmt) {
 		case FMT_JSON:
 			print_grid_json(&g, stdout);
 			break;
 		case FMT_BATCH:
-			if (g.nrows)
+			if (g.nrows && vertical)
+				print_grid_vertical(&g, stdout);
+			else if (g.nrows)
 				print_grid_batch(&g, stdout);
 			break;
 		default:
-			if (g.nrows) {
+			if (g.nrows && vertical)
+				print_grid_vertical(&g, stdout);
+			else if (g.nrows)
 				print_grid_table(&g, stdout);
-				printf("%zu %s in set", g.nrows, g.nrows == 1 ? "row" : "rows");
-			} else {
-				fputs("Empty set", stdout);
+			if (p->silent) {
+				print_warnings_table(res, nw);
+				break;
 			}
+			if (g.nrows)
+				printf("%zu %s in set", g.nrows, g.nrows == 1 ? "row" : "rows");
+			else
+				fputs("Empty set", stdout);
 			if (nw)
 				printf(", %zu %s", nw, nw == 1 ? "warning" : "warnings");
 			putc('\n', stdout);
@@ -306,6 +344,10 @@ static int print_result(const struct printer *p, const shmseq_result *res, unsig
 	case FMT_BATCH:
 		break;
 	default:
+		if (p->silent) {
+			print_warnings_table(res, nw);
+			break;
+		}
 		fputs("Query OK, 0 rows affected", stdout);
 		if (nw)
 			printf(", %zu %s", nw, nw == 1 ? "warning" : "warnings");

@@ -529,7 +529,14 @@ int cmd_nextval(int argc, char **argv)
 	return 0;
 fail:
 	fflush(stdout);
-	fprintf(stderr, PROG ": nextval %s: %s (error %d)\n", argv[1], shmseq_strerror(rc), error_code(rc));
+	if (rc == -ECONNREFUSED || rc == -EPERM) {
+		char why[2048];
+		shmseq_connect_explain(opt_instance, rc, why, sizeof(why));
+		fprintf(stderr, PROG ": nextval %s: %s (error %d)\n", argv[1], why, error_code(rc));
+	} else {
+		fprintf(stderr, PROG ": nextval %s: %s (error %d)\n", argv[1], shmseq_strerror(rc),
+			error_code(rc));
+	}
 	shmseq_disconnect(conn);
 	return 1;
 }
