@@ -13,7 +13,9 @@ DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev pyt
 	libcurl4-openssl-dev libjson-c-dev # these two: cluster mode's etcd client
 	scdoc # the man pages
 	python3-dev) # the Python module
-TEST_DEPS=(clang etcd-server etcd-client libfuse3-dev fuse3 python3-pytest) # the fuzz targets; a real etcd for the cluster tests; plfs (the powerloss test); pytest (the Python module's tests)
+TEST_DEPS=(clang etcd-server etcd-client libfuse3-dev fuse3 python3-pytest tmux systemd)
+# clang: the fuzz targets; etcd: the cluster tests; fuse3: plfs (the powerloss test); pytest: the
+# Python module; tmux: the shell on a terminal; systemd: systemd-analyze checks the unit
 
 need_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
