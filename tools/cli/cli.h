@@ -99,6 +99,16 @@ int cmd_nextval(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 
 int cmd_stats(int argc, char **argv);
+
+/* Shared by the verbs (verbs.c, service.c). Parse a friendly verb's options
+ * (--format/-f, --help/-h anywhere, "--" ends them); operands moved to the
+ * front of argv[1..], their count in *nargs. -1 to go on, else an exit
+ * status. */
+int verb_options(int argc, char **argv, enum format *fmt, const char *help, int *nargs);
+/* Every sequence's name, sorted (NULL-terminated; free_names), or NULL after
+ * saying why. */
+char **sequence_names(shmseq *conn, size_t *count);
+void free_names(char **v);
 int cmd_metrics(int argc, char **argv);
 
 int cmd_shutdown(int argc, char **argv);
