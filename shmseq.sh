@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # shmseq.sh — the two set-up commands of the README.
 #   ./shmseq.sh demo   install what is missing, build, start a daemon on the
 #                      default instance, create sequences, run a benchmark

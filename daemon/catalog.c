@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* catalog.c — the daemon's sequences and their durable horizons.
  *
  * Invariants (the promises of DESIGN.md rest on these):

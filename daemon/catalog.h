@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* catalog.h — the daemon's sequences: definitions, names, slots, epochs and
  * the durable horizon of each, and the log records that persist them. */
 #ifndef SHMSEQD_CATALOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cluster.c — cluster mode: definitions in the store, values in segments.
  *
  * Per sequence this host keeps a `struct cseq`: the definition as the store

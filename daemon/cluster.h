@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cluster.h — cluster mode (shmseqd --etcd): the sequences' definitions and
  * positions live in etcd (store.h), values come to this host in segments
  * granted by one Txn each (segment.h), and the region serves them as in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keeper.c — the region keeper process and the calls that reach it (keeper.h
  * has the story). The keeper is a forked copy of the daemon that drops
  * everything but three descriptors (the region, its listening socket, its

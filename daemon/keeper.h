@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keeper.h — the region keeper: a small process that holds an instance's
  * region so that the region outlives a daemon that crashes.
  *

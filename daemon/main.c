@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — shmseqd: parse options, then run the event loop in the foreground. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* records.c — log record payloads: encoding and decoding (layouts in
  * records.h). Every payload read back is untrusted: its length, name and
  * value type are checked before anything is used. */

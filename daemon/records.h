@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* records.h — the payloads of the daemon's log records: what each REC_*
  * type holds, byte by byte, and their encoding and decoding.
  *

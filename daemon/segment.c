@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* segment.c — segments granted by the store (segment.h has the contract). */
 #include "segment.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* segment.h — cluster mode's segments: a run of a sequence's values granted
  * to one host by one Txn on the store (shared/CLUSTER.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* server.c — shmseqd's one event loop.
  *
  * One thread, one epoll: the listening socket, a signalfd (SIGTERM/SIGINT/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* server.h — shmseqd's event loop: the listening socket, client sessions,
  * request dispatch and group commit. */
 #ifndef SHMSEQD_SERVER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* snapshot.c — see snapshot.h. */
 #include "snapshot.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* snapshot.h — snapshots written by a forked child, off the event loop.
  *
  * With 300,000 sequences a snapshot is ~50 MB; written inside the event loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.c — etcd v3 through its JSON gateway, on libcurl's multi-socket API
  * and json-c (store.h has the contract).
  *

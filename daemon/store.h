@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.h — the daemon's client of the cluster store: etcd v3 through its
  * JSON gateway (POST /v3/kv/range, /v3/kv/put, /v3/kv/txn,
  * /v3/kv/deleterange, /v3/auth/authenticate), over libcurl's multi-socket

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upgrade.c — converting a data directory of an older format before
  * serving (contract in upgrade.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upgrade.h — opening a data directory written by an older shmseq: its
  * files are read as they are, and converted to the current format before
  * anything is served. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wal.c — the daemon's persistence: a checksummed append-only log plus
  * snapshots in one data directory (contract and API in wal.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wal.h — the daemon's persistence: an append-only log of checksummed records
  * plus periodic snapshots, in one data directory.
  *

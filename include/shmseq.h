@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmseq.h — the public API of libshmseq: MariaDB-style SEQUENCE objects shared
  * by the processes of one machine at shared-memory speed.
  *

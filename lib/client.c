@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.c — libshmseq: sessions with a daemon, the name cache and nextval.
  *
  * The fast path (shmseq_seq_nextval, and shmseq_nextval after its lookup)

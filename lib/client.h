@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.h — private: libshmseq's connection internals, shared by client.c
  * (connection, name cache, fast path, daemon calls) and exec.c (statements). */
 #ifndef SHMSEQ_CLIENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crc32c.c — CRC-32C (Castagnoli) for the log and snapshot records.
  *
  * Hand-written on purpose: Debian packages no small C library for CRC-32C

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exec.c — shmseq_exec(): MariaDB's sequence statements, answer for answer.
  *
  * Each statement is parsed (sql.c), then carried out here: DDL, SETVAL and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* names.c — the client's name cache table (names.h). */
 #include "names.h"
 

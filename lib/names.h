@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* names.h — private: the client's name cache table, name -> entry, read by
  * the application's threads without a lock (the policy around it — what
  * leaves the cache, when the table is rebuilt, when memory is reused — is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reclaim.c — deferred reclamation for libshmseq (reclaim.h has the story):
  * the registry of reader threads, and the writer's grace periods.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reclaim.h — private: deferred reclamation for libshmseq's lock-free readers.
  *
  * The fast path holds pointers into things a writer wants to free: a region

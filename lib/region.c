@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* region.c — validation of a region's header, which clients and the daemon
  * both do. The slot writers are the daemon's (region_slot.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* region.h — private: the shared-memory region's layout and the fast path.
  *
  * One region per instance, created by the daemon (owner), mapped read-write

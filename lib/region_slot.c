@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* region_slot.c — the daemon's side of the slot protocol: the writers of a
  * slot (seize, freeze, publish, thaw, extend, clear). Not in libshmseq.so:
  * clients only read slots (region.h). The memory-ordering story is in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.c — results of shmseq_exec(): a chain, one per statement, each an
  * error, a plain success, or a result set of text cells (NULL = SQL NULL). */
 #include "result.h"

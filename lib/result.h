@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.h — private: building the results shmseq_exec() hands back. */
 #ifndef SHMSEQ_RESULT_H
 #define SHMSEQ_RESULT_H

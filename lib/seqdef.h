@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* seqdef.h — private: a sequence's definition and MariaDB's arithmetic on it.
  *
  * Shared by the daemon (authoritative state of base sequences), the client

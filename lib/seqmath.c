@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* seqmath.c — MariaDB's sequence arithmetic: defaults, validation, SHOW
  * CREATE text, the serial NEXTVAL/SETVAL algorithm and the epoch projection
  * used by the shared-memory fast path. Contract: seqdef.h; reference:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sql.c — tokenizer and recursive-descent parser for the statements of sql.h.
  *
  * Shape: sql_parse() copies the statement text into a fresh arena, cuts it

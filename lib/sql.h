@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sql.h — private: the statement parser (MariaDB's sequence statements).
  *
  * Used by the client library's statement executor (shmseq_exec) and by the

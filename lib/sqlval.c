@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlval.c — SQL values: MariaDB's BIGINT and DECIMAL arithmetic,
  * comparison, LIKE and rendering (see sqlval.h).
  *

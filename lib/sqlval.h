@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlval.h — private: the values of SQL expressions and MariaDB's
  * arithmetic, comparison and LIKE on them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.c — instance names, file locations and datagram helpers. */
 #include "util.h"
 

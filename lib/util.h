@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.h — private helpers shared by the library, the daemon and the tools:
  * instance names, where an instance keeps its files, and a few system-call
  * wrappers (sending/receiving a datagram with a file descriptor attached). */

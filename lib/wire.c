@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wire.c — framing checks and validators for the client/daemon protocol.
  * Every byte received is untrusted: nothing is used before these pass. */
 #include "wire.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wire.h — private: the protocol between libshmseq and shmseqd.
  *
  * A Unix SOCK_SEQPACKET connection per client session: every message is one

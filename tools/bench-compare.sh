@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench-compare.sh — shmseq next to the hardware limit, Redis, PostgreSQL and
 # MariaDB, on equal terms: the same client counts, the same duration, each
 # peer started privately (a temporary directory, Unix sockets only) and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The dynamic symbols libshmseq.so defines must be exactly those listed in
 symbols.txt (one `name@VERSION` a line, '#' comments): a symbol that appears
 or disappears is an ABI change, made on purpose by editing the list.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // include/shmseq.h as a C++ program sees it (C++98 and C++17): compiled with -Wall -Wextra
 // -pedantic -Werror, linked against libshmseq and run.
 #include <shmseq.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench.sh — cluster mode's figures on one machine: a 1-member etcd on
 # 127.0.0.11, a local-mode daemon and a cluster member side by side,
 # shmseq-bench on each in turn (same run), then N statements on the member;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* etcd.c — a real etcd member for the cluster tests (etcd.h). */
 #include "etcd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* etcd.h — a real etcd member for the cluster tests: started on a loopback
  * address of 127.0.0.0/8 with a private data directory, dying with the test
  * (PR_SET_PDEATHSIG), removed by etcd_stop(). */

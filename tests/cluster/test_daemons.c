@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_daemons.c — cluster mode end to end: three shmseqd "hosts" (three
  * instances with different --host, one --cluster) on one real etcd started
  * here, clients of every host drawing from the same sequences at once,

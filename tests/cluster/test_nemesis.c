@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_nemesis.c — cluster mode under a bounded nemesis, in the spirit of
  * Jepsen's unique-ids: a 3-member etcd (127.0.0.11-13), three shmseqd
  * "hosts" on it (three instances with different --host), client processes on

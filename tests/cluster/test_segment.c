@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_segment.c — segments (daemon/segment.c): the grant arithmetic at the
  * edges of the value domain, pos's stored form, and grants by several
  * "hosts" (each its own store client) racing on one sequence in a real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_store.c — the daemon's etcd client (daemon/store.c) against a real
  * etcd started here on 127.0.0.11 (and fake servers on 127.0.0.1 for the
  * answers etcd does not give on demand): keys and values as bytes, ranges,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Conformance runner: replay MariaDB's recorded answers against shmseq.
 
 For every CASE.sql that has a CASE.expected.jsonl beside it (in the

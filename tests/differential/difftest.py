@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Differential tester: the same random SEQUENCE statements to MariaDB and to shmseq.
 
 Generates seeded sessions of statements over a few sequence names (CREATE with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """MariaDB's own sequence regression tests, translated, against MariaDB and shmseq.
 
 Reads every .test file of MariaDB's `sql_sequence` mysqltest suite (Debian's

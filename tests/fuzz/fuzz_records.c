@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_records.c — libFuzzer target for the log record decoders
  * (daemon/records.c): any payload, decoded as each record type, never
  * crashes or reads out of bounds; a sequence or drop record that decodes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_region.c — libFuzzer target for the region: arbitrary bytes as a
  * mapped header must be refused or accepted by region_header_validate()
  * without reading out of bounds, and arbitrary slot contents must never make

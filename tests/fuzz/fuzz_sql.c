@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_sql.c — libFuzzer target for the statement parser (lib/sql.c).
  *
  * Feeds arbitrary bytes to every entry point of sql.h: sql_parse on the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_wal.c — libFuzzer target for the wal's recovery (daemon/wal.c).
  *
  * The input becomes a `log` and optionally a `snapshot` in a scratch data

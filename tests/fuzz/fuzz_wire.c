@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_wire.c — libFuzzer target for the wire decoder: any datagram is
  * framed-checked as a request and as a reply, and a payload that passes is
  * run through the validators the daemon applies before using it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* faultshim.c — an LD_PRELOAD library for test_faults.c: it makes the
  * daemon's writes and syncs on the files of its data directory fail on
  * demand, counts them, and keeps a copy of what each sync made durable, from

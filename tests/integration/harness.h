@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.h — integration tests: start the real built daemon ($SHMSEQD) on a
  * private instance and temp directory, with readiness by a pipe (never by
  * sleeping), and stop or kill it. */

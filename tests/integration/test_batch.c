@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_batch.c — batches (shmseq_seq_nextval_n, shmseq_nextval_n) against the
  * real daemon: consecutive values across refill windows, cut short at the
  * end of a round, CYCLE going on in the next round, run-out, LASTVAL the

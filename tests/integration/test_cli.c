@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cli.c — the CLI (tools/cli/) as scripts see it:
  *  - its JSON output (sql, show and stats; list writes plain names) is valid JSON whatever the names and comments hold: a
  *    COMMENT with the byte 0xff, control characters, quotes and backslashes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_concurrency.c — many processes and threads drawing from one sequence
  * against the real daemon: every value distinct, each thread's increasing.
  * The name cache grows, and names come and go, while other threads of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_crash.c — the daemon killed with SIGKILL under load and restarted,
  * clients killed in the middle of their calls, clean restarts: no value is
  * ever handed out twice, and clients carry on by themselves. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_daemon.c — the public API against the real daemon, and a daemon that
  * survives hostile clients: garbage, truncated and oversized messages, many
  * sessions, a client scribbling over the region; files and sockets created

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_dump.c — `shmseq dump` of an instance with 1,000 varied sequences,
  * restored with `shmseq sql` into a fresh instance, gives identical
  * SELECT * rows and identical next values. Like MariaDB's dump, a restore

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_faults.c — the real daemon against a damaged or failing disk.
  *
  *  1. Every truncation point and every single-bit flip of the log and the

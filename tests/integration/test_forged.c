@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_forged.c — a neighbour who may write the region forges a slot.
  *
  * Any process that may map the region read-write (the owner's, or a --group

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hostile.c — clients that die holding anything, and what abuse of one
  * instance does to the rest. Clients are SIGKILLed in the middle of a burst of
  * NOCACHE nextvals (refills in flight), with a request written and its reply

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_longlived.c — a client that lives for months: one connection through
  * many daemon restarts (clean, SIGKILL with the region adopted, SIGKILL with
  * --no-adopt) and many churns of names (CREATE, NEXTVAL by name, DROP),

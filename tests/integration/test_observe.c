@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_observe.c — what an operator watches (issue 16, items 7-9):
  *  - the daemon's log: one line at start (instance, socket, region, what it
  *    recovered), one at a clean stop, each with its syslog priority when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_perms.c — who may use an instance. The region and the socket are
  * created owner-only under any umask; the region is a sealed memfd with no
  * name, reached only through the daemon's socket (and its keeper's, owner

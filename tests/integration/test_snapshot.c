@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_snapshot.c — snapshots of a large catalog off the event loop.
  *
  * With 300,000 sequences a snapshot is ~50 MB. Written inside the event loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_spawn.c — the spawner every test, the bench and the torture run use
  * (tools/common/spawn.c): a daemon started through it dies with the process
  * that started it, even when that one is SIGKILLed (so a crashed test never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_upgrade.c — a data directory of data format version 2, written by
  * the shmseqd of that format (fixtures/format2, made by make.sh there:
  * killed with SIGKILL while its log held records after a snapshot), opened

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plfs.c — a FUSE filesystem that loses power.
  *
  * An in-memory filesystem that models a disk with a volatile write cache,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* powerloss.c — the whole daemon through real power losses.
  *
  * The data directory lives on plfs (plfs.c): a FUSE filesystem that keeps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* checker.c — the parent's checks: one bit per lattice point for the
  * uniqueness of every NOCYCLE value, and the gap analysis at the end. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* churner.c — the DDL churner: CREATE, ALTER ... RESTART, SETVAL, DROP, and
  * after each daemon restart the check that acknowledged DDL survived. */
 #include <errno.h>

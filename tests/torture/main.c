@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — shmseq-torture's configuration, shared memory and supervisor:
  * starts and SIGKILLs the daemon and the workers, drains the rings, reports
  * (see torture.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.c — the sequence kinds and eras: each sequence's definition in each
  * era, a pure function of (seed, k, e) that every process computes. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state.c — the run's configuration (options) and the state every process
  * shares: main() sets them up before it forks anything, the children inherit
  * them. Apart from main.c, so that the checker can be tested without the

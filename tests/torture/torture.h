@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* torture.h — shmseq-torture: crash torture for the promises of DESIGN.md.
  *
  * The parts: main.c (configuration, shared memory, the supervisor), model.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.c — clocks, random numbers, violations and the errors clients
  * tolerate. */
 #include <errno.h>

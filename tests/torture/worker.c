@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* worker.c — a worker process: T threads drawing bursts of values, checking
  * each, publishing them to the parent through their rings. */
 #include <errno.h>

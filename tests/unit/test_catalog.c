@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_catalog.c — unit tests of the daemon's catalog (daemon/catalog.c) over
  * a real wal in a temp directory and a region in private memory: the log
  * records it writes and replays (the first record format still replayed;

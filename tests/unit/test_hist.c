@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hist.c — the latency histogram (tools/common/hist.c) whose
  * percentiles docs/BENCHMARKS.md publishes: every value lands in a bucket
  * whose upper bound is >= it and within 1/16 of it, buckets are contiguous

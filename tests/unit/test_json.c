@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_json.c — the JSON string writer (tools/common/json.c): any byte
  * string, UTF-8 or not, becomes a string a strict parser accepts; well-formed
  * UTF-8 passes through unchanged, each ill-formed byte becomes U+FFFD,

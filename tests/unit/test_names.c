@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_names.c — the client's name cache table (lib/names.[ch]): lookups
  * through removed buckets and colliding hashes, copies to larger and smaller
  * tables, and readers that never lose a published name while a writer adds

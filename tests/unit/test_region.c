@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_region.c — the region header validator and the slot protocol:
  * tickets within/beyond the durable limit and the end of the round, epochs
  * closed and reopened, and a race between takers and the daemon's side. */

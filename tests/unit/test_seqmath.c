@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_seqmath.c — unit tests for lib/seqmath.c (seqdef.h).
  *
  * Every worked example of SEMANTICS.md §1.3, §1.4, §1.6, §2.3, §2.5, §4.3,

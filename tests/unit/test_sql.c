@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sql.c — unit tests of the statement parser (lib/sql.c).
  *
  * Every grammar variant of sql.h, every 1064/1225/1221 case of

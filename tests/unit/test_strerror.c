@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmseq_strerror() from several threads at once: each thread's text stays
  * its own while the others ask for other errors. */
 #include <errno.h>

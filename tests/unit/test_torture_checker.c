@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_torture_checker.c — the torture checker's own arithmetic, whose
  * figures docs/RELIABILITY.md publishes (tests/torture/checker.c, model.c):
  *  - the values' bitmap: every value of a NOCYCLE era counted once, a value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_wal.c — unit tests of the log + snapshot persistence (daemon/wal.c):
  * round trips, recovery from every truncation point and every single-bit
  * flip, snapshot damage, injected write/sync failures at every call, power

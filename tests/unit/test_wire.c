@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_wire.c — the protocol's framing checks and validators: nothing the
  * daemon receives is used before these pass. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench.h — shmseq-bench: how fast NEXTVAL is, next to the hardware's limit.
  *
  * The parts: main.c (globals, options, main), util.c (clocks, random

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — shmseq-bench: its state, options and the order of a run (see
  * bench.h). */
 #include <errno.h>

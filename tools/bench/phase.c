@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* phase.c — one timed phase: fork the workers, start them together at the
  * barrier, show progress, merge their results. */
 #include <errno.h>

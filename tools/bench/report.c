@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c — the results as text or JSON. */
 #include <inttypes.h>
 #include <limits.h>

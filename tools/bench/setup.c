@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* setup.c — a private daemon (--self-daemon), the sequences' names, the
  * CREATE statements from many connections, the daemon's status. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.c — clocks, random numbers and cleanup of the bench. */
 #include <inttypes.h>
 #include <limits.h>

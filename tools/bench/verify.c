@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.c — --verify: every value each thread drew, in order, none twice. */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* worker.c — a worker process: P x T threads calling NEXTVAL (or a
  * baseline) in a loop, sampling latencies, recording values for --verify. */
 #include <errno.h>

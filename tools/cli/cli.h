@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h — what the parts of the CLI (tools/cli/) share. */
 #ifndef SHMSEQ_CLI_H
 #define SHMSEQ_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — the admin CLI and SQL shell of shmseq: options and verb dispatch.
  *
  *   shmseq [--instance NAME] VERB [ARGS]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* output.c — results of statements as a table (mariadb's look), batch
  * (tab-separated) or JSON lines, errors and warnings included. */
 #include <errno.h>

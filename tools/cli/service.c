@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* service.c — the verbs on the daemon itself: status (the health check
  * scripts and monitors use), metrics (its counters for Prometheus) and
  * shutdown. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shell.c — the sql verb: statements from -e, standard input or a REPL, cut
  * with the library's lexer (lib/sql.h), run one at a time. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.c — the CLI's small helpers: memory, growing strings, numbers,
  * output formats. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verbs.c — the verbs on sequences: list, create, drop, setval, show,
  * nextval, dump and stats (the daemon's own verbs: service.c). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hist.h — a log-linear latency histogram.
  *
  * Values below HIST_SUB have a bucket each; above, every power of two

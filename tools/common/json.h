@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.h — JSON strings that are always valid JSON.
  *
  * Names, comments and values come from users and may hold any byte. The

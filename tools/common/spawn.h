@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.h — start a daemon (or any program) as a child that dies with its
  * parent, and wait for it to say it is ready.
  *

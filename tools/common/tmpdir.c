@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tmpdir.c — see tmpdir.h. */
 #include "tmpdir.h"
 

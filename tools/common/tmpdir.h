@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tmpdir.h — a private temporary directory, and its removal. */
 #ifndef SHMSEQ_TMPDIR_H
 #define SHMSEQ_TMPDIR_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # plots.gp — the figures of tools/bench-compare.sh, from the data files that
 # tools/plot/report.py writes. Usage: gnuplot -e "dir='OUT'" tools/plot/plots.gp
 if (!exists("dir")) dir = "bench-results"

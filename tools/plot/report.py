@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """report.py — the bookkeeping half of tools/bench-compare.sh.
 
 Each measurement of the comparison is turned into one JSON line in
