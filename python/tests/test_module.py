@@ -279,6 +279,10 @@ def test_programming_errors(db, name):
         db.execute("SELEC 1")
     assert (ei.value.code, ei.value.sqlstate) == (1064, "42000")
     assert "syntax" in ei.value.message
+    for pad in range(3):  # the quoted text is cut at a byte count, maybe inside a character
+        with pytest.raises(shmseq.ProgrammingError) as ei:
+            db.execute("SELEC " + "x" * pad + "\u00e9" * 100)
+        assert ei.value.code == 1064 and "near" in ei.value.message
     with pytest.raises(shmseq.ProgrammingError) as ei:
         db.execute(f"SELECT * FROM {name}")
     assert (ei.value.code, ei.value.sqlstate) == (1146, "42S02")
