@@ -102,7 +102,11 @@ static PyObject *raise_full(int rc, const char *sqlstate, const char *message)
 	if (!message)
 		message = shmseq_strerror(rc);
 	PyObject *code = sys ? Py_NewRef(Py_None) : PyLong_FromLong(-rc);
-	PyObject *exc = code ? PyObject_CallFunction(cls, "Oss", code, sqlstate, message) : NULL;
+	/* a message may quote the statement cut at a byte count: never fail on
+	 * a split UTF-8 character */
+	PyObject *text = PyUnicode_DecodeUTF8(message, (Py_ssize_t)strlen(message), "replace");
+	PyObject *exc = code && text ? PyObject_CallFunction(cls, "OsO", code, sqlstate, text) : NULL;
+	Py_XDECREF(text);
 	if (exc) {
 		PyObject *no = sys ? PyLong_FromLong(-rc) : Py_NewRef(Py_None);
 		if (!no || PyObject_SetAttrString(exc, "errno", no) < 0) {

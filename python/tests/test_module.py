@@ -279,6 +279,10 @@ def test_programming_errors(db, name):
         db.execute("SELEC 1")
     assert (ei.value.code, ei.value.sqlstate) == (1064, "42000")
     assert "syntax" in ei.value.message
+    for pad in range(3):  # the quoted text is cut at a byte count, maybe inside a character
+        with pytest.raises(shmseq.ProgrammingError) as ei:
+            db.execute("SELEC " + "x" * pad + "\u00e9" * 100)
+        assert ei.value.code == 1064 and "near" in ei.value.message
     with pytest.raises(shmseq.ProgrammingError) as ei:
         db.execute(f"SELECT * FROM {name}")
     assert (ei.value.code, ei.value.sqlstate) == (1146, "42S02")
@@ -372,3 +376,27 @@ def test_readme_example(daemon, capsys):
     exec(compile(code, str(readme), "exec"), {})
     out = capsys.readouterr().out
     assert "(4091, 42S02) Unknown SEQUENCE: 'nosuch'" in out
+
+
+def test_stubs_match_module():
+    """shmseq.pyi (next to the module, as installed) names every public
+    name of the module and of its classes, and nothing else."""
+    import ast
+    import pathlib
+    stub = pathlib.Path(shmseq.__file__).with_name("shmseq.pyi")
+    tree = ast.parse(stub.read_text())
+    top, members = set(), {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            top.add(node.name)
+            members[node.name] = {n.name for n in node.body if isinstance(n, ast.FunctionDef)} | \
+                {n.target.id for n in node.body if isinstance(n, ast.AnnAssign)}
+        elif isinstance(node, ast.FunctionDef):
+            top.add(node.name)
+        elif isinstance(node, ast.AnnAssign):
+            top.add(node.target.id)
+    assert top == {n for n in dir(shmseq) if not n.startswith("_")}
+    for cls in ("Connection", "Sequence", "Result"):
+        public = {n for n in dir(getattr(shmseq, cls)) if not n.startswith("_")}
+        assert public == {n for n in members[cls] if not n.startswith("_")}, cls
+    assert {"code", "sqlstate", "message", "errno"} <= members["Error"]
