@@ -143,6 +143,7 @@ static bool log_priorities(void)
 	return on;
 }
 
+static void say_v(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void say_v(int prio, const char *fmt, va_list ap)
 {
 	if (log_priorities())

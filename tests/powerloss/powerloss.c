@@ -182,6 +182,7 @@ static void sleep_ms(double ms)
 }
 
 static unsigned nviol;
+static void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void violation(const char *fmt, ...)
 {
 	va_list ap;
@@ -254,6 +255,7 @@ static uint64_t tail_skip(uint32_t k)
 	return reserve_bound(SEQ[k].cache) + 1024;
 }
 
+static void unexpected(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void unexpected(const char *fmt, ...)
 {
 	va_list ap;
