@@ -454,6 +454,12 @@ static size_t rec_check(const unsigned char *buf, size_t n, size_t off, struct w
 		*why = "checksum mismatch";
 		return 0;
 	}
+	if (h->type == WAL_TAIL_LOST) {
+		/* never written (wal_append, the snapshot refuse it): a replay
+		 * would take it for the pseudo-record */
+		*why = "a record of the reserved type 0xffff";
+		return 0;
+	}
 	return fr;
 }
 
@@ -1163,8 +1169,8 @@ int wal_append(struct wal *w, uint16_t type, const void *payload, uint32_t len, 
 		return -EPROTO; /* an older version's log: convert first (wal_format_old) */
 	if (len > WAL_PAYLOAD_MAX)
 		return -EMSGSIZE;
-	if (len && !payload)
-		return -EINVAL;
+	if ((len && !payload) || type == WAL_TAIL_LOST)
+		return -EINVAL; /* WAL_TAIL_LOST: the replay's pseudo-record */
 	if (w->last_lsn == UINT64_MAX)
 		return -EOVERFLOW;
 	size_t fr = WAL_REC_MIN + len;
@@ -1313,6 +1319,10 @@ static int snap_write_fd(struct wal *w, int fd, uint64_t snap_lsn, wal_snapshot_
 			break;
 		if (len > WAL_PAYLOAD_MAX) {
 			r = -EMSGSIZE;
+			goto out;
+		}
+		if (type == WAL_TAIL_LOST) {
+			r = -EINVAL; /* the replay's pseudo-record */
 			goto out;
 		}
 		if (len && !payload) {

@@ -60,7 +60,9 @@ struct wal_opts {
  * record when the log ended in a torn or damaged record: that record may
  * have been durable and acknowledged, so the caller must act as if an
  * unknown record of its own followed (the daemon skips every sequence
- * ahead by its largest reservation). Payload NULL, length 0. */
+ * ahead by its largest reservation). Payload NULL, length 0. The type is
+ * reserved: wal_append() and snapshots refuse it (-EINVAL), and a stored
+ * record of it is read as damage, never handed to the replay. */
 #define WAL_TAIL_LOST 0xffffu
 
 /* The data format version written (the files' headers; the record

@@ -591,6 +591,9 @@ static void test_payload_limits(void **state)
 	memset(big, 0xA5, WAL_PAYLOAD_MAX + 1);
 	assert_int_equal(wal_append(w, 1, big, WAL_PAYLOAD_MAX + 1, NULL), -EMSGSIZE);
 	assert_int_equal(wal_failed(w), 0);
+	/* the replay's pseudo-record type is never written */
+	assert_int_equal(wal_append(w, WAL_TAIL_LOST, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(wal_failed(w), 0);
 	assert_int_equal(wal_append(w, 2, big, WAL_PAYLOAD_MAX, NULL), 0);
 	assert_int_equal(wal_append(w, 3, NULL, 0, NULL), 0);
 	assert_int_equal(wal_sync(w), 0);
