@@ -123,6 +123,8 @@ struct config {
 	bool histogram; /* text: print the latency histogram */
 	bool bare;	/* baseline: bare fetch-and-add */
 	bool mutex;	/* baseline: mutex-protected counter */
+	bool disk;	/* baseline: the disk's pwrite+fdatasync latency */
+	const char *disk_dir;
 };
 
 /* One per thread, written only by that thread (progress live, the rest at
@@ -196,6 +198,13 @@ struct daemon_info {
 };
 
 extern struct config cfg;
+
+/* The disk baseline (disk.c): one thread's pwrite+fdatasync of 64 bytes. */
+struct disk_result {
+	uint64_t ops, p50_ns, p99_ns;
+	double mean_ns;
+};
+int disk_baseline(const char *dir, double seconds, struct disk_result *out);
 
 /* The bare phase's counters with K > 1 sequences: K of them, 128 bytes apart
  * like the region's slots, picked the same way as the sequences. */
@@ -317,10 +326,10 @@ bool daemon_status(struct shmseq_status *st);
 int create_sequences(void);
 
 void print_text(const struct phase_result *r, const struct phase_result *b, const struct phase_result *mx,
-		const struct verify_result *vr, const struct daemon_info *di);
+		const struct disk_result *dk, const struct verify_result *vr, const struct daemon_info *di);
 
 void print_json(const struct phase_result *r, const struct phase_result *b, const struct phase_result *mx,
-		const struct verify_result *vr, const struct daemon_info *di);
+		const struct disk_result *dk, const struct verify_result *vr, const struct daemon_info *di);
 
 void report_errors(void);
 

@@ -68,9 +68,16 @@ static void usage(FILE *f)
 	      "                                    (with K sequences: on K counters 128 bytes\n"
 	      "                                    apart, like the region's slots, picked alike)\n"
 	      "                             mutex  a counter behind a process-shared pthread mutex\n"
+	      "                             disk   one thread's pwrite+fdatasync of 64 bytes in\n"
+	      "                                    --disk-dir (with --self-daemon: the daemon's\n"
+	      "                                    data directory), for NOCACHE runs: P x T\n"
+	      "                                    clients can get at most P x T durable values\n"
+	      "                                    per durable write; the ratio is to that\n"
 	      "                             none\n"
 	      "                           (default faa)\n"
 	      "      --no-bare            the same as --baseline none\n"
+	      "      --disk-dir DIR       where the disk baseline writes (default: the daemon's\n"
+	      "                           data directory with --self-daemon, else .)\n"
 	      "  -f, --format FORMAT      text (default) or json\n"
 	      "      --histogram          text: also print the latency histogram\n"
 	      "  -h, --help               this text\n"
@@ -105,7 +112,7 @@ static uint64_t parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t
 
 static void parse_baselines(const char *arg)
 {
-	cfg.bare = cfg.mutex = false;
+	cfg.bare = cfg.mutex = cfg.disk = false;
 	const char *p = arg;
 	for (;;) {
 		size_t n = strcspn(p, ",");
@@ -113,8 +120,10 @@ static void parse_baselines(const char *arg)
 			cfg.bare = true;
 		else if (n == 5 && !strncmp(p, "mutex", 5))
 			cfg.mutex = true;
+		else if (n == 4 && !strncmp(p, "disk", 4))
+			cfg.disk = true;
 		else if (!(n == 4 && !strncmp(p, "none", 4)))
-			bad_option("--baseline wants a list of faa, mutex and none, not", arg);
+			bad_option("--baseline wants a list of faa, mutex, disk and none, not", arg);
 		if (!p[n])
 			break;
 		p += n + 1;
@@ -145,7 +154,8 @@ static void parse_options(int argc, char **argv)
 		O_NOWARM,
 		O_HIST,
 		O_BATCH,
-		O_LEASE
+		O_LEASE,
+		O_DISKDIR
 	};
 	static const struct option opts[] = {
 		{"instance", required_argument, NULL, 'i'},
@@ -168,6 +178,7 @@ static void parse_options(int argc, char **argv)
 		{"histogram", no_argument, NULL, O_HIST},
 		{"batch", required_argument, NULL, O_BATCH},
 		{"lease", required_argument, NULL, O_LEASE},
+		{"disk-dir", required_argument, NULL, O_DISKDIR},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -252,7 +263,10 @@ static void parse_options(int argc, char **argv)
 			cfg.verify = true;
 			break;
 		case O_NOBARE:
-			cfg.bare = cfg.mutex = false;
+			cfg.bare = cfg.mutex = cfg.disk = false;
+			break;
+		case O_DISKDIR:
+			cfg.disk_dir = optarg;
 			break;
 		case 'b':
 			parse_baselines(optarg);
@@ -381,11 +395,29 @@ int main(int argc, char **argv)
 		run_baseline(PHASE_BARE, &b);
 	if (cfg.mutex)
 		run_baseline(PHASE_MUTEX, &mx);
+	static struct disk_result dk;
+	bool have_disk = false;
+	if (cfg.disk) {
+		char dir[PATH_MAX + 8];
+		if (cfg.disk_dir)
+			snprintf(dir, sizeof(dir), "%s", cfg.disk_dir);
+		else if (cfg.self_daemon)
+			snprintf(dir, sizeof(dir), "%s/data", par.tmpdir);
+		else
+			snprintf(dir, sizeof(dir), ".");
+		double secs = cfg.duration_s > 0 && cfg.duration_s < 2 ? cfg.duration_s : 2;
+		if (disk_baseline(dir, secs, &dk) == 0)
+			have_disk = true;
+		else
+			status = 1;
+	}
 
 	if (cfg.json)
-		print_json(&r, cfg.bare ? &b : NULL, cfg.mutex ? &mx : NULL, &vr, &di);
+		print_json(&r, cfg.bare ? &b : NULL, cfg.mutex ? &mx : NULL, have_disk ? &dk : NULL, &vr,
+			   &di);
 	else
-		print_text(&r, cfg.bare ? &b : NULL, cfg.mutex ? &mx : NULL, &vr, &di);
+		print_text(&r, cfg.bare ? &b : NULL, cfg.mutex ? &mx : NULL, have_disk ? &dk : NULL, &vr,
+			   &di);
 	fflush(stdout);
 	cleanup();
 	return status;

@@ -67,7 +67,7 @@ static void print_baseline_text(const char *label, const struct phase_result *b,
 }
 
 void print_text(const struct phase_result *r, const struct phase_result *b, const struct phase_result *mx,
-		const struct verify_result *vr, const struct daemon_info *di)
+		const struct disk_result *dk, const struct verify_result *vr, const struct daemon_info *di)
 {
 	char rate[32];
 	unsigned P = cfg.processes, T = cfg.threads;
@@ -112,6 +112,15 @@ void print_text(const struct phase_result *r, const struct phase_result *b, cons
 		print_baseline_text("bare fetch-add", b, r);
 	if (mx)
 		print_baseline_text("mutex counter", mx, r);
+	if (dk) {
+		unsigned c = P * T;
+		double best = (double)c * 1e9 / dk->mean_ns;
+		printf("disk            pwrite+fdatasync: mean %.0f us, p50 %.0f us, p99 %.0f us (%" PRIu64
+		       " writes)\n",
+		       dk->mean_ns / 1e3, (double)dk->p50_ns / 1e3, (double)dk->p99_ns / 1e3, dk->ops);
+		printf("%-15s %.3fx of %u clients / the disk's mean durable write (%.0f values/s)\n", "ratio",
+		       r->ops_per_s / best, c, best);
+	}
 	if (di->have) {
 		uint64_t syncs = di->after.syncs - di->before.syncs;
 		uint64_t recs = di->after.records - di->before.records;
@@ -187,7 +196,7 @@ static void print_baseline_json(const char *key, const struct phase_result *b, c
 }
 
 void print_json(const struct phase_result *r, const struct phase_result *b, const struct phase_result *mx,
-		const struct verify_result *vr, const struct daemon_info *di)
+		const struct disk_result *dk, const struct verify_result *vr, const struct daemon_info *di)
 {
 	printf("{\"mode\":\"%s\",\"processes\":%u,\"threads\":%u,\"sequences\":%" PRIu64 ",\"pick\":\"%s\",",
 	       mode_names[cfg.mode], cfg.processes, cfg.threads, cfg.sequences, pick_names[cfg.pick]);
@@ -222,6 +231,12 @@ void print_json(const struct phase_result *r, const struct phase_result *b, cons
 	}
 	if (mx)
 		print_baseline_json("mutex", mx, r);
+	if (dk) {
+		double best = (double)(cfg.processes * cfg.threads) * 1e9 / dk->mean_ns;
+		printf(",\"disk\":{\"writes\":%" PRIu64 ",\"mean_ns\":%.0f,\"p50_ns\":%" PRIu64
+		       ",\"p99_ns\":%" PRIu64 ",\"best_ops_per_s\":%.1f,\"ratio\":%.4f}",
+		       dk->ops, dk->mean_ns, dk->p50_ns, dk->p99_ns, best, r->ops_per_s / best);
+	}
 	printf(",\"client\":{\"rss_anon_kb\":%" PRIu64 ",\"rss_shmem_kb\":%" PRIu64 ",\"hwm_kb\":%" PRIu64
 	       "}",
 	       r->rss_anon_kb_max, r->rss_shmem_kb_max, r->hwm_kb_max);
