@@ -978,7 +978,7 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 	struct shmseq *c = e->conn;
 	int busy = 0, retries = 0, corrupt = 0, rpcs = 0;
 	bool asked_end = false;
-	uint64_t t0 = 0;
+	uint64_t t0 = 0, t_retry = 0;
 	for (;;) {
 		int err = 0;
 		switch (r) {
@@ -1035,8 +1035,18 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 				return err;
 			break;
 		case TAKE_RETRY:
-			if (++retries > 1000000)
-				return -EAGAIN;
+			/* the epoch keeps changing under us (statements, or CYCLE
+			 * rounds of a tiny range on a busy sequence): after a
+			 * while give the others the CPU, within the slow path's
+			 * time budget (-ETIMEDOUT, as documented) */
+			if (++retries >= 1000) {
+				uint64_t now = util_now_ns();
+				if (retries == 1000)
+					t_retry = now;
+				else if (now - t_retry > SLOW_NS_MAX)
+					return -ETIMEDOUT;
+				sched_yield();
+			}
 			break;
 		case TAKE_BUSY:
 			/* the daemon is mid-update (a few instructions) or died there */
