@@ -199,12 +199,14 @@ struct daemon_info {
 
 extern struct config cfg;
 
-/* The disk baseline (disk.c): one thread's pwrite+fdatasync of 64 bytes. */
+/* The disk baseline (disk.c): one thread's pwrite+fdatasync of 64 bytes,
+ * before and after the timed phase. */
 struct disk_result {
 	uint64_t ops, p50_ns, p99_ns;
 	double mean_ns;
 };
-int disk_baseline(const char *dir, double seconds, struct disk_result *out);
+int disk_baseline(const char *dir, double seconds); /* adds samples; 0 or -1 (said) */
+void disk_result(struct disk_result *out);	    /* of the samples so far */
 
 /* The bare phase's counters with K > 1 sequences: K of them, 128 bytes apart
  * like the region's slots, picked the same way as the sequences. */

@@ -2,7 +2,9 @@
 /* disk.c — the disk's own durable-write latency, the baseline of durable
  * (NOCACHE) runs: one thread appends a 64-byte record to a preallocated file
  * with pwrite and makes it durable with fdatasync, as the daemon's log does,
- * in the directory the daemon's log lives in (--self-daemon) or --disk-dir.
+ * in the directory the daemon's log lives in (--self-daemon) or --disk-dir,
+ * before and after the timed phase (a busy disk's latency drifts: the two
+ * halves bracket the run), pooled.
  * With C clients each waiting for its own durable value, no group commit can
  * beat C values per durable write: C / mean latency is the reference the
  * run's values per second are compared with. */
@@ -17,7 +19,11 @@
 #include "bench.h"
 
 #define DISK_FILE_BYTES (4u << 20)
-#define DISK_MAX_OPS 20000u
+#define DISK_MAX_OPS 20000u /* per half */
+
+static uint64_t *lat;
+static size_t nlat;
+static double total_ns;
 
 static uint64_t mono_ns(void)
 {
@@ -32,9 +38,8 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int disk_baseline(const char *dir, double seconds, struct disk_result *out)
+int disk_baseline(const char *dir, double seconds)
 {
-	memset(out, 0, sizeof(*out));
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/shmseq-bench-disk.XXXXXX", dir) >= (int)sizeof(path)) {
 		fprintf(stderr, "shmseq-bench: --disk-dir: the path is too long\n");
@@ -49,8 +54,10 @@ int disk_baseline(const char *dir, double seconds, struct disk_result *out)
 	int e = posix_fallocate(fd, 0, DISK_FILE_BYTES);
 	if (e == 0 && fdatasync(fd) < 0)
 		e = errno;
-	uint64_t *lat = e ? NULL : malloc(DISK_MAX_OPS * sizeof(*lat));
-	if (!lat) {
+	uint64_t *grown = e ? NULL : realloc(lat, (nlat + DISK_MAX_OPS) * sizeof(*lat));
+	if (grown)
+		lat = grown;
+	if (!grown) {
 		fprintf(stderr, "shmseq-bench: the disk baseline's file in %s: %s\n", dir,
 			strerror(e ? e : ENOMEM));
 		close(fd);
@@ -58,7 +65,7 @@ int disk_baseline(const char *dir, double seconds, struct disk_result *out)
 	}
 	char rec[64];
 	memset(rec, 0xa5, sizeof(rec));
-	uint64_t t0 = mono_ns(), end = t0 + (uint64_t)(seconds * 1e9), total = 0;
+	uint64_t t0 = mono_ns(), end = t0 + (uint64_t)(seconds * 1e9);
 	size_t n = 0;
 	while (n < DISK_MAX_OPS && (n < 10 || mono_ns() < end)) {
 		uint64_t a = mono_ns();
@@ -66,20 +73,29 @@ int disk_baseline(const char *dir, double seconds, struct disk_result *out)
 		if (pwrite(fd, rec, sizeof(rec), off) != (ssize_t)sizeof(rec) || fdatasync(fd) < 0) {
 			fprintf(stderr, "shmseq-bench: the disk baseline's write in %s: %s\n", dir,
 				strerror(errno));
-			free(lat);
 			close(fd);
 			return -1;
 		}
-		lat[n] = mono_ns() - a;
-		total += lat[n];
+		lat[nlat + n] = mono_ns() - a;
+		total_ns += (double)lat[nlat + n];
 		n++;
 	}
+	nlat += n;
 	close(fd);
-	qsort(lat, n, sizeof(*lat), cmp_u64);
-	out->ops = n;
-	out->mean_ns = (double)total / (double)n;
-	out->p50_ns = lat[n / 2];
-	out->p99_ns = lat[n * 99 / 100];
-	free(lat);
 	return 0;
+}
+
+void disk_result(struct disk_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!nlat)
+		return;
+	qsort(lat, nlat, sizeof(*lat), cmp_u64);
+	out->ops = nlat;
+	out->mean_ns = total_ns / (double)nlat;
+	out->p50_ns = lat[nlat / 2];
+	out->p99_ns = lat[nlat * 99 / 100];
+	free(lat);
+	lat = NULL;
+	nlat = 0;
 }
