@@ -33,7 +33,8 @@ PostgreSQL nextval() and MariaDB NEXTVAL, with the same clients and duration.
                        the median and min-max of all (default 5, --quick 3)
   --batch "LIST"       batch sizes of the batch rows (default "10 100 1000")
   --lease N            the lease of the leased-handle rows (default 1000)
-  --skip "LIST"        leave out some of: shmseq scaling redis postgresql python mariadb plots
+  --skip "LIST"        leave out some of: shmseq cluster scaling redis postgresql python mariadb
+                       plots
   --no-install         do not install missing packages
   -h, --help           this text
 EOF
@@ -79,7 +80,7 @@ say() { printf '== %s\n' "$*" >&2; }
 # ---- packages ---------------------------------------------------------------
 
 PEERS=(redis-server redis-tools postgresql postgresql-contrib mariadb-server mariadb-client
-	sysbench gnuplot-nox python3-redis python3-psycopg2)
+	sysbench gnuplot-nox python3-redis python3-psycopg2 etcd-server etcd-client)
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
 		echo "bench-compare.sh: run as root" >&2; exit 1; fi
@@ -137,7 +138,7 @@ mkdir -p "$OUT/raw"
 OUT=$(cd "$OUT" && pwd)
 RAW=$OUT/raw
 rm -f "$RAW"/* "$OUT"/{results.jsonl,results.md,meta.json,plots.vars,latency.titles,latency.idx} "$OUT"/*.dat \
-	"$OUT"/{repeats.jsonl,repeats.md} \
+	"$OUT"/{repeats.jsonl,repeats.md,cluster.md} \
 	"$OUT"/*.png
 NCPU=$(nproc)
 python3 - "$OUT/meta.json" "$DUR" "$QUICK" "$CLIENTS" <<'EOF'
@@ -290,6 +291,40 @@ if ! skipped shmseq; then
 	bench verify-batch --self-daemon -m batch --batch 7 -p 4 -t 2 --count "$n" --verify --no-bare
 	bench verify-leased --self-daemon -m leased --lease 50 -p 4 -t 2 --count "$n" --verify --no-bare
 	repeats_report
+fi
+
+# ---- cluster mode: a member next to a local daemon, on a 3-member etcd --------
+
+if ! skipped cluster; then
+	if command -v etcd >/dev/null; then
+		say "cluster mode: 3-member etcd on 127.0.0.11-13, a member with 2 idle peers next to a local" \
+			"daemon, $REPS rounds of $DUR s, then 200 statements"
+		if MEMBERS=3 ROUNDS=$REPS JSON="$RAW/cluster.json" sh "$ROOT/tests/cluster/bench.sh" "$BUILD" "$DUR" \
+			200 2 >"$RAW/cluster.txt" 2>&1; then
+			python3 - "$RAW/cluster.json" >"$OUT/cluster.md" <<'EOF'
+import json, statistics, sys
+j = json.load(open(sys.argv[1]))
+loc, mem = j["local_ops"], j["member_ops"]
+rate = lambda v: f"{v / 1e6:.1f} M"
+spread = lambda v: f"{rate(statistics.median(v))} ({rate(min(v))}-{rate(max(v))})"
+ratio = statistics.median(m / l for m, l in zip(mem, loc))
+print(f"## Cluster mode ({j['members']}-member etcd on loopback, the member with {j['peers']} idle peers)\n")
+print("| figure | measured | target |\n|---|---:|---:|")
+print(f"| nextval, one thread on a handle: local daemon | {spread(loc)} values/s | |")
+print(f"| the same on the cluster member, rounds interleaved | {spread(mem)} values/s | |")
+print(f"| member / local (median of the rounds' ratios) | {ratio:.2f}x | >= 0.95 |")
+print(f"| segment allocation (one Txn), {j['grants']} grants | p50 {j['grant_p50_us'] / 1e3:.1f} ms, "
+      f"p99 {j['grant_p99_us'] / 1e3:.1f} ms | p50 <= 3, p99 <= 15 ms (quiet machine) |")
+print(f"| statements (ALTER, fenced by {j['peers']} peers), {j['statements']} | "
+      f"p50 {j['ddl_p50_us'] / 1e3:.1f} ms, p99 {j['ddl_p99_us'] / 1e3:.1f} ms | p99 <= 50 ms |")
+print(f"| refills that waited on the store (the first segments included) | {j['store_waits']} | |")
+EOF
+		else
+			say "the cluster benchmark failed: $RAW/cluster.txt"
+		fi
+	else
+		say "etcd is not installed: no cluster figures (shmseq.sh deps etcd-server etcd-client)"
+	fi
 fi
 
 # ---- scaling: number of sequences, memory, creation ---------------------------
@@ -503,4 +538,8 @@ cat "$OUT/results.md"
 if [ -s "$OUT/repeats.md" ]; then
 	say "repeated rows: $OUT/repeats.md"
 	cat "$OUT/repeats.md"
+fi
+if [ -s "$OUT/cluster.md" ]; then
+	say "cluster mode: $OUT/cluster.md"
+	cat "$OUT/cluster.md"
 fi
