@@ -10,8 +10,8 @@
  * records every window before it is published, so a daemon crash reuses
  * nothing); a ticket at or past the cap (a spent segment) switches to the
  * reserve at once, or waits for the grant in flight. The next segment is
- * asked for when half of the current one is taken, sized for about two
- * seconds of this host's demand. With the store unreachable and the
+ * asked for when half of the current one is taken, sized for about six
+ * seconds of this host's demand (SEG_T_NS). With the store unreachable and the
  * segments spent, a refill is answered SHMSEQ_ERR_STORE_UNAVAILABLE at once.
  *
  * Statements. CREATE, ALTER, DROP and SETVAL read the sequence's keys, then
@@ -53,9 +53,13 @@
 #include "util.h"
 
 #define NBUCKETS 256u
-#define SEG_T_NS 2000000000ull /* a segment: about this much of the host's demand */
+/* A segment: about this much of the host's demand; the next is asked for at
+ * half use, so at least half of it is in hand when a grant starts — more
+ * than a store leader election takes (test_leader: a grant during one took
+ * 2.0-2.1 s, and segments of 2 s ran out). */
+#define SEG_T_NS 6000000000ull
 #define SEG_MIN 1000u
-#define SEG_MAX (1ull << 26)
+#define SEG_MAX (1ull << 31) /* 6 s at 350 M values/s */
 #define LAT_N 4096u
 #define DDL_TRIES 8
 /* A client waits this long at most for a grant in flight, then is answered
