@@ -71,6 +71,7 @@ struct store {
 	size_t nep, cur;
 	bool answered; /* cur answered at least once */
 	char *user, *password, *cacert, *cert, *key;
+	char *bind;  /* "host!ADDR" for CURLOPT_INTERFACE, or NULL */
 	char *token; /* from /v3/auth/authenticate */
 	bool authenticating;
 	long timeout_ms, connect_timeout_ms;
@@ -461,6 +462,8 @@ static bool attempt(struct req *r)
 		curl_easy_setopt(e, CURLOPT_SSLCERT, st->cert);
 	if (st->key)
 		curl_easy_setopt(e, CURLOPT_SSLKEY, st->key);
+	if (st->bind)
+		curl_easy_setopt(e, CURLOPT_INTERFACE, st->bind);
 	if (curl_multi_add_handle(st->multi, e) != CURLM_OK) {
 		fmt(rep.error, sizeof(rep.error), "libcurl refused the request");
 		finish(r, &rep);
@@ -790,6 +793,10 @@ int store_open(const struct store_config *cfg, struct store **out, char *err, si
 	st->cacert = dup_opt(cfg->cacert, &oom);
 	st->cert = dup_opt(cfg->cert, &oom);
 	st->key = dup_opt(cfg->key, &oom);
+	if (cfg->bind && !(st->bind = malloc(strlen(cfg->bind) + 6)))
+		oom = true;
+	else if (cfg->bind)
+		sprintf(st->bind, "host!%s", cfg->bind);
 	st->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
 	st->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 500;
 	int r = -ENOMEM;
@@ -895,6 +902,7 @@ void store_close(struct store *st)
 	free(st->cacert);
 	free(st->cert);
 	free(st->key);
+	free(st->bind);
 	free(st->token);
 	free(st);
 }
