@@ -421,6 +421,14 @@ static bool attempt(struct req *r)
 		curl_easy_reset(r->easy);
 	curl_slist_free_all(r->hdrs);
 	r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	/* etcd's "require leader" (the gateway passes Grpc-Metadata-* on as
+	 * gRPC metadata): a member that lost its leader, cut off in a minority,
+	 * refuses at once ("etcdserver: no leader") instead of holding the
+	 * request until the deadline, and the next endpoint is tried */
+	struct curl_slist *lead = r->hdrs ? curl_slist_append(r->hdrs, "Grpc-Metadata-Hasleader: true")
+					  : NULL;
+	if (lead)
+		r->hdrs = lead;
 	if (r->hdrs && r->kind != REQ_AUTH && st->token) {
 		char h[1024];
 		fmt(h, sizeof(h), "Authorization: %s", st->token);
