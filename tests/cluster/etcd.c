@@ -52,7 +52,9 @@ static bool answers(const char *url)
 }
 
 /* Start member e (the shared spawner: it dies with the test, its output
- * goes to its log). */
+ * goes to its log). --pre-vote, as a deployment should have it (etcd 3.4
+ * and 3.5 default to without): a member cut off from the others and back
+ * does not depose the leader the others elected meanwhile. */
 static int member_spawn(struct etcd *e)
 {
 	char peer[64], data[96], name[16], token[32];
@@ -71,7 +73,8 @@ static int member_spawn(struct etcd *e)
 				    "new",	"--initial-cluster-token",
 				    token,	"--heartbeat-interval",
 				    "100",	"--election-timeout",
-				    "1000",	NULL};
+				    "1000",	"--pre-vote",
+				    NULL};
 	struct spawn_opts o = {.argv = argv, .log_path = e->log, .log_stdout = true, .prog = "etcd"};
 	if (etcd_gid_base) {
 		o.child_setup = member_group;
