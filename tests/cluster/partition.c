@@ -3,6 +3,7 @@
 #include "partition.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -48,35 +49,51 @@ static int lo_up(void)
 	return r;
 }
 
+/* Back to the namespace the test started in (a skip leaves the test as it
+ * was: a caller may go on without partitions), then 77. */
+static int give_up(int home)
+{
+	if (home >= 0) {
+		if (setns(home, CLONE_NEWNET) < 0)
+			fprintf(stderr, "partition: cannot return to the first network namespace: %s\n",
+				strerror(errno));
+		close(home);
+	}
+	return 77;
+}
+
 int partition_enter(void)
 {
 	if (system("command -v iptables >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "iptables is not installed (apt-get install iptables): skipping\n");
 		return 77;
 	}
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (unshare(CLONE_NEWNET) < 0) {
 		fprintf(stderr,
 			"no network namespace of our own (unshare: %s; root or CAP_SYS_ADMIN needed): "
 			"skipping\n",
 			strerror(errno));
-		return 77;
+		return give_up(home);
 	}
 	if (lo_up() < 0) {
 		fprintf(stderr, "cannot bring the namespace's loopback up (%s): skipping\n", strerror(errno));
-		return 77;
+		return give_up(home);
 	}
 	if (system("iptables -w -t raw -S >/dev/null 2>&1") != 0 ||
 	    system("iptables -w -t nat -S >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "iptables does not work here (no packet filter in the kernel?): skipping\n");
-		return 77;
+		return give_up(home);
 	}
 	/* every member's connections from its own address (127.0.0.11-15) */
 	for (int o = 11; o <= 15; o++)
 		if (ipt("-t nat -A POSTROUTING -o lo -m owner --gid-owner %d -j SNAT --to-source 127.0.0.%d",
 			GID_BASE + o, o) < 0) {
 			fprintf(stderr, "iptables cannot translate addresses here: skipping\n");
-			return 77;
+			return give_up(home);
 		}
+	if (home >= 0)
+		close(home);
 	etcd_gid_base = GID_BASE;
 	return 0;
 }

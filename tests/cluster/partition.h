@@ -21,7 +21,8 @@
 
 /* Enter a new network namespace ready for cuts: 0, or 77 (skip) with a
  * line on stderr saying why not (no iptables, no namespaces, no packet
- * filter in the kernel). Call first, single-threaded. */
+ * filter in the kernel), back in the namespace it started in. Call first,
+ * single-threaded. */
 int partition_enter(void);
 
 /* Drop every packet between addresses a and b, both ways. 0 or -1. */
