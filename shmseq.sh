@@ -14,9 +14,10 @@ DEPS=(meson ninja-build gcc pkg-config liburcu-dev libcmocka-dev libedit-dev pyt
 	libcurl4-openssl-dev libjson-c-dev # these two: cluster mode's etcd client
 	scdoc # the man pages
 	python3-dev) # the Python module
-TEST_DEPS=(clang etcd-server etcd-client libfuse3-dev fuse3 python3-pytest tmux systemd)
+TEST_DEPS=(clang etcd-server etcd-client libfuse3-dev fuse3 python3-pytest tmux systemd iptables)
 # clang: the fuzz targets; etcd: the cluster tests; fuse3: plfs (the powerloss test); pytest: the
-# Python module; tmux: the shell on a terminal; systemd: systemd-analyze checks the unit
+# Python module; tmux: the shell on a terminal; systemd: systemd-analyze checks the unit; iptables:
+# the cluster partition tests cut links in a network namespace of their own
 
 need_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

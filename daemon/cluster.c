@@ -1188,7 +1188,7 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 	snprintf(cl->key_ddl, sizeof(cl->key_ddl), "%sddl", cl->prefix);
 	snprintf(cl->key_acks, sizeof(cl->key_acks), "%sacks/", cl->prefix);
 	snprintf(cl->key_ack, sizeof(cl->key_ack), "%sacks/%s", cl->prefix, cl->host);
-	struct store_config sc = {.endpoints = cfg->endpoints};
+	struct store_config sc = {.endpoints = cfg->endpoints, .bind = cfg->bind};
 	int r = store_open(&sc, &cl->st, err, errlen);
 	if (r < 0) {
 		free(cl);

@@ -31,6 +31,7 @@ struct cluster_config {
 	const char *endpoints; /* comma-separated etcd client URLs */
 	const char *name;      /* the cluster's name: the keys' prefix */
 	const char *host;      /* this host's name in the cluster */
+	const char *bind;      /* local address of the store's connections, or NULL */
 	long poll_ms;	       /* how often the definitions are read (0: 500) */
 };
 

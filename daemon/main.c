@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c — shmseqd: parse options, then run the event loop in the foreground. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 	      "                                 cluster through this etcd (v3 JSON gateway)\n"
 	      "      --cluster NAME             the cluster's name in the store (default: the instance)\n"
 	      "      --host NAME                this host's name in the cluster (default: hostname)\n"
+	      "      --etcd-bind ADDR           make the store's connections from this local IPv4 or\n"
+	      "                                 IPv6 address (default: the system picks)\n"
 	      "  -h, --help                     this text\n"
 	      "  -V, --version                  the version\n\n"
 	      "SIGTERM or SIGINT shuts down cleanly: positions persisted, region and socket removed.\n",
@@ -136,7 +139,8 @@ int main(int argc, char **argv)
 		O_PREALLOC,
 		O_ETCD,
 		O_CLUSTER,
-		O_HOST
+		O_HOST,
+		O_ETCD_BIND
 	};
 	static const struct option opts[] = {
 		{"instance", required_argument, NULL, 'i'},
@@ -155,6 +159,7 @@ int main(int argc, char **argv)
 		{"etcd", required_argument, NULL, O_ETCD},
 		{"cluster", required_argument, NULL, O_CLUSTER},
 		{"host", required_argument, NULL, O_HOST},
+		{"etcd-bind", required_argument, NULL, O_ETCD_BIND},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -240,6 +245,16 @@ int main(int argc, char **argv)
 		case O_HOST:
 			cfg.host = optarg;
 			break;
+		case O_ETCD_BIND: {
+			unsigned char a[sizeof(struct in6_addr)];
+			if (inet_pton(AF_INET, optarg, a) != 1 && inet_pton(AF_INET6, optarg, a) != 1) {
+				fprintf(stderr, "shmseqd: --etcd-bind: '%s' is not an IPv4 or IPv6 address\n",
+					optarg);
+				return 2;
+			}
+			cfg.etcd_bind = optarg;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -287,8 +302,8 @@ int main(int argc, char **argv)
 				"1 to 64 characters without '/', not 'def' or 'pos'\n");
 			return 2;
 		}
-	} else if (cfg.cluster || cfg.host) {
-		fprintf(stderr, "shmseqd: --cluster and --host need --etcd\n");
+	} else if (cfg.cluster || cfg.host || cfg.etcd_bind) {
+		fprintf(stderr, "shmseqd: --cluster, --host and --etcd-bind need --etcd\n");
 		return 2;
 	}
 	if (!cfg.data_dir) {

@@ -1356,7 +1356,10 @@ int server_run(const struct server_config *cfg)
 #if SHMSEQD_CLUSTER
 	if (cfg->etcd) {
 		char err[512] = "";
-		struct cluster_config cc = {.endpoints = cfg->etcd, .name = cfg->cluster, .host = cfg->host};
+		struct cluster_config cc = {.endpoints = cfg->etcd,
+					    .name = cfg->cluster,
+					    .host = cfg->host,
+					    .bind = cfg->etcd_bind};
 		struct cluster_ops ops = {.ctx = &sv, .reply = cluster_reply};
 		int fds[2];
 		if (cluster_open(&cc, &sv.cat, &cfg->env, &ops, &sv.cl, err, sizeof(err)) < 0) {

@@ -25,6 +25,7 @@ struct server_config {
 	bool accept_log_damage;	      /* start on a damaged log, keeping what survives */
 	/* cluster mode (--etcd): NULL endpoints for local mode */
 	const char *etcd, *cluster, *host;
+	const char *etcd_bind; /* --etcd-bind: the store's connections' local address */
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns the process exit code;

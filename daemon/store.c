@@ -71,6 +71,7 @@ struct store {
 	size_t nep, cur;
 	bool answered; /* cur answered at least once */
 	char *user, *password, *cacert, *cert, *key;
+	char *bind;  /* "host!ADDR" for CURLOPT_INTERFACE, or NULL */
 	char *token; /* from /v3/auth/authenticate */
 	bool authenticating;
 	long timeout_ms, connect_timeout_ms;
@@ -420,6 +421,14 @@ static bool attempt(struct req *r)
 		curl_easy_reset(r->easy);
 	curl_slist_free_all(r->hdrs);
 	r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	/* etcd's "require leader" (the gateway passes Grpc-Metadata-* on as
+	 * gRPC metadata): a member that lost its leader, cut off in a minority,
+	 * refuses at once ("etcdserver: no leader") instead of holding the
+	 * request until the deadline, and the next endpoint is tried */
+	struct curl_slist *lead = r->hdrs ? curl_slist_append(r->hdrs, "Grpc-Metadata-Hasleader: true")
+					  : NULL;
+	if (lead)
+		r->hdrs = lead;
 	if (r->hdrs && r->kind != REQ_AUTH && st->token) {
 		char h[1024];
 		fmt(h, sizeof(h), "Authorization: %s", st->token);
@@ -461,6 +470,8 @@ static bool attempt(struct req *r)
 		curl_easy_setopt(e, CURLOPT_SSLCERT, st->cert);
 	if (st->key)
 		curl_easy_setopt(e, CURLOPT_SSLKEY, st->key);
+	if (st->bind)
+		curl_easy_setopt(e, CURLOPT_INTERFACE, st->bind);
 	if (curl_multi_add_handle(st->multi, e) != CURLM_OK) {
 		fmt(rep.error, sizeof(rep.error), "libcurl refused the request");
 		finish(r, &rep);
@@ -790,6 +801,10 @@ int store_open(const struct store_config *cfg, struct store **out, char *err, si
 	st->cacert = dup_opt(cfg->cacert, &oom);
 	st->cert = dup_opt(cfg->cert, &oom);
 	st->key = dup_opt(cfg->key, &oom);
+	if (cfg->bind && !(st->bind = malloc(strlen(cfg->bind) + 6)))
+		oom = true;
+	else if (cfg->bind)
+		sprintf(st->bind, "host!%s", cfg->bind);
 	st->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
 	st->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 500;
 	int r = -ENOMEM;
@@ -895,6 +910,7 @@ void store_close(struct store *st)
 	free(st->cacert);
 	free(st->cert);
 	free(st->key);
+	free(st->bind);
 	free(st->token);
 	free(st);
 }

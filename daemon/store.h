@@ -40,6 +40,9 @@ struct store_config {
 	const char *cacert, *cert, *key;
 	/* A request's whole time, and a connection's (0: 2000 ms, 500 ms). */
 	long timeout_ms, connect_timeout_ms;
+	/* Optional local address every connection is made from (NULL: the
+	 * system picks): a multi-homed host's store traffic on one network. */
+	const char *bind;
 };
 
 enum store_status {

@@ -19,6 +19,11 @@ struct etcd {
 	char cluster[512]; /* --initial-cluster */
 };
 
+/* Nonzero: the member on 127.0.0.N runs with group id etcd_gid_base + N,
+ * by which a test's packet filter can tell its connections apart
+ * (partition.h). 0 by default: the test's own group. */
+extern gid_t etcd_gid_base;
+
 /* Whether etcd is installed (else the caller skips with 77). */
 bool etcd_available(void);
 
