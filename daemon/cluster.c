@@ -133,6 +133,7 @@ struct cluster {
 	long poll_ms;
 	struct cseq *b[NBUCKETS];
 	struct ddl *ddls;
+	struct rowq *rows; /* SELECT * reading pos */
 	bool polling, poll_again, healthy, closing, synced, said_local;
 	uint64_t poll_gen;
 	int64_t applied_rev;
@@ -1083,6 +1084,98 @@ static int statement(struct cluster *cl, void *conn, const struct wire_hdr *h, c
 	return CLUSTER_TAKEN;
 }
 
+/* --- SELECT * FROM s: the global position --------------------------------------------- */
+
+/* MariaDB's next_not_cached_value is the first value no server cached; in
+ * a cluster that is the store's pos (the first value not granted to any
+ * host), read at the statement's time, and cycle_count its round. The rest
+ * of the row is the definition, as in local mode. A store that cannot be
+ * read answers SHMSEQ_ERR_STORE_UNAVAILABLE, never a position it cannot
+ * vouch for. */
+struct rowq {
+	struct rowq *next;
+	struct cluster *cl;
+	void *conn; /* NULL once the session is gone */
+	struct wire_hdr h;
+	char name[SHMSEQ_NAME_MAX + 1];
+	char key[400];
+};
+
+static void on_row_pos(void *ctx, const struct store_reply *r)
+{
+	struct rowq *q = ctx;
+	struct cluster *cl = q->cl;
+	for (struct rowq **pp = &cl->rows; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	if (cl->closing || !q->conn) {
+		free(q);
+		return;
+	}
+	int32_t status = 0;
+	struct seg_pos pos;
+	const struct store_kv *kv = r->status == STORE_OK && r->nranges && r->ranges[0].count == 1
+					    ? &r->ranges[0].kvs[0]
+					    : NULL;
+	if (r->status != STORE_OK)
+		status = store_err(r->status);
+	else if (!kv)
+		status = -SHMSEQ_ERR_UNKNOWN_SEQUENCE; /* dropped meanwhile */
+	else if (seg_pos_parse(kv->value, kv->value_len, &pos) < 0)
+		status = -EBADMSG;
+	struct wire_row_reply *rep = calloc(1, sizeof(*rep));
+	struct seq_def *def = calloc(1, sizeof(*def));
+	if (!rep || !def) {
+		status = -ENOMEM;
+	} else if (status == 0) {
+		struct seq_row row = {0};
+		status = catalog_row(cl->cat, q->name, &row, def, &rep->seq_id, &rep->reserve_ahead);
+		if (status == 0) {
+			/* a used-up round: the beyond-the-end sentinel, as in
+			 * local mode (MAXVALUE+1 / MINVALUE-1) */
+			int64_t inc = seq_real_increment(def, cl->env);
+			row.next_not_cached_value =
+				pos.end ? seq_step(def, inc > 0 ? def->maxvalue : def->minvalue, inc) : pos.next;
+			row.cycle_count = pos.round;
+			wire_row_encode(&rep->row, &row);
+			wire_def_encode(&rep->def, def);
+		}
+	}
+	cl->ops.reply(cl->ops.ctx, q->conn, &q->h, status, rep, status == 0 ? sizeof(*rep) : 0);
+	free(rep);
+	free(def);
+	free(q);
+}
+
+static int row(struct cluster *cl, void *conn, const struct wire_hdr *h, const void *payload)
+{
+	const struct wire_open *o = payload;
+	char name[SHMSEQ_NAME_MAX + 1];
+	if (wire_name_get(&o->name, name) < 0 || !cseq_find(cl, name))
+		return CLUSTER_LOCAL; /* not the store's: TEMPORARY, or unknown */
+	struct rowq *q = calloc(1, sizeof(*q));
+	if (!q) {
+		cl->ops.reply(cl->ops.ctx, conn, h, -ENOMEM, NULL, 0);
+		return CLUSTER_TAKEN;
+	}
+	q->cl = cl;
+	q->conn = conn;
+	q->h = *h;
+	memcpy(q->name, name, sizeof(name));
+	key_of(cl, name, "pos", q->key, sizeof(q->key));
+	int e = store_range(cl->st, q->key, strlen(q->key), NULL, 0, on_row_pos, q);
+	if (e < 0) {
+		free(q);
+		cl->ops.reply(cl->ops.ctx, conn, h, e, NULL, 0);
+		return CLUSTER_TAKEN;
+	}
+	q->next = cl->rows;
+	cl->rows = q;
+	return CLUSTER_TAKEN;
+}
+
 /* --- the interface ---------------------------------------------------------------------- */
 
 int cluster_handle(struct cluster *cl, void *conn, const struct wire_hdr *h, const void *payload, size_t len)
@@ -1094,6 +1187,8 @@ int cluster_handle(struct cluster *cl, void *conn, const struct wire_hdr *h, con
 	case WIRE_DROP:
 	case WIRE_SETVAL:
 		return statement(cl, conn, h, payload);
+	case WIRE_ROW:
+		return row(cl, conn, h, payload);
 	case WIRE_INSERT:
 		/* INSERT INTO s VALUES (…) sets a row: not across hosts yet */
 		cl->ops.reply(cl->ops.ctx, conn, h, -EOPNOTSUPP, NULL, 0);
@@ -1115,6 +1210,9 @@ void cluster_conn_gone(struct cluster *cl, void *conn)
 	for (struct ddl *d = cl->ddls; d; d = d->next)
 		if (d->conn == conn)
 			d->conn = NULL;
+	for (struct rowq *q = cl->rows; q; q = q->next)
+		if (q->conn == conn)
+			q->conn = NULL;
 	for (unsigned b = 0; b < NBUCKETS; b++)
 		for (struct cseq *c = cl->b[b]; c; c = c->next)
 			for (size_t i = 0; i < c->nw; i++)

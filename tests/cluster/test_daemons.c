@@ -323,6 +323,52 @@ static void test_store_down_then_back(void **state)
 	shmseq_disconnect(c);
 }
 
+/* The first column of SELECT * FROM s on host i, or INT64_MIN. */
+static int64_t row_next(int i, const char *name)
+{
+	shmseq *c;
+	if (shmseq_connect(host[i].instance, &c) < 0)
+		return INT64_MIN;
+	char q[128];
+	snprintf(q, sizeof(q), "SELECT * FROM %s", name);
+	shmseq_result *res = NULL;
+	int64_t v = INT64_MIN;
+	if (shmseq_exec(c, q, &res) == 0 && res && shmseq_result_error(res) == 0 &&
+	    shmseq_result_rows(res) == 1)
+		v = strtoll(shmseq_result_value(res, 0, 0), NULL, 10);
+	shmseq_result_free(res);
+	shmseq_disconnect(c);
+	return v;
+}
+
+/* SELECT * FROM s: next_not_cached_value is the store's position (the
+ * first value granted to no host) on every host, not this host's. */
+static void test_select_star_global(void **state)
+{
+	(void)state;
+	assert_int_equal(sql(0, "CREATE SEQUENCE cs START WITH 100 CACHE 10"), 0);
+	int64_t v0, v1;
+	assert_int_equal(nextval(0, "cs", &v0), 0);
+	uint64_t t0 = now_ms();
+	while (nextval(1, "cs", &v1) < 0) {
+		assert_true(now_ms() - t0 < 5000);
+		sleep_ms(50);
+	}
+	int64_t hi = v0 > v1 ? v0 : v1;
+	for (int i = 0; i < HOSTS; i++) {
+		int64_t n = row_next(i, "cs");
+		fprintf(stderr,
+			"SELECT * FROM cs on host %d: next_not_cached_value %lld (values %lld, %lld)\n", i,
+			(long long)n, (long long)v0, (long long)v1);
+		assert_true(n > hi); /* past both hosts' segments */
+		assert_int_equal(n, row_next((i + 1) % HOSTS, "cs"));
+	}
+	/* a used-up round shows the sentinel past MAXVALUE, as in local mode */
+	assert_int_equal(sql(2, "CREATE SEQUENCE cz START WITH 1 MAXVALUE 50 CACHE 10"), 0);
+	assert_int_equal(nextval(2, "cz", &v0), 0);
+	assert_int_equal(row_next(2, "cz"), 51);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -379,6 +425,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unique_across_hosts_and_a_kill),
 		cmocka_unit_test(test_ddl_seen_on_other_hosts),
 		cmocka_unit_test(test_store_down_then_back),
+		cmocka_unit_test(test_select_star_global),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
