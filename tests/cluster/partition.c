@@ -49,16 +49,16 @@ static int lo_up(void)
 	return r;
 }
 
-/* Back to the namespace the test started in (a skip leaves the test as it
- * was: a caller may go on without partitions), then 77. */
+/* After unshare(): back to the namespace the test started in (a skip
+ * leaves the test as it was: a caller may go on without partitions), then
+ * 77. */
 static int give_up(int home)
 {
-	if (home >= 0) {
-		if (setns(home, CLONE_NEWNET) < 0)
-			fprintf(stderr, "partition: cannot return to the first network namespace: %s\n",
-				strerror(errno));
+	if (home >= 0 && setns(home, CLONE_NEWNET) < 0)
+		fprintf(stderr, "partition: cannot return to the first network namespace: %s\n",
+			strerror(errno));
+	if (home >= 0)
 		close(home);
-	}
 	return 77;
 }
 
@@ -74,7 +74,9 @@ int partition_enter(void)
 			"no network namespace of our own (unshare: %s; root or CAP_SYS_ADMIN needed): "
 			"skipping\n",
 			strerror(errno));
-		return give_up(home);
+		if (home >= 0)
+			close(home);
+		return 77;
 	}
 	if (lo_up() < 0) {
 		fprintf(stderr, "cannot bring the namespace's loopback up (%s): skipping\n", strerror(errno));

@@ -210,13 +210,13 @@ static void test_host_cut_off(void **state)
 	uint64_t ddl_ms = (now_ns() - t0) / 1000000;
 	fprintf(stderr, "host 0 cut off: ALTER answered %d after %llu ms\n", r, (unsigned long long)ddl_ms);
 	assert_true(r == SHMSEQ_ERR_STORE_UNAVAILABLE || r == SHMSEQ_ERR_OUTCOME_UNKNOWN);
-	assert_true(ddl_ms < 10000);
+	assert_true(ddl_ms < 5000); /* a read and a Txn of 2 s each at most */
 	t0 = now_ns();
 	r = sql(0, "CREATE SEQUENCE pa2");
 	ddl_ms = (now_ns() - t0) / 1000000;
 	fprintf(stderr, "host 0 cut off: CREATE answered %d after %llu ms\n", r, (unsigned long long)ddl_ms);
 	assert_true(r == SHMSEQ_ERR_STORE_UNAVAILABLE || r == SHMSEQ_ERR_OUTCOME_UNKNOWN);
-	assert_true(ddl_ms < 10000);
+	assert_true(ddl_ms < 5000); /* a read and a Txn of 2 s each at most */
 	/* other hosts serve meanwhile */
 	struct handle y;
 	open_on(1, "pa", &y);
@@ -391,12 +391,13 @@ static int minority_round(struct handle *x, int m, const char *what, long every,
 	return errors;
 }
 
-/* Member `which` (the leader, or a follower some host talks to) cut from
- * the other two: at the demand the segments were sized for (a figure: a
- * follower notices the lost leader, the others elect one, in about two
- * seconds, while the next segment may be asked for with one second of
- * values left; the errors must end while the partition lasts), then with
- * segments for four seconds or more (a quarter of that demand): no error. */
+/* A member (the leader, or a follower some host talks to) cut from
+ * the other two. At the demand the segments were sized for, for 6 s: a
+ * figure (a follower notices the lost leader, the others elect one, in
+ * 2-3 s, while the next segment may be asked for with one second of values
+ * left), and the errors must end a second before the cut does (a host held
+ * by the cut member errs to its end). Then with segments for 4 s or more (a
+ * quarter of that demand) for 4 s: no error. */
 static void minority(struct handle *x, bool leader)
 {
 	int err[HOSTS];
@@ -407,21 +408,24 @@ static void minority(struct handle *x, bool leader)
 		int l = etcd_leader(store, MEMBERS);
 		assert_true(l >= 0);
 		int m = l;
-		if (!leader) {
-			m = member_of(0);
-			if (m < 0 || m == l)
-				m = (l + 1) % MEMBERS;
+		if (!leader) { /* one that a host talks to, where one does */
+			m = (l + 1) % MEMBERS;
+			for (int h = HOSTS; h-- > 0;) {
+				int k = member_of(h);
+				if (k >= 0 && k != l)
+					m = k;
+			}
 		}
 		char what[64];
 		snprintf(what, sizeof(what), "%s, %s", leader ? "the leader" : "a follower",
 			 slow ? "segments for 4 s or more" : "demand as sized");
-		int e = minority_round(x, m, what, slow ? 4 : 1, 4000, &last);
+		int e = minority_round(x, m, what, slow ? 4 : 1, slow ? 4000 : 6000, &last);
 		if (slow) {
 			assert_int_equal(e, 0);
 		} else {
-			fprintf(stderr, "%s: %d client errors, the last at %llu ms of 4000\n", what, e,
+			fprintf(stderr, "%s: %d client errors, the last at %llu ms of 6000\n", what, e,
 				(unsigned long long)last);
-			assert_true(last < 3500);
+			assert_true(last < 5000);
 		}
 	}
 }
@@ -455,10 +459,17 @@ static int setup(void **state)
 	}
 	setenv("SHMSEQ_RUNTIME_DIR", run, 1); /* one runtime directory for the three */
 	for (int i = 0; i < HOSTS; i++) {
-		char args[1024];
+		/* host i tries member i first: each member is some host's, so
+		 * that every cut holds up a host's requests (until it moves on) */
+		char args[1024], list[600] = "";
+		for (int k = 0; k < MEMBERS; k++) {
+			size_t len = strlen(list);
+			snprintf(list + len, sizeof(list) - len, "%s%s", k ? "," : "",
+				 store[(i + k) % MEMBERS].url);
+		}
 		snprintf(bind_ip[i], sizeof(bind_ip[i]), "127.0.1.%d", i + 1);
 		snprintf(args, sizeof(args),
-			 "--etcd %s --etcd-bind %s --cluster p%d --host h%d 2>>%s/daemon.log", eps,
+			 "--etcd %s --etcd-bind %s --cluster p%d --host h%d 2>>%s/daemon.log", list,
 			 bind_ip[i], (int)getpid(), i, host[i].dir);
 		if (daemon_start(&host[i], args) < 0)
 			return -1;
