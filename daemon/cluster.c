@@ -20,13 +20,18 @@
  * catalog changed. A Txn whose outcome is unknown is answered
  * SHMSEQ_ERR_OUTCOME_UNKNOWN.
  *
- * The fence. Every host reads the `ddl` key every TICK_MS; when it moved,
- * it reads the definitions at once (else every poll_ms), applies them —
- * a newer epoch drops the live segment and the reserve, freezing the slot
- * — and then writes acks/<host> = {rev: the revision applied, t: wall
- * clock}, also once a second as a heartbeat. A statement is answered only
- * when every other host whose ack is recent (LIVE_MS) has acknowledged its
- * Txn's revision, or after ACK_WAIT_NS (counted as a fence time-out): so
+ * The fence. Every host watches acks/ and the `ddl` key (one stream,
+ * store_watch); when `ddl` moved, it reads the definitions at once (else
+ * every poll_ms), applies them — a newer epoch drops the live segment and
+ * the reserve, freezing the slot — and then writes acks/<host> = {rev: the
+ * revision applied, t: wall clock}, also once a second as a heartbeat. The
+ * acknowledgements the watch brings fill a table of the other hosts. A
+ * statement is answered as soon as every other host whose ack is recent
+ * (LIVE_MS) has acknowledged its Txn's revision, or after ACK_WAIT_NS
+ * (counted as a fence time-out). Behind the watch, every FALLBACK_NS, the
+ * `ddl` key is read (a statement the stream did not bring reopens it) and,
+ * while a statement waits, acks/ too: a broken stream delays, never loses,
+ * a statement. So
  * once ALTER RESTART, SETVAL or DROP returned, no host that answers the
  * store hands out a value of the old state; a host cut off from the store
  * may, until it reads the definitions again (its values stay unique: its
@@ -66,9 +71,16 @@
  * for them, and how recent a host's acknowledgement must be for it to
  * count as a live host that must acknowledge. */
 #define TICK_MS 20
+#define FALLBACK_NS 500000000ull /* the reads behind the watch */
 #define ACK_WAIT_NS 2000000000ull
 #define LIVE_MS 5000
 #define HEARTBEAT_NS 1000000000ull
+
+/* Another host's last acknowledgement, as the watch (or a read) saw it. */
+struct peer {
+	char host[128];
+	int64_t rev, t;
+};
 
 struct waiter {
 	void *conn;
@@ -137,7 +149,10 @@ struct cluster {
 	char key_ddl[256], key_ack[400], key_acks[256], ack_text[128];
 	int64_t ddl_rev, seen_rev, acked_rev;
 	bool watching, acking, acks_reading;
-	uint64_t last_poll_ns, last_ack_ns;
+	uint64_t last_poll_ns, last_ack_ns, last_check_ns, last_acks_ns;
+	struct store_watch *sw; /* acks/, ddl (and what lies between) */
+	struct peer *peers;
+	size_t npeers, cappeers;
 	uint64_t fence_timeouts;
 	char last_error[640];
 	uint64_t waits, unavailable, stale, fenced, gaps;
@@ -359,6 +374,8 @@ static void on_grant(void *ctx, int status, const struct segment *seg);
 static void poll_now(struct cluster *cl);
 static void send_ack(struct cluster *cl);
 static void read_acks(struct cluster *cl);
+static void fence_check(struct cluster *cl);
+static bool fencing(const struct cluster *cl);
 
 static uint64_t seg_size(struct cluster *cl, struct cseq *c, struct seq *s)
 {
@@ -727,7 +744,9 @@ static void ddl_apply(struct ddl *d, int64_t revision)
 	d->fencing = true;
 	d->target_rev = revision;
 	d->deadline_ns = now_ns() + ACK_WAIT_NS;
-	read_acks(cl); /* no other live host: the answer at once */
+	fence_check(cl); /* no other live host: the answer at once (d may be gone) */
+	if (fencing(cl))
+		read_acks(cl);
 }
 
 /* --- the fence: acknowledgements ---------------------------------------------------- */
@@ -746,6 +765,10 @@ static void on_ack(void *ctx, const struct store_reply *r)
 	if (cl->closing || r->status != STORE_OK)
 		return;
 	cl->last_ack_ns = now_ns();
+	/* definitions applied while this one was on its way: at once, not
+	 * with the next heartbeat */
+	if (cl->seen_rev != cl->acked_rev)
+		send_ack(cl);
 }
 
 /* Say which definitions this host follows: the revision of the last ones
@@ -763,35 +786,75 @@ static void send_ack(struct cluster *cl)
 	}
 }
 
-static void on_acks(void *ctx, const struct store_reply *r)
+/* The host an acks/ key names, or NULL (this host's own, or not one). */
+static const char *ack_host(const struct cluster *cl, const struct store_kv *kv, char *host, size_t cap)
 {
-	struct cluster *cl = ctx;
-	cl->acks_reading = false;
-	if (cl->closing)
-		return;
-	int64_t lowest = INT64_MAX, t0 = wall_ms();
-	if (r->status == STORE_OK && r->nranges) {
-		for (size_t i = 0; i < r->ranges[0].count; i++) {
-			const struct store_kv *kv = &r->ranges[0].kvs[i];
-			if (kv->key_len == strlen(cl->key_ack) &&
-			    memcmp(kv->key, cl->key_ack, kv->key_len) == 0)
-				continue; /* this host applied it itself */
-			json_tokener *tok = json_tokener_new();
-			json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value,
-								     (int)kv->value_len)
-					     : NULL;
-			if (tok)
-				json_tokener_free(tok);
-			int64_t rev = 0, t = 0;
-			bool ok = o && get_i64(o, "rev", &rev) && get_i64(o, "t", &t);
-			if (o)
-				json_object_put(o);
-			if (ok && t0 - t <= LIVE_MS && rev < lowest)
-				lowest = rev; /* a live host, as far as it said */
-		}
-	} else {
-		lowest = INT64_MIN; /* unknown: wait for the deadline */
+	size_t pl = strlen(cl->key_acks);
+	if (kv->key_len <= pl || kv->key_len - pl >= cap || memcmp(kv->key, cl->key_acks, pl) != 0)
+		return NULL;
+	memcpy(host, kv->key + pl, kv->key_len - pl);
+	host[kv->key_len - pl] = 0;
+	if (memchr(host, 0, kv->key_len - pl) || strcmp(host, cl->host) == 0)
+		return NULL; /* this host applied it itself */
+	return host;
+}
+
+static struct peer *peer_get(struct cluster *cl, const char *host, bool add)
+{
+	for (size_t i = 0; i < cl->npeers; i++)
+		if (strcmp(cl->peers[i].host, host) == 0)
+			return &cl->peers[i];
+	if (!add)
+		return NULL;
+	if (cl->npeers == cl->cappeers) {
+		size_t n = cl->cappeers ? cl->cappeers * 2 : 8;
+		struct peer *p = realloc(cl->peers, n * sizeof(*p));
+		if (!p)
+			return NULL;
+		cl->peers = p;
+		cl->cappeers = n;
 	}
+	struct peer *p = &cl->peers[cl->npeers++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	return p;
+}
+
+/* An acks/<host> key as stored (or deleted): the table follows. */
+static void peer_ack(struct cluster *cl, const struct store_kv *kv, bool deleted)
+{
+	char host[128];
+	if (!ack_host(cl, kv, host, sizeof(host)))
+		return;
+	if (deleted) {
+		struct peer *p = peer_get(cl, host, false);
+		if (p)
+			*p = cl->peers[--cl->npeers];
+		return;
+	}
+	json_tokener *tok = json_tokener_new();
+	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value, (int)kv->value_len) : NULL;
+	if (tok)
+		json_tokener_free(tok);
+	int64_t rev = 0, t = 0;
+	bool ok = o && get_i64(o, "rev", &rev) && get_i64(o, "t", &t);
+	if (o)
+		json_object_put(o);
+	struct peer *p = ok ? peer_get(cl, host, true) : NULL;
+	if (p) {
+		p->rev = rev;
+		p->t = t;
+	}
+}
+
+/* Answer the statements every live host has acknowledged (or whose wait
+ * is over). From the table: no store round trip. */
+static void fence_check(struct cluster *cl)
+{
+	int64_t lowest = INT64_MAX, t0 = wall_ms();
+	for (size_t i = 0; i < cl->npeers; i++)
+		if (t0 - cl->peers[i].t <= LIVE_MS && cl->peers[i].rev < lowest)
+			lowest = cl->peers[i].rev; /* a live host, as far as it said */
 	uint64_t t = now_ns();
 	for (struct ddl *d = cl->ddls, *next; d; d = next) {
 		next = d->next;
@@ -804,14 +867,28 @@ static void on_acks(void *ctx, const struct store_reply *r)
 			ddl_end(d, d->status, d->reply_len ? &d->rep : NULL, d->reply_len);
 		}
 	}
-	/* still waiting: read again at once (a round trip apart), so that the
-	 * answer follows the last acknowledgement closely */
-	if (r->status == STORE_OK)
-		for (struct ddl *d = cl->ddls; d; d = d->next)
-			if (d->fencing) {
-				read_acks(cl);
-				break;
-			}
+}
+
+static bool fencing(const struct cluster *cl)
+{
+	for (const struct ddl *d = cl->ddls; d; d = d->next)
+		if (d->fencing)
+			return true;
+	return false;
+}
+
+/* The acknowledgements as stored: the table anew (behind the watch: at a
+ * new stream, and while a statement waits, every FALLBACK_NS). */
+static void on_acks(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->acks_reading = false;
+	if (cl->closing || r->status != STORE_OK || !r->nranges)
+		return;
+	cl->npeers = 0;
+	for (size_t i = 0; i < r->ranges[0].count; i++)
+		peer_ack(cl, &r->ranges[0].kvs[i], false);
+	fence_check(cl);
 }
 
 static void read_acks(struct cluster *cl)
@@ -821,29 +898,65 @@ static void read_acks(struct cluster *cl)
 	char end[260];
 	snprintf(end, sizeof(end), "%s", cl->key_acks);
 	end[strlen(end) - 1]++; /* "acks/" -> "acks0" */
+	cl->last_acks_ns = now_ns();
 	if (store_range(cl->st, cl->key_acks, strlen(cl->key_acks), end, strlen(end), on_acks, cl) == 0)
 		cl->acks_reading = true;
 }
 
-static void on_watch(void *ctx, const struct store_reply *r)
+/* The watch on acks/ and ddl: a statement elsewhere is read at once, an
+ * acknowledgement answers the statement it was the last one for. */
+static void on_events(void *ctx, const struct store_event *ev, size_t n, bool resync)
+{
+	struct cluster *cl = ctx;
+	if (cl->closing)
+		return;
+	if (resync) {
+		/* a new stream: what it may have missed is read again */
+		poll_now(cl);
+		read_acks(cl);
+	}
+	size_t dl = strlen(cl->key_ddl);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_kv *kv = &ev[i].kv;
+		if (kv->key_len == dl && memcmp(kv->key, cl->key_ddl, dl) == 0) {
+			if (kv->mod_revision > cl->ddl_rev) {
+				cl->ddl_rev = kv->mod_revision;
+				poll_now(cl);
+			}
+		} else {
+			peer_ack(cl, kv, ev[i].deleted);
+		}
+	}
+	if (n)
+		fence_check(cl);
+}
+
+/* Behind the watch, every FALLBACK_NS: the ddl key read. A statement the
+ * watch did not bring is read now, and the stream is taken as silent. */
+static void on_ddl_key(void *ctx, const struct store_reply *r)
 {
 	struct cluster *cl = ctx;
 	cl->watching = false;
 	if (cl->closing || r->status != STORE_OK)
 		return;
 	int64_t mod = r->nranges && r->ranges[0].count ? r->ranges[0].kvs[0].mod_revision : 0;
-	if (mod != cl->ddl_rev) {
-		/* a statement somewhere: read the definitions now */
+	if (mod > cl->ddl_rev) {
+		if (cl->sw && mod > store_watch_revision(cl->sw)) {
+			say("the watch on the store missed a statement (revision %lld): opened again",
+			    (long long)mod);
+			store_watch_restart(cl->sw);
+		}
 		cl->ddl_rev = mod;
 		poll_now(cl);
 	}
 }
 
-static void watch(struct cluster *cl)
+static void ddl_check(struct cluster *cl)
 {
 	if (cl->watching)
 		return;
-	if (store_range(cl->st, cl->key_ddl, strlen(cl->key_ddl), NULL, 0, on_watch, cl) == 0)
+	cl->last_check_ns = now_ns();
+	if (store_range(cl->st, cl->key_ddl, strlen(cl->key_ddl), NULL, 0, on_ddl_key, cl) == 0)
 		cl->watching = true;
 }
 
@@ -1134,18 +1247,19 @@ void cluster_event(struct cluster *cl, int i)
 	if (read(cl->tfd, &x, sizeof(x)) < 0)
 		return;
 	uint64_t t = now_ns();
-	watch(cl);
+	if (t - cl->last_check_ns >= FALLBACK_NS)
+		ddl_check(cl);
 	if (t - cl->last_poll_ns >= (uint64_t)cl->poll_ms * 1000000u) {
 		cl->last_poll_ns = t;
 		poll_now(cl);
 	}
 	if (cl->synced && t - cl->last_ack_ns >= HEARTBEAT_NS)
 		send_ack(cl);
-	for (struct ddl *d = cl->ddls; d; d = d->next)
-		if (d->fencing) {
+	if (fencing(cl)) {
+		fence_check(cl); /* the time-outs */
+		if (fencing(cl) && t - cl->last_acks_ns >= FALLBACK_NS)
 			read_acks(cl);
-			break;
-		}
+	}
 	/* a store back after being down: the waiting ones try again; a grant
 	 * that takes too long (a store pausing or electing) answers them */
 	for (unsigned b = 0; b < NBUCKETS; b++)
@@ -1201,6 +1315,17 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 		cluster_close(cl);
 		return r;
 	}
+	/* one stream for acks/<host>, ddl and hosts/<host>: what lies
+	 * between them in the key space */
+	char wend[256];
+	snprintf(wend, sizeof(wend), "%shosts0", cl->prefix);
+	r = store_watch(cl->st, cl->key_acks, strlen(cl->key_acks), wend, strlen(wend), 0, on_events, cl,
+			&cl->sw);
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		cluster_close(cl);
+		return r;
+	}
 	poll_now(cl);
 	store_wait(cl->st, 5000);
 	if (!cl->synced)
@@ -1231,6 +1356,7 @@ void cluster_close(struct cluster *cl)
 	}
 	if (cl->tfd >= 0)
 		close(cl->tfd);
+	free(cl->peers);
 	free(cl);
 }
 
