@@ -80,6 +80,8 @@
 struct peer {
 	char host[128];
 	int64_t rev, t;
+	int64_t mod; /* the store's revision of what this says */
+	bool seen;
 };
 
 struct waiter {
@@ -120,6 +122,7 @@ struct ddl {
 	bool fencing;
 	int64_t target_rev;
 	uint64_t deadline_ns;
+	uint64_t acks_need; /* the read of acks/ sent after the commit */
 	uint32_t reply_len;
 	/* what the Txn puts */
 	struct seq_def def;
@@ -153,6 +156,9 @@ struct cluster {
 	struct store_watch *sw; /* acks/, ddl (and what lies between) */
 	struct peer *peers;
 	size_t npeers, cappeers;
+	/* reads of acks/: sent, the last one ended, another one wanted */
+	uint64_t acks_sent, acks_done;
+	bool acks_again;
 	uint64_t fence_timeouts;
 	char last_error[640];
 	uint64_t waits, unavailable, stale, fenced, gaps;
@@ -744,8 +750,12 @@ static void ddl_apply(struct ddl *d, int64_t revision)
 	d->fencing = true;
 	d->target_rev = revision;
 	d->deadline_ns = now_ns() + ACK_WAIT_NS;
-	fence_check(cl); /* no other live host: the answer at once (d may be gone) */
-	if (fencing(cl))
+	/* the table answers only once acks/ was read after the commit: a host
+	 * the watch has not (yet) told of is waited for all the same */
+	d->acks_need = cl->acks_sent + 1;
+	if (cl->acks_reading)
+		cl->acks_again = true;
+	else
 		read_acks(cl);
 }
 
@@ -826,8 +836,12 @@ static void peer_ack(struct cluster *cl, const struct store_kv *kv, bool deleted
 	char host[128];
 	if (!ack_host(cl, kv, host, sizeof(host)))
 		return;
+	struct peer *p = peer_get(cl, host, false);
+	if (p && kv->mod_revision < p->mod)
+		return; /* older than what the table holds (a read behind the watch) */
+	if (p)
+		p->seen = true;
 	if (deleted) {
-		struct peer *p = peer_get(cl, host, false);
 		if (p)
 			*p = cl->peers[--cl->npeers];
 		return;
@@ -840,10 +854,13 @@ static void peer_ack(struct cluster *cl, const struct store_kv *kv, bool deleted
 	bool ok = o && get_i64(o, "rev", &rev) && get_i64(o, "t", &t);
 	if (o)
 		json_object_put(o);
-	struct peer *p = ok ? peer_get(cl, host, true) : NULL;
-	if (p) {
+	if (ok && !p)
+		p = peer_get(cl, host, true);
+	if (ok && p) {
 		p->rev = rev;
 		p->t = t;
+		p->mod = kv->mod_revision;
+		p->seen = true;
 	}
 }
 
@@ -860,7 +877,7 @@ static void fence_check(struct cluster *cl)
 		next = d->next;
 		if (!d->fencing)
 			continue;
-		bool acked = lowest >= d->target_rev;
+		bool acked = lowest >= d->target_rev && cl->acks_done >= d->acks_need;
 		if (acked || t >= d->deadline_ns) {
 			if (!acked)
 				cl->fence_timeouts++;
@@ -883,12 +900,26 @@ static void on_acks(void *ctx, const struct store_reply *r)
 {
 	struct cluster *cl = ctx;
 	cl->acks_reading = false;
-	if (cl->closing || r->status != STORE_OK || !r->nranges)
+	if (cl->closing)
 		return;
-	cl->npeers = 0;
-	for (size_t i = 0; i < r->ranges[0].count; i++)
-		peer_ack(cl, &r->ranges[0].kvs[i], false);
-	fence_check(cl);
+	if (r->status == STORE_OK && r->nranges) {
+		cl->acks_done = cl->acks_sent;
+		for (size_t i = 0; i < cl->npeers; i++)
+			cl->peers[i].seen = false;
+		for (size_t i = 0; i < r->ranges[0].count; i++)
+			peer_ack(cl, &r->ranges[0].kvs[i], false);
+		/* gone before the read (not written since): out */
+		for (size_t i = 0; i < cl->npeers;)
+			if (!cl->peers[i].seen && cl->peers[i].mod <= r->revision)
+				cl->peers[i] = cl->peers[--cl->npeers];
+			else
+				i++;
+		fence_check(cl);
+	}
+	if (cl->acks_again) {
+		cl->acks_again = false;
+		read_acks(cl);
+	}
 }
 
 static void read_acks(struct cluster *cl)
@@ -899,8 +930,10 @@ static void read_acks(struct cluster *cl)
 	snprintf(end, sizeof(end), "%s", cl->key_acks);
 	end[strlen(end) - 1]++; /* "acks/" -> "acks0" */
 	cl->last_acks_ns = now_ns();
-	if (store_range(cl->st, cl->key_acks, strlen(cl->key_acks), end, strlen(end), on_acks, cl) == 0)
+	if (store_range(cl->st, cl->key_acks, strlen(cl->key_acks), end, strlen(end), on_acks, cl) == 0) {
 		cl->acks_reading = true;
+		cl->acks_sent++;
+	}
 }
 
 /* The watch on acks/ and ddl: a statement elsewhere is read at once, an
