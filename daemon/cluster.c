@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "segment.h"
+#include "shmseq_version.h"
 #include "store.h"
 #include "util.h"
 
@@ -75,6 +76,20 @@
 #define ACK_WAIT_NS 2000000000ull
 #define LIVE_MS 5000
 #define HEARTBEAT_NS 1000000000ull
+/* The host registry (listing only): hosts/<host> on a lease of LEASE_TTL_S,
+ * renewed every RENEW_NS, its value written again every REGISTER_NS. */
+#define LEASE_TTL_S 5
+#define RENEW_NS 1500000000ull
+#define REGISTER_NS 5000000000ull
+
+/* A hosts/<host> key as the watch (or a read) saw it: present, or gone
+ * (its lease expired, or its daemon stopped) at gone_rev. */
+struct hostent {
+	char host[128];
+	char info[320];
+	int64_t mod, gone_rev;
+	bool present, seen;
+};
 
 /* Another host's last acknowledgement, as the watch (or a read) saw it. */
 struct peer {
@@ -150,7 +165,7 @@ struct cluster {
 	/* the fence: the ddl key's last revision seen, the revision of the last
 	 * definitions applied and acknowledged, requests in flight */
 	char key_ddl[256], key_ack[400], key_acks[256], ack_text[128];
-	int64_t ddl_rev, seen_rev, acked_rev;
+	int64_t ddl_rev, seen_rev, acked_rev, suspect_rev;
 	bool watching, acking, acks_reading;
 	uint64_t last_poll_ns, last_ack_ns, last_check_ns, last_acks_ns;
 	struct store_watch *sw; /* acks/, ddl (and what lies between) */
@@ -159,6 +174,13 @@ struct cluster {
 	/* reads of acks/: sent, the last one ended, another one wanted */
 	uint64_t acks_sent, acks_done;
 	bool acks_again;
+	/* the host registry */
+	char key_hosts[256], key_host[400], host_text[400];
+	int64_t lease, started_ms;
+	bool granting, renewing, registering, hosts_reading;
+	uint64_t last_renew_ns, last_register_ns;
+	struct hostent *hosts;
+	size_t nhosts, caphosts;
 	uint64_t fence_timeouts;
 	char last_error[640];
 	uint64_t waits, unavailable, stale, fenced, gaps;
@@ -382,6 +404,7 @@ static void send_ack(struct cluster *cl);
 static void read_acks(struct cluster *cl);
 static void fence_check(struct cluster *cl);
 static bool fencing(const struct cluster *cl);
+static struct hostent *host_find(const struct cluster *cl, const char *host);
 
 static uint64_t seg_size(struct cluster *cl, struct cseq *c, struct seq *s)
 {
@@ -864,14 +887,173 @@ static void peer_ack(struct cluster *cl, const struct store_kv *kv, bool deleted
 	}
 }
 
+/* --- the host registry -------------------------------------------------------------- */
+
+static struct hostent *host_find(const struct cluster *cl, const char *host)
+{
+	for (size_t i = 0; i < cl->nhosts; i++)
+		if (strcmp(cl->hosts[i].host, host) == 0)
+			return &cl->hosts[i];
+	return NULL;
+}
+
+/* A hosts/<host> key as stored (or deleted, at kv->mod_revision). */
+static void host_seen(struct cluster *cl, const struct store_kv *kv, bool deleted)
+{
+	size_t pl = strlen(cl->key_hosts);
+	char host[128];
+	if (kv->key_len <= pl || kv->key_len - pl >= sizeof(host) || memcmp(kv->key, cl->key_hosts, pl) != 0)
+		return;
+	memcpy(host, kv->key + pl, kv->key_len - pl);
+	host[kv->key_len - pl] = 0;
+	if (memchr(host, 0, kv->key_len - pl))
+		return;
+	struct hostent *h = host_find(cl, host);
+	if (h && kv->mod_revision < h->mod)
+		return;
+	if (!h) {
+		if (deleted)
+			return;
+		if (cl->nhosts == cl->caphosts) {
+			size_t n = cl->caphosts ? cl->caphosts * 2 : 8;
+			struct hostent *x = realloc(cl->hosts, n * sizeof(*x));
+			if (!x)
+				return;
+			cl->hosts = x;
+			cl->caphosts = n;
+		}
+		h = &cl->hosts[cl->nhosts++];
+		memset(h, 0, sizeof(*h));
+		snprintf(h->host, sizeof(h->host), "%s", host);
+	}
+	h->mod = kv->mod_revision;
+	h->seen = true;
+	h->present = !deleted;
+	if (deleted)
+		h->gone_rev = kv->mod_revision;
+	else
+		snprintf(h->info, sizeof(h->info), "%.*s", (int)kv->value_len, (const char *)kv->value);
+}
+
+static void on_hosts(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->hosts_reading = false;
+	if (cl->closing || r->status != STORE_OK || !r->nranges)
+		return;
+	for (size_t i = 0; i < cl->nhosts; i++)
+		cl->hosts[i].seen = false;
+	for (size_t i = 0; i < r->ranges[0].count; i++)
+		host_seen(cl, &r->ranges[0].kvs[i], false);
+	for (size_t i = 0; i < cl->nhosts; i++) {
+		struct hostent *h = &cl->hosts[i];
+		if (!h->seen && h->present && h->mod <= r->revision) {
+			h->present = false; /* gone while the watch was away */
+			h->gone_rev = h->mod = r->revision;
+		}
+	}
+	fence_check(cl);
+}
+
+static void read_hosts(struct cluster *cl)
+{
+	if (cl->hosts_reading)
+		return;
+	char end[260];
+	snprintf(end, sizeof(end), "%s", cl->key_hosts);
+	end[strlen(end) - 1]++; /* "hosts/" -> "hosts0" */
+	if (store_range(cl->st, cl->key_hosts, strlen(cl->key_hosts), end, strlen(end), on_hosts, cl) == 0)
+		cl->hosts_reading = true;
+}
+
+static void on_register(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->registering = false;
+	if (cl->closing)
+		return;
+	if (r->status == STORE_OK)
+		cl->last_register_ns = now_ns();
+	else if (r->status == STORE_REJECTED)
+		cl->lease = 0; /* the lease is gone: a new one */
+}
+
+/* hosts/<host> = what this daemon is, on its lease. */
+static void host_register(struct cluster *cl)
+{
+	if (cl->registering || !cl->lease || cl->closing)
+		return;
+	size_t live = 0;
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		for (const struct cseq *c = cl->b[b]; c; c = c->next)
+			live += c->epoch != 0;
+	snprintf(cl->host_text, sizeof(cl->host_text),
+		 "{\"host\":\"%s\",\"pid\":\"%ld\",\"started\":\"%lld\",\"version\":\"%s\","
+		 "\"sequences\":\"%zu\"}",
+		 cl->host, (long)getpid(), (long long)cl->started_ms, SHMSEQ_VERSION_STRING, live);
+	struct store_op op = {.kind = STORE_OP_PUT,
+			      .key = cl->key_host,
+			      .key_len = strlen(cl->key_host),
+			      .value = cl->host_text,
+			      .value_len = strlen(cl->host_text),
+			      .lease = cl->lease};
+	struct store_txn t = {.success = &op, .nsuccess = 1};
+	if (store_txn(cl->st, &t, on_register, cl) == 0)
+		cl->registering = true;
+}
+
+static void on_lease(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->granting = false;
+	if (cl->closing || r->status != STORE_OK)
+		return;
+	cl->lease = r->lease;
+	cl->last_renew_ns = now_ns();
+	host_register(cl);
+}
+
+static void on_renew(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->renewing = false;
+	if (cl->closing || r->status != STORE_OK)
+		return;
+	if (r->ttl <= 0) {
+		say("this host's lease in the store expired: registering again");
+		cl->lease = 0;
+		return;
+	}
+	cl->last_renew_ns = now_ns();
+}
+
+static void registry_tick(struct cluster *cl, uint64_t t)
+{
+	if (!cl->lease) {
+		if (!cl->granting && store_lease_grant(cl->st, LEASE_TTL_S, on_lease, cl) == 0)
+			cl->granting = true;
+		return;
+	}
+	if (!cl->renewing && t - cl->last_renew_ns >= RENEW_NS &&
+	    store_lease_keepalive(cl->st, cl->lease, on_renew, cl) == 0)
+		cl->renewing = true;
+	if (t - cl->last_register_ns >= REGISTER_NS)
+		host_register(cl);
+}
+
 /* Answer the statements every live host has acknowledged (or whose wait
  * is over). From the table: no store round trip. */
 static void fence_check(struct cluster *cl)
 {
 	int64_t lowest = INT64_MAX, t0 = wall_ms();
-	for (size_t i = 0; i < cl->npeers; i++)
-		if (t0 - cl->peers[i].t <= LIVE_MS && cl->peers[i].rev < lowest)
-			lowest = cl->peers[i].rev; /* a live host, as far as it said */
+	for (size_t i = 0; i < cl->npeers; i++) {
+		const struct peer *p = &cl->peers[i];
+		const struct hostent *h = host_find(cl, p->host);
+		if (h && !h->present && h->gone_rev > p->mod)
+			continue; /* its registry key vanished after its last ack */
+		if (t0 - p->t <= LIVE_MS && p->rev < lowest)
+			lowest = p->rev; /* a live host, as far as it said */
+	}
 	uint64_t t = now_ns();
 	for (struct ddl *d = cl->ddls, *next; d; d = next) {
 		next = d->next;
@@ -947,6 +1129,7 @@ static void on_events(void *ctx, const struct store_event *ev, size_t n, bool re
 		/* a new stream: what it may have missed is read again */
 		poll_now(cl);
 		read_acks(cl);
+		read_hosts(cl);
 	}
 	size_t dl = strlen(cl->key_ddl);
 	for (size_t i = 0; i < n; i++) {
@@ -956,6 +1139,9 @@ static void on_events(void *ctx, const struct store_event *ev, size_t n, bool re
 				cl->ddl_rev = kv->mod_revision;
 				poll_now(cl);
 			}
+		} else if (kv->key_len > strlen(cl->key_hosts) &&
+			   memcmp(kv->key, cl->key_hosts, strlen(cl->key_hosts)) == 0) {
+			host_seen(cl, kv, ev[i].deleted);
 		} else {
 			peer_ack(cl, kv, ev[i].deleted);
 		}
@@ -973,12 +1159,17 @@ static void on_ddl_key(void *ctx, const struct store_reply *r)
 	if (cl->closing || r->status != STORE_OK)
 		return;
 	int64_t mod = r->nranges && r->ranges[0].count ? r->ranges[0].kvs[0].mod_revision : 0;
+	/* the stream may only be behind this read: a miss is one it has not
+	 * brought by the next read either */
+	if (cl->sw && cl->suspect_rev && store_watch_revision(cl->sw) < cl->suspect_rev) {
+		say("the watch on the store missed a statement (revision %lld): opened again",
+		    (long long)cl->suspect_rev);
+		store_watch_restart(cl->sw);
+	}
+	cl->suspect_rev = 0;
 	if (mod > cl->ddl_rev) {
-		if (cl->sw && mod > store_watch_revision(cl->sw)) {
-			say("the watch on the store missed a statement (revision %lld): opened again",
-			    (long long)mod);
-			store_watch_restart(cl->sw);
-		}
+		if (cl->sw && mod > store_watch_revision(cl->sw))
+			cl->suspect_rev = mod;
 		cl->ddl_rev = mod;
 		poll_now(cl);
 	}
@@ -1288,6 +1479,7 @@ void cluster_event(struct cluster *cl, int i)
 	}
 	if (cl->synced && t - cl->last_ack_ns >= HEARTBEAT_NS)
 		send_ack(cl);
+	registry_tick(cl, t);
 	if (fencing(cl)) {
 		fence_check(cl); /* the time-outs */
 		if (fencing(cl) && t - cl->last_acks_ns >= FALLBACK_NS)
@@ -1331,6 +1523,9 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 	snprintf(cl->key_ddl, sizeof(cl->key_ddl), "%sddl", cl->prefix);
 	snprintf(cl->key_acks, sizeof(cl->key_acks), "%sacks/", cl->prefix);
 	snprintf(cl->key_ack, sizeof(cl->key_ack), "%sacks/%s", cl->prefix, cl->host);
+	snprintf(cl->key_hosts, sizeof(cl->key_hosts), "%shosts/", cl->prefix);
+	snprintf(cl->key_host, sizeof(cl->key_host), "%shosts/%s", cl->prefix, cl->host);
+	cl->started_ms = wall_ms();
 	struct store_config sc = {.endpoints = cfg->endpoints};
 	int r = store_open(&sc, &cl->st, err, errlen);
 	if (r < 0) {
@@ -1372,6 +1567,12 @@ void cluster_close(struct cluster *cl)
 {
 	if (!cl)
 		return;
+	if (cl->lease && cl->st) {
+		/* gone from the registry at once, not after the lease's TTL */
+		cl->closing = true;
+		if (store_delete(cl->st, cl->key_host, strlen(cl->key_host), NULL, 0, NULL, NULL) == 0)
+			store_wait(cl->st, 500);
+	}
 	cl->closing = true;
 	store_close(cl->st); /* pending callbacks run, and do nothing */
 	for (unsigned b = 0; b < NBUCKETS; b++) {
@@ -1390,6 +1591,7 @@ void cluster_close(struct cluster *cl)
 	if (cl->tfd >= 0)
 		close(cl->tfd);
 	free(cl->peers);
+	free(cl->hosts);
 	free(cl);
 }
 
@@ -1440,6 +1642,29 @@ void cluster_status(const struct cluster *cl, char *buf, size_t cap)
 	OUT("refills that waited on the store: %" PRIu64 "; answered store-unavailable: %" PRIu64
 	    "; stale grants: %" PRIu64 "; fences: %" PRIu64 "; segments left unused: %" PRIu64 "\n",
 	    cl->waits, cl->unavailable, cl->stale, cl->fenced, cl->gaps);
+	/* the hosts: the registry's (present or gone) and those that only
+	 * acknowledged, this one first */
+	int64_t t0 = wall_ms();
+	uint64_t tn = now_ns();
+	OUT("host %s: %s; ack rev %lld, %lld ms ago; this host\n", cl->host,
+	    cl->lease ? "live (lease held)" : "not registered (no lease)", (long long)cl->acked_rev,
+	    cl->last_ack_ns ? (long long)((tn - cl->last_ack_ns) / 1000000) : -1LL);
+	for (size_t i = 0; i < cl->nhosts; i++) {
+		const struct hostent *h = &cl->hosts[i];
+		if (strcmp(h->host, cl->host) == 0)
+			continue;
+		const struct peer *p = NULL;
+		for (size_t k = 0; k < cl->npeers && !p; k++)
+			if (strcmp(cl->peers[k].host, h->host) == 0)
+				p = &cl->peers[k];
+		OUT("host %s: %s; ack rev %lld, %lld ms ago; %s\n", h->host,
+		    h->present ? "live" : "gone (no lease)", p ? (long long)p->rev : 0LL,
+		    p ? (long long)(t0 - p->t) : -1LL, h->info);
+	}
+	for (size_t k = 0; k < cl->npeers; k++)
+		if (!host_find(cl, cl->peers[k].host))
+			OUT("host %s: unregistered; ack rev %lld, %lld ms ago\n", cl->peers[k].host,
+			    (long long)cl->peers[k].rev, (long long)(t0 - cl->peers[k].t));
 	for (unsigned b = 0; b < NBUCKETS; b++)
 		for (const struct cseq *c = cl->b[b]; c; c = c->next) {
 			struct seq *s = catalog_find(cl->cat, c->name);

@@ -38,7 +38,7 @@
 #define STORE_REPLY_MAX (64u << 20) /* bytes of one answer at most */
 #define STORE_ENDPOINTS_MAX 16
 
-enum req_kind { REQ_RANGE, REQ_PUT, REQ_DELETE, REQ_TXN, REQ_AUTH, REQ_WATCH };
+enum req_kind { REQ_RANGE, REQ_PUT, REQ_DELETE, REQ_TXN, REQ_AUTH, REQ_WATCH, REQ_GRANT, REQ_KEEPALIVE };
 
 struct buf {
 	char *p;
@@ -292,7 +292,12 @@ static bool add_range(struct store_reply *r, json_object *o)
 /* An HTTP 200 answer of kind k into r. false: not what etcd sends. */
 static bool parse_ok(enum req_kind k, json_object *o, struct store_reply *r, char **token)
 {
-	json_object *hdr;
+	json_object *hdr, *res;
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	/* a keep-alive is a stream of one answer: {"result": …} */
+	if (k == REQ_KEEPALIVE && json_object_object_get_ex(o, "result", &res))
+		o = res;
 	if (!json_object_is_type(o, json_type_object))
 		return false;
 	if (json_object_object_get_ex(o, "header", &hdr) && !get_i64(hdr, "revision", &r->revision))
@@ -305,6 +310,11 @@ static bool parse_ok(enum req_kind k, json_object *o, struct store_reply *r, cha
 		return true;
 	case REQ_WATCH: /* never here: a stream's objects are read as they come */
 		return false;
+	case REQ_GRANT:
+	case REQ_KEEPALIVE:
+		/* an expired or unknown lease: no TTL (0) */
+		return get_i64(o, "ID", &r->lease) && get_i64(o, "TTL", &r->ttl) &&
+		       (k == REQ_KEEPALIVE || r->lease != 0);
 	case REQ_AUTH: {
 		json_object *t;
 		if (!json_object_object_get_ex(o, "token", &t) || !json_object_is_type(t, json_type_string))
@@ -393,6 +403,10 @@ static const char *kind_path(enum req_kind k)
 		return "/v3/auth/authenticate";
 	case REQ_WATCH:
 		return "/v3/watch";
+	case REQ_GRANT:
+		return "/v3/lease/grant";
+	case REQ_KEEPALIVE:
+		return "/v3/lease/keepalive";
 	}
 	return "/";
 }
@@ -1451,6 +1465,28 @@ static json_object *ops_array(const struct store_op *ops, size_t n)
 		json_object_array_add(a, w);
 	}
 	return a;
+}
+
+/* A lease granted twice (an answer lost, the request sent again) only
+ * leaves one unused until its TTL: both are read-like (sent again). */
+int store_lease_grant(struct store *st, int64_t ttl_s, store_cb cb, void *ctx)
+{
+	json_object *o = json_object_new_object();
+	if (!o || add_i64(o, "TTL", ttl_s) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return queue(st, REQ_GRANT, o, cb, ctx);
+}
+
+int store_lease_keepalive(struct store *st, int64_t lease, store_cb cb, void *ctx)
+{
+	json_object *o = json_object_new_object();
+	if (!o || add_i64(o, "ID", lease) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return queue(st, REQ_KEEPALIVE, o, cb, ctx);
 }
 
 int store_txn(struct store *st, const struct store_txn *txn, store_cb cb, void *ctx)

@@ -71,6 +71,7 @@ struct store_reply {
 	/* range: one; txn: one per range op of the branch that ran, in order */
 	struct store_range *ranges;
 	size_t nranges;
+	int64_t lease, ttl;   /* lease grant and keep-alive: its ID and TTL (0: gone) */
 	const char *endpoint; /* that answered (or was last tried) */
 	char error[256];      /* status != STORE_OK: why, for a log line */
 };
@@ -126,6 +127,11 @@ int store_put(struct store *st, const void *key, size_t key_len, const void *val
 int store_delete(struct store *st, const void *key, size_t key_len, const void *range_end,
 		 size_t range_end_len, store_cb cb, void *ctx);
 int store_txn(struct store *st, const struct store_txn *txn, store_cb cb, void *ctx);
+/* A lease of ttl_s seconds (reply.lease, reply.ttl), and one renewal of
+ * it (reply.ttl 0: the lease is gone). Keys are put on it with a Txn's
+ * put op (store_op.lease). */
+int store_lease_grant(struct store *st, int64_t ttl_s, store_cb cb, void *ctx);
+int store_lease_keepalive(struct store *st, int64_t lease, store_cb cb, void *ctx);
 
 /* A watch: a stream of the changes to key (or [key, range_end)) from
  * start_revision on (0: from now), kept open across endpoint failures (it

@@ -306,6 +306,79 @@ static void test_ddl_latency(void **state)
 	assert_true(lat[N * 99 / 100] < 500ull * 1000000);
 }
 
+/* `shmseq cluster status` on host i: its output (to free). */
+static char *cluster_status(int i)
+{
+	const char *cli = getenv("SHMSEQ_CLI");
+	assert_non_null(cli);
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "'%s' -i '%s' cluster status", cli, host[i].instance);
+	int status;
+	char *out = run_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(status, 0);
+	return out;
+}
+
+/* Wait (up to ms) until host i's `cluster status` has (or has not) line. */
+static bool status_says(int i, const char *line, bool want, long ms)
+{
+	uint64_t t0 = now_ms();
+	for (;;) {
+		char *out = cluster_status(i);
+		bool has = strstr(out, line) != NULL;
+		if (has == want || now_ms() - t0 > (uint64_t)ms) {
+			if (has != want)
+				fprintf(stderr, "host %d's cluster status:\n%s", i, out);
+			free(out);
+			return has == want;
+		}
+		free(out);
+		sleep_ms(100);
+	}
+}
+
+/* The host registry: every host lists all three live, itself marked; a
+ * host stopped cleanly is gone at once, and a statement then does not wait
+ * for it (its acknowledgement is still recent: without the registry the
+ * fence would wait out its time-out); a host SIGKILLed is gone once its
+ * lease expired (5 s); both are live again once restarted. */
+static void test_hosts_listed(void **state)
+{
+	(void)state;
+	char line[64];
+	for (int i = 0; i < HOSTS; i++)
+		for (int h = 0; h < HOSTS; h++) {
+			snprintf(line, sizeof(line), "host h%d: live", h);
+			assert_true(status_says(i, line, true, 5000));
+		}
+	char *out = cluster_status(1);
+	fprintf(stderr, "%s", out);
+	assert_non_null(strstr(out, "host h1: live (lease held); ack rev "));
+	assert_non_null(strstr(out, "; this host\n"));
+	assert_null(strstr(out, "host h0: live (lease held)"));
+	free(out);
+
+	assert_int_equal(sql(0, "CREATE SEQUENCE ch"), 0);
+	assert_int_equal(daemon_stop(&host[2]), 0);
+	assert_true(status_says(0, "host h2: gone", true, 1000));
+	uint64_t t0 = now_ms();
+	assert_int_equal(sql(0, "ALTER SEQUENCE ch RESTART WITH 100"), 0);
+	uint64_t took = now_ms() - t0;
+	fprintf(stderr, "host 2 stopped: ALTER answered in %llu ms\n", (unsigned long long)took);
+	assert_true(took < 1000);
+	assert_int_equal(start_host(2), 0);
+	assert_true(status_says(0, "host h2: live", true, 5000));
+
+	daemon_kill(&host[2]);
+	t0 = now_ms();
+	assert_true(status_says(0, "host h2: gone", true, 10000));
+	fprintf(stderr, "host 2 killed: gone from the registry after %llu ms\n",
+		(unsigned long long)(now_ms() - t0));
+	assert_int_equal(start_host(2), 0);
+	assert_true(status_says(1, "host h2: live", true, 5000));
+}
+
 static void test_store_down_then_back(void **state)
 {
 	(void)state;
@@ -416,6 +489,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unique_across_hosts_and_a_kill),
 		cmocka_unit_test(test_ddl_seen_on_other_hosts),
 		cmocka_unit_test(test_ddl_latency),
+		cmocka_unit_test(test_hosts_listed),
 		cmocka_unit_test(test_store_down_then_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
