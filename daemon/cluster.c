@@ -1428,8 +1428,9 @@ int cluster_handle(struct cluster *cl, void *conn, const struct wire_hdr *h, con
 	case WIRE_SETVAL:
 		return statement(cl, conn, h, payload);
 	case WIRE_INSERT:
-		/* INSERT INTO s VALUES (…) sets a row: not across hosts yet */
-		cl->ops.reply(cl->ops.ctx, conn, h, -EOPNOTSUPP, NULL, 0);
+		/* INSERT INTO s VALUES (…) sets every column of the row at
+		 * once, outside the store's Txn: refused, nothing changes */
+		cl->ops.reply(cl->ops.ctx, conn, h, -SHMSEQ_ERR_NOT_SUPPORTED, NULL, 0);
 		return CLUSTER_TAKEN;
 	case WIRE_REFILL:
 	case WIRE_WRAP:

@@ -379,6 +379,38 @@ static void test_hosts_listed(void **state)
 	assert_true(status_says(1, "host h2: live", true, 5000));
 }
 
+/* INSERT INTO s VALUES (…) in cluster mode: a clear error (1235, 42000),
+ * and the sequence as it was. */
+static void test_insert_refused(void **state)
+{
+	(void)state;
+	int64_t v, w;
+	assert_int_equal(sql(1, "CREATE SEQUENCE ci START WITH 10"), 0);
+	assert_int_equal(nextval(1, "ci", &v), 0);
+	assert_int_equal(v, 10);
+	shmseq *c;
+	assert_int_equal(shmseq_connect(host[1].instance, &c), 0);
+	shmseq_result *res = NULL;
+	int r = shmseq_exec(c, "INSERT INTO ci VALUES (5000000, 1, 9000000, 1, 1, 1000, 0, 0)", &res);
+	fprintf(stderr, "INSERT: %d %s %s\n", shmseq_result_error(res), shmseq_result_sqlstate(res),
+		shmseq_result_message(res));
+	assert_true(r == 0 || r == -SHMSEQ_ERR_NOT_SUPPORTED);
+	assert_int_equal(shmseq_result_error(res), -SHMSEQ_ERR_NOT_SUPPORTED);
+	assert_string_equal(shmseq_result_sqlstate(res), "42000");
+	assert_non_null(strstr(shmseq_result_message(res), "not supported in cluster mode"));
+	assert_non_null(strstr(shmseq_result_message(res), "SETVAL"));
+	shmseq_result_free(res);
+	shmseq_disconnect(c);
+	assert_int_equal(nextval(1, "ci", &w), 0);
+	assert_true(w > v && w < 100000);
+	uint64_t t0 = now_ms();
+	while (nextval(0, "ci", &w) < 0) {
+		assert_true(now_ms() - t0 < 3000);
+		sleep_ms(20);
+	}
+	assert_true(w > v && w < 100000);
+}
+
 static void test_store_down_then_back(void **state)
 {
 	(void)state;
@@ -490,6 +522,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ddl_seen_on_other_hosts),
 		cmocka_unit_test(test_ddl_latency),
 		cmocka_unit_test(test_hosts_listed),
+		cmocka_unit_test(test_insert_refused),
 		cmocka_unit_test(test_store_down_then_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
