@@ -411,6 +411,33 @@ static void test_insert_refused(void **state)
 	assert_true(w > v && w < 100000);
 }
 
+/* One host cut off (SIGSTOPped: its last acknowledgement still recent):
+ * a statement waits for it no longer than the fence's time-out (2 s),
+ * then is answered; once its ack and its lease aged out (5 s) statements
+ * are quick again. */
+static void test_ddl_one_host_stopped(void **state)
+{
+	(void)state;
+	assert_int_equal(sql(0, "CREATE SEQUENCE cs"), 0);
+	assert_int_equal(kill(host[2].pid, SIGSTOP), 0);
+	uint64_t worst = 0, t_stop = now_ms(), last = 0;
+	int n = 0;
+	while (now_ms() - t_stop < 8000) {
+		char text[80];
+		snprintf(text, sizeof(text), "ALTER SEQUENCE cs CACHE %d", 100 + n++);
+		uint64_t t0 = now_ms();
+		assert_int_equal(sql(0, text), 0);
+		last = now_ms() - t0;
+		worst = last > worst ? last : worst;
+	}
+	assert_int_equal(kill(host[2].pid, SIGCONT), 0);
+	fprintf(stderr, "host 2 stopped: %d statements, the slowest %llu ms, the last %llu ms\n", n,
+		(unsigned long long)worst, (unsigned long long)last);
+	assert_true(worst >= 1900); /* it was waited for, up to the time-out */
+	assert_true(worst < 2600);
+	assert_true(last < 500);
+}
+
 static void test_store_down_then_back(void **state)
 {
 	(void)state;
@@ -523,6 +550,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ddl_latency),
 		cmocka_unit_test(test_hosts_listed),
 		cmocka_unit_test(test_insert_refused),
+		cmocka_unit_test(test_ddl_one_host_stopped),
 		cmocka_unit_test(test_store_down_then_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
