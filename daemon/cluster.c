@@ -39,6 +39,12 @@
  * grant compares pos's revision, and a pos of a newer epoch ends it with
  * -ESTALE (segment.c), and the definitions are read before anything is
  * granted. Clocks only decide which hosts count as live, never uniqueness.
+ *
+ * The host registry, for listing (`shmseq cluster status`): each daemon
+ * keeps a lease (LEASE_TTL_S) alive and puts hosts/<host> = {host, pid,
+ * started, version, sequences} on it; a clean stop deletes it. The only
+ * use the fence makes of it: a host whose key vanished after its last
+ * acknowledgement is not waited for (the time-out stays the bound).
  */
 #include "cluster.h"
 

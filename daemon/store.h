@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* store.h — the daemon's client of the cluster store: etcd v3 through its
  * JSON gateway (POST /v3/kv/range, /v3/kv/put, /v3/kv/txn,
- * /v3/kv/deleterange, /v3/auth/authenticate, /v3/watch), over libcurl's multi-socket
+ * /v3/kv/deleterange, /v3/auth/authenticate, /v3/watch, /v3/lease/grant,
+ * /v3/lease/keepalive), over libcurl's multi-socket
  * API and json-c. No threads: the store keeps its sockets and its timer in
  * an epoll set of its own, whose descriptor (store_fd) the caller adds to
  * its event loop; when it is readable the caller runs store_dispatch(),
