@@ -575,13 +575,61 @@ static void test_watch(void **state)
 	store_close(st); /* with the watch open: freed */
 }
 
+/* Leases: a grant, a renewal, a key put on the lease (a Txn's put), a
+ * renewal of a lease that does not exist (TTL 0). */
+static void test_lease(void **state)
+{
+	(void)state;
+	struct store *st = open_store(etcd_url, 2000);
+	struct got g = {0};
+	assert_int_equal(store_lease_grant(st, 5, on_reply, &g), 0);
+	run(st, &g);
+	assert_int_equal(g.r.status, STORE_OK);
+	assert_true(g.r.lease != 0);
+	assert_int_equal(g.r.ttl, 5);
+	int64_t lease = g.r.lease;
+	struct got k = {0};
+	assert_int_equal(store_lease_keepalive(st, lease, on_reply, &k), 0);
+	run(st, &k);
+	assert_int_equal(k.r.status, STORE_OK);
+	assert_int_equal(k.r.lease, lease);
+	assert_true(k.r.ttl > 0 && k.r.ttl <= 5);
+	struct store_op op = {.kind = STORE_OP_PUT,
+			      .key = "/l/a",
+			      .key_len = 4,
+			      .value = "x",
+			      .value_len = 1,
+			      .lease = lease};
+	struct store_txn t = {.success = &op, .nsuccess = 1};
+	struct got p = {0};
+	assert_int_equal(store_txn(st, &t, on_reply, &p), 0);
+	run(st, &p);
+	assert_int_equal(p.r.status, STORE_OK);
+	assert_true(p.r.succeeded);
+	struct got x = {0};
+	assert_int_equal(store_lease_keepalive(st, 12345, on_reply, &x), 0);
+	run(st, &x);
+	assert_int_equal(x.r.status, STORE_OK);
+	assert_int_equal(x.r.ttl, 0);
+	/* a put on a lease that does not exist: refused, not applied */
+	op.lease = 12345;
+	struct got b = {0};
+	assert_int_equal(store_txn(st, &t, on_reply, &b), 0);
+	run(st, &b);
+	assert_int_equal(b.r.status, STORE_REJECTED);
+	struct got v = get(st, "/l/a");
+	assert_int_equal(v.nkv, 1);
+	assert_string_equal(v.values[0], "x");
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_range_bytes), cmocka_unit_test(test_txn_branches),
 		cmocka_unit_test(test_failover),	cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_bad_answers),	cmocka_unit_test(test_auth),
-		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_watch),		cmocka_unit_test(test_lease),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
