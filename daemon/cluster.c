@@ -20,13 +20,18 @@
  * catalog changed. A Txn whose outcome is unknown is answered
  * SHMSEQ_ERR_OUTCOME_UNKNOWN.
  *
- * The fence. Every host reads the `ddl` key every TICK_MS; when it moved,
- * it reads the definitions at once (else every poll_ms), applies them —
- * a newer epoch drops the live segment and the reserve, freezing the slot
- * — and then writes acks/<host> = {rev: the revision applied, t: wall
- * clock}, also once a second as a heartbeat. A statement is answered only
- * when every other host whose ack is recent (LIVE_MS) has acknowledged its
- * Txn's revision, or after ACK_WAIT_NS (counted as a fence time-out): so
+ * The fence. Every host watches acks/ and the `ddl` key (one stream,
+ * store_watch); when `ddl` moved, it reads the definitions at once (else
+ * every poll_ms), applies them — a newer epoch drops the live segment and
+ * the reserve, freezing the slot — and then writes acks/<host> = {rev: the
+ * revision applied, t: wall clock}, also once a second as a heartbeat. The
+ * acknowledgements the watch brings fill a table of the other hosts. A
+ * statement is answered as soon as every other host whose ack is recent
+ * (LIVE_MS) has acknowledged its Txn's revision, or after ACK_WAIT_NS
+ * (counted as a fence time-out). Behind the watch, every FALLBACK_NS, the
+ * `ddl` key is read (a statement the stream did not bring reopens it) and,
+ * while a statement waits, acks/ too: a broken stream delays, never loses,
+ * a statement. So
  * once ALTER RESTART, SETVAL or DROP returned, no host that answers the
  * store hands out a value of the old state; a host cut off from the store
  * may, until it reads the definitions again (its values stay unique: its
@@ -34,6 +39,12 @@
  * grant compares pos's revision, and a pos of a newer epoch ends it with
  * -ESTALE (segment.c), and the definitions are read before anything is
  * granted. Clocks only decide which hosts count as live, never uniqueness.
+ *
+ * The host registry, for listing (`shmseq cluster status`): each daemon
+ * keeps a lease (LEASE_TTL_S) alive and puts hosts/<host> = {host, pid,
+ * started, version, sequences} on it; a clean stop deletes it. The only
+ * use the fence makes of it: a host whose key vanished after its last
+ * acknowledgement is not waited for (the time-out stays the bound).
  */
 #include "cluster.h"
 
@@ -49,6 +60,7 @@
 #include <unistd.h>
 
 #include "segment.h"
+#include "shmseq_version.h"
 #include "store.h"
 #include "util.h"
 
@@ -70,9 +82,32 @@
  * for them, and how recent a host's acknowledgement must be for it to
  * count as a live host that must acknowledge. */
 #define TICK_MS 20
+#define FALLBACK_NS 500000000ull /* the reads behind the watch */
 #define ACK_WAIT_NS 2000000000ull
 #define LIVE_MS 5000
 #define HEARTBEAT_NS 1000000000ull
+/* The host registry (listing only): hosts/<host> on a lease of LEASE_TTL_S,
+ * renewed every RENEW_NS, its value written again every REGISTER_NS. */
+#define LEASE_TTL_S 5
+#define RENEW_NS 1500000000ull
+#define REGISTER_NS 5000000000ull
+
+/* A hosts/<host> key as the watch (or a read) saw it: present, or gone
+ * (its lease expired, or its daemon stopped) at gone_rev. */
+struct hostent {
+	char host[128];
+	char info[320];
+	int64_t mod, gone_rev;
+	bool present, seen;
+};
+
+/* Another host's last acknowledgement, as the watch (or a read) saw it. */
+struct peer {
+	char host[128];
+	int64_t rev, t;
+	int64_t mod; /* the store's revision of what this says */
+	bool seen;
+};
 
 struct waiter {
 	void *conn;
@@ -112,6 +147,7 @@ struct ddl {
 	bool fencing;
 	int64_t target_rev;
 	uint64_t deadline_ns;
+	uint64_t acks_need; /* the read of acks/ sent after the commit */
 	uint32_t reply_len;
 	/* what the Txn puts */
 	struct seq_def def;
@@ -140,9 +176,22 @@ struct cluster {
 	/* the fence: the ddl key's last revision seen, the revision of the last
 	 * definitions applied and acknowledged, requests in flight */
 	char key_ddl[256], key_ack[400], key_acks[256], ack_text[128];
-	int64_t ddl_rev, seen_rev, acked_rev;
+	int64_t ddl_rev, seen_rev, acked_rev, suspect_rev;
 	bool watching, acking, acks_reading;
-	uint64_t last_poll_ns, last_ack_ns;
+	uint64_t last_poll_ns, last_ack_ns, last_check_ns, last_acks_ns;
+	struct store_watch *sw; /* acks/, ddl (and what lies between) */
+	struct peer *peers;
+	size_t npeers, cappeers;
+	/* reads of acks/: sent, the last one ended, another one wanted */
+	uint64_t acks_sent, acks_done;
+	bool acks_again;
+	/* the host registry */
+	char key_hosts[256], key_host[400], host_text[400];
+	int64_t lease, started_ms;
+	bool granting, renewing, registering, hosts_reading;
+	uint64_t last_renew_ns, last_register_ns;
+	struct hostent *hosts;
+	size_t nhosts, caphosts;
 	uint64_t fence_timeouts;
 	char last_error[640];
 	uint64_t waits, unavailable, stale, fenced, gaps;
@@ -364,6 +413,9 @@ static void on_grant(void *ctx, int status, const struct segment *seg);
 static void poll_now(struct cluster *cl);
 static void send_ack(struct cluster *cl);
 static void read_acks(struct cluster *cl);
+static void fence_check(struct cluster *cl);
+static bool fencing(const struct cluster *cl);
+static struct hostent *host_find(const struct cluster *cl, const char *host);
 
 static uint64_t seg_size(struct cluster *cl, struct cseq *c, struct seq *s)
 {
@@ -732,7 +784,13 @@ static void ddl_apply(struct ddl *d, int64_t revision)
 	d->fencing = true;
 	d->target_rev = revision;
 	d->deadline_ns = now_ns() + ACK_WAIT_NS;
-	read_acks(cl); /* no other live host: the answer at once */
+	/* the table answers only once acks/ was read after the commit: a host
+	 * the watch has not (yet) told of is waited for all the same */
+	d->acks_need = cl->acks_sent + 1;
+	if (cl->acks_reading)
+		cl->acks_again = true;
+	else
+		read_acks(cl);
 }
 
 /* --- the fence: acknowledgements ---------------------------------------------------- */
@@ -751,6 +809,10 @@ static void on_ack(void *ctx, const struct store_reply *r)
 	if (cl->closing || r->status != STORE_OK)
 		return;
 	cl->last_ack_ns = now_ns();
+	/* definitions applied while this one was on its way: at once, not
+	 * with the next heartbeat */
+	if (cl->seen_rev != cl->acked_rev)
+		send_ack(cl);
 }
 
 /* Say which definitions this host follows: the revision of the last ones
@@ -768,55 +830,289 @@ static void send_ack(struct cluster *cl)
 	}
 }
 
-static void on_acks(void *ctx, const struct store_reply *r)
+/* The host an acks/ key names, or NULL (this host's own, or not one). */
+static const char *ack_host(const struct cluster *cl, const struct store_kv *kv, char *host, size_t cap)
+{
+	size_t pl = strlen(cl->key_acks);
+	if (kv->key_len <= pl || kv->key_len - pl >= cap || memcmp(kv->key, cl->key_acks, pl) != 0)
+		return NULL;
+	memcpy(host, kv->key + pl, kv->key_len - pl);
+	host[kv->key_len - pl] = 0;
+	if (memchr(host, 0, kv->key_len - pl) || strcmp(host, cl->host) == 0)
+		return NULL; /* this host applied it itself */
+	return host;
+}
+
+static struct peer *peer_get(struct cluster *cl, const char *host, bool add)
+{
+	for (size_t i = 0; i < cl->npeers; i++)
+		if (strcmp(cl->peers[i].host, host) == 0)
+			return &cl->peers[i];
+	if (!add)
+		return NULL;
+	if (cl->npeers == cl->cappeers) {
+		size_t n = cl->cappeers ? cl->cappeers * 2 : 8;
+		struct peer *p = realloc(cl->peers, n * sizeof(*p));
+		if (!p)
+			return NULL;
+		cl->peers = p;
+		cl->cappeers = n;
+	}
+	struct peer *p = &cl->peers[cl->npeers++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	return p;
+}
+
+/* An acks/<host> key as stored (or deleted): the table follows. */
+static void peer_ack(struct cluster *cl, const struct store_kv *kv, bool deleted)
+{
+	char host[128];
+	if (!ack_host(cl, kv, host, sizeof(host)))
+		return;
+	struct peer *p = peer_get(cl, host, false);
+	if (p && kv->mod_revision < p->mod)
+		return; /* older than what the table holds (a read behind the watch) */
+	if (p)
+		p->seen = true;
+	if (deleted) {
+		if (p)
+			*p = cl->peers[--cl->npeers];
+		return;
+	}
+	json_tokener *tok = json_tokener_new();
+	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value, (int)kv->value_len) : NULL;
+	if (tok)
+		json_tokener_free(tok);
+	int64_t rev = 0, t = 0;
+	bool ok = o && get_i64(o, "rev", &rev) && get_i64(o, "t", &t);
+	if (o)
+		json_object_put(o);
+	if (ok && !p)
+		p = peer_get(cl, host, true);
+	if (ok && p) {
+		p->rev = rev;
+		p->t = t;
+		p->mod = kv->mod_revision;
+		p->seen = true;
+	}
+}
+
+/* --- the host registry -------------------------------------------------------------- */
+
+static struct hostent *host_find(const struct cluster *cl, const char *host)
+{
+	for (size_t i = 0; i < cl->nhosts; i++)
+		if (strcmp(cl->hosts[i].host, host) == 0)
+			return &cl->hosts[i];
+	return NULL;
+}
+
+/* A hosts/<host> key as stored (or deleted, at kv->mod_revision). */
+static void host_seen(struct cluster *cl, const struct store_kv *kv, bool deleted)
+{
+	size_t pl = strlen(cl->key_hosts);
+	char host[128];
+	if (kv->key_len <= pl || kv->key_len - pl >= sizeof(host) || memcmp(kv->key, cl->key_hosts, pl) != 0)
+		return;
+	memcpy(host, kv->key + pl, kv->key_len - pl);
+	host[kv->key_len - pl] = 0;
+	if (memchr(host, 0, kv->key_len - pl))
+		return;
+	struct hostent *h = host_find(cl, host);
+	if (h && kv->mod_revision < h->mod)
+		return;
+	if (!h) {
+		if (deleted)
+			return;
+		if (cl->nhosts == cl->caphosts) {
+			size_t n = cl->caphosts ? cl->caphosts * 2 : 8;
+			struct hostent *x = realloc(cl->hosts, n * sizeof(*x));
+			if (!x)
+				return;
+			cl->hosts = x;
+			cl->caphosts = n;
+		}
+		h = &cl->hosts[cl->nhosts++];
+		memset(h, 0, sizeof(*h));
+		snprintf(h->host, sizeof(h->host), "%s", host);
+	}
+	h->mod = kv->mod_revision;
+	h->seen = true;
+	h->present = !deleted;
+	if (deleted)
+		h->gone_rev = kv->mod_revision;
+	else
+		snprintf(h->info, sizeof(h->info), "%.*s", (int)kv->value_len, (const char *)kv->value);
+}
+
+static void on_hosts(void *ctx, const struct store_reply *r)
 {
 	struct cluster *cl = ctx;
-	cl->acks_reading = false;
+	cl->hosts_reading = false;
+	if (cl->closing || r->status != STORE_OK || !r->nranges)
+		return;
+	for (size_t i = 0; i < cl->nhosts; i++)
+		cl->hosts[i].seen = false;
+	for (size_t i = 0; i < r->ranges[0].count; i++)
+		host_seen(cl, &r->ranges[0].kvs[i], false);
+	for (size_t i = 0; i < cl->nhosts; i++) {
+		struct hostent *h = &cl->hosts[i];
+		if (!h->seen && h->present && h->mod <= r->revision) {
+			h->present = false; /* gone while the watch was away */
+			h->gone_rev = h->mod = r->revision;
+		}
+	}
+	fence_check(cl);
+}
+
+static void read_hosts(struct cluster *cl)
+{
+	if (cl->hosts_reading)
+		return;
+	char end[260];
+	snprintf(end, sizeof(end), "%s", cl->key_hosts);
+	end[strlen(end) - 1]++; /* "hosts/" -> "hosts0" */
+	if (store_range(cl->st, cl->key_hosts, strlen(cl->key_hosts), end, strlen(end), on_hosts, cl) == 0)
+		cl->hosts_reading = true;
+}
+
+static void on_register(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->registering = false;
 	if (cl->closing)
 		return;
+	if (r->status == STORE_OK)
+		cl->last_register_ns = now_ns();
+	else if (r->status == STORE_REJECTED)
+		cl->lease = 0; /* the lease is gone: a new one */
+}
+
+/* hosts/<host> = what this daemon is, on its lease. */
+static void host_register(struct cluster *cl)
+{
+	if (cl->registering || !cl->lease || cl->closing)
+		return;
+	size_t live = 0;
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		for (const struct cseq *c = cl->b[b]; c; c = c->next)
+			live += c->epoch != 0;
+	snprintf(cl->host_text, sizeof(cl->host_text),
+		 "{\"host\":\"%s\",\"pid\":\"%ld\",\"started\":\"%lld\",\"version\":\"%s\","
+		 "\"sequences\":\"%zu\"}",
+		 cl->host, (long)getpid(), (long long)cl->started_ms, SHMSEQ_VERSION_STRING, live);
+	struct store_op op = {.kind = STORE_OP_PUT,
+			      .key = cl->key_host,
+			      .key_len = strlen(cl->key_host),
+			      .value = cl->host_text,
+			      .value_len = strlen(cl->host_text),
+			      .lease = cl->lease};
+	struct store_txn t = {.success = &op, .nsuccess = 1};
+	if (store_txn(cl->st, &t, on_register, cl) == 0)
+		cl->registering = true;
+}
+
+static void on_lease(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->granting = false;
+	if (cl->closing || r->status != STORE_OK)
+		return;
+	cl->lease = r->lease;
+	cl->last_renew_ns = now_ns();
+	host_register(cl);
+}
+
+static void on_renew(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->renewing = false;
+	if (cl->closing || r->status != STORE_OK)
+		return;
+	if (r->ttl <= 0) {
+		say("this host's lease in the store expired: registering again");
+		cl->lease = 0;
+		return;
+	}
+	cl->last_renew_ns = now_ns();
+}
+
+static void registry_tick(struct cluster *cl, uint64_t t)
+{
+	if (!cl->lease) {
+		if (!cl->granting && store_lease_grant(cl->st, LEASE_TTL_S, on_lease, cl) == 0)
+			cl->granting = true;
+		return;
+	}
+	if (!cl->renewing && t - cl->last_renew_ns >= RENEW_NS &&
+	    store_lease_keepalive(cl->st, cl->lease, on_renew, cl) == 0)
+		cl->renewing = true;
+	if (t - cl->last_register_ns >= REGISTER_NS)
+		host_register(cl);
+}
+
+/* Answer the statements every live host has acknowledged (or whose wait
+ * is over). From the table: no store round trip. */
+static void fence_check(struct cluster *cl)
+{
 	int64_t lowest = INT64_MAX, t0 = wall_ms();
-	if (r->status == STORE_OK && r->nranges) {
-		for (size_t i = 0; i < r->ranges[0].count; i++) {
-			const struct store_kv *kv = &r->ranges[0].kvs[i];
-			if (kv->key_len == strlen(cl->key_ack) &&
-			    memcmp(kv->key, cl->key_ack, kv->key_len) == 0)
-				continue; /* this host applied it itself */
-			json_tokener *tok = json_tokener_new();
-			json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value,
-								     (int)kv->value_len)
-					     : NULL;
-			if (tok)
-				json_tokener_free(tok);
-			int64_t rev = 0, t = 0;
-			bool ok = o && get_i64(o, "rev", &rev) && get_i64(o, "t", &t);
-			if (o)
-				json_object_put(o);
-			if (ok && t0 - t <= LIVE_MS && rev < lowest)
-				lowest = rev; /* a live host, as far as it said */
-		}
-	} else {
-		lowest = INT64_MIN; /* unknown: wait for the deadline */
+	for (size_t i = 0; i < cl->npeers; i++) {
+		const struct peer *p = &cl->peers[i];
+		const struct hostent *h = host_find(cl, p->host);
+		if (h && !h->present && h->gone_rev > p->mod)
+			continue; /* its registry key vanished after its last ack */
+		if (t0 - p->t <= LIVE_MS && p->rev < lowest)
+			lowest = p->rev; /* a live host, as far as it said */
 	}
 	uint64_t t = now_ns();
 	for (struct ddl *d = cl->ddls, *next; d; d = next) {
 		next = d->next;
 		if (!d->fencing)
 			continue;
-		bool acked = lowest >= d->target_rev;
+		bool acked = lowest >= d->target_rev && cl->acks_done >= d->acks_need;
 		if (acked || t >= d->deadline_ns) {
 			if (!acked)
 				cl->fence_timeouts++;
 			ddl_end(d, d->status, d->reply_len ? &d->rep : NULL, d->reply_len);
 		}
 	}
-	/* still waiting: read again at once (a round trip apart), so that the
-	 * answer follows the last acknowledgement closely */
-	if (r->status == STORE_OK)
-		for (struct ddl *d = cl->ddls; d; d = d->next)
-			if (d->fencing) {
-				read_acks(cl);
-				break;
-			}
+}
+
+static bool fencing(const struct cluster *cl)
+{
+	for (const struct ddl *d = cl->ddls; d; d = d->next)
+		if (d->fencing)
+			return true;
+	return false;
+}
+
+/* The acknowledgements as stored: the table anew (behind the watch: at a
+ * new stream, and while a statement waits, every FALLBACK_NS). */
+static void on_acks(void *ctx, const struct store_reply *r)
+{
+	struct cluster *cl = ctx;
+	cl->acks_reading = false;
+	if (cl->closing)
+		return;
+	if (r->status == STORE_OK && r->nranges) {
+		cl->acks_done = cl->acks_sent;
+		for (size_t i = 0; i < cl->npeers; i++)
+			cl->peers[i].seen = false;
+		for (size_t i = 0; i < r->ranges[0].count; i++)
+			peer_ack(cl, &r->ranges[0].kvs[i], false);
+		/* gone before the read (not written since): out */
+		for (size_t i = 0; i < cl->npeers;)
+			if (!cl->peers[i].seen && cl->peers[i].mod <= r->revision)
+				cl->peers[i] = cl->peers[--cl->npeers];
+			else
+				i++;
+		fence_check(cl);
+	}
+	if (cl->acks_again) {
+		cl->acks_again = false;
+		read_acks(cl);
+	}
 }
 
 static void read_acks(struct cluster *cl)
@@ -826,29 +1122,76 @@ static void read_acks(struct cluster *cl)
 	char end[260];
 	snprintf(end, sizeof(end), "%s", cl->key_acks);
 	end[strlen(end) - 1]++; /* "acks/" -> "acks0" */
-	if (store_range(cl->st, cl->key_acks, strlen(cl->key_acks), end, strlen(end), on_acks, cl) == 0)
+	cl->last_acks_ns = now_ns();
+	if (store_range(cl->st, cl->key_acks, strlen(cl->key_acks), end, strlen(end), on_acks, cl) == 0) {
 		cl->acks_reading = true;
+		cl->acks_sent++;
+	}
 }
 
-static void on_watch(void *ctx, const struct store_reply *r)
+/* The watch on acks/ and ddl: a statement elsewhere is read at once, an
+ * acknowledgement answers the statement it was the last one for. */
+static void on_events(void *ctx, const struct store_event *ev, size_t n, bool resync)
+{
+	struct cluster *cl = ctx;
+	if (cl->closing)
+		return;
+	if (resync) {
+		/* a new stream: what it may have missed is read again */
+		poll_now(cl);
+		read_acks(cl);
+		read_hosts(cl);
+	}
+	size_t dl = strlen(cl->key_ddl);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_kv *kv = &ev[i].kv;
+		if (kv->key_len == dl && memcmp(kv->key, cl->key_ddl, dl) == 0) {
+			if (kv->mod_revision > cl->ddl_rev) {
+				cl->ddl_rev = kv->mod_revision;
+				poll_now(cl);
+			}
+		} else if (kv->key_len > strlen(cl->key_hosts) &&
+			   memcmp(kv->key, cl->key_hosts, strlen(cl->key_hosts)) == 0) {
+			host_seen(cl, kv, ev[i].deleted);
+		} else {
+			peer_ack(cl, kv, ev[i].deleted);
+		}
+	}
+	if (n)
+		fence_check(cl);
+}
+
+/* Behind the watch, every FALLBACK_NS: the ddl key read. A statement the
+ * watch did not bring is read now, and the stream is taken as silent. */
+static void on_ddl_key(void *ctx, const struct store_reply *r)
 {
 	struct cluster *cl = ctx;
 	cl->watching = false;
 	if (cl->closing || r->status != STORE_OK)
 		return;
 	int64_t mod = r->nranges && r->ranges[0].count ? r->ranges[0].kvs[0].mod_revision : 0;
-	if (mod != cl->ddl_rev) {
-		/* a statement somewhere: read the definitions now */
+	/* the stream may only be behind this read: a miss is one it has not
+	 * brought by the next read either */
+	if (cl->sw && cl->suspect_rev && store_watch_revision(cl->sw) < cl->suspect_rev) {
+		say("the watch on the store missed a statement (revision %lld): opened again",
+		    (long long)cl->suspect_rev);
+		store_watch_restart(cl->sw);
+	}
+	cl->suspect_rev = 0;
+	if (mod > cl->ddl_rev) {
+		if (cl->sw && mod > store_watch_revision(cl->sw))
+			cl->suspect_rev = mod;
 		cl->ddl_rev = mod;
 		poll_now(cl);
 	}
 }
 
-static void watch(struct cluster *cl)
+static void ddl_check(struct cluster *cl)
 {
 	if (cl->watching)
 		return;
-	if (store_range(cl->st, cl->key_ddl, strlen(cl->key_ddl), NULL, 0, on_watch, cl) == 0)
+	cl->last_check_ns = now_ns();
+	if (store_range(cl->st, cl->key_ddl, strlen(cl->key_ddl), NULL, 0, on_ddl_key, cl) == 0)
 		cl->watching = true;
 }
 
@@ -1190,8 +1533,9 @@ int cluster_handle(struct cluster *cl, void *conn, const struct wire_hdr *h, con
 	case WIRE_ROW:
 		return row(cl, conn, h, payload);
 	case WIRE_INSERT:
-		/* INSERT INTO s VALUES (…) sets a row: not across hosts yet */
-		cl->ops.reply(cl->ops.ctx, conn, h, -EOPNOTSUPP, NULL, 0);
+		/* INSERT INTO s VALUES (…) sets every column of the row at
+		 * once, outside the store's Txn: refused, nothing changes */
+		cl->ops.reply(cl->ops.ctx, conn, h, -SHMSEQ_ERR_NOT_SUPPORTED, NULL, 0);
 		return CLUSTER_TAKEN;
 	case WIRE_REFILL:
 	case WIRE_WRAP:
@@ -1236,18 +1580,20 @@ void cluster_event(struct cluster *cl, int i)
 	if (read(cl->tfd, &x, sizeof(x)) < 0)
 		return;
 	uint64_t t = now_ns();
-	watch(cl);
+	if (t - cl->last_check_ns >= FALLBACK_NS)
+		ddl_check(cl);
 	if (t - cl->last_poll_ns >= (uint64_t)cl->poll_ms * 1000000u) {
 		cl->last_poll_ns = t;
 		poll_now(cl);
 	}
 	if (cl->synced && t - cl->last_ack_ns >= HEARTBEAT_NS)
 		send_ack(cl);
-	for (struct ddl *d = cl->ddls; d; d = d->next)
-		if (d->fencing) {
+	registry_tick(cl, t);
+	if (fencing(cl)) {
+		fence_check(cl); /* the time-outs */
+		if (fencing(cl) && t - cl->last_acks_ns >= FALLBACK_NS)
 			read_acks(cl);
-			break;
-		}
+	}
 	/* a store back after being down: the waiting ones try again; a grant
 	 * that takes too long (a store pausing or electing) answers them */
 	for (unsigned b = 0; b < NBUCKETS; b++)
@@ -1286,6 +1632,9 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 	snprintf(cl->key_ddl, sizeof(cl->key_ddl), "%sddl", cl->prefix);
 	snprintf(cl->key_acks, sizeof(cl->key_acks), "%sacks/", cl->prefix);
 	snprintf(cl->key_ack, sizeof(cl->key_ack), "%sacks/%s", cl->prefix, cl->host);
+	snprintf(cl->key_hosts, sizeof(cl->key_hosts), "%shosts/", cl->prefix);
+	snprintf(cl->key_host, sizeof(cl->key_host), "%shosts/%s", cl->prefix, cl->host);
+	cl->started_ms = wall_ms();
 	struct store_config sc = {.endpoints = cfg->endpoints, .bind = cfg->bind};
 	int r = store_open(&sc, &cl->st, err, errlen);
 	if (r < 0) {
@@ -1303,6 +1652,17 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 		cluster_close(cl);
 		return r;
 	}
+	/* one stream for acks/<host>, ddl and hosts/<host>: what lies
+	 * between them in the key space */
+	char wend[256];
+	snprintf(wend, sizeof(wend), "%shosts0", cl->prefix);
+	r = store_watch(cl->st, cl->key_acks, strlen(cl->key_acks), wend, strlen(wend), 0, on_events, cl,
+			&cl->sw);
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		cluster_close(cl);
+		return r;
+	}
 	poll_now(cl);
 	store_wait(cl->st, 5000);
 	if (!cl->synced)
@@ -1316,6 +1676,12 @@ void cluster_close(struct cluster *cl)
 {
 	if (!cl)
 		return;
+	if (cl->lease && cl->st) {
+		/* gone from the registry at once, not after the lease's TTL */
+		cl->closing = true;
+		if (store_delete(cl->st, cl->key_host, strlen(cl->key_host), NULL, 0, NULL, NULL) == 0)
+			store_wait(cl->st, 500);
+	}
 	cl->closing = true;
 	store_close(cl->st); /* pending callbacks run, and do nothing */
 	for (unsigned b = 0; b < NBUCKETS; b++) {
@@ -1333,6 +1699,8 @@ void cluster_close(struct cluster *cl)
 	}
 	if (cl->tfd >= 0)
 		close(cl->tfd);
+	free(cl->peers);
+	free(cl->hosts);
 	free(cl);
 }
 
@@ -1383,6 +1751,29 @@ void cluster_status(const struct cluster *cl, char *buf, size_t cap)
 	OUT("refills that waited on the store: %" PRIu64 "; answered store-unavailable: %" PRIu64
 	    "; stale grants: %" PRIu64 "; fences: %" PRIu64 "; segments left unused: %" PRIu64 "\n",
 	    cl->waits, cl->unavailable, cl->stale, cl->fenced, cl->gaps);
+	/* the hosts: the registry's (present or gone) and those that only
+	 * acknowledged, this one first */
+	int64_t t0 = wall_ms();
+	uint64_t tn = now_ns();
+	OUT("host %s: %s; ack rev %lld, %lld ms ago; this host\n", cl->host,
+	    cl->lease ? "live (lease held)" : "not registered (no lease)", (long long)cl->acked_rev,
+	    cl->last_ack_ns ? (long long)((tn - cl->last_ack_ns) / 1000000) : -1LL);
+	for (size_t i = 0; i < cl->nhosts; i++) {
+		const struct hostent *h = &cl->hosts[i];
+		if (strcmp(h->host, cl->host) == 0)
+			continue;
+		const struct peer *p = NULL;
+		for (size_t k = 0; k < cl->npeers && !p; k++)
+			if (strcmp(cl->peers[k].host, h->host) == 0)
+				p = &cl->peers[k];
+		OUT("host %s: %s; ack rev %lld, %lld ms ago; %s\n", h->host,
+		    h->present ? "live" : "gone (no lease)", p ? (long long)p->rev : 0LL,
+		    p ? (long long)(t0 - p->t) : -1LL, h->info);
+	}
+	for (size_t k = 0; k < cl->npeers; k++)
+		if (!host_find(cl, cl->peers[k].host))
+			OUT("host %s: unregistered; ack rev %lld, %lld ms ago\n", cl->peers[k].host,
+			    (long long)cl->peers[k].rev, (long long)(t0 - cl->peers[k].t));
 	for (unsigned b = 0; b < NBUCKETS; b++)
 		for (const struct cseq *c = cl->b[b]; c; c = c->next) {
 			struct seq *s = catalog_find(cl->cat, c->name);

@@ -38,7 +38,7 @@
 #define STORE_REPLY_MAX (64u << 20) /* bytes of one answer at most */
 #define STORE_ENDPOINTS_MAX 16
 
-enum req_kind { REQ_RANGE, REQ_PUT, REQ_DELETE, REQ_TXN, REQ_AUTH };
+enum req_kind { REQ_RANGE, REQ_PUT, REQ_DELETE, REQ_TXN, REQ_AUTH, REQ_WATCH, REQ_GRANT, REQ_KEEPALIVE };
 
 struct buf {
 	char *p;
@@ -56,10 +56,11 @@ struct req {
 	store_cb cb;
 	void *ctx;
 	int64_t deadline_ns;
-	unsigned tried;	   /* endpoints tried (bit per index) */
-	size_t ep;	   /* the endpoint of the current attempt */
-	bool auth_retried; /* sent again once after a new token */
-	bool waiting;	   /* on st->waiting: queued behind authentication */
+	unsigned tried;	       /* endpoints tried (bit per index) */
+	size_t ep;	       /* the endpoint of the current attempt */
+	bool auth_retried;     /* sent again once after a new token */
+	bool waiting;	       /* on st->waiting: queued behind authentication */
+	struct store_watch *w; /* REQ_WATCH: the watch whose stream this is */
 	struct req *prev, *next;
 };
 
@@ -78,6 +79,8 @@ struct store {
 	struct req *active;  /* in the multi handle */
 	struct req *waiting; /* for a token */
 	size_t pending;
+	int wtfd; /* the watches' reconnection timer */
+	struct store_watch *watches;
 };
 
 /* --- small parts -------------------------------------------------------- */
@@ -290,7 +293,12 @@ static bool add_range(struct store_reply *r, json_object *o)
 /* An HTTP 200 answer of kind k into r. false: not what etcd sends. */
 static bool parse_ok(enum req_kind k, json_object *o, struct store_reply *r, char **token)
 {
-	json_object *hdr;
+	json_object *hdr, *res;
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	/* a keep-alive is a stream of one answer: {"result": …} */
+	if (k == REQ_KEEPALIVE && json_object_object_get_ex(o, "result", &res))
+		o = res;
 	if (!json_object_is_type(o, json_type_object))
 		return false;
 	if (json_object_object_get_ex(o, "header", &hdr) && !get_i64(hdr, "revision", &r->revision))
@@ -301,6 +309,13 @@ static bool parse_ok(enum req_kind k, json_object *o, struct store_reply *r, cha
 	case REQ_PUT:
 	case REQ_DELETE:
 		return true;
+	case REQ_WATCH: /* never here: a stream's objects are read as they come */
+		return false;
+	case REQ_GRANT:
+	case REQ_KEEPALIVE:
+		/* an expired or unknown lease: no TTL (0) */
+		return get_i64(o, "ID", &r->lease) && get_i64(o, "TTL", &r->ttl) &&
+		       (k == REQ_KEEPALIVE || r->lease != 0);
 	case REQ_AUTH: {
 		json_object *t;
 		if (!json_object_object_get_ex(o, "token", &t) || !json_object_is_type(t, json_type_string))
@@ -387,6 +402,12 @@ static const char *kind_path(enum req_kind k)
 		return "/v3/kv/txn";
 	case REQ_AUTH:
 		return "/v3/auth/authenticate";
+	case REQ_WATCH:
+		return "/v3/watch";
+	case REQ_GRANT:
+		return "/v3/lease/grant";
+	case REQ_KEEPALIVE:
+		return "/v3/lease/keepalive";
 	}
 	return "/";
 }
@@ -403,6 +424,11 @@ static void req_free(struct req *r)
 
 static void finish(struct req *r, struct store_reply *rep);
 static void authenticate(struct store *st);
+static void watch_setopt(struct req *r);
+static void watch_down(struct req *r, const char *why);
+static void watch_retry(struct store *st);
+static json_object *key_obj_watch(const struct store_watch *w);
+static void watch_deliver(struct store *st);
 
 /* Start (or restart) r on endpoint r->ep. false: could not (it was ended). */
 static bool attempt(struct req *r)
@@ -472,6 +498,8 @@ static bool attempt(struct req *r)
 		curl_easy_setopt(e, CURLOPT_SSLKEY, st->key);
 	if (st->bind)
 		curl_easy_setopt(e, CURLOPT_INTERFACE, st->bind);
+	if (r->kind == REQ_WATCH)
+		watch_setopt(r);
 	if (curl_multi_add_handle(st->multi, e) != CURLM_OK) {
 		fmt(rep.error, sizeof(rep.error), "libcurl refused the request");
 		finish(r, &rep);
@@ -512,6 +540,10 @@ static void submit(struct req *r)
 static void finish(struct req *r, struct store_reply *rep)
 {
 	struct store *st = r->st;
+	if (r->kind == REQ_WATCH) {
+		watch_down(r, rep->error);
+		return;
+	}
 	if (rep->status == STORE_OK) {
 		st->cur = r->ep;
 		st->answered = true;
@@ -555,6 +587,10 @@ static void ended(struct store *st, struct req *r, CURLcode res)
 {
 	list_del(&st->active, r);
 	curl_multi_remove_handle(st->multi, r->easy);
+	if (r->kind == REQ_WATCH) {
+		watch_down(r, curl_easy_strerror(res));
+		return;
+	}
 	long http = 0;
 	curl_off_t sent = 0;
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
@@ -761,6 +797,338 @@ static int on_timer(CURLM *m, long ms, void *userp)
 	return timerfd_settime(st->tfd, 0, &its, NULL) < 0 ? -1 : 0;
 }
 
+/* --- watches ----------------------------------------------------------------
+ *
+ * A watch is one POST /v3/watch whose answer never ends: a stream of JSON
+ * objects {"result": {"header": …, "created": true | "events": […]}}, read
+ * object by object as libcurl hands the bytes over. Events are queued while
+ * libcurl is in its callback and handed to the caller from store_dispatch
+ * (libcurl refuses new requests from inside its callbacks). A stream that
+ * ends — the endpoint failed, the store cancelled the watch, an answer that
+ * is not etcd's — is opened again from the revision after the last one
+ * seen, on the endpoint that answered last (or the next one), soon after a
+ * first failure and at most a second apart after several. Every new stream
+ * is told to the caller as a resync: it may read what it follows again,
+ * since a compacted revision loses events. */
+
+struct store_watch {
+	struct store *st;
+	struct store_watch *next;
+	char *key, *end;
+	size_t klen, elen;
+	int64_t next_rev; /* where a new stream starts (0: now) */
+	store_watch_cb cb;
+	void *ctx;
+	struct req *r;
+	json_tokener *tok;
+	bool partial; /* the tokener holds part of an object */
+	bool resync;  /* a new stream: to tell the caller */
+	unsigned fails;
+	int64_t retry_ns; /* waiting to open a stream again (0: not) */
+	struct store_event *ev;
+	size_t nev, capev;
+};
+
+static bool in_list(const struct req *head, const struct req *r)
+{
+	for (; head; head = head->next)
+		if (head == r)
+			return true;
+	return false;
+}
+
+static void events_free(struct store_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ev[i].kv.key);
+		free(ev[i].kv.value);
+	}
+	free(ev);
+}
+
+/* One object of the stream. false: end the stream. */
+static bool watch_message(struct store_watch *w, json_object *o)
+{
+	json_object *res, *x;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "result", &res) ||
+	    !json_object_is_type(res, json_type_object))
+		return false; /* {"error": …}: the stream is over */
+	int64_t rev = 0, compact = 0;
+	if (json_object_object_get_ex(res, "header", &x) && !get_i64(x, "revision", &rev))
+		return false;
+	if (get_bool(res, "created")) {
+		w->resync = true;
+		w->fails = 0;
+		if (!w->next_rev && rev)
+			w->next_rev = rev + 1;
+	}
+	if (!get_i64(res, "compact_revision", &compact))
+		return false;
+	if (compact > 0) {
+		/* events up to there are gone: the caller reads again */
+		if (compact > w->next_rev)
+			w->next_rev = compact;
+		w->resync = true;
+	}
+	if (get_bool(res, "canceled"))
+		return false;
+	json_object *evs;
+	if (!json_object_object_get_ex(res, "events", &evs))
+		return true;
+	if (!json_object_is_type(evs, json_type_array))
+		return false;
+	size_t n = json_object_array_length(evs);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(evs, i), *kv, *t;
+		if (!json_object_is_type(e, json_type_object) || !json_object_object_get_ex(e, "kv", &kv) ||
+		    !json_object_is_type(kv, json_type_object))
+			return false;
+		if (w->nev == w->capev) {
+			size_t cap = w->capev ? w->capev * 2 : 8;
+			struct store_event *ne = realloc(w->ev, cap * sizeof(*ne));
+			if (!ne)
+				return false;
+			w->ev = ne;
+			w->capev = cap;
+		}
+		struct store_event *ev = &w->ev[w->nev];
+		memset(ev, 0, sizeof(*ev));
+		ev->deleted = json_object_object_get_ex(e, "type", &t) &&
+			      strcmp(json_object_get_string(t), "DELETE") == 0;
+		bool ok = get_bytes(kv, "key", &ev->kv.key, &ev->kv.key_len) &&
+			  get_bytes(kv, "value", &ev->kv.value, &ev->kv.value_len) &&
+			  get_i64(kv, "create_revision", &ev->kv.create_revision) &&
+			  get_i64(kv, "mod_revision", &ev->kv.mod_revision) &&
+			  get_i64(kv, "version", &ev->kv.version);
+		w->nev++;
+		if (!ok)
+			return false;
+		if (ev->kv.mod_revision >= w->next_rev)
+			w->next_rev = ev->kv.mod_revision + 1;
+	}
+	return true;
+}
+
+static size_t on_watch_data(char *p, size_t size, size_t n, void *userp)
+{
+	struct store_watch *w = userp;
+	size_t len = size * n, left = len;
+	const char *q = p;
+	while (left) {
+		if (!w->partial) {
+			while (left && (*q == '\n' || *q == '\r' || *q == ' ' || *q == '\t'))
+				q++, left--;
+			if (!left)
+				break;
+		}
+		json_object *o = json_tokener_parse_ex(w->tok, q, (int)(left > INT32_MAX ? INT32_MAX : left));
+		if (!o) {
+			if (json_tokener_get_error(w->tok) != json_tokener_continue)
+				return 0; /* not etcd's: end the stream */
+			w->partial = true;
+			break;
+		}
+		size_t used = json_tokener_get_parse_end(w->tok);
+		json_tokener_reset(w->tok);
+		w->partial = false;
+		q += used;
+		left -= used;
+		bool ok = watch_message(w, o);
+		json_object_put(o);
+		if (!ok)
+			return 0;
+	}
+	return len;
+}
+
+static void watch_setopt(struct req *r)
+{
+	/* a stream: no end; a peer gone silent is found by TCP keep-alives
+	 * (a store that stopped answering, by the caller's own reads) */
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, 0L);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_watch_data);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r->w);
+	curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPIDLE, 2L);
+	curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPINTVL, 1L);
+}
+
+static void watch_arm(struct store *st)
+{
+	int64_t first = 0;
+	for (struct store_watch *w = st->watches; w; w = w->next)
+		if (w->retry_ns && (!first || w->retry_ns < first))
+			first = w->retry_ns;
+	struct itimerspec its = {0};
+	if (first) {
+		int64_t d = first - now_ns();
+		if (d < 1)
+			d = 1;
+		its.it_value.tv_sec = d / 1000000000;
+		its.it_value.tv_nsec = d % 1000000000;
+	}
+	timerfd_settime(st->wtfd, 0, &its, NULL);
+}
+
+static void watch_start(struct store_watch *w)
+{
+	struct req *r = w->r;
+	w->retry_ns = 0;
+	json_object *o = json_object_new_object(), *c = key_obj_watch(w);
+	if (o && c) {
+		json_object_object_add(o, "create_request", c);
+		c = NULL;
+	}
+	const char *body = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+	char *b = body ? strdup(body) : NULL;
+	json_object_put(o);
+	json_object_put(c);
+	if (!b) {
+		watch_down(r, "out of memory");
+		return;
+	}
+	free(r->body);
+	r->body = b;
+	r->tried = 0;
+	r->auth_retried = false;
+	r->deadline_ns = now_ns() + 3600 * (int64_t)1000000000;
+	json_tokener_reset(w->tok);
+	w->partial = false;
+	submit(r);
+}
+
+/* The stream ended (r is in no list): open it again soon. */
+static void watch_down(struct req *r, const char *why)
+{
+	(void)why;
+	struct store_watch *w = r->w;
+	struct store *st = r->st;
+	w->fails++;
+	if (st->nep > 1)
+		r->ep = st->cur != r->ep && st->answered ? st->cur : (r->ep + 1) % st->nep;
+	int64_t delay = 10000000; /* 10 ms, then doubling to a second */
+	for (unsigned i = 1; i < w->fails && delay < 1000000000; i++)
+		delay *= 2;
+	w->retry_ns = now_ns() + (delay > 1000000000 ? 1000000000 : delay);
+	watch_arm(st);
+}
+
+static void watch_retry(struct store *st)
+{
+	int64_t t = now_ns();
+	for (struct store_watch *w = st->watches; w; w = w->next)
+		if (w->retry_ns && w->retry_ns <= t)
+			watch_start(w);
+	watch_arm(st);
+}
+
+static void watch_deliver(struct store *st)
+{
+again:
+	for (struct store_watch *w = st->watches; w; w = w->next) {
+		if (!w->nev && !w->resync)
+			continue;
+		struct store_event *ev = w->ev;
+		size_t n = w->nev;
+		bool resync = w->resync;
+		w->ev = NULL;
+		w->nev = w->capev = 0;
+		w->resync = false;
+		w->cb(w->ctx, ev, n, resync); /* may cancel watches: from the top */
+		events_free(ev, n);
+		goto again;
+	}
+}
+
+int store_watch(struct store *st, const void *key, size_t key_len, const void *range_end,
+		size_t range_end_len, int64_t start_revision, store_watch_cb cb, void *ctx,
+		struct store_watch **out)
+{
+	struct store_watch *w = calloc(1, sizeof(*w));
+	struct req *r = calloc(1, sizeof(*r));
+	if (w) {
+		w->key = malloc(key_len + 1);
+		w->end = malloc(range_end_len + 1);
+		w->tok = json_tokener_new();
+	}
+	if (!w || !r || !w->key || !w->end || !w->tok) {
+		if (w) {
+			free(w->key);
+			free(w->end);
+			if (w->tok)
+				json_tokener_free(w->tok);
+		}
+		free(w);
+		free(r);
+		return -ENOMEM;
+	}
+	memcpy(w->key, key, key_len);
+	w->klen = key_len;
+	if (range_end)
+		memcpy(w->end, range_end, range_end_len);
+	w->elen = range_end ? range_end_len : 0;
+	w->next_rev = start_revision > 0 ? start_revision : 0;
+	w->cb = cb;
+	w->ctx = ctx;
+	w->st = st;
+	w->r = r;
+	r->st = st;
+	r->kind = REQ_WATCH;
+	r->w = w;
+	r->ep = st->cur;
+	w->next = st->watches;
+	st->watches = w;
+	watch_start(w);
+	if (out)
+		*out = w;
+	return 0;
+}
+
+static void watch_unhook(struct store_watch *w)
+{
+	struct store *st = w->st;
+	struct req *r = w->r;
+	if (in_list(st->active, r)) {
+		list_del(&st->active, r);
+		curl_multi_remove_handle(st->multi, r->easy);
+	} else if (in_list(st->waiting, r)) {
+		list_del(&st->waiting, r);
+		r->waiting = false;
+	}
+}
+
+void store_watch_restart(struct store_watch *w)
+{
+	watch_unhook(w);
+	w->fails = 0;
+	watch_down(w->r, "restarted");
+}
+
+int64_t store_watch_revision(const struct store_watch *w)
+{
+	return w->next_rev > 0 ? w->next_rev - 1 : 0;
+}
+
+void store_watch_cancel(struct store_watch *w)
+{
+	if (!w)
+		return;
+	struct store *st = w->st;
+	watch_unhook(w);
+	struct store_watch **pp = &st->watches;
+	while (*pp && *pp != w)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = w->next;
+	req_free(w->r);
+	events_free(w->ev, w->nev);
+	json_tokener_free(w->tok);
+	free(w->key);
+	free(w->end);
+	free(w);
+	watch_arm(st);
+}
+
 /* --- the interface ------------------------------------------------------ */
 
 static char *dup_opt(const char *s, bool *oom)
@@ -793,7 +1161,7 @@ int store_open(const struct store_config *cfg, struct store **out, char *err, si
 		fmt(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	st->epfd = st->tfd = -1;
+	st->epfd = st->tfd = st->wtfd = -1;
 	bool oom = false;
 	st->endpoints_text = dup_opt(cfg->endpoints, &oom);
 	st->user = dup_opt(cfg->user, &oom);
@@ -853,7 +1221,11 @@ int store_open(const struct store_config *cfg, struct store **out, char *err, si
 	st->epfd = epoll_create1(EPOLL_CLOEXEC);
 	st->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = -1};
-	if (st->epfd < 0 || st->tfd < 0 || epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->tfd, &ev) < 0) {
+	st->wtfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct epoll_event wev = {.events = EPOLLIN, .data.fd = -2};
+	if (st->epfd < 0 || st->tfd < 0 || st->wtfd < 0 ||
+	    epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->tfd, &ev) < 0 ||
+	    epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->wtfd, &wev) < 0) {
 		r = -errno;
 		fmt(err, errlen, "store event set: %s", strerror(errno));
 		goto fail;
@@ -893,6 +1265,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	while (st->watches)
+		store_watch_cancel(st->watches);
 	if (st->multi) {
 		fail_all(st, &st->active);
 		fail_all(st, &st->waiting);
@@ -902,6 +1276,8 @@ void store_close(struct store *st)
 		close(st->epfd);
 	if (st->tfd >= 0)
 		close(st->tfd);
+	if (st->wtfd >= 0)
+		close(st->wtfd);
 	for (size_t i = 0; i < st->nep; i++)
 		free(st->ep[i]);
 	free(st->endpoints_text);
@@ -929,6 +1305,12 @@ void store_dispatch(struct store *st)
 		if (n <= 0)
 			break;
 		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == -2) {
+				uint64_t x;
+				if (read(st->wtfd, &x, sizeof(x)) == (ssize_t)sizeof(x))
+					watch_retry(st);
+				continue;
+			}
 			if (ev[i].data.fd < 0) {
 				uint64_t x;
 				if (read(st->tfd, &x, sizeof(x)) == (ssize_t)sizeof(x))
@@ -945,8 +1327,10 @@ void store_dispatch(struct store *st)
 			curl_multi_socket_action(st->multi, ev[i].data.fd, mask, &running);
 		}
 		drain(st);
+		watch_deliver(st);
 	}
 	drain(st);
+	watch_deliver(st);
 }
 
 size_t store_pending(const struct store *st)
@@ -1046,6 +1430,16 @@ int store_delete(struct store *st, const void *key, size_t key_len, const void *
 	return o ? queue(st, REQ_DELETE, o, cb, ctx) : -ENOMEM;
 }
 
+static json_object *key_obj_watch(const struct store_watch *w)
+{
+	json_object *o = key_obj(w->key, w->klen, w->elen ? w->end : NULL, w->elen);
+	if (o && w->next_rev > 0 && add_i64(o, "start_revision", w->next_rev) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_object *put_obj(const void *key, size_t klen, const void *value, size_t vlen, int64_t lease)
 {
 	json_object *o = key_obj(key, klen, NULL, 0);
@@ -1087,6 +1481,28 @@ static json_object *ops_array(const struct store_op *ops, size_t n)
 		json_object_array_add(a, w);
 	}
 	return a;
+}
+
+/* A lease granted twice (an answer lost, the request sent again) only
+ * leaves one unused until its TTL: both are read-like (sent again). */
+int store_lease_grant(struct store *st, int64_t ttl_s, store_cb cb, void *ctx)
+{
+	json_object *o = json_object_new_object();
+	if (!o || add_i64(o, "TTL", ttl_s) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return queue(st, REQ_GRANT, o, cb, ctx);
+}
+
+int store_lease_keepalive(struct store *st, int64_t lease, store_cb cb, void *ctx)
+{
+	json_object *o = json_object_new_object();
+	if (!o || add_i64(o, "ID", lease) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return queue(st, REQ_KEEPALIVE, o, cb, ctx);
 }
 
 int store_txn(struct store *st, const struct store_txn *txn, store_cb cb, void *ctx)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* store.h — the daemon's client of the cluster store: etcd v3 through its
  * JSON gateway (POST /v3/kv/range, /v3/kv/put, /v3/kv/txn,
- * /v3/kv/deleterange, /v3/auth/authenticate), over libcurl's multi-socket
+ * /v3/kv/deleterange, /v3/auth/authenticate, /v3/watch, /v3/lease/grant,
+ * /v3/lease/keepalive), over libcurl's multi-socket
  * API and json-c. No threads: the store keeps its sockets and its timer in
  * an epoll set of its own, whose descriptor (store_fd) the caller adds to
  * its event loop; when it is readable the caller runs store_dispatch(),
@@ -74,6 +75,7 @@ struct store_reply {
 	/* range: one; txn: one per range op of the branch that ran, in order */
 	struct store_range *ranges;
 	size_t nranges;
+	int64_t lease, ttl;   /* lease grant and keep-alive: its ID and TTL (0: gone) */
 	const char *endpoint; /* that answered (or was last tried) */
 	char error[256];      /* status != STORE_OK: why, for a log line */
 };
@@ -129,6 +131,34 @@ int store_put(struct store *st, const void *key, size_t key_len, const void *val
 int store_delete(struct store *st, const void *key, size_t key_len, const void *range_end,
 		 size_t range_end_len, store_cb cb, void *ctx);
 int store_txn(struct store *st, const struct store_txn *txn, store_cb cb, void *ctx);
+/* A lease of ttl_s seconds (reply.lease, reply.ttl), and one renewal of
+ * it (reply.ttl 0: the lease is gone). Keys are put on it with a Txn's
+ * put op (store_op.lease). */
+int store_lease_grant(struct store *st, int64_t ttl_s, store_cb cb, void *ctx);
+int store_lease_keepalive(struct store *st, int64_t lease, store_cb cb, void *ctx);
+
+/* A watch: a stream of the changes to key (or [key, range_end)) from
+ * start_revision on (0: from now), kept open across endpoint failures (it
+ * goes on from the revision after the last one seen). cb runs from
+ * store_dispatch with the events of one or more answers, in revision order;
+ * resync is true when a stream was (re)opened — the caller may read what it
+ * follows again, since events of a compacted revision are lost. A watch
+ * never ends by itself and is not counted as pending. 0, or -ENOMEM. */
+struct store_event {
+	bool deleted; /* else a put */
+	struct store_kv kv;
+};
+struct store_watch;
+typedef void (*store_watch_cb)(void *ctx, const struct store_event *ev, size_t n, bool resync);
+int store_watch(struct store *st, const void *key, size_t key_len, const void *range_end,
+		size_t range_end_len, int64_t start_revision, store_watch_cb cb, void *ctx,
+		struct store_watch **out);
+/* End the stream and open it again (a stream found silent). */
+void store_watch_restart(struct store_watch *w);
+/* The last revision the watch has seen (0: none yet). */
+int64_t store_watch_revision(const struct store_watch *w);
+/* Stop it (not from its own libcurl callbacks: from cb is fine). */
+void store_watch_cancel(struct store_watch *w);
 
 /* Requests not yet ended. */
 size_t store_pending(const struct store *st);

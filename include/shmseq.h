@@ -52,6 +52,7 @@ enum {
 	SHMSEQ_ERR_DUP_ARGUMENT = 1225,	 /* option given twice */
 	SHMSEQ_ERR_BAD_DB = 1049,	 /* unknown database in db.name */
 	SHMSEQ_ERR_CON_COUNT = 1040,	 /* the daemon takes no more sessions */
+	SHMSEQ_ERR_NOT_SUPPORTED = 1235, /* cluster mode: INSERT INTO a sequence */
 	SHMSEQ_ERR_RUN_OUT = 4084,	 /* NOCYCLE sequence exhausted */
 	SHMSEQ_ERR_INVALID_DATA = 4085,	 /* options out of range / conflicting */
 	SHMSEQ_ERR_NOT_SEQUENCE = 4089,

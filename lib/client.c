@@ -1916,6 +1916,9 @@ SHMSEQ_API const char *shmseq_strerror(int err)
 		return "Not a SEQUENCE";
 	case SHMSEQ_ERR_UNKNOWN_SEQUENCE:
 		return "Unknown SEQUENCE";
+	case SHMSEQ_ERR_NOT_SUPPORTED:
+		return "Not supported in cluster mode (INSERT into a sequence: use SETVAL or ALTER "
+		       "SEQUENCE)";
 	case SHMSEQ_ERR_STORE_UNAVAILABLE:
 		return "Cluster store unreachable: this host's segments of the sequence are spent and no "
 		       "new one can be granted now (values stay unique; retry later)";

@@ -2499,6 +2499,13 @@ static void exec_insert(struct shmseq *c, const struct sql_insert *in, shmseq_re
 			result_error(res, 1146, "Table '%s.%s' doesn't exist", db_of(c), in->table.name);
 			return;
 		}
+		if (rr == -SHMSEQ_ERR_NOT_SUPPORTED) {
+			/* a cluster member: the row would be one host's alone */
+			result_error(res, 1235,
+				     "INSERT into a sequence is not supported in cluster mode; use "
+				     "SETVAL or ALTER SEQUENCE");
+			return;
+		}
 		if (rr < 0) {
 			error_for(c, res, rr, in->table.name);
 			return;

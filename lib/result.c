@@ -47,6 +47,7 @@ const char *result_sqlstate(int code)
 	case 1102:
 	case 1103:
 	case 1166:
+	case 1235:
 		return "42000";
 	case 1051:
 	case 1146:

@@ -269,6 +269,175 @@ static void test_ddl_seen_on_other_hosts(void **state)
 	assert_int_equal(v, 7);
 }
 
+/* Statements with every host up: each waits for the other hosts'
+ * acknowledgements, which the watch brings as they are written. The bound
+ * is generous (a loaded machine); a fence that fell back to its periodic
+ * reads (500 ms) or to its time-out (2 s) fails it. */
+static void test_ddl_latency(void **state)
+{
+	(void)state;
+	enum { N = 100 };
+	static uint64_t lat[N];
+	int64_t v;
+	assert_int_equal(sql(0, "CREATE SEQUENCE cl CACHE 100"), 0);
+	for (int h = 1; h < HOSTS; h++) {
+		uint64_t t0 = now_ms();
+		while (nextval(h, "cl", &v) < 0) {
+			assert_true(now_ms() - t0 < 3000);
+			sleep_ms(20);
+		}
+	}
+	shmseq *c;
+	assert_int_equal(shmseq_connect(host[0].instance, &c), 0);
+	for (int i = 0; i < N; i++) {
+		char text[80];
+		snprintf(text, sizeof(text), "ALTER SEQUENCE cl CACHE %d", 100 + i);
+		shmseq_result *res = NULL;
+		uint64_t a = now_ns();
+		assert_int_equal(shmseq_exec(c, text, &res), 0);
+		lat[i] = now_ns() - a;
+		assert_int_equal(shmseq_result_error(res), 0);
+		shmseq_result_free(res);
+	}
+	shmseq_disconnect(c);
+	qsort(lat, N, sizeof(lat[0]), cmp64);
+	fprintf(stderr, "%d statements, %d hosts: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", N, HOSTS,
+		(double)lat[N / 2] / 1e6, (double)lat[N * 99 / 100] / 1e6, (double)lat[N - 1] / 1e6);
+	assert_true(lat[N * 99 / 100] < 500ull * 1000000);
+}
+
+/* `shmseq cluster status` on host i: its output (to free). */
+static char *cluster_status(int i)
+{
+	const char *cli = getenv("SHMSEQ_CLI");
+	assert_non_null(cli);
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "'%s' -i '%s' cluster status", cli, host[i].instance);
+	int status;
+	char *out = run_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(status, 0);
+	return out;
+}
+
+/* Wait (up to ms) until host i's `cluster status` has (or has not) line. */
+static bool status_says(int i, const char *line, bool want, long ms)
+{
+	uint64_t t0 = now_ms();
+	for (;;) {
+		char *out = cluster_status(i);
+		bool has = strstr(out, line) != NULL;
+		if (has == want || now_ms() - t0 > (uint64_t)ms) {
+			if (has != want)
+				fprintf(stderr, "host %d's cluster status:\n%s", i, out);
+			free(out);
+			return has == want;
+		}
+		free(out);
+		sleep_ms(100);
+	}
+}
+
+/* The host registry: every host lists all three live, itself marked; a
+ * host stopped cleanly is gone at once, and a statement then does not wait
+ * for it (its acknowledgement is still recent: without the registry the
+ * fence would wait out its time-out); a host SIGKILLed is gone once its
+ * lease expired (5 s); both are live again once restarted. */
+static void test_hosts_listed(void **state)
+{
+	(void)state;
+	char line[64];
+	for (int i = 0; i < HOSTS; i++)
+		for (int h = 0; h < HOSTS; h++) {
+			snprintf(line, sizeof(line), "host h%d: live", h);
+			assert_true(status_says(i, line, true, 5000));
+		}
+	char *out = cluster_status(1);
+	fprintf(stderr, "%s", out);
+	assert_non_null(strstr(out, "host h1: live (lease held); ack rev "));
+	assert_non_null(strstr(out, "; this host\n"));
+	assert_null(strstr(out, "host h0: live (lease held)"));
+	free(out);
+
+	assert_int_equal(sql(0, "CREATE SEQUENCE ch"), 0);
+	assert_int_equal(daemon_stop(&host[2]), 0);
+	assert_true(status_says(0, "host h2: gone", true, 1000));
+	uint64_t t0 = now_ms();
+	assert_int_equal(sql(0, "ALTER SEQUENCE ch RESTART WITH 100"), 0);
+	uint64_t took = now_ms() - t0;
+	fprintf(stderr, "host 2 stopped: ALTER answered in %llu ms\n", (unsigned long long)took);
+	assert_true(took < 1000);
+	assert_int_equal(start_host(2), 0);
+	assert_true(status_says(0, "host h2: live", true, 5000));
+
+	daemon_kill(&host[2]);
+	t0 = now_ms();
+	assert_true(status_says(0, "host h2: gone", true, 10000));
+	fprintf(stderr, "host 2 killed: gone from the registry after %llu ms\n",
+		(unsigned long long)(now_ms() - t0));
+	assert_int_equal(start_host(2), 0);
+	assert_true(status_says(1, "host h2: live", true, 5000));
+}
+
+/* INSERT INTO s VALUES (…) in cluster mode: a clear error (1235, 42000),
+ * and the sequence as it was. */
+static void test_insert_refused(void **state)
+{
+	(void)state;
+	int64_t v, w;
+	assert_int_equal(sql(1, "CREATE SEQUENCE ci START WITH 10"), 0);
+	assert_int_equal(nextval(1, "ci", &v), 0);
+	assert_int_equal(v, 10);
+	shmseq *c;
+	assert_int_equal(shmseq_connect(host[1].instance, &c), 0);
+	shmseq_result *res = NULL;
+	int r = shmseq_exec(c, "INSERT INTO ci VALUES (5000000, 1, 9000000, 1, 1, 1000, 0, 0)", &res);
+	fprintf(stderr, "INSERT: %d %s %s\n", shmseq_result_error(res), shmseq_result_sqlstate(res),
+		shmseq_result_message(res));
+	assert_true(r == 0 || r == -SHMSEQ_ERR_NOT_SUPPORTED);
+	assert_int_equal(shmseq_result_error(res), -SHMSEQ_ERR_NOT_SUPPORTED);
+	assert_string_equal(shmseq_result_sqlstate(res), "42000");
+	assert_non_null(strstr(shmseq_result_message(res), "not supported in cluster mode"));
+	assert_non_null(strstr(shmseq_result_message(res), "SETVAL"));
+	shmseq_result_free(res);
+	shmseq_disconnect(c);
+	assert_int_equal(nextval(1, "ci", &w), 0);
+	assert_true(w > v && w < 100000);
+	uint64_t t0 = now_ms();
+	while (nextval(0, "ci", &w) < 0) {
+		assert_true(now_ms() - t0 < 3000);
+		sleep_ms(20);
+	}
+	assert_true(w > v && w < 100000);
+}
+
+/* One host cut off (SIGSTOPped: its last acknowledgement still recent):
+ * a statement waits for it no longer than the fence's time-out (2 s),
+ * then is answered; once its ack and its lease aged out (5 s) statements
+ * are quick again. */
+static void test_ddl_one_host_stopped(void **state)
+{
+	(void)state;
+	assert_int_equal(sql(0, "CREATE SEQUENCE cs"), 0);
+	assert_int_equal(kill(host[2].pid, SIGSTOP), 0);
+	uint64_t worst = 0, t_stop = now_ms(), last = 0;
+	int n = 0;
+	while (now_ms() - t_stop < 8000) {
+		char text[80];
+		snprintf(text, sizeof(text), "ALTER SEQUENCE cs CACHE %d", 100 + n++);
+		uint64_t t0 = now_ms();
+		assert_int_equal(sql(0, text), 0);
+		last = now_ms() - t0;
+		worst = last > worst ? last : worst;
+	}
+	assert_int_equal(kill(host[2].pid, SIGCONT), 0);
+	fprintf(stderr, "host 2 stopped: %d statements, the slowest %llu ms, the last %llu ms\n", n,
+		(unsigned long long)worst, (unsigned long long)last);
+	assert_true(worst >= 1900); /* it was waited for, up to the time-out */
+	assert_true(worst < 2600);
+	assert_true(last < 500);
+}
+
 static void test_store_down_then_back(void **state)
 {
 	(void)state;
@@ -424,6 +593,10 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unique_across_hosts_and_a_kill),
 		cmocka_unit_test(test_ddl_seen_on_other_hosts),
+		cmocka_unit_test(test_ddl_latency),
+		cmocka_unit_test(test_hosts_listed),
+		cmocka_unit_test(test_insert_refused),
+		cmocka_unit_test(test_ddl_one_host_stopped),
 		cmocka_unit_test(test_store_down_then_back),
 		cmocka_unit_test(test_select_star_global),
 	};

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -488,12 +489,147 @@ static void test_auth(void **state)
 	assert_int_equal(etcdctl("user delete root"), 0);
 }
 
+/* A watch: puts and a delete under a prefix arrive in order, with their
+ * revisions, over a stream opened past a dead endpoint; a watch from an old
+ * revision replays what it missed; a restarted stream goes on after the
+ * last revision seen, with nothing twice. */
+struct seen {
+	int resyncs;
+	size_t n;
+	char keys[16][64], values[16][64];
+	bool deleted[16];
+	int64_t mod[16];
+};
+
+static void on_events(void *ctx, const struct store_event *ev, size_t n, bool resync)
+{
+	struct seen *s = ctx;
+	s->resyncs += resync;
+	for (size_t i = 0; i < n && s->n < 16; i++, s->n++) {
+		snprintf(s->keys[s->n], 64, "%.*s", (int)ev[i].kv.key_len, (const char *)ev[i].kv.key);
+		snprintf(s->values[s->n], 64, "%.*s", (int)ev[i].kv.value_len, (const char *)ev[i].kv.value);
+		s->deleted[s->n] = ev[i].deleted;
+		s->mod[s->n] = ev[i].kv.mod_revision;
+	}
+}
+
+/* Run the store's loop until cond or 5 s. */
+#define SPIN(st, cond)                                                                                       \
+	do {                                                                                                 \
+		double until_ = now_s() + 5;                                                                 \
+		while (!(cond) && now_s() < until_) {                                                        \
+			struct pollfd p_ = {.fd = store_fd(st), .events = POLLIN};                           \
+			if (poll(&p_, 1, 50) > 0)                                                            \
+				store_dispatch(st);                                                          \
+		}                                                                                            \
+	} while (0)
+
+static void test_watch(void **state)
+{
+	(void)state;
+	char eps[256];
+	snprintf(eps, sizeof(eps), "http://127.0.0.1:%d,%s", dead_port(), etcd_url);
+	struct store *st = open_store(eps, 2000);
+	struct seen s = {0};
+	struct store_watch *w;
+	assert_int_equal(store_watch(st, "/w/", 3, "/w0", 3, 0, on_events, &s, &w), 0);
+	SPIN(st, s.resyncs > 0);
+	assert_int_equal(s.resyncs, 1);
+	struct got a = put(st, "/w/a", "1");
+	put(st, "/x/other", "not watched");
+	put(st, "/w/b", "2");
+	struct got d = {0};
+	assert_int_equal(store_delete(st, "/w/a", 4, NULL, 0, on_reply, &d), 0);
+	run(st, &d);
+	SPIN(st, s.n >= 3);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.keys[0], "/w/a");
+	assert_string_equal(s.values[0], "1");
+	assert_false(s.deleted[0]);
+	assert_int_equal(s.mod[0], a.r.revision);
+	assert_string_equal(s.keys[1], "/w/b");
+	assert_string_equal(s.keys[2], "/w/a");
+	assert_true(s.deleted[2]);
+	assert_int_equal(s.mod[2], d.r.revision);
+	assert_int_equal(store_watch_revision(w), d.r.revision);
+
+	/* a restarted stream: only what came after */
+	store_watch_restart(w);
+	SPIN(st, s.resyncs > 1);
+	assert_int_equal(s.resyncs, 2);
+	put(st, "/w/c", "3");
+	SPIN(st, s.n >= 4);
+	usleep(100000);
+	store_dispatch(st);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.keys[3], "/w/c");
+	store_watch_cancel(w);
+
+	/* from an old revision: the history again */
+	struct seen h = {0};
+	assert_int_equal(store_watch(st, "/w/", 3, "/w0", 3, a.r.revision, on_events, &h, NULL), 0);
+	SPIN(st, h.n >= 4);
+	assert_int_equal(h.n, 4);
+	assert_string_equal(h.keys[0], "/w/a");
+	assert_string_equal(h.keys[3], "/w/c");
+	store_close(st); /* with the watch open: freed */
+}
+
+/* Leases: a grant, a renewal, a key put on the lease (a Txn's put), a
+ * renewal of a lease that does not exist (TTL 0). */
+static void test_lease(void **state)
+{
+	(void)state;
+	struct store *st = open_store(etcd_url, 2000);
+	struct got g = {0};
+	assert_int_equal(store_lease_grant(st, 5, on_reply, &g), 0);
+	run(st, &g);
+	assert_int_equal(g.r.status, STORE_OK);
+	assert_true(g.r.lease != 0);
+	assert_int_equal(g.r.ttl, 5);
+	int64_t lease = g.r.lease;
+	struct got k = {0};
+	assert_int_equal(store_lease_keepalive(st, lease, on_reply, &k), 0);
+	run(st, &k);
+	assert_int_equal(k.r.status, STORE_OK);
+	assert_int_equal(k.r.lease, lease);
+	assert_true(k.r.ttl > 0 && k.r.ttl <= 5);
+	struct store_op op = {.kind = STORE_OP_PUT,
+			      .key = "/l/a",
+			      .key_len = 4,
+			      .value = "x",
+			      .value_len = 1,
+			      .lease = lease};
+	struct store_txn t = {.success = &op, .nsuccess = 1};
+	struct got p = {0};
+	assert_int_equal(store_txn(st, &t, on_reply, &p), 0);
+	run(st, &p);
+	assert_int_equal(p.r.status, STORE_OK);
+	assert_true(p.r.succeeded);
+	struct got x = {0};
+	assert_int_equal(store_lease_keepalive(st, 12345, on_reply, &x), 0);
+	run(st, &x);
+	assert_int_equal(x.r.status, STORE_OK);
+	assert_int_equal(x.r.ttl, 0);
+	/* a put on a lease that does not exist: refused, not applied */
+	op.lease = 12345;
+	struct got b = {0};
+	assert_int_equal(store_txn(st, &t, on_reply, &b), 0);
+	run(st, &b);
+	assert_int_equal(b.r.status, STORE_REJECTED);
+	struct got v = get(st, "/l/a");
+	assert_int_equal(v.nkv, 1);
+	assert_string_equal(v.values[0], "x");
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_range_bytes), cmocka_unit_test(test_txn_branches),
 		cmocka_unit_test(test_failover),	cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_bad_answers),	cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_watch),		cmocka_unit_test(test_lease),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -84,6 +84,7 @@ shmseq *connect_or_complain(bool quiet);
 int cmd_sql(int argc, char **argv);
 
 int cmd_status(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 
 int cmd_list(int argc, char **argv);
 

@@ -54,6 +54,7 @@ static void main_help(FILE *f)
 	      "  sql [-e STATEMENTS] [--format=table|batch|json] [--force]\n"
 	      "                       run SQL: -e text, standard input, or a shell\n"
 	      "  status [--quiet]     daemon summary; exit 0 exactly when it answers\n"
+	      "  cluster status       cluster mode: the store and the cluster's hosts\n"
 	      "  list                 sequence names, one per line\n"
 	      "  create NAME [OPTIONS...]   CREATE SEQUENCE NAME OPTIONS\n"
 	      "  drop NAME...         DROP SEQUENCE\n"
@@ -77,9 +78,11 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"sql", cmd_sql},   {"status", cmd_status},   {"list", cmd_list},	{"create", cmd_create},
-	{"drop", cmd_drop}, {"nextval", cmd_nextval}, {"setval", cmd_setval},	{"show", cmd_show},
-	{"dump", cmd_dump}, {"stats", cmd_stats},     {"metrics", cmd_metrics}, {"shutdown", cmd_shutdown},
+	{"sql", cmd_sql},	  {"status", cmd_status},   {"list", cmd_list},
+	{"create", cmd_create},	  {"drop", cmd_drop},	    {"nextval", cmd_nextval},
+	{"setval", cmd_setval},	  {"show", cmd_show},	    {"dump", cmd_dump},
+	{"stats", cmd_stats},	  {"metrics", cmd_metrics}, {"shutdown", cmd_shutdown},
+	{"cluster", cmd_cluster},
 };
 
 int main(int argc, char **argv)

@@ -128,6 +128,36 @@ int cmd_status(int argc, char **argv)
 	return st.failed ? 1 : 0; /* up but failed: not healthy */
 }
 
+/* --- cluster status --------------------------------------------------------- */
+
+int cmd_cluster(int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		puts("Usage: " PROG " [--instance NAME] cluster status\n"
+		     "The daemon's cluster mode: its store, and a line per host of the\n"
+		     "cluster: live (its registry key, on a lease, is in the store) or\n"
+		     "gone, the revision of the definitions it last acknowledged and how\n"
+		     "long ago; this host is marked. A local daemon says 'mode: local'.");
+		return 0;
+	}
+	if (argc != 2 || strcmp(argv[1], "status") != 0)
+		return usage_error("cluster: the one verb is 'status'");
+	shmseq *conn = connect_or_complain(false);
+	if (!conn)
+		return 1;
+	char text[4096];
+	int r = shmseq_cluster_status(conn, text, sizeof(text));
+	if (r < 0) {
+		fprintf(stderr, PROG ": instance '%s' did not answer: %s\n", shmseq_instance(conn),
+			shmseq_strerror(r));
+		shmseq_disconnect(conn);
+		return 1;
+	}
+	shmseq_disconnect(conn);
+	fputs(text, stdout);
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
 /* --- metrics ---------------------------------------------------------------- */
 
 /* A label value in the text exposition format: \, " and newline escaped. */
