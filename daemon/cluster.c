@@ -155,7 +155,13 @@ struct ddl {
 	uint64_t epoch;
 	int32_t status;
 	struct wire_ddl_reply rep;
-	char key_def[400], key_pos[400], def_text[4096], pos_text[200];
+	char key_def[400], key_pos[400], def_text[4096], pos_text[800];
+	/* fences (segment.h): the hosts whose holds the new position fences,
+	 * and, once the acknowledgements are in, the Txn that takes off those
+	 * of the hosts that answered */
+	unsigned ntags, unfence_tries;
+	uint64_t tags[SEG_FENCES_MAX], done_tags[SEG_FENCES_MAX];
+	unsigned ndone;
 };
 
 struct cluster {
@@ -192,7 +198,7 @@ struct cluster {
 	uint64_t last_renew_ns, last_register_ns;
 	struct hostent *hosts;
 	size_t nhosts, caphosts;
-	uint64_t fence_timeouts;
+	uint64_t fence_timeouts, fence_ranges;
 	char last_error[640];
 	uint64_t waits, unavailable, stale, fenced, gaps;
 	uint64_t lat_grant[LAT_N], ngrant;
@@ -1052,6 +1058,96 @@ static void registry_tick(struct cluster *cl, uint64_t t)
 		host_register(cl);
 }
 
+/* Unfencing: the statement's position loses the fences of the hosts that
+ * acknowledged it, in a Txn on pos's revision (a grant may have moved it:
+ * read again, 4 times at most); then the statement is answered. A failure
+ * leaves the fences: a gap, never a duplicate. */
+static void unfence_read(struct ddl *d);
+
+static bool tag_done(uint64_t tag, void *ctx)
+{
+	const struct ddl *d = ctx;
+	for (unsigned i = 0; i < d->ndone; i++)
+		if (d->done_tags[i] == tag)
+			return true;
+	return false;
+}
+
+static void ddl_answer(struct ddl *d)
+{
+	ddl_end(d, d->status, d->reply_len ? &d->rep : NULL, d->reply_len);
+}
+
+static void on_unfence_txn(void *ctx, const struct store_reply *r)
+{
+	struct ddl *d = ctx;
+	if (d->cl->closing)
+		return;
+	if (r->status == STORE_OK && !r->succeeded && ++d->unfence_tries < 4) {
+		unfence_read(d);
+		return;
+	}
+	ddl_answer(d);
+}
+
+static void on_unfence_read(void *ctx, const struct store_reply *r)
+{
+	struct ddl *d = ctx;
+	struct cluster *cl = d->cl;
+	if (cl->closing)
+		return;
+	const struct store_kv *kv = r->status == STORE_OK && r->nranges && r->ranges[0].count == 1
+					    ? &r->ranges[0].kvs[0]
+					    : NULL;
+	struct seg_pos pos = {0};
+	if (!kv || seg_pos_parse(kv->value, kv->value_len, &pos) < 0 || pos.epoch != d->epoch ||
+	    !seg_pos_unfence(&pos, tag_done, d) ||
+	    seg_pos_format(&pos, d->pos_text, sizeof(d->pos_text)) < 0) {
+		ddl_answer(d); /* nothing to take off (or a newer statement did) */
+		return;
+	}
+	struct store_cmp cmp = {.key = d->key_pos,
+				.key_len = strlen(d->key_pos),
+				.target = STORE_CMP_MOD,
+				.result = STORE_EQUAL,
+				.number = kv->mod_revision};
+	struct store_op op = {.kind = STORE_OP_PUT,
+			      .key = d->key_pos,
+			      .key_len = strlen(d->key_pos),
+			      .value = d->pos_text,
+			      .value_len = strlen(d->pos_text)};
+	struct store_txn t = {.cmp = &cmp, .ncmp = 1, .success = &op, .nsuccess = 1};
+	if (store_txn(cl->st, &t, on_unfence_txn, d) < 0)
+		ddl_answer(d);
+}
+
+static void unfence_read(struct ddl *d)
+{
+	if (store_range(d->cl->st, d->key_pos, strlen(d->key_pos), NULL, 0, on_unfence_read, d) < 0)
+		ddl_answer(d);
+}
+
+/* The statement's wait is over: answer, or first unfence the hosts that
+ * acknowledged. */
+static void ddl_fenced(struct cluster *cl, struct ddl *d)
+{
+	d->fencing = false;
+	d->ndone = 0;
+	for (size_t i = 0; i < cl->npeers; i++) {
+		const struct peer *p = &cl->peers[i];
+		if (p->rev < d->target_rev)
+			continue;
+		uint64_t tag = seg_host_tag(p->host, strlen(p->host));
+		for (unsigned j = 0; j < d->ntags && d->ndone < SEG_FENCES_MAX; j++)
+			if (d->tags[j] == tag)
+				d->done_tags[d->ndone++] = tag;
+	}
+	if (d->ndone && d->status >= 0)
+		unfence_read(d);
+	else
+		ddl_answer(d);
+}
+
 /* Answer the statements every live host has acknowledged (or whose wait
  * is over). From the table: no store round trip. */
 static void fence_check(struct cluster *cl)
@@ -1074,7 +1170,7 @@ static void fence_check(struct cluster *cl)
 		if (acked || t >= d->deadline_ns) {
 			if (!acked)
 				cl->fence_timeouts++;
-			ddl_end(d, d->status, d->reply_len ? &d->rep : NULL, d->reply_len);
+			ddl_fenced(cl, d);
 		}
 	}
 }
@@ -1224,6 +1320,52 @@ static void on_ddl_txn(void *ctx, const struct store_reply *r)
 }
 
 /* The sequence's keys as read: decide, then one Txn. */
+/* The fences of a statement's new position (segment.h): the values other
+ * hosts hold, of its round and not behind its position. A host that does
+ * not hear of the statement (cut off from the store) may serve them until
+ * it does; the new state never will. */
+static void fence_holds(struct cluster *cl, struct ddl *d, const struct store_reply *r, struct seg_pos *np)
+{
+	char hp[420];
+	key_of(cl, d->name, "hold/", hp, sizeof(hp));
+	size_t hl = strlen(hp), ml = strlen(cl->host);
+	int64_t inc = seq_real_increment(&d->def, cl->env);
+	for (size_t i = 0; r->nranges && i < r->ranges[0].count; i++) {
+		const struct store_kv *kv = &r->ranges[0].kvs[i];
+		if (kv->key_len <= hl || memcmp(kv->key, hp, hl) != 0)
+			continue;
+		if (kv->key_len - hl == ml && memcmp(kv->key + hl, cl->host, ml) == 0)
+			continue; /* this host drops its own before answering */
+		struct seg_held held[2];
+		int n = seg_hold_parse(kv->value, kv->value_len, held);
+		if (n < 0)
+			say("a hold key of %s holds garbage: %.*s (not fenced)", d->name, (int)kv->value_len,
+			    (const char *)kv->value);
+		for (int k = 0; k < n; k++) {
+			/* behind the new position: never granted again anyway
+			 * (seg_plan drops such fences too) */
+			bool up = d->def.is_unsigned;
+			bool behind = up ? (inc > 0 ? (uint64_t)held[k].first < (uint64_t)np->next &&
+							      (uint64_t)held[k].last < (uint64_t)np->next
+						    : (uint64_t)held[k].first > (uint64_t)np->next &&
+							      (uint64_t)held[k].last > (uint64_t)np->next)
+					 : (inc > 0 ? held[k].first < np->next && held[k].last < np->next
+						    : held[k].first > np->next && held[k].last > np->next);
+			if (held[k].round != np->round || behind)
+				continue;
+			uint64_t tag = seg_host_tag((const char *)kv->key + hl, kv->key_len - hl);
+			seg_pos_fence(np, &d->def, held[k].first, held[k].last, tag);
+			bool known = false;
+			for (unsigned j = 0; j < d->ntags; j++)
+				known = known || d->tags[j] == tag;
+			if (!known && d->ntags < SEG_FENCES_MAX)
+				d->tags[d->ntags++] = tag;
+		}
+	}
+	if (np->nfences)
+		cl->fence_ranges += np->nfences;
+}
+
 static void on_ddl_read(void *ctx, const struct store_reply *r)
 {
 	struct ddl *d = ctx;
@@ -1321,6 +1463,8 @@ static void on_ddl_read(void *ctx, const struct store_reply *r)
 	}
 	wire_notes_encode(&d->rep.notes, &notes);
 	struct seg_pos np = {.epoch = d->epoch, .round = d->round, .next = next, .end = d->kind == DDL_DROP};
+	if (d->kind != DDL_DROP)
+		fence_holds(cl, d, r, &np);
 	if (seg_pos_format(&np, d->pos_text, sizeof(d->pos_text)) < 0 ||
 	    def_format(&d->def, d->epoch, d->def_text, sizeof(d->def_text)) < 0) {
 		ddl_end(d, -EINVAL, NULL, 0);
@@ -1480,7 +1624,8 @@ static void on_row_pos(void *ctx, const struct store_reply *r)
 			 * local mode (MAXVALUE+1 / MINVALUE-1) */
 			int64_t inc = seq_real_increment(def, cl->env);
 			row.next_not_cached_value =
-				pos.end ? seq_step(def, inc > 0 ? def->maxvalue : def->minvalue, inc) : pos.next;
+				pos.end ? seq_step(def, inc > 0 ? def->maxvalue : def->minvalue, inc)
+					: pos.next;
 			row.cycle_count = pos.round;
 			wire_row_encode(&rep->row, &row);
 			wire_def_encode(&rep->def, def);
@@ -1749,8 +1894,10 @@ void cluster_status(const struct cluster *cl, char *buf, size_t cap)
 	    " (p50 %.0f us, p99 %.0f us)\n",
 	    cl->ngrant, g50, g99, cl->nddl, d50, d99);
 	OUT("refills that waited on the store: %" PRIu64 "; answered store-unavailable: %" PRIu64
-	    "; stale grants: %" PRIu64 "; fences: %" PRIu64 "; segments left unused: %" PRIu64 "\n",
-	    cl->waits, cl->unavailable, cl->stale, cl->fenced, cl->gaps);
+	    "; stale grants: %" PRIu64 "; fences: %" PRIu64 "; segments left unused: %" PRIu64
+	    "; other hosts' ranges fenced by statements: %" PRIu64 "; fence time-outs: %" PRIu64 "\n",
+	    cl->waits, cl->unavailable, cl->stale, cl->fenced, cl->gaps, cl->fence_ranges,
+	    cl->fence_timeouts);
 	/* the hosts: the registry's (present or gone) and those that only
 	 * acknowledged, this one first */
 	int64_t t0 = wall_ms();

@@ -16,6 +16,21 @@
 
 /* --- the arithmetic ------------------------------------------------------- */
 
+/* A value in an order that holds for every type: BIGINT UNSIGNED travels as
+ * its bit pattern. */
+static __int128 wv(const struct seq_def *def, int64_t v)
+{
+	return def->is_unsigned ? (__int128)(uint64_t)v : (__int128)v;
+}
+
+/* Fence f's bounds in that order. */
+static void fence_bounds(const struct seq_def *def, const struct seg_fence *f, __int128 *lo, __int128 *hi)
+{
+	__int128 a = wv(def, f->lo), b = wv(def, f->hi);
+	*lo = a < b ? a : b;
+	*hi = a < b ? b : a;
+}
+
 int seg_plan(const struct seq_def *def, const struct seq_env *env, const struct seg_pos *pos, uint64_t want,
 	     struct segment *seg, struct seg_pos *after)
 {
@@ -36,6 +51,7 @@ int seg_plan(const struct seq_def *def, const struct seq_env *env, const struct 
 		p.round = (int64_t)((uint64_t)p.round + 1);
 		p.next = seq_round_start(def, env, inc);
 		p.end = false;
+		p.nfences = 0; /* a fence ends with its round */
 		left = seq_epoch_end(def, p.next, inc);
 		if (left == 0) {
 			/* an empty round (INCREMENT 0 aligned past MAXVALUE) */
@@ -44,13 +60,68 @@ int seg_plan(const struct seq_def *def, const struct seq_env *env, const struct 
 			return -SHMSEQ_ERR_RUN_OUT;
 		}
 	}
-	uint64_t n = want < left ? want : left;
+	/* step over the fences: out of one, then stop short of the next */
+	for (unsigned k = 0; k <= p.nfences && left; k++) {
+		bool moved = false;
+		for (unsigned i = 0; i < p.nfences && left; i++) {
+			__int128 lo, hi, v = wv(def, p.next);
+			fence_bounds(def, &p.fences[i], &lo, &hi);
+			__int128 past = inc > 0 ? hi + 1 : lo - 1;
+			if (v < lo || v > hi)
+				continue;
+			/* the first value of the lattice past the fence */
+			__int128 steps = (past - v) / inc + ((past - v) % inc != 0);
+			if ((unsigned __int128)steps >= left) {
+				left = 0;
+				break;
+			}
+			p.next = seq_epoch_value(p.next, inc, (uint64_t)steps);
+			left -= (uint64_t)steps;
+			moved = true;
+		}
+		if (!moved)
+			break;
+	}
+	if (left == 0) {
+		/* fenced to the round's end */
+		*after = p;
+		after->end = true;
+		if (!def->cycle)
+			return -SHMSEQ_ERR_RUN_OUT;
+		struct seg_pos q = p;
+		q.round = (int64_t)((uint64_t)p.round + 1);
+		q.next = seq_round_start(def, env, inc);
+		q.end = false;
+		q.nfences = 0;
+		return seg_plan(def, env, &q, want, seg, after);
+	}
+	uint64_t cut = left; /* values before the next fence */
+	for (unsigned i = 0; i < p.nfences; i++) {
+		__int128 lo, hi, v = wv(def, p.next);
+		fence_bounds(def, &p.fences[i], &lo, &hi);
+		__int128 to = inc > 0 ? lo : hi; /* the fence's near edge */
+		if (inc > 0 ? to <= v : to >= v)
+			continue;					/* behind us */
+		__int128 room = (to - v) / inc + ((to - v) % inc != 0); /* values before it */
+		if ((unsigned __int128)room < cut)
+			cut = (uint64_t)room;
+	}
+	uint64_t n = want < cut ? want : cut;
 	*seg = (struct segment){.epoch = p.epoch, .round = p.round, .first = p.next, .n = n};
 	*after = p;
 	if (n < left)
 		after->next = seq_epoch_value(p.next, inc, n);
 	else
 		after->end = true; /* next stays: the round's last grant started there */
+	/* fences behind the position are of no more use */
+	unsigned k = 0;
+	for (unsigned i = 0; i < after->nfences; i++) {
+		__int128 lo, hi, v = wv(def, after->next);
+		fence_bounds(def, &after->fences[i], &lo, &hi);
+		if (!after->end && (inc > 0 ? hi >= v : lo <= v))
+			after->fences[k++] = after->fences[i];
+	}
+	after->nfences = k;
 	return 0;
 }
 
@@ -58,10 +129,76 @@ int seg_plan(const struct seq_def *def, const struct seq_env *env, const struct 
 
 int seg_pos_format(const struct seg_pos *p, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap, "{\"epoch\":\"%llu\",\"round\":\"%lld\",\"next\":\"%lld\"%s}",
+	int n = snprintf(buf, cap, "{\"epoch\":\"%llu\",\"round\":\"%lld\",\"next\":\"%lld\"%s",
 			 (unsigned long long)p->epoch, (long long)p->round, (long long)p->next,
 			 p->end ? ",\"end\":true" : "");
+	for (unsigned i = 0; n >= 0 && (size_t)n < cap && i < p->nfences; i++) {
+		int k = snprintf(buf + n, cap - (size_t)n, "%s[\"%lld\",\"%lld\",\"%llx\"]",
+				 i ? "," : ",\"fences\":[", (long long)p->fences[i].lo, (long long)p->fences[i].hi,
+				 (unsigned long long)p->fences[i].tag);
+		n = k < 0 ? k : n + k;
+	}
+	if (n >= 0 && (size_t)n < cap) {
+		int k = snprintf(buf + n, cap - (size_t)n, "%s}", p->nfences ? "]" : "");
+		n = k < 0 ? k : n + k;
+	}
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+uint64_t seg_host_tag(const char *host, size_t len)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)host[i]) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+unsigned seg_pos_unfence(struct seg_pos *p, bool (*done)(uint64_t tag, void *ctx), void *ctx)
+{
+	unsigned k = 0, n = p->nfences;
+	for (unsigned i = 0; i < n; i++)
+		if (!p->fences[i].tag || !done(p->fences[i].tag, ctx))
+			p->fences[k++] = p->fences[i];
+	p->nfences = k;
+	return n - k;
+}
+
+void seg_pos_fence(struct seg_pos *p, const struct seq_def *def, int64_t a, int64_t b, uint64_t tag)
+{
+	struct seg_fence f = {
+		.lo = wv(def, a) < wv(def, b) ? a : b, .hi = wv(def, a) < wv(def, b) ? b : a, .tag = tag};
+	if (p->nfences < SEG_FENCES_MAX) {
+		p->fences[p->nfences++] = f;
+		return;
+	}
+	struct seg_fence *l = &p->fences[SEG_FENCES_MAX - 1];
+	__int128 lo, hi;
+	fence_bounds(def, l, &lo, &hi);
+	l->lo = wv(def, f.lo) < lo ? f.lo : l->lo;
+	l->hi = wv(def, f.hi) > hi ? f.hi : l->hi;
+	l->tag = 0; /* several hosts' now: stays until its round ends */
+}
+
+static bool str_hex(json_object *x, uint64_t *v)
+{
+	if (!json_object_is_type(x, json_type_string))
+		return false;
+	const char *s = json_object_get_string(x);
+	char *end;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return *s && *s != '-' && !*end && !errno;
+}
+
+static bool str_num(json_object *x, int64_t *v)
+{
+	if (!json_object_is_type(x, json_type_string))
+		return false;
+	const char *s = json_object_get_string(x);
+	char *end;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return *s && !*end && !errno;
 }
 
 static bool num_field(json_object *o, const char *k, bool is_unsigned, int64_t *v)
@@ -100,6 +237,21 @@ int seg_pos_parse(const void *value, size_t len, struct seg_pos *p)
 		ok = json_object_is_type(e, json_type_boolean);
 		r.end = ok && json_object_get_boolean(e);
 	}
+	if (ok && json_object_object_get_ex(o, "fences", &e)) {
+		size_t n = json_object_is_type(e, json_type_array) ? json_object_array_length(e) : 0;
+		ok = json_object_is_type(e, json_type_array) && n <= SEG_FENCES_MAX;
+		for (size_t i = 0; ok && i < n; i++) {
+			json_object *f = json_object_array_get_idx(e, i);
+			int64_t lo, hi;
+			uint64_t tag = 0;
+			ok = json_object_is_type(f, json_type_array) && json_object_array_length(f) == 3 &&
+			     str_num(json_object_array_get_idx(f, 0), &lo) &&
+			     str_num(json_object_array_get_idx(f, 1), &hi) &&
+			     str_hex(json_object_array_get_idx(f, 2), &tag);
+			if (ok)
+				r.fences[r.nfences++] = (struct seg_fence){lo, hi, tag};
+		}
+	}
 	json_object_put(o);
 	if (!ok)
 		return -EBADMSG;
@@ -107,6 +259,37 @@ int seg_pos_parse(const void *value, size_t len, struct seg_pos *p)
 	r.mod_revision = p->mod_revision;
 	*p = r;
 	return 0;
+}
+
+int seg_hold_parse(const void *value, size_t len, struct seg_held held[2])
+{
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_object *o = json_tokener_parse_ex(tok, value, (int)len);
+	bool ok = json_tokener_get_error(tok) == json_tokener_success &&
+		  json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object);
+	json_tokener_free(tok);
+	json_object *a;
+	int n = 0;
+	/* a hold of an older daemon ({"epoch","round","first","n"}) names no
+	 * last value: nothing to fence by */
+	if (ok && json_object_object_get_ex(o, "segs", &a)) {
+		size_t k = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+		ok = json_object_is_type(a, json_type_array) && k <= 2;
+		for (size_t i = 0; ok && i < k; i++) {
+			json_object *f = json_object_array_get_idx(a, i);
+			int64_t v[4];
+			ok = json_object_is_type(f, json_type_array) && json_object_array_length(f) == 4;
+			for (size_t j = 0; ok && j < 4; j++)
+				ok = str_num(json_object_array_get_idx(f, j), &v[j]);
+			if (ok)
+				held[n++] = (struct seg_held){
+					.epoch = (uint64_t)v[0], .round = v[1], .first = v[2], .last = v[3]};
+		}
+	}
+	json_object_put(o);
+	return ok ? n : -EBADMSG;
 }
 
 /* --- the grantor ------------------------------------------------------------ */
@@ -129,7 +312,8 @@ struct seg_grantor {
 	void *ctx;
 	struct seg_pos after;
 	struct segment seg;
-	char pos_text[160], hold_text[200];
+	struct seg_held prev; /* the last grant (epoch 0: none yet) */
+	char pos_text[800], hold_text[300];
 };
 
 int seg_grantor_new(struct store *st, const char *pos_key, const char *hold_key, const struct seq_def *def,
@@ -257,6 +441,12 @@ static void on_txn(void *ctx, const struct store_reply *r)
 	g->unknown = 0;
 	if (r->succeeded) {
 		g->stats.grants++;
+		g->prev = (struct seg_held){.epoch = g->seg.epoch,
+					    .round = g->seg.round,
+					    .first = g->seg.first,
+					    .last = seq_epoch_value(g->seg.first,
+								    seq_real_increment(g->def, g->env),
+								    g->seg.n - 1)};
 		g->pos = g->after;
 		/* the Txn's puts carry its revision */
 		g->pos.mod_revision = r->revision;
@@ -315,10 +505,17 @@ static void txn(struct seg_grantor *g)
 		done(g, -EINVAL);
 		return;
 	}
-	snprintf(g->hold_text, sizeof(g->hold_text),
-		 "{\"epoch\":\"%llu\",\"round\":\"%lld\",\"first\":\"%lld\",\"n\":\"%llu\"}",
-		 (unsigned long long)g->seg.epoch, (long long)g->seg.round, (long long)g->seg.first,
-		 (unsigned long long)g->seg.n);
+	/* the hold: this grant and the one before it (the live segment and
+	 * the one granted ahead are among them): what a statement fences */
+	int64_t last = seq_epoch_value(g->seg.first, seq_real_increment(g->def, g->env), g->seg.n - 1);
+	char prev[120] = "";
+	if (g->prev.epoch)
+		snprintf(prev, sizeof(prev), "[\"%llu\",\"%lld\",\"%lld\",\"%lld\"],",
+			 (unsigned long long)g->prev.epoch, (long long)g->prev.round,
+			 (long long)g->prev.first, (long long)g->prev.last);
+	snprintf(g->hold_text, sizeof(g->hold_text), "{\"segs\":[%s[\"%llu\",\"%lld\",\"%lld\",\"%lld\"]]}",
+		 prev, (unsigned long long)g->seg.epoch, (long long)g->seg.round, (long long)g->seg.first,
+		 (long long)last);
 	struct store_cmp cmp = {.key = g->pos_key,
 				.key_len = strlen(g->pos_key),
 				.target = STORE_CMP_MOD,

@@ -19,6 +19,19 @@
  * pos's value is JSON, readable with etcdctl:
  *     {"epoch":"3","round":"0","next":"1001"}         (int64 as strings)
  *     {"epoch":"3","round":"0","next":"…","end":true}  (a NOCYCLE round ran out)
+ *     …,"fences":[["1001","2000","9f2c…"],…]          (values not to grant; the host's tag)
+ *
+ * Fences. A statement (ALTER, SETVAL, CREATE OR REPLACE) writes a new epoch;
+ * a host the store cannot reach keeps serving the segments it holds, of the
+ * old state, until it hears of it. So that those values never meet the new
+ * state's, the statement's pos lists as fences the value ranges of the
+ * segments every other host holds (their `hold` keys: each host's last two
+ * grants, which cover its live segment and the one granted ahead) in the
+ * new round, and every grant of the new epoch steps over them. A fence ends
+ * with its round (a value of another round is another value). Once the
+ * hosts that answer the statement did (they dropped those segments first),
+ * a second Txn takes their fences off: only a host that did not answer
+ * leaves a gap in the new state.
  */
 #ifndef SHMSEQD_SEGMENT_H
 #define SHMSEQD_SEGMENT_H
@@ -30,6 +43,14 @@
 #include "seqdef.h"
 #include "store.h"
 
+/* Values [lo, hi] that no grant may hand out (lo <= hi in the type's order:
+ * BIGINT UNSIGNED's bit patterns compare as unsigned). */
+#define SEG_FENCES_MAX 16
+struct seg_fence {
+	int64_t lo, hi;
+	uint64_t tag; /* seg_host_tag() of the host holding it; 0: several */
+};
+
 /* What a host knows of a sequence's position in the store. */
 struct seg_pos {
 	uint64_t epoch;	      /* the definition's epoch */
@@ -37,7 +58,30 @@ struct seg_pos {
 	int64_t next;	      /* the first value not granted (a position of the definition) */
 	bool end;	      /* the round is used up and the sequence does not cycle */
 	int64_t mod_revision; /* of the pos key when read; 0: unknown, read first */
+	unsigned nfences;     /* of round `round` */
+	struct seg_fence fences[SEG_FENCES_MAX];
 };
+
+/* Add the values [a, b] (either order) as a fence of pos; past
+ * SEG_FENCES_MAX the last one grows to cover it (more of a gap, never less
+ * of a fence). */
+void seg_pos_fence(struct seg_pos *p, const struct seq_def *def, int64_t a, int64_t b, uint64_t tag);
+
+/* A host's tag in fences (a hash of its name, never 0). */
+uint64_t seg_host_tag(const char *host, size_t len);
+
+/* Drop the fences of hosts `done` says answered the statement (they dropped
+ * those segments before answering); how many went. Fences of several hosts
+ * (tag 0) stay. */
+unsigned seg_pos_unfence(struct seg_pos *p, bool (*done)(uint64_t tag, void *ctx), void *ctx);
+
+/* A hold key's value: the host's last two grants (round, first, last),
+ * epoch-tagged; n is how many parse (0-2), -EBADMSG for garbage. */
+struct seg_held {
+	uint64_t epoch;
+	int64_t round, first, last;
+};
+int seg_hold_parse(const void *value, size_t len, struct seg_held held[2]);
 
 /* A granted run: values first, first+inc, … (n of them) of round `round`
  * of epoch `epoch`. */

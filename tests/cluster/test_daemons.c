@@ -438,6 +438,77 @@ static void test_ddl_one_host_stopped(void **state)
 	assert_true(last < 500);
 }
 
+/* A host that does not hear of a statement keeps serving the segments it
+ * holds (its daemon stopped here: its clients still draw from the region's
+ * window); the statement's new state steps over them (fences), so that
+ * ALTER … RESTART never hands out again a value the stale host serves
+ * after it returned. Hosts that answered are unfenced: no gap from them. */
+static void test_restart_fences_a_stale_host(void **state)
+{
+	(void)state;
+	assert_int_equal(sql(0, "CREATE SEQUENCE cf CACHE 1000"), 0);
+	int64_t v;
+	uint64_t t0 = now_ms();
+	while (nextval(1, "cf", &v) < 0) { /* host 1 holds [1, 1000] */
+		assert_true(now_ms() - t0 < 5000);
+		sleep_ms(50);
+	}
+	shmseq *c2;
+	shmseq_seq *e2;
+	assert_int_equal(shmseq_connect(host[2].instance, &c2), 0);
+	t0 = now_ms();
+	while (shmseq_seq_open(c2, "cf", &e2) < 0) {
+		assert_true(now_ms() - t0 < 5000);
+		sleep_ms(50);
+	}
+	int64_t first2;
+	assert_int_equal(shmseq_seq_nextval(e2, &first2), 0); /* host 2's segment */
+	fprintf(stderr, "fences: host 1 drew %lld, host 2 %lld\n", (long long)v, (long long)first2);
+	assert_int_equal(kill(host[2].pid, SIGSTOP), 0);
+	t0 = now_ms();
+	int r = sql(0, "ALTER SEQUENCE cf RESTART");
+	uint64_t took = now_ms() - t0;
+	/* host 2 serves on from its window: values of the old state */
+	enum { STALE = 200, FRESH = 3000 };
+	int64_t stale[STALE];
+	for (int i = 0; i < STALE; i++)
+		assert_int_equal(shmseq_seq_nextval(e2, &stale[i]), 0);
+	/* the new state, on host 0: from START, over host 2's range */
+	shmseq *c0;
+	shmseq_seq *e0;
+	assert_int_equal(shmseq_connect(host[0].instance, &c0), 0);
+	assert_int_equal(shmseq_seq_open(c0, "cf", &e0), 0);
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	size_t clash = 0, from_hosts1 = 0;
+	for (int i = 0; i < FRESH; i++) {
+		int64_t x;
+		assert_int_equal(shmseq_seq_nextval(e0, &x), 0);
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+		from_hosts1 += x <= v + 999 && x >= v; /* host 1's old segment: it answered, not fenced */
+		for (int k = 0; k < STALE; k++)
+			clash += x == stale[k];
+	}
+	assert_int_equal(kill(host[2].pid, SIGCONT), 0);
+	char text[4096];
+	assert_true(shmseq_cluster_status(c0, text, sizeof(text)) > 0);
+	fprintf(stderr,
+		"fences: ALTER RESTART answered %d after %llu ms with host 2 stopped; host 2 then served "
+		"%lld-%lld; "
+		"host 0's new state %lld-%lld: %zu of them host 2's, %zu in host 1's old segment\n%s",
+		r, (unsigned long long)took, (long long)stale[0], (long long)stale[STALE - 1], (long long)lo,
+		(long long)hi, clash, from_hosts1, text);
+	shmseq_seq_close(e0);
+	shmseq_disconnect(c0);
+	shmseq_seq_close(e2);
+	shmseq_disconnect(c2);
+	assert_int_equal(r, 0);
+	assert_int_equal(lo, 1);	    /* RESTART: from START */
+	assert_true(hi > stale[STALE - 1]); /* it went past host 2's range */
+	assert_int_equal(clash, 0);
+	assert_true(from_hosts1 > 0); /* host 1 answered: its range was taken off */
+}
+
 static void test_store_down_then_back(void **state)
 {
 	(void)state;
@@ -515,22 +586,22 @@ static int64_t row_next(int i, const char *name)
 static void test_select_star_global(void **state)
 {
 	(void)state;
-	assert_int_equal(sql(0, "CREATE SEQUENCE cs START WITH 100 CACHE 10"), 0);
+	assert_int_equal(sql(0, "CREATE SEQUENCE cg START WITH 100 CACHE 10"), 0);
 	int64_t v0, v1;
-	assert_int_equal(nextval(0, "cs", &v0), 0);
+	assert_int_equal(nextval(0, "cg", &v0), 0);
 	uint64_t t0 = now_ms();
-	while (nextval(1, "cs", &v1) < 0) {
+	while (nextval(1, "cg", &v1) < 0) {
 		assert_true(now_ms() - t0 < 5000);
 		sleep_ms(50);
 	}
 	int64_t hi = v0 > v1 ? v0 : v1;
 	for (int i = 0; i < HOSTS; i++) {
-		int64_t n = row_next(i, "cs");
+		int64_t n = row_next(i, "cg");
 		fprintf(stderr,
-			"SELECT * FROM cs on host %d: next_not_cached_value %lld (values %lld, %lld)\n", i,
+			"SELECT * FROM cg on host %d: next_not_cached_value %lld (values %lld, %lld)\n", i,
 			(long long)n, (long long)v0, (long long)v1);
 		assert_true(n > hi); /* past both hosts' segments */
-		assert_int_equal(n, row_next((i + 1) % HOSTS, "cs"));
+		assert_int_equal(n, row_next((i + 1) % HOSTS, "cg"));
 	}
 	/* a used-up round shows the sentinel past MAXVALUE, as in local mode */
 	assert_int_equal(sql(2, "CREATE SEQUENCE cz START WITH 1 MAXVALUE 50 CACHE 10"), 0);
@@ -599,6 +670,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ddl_one_host_stopped),
 		cmocka_unit_test(test_store_down_then_back),
 		cmocka_unit_test(test_select_star_global),
+		cmocka_unit_test(test_restart_fences_a_stale_host),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -114,6 +114,125 @@ static void test_plan_wide(void **state)
 	assert_int_equal((uint64_t)a.next, 9223372036854775809ull);
 }
 
+/* Fences (a statement's record of other hosts' segments): a grant steps
+ * out of one and stops short of the next, on the increment's lattice, in
+ * either direction and for BIGINT UNSIGNED; a round's end ends them. */
+static bool tag_is_5(uint64_t tag, void *ctx)
+{
+	(void)ctx;
+	return tag == 5;
+}
+
+static void test_plan_fences(void **state)
+{
+	(void)state;
+	struct seq_def d = def_of(1, 1, 100, 1, false);
+	struct seg_pos p = {.next = 1}, a;
+	struct segment s;
+	seg_pos_fence(&p, &d, 20, 11, 7); /* either order */
+	seg_pos_fence(&p, &d, 30, 39, 7);
+	assert_int_equal(seg_plan(&d, &env, &p, 50, &s, &a), 0);
+	assert_int_equal(s.first, 1);
+	assert_int_equal(s.n, 10); /* 1-10, short of 11 */
+	assert_int_equal(a.next, 11);
+	assert_int_equal(a.nfences, 2);
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 50, &s, &a), 0);
+	assert_int_equal(s.first, 21);	/* out of [11, 20] */
+	assert_int_equal(s.n, 9);	/* 21-29 */
+	assert_int_equal(a.nfences, 1); /* [11, 20] is behind */
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 5, &s, &a), 0);
+	assert_int_equal(s.first, 40);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(a.nfences, 0);
+	/* the lattice: INCREMENT 7 from 1 (1 8 15 22 …), a fence [9, 21] */
+	d = def_of(1, 1, 1000, 7, false);
+	p = (struct seg_pos){.next = 8};
+	seg_pos_fence(&p, &d, 9, 21, 7);
+	assert_int_equal(seg_plan(&d, &env, &p, 10, &s, &a), 0);
+	assert_int_equal(s.first, 8);
+	assert_int_equal(s.n, 1); /* 8; 15 is fenced */
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 10, &s, &a), 0);
+	assert_int_equal(s.first, 22);
+	/* descending: 100 down by 10, a fence [50, 75] */
+	d = def_of(100, 1, 100, -10, false);
+	p = (struct seg_pos){.next = 100};
+	seg_pos_fence(&p, &d, 50, 75, 7);
+	assert_int_equal(seg_plan(&d, &env, &p, 100, &s, &a), 0);
+	assert_int_equal(s.n, 3); /* 100 90 80 */
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 100, &s, &a), 0);
+	assert_int_equal(s.first, 40);
+	assert_int_equal(s.n, 4); /* 40 30 20 10 */
+	assert_true(a.end);
+	/* fenced to the end of a NOCYCLE round: run out; of a CYCLE one: the
+	 * next round, without the fences */
+	d = def_of(1, 1, 10, 1, false);
+	p = (struct seg_pos){.next = 5};
+	seg_pos_fence(&p, &d, 5, 10, 7);
+	assert_int_equal(seg_plan(&d, &env, &p, 3, &s, &a), -SHMSEQ_ERR_RUN_OUT);
+	d.cycle = true;
+	assert_int_equal(seg_plan(&d, &env, &p, 3, &s, &a), 0);
+	assert_int_equal(s.round, 1);
+	assert_int_equal(s.first, 1);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(a.nfences, 0);
+	/* BIGINT UNSIGNED past 2^63: the fence compares as unsigned */
+	d = def_of(0, 0, (int64_t)18446744073709551614ull, 1, false);
+	d.is_unsigned = 1;
+	p = (struct seg_pos){.next = (int64_t)9223372036854775806ull};
+	seg_pos_fence(&p, &d, (int64_t)9223372036854775808ull, (int64_t)9223372036854775900ull, 7);
+	assert_int_equal(seg_plan(&d, &env, &p, 1000, &s, &a), 0);
+	assert_int_equal(s.n, 2);
+	p = a;
+	assert_int_equal(seg_plan(&d, &env, &p, 1, &s, &a), 0);
+	assert_int_equal((uint64_t)s.first, 9223372036854775901ull);
+	/* the fences of hosts that answered come off; several hosts' stay */
+	p = (struct seg_pos){.next = 1};
+	seg_pos_fence(&p, &d, 10, 20, 5);
+	seg_pos_fence(&p, &d, 30, 40, 6);
+	assert_int_equal(seg_pos_unfence(&p, tag_is_5, NULL), 1);
+	assert_int_equal(p.nfences, 1);
+	assert_int_equal(p.fences[0].lo, 30);
+	assert_true(seg_host_tag("h1", 2) != seg_host_tag("h2", 2));
+	/* more fences than fit: the last grows to cover them */
+	d = def_of(1, 1, 1000000, 1, false);
+	p = (struct seg_pos){.next = 1};
+	for (int i = 0; i < SEG_FENCES_MAX + 4; i++)
+		seg_pos_fence(&p, &d, 100 + 10 * i, 104 + 10 * i, 7);
+	assert_int_equal(p.nfences, SEG_FENCES_MAX);
+	assert_int_equal(p.fences[SEG_FENCES_MAX - 1].hi, 100 + 10 * (SEG_FENCES_MAX + 3) + 4);
+	assert_int_equal(p.fences[SEG_FENCES_MAX - 1].tag, 0);
+	/* in pos's text and back */
+	char buf[800];
+	int n = seg_pos_format(&p, buf, sizeof(buf));
+	assert_true(n > 0);
+	struct seg_pos q = {0};
+	assert_int_equal(seg_pos_parse(buf, (size_t)n, &q), 0);
+	assert_int_equal(q.nfences, SEG_FENCES_MAX);
+	assert_int_equal(memcmp(q.fences, p.fences, sizeof(p.fences)), 0);
+	static const char *const bad[] = {
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\",\"fences\":\"x\"}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\",\"fences\":[[\"1\"]]}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\",\"fences\":[[1,2]]}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\",\"fences\":[[\"1\",\"2\"]]}",
+		"{\"epoch\":\"1\",\"round\":\"0\",\"next\":\"1\",\"fences\":[[\"1\",\"2\",\"-1\"]]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(seg_pos_parse(bad[i], strlen(bad[i]), &q), -EBADMSG);
+	/* a hold key: the last two grants */
+	struct seg_held h[2];
+	const char *hold = "{\"segs\":[[\"3\",\"0\",\"1\",\"999\"],[\"3\",\"0\",\"2000\",\"2999\"]]}";
+	assert_int_equal(seg_hold_parse(hold, strlen(hold), h), 2);
+	assert_int_equal(h[1].first, 2000);
+	assert_int_equal(h[1].last, 2999);
+	const char *old = "{\"epoch\":\"3\",\"round\":\"0\",\"first\":\"1\",\"n\":\"1000\"}";
+	assert_int_equal(seg_hold_parse(old, strlen(old), h), 0);
+	assert_int_equal(seg_hold_parse("{\"segs\":7}", 11, h), -EBADMSG);
+}
+
 static void test_pos_text(void **state)
 {
 	(void)state;
@@ -536,6 +655,7 @@ int main(void)
 	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_plan_bounds),
 		cmocka_unit_test(test_plan_wide),
+		cmocka_unit_test(test_plan_fences),
 		cmocka_unit_test(test_pos_text),
 	};
 	const struct CMUnitTest hosts[] = {
