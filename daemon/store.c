@@ -672,6 +672,16 @@ static void ended(struct store *st, struct req *r, CURLcode res)
 		return;
 	}
 	bool not_applied = o && code_not_applied(code);
+	/* "etcdserver: no leader" (14, UNAVAILABLE) is etcd's require-leader
+	 * check refusing before the request is looked at: not applied, a
+	 * write included, and the next endpoint may have a leader. (Other 14s,
+	 * "request timed out" among them, may have been applied.) */
+	bool no_leader = o && code == 14 && strstr(msg, "no leader");
+	if (no_leader && next_endpoint(r)) {
+		json_object_put(o);
+		attempt(r);
+		return;
+	}
 	if (!is_write(r->kind) && r->kind != REQ_AUTH && !not_applied && next_endpoint(r)) {
 		json_object_put(o);
 		attempt(r);
@@ -679,6 +689,8 @@ static void ended(struct store *st, struct req *r, CURLcode res)
 	}
 	if (r->kind == REQ_AUTH && code == 3)
 		rep.status = STORE_AUTH_FAILED;
+	else if (no_leader)
+		rep.status = STORE_UNAVAILABLE;
 	else if (is_write(r->kind) && !not_applied)
 		rep.status = o ? STORE_AMBIGUOUS : STORE_BAD_REPLY;
 	else
