@@ -127,8 +127,11 @@ SHMSEQ_API void shmseq_disconnect(shmseq *conn);
  * when no value came after 10 s or 10,000 round trips with the daemon (the
  * sequence's slot stays unusable: a process that may write the region
  * damaged it and the daemon could not repair it, or the daemon does not
- * answer in time). Every call returns. A value of an unsigned sequence is
- * its uint64_t bit pattern: see shmseq_seq_is_unsigned(). */
+ * answer in time). In cluster mode also -9001 (SHMSEQ_ERR_STORE_UNAVAILABLE:
+ * the store is unreachable and this host's segments are spent) and -EAGAIN
+ * (other hosts won every grant of the sequence for 2 s: a tiny CYCLE range
+ * contended by many hosts; call again). Every call returns. A value of an
+ * unsigned sequence is its uint64_t bit pattern: see shmseq_seq_is_unsigned(). */
 SHMSEQ_API int shmseq_nextval(shmseq *conn, const char *name, int64_t *value);
 
 /* shmseq_lastval - LASTVAL(name): the value NEXTVAL last returned for this
