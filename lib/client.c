@@ -332,6 +332,7 @@ static int attach(struct shmseq *c)
 		goto fail;
 	}
 	close(mfd);
+	region_index_locate(m->hdr, m->size, &m->ix);
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	/* A daemon that adopted its predecessor's region hands back the same
@@ -811,8 +812,39 @@ SHMSEQ_API const char *shmseq_version(void)
 
 /* --- name resolution ------------------------------------------------------------ */
 
+/* Find name in the region's name index and point the entry there: 0, or 1
+ * when the index has no answer it can vouch for (none, absent, anything
+ * that does not check out: region_index.c) and the daemon is asked. */
+static int resolve_index(struct shmseq *c, struct shmseq_seq *e)
+{
+	size_t len = strnlen(e->name, sizeof(e->name));
+	uint64_t hash = util_hash(e->name, len);
+	pthread_mutex_lock(&c->lock);
+	struct mapping *m = c->map;
+	struct region_header *h = atomic_load_explicit(&c->hdr, memory_order_relaxed);
+	uint32_t slot, flags;
+	uint64_t id;
+	if (!m || m->hdr != h || !m->ix.bucket ||
+	    atomic_load_explicit(&h->state, memory_order_relaxed) != REGION_STATE_LIVE ||
+	    region_index_lookup(&m->ix, e->name, len, hash, &slot, &id, &flags) != INDEX_HIT) {
+		pthread_mutex_unlock(&c->lock);
+		return 1;
+	}
+	atomic_store_explicit(&e->hdr, h, memory_order_relaxed);
+	atomic_store_explicit(&e->seq_id, id, memory_order_relaxed);
+	atomic_store_explicit(&e->cycle, (flags & SLOT_CYCLE) != 0, memory_order_relaxed);
+	atomic_store_explicit(&e->is_unsigned, (flags & SLOT_UNSIGNED) != 0, memory_order_relaxed);
+	/* pairs with the acquire load of e->slot on the fast path */
+	atomic_store_explicit(&e->slot, &region_slots(h)[slot], memory_order_release);
+	names_rehint(c, e);
+	reclaim_poll(&c->rc, c);
+	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add_explicit(&c->index_hits, 1, memory_order_relaxed);
+	return 0;
+}
+
 /* Ask the daemon where name lives now and point the entry there. */
-static int resolve(struct shmseq *c, struct shmseq_seq *e)
+static int resolve_daemon(struct shmseq *c, struct shmseq_seq *e)
 {
 	struct wire_open req;
 	struct wire_open_reply rep;
@@ -841,7 +873,17 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 	names_rehint(c, e);
 	reclaim_poll(&c->rc, c);
 	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add_explicit(&c->opens, 1, memory_order_relaxed);
 	return 0;
+}
+
+/* Where name lives now: from the region's name index when it vouches for
+ * it, else from the daemon (which also repairs the slot and the index). */
+static int resolve(struct shmseq *c, struct shmseq_seq *e)
+{
+	if (resolve_index(c, e) == 0)
+		return 0;
+	return resolve_daemon(c, e);
 }
 
 int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
@@ -1051,7 +1093,10 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 		case TAKE_CORRUPT:
 			if (r == TAKE_CORRUPT && ++corrupt > 3)
 				return -EPROTO;
-			if ((err = slow_budget(&rpcs, &t0)) < 0 || (err = resolve(c, e)) < 0)
+			/* gone: where the name is now, the index may say; busy
+			 * or corrupt: the daemon repairs the slot first */
+			if ((err = slow_budget(&rpcs, &t0)) < 0 ||
+			    (err = r == TAKE_GONE ? resolve(c, e) : resolve_daemon(c, e)) < 0)
 				return err;
 			break;
 		}

@@ -10,6 +10,7 @@
 
 #include "reclaim.h"
 #include "region.h"
+#include "region_index.h"
 #include "seqdef.h"
 #include "shmseq.h"
 #include "util.h"
@@ -29,6 +30,8 @@ struct mapping {
 	size_t size;
 	dev_t dev; /* which region: a restarted daemon */
 	ino_t ino; /* that adopted it hands back the same */
+	/* its name index (region_index.h); bucket NULL when it has none */
+	struct region_index ix;
 };
 
 /* A TEMPORARY sequence: private to its session, MariaDB's serial algorithm. */
@@ -68,6 +71,8 @@ struct shmseq {
 	/* shmseq_exec()'s session state (user variables, the last
 	 * statement's conditions): exec.c's, made on first use under lock */
 	struct exec_session *exec;
+	/* names resolved from the region's name index, and by the daemon */
+	_Atomic uint64_t index_hits, opens;
 };
 
 /* A name's entry in the connection's cache; also what shmseq_seq_open hands

@@ -58,6 +58,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* splitmix64's finalizer */
 static inline uint64_t mix64(uint64_t x)
@@ -141,7 +143,7 @@ static int rec_matches(const struct region_index_rec *r, const uint64_t *w, uint
 }
 
 enum region_index_result region_index_lookup(const struct region_index *ix, const char *name, size_t len,
-					     uint64_t hash, uint32_t *slot, uint64_t *seq_id)
+					     uint64_t hash, uint32_t *slot, uint64_t *seq_id, uint32_t *flags)
 {
 	if (!ix->bucket || len == 0 || len > REGION_INDEX_NAME_MAX)
 		return INDEX_ABSENT;
@@ -169,12 +171,21 @@ enum region_index_result region_index_lookup(const struct region_index *ix, cons
 			continue; /* another name with the same tag, or a stale bucket */
 		if (id == 0 || check != region_index_check(hash, (uint32_t)len, id, s))
 			return INDEX_SUSPECT;
+		/* the slot holds that sequence, in one published epoch: read as
+		 * region_take() reads it */
 		const struct region_slot *sl = &ix->slots[s];
 		uint64_t g = atomic_load_explicit(&sl->gen, memory_order_acquire);
-		if ((g & 1) || atomic_load_explicit(&sl->seq_id, memory_order_relaxed) != id)
+		uint64_t sid = atomic_load_explicit(&sl->seq_id, REGION_FIELD_ORDER);
+		uint32_t f = atomic_load_explicit(&sl->flags, REGION_FIELD_ORDER);
+#if !REGION_TSAN
+		atomic_thread_fence(memory_order_acquire);
+#endif
+		if ((g & 1) || sid != id || atomic_load_explicit(&sl->gen, memory_order_relaxed) != g)
 			return INDEX_SUSPECT;
 		*slot = s;
 		*seq_id = id;
+		if (flags)
+			*flags = f;
 		return INDEX_HIT;
 	}
 	return INDEX_ABSENT;
@@ -251,11 +262,26 @@ void region_index_del(struct region_index *ix, uint64_t hash, uint32_t slot)
 	rec_write(&ix->rec[slot], none, 0, 0, 0);
 }
 
+static void clear_words(_Atomic uint64_t *w, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (atomic_load_explicit(&w[i], memory_order_relaxed) != REGION_INDEX_EMPTY)
+			atomic_store_explicit(&w[i], REGION_INDEX_EMPTY, memory_order_relaxed);
+}
+
 void region_index_clear(struct region_index *ix)
 {
 	if (!ix->bucket)
 		return;
-	for (uint64_t i = 0; i <= ix->mask; i++)
-		if (atomic_load_explicit(&ix->bucket[i], memory_order_relaxed) != REGION_INDEX_EMPTY)
-			atomic_store_explicit(&ix->bucket[i], REGION_INDEX_EMPTY, memory_order_relaxed);
+	/* The whole pages inside are given back (a hole reads as zeros, and
+	 * the sparse memfd spends nothing on them), the edges are stored. */
+	uintptr_t lo = (uintptr_t)ix->bucket, hi = lo + (ix->mask + 1) * sizeof(uint64_t);
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (lo + pg - 1) & ~(pg - 1), b = hi & ~(pg - 1);
+	if (a < b && madvise((void *)a, b - a, MADV_REMOVE) == 0) {
+		clear_words(ix->bucket, (a - lo) / sizeof(uint64_t));
+		clear_words((_Atomic uint64_t *)b, (hi - b) / sizeof(uint64_t));
+		return;
+	}
+	clear_words(ix->bucket, ix->mask + 1);
 }

@@ -75,11 +75,13 @@ enum region_index_result {
 	INDEX_SUSPECT, /* something read did not add up: ask the daemon */
 };
 
-/* Look name (len bytes, hash util_hash()) up. Everything read is checked:
+/* Look name (len bytes, hash util_hash()) up; *flags (when not NULL): the
+ * slot's SLOT_* flags, read in the same epoch. Everything read is checked:
  * bounds, the record's seqlock, the full name, the check word, and the slot
  * holding that very seq_id in a published epoch. Any doubt is not a hit. */
 enum region_index_result region_index_lookup(const struct region_index *ix, const char *name, size_t len,
-					     uint64_t hash, uint32_t *slot, uint64_t *seq_id);
+					     uint64_t hash, uint32_t *slot, uint64_t *seq_id,
+					     uint32_t *flags);
 
 /* --- the daemon's side (sole writer) ------------------------------------------- */
 

@@ -60,7 +60,7 @@ static void drop(struct fixture *f, const char *name, uint32_t slot)
 
 static enum region_index_result look(struct fixture *f, const char *name, uint32_t *slot, uint64_t *id)
 {
-	return region_index_lookup(&f->ix, name, strlen(name), util_hash(name, strlen(name)), slot, id);
+	return region_index_lookup(&f->ix, name, strlen(name), util_hash(name, strlen(name)), slot, id, NULL);
 }
 
 static void test_locate(void **state)
