@@ -130,8 +130,10 @@ static int rec_matches(const struct region_index_rec *r, const uint64_t *w, uint
 	uint32_t v = atomic_load_explicit(&r->ver, memory_order_acquire);
 	if (v & 1)
 		return -1;
+	/* the words past len are zeros as the daemon wrote them; any others
+	 * there change nothing a reader uses (the check covers the name) */
 	int same = atomic_load_explicit(&r->len, memory_order_relaxed) == len;
-	for (unsigned i = 0; same && i < REGION_INDEX_NAME_WORDS; i++)
+	for (unsigned i = 0; same && i < (len + 7) / 8; i++)
 		same = atomic_load_explicit(&r->name[i], memory_order_relaxed) == w[i];
 	*seq_id = atomic_load_explicit(&r->seq_id, memory_order_relaxed);
 	*check = atomic_load_explicit(&r->check, memory_order_relaxed);
@@ -151,26 +153,35 @@ enum region_index_result region_index_lookup(const struct region_index *ix, cons
 	name_words(name, len, w);
 	const uint64_t tag = hash & 0xffffffff00000000ull;
 	uint64_t i = hash & ix->mask;
+	/* A bucket that does not check out is stepped over, not believed: the
+	 * right one may follow (a scribbled word ahead of it in the chain). */
+	enum region_index_result none = INDEX_ABSENT;
 	for (unsigned p = 0; p < REGION_INDEX_PROBES; p++, i = (i + 1) & ix->mask) {
 		uint64_t b = atomic_load_explicit(&ix->bucket[i], memory_order_acquire);
 		if (b == REGION_INDEX_EMPTY)
-			return INDEX_ABSENT;
+			return none;
 		if (b == REGION_INDEX_TOMB || (b & 0xffffffff00000000ull) != tag)
 			continue;
 		uint64_t s1 = (b & 0xffffffffu);
-		if (s1 == 0 || s1 > ix->nslots)
-			return INDEX_SUSPECT; /* no slot of ours: scribbled */
+		if (s1 == 0 || s1 > ix->nslots) {
+			none = INDEX_SUSPECT; /* no slot of ours: scribbled */
+			continue;
+		}
 		uint32_t s = (uint32_t)(s1 - 1);
 		uint64_t id, check;
 		int m = -1;
 		for (int tries = 0; m < 0 && tries < 4; tries++)
 			m = rec_matches(&ix->rec[s], w, (uint32_t)len, &id, &check);
-		if (m < 0)
-			return INDEX_SUSPECT; /* being rewritten: the daemon knows */
+		if (m < 0) {
+			none = INDEX_SUSPECT; /* being rewritten: the daemon knows */
+			continue;
+		}
 		if (m == 0)
 			continue; /* another name with the same tag, or a stale bucket */
-		if (id == 0 || check != region_index_check(hash, (uint32_t)len, id, s))
-			return INDEX_SUSPECT;
+		if (id == 0 || check != region_index_check(hash, (uint32_t)len, id, s)) {
+			none = INDEX_SUSPECT;
+			continue;
+		}
 		/* the slot holds that sequence, in one published epoch: read as
 		 * region_take() reads it */
 		const struct region_slot *sl = &ix->slots[s];
@@ -180,15 +191,17 @@ enum region_index_result region_index_lookup(const struct region_index *ix, cons
 #if !REGION_TSAN
 		atomic_thread_fence(memory_order_acquire);
 #endif
-		if ((g & 1) || sid != id || atomic_load_explicit(&sl->gen, memory_order_relaxed) != g)
-			return INDEX_SUSPECT;
+		if ((g & 1) || sid != id || atomic_load_explicit(&sl->gen, memory_order_relaxed) != g) {
+			none = INDEX_SUSPECT;
+			continue;
+		}
 		*slot = s;
 		*seq_id = id;
 		if (flags)
 			*flags = f;
 		return INDEX_HIT;
 	}
-	return INDEX_ABSENT;
+	return none;
 }
 
 /* --- the daemon's side ------------------------------------------------------------ */
