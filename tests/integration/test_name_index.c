@@ -230,6 +230,53 @@ static void test_drop_and_replace_seen(void **state)
 	shmseq_disconnect(a);
 }
 
+/* Through the index without a cache entry: refills (every value of a
+ * NOCACHE sequence, the nudge of a cached one) keep their ticket, so values
+ * follow each other; LASTVAL is kept, and carried into an entry made later
+ * (a handle). */
+static void test_lastval_and_refills(void **state)
+{
+	(void)state;
+	shmseq *a, *f;
+	assert_int_equal(shmseq_connect(d.instance, &a), 0);
+	exec_ok(a, "CREATE SEQUENCE ni_nc NOCACHE; CREATE SEQUENCE ni_c CACHE 20");
+	assert_int_equal(shmseq_connect(d.instance, &f), 0);
+	uint64_t opens = atomic_load(&f->opens);
+	int64_t v;
+	assert_int_equal(shmseq_lastval(f, "ni_nc", &v), -ENODATA);
+	for (int64_t i = 1; i <= 5; i++) {
+		assert_int_equal(shmseq_nextval(f, "ni_nc", &v), 0);
+		assert_int_equal(v, i);
+	}
+	for (int64_t i = 1; i <= 150; i++) {
+		assert_int_equal(shmseq_nextval(f, "ni_c", &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(atomic_load(&f->opens), opens); /* refills, but no name asked */
+	assert_int_equal(shmseq_lastval(f, "ni_nc", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(shmseq_lastval(f, "ni_c", &v), 0);
+	assert_int_equal(v, 150);
+	assert_int_equal(shmseq_lastval(a, "ni_c", &v), -ENODATA); /* the session's own */
+	shmseq_seq *h;
+	assert_int_equal(shmseq_seq_open(f, "ni_nc", &h), 0);
+	assert_int_equal(shmseq_lastval(f, "ni_nc", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(shmseq_seq_nextval(h, &v), 0);
+	assert_int_equal(v, 6);
+	assert_int_equal(shmseq_nextval(f, "ni_nc", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(shmseq_lastval(f, "ni_nc", &v), 0);
+	assert_int_equal(v, 7);
+	shmseq_seq_close(h);
+	/* a replaced sequence's LASTVAL is NULL */
+	exec_ok(a, "CREATE OR REPLACE SEQUENCE ni_c CACHE 20");
+	assert_int_equal(shmseq_lastval(f, "ni_c", &v), -ENODATA);
+	exec_ok(a, "DROP SEQUENCE ni_nc; DROP SEQUENCE ni_c");
+	shmseq_disconnect(f);
+	shmseq_disconnect(a);
+}
+
 /* Random bytes over the index: fresh clients still get each sequence's own
  * values (asking the daemon where the index fails them), and the daemon
  * repairs the entries it is asked about. */
@@ -323,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fresh_client_no_round_trips),
 		cmocka_unit_test(test_drop_and_replace_seen),
+		cmocka_unit_test(test_lastval_and_refills),
 		cmocka_unit_test(test_scribbled_index),
 		cmocka_unit_test(test_rebuilt_on_adoption),
 	};
