@@ -67,6 +67,12 @@
  * by themselves. Growing without a restart would be a second sealed region
  * (a segment) handed out next to the first, slots numbered across segments
  * — never a region that changes size under its mappings.
+ *
+ * The name index. After the slots, announced by REGION_COMPAT_NAME_INDEX,
+ * the daemon publishes name -> slot (lib/region_index.c has the layout and
+ * the rules), so that a client resolves a name without a round trip. The
+ * header's region_size still counts only the header and the slots (what an
+ * older client checks); the memfd is that much larger.
  */
 #ifndef SHMSEQ_REGION_H
 #define SHMSEQ_REGION_H
