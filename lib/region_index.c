@@ -15,11 +15,15 @@
  *   - buckets: a power of two, at least 2·nslots, of one 64-bit word each,
  *     (hash >> 32) << 32 | (slot + 1), 0 empty, all ones removed; linear
  *     probing from hash & mask. One word, so never torn.
- *   - records: one per slot, 256 bytes: the name of the sequence the slot
- *     holds (zero-padded 64-bit words), its seq_id, and a check word over
- *     (name hash, length, seq_id, slot), under a per-record seqlock.
+ *   - records: one per slot, one cache line: the name of the sequence the
+ *     slot holds (up to 40 bytes, zero-padded 64-bit words), its seq_id,
+ *     and a check word over (name hash, length, seq_id, slot), under a
+ *     per-record seqlock. A longer name is not indexed (its clients ask the
+ *     daemon, as before): a record for the longest, 192 bytes, would cost
+ *     every slot 256 bytes and a lookup four cache lines.
  * Memory is spent as buckets and records are first written (the memfd is
- * sparse): 16 bytes of buckets and 256 of record per slot in use.
+ * sparse): 16 bytes of buckets and 64 of record per slot, so 208 bytes of
+ * region per sequence with its slot.
  *
  * Writer: only the daemon (daemon/catalog.c). It puts a sequence when it
  * opens an epoch in its slot (CREATE, OR REPLACE, ALTER, restart, adoption:

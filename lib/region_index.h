@@ -17,8 +17,10 @@
  * not know it ignores it). */
 #define REGION_COMPAT_NAME_INDEX (1u << 0)
 
-/* The longest name an index record holds, in bytes (SHMSEQ_NAME_MAX). */
-#define REGION_INDEX_NAME_MAX 192u
+/* The longest name an index record holds, in bytes: a record is one cache
+ * line. A longer name (SHMSEQ_NAME_MAX is 192) is not in the index: its
+ * clients ask the daemon, as before. */
+#define REGION_INDEX_NAME_MAX 40u
 #define REGION_INDEX_NAME_WORDS (REGION_INDEX_NAME_MAX / 8u)
 
 /* A bucket word: the name hash's high half << 32 | (slot + 1); 0 empty. */
@@ -34,9 +36,8 @@ struct region_index_rec {
 	_Atomic uint64_t seq_id;
 	_Atomic uint64_t check;				/* region_index_check() of the rest */
 	_Atomic uint64_t name[REGION_INDEX_NAME_WORDS]; /* zero-padded */
-	uint8_t pad[40];
 } __attribute__((aligned(REGION_CACHELINE)));
-_Static_assert(sizeof(struct region_index_rec) == 256, "record size is part of the layout");
+_Static_assert(sizeof(struct region_index_rec) == 64, "record size is part of the layout");
 
 /* Where the index lies: computed from nslots and the mapping's size, never
  * from anything else in the region. */

@@ -219,6 +219,14 @@ static void test_drop_and_replace_seen(void **state)
 	assert_int_equal(atomic_load(&f->opens), opens);
 	assert_int_equal(shmseq_nextval(f, "ni_6", &v), -4091); /* asks the daemon: absent */
 	assert_int_equal(shmseq_nextval(f, "no_such_name", &v), -4091);
+	/* a name too long for the index: the daemon is asked, once */
+	exec_ok(a, "CREATE SEQUENCE ni_a_name_longer_than_forty_bytes_is_not_indexed START WITH 3");
+	opens = atomic_load(&f->opens);
+	assert_int_equal(shmseq_nextval(f, "ni_a_name_longer_than_forty_bytes_is_not_indexed", &v), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(shmseq_nextval(f, "ni_a_name_longer_than_forty_bytes_is_not_indexed", &v), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(atomic_load(&f->opens), opens + 1);
 	/* TEMPORARY sequences stay the session's: not in the index */
 	exec_ok(a, "CREATE TEMPORARY SEQUENCE ni_temp START WITH 5");
 	assert_int_equal(shmseq_nextval(a, "ni_temp", &v), 0);

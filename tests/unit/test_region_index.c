@@ -202,6 +202,19 @@ static void test_verification(void **state)
 	create(&f, "a.two", 2, 12);
 	assert_int_equal(look(&f, "a.one", &slot, &id), INDEX_HIT);
 	assert_int_equal(look(&f, "a.two", &slot, &id), INDEX_HIT);
+	/* up to REGION_INDEX_NAME_MAX bytes in the index; longer ones are not
+	 * (their clients ask the daemon) */
+	char n40[REGION_INDEX_NAME_MAX + 2];
+	memset(n40, 'q', sizeof(n40));
+	n40[REGION_INDEX_NAME_MAX] = 0;
+	create(&f, n40, 5, 15);
+	assert_int_equal(look(&f, n40, &slot, &id), INDEX_HIT);
+	assert_int_equal(slot, 5);
+	n40[REGION_INDEX_NAME_MAX] = 'q';
+	n40[REGION_INDEX_NAME_MAX + 1] = 0;
+	assert_int_equal(region_index_put(&f.ix, n40, strlen(n40), util_hash(n40, strlen(n40)), 6, 16),
+			 -EINVAL);
+	assert_int_equal(look(&f, n40, &slot, &id), INDEX_ABSENT);
 	/* over-long and empty names are never in the index */
 	char longname[300];
 	memset(longname, 'x', sizeof(longname) - 1);
