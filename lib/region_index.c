@@ -172,6 +172,9 @@ enum region_index_result region_index_lookup(const struct region_index *ix, cons
 			continue;
 		}
 		uint32_t s = (uint32_t)(s1 - 1);
+		/* the slot's lines are known now: fetched while the record is */
+		__builtin_prefetch(&ix->slots[s], 1);
+		__builtin_prefetch((const char *)&ix->slots[s] + REGION_CACHELINE, 0);
 		uint64_t id, check;
 		int m = -1;
 		for (int tries = 0; m < 0 && tries < 4; tries++)
