@@ -289,7 +289,6 @@ void catalog_index_attach(struct catalog *c, size_t size)
 	char *base = (char *)c->region + region_bytes(c->nslots);
 	c->index.bucket = (_Atomic uint64_t *)base;
 	c->index.mask = region_index_buckets(c->nslots) - 1;
-	c->index.rec = (struct region_index_rec *)(base + (c->index.mask + 1) * sizeof(uint64_t));
 	c->index.slots = c->slots;
 	c->index.nslots = c->nslots;
 }

@@ -118,7 +118,7 @@ static void lastv_carry(struct mapping *old, struct mapping *m)
 		uint64_t id = atomic_load_explicit(&old->lastv[s].id, memory_order_relaxed);
 		if (!id)
 			continue;
-		struct region_index_rec *r = &old->ix.rec[s];
+		struct region_index_rec *r = &old->ix.slots[s].name;
 		uint32_t len = atomic_load_explicit(&r->len, memory_order_relaxed);
 		char name[REGION_INDEX_NAME_MAX + 1];
 		if (len == 0 || len > REGION_INDEX_NAME_MAX)

@@ -15,15 +15,17 @@
  *   - buckets: a power of two, at least 2·nslots, of one 64-bit word each,
  *     (hash >> 32) << 32 | (slot + 1), 0 empty, all ones removed; linear
  *     probing from hash & mask. One word, so never torn.
- *   - records: one per slot, one cache line: the name of the sequence the
- *     slot holds (up to 40 bytes, zero-padded 64-bit words), its seq_id,
- *     and a check word over (name hash, length, seq_id, slot), under a
- *     per-record seqlock. A longer name is not indexed (its clients ask the
- *     daemon, as before): a record for the longest, 192 bytes, would cost
- *     every slot 256 bytes and a lookup four cache lines.
- * Memory is spent as buckets and records are first written (the memfd is
- * sparse): 16 bytes of buckets and 64 of record per slot, so 208 bytes of
- * region per sequence with its slot.
+ *   - records: one per slot, in the slot's first line beside the ticket
+ *     counter (struct region_index_rec, region.h): the name of the
+ *     sequence the slot holds (up to 40 bytes, zero-padded 64-bit words)
+ *     and a check word over (name hash, length, the slot's seq_id, slot),
+ *     under a per-record seqlock. A NEXTVAL by name needs that line for its
+ *     fetch-and-add anyway, so a lookup costs the bucket and the slot: two
+ *     dependent misses, as many as the client's private cache cost (bucket,
+ *     entry, with the slot prefetched). A longer name is not indexed (its
+ *     clients ask the daemon, as before).
+ * Memory is spent as buckets are first written (the memfd is sparse): 16
+ * bytes of buckets per slot in use, nothing more in the slot.
  *
  * Writer: only the daemon (daemon/catalog.c). It puts a sequence when it
  * opens an epoch in its slot (CREATE, OR REPLACE, ALTER, restart, adoption:
@@ -91,8 +93,7 @@ uint64_t region_index_buckets(uint64_t nslots)
 
 size_t region_index_bytes(uint64_t nslots)
 {
-	return (size_t)region_index_buckets(nslots) * sizeof(uint64_t) +
-	       (size_t)nslots * sizeof(struct region_index_rec);
+	return (size_t)region_index_buckets(nslots) * sizeof(uint64_t);
 }
 
 bool region_index_locate(struct region_header *h, size_t size, struct region_index *ix)
@@ -108,7 +109,6 @@ bool region_index_locate(struct region_header *h, size_t size, struct region_ind
 	char *base = (char *)h + region_bytes(n);
 	ix->bucket = (_Atomic uint64_t *)base;
 	ix->mask = region_index_buckets(n) - 1;
-	ix->rec = (struct region_index_rec *)(base + (ix->mask + 1) * sizeof(uint64_t));
 	ix->slots = region_slots(h);
 	ix->nslots = n;
 	return true;
@@ -126,9 +126,9 @@ static inline uint64_t bucket_word(uint64_t hash, uint32_t slot)
 	return (hash & 0xffffffff00000000ull) | ((uint64_t)slot + 1);
 }
 
-/* 1: the record names w/len; 0: another name; -1: torn or being written */
-static int rec_matches(const struct region_index_rec *r, const uint64_t *w, uint32_t len, uint64_t *seq_id,
-		       uint64_t *check)
+/* 1: the record names w/len (*check: its check word); 0: another name; -1:
+ * torn or being written */
+static int rec_matches(const struct region_index_rec *r, const uint64_t *w, uint32_t len, uint64_t *check)
 {
 	/* pairs with the release store of ver in rec_write() */
 	uint32_t v = atomic_load_explicit(&r->ver, memory_order_acquire);
@@ -139,7 +139,6 @@ static int rec_matches(const struct region_index_rec *r, const uint64_t *w, uint
 	int same = atomic_load_explicit(&r->len, memory_order_relaxed) == len;
 	for (unsigned i = 0; same && i < (len + 7) / 8; i++)
 		same = atomic_load_explicit(&r->name[i], memory_order_relaxed) == w[i];
-	*seq_id = atomic_load_explicit(&r->seq_id, memory_order_relaxed);
 	*check = atomic_load_explicit(&r->check, memory_order_relaxed);
 	/* pairs with the release fence after the odd ver store in rec_write() */
 	atomic_thread_fence(memory_order_acquire);
@@ -172,33 +171,29 @@ enum region_index_result region_index_lookup(const struct region_index *ix, cons
 			continue;
 		}
 		uint32_t s = (uint32_t)(s1 - 1);
-		/* the slot's lines are known now: fetched while the record is */
-		__builtin_prefetch(&ix->slots[s], 1);
-		__builtin_prefetch((const char *)&ix->slots[s] + REGION_CACHELINE, 0);
-		uint64_t id, check;
+		struct region_slot *sl = &ix->slots[s];
+		/* the epoch's line is known now: fetched while the record's is */
+		__builtin_prefetch((const char *)sl + REGION_CACHELINE, 0);
+		uint64_t check;
 		int m = -1;
 		for (int tries = 0; m < 0 && tries < 4; tries++)
-			m = rec_matches(&ix->rec[s], w, (uint32_t)len, &id, &check);
+			m = rec_matches(&sl->name, w, (uint32_t)len, &check);
 		if (m < 0) {
 			none = INDEX_SUSPECT; /* being rewritten: the daemon knows */
 			continue;
 		}
 		if (m == 0)
 			continue; /* another name with the same tag, or a stale bucket */
-		if (id == 0 || check != region_index_check(hash, (uint32_t)len, id, s)) {
-			none = INDEX_SUSPECT;
-			continue;
-		}
-		/* the slot holds that sequence, in one published epoch: read as
-		 * region_take() reads it */
-		const struct region_slot *sl = &ix->slots[s];
+		/* the slot holds a sequence, in one published epoch, read as
+		 * region_take() reads it; the check ties the name to its id */
 		uint64_t g = atomic_load_explicit(&sl->gen, memory_order_acquire);
-		uint64_t sid = atomic_load_explicit(&sl->seq_id, REGION_FIELD_ORDER);
+		uint64_t id = atomic_load_explicit(&sl->seq_id, REGION_FIELD_ORDER);
 		uint32_t f = atomic_load_explicit(&sl->flags, REGION_FIELD_ORDER);
 #if !REGION_TSAN
 		atomic_thread_fence(memory_order_acquire);
 #endif
-		if ((g & 1) || sid != id || atomic_load_explicit(&sl->gen, memory_order_relaxed) != g) {
+		if ((g & 1) || id == 0 || atomic_load_explicit(&sl->gen, memory_order_relaxed) != g ||
+		    check != region_index_check(hash, (uint32_t)len, id, s)) {
 			none = INDEX_SUSPECT;
 			continue;
 		}
@@ -213,15 +208,13 @@ enum region_index_result region_index_lookup(const struct region_index *ix, cons
 
 /* --- the daemon's side ------------------------------------------------------------ */
 
-static void rec_write(struct region_index_rec *r, const uint64_t *w, uint32_t len, uint64_t seq_id,
-		      uint64_t check)
+static void rec_write(struct region_index_rec *r, const uint64_t *w, uint32_t len, uint64_t check)
 {
 	uint32_t v = atomic_load_explicit(&r->ver, memory_order_relaxed);
 	atomic_store_explicit(&r->ver, v | 1, memory_order_relaxed);
 	/* pairs with the acquire fence in rec_matches() */
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&r->len, len, memory_order_relaxed);
-	atomic_store_explicit(&r->seq_id, seq_id, memory_order_relaxed);
 	atomic_store_explicit(&r->check, check, memory_order_relaxed);
 	for (unsigned i = 0; i < REGION_INDEX_NAME_WORDS; i++)
 		atomic_store_explicit(&r->name[i], w[i], memory_order_relaxed);
@@ -234,12 +227,12 @@ int region_index_put(struct region_index *ix, const char *name, size_t len, uint
 {
 	if (!ix->bucket || slot >= ix->nslots || len == 0 || len > REGION_INDEX_NAME_MAX)
 		return -EINVAL;
-	uint64_t w[REGION_INDEX_NAME_WORDS], id, check;
+	uint64_t w[REGION_INDEX_NAME_WORDS], check;
 	name_words(name, len, w);
 	uint64_t want = region_index_check(hash, (uint32_t)len, seq_id, slot);
-	struct region_index_rec *r = &ix->rec[slot];
-	if (rec_matches(r, w, (uint32_t)len, &id, &check) != 1 || id != seq_id || check != want)
-		rec_write(r, w, (uint32_t)len, seq_id, want);
+	struct region_index_rec *r = &ix->slots[slot].name;
+	if (rec_matches(r, w, (uint32_t)len, &check) != 1 || check != want)
+		rec_write(r, w, (uint32_t)len, want);
 	/* the bucket, if it is there already; else the first free one */
 	const uint64_t word = bucket_word(hash, slot);
 	uint64_t i = hash & ix->mask, free_at = UINT64_MAX;
@@ -279,7 +272,7 @@ void region_index_del(struct region_index *ix, uint64_t hash, uint32_t slot)
 		}
 	}
 	static const uint64_t none[REGION_INDEX_NAME_WORDS];
-	rec_write(&ix->rec[slot], none, 0, 0, 0);
+	rec_write(&ix->slots[slot].name, none, 0, 0);
 }
 
 static void clear_words(_Atomic uint64_t *w, uint64_t n)

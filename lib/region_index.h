@@ -22,6 +22,7 @@
  * clients ask the daemon, as before. */
 #define REGION_INDEX_NAME_MAX 40u
 #define REGION_INDEX_NAME_WORDS (REGION_INDEX_NAME_MAX / 8u)
+_Static_assert(REGION_INDEX_NAME_WORDS == sizeof(((struct region_index_rec *)0)->name) / 8, "layout");
 
 /* A bucket word: the name hash's high half << 32 | (slot + 1); 0 empty. */
 #define REGION_INDEX_EMPTY 0ull
@@ -29,21 +30,10 @@
 /* Buckets a reader probes before it gives up and asks the daemon. */
 #define REGION_INDEX_PROBES 64u
 
-/* One per slot: the name of the sequence the slot holds, under a seqlock. */
-struct region_index_rec {
-	_Atomic uint32_t ver; /* odd while the daemon rewrites the record */
-	_Atomic uint32_t len; /* name bytes; 0: none */
-	_Atomic uint64_t seq_id;
-	_Atomic uint64_t check;				/* region_index_check() of the rest */
-	_Atomic uint64_t name[REGION_INDEX_NAME_WORDS]; /* zero-padded */
-} __attribute__((aligned(REGION_CACHELINE)));
-_Static_assert(sizeof(struct region_index_rec) == 64, "record size is part of the layout");
-
 /* Where the index lies: computed from nslots and the mapping's size, never
  * from anything else in the region. */
 struct region_index {
 	_Atomic uint64_t *bucket;
-	struct region_index_rec *rec;
 	struct region_slot *slots;
 	uint64_t mask; /* buckets - 1 */
 	uint64_t nslots;
@@ -52,7 +42,8 @@ struct region_index {
 /* Buckets for nslots: a power of two, at least twice nslots. */
 uint64_t region_index_buckets(uint64_t nslots);
 
-/* Bytes of the index of a region of nslots slots (buckets, then records). */
+/* Bytes of the index of a region of nslots slots: its buckets (the records
+ * are in the slots). */
 size_t region_index_bytes(uint64_t nslots);
 
 /* The full size of a region of nslots slots with its index. */

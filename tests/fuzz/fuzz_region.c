@@ -60,8 +60,8 @@ static void fuzz_index(const uint8_t *data, size_t size)
 		if (region_index_lookup(&ix, names[k], len, util_hash(names[k], len), &slot, &id, &flags) ==
 		    INDEX_HIT) {
 			if (slot >= IX_SLOTS || atomic_load(&region_slots(h)[slot].seq_id) != id || id == 0 ||
-			    atomic_load(&ix.rec[slot].len) != len ||
-			    memcmp((const void *)ix.rec[slot].name, names[k], len) != 0)
+			    atomic_load(&region_slots(h)[slot].name.len) != len ||
+			    memcmp((const void *)region_slots(h)[slot].name.name, names[k], len) != 0)
 				abort();
 		}
 	}

@@ -303,13 +303,15 @@ static void test_scribbled_index(void **state)
 	unsigned seed = 4242;
 	unsigned char *p = (unsigned char *)ix.bucket;
 	size_t bytes = region_index_bytes(h->nslots);
-	/* the used part of the records: slots below slots_used */
-	size_t used = (size_t)((char *)&ix.rec[h->slots_used] - (char *)ix.bucket);
+	struct region_slot *slots = region_slots(h);
 	for (int k = 0; k < 20000; k++) {
-		size_t at = (size_t)rand_r(&seed) % (k & 1 ? used : bytes);
-		if (k % 3 == 0) { /* a word copied from elsewhere: a plausible one */
-			size_t from = ((size_t)rand_r(&seed) % (used / 8)) * 8;
+		size_t at = (size_t)rand_r(&seed) % bytes;
+		if (k % 3 == 0) { /* a bucket copied from elsewhere: a plausible one */
+			size_t from = ((size_t)rand_r(&seed) % (bytes / 8)) * 8;
 			memcpy(p + (at & ~(size_t)7), p + from, 8);
+		} else if (k % 3 == 1) { /* a byte of a used slot's name record */
+			unsigned char *rb = (unsigned char *)&slots[(unsigned)rand_r(&seed) % h->slots_used];
+			rb[8 + rand_r(&seed) % 56] = (unsigned char)rand_r(&seed);
 		} else {
 			p[at] = (unsigned char)rand_r(&seed);
 		}

@@ -168,11 +168,25 @@ static void test_verification(void **state)
 	region_slot_freeze(&s[1]);
 	assert_int_equal(look(&f, "a.one", &slot, &id), INDEX_SUSPECT);
 	region_slot_thaw(&s[1], 0);
-	/* a record whose id was changed to another live sequence's */
-	atomic_store(&f.ix.rec[1].seq_id, 12);
+	/* a record whose check word was changed */
+	uint64_t ck = atomic_load(&s[1].name.check);
+	atomic_store(&s[1].name.check, ck ^ 1);
 	assert_int_equal(look(&f, "a.one", &slot, &id), INDEX_SUSPECT);
-	atomic_store(&f.ix.rec[1].seq_id, 11);
+	atomic_store(&s[1].name.check, ck);
 	assert_int_equal(look(&f, "a.one", &slot, &id), INDEX_HIT);
+	/* a record copied whole into another slot: the check names its slot */
+	struct region_epoch e3 = {.seq_id = 13, .inc = 1, .limit = 1, .end = 10};
+	region_slot_publish(&s[3], &e3);
+	memcpy((void *)&s[3].name, (void *)&s[1].name, sizeof(s[1].name));
+	for (uint64_t i = 0; i <= f.ix.mask; i++) {
+		uint64_t b = atomic_load(&f.ix.bucket[i]);
+		if (b && b != REGION_INDEX_TOMB && (b & 0xffffffffu) == 2) /* a.one's: slot 1 + 1 */
+			atomic_store(&f.ix.bucket[i], (b & ~0xffffffffull) | 4);
+	}
+	assert_int_not_equal(look(&f, "a.one", &slot, &id), INDEX_HIT);
+	region_index_put(&f.ix, "a.one", 5, util_hash("a.one", 5), 1, 11);
+	assert_int_equal(look(&f, "a.one", &slot, &id), INDEX_HIT);
+	assert_int_equal(slot, 1);
 	/* a bucket pointed at the other slot: its record names another name */
 	for (uint64_t i = 0; i <= f.ix.mask; i++) {
 		uint64_t b = atomic_load(&f.ix.bucket[i]);
@@ -245,7 +259,10 @@ static void test_scribbled(void **state)
 		/* scribble: random bytes, random words copied from elsewhere */
 		for (int k = 0; k < 20; k++) {
 			size_t at = (size_t)rand_r(&seed) % ibytes;
-			if (k & 1) {
+			if (k % 4 == 3) { /* a slot's record: bytes 8..63 of its first line */
+				unsigned char *rb = (unsigned char *)&region_slots(f.h)[rand_r(&seed) % N];
+				rb[8 + rand_r(&seed) % 56] = (unsigned char)rand_r(&seed);
+			} else if (k & 1) {
 				ib[at] = (unsigned char)rand_r(&seed);
 			} else {
 				size_t from = ((size_t)rand_r(&seed) % (ibytes / 8)) * 8;
