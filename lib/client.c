@@ -1627,9 +1627,9 @@ static __attribute__((noinline)) int index_nextval(struct shmseq *c, const char 
 	enum region_take_result r = region_take(s, id, &v, &tk);
 	if (likely(r == TAKE_OK && !tk.nudge)) {
 		*value = v;
+		/* stores only: a load of this line would wait for its miss */
 		atomic_store_explicit(&l->v, v, memory_order_relaxed);
-		if (atomic_load_explicit(&l->id, memory_order_relaxed) != id)
-			atomic_store_explicit(&l->id, id, memory_order_relaxed);
+		atomic_store_explicit(&l->id, id, memory_order_relaxed);
 		return 0;
 	}
 	/* Anything else (a refill, a nudge, the end of the round, a slot that

@@ -172,7 +172,9 @@ enum region_index_result region_index_lookup(const struct region_index *ix, cons
 		}
 		uint32_t s = (uint32_t)(s1 - 1);
 		struct region_slot *sl = &ix->slots[s];
-		/* the epoch's line is known now: fetched while the record's is */
+		/* both lines at once: the record's (for writing: the caller's
+		 * fetch-and-add follows) and the epoch's */
+		__builtin_prefetch(sl, 1);
 		__builtin_prefetch((const char *)sl + REGION_CACHELINE, 0);
 		uint64_t check;
 		int m = -1;
