@@ -80,7 +80,10 @@ static inline uint64_t mix64(uint64_t x)
 
 uint64_t region_index_check(uint64_t hash, uint32_t len, uint64_t seq_id, uint32_t slot)
 {
-	return mix64(hash ^ mix64(seq_id ^ mix64(((uint64_t)slot << 32) | len) ^ 0x6e69647873686d73ull));
+	/* one mixing chain (this is on every lookup): a different id, slot,
+	 * length or name gives another word but by a 2^-64 chance */
+	return mix64((hash ^ (seq_id * 0x9e3779b97f4a7c15ull)) +
+		     ((((uint64_t)slot << 32) | len) ^ 0x6e69647873686d73ull));
 }
 
 uint64_t region_index_buckets(uint64_t nslots)
