@@ -21,9 +21,10 @@
  *     and a check word over (name hash, length, the slot's seq_id, slot),
  *     under a per-record seqlock. A NEXTVAL by name needs that line for its
  *     fetch-and-add anyway, so a lookup costs the bucket and the slot: two
- *     dependent misses, as many as the client's private cache cost (bucket,
- *     entry, with the slot prefetched). A longer name is not indexed (its
- *     clients ask the daemon, as before).
+ *     dependent misses (the client's private cache cost two as well: its
+ *     bucket, then the entry with the slot prefetched), plus the checks
+ *     below on every call (docs/BENCHMARKS.md has what that costs). A
+ *     longer name is not indexed (its clients ask the daemon, as before).
  * Memory is spent as buckets are first written (the memfd is sparse): 16
  * bytes of buckets per slot in use, nothing more in the slot.
  *
@@ -31,7 +32,9 @@
  * opens an epoch in its slot (CREATE, OR REPLACE, ALTER, restart, adoption:
  * put is idempotent and touches nothing when the record is already right),
  * deletes it when it empties the slot (DROP, the old one of OR REPLACE), and
- * rebuilds the buckets at start-up. A record is rewritten as a seqlock:
+ * rebuilds the buckets when it adopts a predecessor's region or finds the
+ * table full (scribbled). A client that asks the daemon where a name is
+ * (WIRE_OPEN) has the name put again, which repairs a scribbled entry. A record is rewritten as a seqlock:
  * ver odd, fence, fields, ver even (release). The order against the slot
  * makes a stale read harmless: on CREATE the slot's epoch is published
  * (seq_id) before the record and the bucket; on DROP the slot is emptied
@@ -46,12 +49,12 @@
  * client can write, so nothing read is believed until checked: the slot
  * number is bounded by nslots (computed from the validated header and the
  * mapping's size, never from index words), the probe count is bounded, the
- * record is read under its seqlock, the full name is compared, the check
- * word must match, and the slot itself must hold that seq_id in a published
- * epoch (gen even). Any doubt is INDEX_SUSPECT or INDEX_ABSENT and the
+ * record is read under its seqlock, the full name is compared, and the
+ * check word must match the slot's own seq_id, read in one published epoch
+ * (gen even, unchanged across the reads). Any doubt is INDEX_SUSPECT or INDEX_ABSENT and the
  * client asks the daemon, as before. A random scribble (a stray write, a
  * wrong pointer) thus never resolves a name to another sequence: it would
- * have to forge the name, the check and the slot's seq_id together. A
+ * have to forge the name and a check that matches the slot's seq_id. A
  * process that means harm and may write the region can of course forge all
  * three — as it can rewrite any slot's epoch; that is region.h's trust
  * model, unchanged: the index trusts no more than the slots did.
