@@ -279,6 +279,61 @@ static int slot_release(struct catalog *c, uint32_t slot)
 	return u32_push(&c->free_slots, &c->nfree, &c->free_cap, slot);
 }
 
+/* --- the region's name index ------------------------------------------------- */
+
+void catalog_index_attach(struct catalog *c, size_t size)
+{
+	if (size != region_bytes_indexed(c->nslots) || c->nslots >= UINT32_MAX)
+		return;
+	/* the layout from what we know, whatever the header's words say */
+	char *base = (char *)c->region + region_bytes(c->nslots);
+	c->index.bucket = (_Atomic uint64_t *)base;
+	c->index.mask = region_index_buckets(c->nslots) - 1;
+	c->index.slots = c->slots;
+	c->index.nslots = c->nslots;
+}
+
+static void index_rebuild(struct catalog *c);
+
+static int index_put_one(struct catalog *c, const struct seq *s)
+{
+	if (s->slot >= c->nslots)
+		return 0;
+	return region_index_put(&c->index, s->name, s->name_len, util_hash(s->name, s->name_len), s->slot,
+				s->id);
+}
+
+void catalog_index_put(struct catalog *c, struct seq *s)
+{
+	if (c->index.bucket && index_put_one(c, s) == -ENOSPC) {
+		c->index_rebuilds++;
+		index_rebuild(c);
+	}
+}
+
+/* Every bucket emptied and every live sequence put again: for a table a
+ * scribbler filled, and after adopting a predecessor's region. */
+static void index_rebuild(struct catalog *c)
+{
+	if (!c->index.bucket)
+		return;
+	region_index_clear(&c->index);
+	for_each_seq(c, t)
+	{
+		if (index_put_one(c, t) == -ENOSPC) {
+			/* cannot happen in a table we just emptied, at most half full */
+			say("the region's name index cannot hold '%s': clients ask the daemon", t->name);
+			break;
+		}
+	}
+}
+
+static void index_del(struct catalog *c, const struct seq *s)
+{
+	if (c->index.bucket && s->slot < c->nslots)
+		region_index_del(&c->index, util_hash(s->name, s->name_len), s->slot);
+}
+
 /* --- epochs ------------------------------------------------------------------ */
 
 /* 0 or -ENOMEM (only a new comment can fail to fit; s is then unchanged). */
@@ -457,6 +512,8 @@ static void epoch_open(struct catalog *c, struct seq *s, int64_t base, int64_t r
 	c->owner[s->slot] = s;
 	region_slot_publish(slot, &e);
 	s->gen = atomic_load_explicit(&slot->gen, memory_order_relaxed);
+	/* after the slot: a reader that finds the name finds its epoch */
+	catalog_index_put(c, s);
 	if (record) {
 		s->want = s->end < s->ahead ? s->end : s->ahead;
 		s->horizon = INT64_MIN; /* force a record even for an empty round */
@@ -959,6 +1016,9 @@ int catalog_start(struct catalog *c, bool adopt, uint64_t *adopted, char *err, s
 		epoch_open(c, s, seq_align(def_view(s, &d), &c->env, s->horizon), s->horizon, false);
 	}
 	free(byid);
+	/* a predecessor's index may name what is gone and misses the adopted */
+	if (adopt && r == 0)
+		index_rebuild(c);
 	return r;
 }
 
@@ -1134,6 +1194,8 @@ static int seq_remove(struct catalog *c, struct seq *s, bool record)
 {
 	epoch_close(c, s);
 	region_slot_clear(&c->slots[s->slot]);
+	/* after the slot: a reader that still finds the name finds no epoch */
+	index_del(c, s);
 	c->owner[s->slot] = NULL;
 	names_del(c, s);
 	int r = record ? rec_append_drop(c, s) : 0;

@@ -11,6 +11,7 @@
 
 #include "records.h"
 #include "region.h"
+#include "region_index.h"
 #include "seqdef.h"
 #include "wal.h"
 
@@ -116,11 +117,24 @@ struct catalog {
 	bool list_valid;	 /* the sorted name list is up to date */
 	struct seq **sorted;
 	uint64_t nsorted;
+	/* The region's name index (lib/region_index.h), when the region has
+	 * one (catalog_index_attach): kept equal to the live sequences. */
+	struct region_index index;
+	uint64_t index_rebuilds; /* buckets found full (scribbled) and rebuilt */
 };
 
 /* Set up an empty catalog over a mapped region. 0 or -errno. */
 int catalog_init(struct catalog *c, struct region_header *region, const struct seq_env *env);
 void catalog_deinit(struct catalog *c);
+
+/* The region (size bytes, mapped at c->region) carries a name index after
+ * its slots: keep it (the layout from nslots and size, not from anything
+ * clients may write). Before catalog_start. */
+void catalog_index_attach(struct catalog *c, size_t size);
+
+/* Make s findable in the region's name index again (idempotent: touches
+ * nothing that is already right). For a client that asks where s is. */
+void catalog_index_put(struct catalog *c, struct seq *s);
 
 /* wal_replay_fn: rebuild the catalog from records (untrusted bytes). */
 int catalog_replay(void *ctx, uint16_t type, const void *payload, uint32_t len, uint64_t lsn);

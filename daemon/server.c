@@ -260,7 +260,7 @@ static int lock_instance(struct server *sv)
  * at), else -1 with what is wrong in *why. */
 static int map_handed_region(struct server *sv, int fd, const char **why)
 {
-	size_t size = region_bytes(sv->cfg->max_sequences);
+	size_t size = region_bytes_indexed(sv->cfg->max_sequences);
 	struct stat st;
 	int seals = fcntl(fd, F_GET_SEALS);
 	*why = NULL;
@@ -268,6 +268,8 @@ static int map_handed_region(struct server *sv, int fd, const char **why)
 		*why = "it is not ours";
 	else if (seals < 0 || (seals & REGION_SEALS) != REGION_SEALS)
 		*why = "it is not sealed against size changes";
+	else if ((size_t)st.st_size == region_bytes(sv->cfg->max_sequences))
+		size = (size_t)st.st_size; /* an earlier version's, without a name index */
 	else if ((size_t)st.st_size != size)
 		*why = "it has another --max-sequences";
 	if (*why)
@@ -358,7 +360,8 @@ static int new_region(struct server *sv)
 		return -errno;
 	}
 	sv->region_fd = fd;
-	sv->region_size = region_bytes(cfg->max_sequences);
+	/* the slots, then the name index (lib/region_index.c) */
+	sv->region_size = region_bytes_indexed(cfg->max_sequences);
 	if (cfg->group != (gid_t)-1 && fchown(fd, (uid_t)-1, cfg->group) < 0) {
 		say("cannot give the region to group %u: %m", (unsigned)cfg->group);
 		return -errno;
@@ -388,7 +391,9 @@ static int new_region(struct server *sv)
 	h->header_size = sizeof(*h);
 	h->slot_size = sizeof(struct region_slot);
 	h->nslots = cfg->max_sequences;
-	h->region_size = sv->region_size;
+	/* the header and slots only: an older client checks exactly that */
+	h->region_size = region_bytes(cfg->max_sequences);
+	h->compat_flags = REGION_COMPAT_NAME_INDEX;
 	return 0;
 }
 
@@ -624,6 +629,8 @@ static void handle(struct server *sv, struct conn *c, const char *msg, size_t n)
 			/* a client that found the slot busy, gone or corrupt asks
 			 * here: make it whole again before pointing it there */
 			catalog_check_slot(cat, s);
+			/* and the name index, which it may have found wanting */
+			catalog_index_put(cat, s);
 			rep.seq_id = s->id;
 			rep.slot = s->slot;
 			rep.type = s->def.type;
@@ -1341,6 +1348,7 @@ int server_run(const struct server_config *cfg)
 		say("out of memory");
 		goto out;
 	}
+	catalog_index_attach(&sv.cat, sv.region_size);
 	/* cluster mode: no value is served from the local log's positions,
 	 * only from segments the store grants */
 	sv.cat.clustered = cfg->etcd != NULL;

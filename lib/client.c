@@ -105,6 +105,41 @@ static void detach(struct shmseq *c)
 
 static void entries_repoint(struct shmseq *c, struct region_header *old);
 
+/* The LASTVALs a session kept by slot in the old region, moved to the slots
+ * their sequences have in the new one: found by name, the old record's name
+ * (read from our own old mapping) looked up in the new index, the identity
+ * the same (ids survive restarts). Those that do not check out are lost:
+ * LASTVAL then says NULL, as for a sequence that was dropped. */
+static void lastv_carry(struct mapping *old, struct mapping *m)
+{
+	if (!old->lastv || !m->lastv || !old->ix.bucket || !m->ix.bucket)
+		return;
+	for (uint64_t s = 0; s < old->nslots_mapped; s++) {
+		uint64_t id = atomic_load_explicit(&old->lastv[s].id, memory_order_relaxed);
+		if (!id)
+			continue;
+		struct region_index_rec *r = &old->ix.slots[s].name;
+		uint32_t len = atomic_load_explicit(&r->len, memory_order_relaxed);
+		char name[REGION_INDEX_NAME_MAX + 1];
+		if (len == 0 || len > REGION_INDEX_NAME_MAX)
+			continue;
+		for (unsigned i = 0; i < REGION_INDEX_NAME_WORDS; i++) {
+			uint64_t w = atomic_load_explicit(&r->name[i], memory_order_relaxed);
+			memcpy(name + 8 * i, &w, 8);
+		}
+		uint32_t slot;
+		uint64_t nid;
+		if (region_index_lookup(&m->ix, name, len, util_hash(name, len), &slot, &nid, NULL) ==
+			    INDEX_HIT &&
+		    nid == id) {
+			atomic_store_explicit(&m->lastv[slot].v,
+					      atomic_load_explicit(&old->lastv[s].v, memory_order_relaxed),
+					      memory_order_relaxed);
+			atomic_store_explicit(&m->lastv[slot].id, id, memory_order_relaxed);
+		}
+	}
+}
+
 /* m becomes the current mapping; the one before is retired: entries that
  * point into it point at the stand-in instead (they re-resolve), and it is
  * unmapped after a grace period. Caller holds c->lock. */
@@ -114,11 +149,16 @@ static void map_install(struct shmseq *c, struct mapping *m)
 	c->map = m;
 	/* pairs with the acquire load in region_live() */
 	atomic_store_explicit(&c->hdr, m->hdr, memory_order_release);
+	/* pairs with the acquire load in index_nextval() */
+	atomic_store_explicit(&c->cur, m, memory_order_release);
 	if (!old)
 		return;
 	entries_repoint(c, old->hdr);
+	lastv_carry(old, m);
 	defer(c, unmap_item, old->hdr, old->size, -1);
-	free(old);
+	if (old->lastv)
+		defer(c, unmap_item, old->lastv, old->nslots_mapped * sizeof(struct last_slot), -1);
+	defer(c, free_item, old, 0, -1);
 }
 
 /* snprintf() for texts that may be cut short: a sentence for a log. */
@@ -342,6 +382,14 @@ static int attach(struct shmseq *c)
 		munmap(m->hdr, m->size);
 		free(m);
 		m = NULL;
+	}
+	if (m && region_index_locate(m->hdr, m->size, &m->ix)) {
+		/* address space: a page is spent when a slot on it is first used */
+		m->nslots_mapped = m->ix.nslots;
+		m->lastv = mmap(NULL, m->nslots_mapped * sizeof(struct last_slot), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m->lastv == MAP_FAILED)
+			m->lastv = NULL;
 	}
 	if (wire_env_decode(&rep.env, &c->env, NULL) < 0) {
 		c->env.auto_increment_increment = 1;
@@ -656,6 +704,8 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 	}
 	if (c->map) {
 		munmap(c->map->hdr, c->map->size);
+		if (c->map->lastv)
+			munmap(c->map->lastv, c->map->nslots_mapped * sizeof(struct last_slot));
 		free(c->map);
 	}
 	struct temp_seq *tp = c->temps;
@@ -811,8 +861,39 @@ SHMSEQ_API const char *shmseq_version(void)
 
 /* --- name resolution ------------------------------------------------------------ */
 
+/* Find name in the region's name index and point the entry there: 0, or 1
+ * when the index has no answer it can vouch for (none, absent, anything
+ * that does not check out: region_index.c) and the daemon is asked. */
+static int resolve_index(struct shmseq *c, struct shmseq_seq *e)
+{
+	size_t len = strnlen(e->name, sizeof(e->name));
+	uint64_t hash = util_hash(e->name, len);
+	pthread_mutex_lock(&c->lock);
+	struct mapping *m = c->map;
+	struct region_header *h = atomic_load_explicit(&c->hdr, memory_order_relaxed);
+	uint32_t slot, flags;
+	uint64_t id;
+	if (!m || m->hdr != h || !m->ix.bucket ||
+	    atomic_load_explicit(&h->state, memory_order_relaxed) != REGION_STATE_LIVE ||
+	    region_index_lookup(&m->ix, e->name, len, hash, &slot, &id, &flags) != INDEX_HIT) {
+		pthread_mutex_unlock(&c->lock);
+		return 1;
+	}
+	atomic_store_explicit(&e->hdr, h, memory_order_relaxed);
+	atomic_store_explicit(&e->seq_id, id, memory_order_relaxed);
+	atomic_store_explicit(&e->cycle, (flags & SLOT_CYCLE) != 0, memory_order_relaxed);
+	atomic_store_explicit(&e->is_unsigned, (flags & SLOT_UNSIGNED) != 0, memory_order_relaxed);
+	/* pairs with the acquire load of e->slot on the fast path */
+	atomic_store_explicit(&e->slot, &region_slots(h)[slot], memory_order_release);
+	names_rehint(c, e);
+	reclaim_poll(&c->rc, c);
+	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add_explicit(&c->index_hits, 1, memory_order_relaxed);
+	return 0;
+}
+
 /* Ask the daemon where name lives now and point the entry there. */
-static int resolve(struct shmseq *c, struct shmseq_seq *e)
+static int resolve_daemon(struct shmseq *c, struct shmseq_seq *e)
 {
 	struct wire_open req;
 	struct wire_open_reply rep;
@@ -841,6 +922,32 @@ static int resolve(struct shmseq *c, struct shmseq_seq *e)
 	names_rehint(c, e);
 	reclaim_poll(&c->rc, c);
 	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add_explicit(&c->opens, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Where name lives now: from the region's name index when it vouches for
+ * it, else from the daemon (which also repairs the slot and the index). */
+static int resolve(struct shmseq *c, struct shmseq_seq *e)
+{
+	if (resolve_index(c, e) == 0)
+		return 0;
+	return resolve_daemon(c, e);
+}
+
+/* The LASTVAL kept by slot (index_nextval) for sequence id in slot s of the
+ * current mapping: 0, or -ENODATA. */
+static int slot_lastval(struct shmseq *c, struct region_header *h, const struct region_slot *s, uint64_t id,
+			int64_t *value)
+{
+	struct mapping *m = atomic_load_explicit(&c->cur, memory_order_acquire);
+	if (!m || !m->lastv || m->hdr != h)
+		return -ENODATA;
+	uint64_t at = (uint64_t)(s - region_slots(h));
+	if (at >= m->nslots_mapped || id == 0 ||
+	    atomic_load_explicit(&m->lastv[at].id, memory_order_relaxed) != id)
+		return -ENODATA;
+	*value = atomic_load_explicit(&m->lastv[at].v, memory_order_relaxed);
 	return 0;
 }
 
@@ -863,6 +970,14 @@ int client_entry(struct shmseq *c, const char *name, struct shmseq_seq **out)
 	int r = resolve(c, &fresh);
 	if (r < 0)
 		return r;
+	/* a LASTVAL taken through the index before: the entry carries it on */
+	int64_t last;
+	uint64_t id = atomic_load_explicit(&fresh.seq_id, memory_order_relaxed);
+	if (slot_lastval(c, atomic_load_explicit(&fresh.hdr, memory_order_relaxed),
+			 atomic_load_explicit(&fresh.slot, memory_order_relaxed), id, &last) == 0) {
+		atomic_store_explicit(&fresh.last, last, memory_order_relaxed);
+		atomic_store_explicit(&fresh.last_id, id, memory_order_relaxed);
+	}
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, name, hash); /* another thread may have added it meanwhile */
 	if (!e) {
@@ -1061,7 +1176,10 @@ static __attribute__((noinline, cold)) int nextval_slow(struct shmseq_seq *e, st
 		case TAKE_CORRUPT:
 			if (r == TAKE_CORRUPT && ++corrupt > 3)
 				return -EPROTO;
-			if ((err = slow_budget(&rpcs, &t0)) < 0 || (err = resolve(c, e)) < 0)
+			/* gone: where the name is now, the index may say; busy
+			 * or corrupt: the daemon repairs the slot first */
+			if ((err = slow_budget(&rpcs, &t0)) < 0 ||
+			    (err = r == TAKE_GONE ? resolve(c, e) : resolve_daemon(c, e)) < 0)
 				return err;
 			break;
 		}
@@ -1494,6 +1612,72 @@ SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t
 	return r;
 }
 
+/* NEXTVAL by a name the cache does not hold, through the region's name
+ * index: no cache entry is made (its 256 bytes and the bucket were most of
+ * a session's memory per name), only the LASTVAL is kept, by slot
+ * (mapping.lastv: 16 bytes). 0 or -error; 1 when the index cannot vouch for
+ * the name: the caller makes a cache entry through the daemon, as before.
+ * The caller is inside a reader section. */
+static __attribute__((noinline)) int index_nextval(struct shmseq *c, const char *name, size_t len,
+						   uint64_t hash, int64_t *value)
+{
+	/* pairs with the release store in map_install(); freed only after a
+	 * grace period */
+	struct mapping *m = atomic_load_explicit(&c->cur, memory_order_acquire);
+	uint32_t slot, flags;
+	uint64_t id;
+	if (!m || !m->lastv ||
+	    atomic_load_explicit(&m->hdr->state, memory_order_relaxed) != REGION_STATE_LIVE ||
+	    region_index_lookup(&m->ix, name, len, hash, &slot, &id, &flags) != INDEX_HIT)
+		return 1;
+	struct region_slot *s = &m->ix.slots[slot];
+	struct last_slot *l = &m->lastv[slot];
+	struct region_ticket tk = {0};
+	int64_t v = 0;
+	enum region_take_result r = region_take(s, id, &v, &tk);
+	if (likely(r == TAKE_OK && !tk.nudge)) {
+		*value = v;
+		/* stores only: a load of this line would wait for its miss */
+		atomic_store_explicit(&l->v, v, memory_order_relaxed);
+		atomic_store_explicit(&l->id, id, memory_order_relaxed);
+		return 0;
+	}
+	/* Anything else (a refill, a nudge, the end of the round, a slot that
+	 * changed): the slow path of a cache entry, with the ticket held, on
+	 * an entry of our own that no one else sees. */
+	struct shmseq_seq e;
+	memset(&e, 0, sizeof(e));
+	e.conn = c;
+	memcpy(e.name, name, len + 1);
+	atomic_store_explicit(&e.hdr, m->hdr, memory_order_relaxed);
+	atomic_store_explicit(&e.seq_id, id, memory_order_relaxed);
+	atomic_store_explicit(&e.cycle, (flags & SLOT_CYCLE) != 0, memory_order_relaxed);
+	atomic_store_explicit(&e.is_unsigned, (flags & SLOT_UNSIGNED) != 0, memory_order_relaxed);
+	atomic_store_explicit(&e.slot, s, memory_order_relaxed);
+	atomic_store_explicit(&e.last, atomic_load_explicit(&l->v, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&e.last_id, atomic_load_explicit(&l->id, memory_order_relaxed),
+			      memory_order_relaxed);
+	struct region_ticket slow = tk;
+	*value = v;
+	int err = nextval_slow(&e, s, r, &slow, value);
+	/* its LASTVAL back, where the entry ended up (it may have moved) */
+	struct mapping *now = atomic_load_explicit(&c->cur, memory_order_acquire);
+	struct region_slot *es = atomic_load_explicit(&e.slot, memory_order_relaxed);
+	if (now && now->lastv && atomic_load_explicit(&e.hdr, memory_order_relaxed) == now->hdr) {
+		uint64_t at = (uint64_t)(es - region_slots(now->hdr));
+		if (at < now->nslots_mapped) {
+			atomic_store_explicit(&now->lastv[at].v,
+					      atomic_load_explicit(&e.last, memory_order_relaxed),
+					      memory_order_relaxed);
+			atomic_store_explicit(&now->lastv[at].id,
+					      atomic_load_explicit(&e.last_id, memory_order_relaxed),
+					      memory_order_relaxed);
+		}
+	}
+	return err;
+}
+
 SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
 {
 	if (unlikely(atomic_load_explicit(&c->ntemp, memory_order_relaxed) > 0)) {
@@ -1503,10 +1687,20 @@ SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
 			return r;
 	}
 	struct reclaim_reader *rr = reclaim_enter();
-	struct shmseq_seq *e;
-	int r = named_entry(c, name, &e);
-	if (likely(r == 0))
-		r = seq_nextval(e, value);
+	struct shmseq_seq *e = NULL;
+	int r = 1;
+	size_t len = strlen(name);
+	if (likely(len && len <= SHMSEQ_NAME_MAX)) {
+		uint64_t hash = util_hash(name, len);
+		e = lookup(c, name, hash);
+		if (!e)
+			r = index_nextval(c, name, len, hash, value);
+	}
+	if (r > 0) {
+		r = e ? 0 : client_entry(c, name, &e);
+		if (likely(r == 0))
+			r = seq_nextval(e, value);
+	}
 	reclaim_exit(rr);
 	return r;
 }
@@ -1598,6 +1792,18 @@ static int temp_nextval(struct shmseq *c, const char *name, int64_t *value, bool
 static int entry_lastval(struct shmseq *c, const char *name, int64_t *value)
 {
 	struct shmseq_seq *e;
+	size_t len = strlen(name);
+	if (len && len <= SHMSEQ_NAME_MAX) {
+		/* not cached: the index says where, the LASTVAL is kept by slot */
+		uint64_t hash = util_hash(name, len);
+		struct mapping *m = atomic_load_explicit(&c->cur, memory_order_acquire);
+		uint32_t slot;
+		uint64_t id;
+		if (!lookup(c, name, hash) && m && m->lastv &&
+		    atomic_load_explicit(&m->hdr->state, memory_order_relaxed) == REGION_STATE_LIVE &&
+		    region_index_lookup(&m->ix, name, len, hash, &slot, &id, NULL) == INDEX_HIT)
+			return slot_lastval(c, m->hdr, &m->ix.slots[slot], id, value);
+	}
 	int r = client_entry(c, name, &e);
 	if (r < 0)
 		return r;

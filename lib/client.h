@@ -10,6 +10,7 @@
 
 #include "reclaim.h"
 #include "region.h"
+#include "region_index.h"
 #include "seqdef.h"
 #include "shmseq.h"
 #include "util.h"
@@ -29,6 +30,21 @@ struct mapping {
 	size_t size;
 	dev_t dev; /* which region: a restarted daemon */
 	ino_t ino; /* that adopted it hands back the same */
+	/* its name index (region_index.h); bucket NULL when it has none */
+	struct region_index ix;
+	/* LASTVAL of the sequences this session reached through the index
+	 * alone (no cache entry): one per slot, private, anonymous memory
+	 * spent only where written (client.c); NULL when it could not be
+	 * mapped (then every name gets a cache entry, as before) */
+	struct last_slot *lastv;
+	uint64_t nslots_mapped; /* lastv's length */
+};
+
+/* A session's LASTVAL of the sequence in a slot: its value and the identity
+ * it belongs to (0 = NULL). */
+struct last_slot {
+	_Atomic uint64_t id;
+	_Atomic int64_t v;
 };
 
 /* A TEMPORARY sequence: private to its session, MariaDB's serial algorithm. */
@@ -51,7 +67,10 @@ struct shmseq {
 	uint64_t next_req;
 	struct util_dir dir; /* the runtime directory attached in, once dir_known */
 	bool dir_known;
-	struct mapping *map;		     /* the current incarnation's, or NULL */
+	struct mapping *map; /* the current incarnation's, or NULL */
+	/* the same, for readers without the lock: a replaced mapping is freed
+	 * after a grace period (map_install) */
+	_Atomic(struct mapping *) cur;
 	_Atomic(struct region_header *) hdr; /* the current incarnation */
 	struct seq_env env;
 	struct reclaim rc; /* what waits for readers to move on, under lock */
@@ -68,6 +87,8 @@ struct shmseq {
 	/* shmseq_exec()'s session state (user variables, the last
 	 * statement's conditions): exec.c's, made on first use under lock */
 	struct exec_session *exec;
+	/* names resolved from the region's name index, and by the daemon */
+	_Atomic uint64_t index_hits, opens;
 };
 
 /* A name's entry in the connection's cache; also what shmseq_seq_open hands

@@ -67,6 +67,12 @@
  * by themselves. Growing without a restart would be a second sealed region
  * (a segment) handed out next to the first, slots numbered across segments
  * — never a region that changes size under its mappings.
+ *
+ * The name index. After the slots, announced by REGION_COMPAT_NAME_INDEX,
+ * the daemon publishes name -> slot (lib/region_index.c has the layout and
+ * the rules), so that a client resolves a name without a round trip. The
+ * header's region_size still counts only the header and the slots (what an
+ * older client checks); the memfd is that much larger.
  */
 #ifndef SHMSEQ_REGION_H
 #define SHMSEQ_REGION_H
@@ -179,10 +185,24 @@ static inline bool region_value(int64_t base, int64_t inc, uint64_t n, uint32_t 
 	return w.ok;
 }
 
+/* The name index's record of a slot (lib/region_index.c): the name of the
+ * sequence the slot holds (up to 40 bytes, zero-padded) and a check word
+ * over (name hash, length, seq_id, slot), under a seqlock (ver odd while
+ * the daemon rewrites it). In the slot's first line, which a NEXTVAL by
+ * name reads anyway for its fetch-and-add. */
+struct region_index_rec {
+	_Atomic uint32_t ver;
+	_Atomic uint32_t len; /* name bytes; 0: none */
+	_Atomic uint64_t check;
+	_Atomic uint64_t name[5];
+};
+_Static_assert(sizeof(struct region_index_rec) == REGION_CACHELINE - 8, "fills the ticket counter's line");
+
 struct region_slot {
-	/* Line 0: the only field clients write. */
+	/* Line 0: the only field clients write (ticks), and the name index's
+	 * record, written by the daemon only (zeros in a region without one) */
 	_Atomic uint64_t ticks;
-	uint8_t pad0[REGION_CACHELINE - 8];
+	struct region_index_rec name;
 	/* Line 1: written by the daemon only, read-mostly. */
 	_Atomic uint64_t gen;	      /* seqlock; odd while an epoch is rewritten */
 	_Atomic uint64_t seq_id;      /* identity of the sequence here; 0 = free */

@@ -407,6 +407,19 @@ static int warm_up(shmseq *conn, shmseq_seq **handles, struct proc_rec *pr)
 	for (uint64_t i = 0; i < cfg.sequences; i++) {
 		if (atomic_load_explicit(&run.shm->stop, memory_order_relaxed))
 			return 0;
+		int64_t val;
+		if (cfg.mode == MODE_NAME) {
+			/* what the run does: by name (no handle, which would put
+			 * every name in the connection's cache) */
+			int rc = shmseq_nextval(conn, seq_name(i), &val);
+			if (rc < 0) {
+				pr->setup_error = rc;
+				snprintf(pr->setup_msg, ERRMSG_MAX, "nextval %s: %s", seq_name(i),
+					 shmseq_strerror(rc));
+				return rc;
+			}
+			continue;
+		}
 		shmseq_seq *h = handles ? handles[i] : NULL;
 		int rc = h ? 0 : shmseq_seq_open(conn, seq_name(i), &h);
 		if (rc < 0) {
@@ -415,7 +428,6 @@ static int warm_up(shmseq *conn, shmseq_seq **handles, struct proc_rec *pr)
 				 shmseq_strerror(rc));
 			return rc;
 		}
-		int64_t val;
 		(void)shmseq_seq_nextval(h, &val);
 		if (!handles)
 			shmseq_seq_close(h);
