@@ -134,8 +134,8 @@ int seg_pos_format(const struct seg_pos *p, char *buf, size_t cap)
 			 p->end ? ",\"end\":true" : "");
 	for (unsigned i = 0; n >= 0 && (size_t)n < cap && i < p->nfences; i++) {
 		int k = snprintf(buf + n, cap - (size_t)n, "%s[\"%lld\",\"%lld\",\"%llx\"]",
-				 i ? "," : ",\"fences\":[", (long long)p->fences[i].lo, (long long)p->fences[i].hi,
-				 (unsigned long long)p->fences[i].tag);
+				 i ? "," : ",\"fences\":[", (long long)p->fences[i].lo,
+				 (long long)p->fences[i].hi, (unsigned long long)p->fences[i].tag);
 		n = k < 0 ? k : n + k;
 	}
 	if (n >= 0 && (size_t)n < cap) {
