@@ -34,8 +34,10 @@
  * a statement. So
  * once ALTER RESTART, SETVAL or DROP returned, no host that answers the
  * store hands out a value of the old state; a host cut off from the store
- * may, until it reads the definitions again (its values stay unique: its
- * segments were granted). Grants are fenced independently of all this: a
+ * may, until it reads the definitions again: stale values, but never ones
+ * the new state hands out too, since the statement's position fences the
+ * segments every other host holds (segment.h) and, once the answers are
+ * in, takes off only the fences of the hosts that acknowledged (ddl_fenced). Grants are fenced independently of all this: a
  * grant compares pos's revision, and a pos of a newer epoch ends it with
  * -ESTALE (segment.c), and the definitions are read before anything is
  * granted. Clocks only decide which hosts count as live, never uniqueness.
