@@ -179,26 +179,30 @@ void seg_pos_fence(struct seg_pos *p, const struct seq_def *def, int64_t a, int6
 	l->tag = 0; /* several hosts' now: stays until its round ends */
 }
 
-static bool str_hex(json_object *x, uint64_t *v)
+/* A JSON string holding a whole number: base 10 and signed, or base 16
+ * and unsigned (a tag's bits, in *v as they are). */
+static bool str_int(json_object *x, bool hex, int64_t *v)
 {
 	if (!json_object_is_type(x, json_type_string))
 		return false;
 	const char *s = json_object_get_string(x);
 	char *end;
 	errno = 0;
-	*v = strtoull(s, &end, 16);
-	return *s && *s != '-' && !*end && !errno;
+	*v = hex ? (int64_t)strtoull(s, &end, 16) : strtoll(s, &end, 10);
+	return *s && !(hex && *s == '-') && !*end && !errno;
 }
 
 static bool str_num(json_object *x, int64_t *v)
 {
-	if (!json_object_is_type(x, json_type_string))
-		return false;
-	const char *s = json_object_get_string(x);
-	char *end;
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return *s && !*end && !errno;
+	return str_int(x, false, v);
+}
+
+static bool str_hex(json_object *x, uint64_t *v)
+{
+	int64_t t;
+	bool ok = str_int(x, true, &t);
+	*v = (uint64_t)t;
+	return ok;
 }
 
 static bool num_field(json_object *o, const char *k, bool is_unsigned, int64_t *v)
@@ -219,15 +223,27 @@ static bool num_field(json_object *o, const char *k, bool is_unsigned, int64_t *
 	return *s && !*end && !errno;
 }
 
-int seg_pos_parse(const void *value, size_t len, struct seg_pos *p)
+/* value, all of it, as one JSON object: 1 and *o (put it after use), 0
+ * when it is not one (*o may still need a put), -ENOMEM. */
+static int json_whole(const void *value, size_t len, json_object **o)
 {
 	struct json_tokener *tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;
-	json_object *o = json_tokener_parse_ex(tok, value, (int)len);
+	*o = json_tokener_parse_ex(tok, value, (int)len);
 	bool ok = json_tokener_get_error(tok) == json_tokener_success &&
-		  json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object);
+		  json_tokener_get_parse_end(tok) == len && json_object_is_type(*o, json_type_object);
 	json_tokener_free(tok);
+	return ok;
+}
+
+int seg_pos_parse(const void *value, size_t len, struct seg_pos *p)
+{
+	json_object *o;
+	int w = json_whole(value, len, &o);
+	if (w < 0)
+		return w;
+	bool ok = w == 1;
 	int64_t epoch = 0;
 	struct seg_pos r = {0};
 	json_object *e;
@@ -263,13 +279,11 @@ int seg_pos_parse(const void *value, size_t len, struct seg_pos *p)
 
 int seg_hold_parse(const void *value, size_t len, struct seg_held held[2])
 {
-	struct json_tokener *tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	json_object *o = json_tokener_parse_ex(tok, value, (int)len);
-	bool ok = json_tokener_get_error(tok) == json_tokener_success &&
-		  json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object);
-	json_tokener_free(tok);
+	json_object *o;
+	int w = json_whole(value, len, &o);
+	if (w < 0)
+		return w;
+	bool ok = w == 1;
 	json_object *a;
 	int n = 0;
 	/* a hold of an older daemon ({"epoch","round","first","n"}) names no
