@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "etcd.h"
 #include "harness.h"
 #include "shmseq.h"
@@ -38,41 +39,11 @@ static char eps[600];
 static struct daemon host[HOSTS];
 static char args[HOSTS][1024];
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
-
 /* Run SQL on host i: 0 or the statement's error (positive MariaDB number or
  * errno), -1 when no connection. */
 static int sql(int i, const char *text)
 {
-	shmseq *c;
-	if (shmseq_connect(host[i].instance, &c) < 0)
-		return -1;
-	shmseq_result *res = NULL;
-	int r = shmseq_exec(c, text, &res);
-	int e = r < 0 ? -r : 0;
-	for (const shmseq_result *p = res; p && !e; p = shmseq_result_next(p))
-		e = shmseq_result_error(p);
-	shmseq_result_free(res);
-	shmseq_disconnect(c);
-	return e < 0 ? -e : e;
+	return cluster_sql(host[i].instance, text);
 }
 
 static int nextval(int i, const char *name, int64_t *v)

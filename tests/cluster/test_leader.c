@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "etcd.h"
 #include "harness.h"
 #include "shmseq.h"
@@ -36,13 +37,6 @@
 static struct etcd store[MEMBERS];
 static char eps[600];
 static struct daemon host;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct draw {
 	uint64_t calls, errors, slow, worst_ns, worst_at_ms;

@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "etcd.h"
 #include "harness.h"
 #include "partition.h"
@@ -129,22 +130,9 @@ static struct shared *sh;
 static struct client_log *logs[CLIENTS];
 static uint64_t t0_ns;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint32_t rel_ms(void)
 {
 	return (uint32_t)((now_ns() - t0_ns) / 1000000u);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
 }
 
 static int err_kind(int r)

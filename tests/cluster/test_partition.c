@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "etcd.h"
 #include "harness.h"
 #include "partition.h"
@@ -42,39 +43,11 @@ static char eps[600];
 static struct daemon host[HOSTS];
 static char bind_ip[HOSTS][32];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ms(void)
-{
-	return now_ns() / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
-
 /* SQL on host i: 0 or the statement's error (a positive number), -1 when
  * no connection. */
 static int sql(int i, const char *text)
 {
-	shmseq *c;
-	if (shmseq_connect(host[i].instance, &c) < 0)
-		return -1;
-	shmseq_result *res = NULL;
-	int r = shmseq_exec(c, text, &res);
-	int e = r < 0 ? -r : 0;
-	for (const shmseq_result *p = res; p && !e; p = shmseq_result_next(p))
-		e = shmseq_result_error(p);
-	shmseq_result_free(res);
-	shmseq_disconnect(c);
-	return e < 0 ? -e : e;
+	return cluster_sql(host[i].instance, text);
 }
 
 struct handle {
