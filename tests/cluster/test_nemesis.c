@@ -527,6 +527,66 @@ static bool fault_between(uint32_t a, uint32_t b)
 }
 
 /* The checker. */
+/* cu's gaps (values no client got) against their documented bound: a gap
+ * is at most a host's two segments (the live one and the one granted
+ * ahead), lost to a daemon killed (adopted or not), a grant whose outcome
+ * was unknown, or left unused at the end of the run. A segment is sized for
+ * SEG_SECONDS of its host's demand (daemon/cluster.c), which the logs give
+ * (the busiest second of any host, doubled for the growth a segment may
+ * take at once); and there are at most two lost segments per fault, and two
+ * per host at the end. Values sorted, all[] of cu. */
+#define SEG_SECONDS 6
+#define SEG_FLOOR 1000 /* SEG_MIN */
+static void check_gaps(const struct rec *all, uint64_t n)
+{
+	uint32_t secs = 1;
+	for (int i = 0; i < CLIENTS; i++)
+		for (uint64_t j = 0; j < logs[i]->n; j++)
+			if (logs[i]->log[j].t_ms / 1000 + 1 > secs)
+				secs = logs[i]->log[j].t_ms / 1000 + 1;
+	uint64_t *per = calloc((size_t)HOSTS * secs, sizeof(*per)), busiest = 0;
+	if (!per) {
+		FAIL("out of memory\n");
+		return;
+	}
+	for (int i = 0; i < CLIENTS; i++)
+		for (uint64_t j = 0; j < logs[i]->n; j++)
+			if (logs[i]->log[j].seq == S_CU) {
+				uint64_t *c =
+					&per[(size_t)(i / PER_HOST) * secs + logs[i]->log[j].t_ms / 1000];
+				if (++*c > busiest)
+					busiest = *c;
+			}
+	free(per);
+	uint64_t seg = 2 * busiest * SEG_SECONDS;
+	seg = seg < SEG_FLOOR ? SEG_FLOOR : seg;
+	uint64_t nfaults = 0, gaps = 0, largest = 0, skipped = 0;
+	for (int k = 0; k < F_KINDS; k++)
+		nfaults += (uint64_t)faults[k];
+	for (uint64_t j = 1; j < n; j++) {
+		if (all[j].v <= all[j - 1].v + 1)
+			continue;
+		uint64_t g = (uint64_t)(all[j].v - all[j - 1].v - 1);
+		gaps++;
+		skipped += g;
+		largest = g > largest ? g : largest;
+		if (g > 2 * seg)
+			FAIL("cu: %llu values skipped after %lld (at %u ms): more than two segments of "
+			     "%llu\n",
+			     (unsigned long long)g, (long long)all[j - 1].v, all[j - 1].t_ms,
+			     (unsigned long long)seg);
+	}
+	uint64_t allowed = 2 * nfaults + 2 * HOSTS;
+	fprintf(stderr,
+		"cu: %llu gaps (%llu values skipped, the largest %llu); bound: %llu gaps (2 per fault, 2 per "
+		"host at the end), each at most two segments of %llu (%d s of the busiest host's second)\n",
+		(unsigned long long)gaps, (unsigned long long)skipped, (unsigned long long)largest,
+		(unsigned long long)allowed, (unsigned long long)seg, SEG_SECONDS);
+	if (gaps > allowed)
+		FAIL("cu: %llu gaps, more than the %llu its faults explain\n", (unsigned long long)gaps,
+		     (unsigned long long)allowed);
+}
+
 static void check(int64_t final_dd[HOSTS], long long cycles)
 {
 	uint64_t total = 0, per_seq[NSEQ] = {0}, bu_values = 0;
@@ -686,6 +746,8 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 				}
 				most = run > most ? run : most;
 			}
+			if (s == S_CU)
+				check_gaps(all, n);
 		}
 		fprintf(stderr,
 			"%s: %llu %s (%llu distinct values), smallest %lld, largest %lld, %llu duplicates, "
