@@ -1325,13 +1325,15 @@ static void on_ddl_txn(void *ctx, const struct store_reply *r)
 /* The fences of a statement's new position (segment.h): the values other
  * hosts hold, of its round and not behind its position. A host that does
  * not hear of the statement (cut off from the store) may serve them until
- * it does; the new state never will. */
-static void fence_holds(struct cluster *cl, struct ddl *d, const struct store_reply *r, struct seg_pos *np)
+ * it does; the new state never will. A hold that cannot be read could hide
+ * such values: the statement is refused (-EBADMSG, the key and what to do
+ * in the log) rather than risk them. */
+static int fence_holds(struct cluster *cl, struct ddl *d, const struct store_reply *r, struct seg_pos *np)
 {
 	char hp[420];
 	key_of(cl, d->name, "hold/", hp, sizeof(hp));
 	size_t hl = strlen(hp), ml = strlen(cl->host);
-	int64_t inc = seq_real_increment(&d->def, cl->env);
+	d->ntags = 0; /* of this read (a conflict reads again) */
 	for (size_t i = 0; r->nranges && i < r->ranges[0].count; i++) {
 		const struct store_kv *kv = &r->ranges[0].kvs[i];
 		if (kv->key_len <= hl || memcmp(kv->key, hp, hl) != 0)
@@ -1340,23 +1342,20 @@ static void fence_holds(struct cluster *cl, struct ddl *d, const struct store_re
 			continue; /* this host drops its own before answering */
 		struct seg_held held[2];
 		int n = seg_hold_parse(kv->value, kv->value_len, held);
-		if (n < 0)
-			say("a hold key of %s holds garbage: %.*s (not fenced)", d->name, (int)kv->value_len,
-			    (const char *)kv->value);
+		if (n < 0) {
+			snprintf(
+				cl->last_error, sizeof(cl->last_error),
+				"a statement on '%s' refused: hold key %.*s cannot be read (%.*s); once that "
+				"host is known to be stopped, delete the key",
+				d->name, (int)kv->key_len, (const char *)kv->key,
+				(int)(kv->value_len < 120 ? kv->value_len : 120), (const char *)kv->value);
+			say("%s", cl->last_error);
+			return -EBADMSG;
+		}
+		uint64_t tag = seg_host_tag((const char *)kv->key + hl, kv->key_len - hl);
 		for (int k = 0; k < n; k++) {
-			/* behind the new position: never granted again anyway
-			 * (seg_plan drops such fences too) */
-			bool up = d->def.is_unsigned;
-			bool behind = up ? (inc > 0 ? (uint64_t)held[k].first < (uint64_t)np->next &&
-							      (uint64_t)held[k].last < (uint64_t)np->next
-						    : (uint64_t)held[k].first > (uint64_t)np->next &&
-							      (uint64_t)held[k].last > (uint64_t)np->next)
-					 : (inc > 0 ? held[k].first < np->next && held[k].last < np->next
-						    : held[k].first > np->next && held[k].last > np->next);
-			if (held[k].round != np->round || behind)
+			if (!seg_pos_fence_held(np, &d->def, cl->env, &held[k], tag))
 				continue;
-			uint64_t tag = seg_host_tag((const char *)kv->key + hl, kv->key_len - hl);
-			seg_pos_fence(np, &d->def, held[k].first, held[k].last, tag);
 			bool known = false;
 			for (unsigned j = 0; j < d->ntags; j++)
 				known = known || d->tags[j] == tag;
@@ -1366,6 +1365,7 @@ static void fence_holds(struct cluster *cl, struct ddl *d, const struct store_re
 	}
 	if (np->nfences)
 		cl->fence_ranges += np->nfences;
+	return 0;
 }
 
 static void on_ddl_read(void *ctx, const struct store_reply *r)
@@ -1465,8 +1465,10 @@ static void on_ddl_read(void *ctx, const struct store_reply *r)
 	}
 	wire_notes_encode(&d->rep.notes, &notes);
 	struct seg_pos np = {.epoch = d->epoch, .round = d->round, .next = next, .end = d->kind == DDL_DROP};
-	if (d->kind != DDL_DROP)
-		fence_holds(cl, d, r, &np);
+	if (d->kind != DDL_DROP && (e = fence_holds(cl, d, r, &np)) < 0) {
+		ddl_end(d, e, NULL, 0);
+		return;
+	}
 	if (seg_pos_format(&np, d->pos_text, sizeof(d->pos_text)) < 0 ||
 	    def_format(&d->def, d->epoch, d->def_text, sizeof(d->def_text)) < 0) {
 		ddl_end(d, -EINVAL, NULL, 0);

@@ -179,6 +179,17 @@ void seg_pos_fence(struct seg_pos *p, const struct seq_def *def, int64_t a, int6
 	l->tag = 0; /* several hosts' now: stays until its round ends */
 }
 
+bool seg_pos_fence_held(struct seg_pos *p, const struct seq_def *def, const struct seq_env *env,
+			const struct seg_held *h, uint64_t tag)
+{
+	int64_t inc = seq_real_increment(def, env);
+	__int128 v = wv(def, p->next), a = wv(def, h->first), b = wv(def, h->last);
+	if (h->round != p->round || inc == 0 || (inc > 0 ? a < v && b < v : a > v && b > v))
+		return false;
+	seg_pos_fence(p, def, h->first, h->last, tag);
+	return true;
+}
+
 /* A JSON string holding a whole number: base 10 and signed, or base 16
  * and unsigned (a tag's bits, in *v as they are). */
 static bool str_int(json_object *x, bool hex, int64_t *v)

@@ -92,6 +92,13 @@ struct segment {
 	uint64_t n;
 };
 
+/* Fence the run a host holds (h, read by seg_hold_parse) in a statement's
+ * new position p, unless the new state can never hand it out: another round,
+ * or wholly behind p's next value in the sequence's direction (seg_plan
+ * drops such fences anyway). true when it fenced. */
+bool seg_pos_fence_held(struct seg_pos *p, const struct seq_def *def, const struct seq_env *env,
+			const struct seg_held *h, uint64_t tag);
+
 /* The grant of up to `want` values (want >= 1) at pos: *seg, and the
  * position after it in *after. A round's end cuts a segment short; at the
  * end of a round a CYCLE sequence starts the next round, a NOCYCLE one

@@ -231,6 +231,35 @@ static void test_plan_fences(void **state)
 	const char *old = "{\"epoch\":\"3\",\"round\":\"0\",\"first\":\"1\",\"n\":\"1000\"}";
 	assert_int_equal(seg_hold_parse(old, strlen(old), h), 0);
 	assert_int_equal(seg_hold_parse("{\"segs\":7}", 11, h), -EBADMSG);
+	/* which held runs a new position fences: its round, not wholly behind */
+	d = def_of(1, 1, 1000000, 1, false);
+	p = (struct seg_pos){.round = 0, .next = 500};
+	struct seg_held hr = {.round = 0, .first = 1, .last = 499};
+	assert_false(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* behind */
+	hr = (struct seg_held){.round = 0, .first = 400, .last = 599};
+	assert_true(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* across */
+	hr = (struct seg_held){.round = 1, .first = 600, .last = 699};
+	assert_false(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* another round */
+	hr = (struct seg_held){.round = 0, .first = 600, .last = 699};
+	assert_true(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* ahead */
+	assert_int_equal(p.nfences, 2);
+	assert_int_equal(p.fences[1].tag, 9);
+	/* descending: behind is above */
+	d = def_of(1000, 1, 1000, -1, false);
+	p = (struct seg_pos){.next = 500};
+	hr = (struct seg_held){.first = 900, .last = 501};
+	assert_false(seg_pos_fence_held(&p, &d, &env, &hr, 9));
+	hr = (struct seg_held){.first = 400, .last = 301};
+	assert_true(seg_pos_fence_held(&p, &d, &env, &hr, 9));
+	/* BIGINT UNSIGNED: 2^63 + 5 is ahead of 10, not behind */
+	d = def_of(0, 0, (int64_t)18446744073709551614ull, 1, false);
+	d.is_unsigned = 1;
+	p = (struct seg_pos){.next = 10};
+	hr = (struct seg_held){.first = (int64_t)9223372036854775813ull,
+			       .last = (int64_t)9223372036854775900ull};
+	assert_true(seg_pos_fence_held(&p, &d, &env, &hr, 9));
+	p = (struct seg_pos){.next = (int64_t)9223372036854775901ull};
+	assert_false(seg_pos_fence_held(&p, &d, &env, &hr, 9));
 }
 
 static void test_pos_text(void **state)
