@@ -53,6 +53,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,7 @@
 #define LEASE_TTL_S 5
 #define RENEW_NS 1500000000ull
 #define REGISTER_NS 5000000000ull
+#define TAKEN_RETRY_NS 1000000000ull /* another daemon holds the name: look again */
 
 /* A hosts/<host> key as the watch (or a read) saw it: present, or gone
  * (its lease expired, or its daemon stopped) at gone_rev. */
@@ -198,6 +200,11 @@ struct cluster {
 	int64_t lease, started_ms;
 	bool granting, renewing, registering, hosts_reading;
 	uint64_t last_renew_ns, last_register_ns;
+	/* hosts/<host> is this daemon's: its mod revision as last put (0: not
+	 * known to be ours); name_taken: another live daemon holds it */
+	int64_t owned_rev;
+	bool name_taken;
+	char boot_id[40], taken_by[200];
 	struct hostent *hosts;
 	size_t nhosts, caphosts;
 	uint64_t fence_timeouts, fence_ranges;
@@ -447,6 +454,12 @@ static void grant(struct cluster *cl, struct cseq *c)
 {
 	if (c->inflight || c->has_reserve || c->dead || cl->closing || !c->epoch)
 		return;
+	if (cl->name_taken) {
+		/* another daemon is this host (name_held) */
+		cl->unavailable += c->nw;
+		cseq_answer(c, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+		return;
+	}
 	struct seq *s = catalog_find(cl->cat, c->name);
 	c->inflight = true;
 	c->grant_ns = now_ns();
@@ -827,7 +840,7 @@ static void on_ack(void *ctx, const struct store_reply *r)
  * applied (its old segments are dropped up to there), and when. */
 static void send_ack(struct cluster *cl)
 {
-	if (cl->acking || cl->closing)
+	if (cl->acking || cl->closing || cl->name_taken)
 		return;
 	snprintf(cl->ack_text, sizeof(cl->ack_text), "{\"rev\":\"%lld\",\"t\":\"%lld\"}",
 		 (long long)cl->seen_rev, (long long)wall_ms());
@@ -985,19 +998,92 @@ static void read_hosts(struct cluster *cl)
 		cl->hosts_reading = true;
 }
 
+static void host_register(struct cluster *cl);
+
+/* Whether the process pid on this boot is alive (EPERM: alive, not ours). */
+static bool pid_alive(int64_t pid)
+{
+	return pid > 0 && pid <= INT32_MAX && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/* hosts/<host> held by someone else: kv, its value. Ours to take when it was
+ * put by this daemon, or by an earlier daemon on this boot of this machine
+ * that no longer runs (a restart: its lease outlives it by up to
+ * LEASE_TTL_S). Otherwise another daemon calls itself this host: sharing
+ * hold/ and acks/ keys with it would let a statement miss the values one of
+ * them holds, so this one draws no segment, answers no statement and writes
+ * no acknowledgement until that key is gone (its lease ends LEASE_TTL_S after
+ * that daemon stops). */
+static void name_held(struct cluster *cl, const struct store_kv *kv)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value, (int)kv->value_len) : NULL;
+	if (tok)
+		json_tokener_free(tok);
+	int64_t pid = 0;
+	json_object *b = NULL;
+	bool parsed = o && json_object_is_type(o, json_type_object) && get_i64(o, "pid", &pid) &&
+		      json_object_object_get_ex(o, "boot", &b) && json_object_is_type(b, json_type_string);
+	bool same_boot = parsed && cl->boot_id[0] && strcmp(json_object_get_string(b), cl->boot_id) == 0;
+	bool mine = same_boot && (pid == (int64_t)getpid() || !pid_alive(pid));
+	if (mine) {
+		cl->owned_rev = kv->mod_revision; /* take it over: compared on that */
+		cl->last_register_ns = 0;
+	} else {
+		char by[200];
+		snprintf(by, sizeof(by), "%.*s", (int)(kv->value_len < 180 ? kv->value_len : 180),
+			 (const char *)kv->value);
+		if (!cl->name_taken || strcmp(by, cl->taken_by) != 0)
+			say("another daemon is registered as host '%s' (%s): each daemon of a cluster needs "
+			    "its "
+			    "own --host; this one draws no segments and answers no statements until that one "
+			    "stops",
+			    cl->host, by);
+		snprintf(cl->taken_by, sizeof(cl->taken_by), "%s", by);
+		cl->name_taken = true;
+		cl->owned_rev = 0;
+	}
+	if (o)
+		json_object_put(o);
+}
+
 static void on_register(void *ctx, const struct store_reply *r)
 {
 	struct cluster *cl = ctx;
 	cl->registering = false;
 	if (cl->closing)
 		return;
-	if (r->status == STORE_OK)
-		cl->last_register_ns = now_ns();
-	else if (r->status == STORE_REJECTED)
+	if (r->status == STORE_REJECTED) {
 		cl->lease = 0; /* the lease is gone: a new one */
+		return;
+	}
+	if (r->status != STORE_OK)
+		return;
+	if (r->succeeded) {
+		cl->owned_rev = r->revision;
+		cl->last_register_ns = now_ns();
+		if (cl->name_taken)
+			say("host name '%s' is this daemon's now", cl->host);
+		cl->name_taken = false;
+		cl->taken_by[0] = 0;
+		return;
+	}
+	/* the key is not (or no longer) as this daemon put it */
+	const struct store_kv *kv = r->nranges && r->ranges[0].count == 1 ? &r->ranges[0].kvs[0] : NULL;
+	if (!kv) {
+		cl->owned_rev = 0; /* gone meanwhile (its lease ended): create it */
+		host_register(cl);
+		return;
+	}
+	name_held(cl, kv);
+	if (!cl->name_taken)
+		host_register(cl);
+	else
+		cl->last_register_ns = now_ns() - REGISTER_NS + TAKEN_RETRY_NS;
 }
 
-/* hosts/<host> = what this daemon is, on its lease. */
+/* hosts/<host> = what this daemon is, on its lease: created, or put again
+ * on the revision this daemon last put (never over another daemon's). */
 static void host_register(struct cluster *cl)
 {
 	if (cl->registering || !cl->lease || cl->closing)
@@ -1007,16 +1093,24 @@ static void host_register(struct cluster *cl)
 		for (const struct cseq *c = cl->b[b]; c; c = c->next)
 			live += c->epoch != 0;
 	snprintf(cl->host_text, sizeof(cl->host_text),
-		 "{\"host\":\"%s\",\"pid\":\"%ld\",\"started\":\"%lld\",\"version\":\"%s\","
+		 "{\"host\":\"%s\",\"pid\":\"%ld\",\"boot\":\"%s\",\"started\":\"%lld\",\"version\":\"%s\","
 		 "\"sequences\":\"%zu\"}",
-		 cl->host, (long)getpid(), (long long)cl->started_ms, SHMSEQ_VERSION_STRING, live);
+		 cl->host, (long)getpid(), cl->boot_id, (long long)cl->started_ms, SHMSEQ_VERSION_STRING,
+		 live);
+	struct store_cmp cmp = {.key = cl->key_host,
+				.key_len = strlen(cl->key_host),
+				.target = cl->owned_rev ? STORE_CMP_MOD : STORE_CMP_CREATE,
+				.result = STORE_EQUAL,
+				.number = cl->owned_rev};
 	struct store_op op = {.kind = STORE_OP_PUT,
 			      .key = cl->key_host,
 			      .key_len = strlen(cl->key_host),
 			      .value = cl->host_text,
 			      .value_len = strlen(cl->host_text),
 			      .lease = cl->lease};
-	struct store_txn t = {.success = &op, .nsuccess = 1};
+	struct store_op get = {.kind = STORE_OP_RANGE, .key = cl->key_host, .key_len = strlen(cl->key_host)};
+	struct store_txn t = {
+		.cmp = &cmp, .ncmp = 1, .success = &op, .nsuccess = 1, .failure = &get, .nfailure = 1};
 	if (store_txn(cl->st, &t, on_register, cl) == 0)
 		cl->registering = true;
 }
@@ -1525,6 +1619,11 @@ static void ddl_read(struct ddl *d)
 
 static int statement(struct cluster *cl, void *conn, const struct wire_hdr *h, const void *p)
 {
+	if (cl->name_taken) {
+		/* another daemon is this host (name_held): nothing changes */
+		cl->ops.reply(cl->ops.ctx, conn, h, -SHMSEQ_ERR_STORE_UNAVAILABLE, NULL, 0);
+		return CLUSTER_TAKEN;
+	}
 	struct ddl *d = calloc(1, sizeof(*d));
 	if (!d) {
 		cl->ops.reply(cl->ops.ctx, conn, h, -ENOMEM, NULL, 0);
@@ -1784,6 +1883,15 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 	snprintf(cl->key_hosts, sizeof(cl->key_hosts), "%shosts/", cl->prefix);
 	snprintf(cl->key_host, sizeof(cl->key_host), "%shosts/%s", cl->prefix, cl->host);
 	cl->started_ms = wall_ms();
+	/* this boot of this machine: a registry key of an earlier daemon here
+	 * whose pid is gone was a restart, not another host (name_held) */
+	FILE *bf = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (bf) {
+		if (!fgets(cl->boot_id, sizeof(cl->boot_id), bf))
+			cl->boot_id[0] = 0;
+		cl->boot_id[strcspn(cl->boot_id, "\n\"\\")] = 0;
+		fclose(bf);
+	}
 	struct store_config sc = {.endpoints = cfg->endpoints, .bind = cfg->bind};
 	int r = store_open(&sc, &cl->st, err, errlen);
 	if (r < 0) {
@@ -1813,6 +1921,7 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 		return r;
 	}
 	poll_now(cl);
+	registry_tick(cl, now_ns()); /* the name known before the first grant */
 	store_wait(cl->st, 5000);
 	if (!cl->synced)
 		say("the store at %s did not answer at start (%s): serving nothing until it does",
@@ -1825,10 +1934,19 @@ void cluster_close(struct cluster *cl)
 {
 	if (!cl)
 		return;
-	if (cl->lease && cl->st) {
-		/* gone from the registry at once, not after the lease's TTL */
+	if (cl->lease && cl->owned_rev && cl->st) {
+		/* gone from the registry at once, not after the lease's TTL;
+		 * only the key this daemon put (never another's of its name) */
 		cl->closing = true;
-		if (store_delete(cl->st, cl->key_host, strlen(cl->key_host), NULL, 0, NULL, NULL) == 0)
+		struct store_cmp cmp = {.key = cl->key_host,
+					.key_len = strlen(cl->key_host),
+					.target = STORE_CMP_MOD,
+					.result = STORE_EQUAL,
+					.number = cl->owned_rev};
+		struct store_op op = {
+			.kind = STORE_OP_DELETE, .key = cl->key_host, .key_len = strlen(cl->key_host)};
+		struct store_txn t = {.cmp = &cmp, .ncmp = 1, .success = &op, .nsuccess = 1};
+		if (store_txn(cl->st, &t, NULL, NULL) == 0)
 			store_wait(cl->st, 500);
 	}
 	cl->closing = true;
@@ -1906,9 +2024,15 @@ void cluster_status(const struct cluster *cl, char *buf, size_t cap)
 	 * acknowledged, this one first */
 	int64_t t0 = wall_ms();
 	uint64_t tn = now_ns();
+	if (cl->name_taken)
+		OUT("host name: TAKEN by another daemon (%s): this one draws no segments and answers no "
+		    "statements until it stops\n",
+		    cl->taken_by);
 	OUT("host %s: %s; ack rev %lld, %lld ms ago; this host\n", cl->host,
-	    cl->lease ? "live (lease held)" : "not registered (no lease)", (long long)cl->acked_rev,
-	    cl->last_ack_ns ? (long long)((tn - cl->last_ack_ns) / 1000000) : -1LL);
+	    cl->name_taken ? "not registered (name taken)"
+	    : cl->lease	   ? "live (lease held)"
+			   : "not registered (no lease)",
+	    (long long)cl->acked_rev, cl->last_ack_ns ? (long long)((tn - cl->last_ack_ns) / 1000000) : -1LL);
 	for (size_t i = 0; i < cl->nhosts; i++) {
 		const struct hostent *h = &cl->hosts[i];
 		if (strcmp(h->host, cl->host) == 0)

@@ -33,8 +33,9 @@ PostgreSQL nextval() and MariaDB NEXTVAL, with the same clients and duration.
                        the median and min-max of all (default 5, --quick 3)
   --batch "LIST"       batch sizes of the batch rows (default "10 100 1000")
   --lease N            the lease of the leased-handle rows (default 1000)
-  --skip "LIST"        leave out some of: shmseq cluster scaling redis postgresql python mariadb
-                       plots
+  --nemesis S          seconds of faults in the cluster nemesis run (default 120, --quick 30)
+  --skip "LIST"        leave out some of: shmseq cluster nemesis scaling redis postgresql python
+                       mariadb plots
   --no-install         do not install missing packages
   -h, --help           this text
 EOF
@@ -64,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--repeat) REPS=$2; shift ;;
 	--batch) BATCHES=$2; shift ;;
 	--lease) LEASE=$2; shift ;;
+	--nemesis) NEMESIS=$2; shift ;;
 	--skip) SKIP=$2; shift ;;
 	--no-install) INSTALL=0 ;;
 	-h | --help) usage; exit 0 ;;
@@ -74,6 +76,8 @@ done
 case $DUR in '' | *[!0-9]* | 0) echo "bench-compare.sh: --duration wants whole seconds" >&2; exit 2 ;; esac
 [ -n "$REPS" ] || REPS=$((QUICK ? 3 : 5))
 case $REPS in '' | *[!0-9]* | 0) echo "bench-compare.sh: --repeat wants a whole number above 0" >&2; exit 2 ;; esac
+[ -n "$NEMESIS" ] || NEMESIS=$((QUICK ? 30 : 120))
+case $NEMESIS in '' | *[!0-9]* | 0) echo "bench-compare.sh: --nemesis wants whole seconds above 0" >&2; exit 2 ;; esac
 skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
 say() { printf '== %s\n' "$*" >&2; }
 
@@ -138,7 +142,7 @@ mkdir -p "$OUT/raw"
 OUT=$(cd "$OUT" && pwd)
 RAW=$OUT/raw
 rm -f "$RAW"/* "$OUT"/{results.jsonl,results.md,meta.json,plots.vars,latency.titles,latency.idx} "$OUT"/*.dat \
-	"$OUT"/{repeats.jsonl,repeats.md,cluster.md} \
+	"$OUT"/{repeats.jsonl,repeats.md,cluster.md,nemesis.md} \
 	"$OUT"/*.png
 NCPU=$(nproc)
 python3 - "$OUT/meta.json" "$DUR" "$QUICK" "$CLIENTS" <<'EOF'
@@ -228,6 +232,9 @@ crit = []
 if "batch100-1" in by:
     v = med(by["batch100-1"], "shmseq_ns")
     crit.append(("batch of 100, one thread: ns per value", f"{v:.2f}", "<= 0.2", v <= 0.2))
+if "batch100c-1" in by:
+    v = med(by["batch100c-1"], "shmseq_ns")
+    crit.append(("batch of 100, CACHE 16384, one thread: ns per value", f"{v:.2f}", "<= 0.2", v <= 0.2))
 if "leased-2" in by and "handle-1" in by:
     v = med(by["leased-2"], "shmseq_ops") / med(by["handle-1"], "shmseq_ops")
     crit.append(("leased, 2 processes / plain handle, 1 process (values/s)", f"{v:.2f}x", ">= 1.6", v >= 1.6))
@@ -273,6 +280,12 @@ if ! skipped shmseq; then
 		say "shmseq batches of $b (shmseq_seq_nextval_n), 1 process, $REPS runs"
 		rep_bench "batch$b-1" "batch of $b (per value)" --self-daemon -m batch --batch "$b" -d "$DUR"
 	done
+	# at the default CACHE 1000 a durable refill reserves at most 1024 x
+	# CACHE values, so one thread drawing batches meets the refills'
+	# fdatasyncs; a bulk-load sequence with a larger CACHE does not
+	say "shmseq batches of 100 on a sequence with CACHE 16384, 1 process, $REPS runs"
+	rep_bench "batch100c-1" "batch of 100, CACHE 16384 (per value)" --self-daemon -m batch --batch 100 \
+		--create "CACHE 16384" -d "$DUR"
 	for m in name exec; do
 		say "shmseq by $m, 1 process, $REPS runs"
 		rep_bench "$m-1" "by $m" --self-daemon -m "$m" -d "$DUR"
@@ -324,6 +337,32 @@ EOF
 		fi
 	else
 		say "etcd is not installed: no cluster figures (shmseq.sh deps etcd-server etcd-client)"
+	fi
+fi
+
+# ---- cluster mode under faults: the nemesis test, its figures ----------------
+
+if ! skipped nemesis; then
+	if command -v etcd >/dev/null; then
+		say "cluster nemesis: 3 etcd members, 3 hosts, $NEMESIS s of kills, pauses, partitions and DDL"
+		# the test's own checker decides; its summary lines are the figures
+		if SHMSEQ_NEMESIS_SECONDS=$NEMESIS meson test -C "$BUILD" nemesis --verbose \
+			--timeout-multiplier $((NEMESIS / 60 + 2)) >"$RAW/nemesis.txt" 2>&1; then
+			verdict="passed"
+		else
+			verdict="FAILED (the whole output: $RAW/nemesis.txt)"
+		fi
+		{
+			echo "## Cluster nemesis ($NEMESIS s of faults): $verdict"
+			echo
+			echo '```'
+			grep -E '^(nemesis:|faults:|DDL statements:|values checked:|(nu|cu|cy|dd|bu): )' \
+				"$RAW/nemesis.txt" | sed 's/^[[:space:]]*//' || true
+			echo '```'
+		} >"$OUT/nemesis.md"
+		say "nemesis: $verdict"
+	else
+		say "etcd is not installed: no nemesis figures (shmseq.sh deps etcd-server etcd-client)"
 	fi
 fi
 
@@ -542,4 +581,8 @@ fi
 if [ -s "$OUT/cluster.md" ]; then
 	say "cluster mode: $OUT/cluster.md"
 	cat "$OUT/cluster.md"
+fi
+if [ -s "$OUT/nemesis.md" ]; then
+	say "cluster nemesis: $OUT/nemesis.md"
+	cat "$OUT/nemesis.md"
 fi

@@ -420,6 +420,72 @@ static void test_unreadable_hold_refuses(void **state)
 	assert_int_equal(sql(0, "DROP SEQUENCE gh"), 0);
 }
 
+/* Two daemons that call themselves one host would share its hold/ and acks/
+ * keys, and a statement could miss what one of them holds: the second one
+ * to register finds hosts/h0 held by a live daemon and draws no segments,
+ * answers no statements and says why in `cluster status`; host 0 goes on.
+ * Once host 0 stops, the second one takes the name and serves. */
+static void test_host_name_taken(void **state)
+{
+	(void)state;
+	struct daemon dup;
+	char run[300], inst[64], dargs[1100];
+	snprintf(run, sizeof(run), "%s", getenv("SHMSEQ_RUNTIME_DIR"));
+	snprintf(inst, sizeof(inst), "%s", getenv("SHMSEQ_INSTANCE"));
+	daemon_setup(&dup, "cl9");
+	setenv("SHMSEQ_RUNTIME_DIR", run, 1);
+	setenv("SHMSEQ_INSTANCE", inst, 1);
+	int64_t v;
+	assert_int_equal(sql(1, "CREATE SEQUENCE dupq START WITH 1"), 0);
+	snprintf(dargs, sizeof(dargs), "--etcd %s --cluster t%d --host h0 2>>%s/daemon.log", eps,
+		 (int)getpid(), dup.dir);
+	assert_int_equal(daemon_start(&dup, dargs), 0);
+	const char *cli = getenv("SHMSEQ_CLI");
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "'%s' -i '%s' cluster status", cli, dup.instance);
+	int status;
+	char *out = run_capture(cmd, &status);
+	assert_non_null(out);
+	fprintf(stderr, "%s", out);
+	assert_non_null(strstr(out, "host name: TAKEN by another daemon"));
+	free(out);
+	shmseq *c;
+	assert_int_equal(shmseq_connect(dup.instance, &c), 0);
+	int r = shmseq_nextval(c, "dupq", &v);
+	shmseq_disconnect(c);
+	assert_int_equal(r, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+	assert_int_equal(cluster_sql(dup.instance, "CREATE SEQUENCE dupr"), SHMSEQ_ERR_STORE_UNAVAILABLE);
+	assert_true(nextval(0, "dupr", &v) < 0); /* the CREATE changed nothing */
+	assert_int_equal(nextval(0, "dupq", &v), 0);
+	out = cluster_status(0);
+	assert_null(strstr(out, "TAKEN"));
+	free(out);
+	/* host 0 stops: the name is free, the second daemon takes it */
+	assert_int_equal(daemon_stop(&host[0]), 0);
+	uint64_t t0 = now_ms();
+	for (;;) {
+		assert_int_equal(shmseq_connect(dup.instance, &c), 0);
+		r = shmseq_nextval(c, "dupq", &v);
+		shmseq_disconnect(c);
+		if (r == 0)
+			break;
+		assert_int_equal(r, -SHMSEQ_ERR_STORE_UNAVAILABLE);
+		assert_true(now_ms() - t0 < 5000);
+		sleep_ms(50);
+	}
+	fprintf(stderr, "the name was taken over %llu ms after host 0 stopped\n",
+		(unsigned long long)(now_ms() - t0));
+	assert_int_equal(daemon_stop(&dup), 0);
+	daemon_teardown(&dup);
+	assert_int_equal(start_host(0), 0);
+	t0 = now_ms();
+	while (nextval(0, "dupq", &v) != 0) {
+		assert_true(now_ms() - t0 < 5000);
+		sleep_ms(50);
+	}
+	assert_int_equal(sql(0, "DROP SEQUENCE dupq"), 0);
+}
+
 /* One host cut off (SIGSTOPped: its last acknowledgement still recent):
  * a statement waits for it no longer than the fence's time-out (2 s),
  * then is answered; once its ack and its lease aged out (5 s) statements
@@ -679,6 +745,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_hosts_listed),
 		cmocka_unit_test(test_insert_refused),
 		cmocka_unit_test(test_unreadable_hold_refuses),
+		cmocka_unit_test(test_host_name_taken),
 		cmocka_unit_test(test_ddl_one_host_stopped),
 		cmocka_unit_test(test_store_down_then_back),
 		cmocka_unit_test(test_select_star_global),
