@@ -42,11 +42,13 @@
  * -ESTALE (segment.c), and the definitions are read before anything is
  * granted. Clocks only decide which hosts count as live, never uniqueness.
  *
- * The host registry, for listing (`shmseq cluster status`): each daemon
- * keeps a lease (LEASE_TTL_S) alive and puts hosts/<host> = {host, pid,
- * started, version, sequences} on it; a clean stop deletes it. The only
- * use the fence makes of it: a host whose key vanished after its last
- * acknowledgement is not waited for (the time-out stays the bound).
+ * The host registry (`shmseq cluster status`): each daemon keeps a lease
+ * (LEASE_TTL_S) alive and puts hosts/<host> = {host, pid, boot, started,
+ * version, sequences} on it, created only when absent and put again only on
+ * its own revision; a clean stop deletes it. It keeps one daemon per host
+ * name (name_held): two would share hold/ and acks/ keys. The fence's use
+ * of it: a host whose key vanished after its last acknowledgement is not
+ * waited for (the time-out stays the bound).
  */
 #include "cluster.h"
 
@@ -89,7 +91,7 @@
 #define ACK_WAIT_NS 2000000000ull
 #define LIVE_MS 5000
 #define HEARTBEAT_NS 1000000000ull
-/* The host registry (listing only): hosts/<host> on a lease of LEASE_TTL_S,
+/* The host registry: hosts/<host> on a lease of LEASE_TTL_S,
  * renewed every RENEW_NS, its value written again every REGISTER_NS. */
 #define LEASE_TTL_S 5
 #define RENEW_NS 1500000000ull
