@@ -171,12 +171,19 @@ void seg_pos_fence(struct seg_pos *p, const struct seq_def *def, int64_t a, int6
 		p->fences[p->nfences++] = f;
 		return;
 	}
+	/* full: widen this host's own fence if it has one (it still comes off
+	 * when the host answers), else the last one, which becomes several
+	 * hosts' (tag 0) and stays until its round ends */
 	struct seg_fence *l = &p->fences[SEG_FENCES_MAX - 1];
+	for (unsigned i = 0; tag && i < p->nfences; i++)
+		if (p->fences[i].tag == tag)
+			l = &p->fences[i];
 	__int128 lo, hi;
 	fence_bounds(def, l, &lo, &hi);
 	l->lo = wv(def, f.lo) < lo ? f.lo : l->lo;
 	l->hi = wv(def, f.hi) > hi ? f.hi : l->hi;
-	l->tag = 0; /* several hosts' now: stays until its round ends */
+	if (l->tag != tag)
+		l->tag = 0;
 }
 
 bool seg_pos_fence_held(struct seg_pos *p, const struct seq_def *def, const struct seq_env *env,

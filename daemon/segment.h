@@ -63,8 +63,8 @@ struct seg_pos {
 };
 
 /* Add the values [a, b] (either order) as a fence of pos; past
- * SEG_FENCES_MAX the last one grows to cover it (more of a gap, never less
- * of a fence). */
+ * SEG_FENCES_MAX the same host's fence grows to cover it, or else the last
+ * one, then of several hosts (tag 0): more of a gap, never less of a fence. */
 void seg_pos_fence(struct seg_pos *p, const struct seq_def *def, int64_t a, int64_t b, uint64_t tag);
 
 /* A host's tag in fences (a hash of its name, never 0). */

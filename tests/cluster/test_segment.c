@@ -197,14 +197,26 @@ static void test_plan_fences(void **state)
 	assert_int_equal(p.nfences, 1);
 	assert_int_equal(p.fences[0].lo, 30);
 	assert_true(seg_host_tag("h1", 2) != seg_host_tag("h2", 2));
-	/* more fences than fit: the last grows to cover them */
+	/* more hosts' fences than fit: the last grows to cover them */
 	d = def_of(1, 1, 1000000, 1, false);
 	p = (struct seg_pos){.next = 1};
 	for (int i = 0; i < SEG_FENCES_MAX + 4; i++)
-		seg_pos_fence(&p, &d, 100 + 10 * i, 104 + 10 * i, 7);
+		seg_pos_fence(&p, &d, 100 + 10 * i, 104 + 10 * i, (uint64_t)(100 + i));
 	assert_int_equal(p.nfences, SEG_FENCES_MAX);
 	assert_int_equal(p.fences[SEG_FENCES_MAX - 1].hi, 100 + 10 * (SEG_FENCES_MAX + 3) + 4);
 	assert_int_equal(p.fences[SEG_FENCES_MAX - 1].tag, 0);
+	/* full, a host that has a fence already: its own grows, keeps its tag
+	 * (it still comes off when that host answers) */
+	struct seg_pos full = {.next = 1};
+	for (int i = 0; i < SEG_FENCES_MAX; i++)
+		seg_pos_fence(&full, &d, 100 + 10 * i, 104 + 10 * i, (uint64_t)(i + 1));
+	seg_pos_fence(&full, &d, 1000, 1004, 3);
+	assert_int_equal(full.nfences, SEG_FENCES_MAX);
+	assert_int_equal(full.fences[2].lo, 120);
+	assert_int_equal(full.fences[2].hi, 1004);
+	assert_int_equal(full.fences[2].tag, 3);
+	assert_int_equal(full.fences[SEG_FENCES_MAX - 1].tag, SEG_FENCES_MAX);
+	assert_int_equal(seg_pos_unfence(&full, tag_is_5, NULL), 1);
 	/* in pos's text and back */
 	char buf[800];
 	int n = seg_pos_format(&p, buf, sizeof(buf));
