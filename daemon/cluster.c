@@ -932,6 +932,8 @@ static struct hostent *host_find(const struct cluster *cl, const char *host)
 }
 
 /* A hosts/<host> key as stored (or deleted, at kv->mod_revision). */
+static void host_register(struct cluster *cl);
+
 static void host_seen(struct cluster *cl, const struct store_kv *kv, bool deleted)
 {
 	size_t pl = strlen(cl->key_hosts);
@@ -942,6 +944,11 @@ static void host_seen(struct cluster *cl, const struct store_kv *kv, bool delete
 	host[kv->key_len - pl] = 0;
 	if (memchr(host, 0, kv->key_len - pl))
 		return;
+	if (deleted && cl->name_taken && strcmp(host, cl->host) == 0) {
+		/* the daemon that held this host's name stopped: take it now */
+		cl->last_register_ns = 0;
+		host_register(cl);
+	}
 	struct hostent *h = host_find(cl, host);
 	if (h && kv->mod_revision < h->mod)
 		return;
@@ -999,8 +1006,6 @@ static void read_hosts(struct cluster *cl)
 	if (store_range(cl->st, cl->key_hosts, strlen(cl->key_hosts), end, strlen(end), on_hosts, cl) == 0)
 		cl->hosts_reading = true;
 }
-
-static void host_register(struct cluster *cl);
 
 /* Whether the process pid on this boot is alive (EPERM: alive, not ours). */
 static bool pid_alive(int64_t pid)
