@@ -161,7 +161,7 @@ struct ddl {
 	uint64_t epoch;
 	int32_t status;
 	struct wire_ddl_reply rep;
-	char key_def[400], key_pos[400], def_text[4096], pos_text[800];
+	char key_def[400], key_pos[400], def_text[4096], pos_text[SEG_POS_TEXT_MAX];
 	/* fences (segment.h): the hosts whose holds the new position fences,
 	 * and, once the acknowledgements are in, the Txn that takes off those
 	 * of the hosts that answered */
@@ -206,7 +206,7 @@ struct cluster {
 	 * known to be ours); name_taken: another live daemon holds it */
 	int64_t owned_rev;
 	bool name_taken;
-	char boot_id[40], taken_by[200];
+	char boot_id[40], pidns[40], taken_by[200];
 	struct hostent *hosts;
 	size_t nhosts, caphosts;
 	uint64_t fence_timeouts, fence_ranges;
@@ -456,8 +456,9 @@ static void grant(struct cluster *cl, struct cseq *c)
 {
 	if (c->inflight || c->has_reserve || c->dead || cl->closing || !c->epoch)
 		return;
-	if (cl->name_taken) {
-		/* another daemon is this host (name_held) */
+	if (cl->name_taken || !cl->owned_rev) {
+		/* another daemon is this host (name_held), or this one is not
+		 * registered yet: a grant would write the host's hold key */
 		cl->unavailable += c->nw;
 		cseq_answer(c, -SHMSEQ_ERR_STORE_UNAVAILABLE);
 		return;
@@ -618,13 +619,16 @@ static int name_of(const struct cluster *cl, const struct store_kv *kv, char *na
 	return 0;
 }
 
-static void apply_poll(struct cluster *cl, const struct store_range *r)
+/* 0, or -1 when a definition could not be applied (its old segments may
+ * still be served: not to be acknowledged). */
+static int apply_poll(struct cluster *cl, const struct store_range *r)
 {
+	int failed = 0;
 	uint64_t gen = ++cl->poll_gen;
 	struct found *f = calloc(r->count ? r->count : 1, sizeof(*f));
 	size_t nf = 0;
 	if (!f)
-		return;
+		return -1;
 	for (size_t i = 0; i < r->count; i++) {
 		char name[SHMSEQ_NAME_MAX + 1];
 		const char *what;
@@ -657,9 +661,11 @@ static void apply_poll(struct cluster *cl, const struct store_range *r)
 		struct seq *s = catalog_find(cl->cat, f[i].name);
 		if (c->epoch < pos.epoch || !s || s->cl_epoch != pos.epoch) {
 			int e = cseq_define(cl, c, &def, pos.round, pos.epoch);
-			if (e < 0)
+			if (e < 0) {
 				say("sequence '%s': cannot take its definition from the store: %s", c->name,
 				    strerror(-e));
+				failed = -1;
+			}
 		}
 		if (c->nw)
 			grant(cl, c);
@@ -715,6 +721,7 @@ static void apply_poll(struct cluster *cl, const struct store_range *r)
 		cl->said_local = true;
 	}
 	cl->synced = true;
+	return failed;
 }
 
 static void on_poll(void *ctx, const struct store_reply *r)
@@ -731,8 +738,9 @@ static void on_poll(void *ctx, const struct store_reply *r)
 	}
 	cl->healthy = true;
 	if (r->revision >= cl->applied_rev && r->nranges) {
-		apply_poll(cl, &r->ranges[0]);
-		if (r->revision > cl->seen_rev)
+		/* acknowledged only once applied: a host that cannot apply a
+		 * statement keeps its fences (the next poll tries again) */
+		if (apply_poll(cl, &r->ranges[0]) == 0 && r->revision > cl->seen_rev)
 			cl->seen_rev = r->revision;
 		if (cl->seen_rev != cl->acked_rev)
 			send_ack(cl);
@@ -842,8 +850,8 @@ static void on_ack(void *ctx, const struct store_reply *r)
  * applied (its old segments are dropped up to there), and when. */
 static void send_ack(struct cluster *cl)
 {
-	if (cl->acking || cl->closing || cl->name_taken)
-		return;
+	if (cl->acking || cl->closing || cl->name_taken || !cl->owned_rev)
+		return; /* an acknowledgement speaks for the host: registered first */
 	snprintf(cl->ack_text, sizeof(cl->ack_text), "{\"rev\":\"%lld\",\"t\":\"%lld\"}",
 		 (long long)cl->seen_rev, (long long)wall_ms());
 	if (store_put(cl->st, cl->key_ack, strlen(cl->key_ack), cl->ack_text, strlen(cl->ack_text), on_ack,
@@ -1028,11 +1036,16 @@ static void name_held(struct cluster *cl, const struct store_kv *kv)
 	if (tok)
 		json_tokener_free(tok);
 	int64_t pid = 0;
-	json_object *b = NULL;
+	json_object *b = NULL, *ns = NULL;
 	bool parsed = o && json_object_is_type(o, json_type_object) && get_i64(o, "pid", &pid) &&
-		      json_object_object_get_ex(o, "boot", &b) && json_object_is_type(b, json_type_string);
-	bool same_boot = parsed && cl->boot_id[0] && strcmp(json_object_get_string(b), cl->boot_id) == 0;
-	bool mine = same_boot && (pid == (int64_t)getpid() || !pid_alive(pid));
+		      json_object_object_get_ex(o, "boot", &b) && json_object_is_type(b, json_type_string) &&
+		      json_object_object_get_ex(o, "pidns", &ns) && json_object_is_type(ns, json_type_string);
+	/* the same boot and pid namespace: its pid says whether it runs
+	 * (containers share a boot, not their pids) */
+	bool same = parsed && cl->boot_id[0] && cl->pidns[0] &&
+		    strcmp(json_object_get_string(b), cl->boot_id) == 0 &&
+		    strcmp(json_object_get_string(ns), cl->pidns) == 0;
+	bool mine = same && (pid == (int64_t)getpid() || !pid_alive(pid));
 	if (mine) {
 		cl->owned_rev = kv->mod_revision; /* take it over: compared on that */
 		cl->last_register_ns = 0;
@@ -1073,6 +1086,8 @@ static void on_register(void *ctx, const struct store_reply *r)
 			say("host name '%s' is this daemon's now", cl->host);
 		cl->name_taken = false;
 		cl->taken_by[0] = 0;
+		if (cl->seen_rev != cl->acked_rev)
+			send_ack(cl); /* held back until now */
 		return;
 	}
 	/* the key is not (or no longer) as this daemon put it */
@@ -1100,10 +1115,10 @@ static void host_register(struct cluster *cl)
 		for (const struct cseq *c = cl->b[b]; c; c = c->next)
 			live += c->epoch != 0;
 	snprintf(cl->host_text, sizeof(cl->host_text),
-		 "{\"host\":\"%s\",\"pid\":\"%ld\",\"boot\":\"%s\",\"started\":\"%lld\",\"version\":\"%s\","
-		 "\"sequences\":\"%zu\"}",
-		 cl->host, (long)getpid(), cl->boot_id, (long long)cl->started_ms, SHMSEQ_VERSION_STRING,
-		 live);
+		 "{\"host\":\"%s\",\"pid\":\"%ld\",\"boot\":\"%s\",\"pidns\":\"%s\",\"started\":\"%lld\","
+		 "\"version\":\"%s\",\"sequences\":\"%zu\"}",
+		 cl->host, (long)getpid(), cl->boot_id, cl->pidns, (long long)cl->started_ms,
+		 SHMSEQ_VERSION_STRING, live);
 	struct store_cmp cmp = {.key = cl->key_host,
 				.key_len = strlen(cl->key_host),
 				.target = cl->owned_rev ? STORE_CMP_MOD : STORE_CMP_CREATE,
@@ -1236,6 +1251,12 @@ static void ddl_fenced(struct cluster *cl, struct ddl *d)
 {
 	d->fencing = false;
 	d->ndone = 0;
+	/* this host applied it (d->status >= 0): its segments of the old
+	 * state are dropped */
+	uint64_t mine = seg_host_tag(cl->host, strlen(cl->host));
+	for (unsigned j = 0; j < d->ntags && d->status >= 0; j++)
+		if (d->tags[j] == mine)
+			d->done_tags[d->ndone++] = mine;
 	for (size_t i = 0; i < cl->npeers; i++) {
 		const struct peer *p = &cl->peers[i];
 		if (p->rev < d->target_rev)
@@ -1433,14 +1454,16 @@ static int fence_holds(struct cluster *cl, struct ddl *d, const struct store_rep
 {
 	char hp[420];
 	key_of(cl, d->name, "hold/", hp, sizeof(hp));
-	size_t hl = strlen(hp), ml = strlen(cl->host);
+	size_t hl = strlen(hp);
 	d->ntags = 0; /* of this read (a conflict reads again) */
 	for (size_t i = 0; r->nranges && i < r->ranges[0].count; i++) {
 		const struct store_kv *kv = &r->ranges[0].kvs[i];
 		if (kv->key_len <= hl || memcmp(kv->key, hp, hl) != 0)
 			continue;
-		if (kv->key_len - hl == ml && memcmp(kv->key + hl, cl->host, ml) == 0)
-			continue; /* this host drops its own before answering */
+		/* this host's own too: it drops them when it applies the
+		 * statement, but an outcome it never learns (the answer lost,
+		 * the store cut off) leaves them live; once it applied, they
+		 * come off with the others' (ddl_fenced) */
 		struct seg_held held[2];
 		int n = seg_hold_parse(kv->value, kv->value_len, held);
 		if (n < 0) {
@@ -1502,6 +1525,14 @@ static void on_ddl_read(void *ctx, const struct store_reply *r)
 	}
 	d->epoch = (pos.epoch > de ? pos.epoch : de) + 1;
 	d->round = 0;
+	/* where the sequence stands: a used-up round's pos keeps the first
+	 * value of its last grant (segment.c), already handed out; what comes
+	 * after the round is the beyond-the-end sentinel, as in local mode */
+	int64_t cur_next = pos.next;
+	if (kdef && pos.end) {
+		int64_t ci = seq_real_increment(&cur, cl->env);
+		cur_next = seq_step(&cur, ci > 0 ? cur.maxvalue : cur.minvalue, ci);
+	}
 	struct seq_notes notes = {0};
 	int64_t next = 0;
 	int e = 0;
@@ -1529,7 +1560,7 @@ static void on_ddl_read(void *ctx, const struct store_reply *r)
 			}
 			return;
 		}
-		e = seq_def_alter(&cur, pos.next, &d->opt, cl->env, &d->def, &next, &notes);
+		e = seq_def_alter(&cur, cur_next, &d->opt, cl->env, &d->def, &next, &notes);
 		break;
 	case DDL_DROP:
 		if (!exists) {
@@ -1546,7 +1577,7 @@ static void on_ddl_read(void *ctx, const struct store_reply *r)
 		}
 		struct seq_live l;
 		bool wrote;
-		seq_live_load(&l, &cur, pos.next, pos.round, cl->env);
+		seq_live_load(&l, &cur, cur_next, pos.round, cl->env);
 		int64_t before = l.next_free, cc = l.cycle_count;
 		e = seq_live_setval(&l, cl->env, d->sv.value, d->sv.is_used, d->sv.round, &wrote);
 		if (e <= 0 || (l.next_free == before && l.cycle_count == cc)) {
@@ -1626,8 +1657,9 @@ static void ddl_read(struct ddl *d)
 
 static int statement(struct cluster *cl, void *conn, const struct wire_hdr *h, const void *p)
 {
-	if (cl->name_taken) {
-		/* another daemon is this host (name_held): nothing changes */
+	if (cl->name_taken || !cl->owned_rev) {
+		/* another daemon is this host (name_held), or this one is not
+		 * registered yet: nothing changes */
 		cl->ops.reply(cl->ops.ctx, conn, h, -SHMSEQ_ERR_STORE_UNAVAILABLE, NULL, 0);
 		return CLUSTER_TAKEN;
 	}
@@ -1899,6 +1931,9 @@ int cluster_open(const struct cluster_config *cfg, struct catalog *cat, const st
 		cl->boot_id[strcspn(cl->boot_id, "\n\"\\")] = 0;
 		fclose(bf);
 	}
+	ssize_t nl = readlink("/proc/self/ns/pid", cl->pidns, sizeof(cl->pidns) - 1);
+	cl->pidns[nl > 0 ? nl : 0] = 0;
+	cl->pidns[strcspn(cl->pidns, "\"\\")] = 0;
 	struct store_config sc = {.endpoints = cfg->endpoints, .bind = cfg->bind};
 	int r = store_open(&sc, &cl->st, err, errlen);
 	if (r < 0) {

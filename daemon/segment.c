@@ -191,7 +191,9 @@ bool seg_pos_fence_held(struct seg_pos *p, const struct seq_def *def, const stru
 {
 	int64_t inc = seq_real_increment(def, env);
 	__int128 v = wv(def, p->next), a = wv(def, h->first), b = wv(def, h->last);
-	if (h->round != p->round || inc == 0 || (inc > 0 ? a < v && b < v : a > v && b > v))
+	/* of any round: an ALTER starts round 0 again (MariaDB resets
+	 * cycle_count), and a host cut off keeps serving the round it holds */
+	if (inc == 0 || (inc > 0 ? a < v && b < v : a > v && b > v))
 		return false;
 	seg_pos_fence(p, def, h->first, h->last, tag);
 	return true;
@@ -345,7 +347,7 @@ struct seg_grantor {
 	struct seg_pos after;
 	struct segment seg;
 	struct seg_held prev; /* the last grant (epoch 0: none yet) */
-	char pos_text[800], hold_text[300];
+	char pos_text[SEG_POS_TEXT_MAX], hold_text[300];
 };
 
 int seg_grantor_new(struct store *st, const char *pos_key, const char *hold_key, const struct seq_def *def,

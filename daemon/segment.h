@@ -46,6 +46,9 @@
 /* Values [lo, hi] that no grant may hand out (lo <= hi in the type's order:
  * BIGINT UNSIGNED's bit patterns compare as unsigned). */
 #define SEG_FENCES_MAX 16
+/* pos as text at its longest: the fields with the widest numbers (about
+ * 120 bytes) and SEG_FENCES_MAX fences of at most 67 bytes each */
+#define SEG_POS_TEXT_MAX (128 + SEG_FENCES_MAX * 72)
 struct seg_fence {
 	int64_t lo, hi;
 	uint64_t tag; /* seg_host_tag() of the host holding it; 0: several */
@@ -93,9 +96,10 @@ struct segment {
 };
 
 /* Fence the run a host holds (h, read by seg_hold_parse) in a statement's
- * new position p, unless the new state can never hand it out: another round,
- * or wholly behind p's next value in the sequence's direction (seg_plan
- * drops such fences anyway). true when it fenced. */
+ * new position p (whatever round it was of: an ALTER starts round 0 again),
+ * unless the new state can never hand it out: wholly behind p's next value
+ * in the sequence's direction (seg_plan drops such fences anyway). true when
+ * it fenced. */
 bool seg_pos_fence_held(struct seg_pos *p, const struct seq_def *def, const struct seq_env *env,
 			const struct seg_held *h, uint64_t tag);
 

@@ -420,6 +420,40 @@ static void test_unreadable_hold_refuses(void **state)
 	assert_int_equal(sql(0, "DROP SEQUENCE gh"), 0);
 }
 
+/* A host's first segment of a small sequence takes its whole round (pos
+ * ends with the round; its next stays at that grant's first value): a
+ * SETVAL below what was granted is ignored and an ALTER continues after
+ * the round, never from values already handed out. */
+static void test_used_up_round_then_ddl(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(sql(0, "CREATE SEQUENCE uz MAXVALUE 50"), 0);
+	for (int64_t k = 1; k <= 30; k++) {
+		assert_int_equal(nextval(0, "uz", &v), 0);
+		assert_int_equal(v, k);
+	}
+	assert_int_equal(sql(0, "SELECT SETVAL(uz, 10)"), 0);
+	assert_int_equal(nextval(0, "uz", &v), 0);
+	assert_int_equal(v, 31); /* ignored: 11-30 were handed out */
+	assert_int_equal(sql(1, "ALTER SEQUENCE uz MAXVALUE 100"), 0);
+	/* host 2 draws first: its first segment takes 51-100 (a grant is the
+	 * rest of a round this small), the others then run out (4084) */
+	uint64_t t0 = now_ms();
+	while (nextval(2, "uz", &v) != 0) {
+		assert_true(now_ms() - t0 < 5000);
+		sleep_ms(20);
+	}
+	assert_int_equal(v, 51);
+	assert_int_equal(nextval(1, "uz", &v), -SHMSEQ_ERR_RUN_OUT);
+	/* the statement's own host: its old segment was fenced too and comes
+	 * off once it applied, so RESTART on it starts at 1 with no gap */
+	assert_int_equal(sql(0, "ALTER SEQUENCE uz RESTART WITH 1"), 0);
+	assert_int_equal(nextval(0, "uz", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(sql(0, "DROP SEQUENCE uz"), 0);
+}
+
 /* Two daemons that call themselves one host would share its hold/ and acks/
  * keys, and a statement could miss what one of them holds: the second one
  * to register finds hosts/h0 held by a live daemon and draws no segments,
@@ -746,6 +780,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_insert_refused),
 		cmocka_unit_test(test_unreadable_hold_refuses),
 		cmocka_unit_test(test_host_name_taken),
+		cmocka_unit_test(test_used_up_round_then_ddl),
 		cmocka_unit_test(test_ddl_one_host_stopped),
 		cmocka_unit_test(test_store_down_then_back),
 		cmocka_unit_test(test_select_star_global),

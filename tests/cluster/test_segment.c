@@ -250,12 +250,12 @@ static void test_plan_fences(void **state)
 	assert_false(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* behind */
 	hr = (struct seg_held){.round = 0, .first = 400, .last = 599};
 	assert_true(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* across */
-	hr = (struct seg_held){.round = 1, .first = 600, .last = 699};
-	assert_false(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* another round */
-	hr = (struct seg_held){.round = 0, .first = 600, .last = 699};
+	hr = (struct seg_held){.round = 3, .first = 600, .last = 699};
+	assert_true(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* another round: still served */
+	hr = (struct seg_held){.round = 0, .first = 700, .last = 799};
 	assert_true(seg_pos_fence_held(&p, &d, &env, &hr, 9)); /* ahead */
-	assert_int_equal(p.nfences, 2);
-	assert_int_equal(p.fences[1].tag, 9);
+	assert_int_equal(p.nfences, 3);
+	assert_int_equal(p.fences[2].tag, 9);
 	/* descending: behind is above */
 	d = def_of(1000, 1, 1000, -1, false);
 	p = (struct seg_pos){.next = 500};
@@ -277,6 +277,20 @@ static void test_plan_fences(void **state)
 static void test_pos_text(void **state)
 {
 	(void)state;
+	/* the longest pos: the widest numbers, every fence */
+	struct seg_pos w = {.epoch = UINT64_MAX,
+			    .round = INT64_MIN,
+			    .next = INT64_MIN,
+			    .end = true,
+			    .nfences = SEG_FENCES_MAX};
+	for (unsigned i = 0; i < SEG_FENCES_MAX; i++)
+		w.fences[i] = (struct seg_fence){.lo = INT64_MIN, .hi = INT64_MIN, .tag = UINT64_MAX};
+	char wide[SEG_POS_TEXT_MAX];
+	int wn = seg_pos_format(&w, wide, sizeof(wide));
+	assert_true(wn > 0 && (size_t)wn < sizeof(wide));
+	struct seg_pos wb = {0};
+	assert_int_equal(seg_pos_parse(wide, (size_t)wn, &wb), 0);
+	assert_int_equal(wb.nfences, SEG_FENCES_MAX);
 	struct seg_pos p = {.epoch = 3, .round = -2, .next = INT64_MIN, .end = true}, q = {0};
 	char buf[160];
 	int n = seg_pos_format(&p, buf, sizeof(buf));
