@@ -30,6 +30,18 @@
  * two, and the leader from the other two (a majority without a leader,
  * until it elects one). Without them, these faults are left out (said).
  *
+ * Each host in a mount namespace of its own (hostns.h), as on separate
+ * machines: a private tmpfs on /dev/shm (its instance lock) and on the
+ * runtime directory (its socket and its region keeper's), the same paths
+ * on every host, so that no host can reach another's region by accident.
+ * Its daemon joins before exec (struct daemon's enter), its clients after
+ * fork, and every statement or draw on it (the DDL process's, the setup's,
+ * the checker's) in a child that joins first. Asserted once, before the
+ * faults: host 0's lock and socket are seen, and a client connects, from
+ * host 0's namespace, and from neither host 1's nor the test's own. Where
+ * namespaces cannot be made (no CAP_SYS_ADMIN) the three hosts share the
+ * test's, said on stderr, and the rest runs unchanged.
+ *
  * bu is drawn in batches (shmseq_seq_nextval_n) and logged as runs, so that
  * billions of values are checked (as overlapping runs) in a short run.
  *
