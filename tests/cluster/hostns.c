@@ -139,6 +139,13 @@ int hostns_join(const struct hostns *ns)
 	return 0;
 }
 
+int hostns_path(const struct hostns *ns, const char *path, char *buf, size_t cap)
+{
+	int n = hostns_private(ns) ? snprintf(buf, cap, "/proc/%d/root%s", (int)ns->holder, path)
+				   : snprintf(buf, cap, "%s", path);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
 void hostns_enter(void *ns)
 {
 	if (hostns_join(ns) < 0)

@@ -49,6 +49,12 @@ int hostns_join(const struct hostns *ns);
  * hostns *), or _exit(97). */
 void hostns_enter(void *ns);
 
+/* path as the host sees it, for any process of the test's (through the
+ * holder's root, /proc/<holder>/root): a socket there connects to the
+ * host's daemon without joining the namespace. path itself when shared.
+ * 0, or -ENAMETOOLONG. */
+int hostns_path(const struct hostns *ns, const char *path, char *buf, size_t cap);
+
 /* Run fn(arg) in a child in ns (a plain child when shared) and wait for
  * it: arg (size bytes) comes back as fn left it, the child's answer. 0, or
  * -1 with *arg as it was when the child could not join or died. */
