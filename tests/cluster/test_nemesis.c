@@ -698,6 +698,7 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 		uint64_t stale_host[HOSTS] = {0}, stale_unexplained = 0;
 		for (int i = 0; i < CLIENTS; i++) {
 			int64_t prev = 0;
+			uint32_t prev_ms = 0;
 			bool have = false;
 			for (uint64_t j = 0; j < logs[i]->n; j++) {
 				struct rec *r = &logs[i]->log[j];
@@ -719,8 +720,10 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 				if (s == S_CY) {
 					if (v < 1 || v > CY_MAX)
 						oob++;
-					if (have && v == prev)
-						same++;
+					if (have && v == prev && same++ < 5)
+						fprintf(stderr,
+							"cy: client %d got %lld twice in a row (%u, %u ms)\n",
+							i, (long long)v, prev_ms, r->t_ms);
 					if (have && v < prev)
 						rounds++;
 				} else if (s == S_DD) {
@@ -778,6 +781,7 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 					}
 				}
 				prev = v;
+				prev_ms = r->t_ms;
 				have = true;
 			}
 		}
