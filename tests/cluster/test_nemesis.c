@@ -590,6 +590,31 @@ static long long store_round(void)
 	return round;
 }
 
+/* Between calls begun at a and at b ms (exclusive): the cy values every
+ * client drew, and the times a client of host h saw cy go down (a new
+ * round on h): whether a value drawn twice in a row by a client may be a
+ * round apart. */
+static void cy_between(uint32_t a, uint32_t b, int h, uint64_t *drawn, uint64_t *wraps)
+{
+	*drawn = *wraps = 0;
+	for (int i = 0; i < CLIENTS; i++) {
+		int64_t prev = 0;
+		bool have = false;
+		for (uint64_t j = 0; j < logs[i]->n; j++) {
+			const struct rec *r = &logs[i]->log[j];
+			if (r->seq != S_CY)
+				continue;
+			if (r->t_ms > a && r->t_ms < b) {
+				++*drawn;
+				if (i / PER_HOST == h && have && r->v < prev)
+					++*wraps;
+			}
+			prev = r->v;
+			have = true;
+		}
+	}
+}
+
 static int cmp_rec_v(const void *a, const void *b)
 {
 	int64_t x = ((const struct rec *)a)->v, y = ((const struct rec *)b)->v;
@@ -720,10 +745,17 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 				if (s == S_CY) {
 					if (v < 1 || v > CY_MAX)
 						oob++;
-					if (have && v == prev && same++ < 5)
+					if (have && v == prev && same++ < 5) {
+						uint64_t drawn, wraps;
+						cy_between(prev_ms, r->t_ms, i / PER_HOST, &drawn, &wraps);
 						fprintf(stderr,
-							"cy: client %d got %lld twice in a row (%u, %u ms)\n",
-							i, (long long)v, prev_ms, r->t_ms);
+							"cy: client %d got %lld twice in a row (%u, %u ms); "
+							"between them every client drew %llu values, and "
+							"host %d's clients saw %llu new rounds\n",
+							i, (long long)v, prev_ms, r->t_ms,
+							(unsigned long long)drawn, i / PER_HOST,
+							(unsigned long long)wraps);
+					}
 					if (have && v < prev)
 						rounds++;
 				} else if (s == S_DD) {
