@@ -30,6 +30,18 @@
  * two, and the leader from the other two (a majority without a leader,
  * until it elects one). Without them, these faults are left out (said).
  *
+ * Each host in a mount namespace of its own (hostns.h), as on separate
+ * machines: a private tmpfs on /dev/shm (its instance lock) and on the
+ * runtime directory (its socket and its region keeper's), the same paths
+ * on every host, so that no host can reach another's region by accident.
+ * Its daemon joins before exec (struct daemon's enter), its clients after
+ * fork, and every statement or draw on it (the DDL process's, the setup's,
+ * the checker's) in a child that joins first. Asserted once, before the
+ * faults: host 0's lock and socket are seen, and a client connects, from
+ * host 0's namespace, and from neither host 1's nor the test's own. Where
+ * namespaces cannot be made (no CAP_SYS_ADMIN) the three hosts share the
+ * test's, said on stderr, and the rest runs unchanged.
+ *
  * bu is drawn in batches (shmseq_seq_nextval_n) and logged as runs, so that
  * billions of values are checked (as overlapping runs) in a short run.
  *
@@ -53,8 +65,10 @@
 #include "common.h"
 #include "etcd.h"
 #include "harness.h"
+#include "hostns.h"
 #include "partition.h"
 #include "shmseq.h"
+#include "util.h"
 
 #define HOSTS 3
 #define MEMBERS 3
@@ -125,6 +139,10 @@ struct shared {
 static struct etcd store[MEMBERS];
 static char eps[600];
 static struct daemon host[HOSTS];
+/* each host's mount namespace: a private /dev/shm and runtime directory
+ * (hostns.h), or the test's own where namespaces cannot be made */
+static struct hostns hns[HOSTS];
+static bool private_ns;
 static char args[HOSTS][1024];
 static struct shared *sh;
 static struct client_log *logs[CLIENTS];
@@ -154,6 +172,8 @@ static void client(int h, struct client_log *L)
 {
 	shmseq *c = NULL;
 	shmseq_seq *e[NSEQ] = {0};
+	if (hostns_join(&hns[h]) < 0)
+		_exit(3);
 	while (!sh->stop_clients) {
 		if (L->n + NSEQ * BURST >= log_cap) {
 			L->full = true;
@@ -221,10 +241,10 @@ static void client(int h, struct client_log *L)
 	_exit(0);
 }
 
-/* Run SQL on host h: 0, the statement's error (a positive number), -1 when
- * no connection was made (nothing sent), -2 when the connection failed
- * after the statement may have been sent. */
-static int sql(int h, const char *text)
+/* Run SQL on host h, in its namespace: 0, the statement's error (a
+ * positive number), -1 when no connection was made (nothing sent), -2 when
+ * the connection failed after the statement may have been sent. */
+static int sql_here(int h, const char *text)
 {
 	shmseq *c;
 	if (shmseq_connect(host[h].instance, &c) < 0)
@@ -239,6 +259,25 @@ static int sql(int h, const char *text)
 	shmseq_result_free(res);
 	shmseq_disconnect(c);
 	return e < 0 ? (-e >= 1000 ? -e : -2) : e;
+}
+
+struct sql_call {
+	int h, rc;
+	char text[200];
+};
+
+static void sql_fn(void *arg)
+{
+	struct sql_call *q = arg;
+	q->rc = sql_here(q->h, q->text);
+}
+
+static int sql(int h, const char *text)
+{
+	struct sql_call q = {.h = h};
+	snprintf(q.text, sizeof(q.text), "%s", text);
+	/* a child that died may have sent it: outcome unknown */
+	return hostns_call(&hns[h], sql_fn, &q, sizeof(q)) == 0 ? q.rc : -2;
 }
 
 static int outcome_of(int rc)
@@ -444,7 +483,7 @@ static int nemesis_step(int f)
 }
 
 /* Draw one value of name from host h, retrying for 20 s: 0 or the last error. */
-static int draw(int h, const char *name, int64_t *v)
+static int draw_here(int h, const char *name, int64_t *v)
 {
 	uint32_t t = rel_ms();
 	int r;
@@ -463,8 +502,30 @@ static int draw(int h, const char *name, int64_t *v)
 	}
 }
 
+struct draw_call {
+	int h, rc;
+	char name[16];
+	int64_t v;
+};
+
+static void draw_fn(void *arg)
+{
+	struct draw_call *q = arg;
+	q->rc = draw_here(q->h, q->name, &q->v);
+}
+
+/* draw_here() in host h's namespace */
+static int draw(int h, const char *name, int64_t *v)
+{
+	struct draw_call q = {.h = h, .rc = -ECHILD};
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	hostns_call(&hns[h], draw_fn, &q, sizeof(q));
+	*v = q.v;
+	return q.rc;
+}
+
 /* The cycle_count of cy (SELECT * FROM cy), or -1. */
-static long long cycle_count(int h)
+static long long cycle_count_here(int h)
 {
 	shmseq *c;
 	long long n = -1;
@@ -479,6 +540,25 @@ static long long cycle_count(int h)
 	shmseq_result_free(res);
 	shmseq_disconnect(c);
 	return n;
+}
+
+struct count_call {
+	int h;
+	long long n;
+};
+
+static void count_fn(void *arg)
+{
+	struct count_call *q = arg;
+	q->n = cycle_count_here(q->h);
+}
+
+/* cycle_count_here() in host h's namespace */
+static long long cycle_count(int h)
+{
+	struct count_call q = {.h = h, .n = -1};
+	hostns_call(&hns[h], count_fn, &q, sizeof(q));
+	return q.n;
 }
 
 /* cy's round in the store (its pos key, read with etcdctl): no segment of a
@@ -508,6 +588,31 @@ static long long store_round(void)
 	}
 	pclose(p);
 	return round;
+}
+
+/* Between calls begun at a and at b ms (exclusive): the cy values every
+ * client drew, and the times a client of host h saw cy go down (a new
+ * round on h): whether a value drawn twice in a row by a client may be a
+ * round apart. */
+static void cy_between(uint32_t a, uint32_t b, int h, uint64_t *drawn, uint64_t *wraps)
+{
+	*drawn = *wraps = 0;
+	for (int i = 0; i < CLIENTS; i++) {
+		int64_t prev = 0;
+		bool have = false;
+		for (uint64_t j = 0; j < logs[i]->n; j++) {
+			const struct rec *r = &logs[i]->log[j];
+			if (r->seq != S_CY)
+				continue;
+			if (r->t_ms > a && r->t_ms < b) {
+				++*drawn;
+				if (i / PER_HOST == h && have && r->v < prev)
+					++*wraps;
+			}
+			prev = r->v;
+			have = true;
+		}
+	}
 }
 
 static int cmp_rec_v(const void *a, const void *b)
@@ -618,6 +723,7 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 		uint64_t stale_host[HOSTS] = {0}, stale_unexplained = 0;
 		for (int i = 0; i < CLIENTS; i++) {
 			int64_t prev = 0;
+			uint32_t prev_ms = 0;
 			bool have = false;
 			for (uint64_t j = 0; j < logs[i]->n; j++) {
 				struct rec *r = &logs[i]->log[j];
@@ -639,8 +745,17 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 				if (s == S_CY) {
 					if (v < 1 || v > CY_MAX)
 						oob++;
-					if (have && v == prev)
-						same++;
+					if (have && v == prev && same++ < 5) {
+						uint64_t drawn, wraps;
+						cy_between(prev_ms, r->t_ms, i / PER_HOST, &drawn, &wraps);
+						fprintf(stderr,
+							"cy: client %d got %lld twice in a row (%u, %u ms); "
+							"between them every client drew %llu values, and "
+							"host %d's clients saw %llu new rounds\n",
+							i, (long long)v, prev_ms, r->t_ms,
+							(unsigned long long)drawn, i / PER_HOST,
+							(unsigned long long)wraps);
+					}
 					if (have && v < prev)
 						rounds++;
 				} else if (s == S_DD) {
@@ -698,6 +813,7 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 					}
 				}
 				prev = v;
+				prev_ms = r->t_ms;
 				have = true;
 			}
 		}
@@ -835,6 +951,58 @@ static void show_logs(void)
 	}
 }
 
+/* What a process sees of host h's daemon: its instance lock in /dev/shm,
+ * its socket, and whether a client connects. */
+struct probe {
+	int h;
+	bool lock, sock, connects;
+};
+
+static void probe_fn(void *arg)
+{
+	struct probe *p = arg;
+	char name[160], path[4400];
+	const char *run = getenv("SHMSEQ_RUNTIME_DIR");
+	if (util_instance_lock_name(host[p->h].instance, name, sizeof(name)) == 0) {
+		snprintf(path, sizeof(path), "/dev/shm%s", name);
+		p->lock = access(path, F_OK) == 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s.sock", run ? run : "", host[p->h].instance);
+	p->sock = access(path, F_OK) == 0;
+	shmseq *c;
+	p->connects = shmseq_connect(host[p->h].instance, &c) == 0;
+	if (p->connects)
+		shmseq_disconnect(c);
+}
+
+/* The namespaces are private: host 0's daemon (its instance lock in
+ * /dev/shm, its socket) is seen and reached from host 0's namespace, from
+ * neither host 1's nor the test's own. 0 or -1 (said). */
+static int check_private(void)
+{
+	struct hostns own = {0};
+	const struct hostns *where[] = {&hns[0], &hns[1], &own};
+	const char *const what[] = {"host 0's namespace", "host 1's namespace", "the test's namespace"};
+	int r = 0;
+	for (int i = 0; i < 3; i++) {
+		struct probe p = {.h = 0};
+		if (hostns_call(where[i], probe_fn, &p, sizeof(p)) < 0) {
+			fprintf(stderr, "no process could look from %s\n", what[i]);
+			return -1;
+		}
+		bool want = i == 0;
+		fprintf(stderr, "from %s: host 0's instance lock %s, its socket %s, a client %s\n", what[i],
+			p.lock ? "seen" : "not seen", p.sock ? "seen" : "not seen",
+			p.connects ? "connects" : "does not connect");
+		if (p.lock != want || p.sock != want || p.connects != want) {
+			fprintf(stderr, "host 0's daemon %s from %s\n",
+				want ? "is not all there" : "is visible", what[i]);
+			r = -1;
+		}
+	}
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (!etcd_available()) {
@@ -884,6 +1052,28 @@ int main(int argc, char **argv)
 			snprintf(run, sizeof(run), "%s", getenv("SHMSEQ_RUNTIME_DIR"));
 	}
 	setenv("SHMSEQ_RUNTIME_DIR", run, 1); /* one runtime directory for the three */
+	/* each host in a mount namespace of its own: /dev/shm and the runtime
+	 * directory private to it (the same path on every host, as on
+	 * separate machines) */
+	private_ns = true;
+	for (int i = 0; i < HOSTS && private_ns; i++)
+		private_ns = hostns_create(&hns[i], run) == 0;
+	if (private_ns) {
+		for (int i = 0; i < HOSTS; i++) {
+			host[i].enter = hostns_enter;
+			host[i].enter_arg = &hns[i];
+		}
+		fprintf(stderr,
+			"nemesis: each host in a mount namespace of its own (/dev/shm and %s private)\n",
+			run);
+	} else {
+		for (int i = 0; i < HOSTS; i++)
+			hostns_end(&hns[i]);
+		fprintf(stderr,
+			"nemesis: no mount namespace per host (see above): the three hosts share the test's "
+			"/dev/shm and %s\n",
+			run);
+	}
 	int rc = 1;
 	pid_t kids[CLIENTS] = {0}, ddl_pid = 0;
 	for (int i = 0; i < HOSTS; i++) {
@@ -897,6 +1087,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "host %d's daemon did not start\n", i);
 			goto out;
 		}
+	}
+	if (private_ns && check_private() < 0) {
+		fprintf(stderr, "the hosts' namespaces are not private\n");
+		goto out;
 	}
 	const char *ddl_text[] = {"CREATE SEQUENCE nu NOCACHE", "CREATE SEQUENCE cu CACHE 100",
 				  "CREATE SEQUENCE cy MINVALUE 1 MAXVALUE 500 CACHE 10 CYCLE",
@@ -1014,6 +1208,8 @@ out:
 	}
 	for (int i = HOSTS; i-- > 0;)
 		daemon_teardown(&host[i]);
+	for (int i = 0; i < HOSTS; i++)
+		hostns_end(&hns[i]);
 	for (int m = 0; m < MEMBERS; m++)
 		etcd_stop(&store[m]);
 	return rc;

@@ -12,6 +12,13 @@
  *    within the fence's ack time-out (+100 ms), and values stay unique;
  *  - one etcd member cut from the other two costs clients nothing while
  *    segments are granted ahead.
+ * Each host's daemon runs in a mount namespace of its own (hostns.h: a
+ * private /dev/shm and runtime directory). The test's handles stay in its
+ * own process, since they are timed side by side: one on host h connects
+ * through host h's runtime directory as the host sees it
+ * (/proc/<holder>/root/…), which the test's own namespace does not show
+ * (asserted at the setup, with host 1's). Without CAP_SYS_ADMIN the hosts
+ * share the test's namespace (said).
  * Skipped (77) without etcd, iptables or network namespaces. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +36,7 @@
 #include "common.h"
 #include "etcd.h"
 #include "harness.h"
+#include "hostns.h"
 #include "partition.h"
 #include "shmseq.h"
 
@@ -42,11 +50,27 @@ static struct etcd store[MEMBERS];
 static char eps[600];
 static struct daemon host[HOSTS];
 static char bind_ip[HOSTS][32];
+/* each host's mount namespace (hostns.h): a private /dev/shm and runtime
+ * directory run; the test's own handles reach host h's daemon through
+ * /proc/<its holder>/root */
+static struct hostns hns[HOSTS];
+static char run[300];
+
+/* The next connection goes to host h's runtime directory, as host h sees
+ * it (the library reads it at the connection, and a connection keeps it
+ * through its daemon's restarts). */
+static void on_host(int h)
+{
+	char dir[400];
+	if (hostns_path(&hns[h], run, dir, sizeof(dir)) == 0)
+		setenv("SHMSEQ_RUNTIME_DIR", dir, 1);
+}
 
 /* SQL on host i: 0 or the statement's error (a positive number), -1 when
  * no connection. */
 static int sql(int i, const char *text)
 {
+	on_host(i);
 	return cluster_sql(host[i].instance, text);
 }
 
@@ -57,6 +81,7 @@ struct handle {
 
 static void open_on(int h, const char *name, struct handle *x)
 {
+	on_host(h);
 	assert_int_equal(shmseq_connect(host[h].instance, &x->c), 0);
 	uint64_t t0 = now_ms();
 	while (shmseq_seq_open(x->c, name, &x->e) < 0) { /* the definition reaches every host */
@@ -329,6 +354,7 @@ static int member_of(int h)
 	shmseq *c;
 	char text[4096];
 	int m = -1;
+	on_host(h);
 	if (shmseq_connect(host[h].instance, &c) < 0)
 		return -1;
 	if (shmseq_cluster_status(c, text, sizeof(text)) > 0) {
@@ -422,7 +448,6 @@ static int setup(void **state)
 	(void)state;
 	if (etcd_cluster_start(store, MEMBERS, eps, sizeof(eps)) < 0)
 		return -1;
-	char run[300];
 	for (int i = 0; i < HOSTS; i++) {
 		char prefix[16];
 		snprintf(prefix, sizeof(prefix), "pt%d", i);
@@ -431,6 +456,26 @@ static int setup(void **state)
 			snprintf(run, sizeof(run), "%s", getenv("SHMSEQ_RUNTIME_DIR"));
 	}
 	setenv("SHMSEQ_RUNTIME_DIR", run, 1); /* one runtime directory for the three */
+	bool private_ns = true;
+	for (int i = 0; i < HOSTS && private_ns; i++)
+		private_ns = hostns_create(&hns[i], run) == 0;
+	for (int i = 0; i < HOSTS; i++) {
+		if (!private_ns) {
+			hostns_end(&hns[i]);
+		} else {
+			host[i].enter = hostns_enter;
+			host[i].enter_arg = &hns[i];
+		}
+	}
+	if (private_ns)
+		fprintf(stderr,
+			"partition: each host in a mount namespace of its own (/dev/shm and %s private)\n",
+			run);
+	else
+		fprintf(stderr,
+			"partition: no mount namespace per host (see above): the three hosts share "
+			"the test's /dev/shm and %s\n",
+			run);
 	for (int i = 0; i < HOSTS; i++) {
 		/* host i tries member i first: each member is some host's, so
 		 * that every cut holds up a host's requests (until it moves on) */
@@ -447,6 +492,21 @@ static int setup(void **state)
 		if (daemon_start(&host[i], args) < 0)
 			return -1;
 	}
+	/* private: host 0's socket is in its runtime directory, not in the
+	 * one host 1 or the test sees */
+	char sock[600], path[700];
+	snprintf(sock, sizeof(sock), "%s/%s.sock", run, host[0].instance);
+	for (int i = 0; i < 2 && private_ns; i++) {
+		if (hostns_path(&hns[i], sock, path, sizeof(path)) < 0 ||
+		    (access(path, F_OK) == 0) != (i == 0)) {
+			fprintf(stderr, "host 0's socket %s seen from host %d\n", i ? "is" : "is not", i);
+			return -1;
+		}
+	}
+	if (private_ns && access(sock, F_OK) == 0) {
+		fprintf(stderr, "host 0's socket is seen from the test's own namespace\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -462,6 +522,8 @@ static int teardown(void **state)
 	}
 	for (int i = HOSTS; i-- > 0;)
 		daemon_teardown(&host[i]);
+	for (int i = 0; i < HOSTS; i++)
+		hostns_end(&hns[i]);
 	for (int m = 0; m < MEMBERS; m++)
 		etcd_stop(&store[m]);
 	free(vals);

@@ -52,7 +52,8 @@ int daemon_start(struct daemon *d, const char *extra)
 	snprintf(cmd, sizeof(cmd), "exec \"$SHMSEQD\" --instance %s --data-dir %s/data \"$@\" %s",
 		 d->instance, d->dir, extra ? extra : "");
 	const char *argv[] = {"/bin/sh", "-c", cmd, "sh", NULL};
-	struct spawn_opts o = {.argv = argv, .ready_flag = "--ready-fd"};
+	struct spawn_opts o = {
+		.argv = argv, .ready_flag = "--ready-fd", .child_setup = d->enter, .child_arg = d->enter_arg};
 	struct spawn sp;
 	if (spawn_start(&sp, &o) < 0)
 		return -1;
@@ -106,14 +107,32 @@ void region_discard(const char *instance)
 	unlink(path);
 }
 
+/* What a killed daemon leaves: its region's keeper and its instance lock. */
+static void leftovers_remove(const struct daemon *d)
+{
+	region_discard(d->instance);
+	char lock[160];
+	if (util_instance_lock_name(d->instance, lock, sizeof(lock)) == 0)
+		shm_unlink(lock);
+}
+
 void daemon_teardown(struct daemon *d)
 {
 	daemon_stop(d);
-	region_discard(d->instance); /* a killed daemon leaves its region's keeper */
-	char lock[160];
-	/* a killed daemon leaves its instance lock */
-	if (util_instance_lock_name(d->instance, lock, sizeof(lock)) == 0)
-		shm_unlink(lock);
+	if (d->enter) {
+		/* where the daemon ran (its namespace), in a child */
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0) {
+			d->enter(d->enter_arg);
+			leftovers_remove(d);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	} else {
+		leftovers_remove(d);
+	}
 	if (tmpdir_remove(d->dir) < 0)
 		fprintf(stderr, "could not remove %s\n", d->dir);
 }

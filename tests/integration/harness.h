@@ -15,6 +15,12 @@ struct daemon {
 	char instance[64];
 	char dir[256]; /* temp dir: run/ and data/ below it */
 	pid_t pid;
+	/* When set (after daemon_setup), called in the daemon's child before it
+	 * execs, and in the child that lets a killed daemon's region and lock go
+	 * at teardown: e.g. to join the mount namespace of the daemon's host
+	 * (tests/cluster/hostns.h). It may _exit() to fail the start. */
+	void (*enter)(void *arg);
+	void *enter_arg;
 };
 
 /* Make a private instance (name from prefix + pid) and temp dir, and point
