@@ -573,8 +573,8 @@ static void test_own_txn_after_pause(void **state)
 	struct host hs[HOSTS];
 	hosts_start(hs, "/own/pos", &d, 1500);
 	enum { ROUNDS = 4, WANT = 10 };
-	unsigned late = 0;
-	for (int k = 0; k < ROUNDS; k++) {
+	unsigned late = 0, early = 0;
+	for (int k = 0; k < ROUNDS;) {
 		assert_int_equal(grant_one(hs, WANT), 0);
 		uint64_t conflicts = seg_grantor_stats(hs[0].g)->conflicts;
 		kill(etcd.pid, SIGSTOP);
@@ -583,13 +583,22 @@ static void test_own_txn_after_pause(void **state)
 		assert_int_equal(seg_grant(hs[0].g, WANT, on_grant, &hs[0]), 0);
 		/* past the Txn's time-out (1.5 s), within the read's */
 		run_for(&hs[0], 2.2);
-		if (!hs[0].waiting)
-			fail_msg("round %d: the grant ended in the paused store: %d after %.2f s", k,
-				 hs[0].status, hs[0].answered - hs[0].asked);
+		bool ended = !hs[0].waiting;
 		kill(etcd.pid, SIGCONT);
+		if (ended) {
+			/* the store unreachable in time (a connection that
+			 * failed at once): the contract's answer, but not the
+			 * sequence under test; that round again, a few times */
+			printf("# round %d: the grant ended in the paused store: %d after %.2f s\n", k,
+			       hs[0].status, hs[0].answered - hs[0].asked);
+			assert_int_equal(hs[0].status, -EHOSTUNREACH);
+			assert_true(++early <= ROUNDS);
+			continue;
+		}
 		settle(hs);
 		assert_int_equal(hs[0].status, 0);
 		late += (unsigned)(seg_grantor_stats(hs[0].g)->conflicts - conflicts);
+		k++;
 	}
 	const struct seg_stats *st = seg_grantor_stats(hs[0].g);
 	uint64_t values;
@@ -597,8 +606,8 @@ static void test_own_txn_after_pause(void **state)
 	printf("# %d pauses: %llu unknown outcomes, %llu values in gaps (Txns that committed unseen), "
 	       "%u committed after the re-read\n",
 	       ROUNDS, (unsigned long long)st->ambiguous, (unsigned long long)gaps, late);
-	assert_int_equal(st->ambiguous, ROUNDS);
-	assert_int_equal(values, 2 * ROUNDS * WANT);
+	assert_true(st->ambiguous >= ROUNDS);
+	assert_int_equal(values, (2 * ROUNDS + early) * WANT);
 	assert_true(gaps <= st->ambiguous * WANT);
 	hosts_close(hs);
 }
