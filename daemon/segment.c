@@ -11,8 +11,13 @@
 
 #include "shmseq.h"
 
-#define CONFLICT_NS 2000000000ll /* conflicts for this long, then -EAGAIN: ask again later */
-#define UNKNOWN_MAX 3		 /* unknown outcomes in a row, then -EHOSTUNREACH */
+/* Txns lost for this long, from the grant's first lost one, then -EAGAIN:
+ * ask again later. Counted from that first loss, not from the grant's
+ * start: a grant that waited for a paused or electing store (an unknown
+ * outcome, a re-read) and then lost one Txn has not been outrun by
+ * others for 2 s. */
+#define CONFLICT_NS 2000000000ll
+#define UNKNOWN_MAX 3 /* unknown outcomes in a row, then -EHOSTUNREACH */
 
 /* --- the arithmetic ------------------------------------------------------- */
 
@@ -341,7 +346,7 @@ struct seg_grantor {
 	bool fresh; /* pos was read during this grant */
 	uint64_t want;
 	unsigned conflicts, unknown;
-	int64_t started_ns;
+	int64_t lost_ns; /* when this grant first lost a Txn (0: not yet) */
 	seg_cb cb;
 	void *ctx;
 	struct seg_pos after;
@@ -499,7 +504,10 @@ static void on_txn(void *ctx, const struct store_reply *r)
 	g->conflicts++;
 	if (g->conflicts > g->stats.max_conflicts)
 		g->stats.max_conflicts = g->conflicts;
-	if (now_ns() - g->started_ns > CONFLICT_NS) {
+	int64_t t = now_ns();
+	if (!g->lost_ns)
+		g->lost_ns = t;
+	else if (t - g->lost_ns > CONFLICT_NS) {
 		done(g, -EAGAIN);
 		return;
 	}
@@ -589,7 +597,7 @@ int seg_grant(struct seg_grantor *g, uint64_t want, seg_cb cb, void *ctx)
 	g->fresh = false;
 	g->want = want;
 	g->conflicts = g->unknown = 0;
-	g->started_ns = now_ns();
+	g->lost_ns = 0;
 	g->cb = cb;
 	g->ctx = ctx;
 	if (g->pos.mod_revision == 0)

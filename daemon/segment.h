@@ -119,7 +119,8 @@ int seg_pos_parse(const void *value, size_t len, struct seg_pos *p);
  * -ENOENT (no pos: the sequence is not in the store); -EHOSTUNREACH (the
  * store could not be reached in time); -EBADMSG (pos holds garbage, or the
  * store's answers are not etcd's); -EAGAIN (other hosts won every Txn for
- * 2 s);
+ * 2 s, counted from the grant's first lost Txn: time spent waiting for the
+ * store before it, an unknown outcome and its re-read, does not count);
  * -ENOMEM. */
 typedef void (*seg_cb)(void *ctx, int status, const struct segment *seg);
 
