@@ -528,6 +528,11 @@ static void on_grant(void *ctx, int status, const struct segment *seg)
 		cseq_answer(c, -SHMSEQ_ERR_STORE_UNAVAILABLE);
 		return;
 	}
+	if (status == -ENOENT) {
+		/* its pos is gone: dropped elsewhere */
+		poll_now(cl);
+		status = -SHMSEQ_ERR_UNKNOWN_SEQUENCE;
+	}
 	cseq_answer(c, status); /* -4084 run out, -EAGAIN, -ENOMEM */
 }
 
@@ -787,8 +792,11 @@ static void ddl_end(struct ddl *d, int32_t status, const void *payload, uint32_t
 
 static int32_t store_err(enum store_status s)
 {
-	return s == STORE_AMBIGUOUS || s == STORE_BAD_REPLY ? -SHMSEQ_ERR_OUTCOME_UNKNOWN
-							    : -SHMSEQ_ERR_STORE_UNAVAILABLE;
+	/* refused by the store (an error reply, e.g. permissions): not
+	 * applied, and not for want of a store */
+	return s == STORE_AMBIGUOUS || s == STORE_BAD_REPLY    ? -SHMSEQ_ERR_OUTCOME_UNKNOWN
+	       : s == STORE_REJECTED || s == STORE_AUTH_FAILED ? -EACCES
+							       : -SHMSEQ_ERR_STORE_UNAVAILABLE;
 }
 
 /* The Txn committed: the local catalog follows, then the answer. */

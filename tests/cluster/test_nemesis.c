@@ -12,8 +12,9 @@
  * Sequences: nu (NOCACHE) and cu (CACHE 100) get no DDL: every value unique,
  * at least 1, increasing per client. cy (MINVALUE 1 MAXVALUE 500 CYCLE) within
  * bounds, unique per client within a round (a round seen by the client's
- * value going down), and no value more often than the rounds the sequence
- * went through. dd is the DDL's: statement k moves it to the band
+ * value going down, or the same value again once some client saw the
+ * sequence wrap in between), and no value more often than the rounds the
+ * sequence went through. dd is the DDL's: statement k moves it to the band
  * [k·BAND, (k+1)·BAND) (RESTART WITH, SETVAL, CREATE … START WITH k·BAND), so
  * eras never share values and dd is checked unique as a whole; a value must
  * lie in the band of an acknowledged statement (or one whose outcome is
@@ -594,9 +595,9 @@ static long long store_round(void)
  * client drew, and the times a client of host h saw cy go down (a new
  * round on h): whether a value drawn twice in a row by a client may be a
  * round apart. */
-static void cy_between(uint32_t a, uint32_t b, int h, uint64_t *drawn, uint64_t *wraps)
+static void cy_between(uint32_t a, uint32_t b, int h, uint64_t *drawn, uint64_t *wraps, uint64_t *wraps_all)
 {
-	*drawn = *wraps = 0;
+	*drawn = *wraps = *wraps_all = 0;
 	for (int i = 0; i < CLIENTS; i++) {
 		int64_t prev = 0;
 		bool have = false;
@@ -606,8 +607,10 @@ static void cy_between(uint32_t a, uint32_t b, int h, uint64_t *drawn, uint64_t 
 				continue;
 			if (r->t_ms > a && r->t_ms < b) {
 				++*drawn;
-				if (i / PER_HOST == h && have && r->v < prev)
-					++*wraps;
+				if (have && r->v <= prev) {
+					*wraps += i / PER_HOST == h;
+					++*wraps_all;
+				}
 			}
 			prev = r->v;
 			have = true;
@@ -745,18 +748,28 @@ static void check(int64_t final_dd[HOSTS], long long cycles)
 				if (s == S_CY) {
 					if (v < 1 || v > CY_MAX)
 						oob++;
-					if (have && v == prev && same++ < 5) {
-						uint64_t drawn, wraps;
-						cy_between(prev_ms, r->t_ms, i / PER_HOST, &drawn, &wraps);
-						fprintf(stderr,
-							"cy: client %d got %lld twice in a row (%u, %u ms); "
-							"between them every client drew %llu values, and "
-							"host %d's clients saw %llu new rounds\n",
-							i, (long long)v, prev_ms, r->t_ms,
-							(unsigned long long)drawn, i / PER_HOST,
-							(unsigned long long)wraps);
+					/* the same value twice in a row: another round
+					 * when the sequence went round meanwhile (a
+					 * client saw it wrap between the two calls),
+					 * else a value handed out twice */
+					bool again = false;
+					if (have && v == prev) {
+						uint64_t drawn, wraps, wraps_all;
+						cy_between(prev_ms, r->t_ms, i / PER_HOST, &drawn, &wraps,
+							   &wraps_all);
+						again = wraps_all > 0;
+						if (!again && same++ < 5)
+							fprintf(stderr,
+								"cy: client %d got %lld twice in a row (%u, "
+								"%u ms); between them every client drew %llu "
+								"values, and host %d's clients saw %llu new "
+								"rounds (all hosts' %llu)\n",
+								i, (long long)v, prev_ms, r->t_ms,
+								(unsigned long long)drawn, i / PER_HOST,
+								(unsigned long long)wraps,
+								(unsigned long long)wraps_all);
 					}
-					if (have && v < prev)
+					if (have && (v < prev || again))
 						rounds++;
 				} else if (s == S_DD) {
 					int64_t band = v / BAND;
