@@ -158,6 +158,8 @@ static void map_install(struct shmseq *c, struct mapping *m)
 	defer(c, unmap_item, old->hdr, old->size, -1);
 	if (old->lastv)
 		defer(c, unmap_item, old->lastv, old->nslots_mapped * sizeof(struct last_slot), -1);
+	if (old->hot)
+		defer(c, free_item, old->hot, 0, -1);
 	defer(c, free_item, old, 0, -1);
 }
 
@@ -390,6 +392,9 @@ static int attach(struct shmseq *c)
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (m->lastv == MAP_FAILED)
 			m->lastv = NULL;
+		m->hot = m->lastv ? aligned_alloc(REGION_CACHELINE, sizeof(*m->hot)) : NULL;
+		if (m->hot)
+			memset(m->hot, 0, sizeof(*m->hot));
 	}
 	if (wire_env_decode(&rep.env, &c->env, NULL) < 0) {
 		c->env.auto_increment_increment = 1;
@@ -706,6 +711,7 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 		munmap(c->map->hdr, c->map->size);
 		if (c->map->lastv)
 			munmap(c->map->lastv, c->map->nslots_mapped * sizeof(struct last_slot));
+		free(c->map->hot);
 		free(c->map);
 	}
 	struct temp_seq *tp = c->temps;
@@ -1615,26 +1621,42 @@ SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t
 /* NEXTVAL by a name the cache does not hold, through the region's name
  * index: no cache entry is made (its 256 bytes and the bucket were most of
  * a session's memory per name), only the LASTVAL is kept, by slot
- * (mapping.lastv: 16 bytes). 0 or -error; 1 when the index cannot vouch for
- * the name: the caller makes a cache entry through the daemon, as before.
- * The caller is inside a reader section. */
-static __attribute__((noinline)) int index_nextval(struct shmseq *c, const char *name, size_t len,
-						   uint64_t hash, int64_t *value)
+ * (mapping.lastv: 16 bytes). A name used often is found first in the
+ * mapping's small first level (hotnames.h), which spares the index's checks
+ * on every call: index_nextval() below tries that, this does the rest, with
+ * what it found (he: its entry at version hv, NULL when it had none; r, tk
+ * and v: the take from slot/id, when it had one). The take itself tells
+ * when the first level is out of date (TAKE_GONE: the slot holds another
+ * sequence, nothing taken), and then the index is asked. 0 or -error; 1 when
+ * the index cannot vouch for the name: the caller makes a cache entry
+ * through the daemon, as before. The caller is inside a reader section. */
+static __attribute__((noinline)) int index_nextval_more(struct shmseq *c, struct mapping *m, const char *name,
+							size_t len, uint64_t hash, int64_t *value,
+							struct hot_entry *he, uint32_t hv, uint32_t slot,
+							uint64_t id, enum region_take_result r,
+							struct region_ticket tk, int64_t v)
 {
-	/* pairs with the release store in map_install(); freed only after a
-	 * grace period */
-	struct mapping *m = atomic_load_explicit(&c->cur, memory_order_acquire);
-	uint32_t slot, flags;
-	uint64_t id;
-	if (!m || !m->lastv ||
-	    atomic_load_explicit(&m->hdr->state, memory_order_relaxed) != REGION_STATE_LIVE ||
-	    region_index_lookup(&m->ix, name, len, hash, &slot, &id, &flags) != INDEX_HIT)
-		return 1;
-	struct region_slot *s = &m->ix.slots[slot];
+	uint32_t flags = 0;
+	struct region_slot *s = NULL;
+	if (he && r == TAKE_GONE) {
+		/* dropped or replaced (nothing was taken): the index knows */
+		hot_forget(he, hv);
+		he = NULL;
+	}
+	if (!he) {
+		if (region_index_lookup(&m->ix, name, len, hash, &slot, &id, &flags) != INDEX_HIT)
+			return 1;
+		s = &m->ix.slots[slot];
+		tk = (struct region_ticket){0};
+		v = 0;
+		r = region_take(s, id, &v, &tk);
+		if (r == TAKE_OK && m->hot)
+			hot_admit(m->hot, name, len, hash, slot, id);
+	} else {
+		s = &m->ix.slots[slot];
+		flags = atomic_load_explicit(&s->flags, memory_order_relaxed);
+	}
 	struct last_slot *l = &m->lastv[slot];
-	struct region_ticket tk = {0};
-	int64_t v = 0;
-	enum region_take_result r = region_take(s, id, &v, &tk);
 	if (likely(r == TAKE_OK && !tk.nudge)) {
 		*value = v;
 		/* stores only: a load of this line would wait for its miss */
@@ -1676,6 +1698,40 @@ static __attribute__((noinline)) int index_nextval(struct shmseq *c, const char 
 		}
 	}
 	return err;
+}
+
+/* The first level's hit, taken inline; everything else in
+ * index_nextval_more(). */
+static inline __attribute__((always_inline)) int index_nextval(struct shmseq *c, const char *name, size_t len,
+							       uint64_t hash, int64_t *value)
+{
+	/* pairs with the release store in map_install(); freed only after a
+	 * grace period */
+	struct mapping *m = atomic_load_explicit(&c->cur, memory_order_acquire);
+	if (unlikely(!m || !m->lastv ||
+		     atomic_load_explicit(&m->hdr->state, memory_order_relaxed) != REGION_STATE_LIVE))
+		return 1;
+	uint32_t slot = 0, hv = 0;
+	uint64_t id = 0;
+	struct hot_entry *he = NULL;
+	struct region_ticket tk = {0};
+	int64_t v = 0;
+	enum region_take_result r = TAKE_GONE;
+	if (likely(m->hot && len <= REGION_INDEX_NAME_MAX) &&
+	    (he = hot_lookup(m->hot, name, len, hash, &slot, &id, &hv)) != NULL) {
+		if (unlikely(slot >= m->ix.nslots))
+			he = NULL; /* never written so: private memory */
+		else
+			r = region_take(&m->ix.slots[slot], id, &v, &tk);
+		if (likely(r == TAKE_OK && !tk.nudge)) {
+			struct last_slot *l = &m->lastv[slot];
+			*value = v;
+			atomic_store_explicit(&l->v, v, memory_order_relaxed);
+			atomic_store_explicit(&l->id, id, memory_order_relaxed);
+			return 0;
+		}
+	}
+	return index_nextval_more(c, m, name, len, hash, value, he, hv, slot, id, r, tk, v);
 }
 
 SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)
