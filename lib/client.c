@@ -9,7 +9,12 @@
  * name, re-attaching after a daemon restart.
  *
  * The name cache is an open-addressing table read by the application's own
- * threads without a lock (see "the name cache" below).
+ * threads without a lock (see "the name cache" below). A name it does not
+ * hold is looked up in the region's name index (region_index.c) and makes no
+ * entry there, so that a session's memory does not grow by an entry per
+ * name; the names used often among those are kept in a small first level of
+ * fixed size per mapping (hotnames.h), read and filled the same way, without
+ * a lock.
  *
  * Daemon restarts: a new daemon marks the old region closed. The next call
  * that needs the daemon, or finds the region closed, re-attaches: new socket,
