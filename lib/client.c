@@ -1629,26 +1629,44 @@ SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t
  * (mapping.lastv: 16 bytes). A name used often is found first in the
  * mapping's small first level (hotnames.h), which spares the index's checks
  * on every call: index_nextval() below tries that, this does the rest, with
- * what it found (he: its entry at version hv, NULL when it had none; r, tk
- * and v: the take from slot/id, when it had one). The take itself tells
+ * what it found and took (ht: NULL when the first level had no entry for
+ * the name). The take itself tells
  * when the first level is out of date (TAKE_GONE: the slot holds another
  * sequence, nothing taken), and then the index is asked. 0 or -error; 1 when
  * the index cannot vouch for the name: the caller makes a cache entry
  * through the daemon, as before. The caller is inside a reader section. */
+struct hot_taken {
+	struct hot_entry *he;
+	uint32_t hv, slot;
+	uint64_t id;
+	enum region_take_result r;
+	struct region_ticket tk;
+	int64_t v;
+};
+
 static __attribute__((noinline)) int index_nextval_more(struct shmseq *c, struct mapping *m, const char *name,
 							size_t len, uint64_t hash, int64_t *value,
-							struct hot_entry *he, uint32_t hv, uint32_t slot,
-							uint64_t id, enum region_take_result r,
-							struct region_ticket tk, int64_t v)
+							const struct hot_taken *ht)
 {
-	uint32_t flags = 0;
+	uint32_t flags = 0, slot = 0;
+	uint64_t id = 0;
 	struct region_slot *s = NULL;
-	if (he && r == TAKE_GONE) {
-		/* dropped or replaced (nothing was taken): the index knows */
-		hot_forget(he, hv);
-		he = NULL;
+	struct region_ticket tk = {0};
+	int64_t v = 0;
+	enum region_take_result r = TAKE_GONE;
+	if (ht) {
+		slot = ht->slot;
+		id = ht->id;
+		r = ht->r;
+		tk = ht->tk;
+		v = ht->v;
+		if (r == TAKE_GONE) {
+			/* dropped or replaced (nothing was taken): the index knows */
+			hot_forget(m->hot, ht->he, ht->hv);
+			ht = NULL;
+		}
 	}
-	if (!he) {
+	if (!ht) {
 		if (region_index_lookup(&m->ix, name, len, hash, &slot, &id, &flags) != INDEX_HIT)
 			return 1;
 		s = &m->ix.slots[slot];
@@ -1716,18 +1734,15 @@ static inline __attribute__((always_inline)) int index_nextval(struct shmseq *c,
 	if (unlikely(!m || !m->lastv ||
 		     atomic_load_explicit(&m->hdr->state, memory_order_relaxed) != REGION_STATE_LIVE))
 		return 1;
-	uint32_t slot = 0, hv = 0;
-	uint64_t id = 0;
-	struct hot_entry *he = NULL;
-	struct region_ticket tk = {0};
-	int64_t v = 0;
-	enum region_take_result r = TAKE_GONE;
+	uint32_t slot, hv;
+	uint64_t id;
+	struct hot_entry *he;
 	if (likely(m->hot && len <= REGION_INDEX_NAME_MAX) &&
-	    (he = hot_lookup(m->hot, name, len, hash, &slot, &id, &hv)) != NULL) {
-		if (unlikely(slot >= m->ix.nslots))
-			he = NULL; /* never written so: private memory */
-		else
-			r = region_take(&m->ix.slots[slot], id, &v, &tk);
+	    (he = hot_lookup(m->hot, name, len, hash, &slot, &id, &hv)) != NULL &&
+	    likely(slot < m->ix.nslots)) { /* never written otherwise: private memory */
+		struct region_ticket tk = {0};
+		int64_t v = 0;
+		enum region_take_result r = region_take(&m->ix.slots[slot], id, &v, &tk);
 		if (likely(r == TAKE_OK && !tk.nudge)) {
 			struct last_slot *l = &m->lastv[slot];
 			*value = v;
@@ -1735,8 +1750,11 @@ static inline __attribute__((always_inline)) int index_nextval(struct shmseq *c,
 			atomic_store_explicit(&l->id, id, memory_order_relaxed);
 			return 0;
 		}
+		/* a copy: on the hit above, tk stays in registers */
+		struct hot_taken ht = {.he = he, .hv = hv, .slot = slot, .id = id, .r = r, .tk = tk, .v = v};
+		return index_nextval_more(c, m, name, len, hash, value, &ht);
 	}
-	return index_nextval_more(c, m, name, len, hash, value, he, hv, slot, id, r, tk, v);
+	return index_nextval_more(c, m, name, len, hash, value, NULL);
 }
 
 SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)

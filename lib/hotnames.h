@@ -12,7 +12,8 @@
  * This table remembers a few names the session has just resolved there: a
  * hit costs one private line and the name's compare, and then the slot.
  *
- * Bounded. HOT_SETS sets of HOT_WAYS one-line entries (16 KiB), per region
+ * Bounded. HOT_SETS sets of HOT_WAYS one-line entries (16 KiB, and 1 KiB of
+ * hints), per region
  * mapping: it never grows with the number of names, so the memory per name
  * stays the index's. A name is admitted after it missed twice in a row in
  * its set (or at once into an empty way): names taken at random over many
@@ -37,8 +38,8 @@
  * loses gives up: this is only a cache), stores the fields and releases it
  * with ver + 2; a reader reads ver (acquire), the fields, fences, and reads
  * ver again, and believes only an even, unchanged, nonzero ver. All fields
- * are atomics, so a torn read is never a data race, only a miss. The aux
- * words are hints outside the seqlock. */
+ * are atomics, so a torn read is never a data race, only a miss. The hints
+ * (hot_table.hint) are outside the seqlocks and only ever cost a miss. */
 #ifndef SHMSEQ_HOTNAMES_H
 #define SHMSEQ_HOTNAMES_H
 
@@ -55,26 +56,42 @@
 
 struct hot_entry {
 	_Atomic uint32_t ver; /* seqlock: odd while written; 0: never written */
-	/* not under the seqlock, hints: way 0's is the admission tag (the
-	 * last name that missed in this set), way 1's the way to replace next */
-	_Atomic uint32_t aux;
-	_Atomic uint32_t slot;
 	_Atomic uint32_t len; /* the name's bytes; 0: empty */
+	_Atomic uint32_t slot;
+	uint32_t pad;
 	_Atomic uint64_t seq_id;
 	_Atomic uint64_t name[REGION_INDEX_NAME_WORDS]; /* zero-padded */
 };
 _Static_assert(sizeof(struct hot_entry) == 64, "one cache line");
 
+/* A set's hints, outside the seqlocks, in one word: the tag of the name in
+ * each way (bits 0-15, 16-31; 0: empty), so that a miss is known from this
+ * word alone, which with 8 sets to a line stays in the nearest cache even
+ * when names are taken at random; the tag of the last name that missed
+ * (bits 32-47: admission) and the way to replace next (bit 48). A hint that
+ * disagrees with its entry costs a miss (the entry is still checked in
+ * full), never a wrong answer; two threads that update it at once may lose
+ * one update, with the same effect. */
+#define HOT_HINT_WANT 32
+#define HOT_HINT_NEXT 48
+
 struct hot_table {
 	struct hot_entry e[HOT_SETS * HOT_WAYS];
+	_Atomic uint64_t hint[HOT_SETS];
 };
+_Static_assert(HOT_WAYS == 2, "the hint word");
 
-/* The set of a name: its entries e[set * HOT_WAYS …]. The index's buckets
- * and the cache's take the hash's low bits; mixed in the high half, so that
- * names crowded there are spread here. */
-static inline struct hot_entry *hot_set(struct hot_table *t, uint64_t hash)
+static inline unsigned hot_set_of(uint64_t hash)
 {
-	return &t->e[((hash ^ (hash >> 29)) & (HOT_SETS - 1)) * HOT_WAYS];
+	/* the index's buckets and the cache's take the hash's low bits;
+	 * mixed with the high half, so that names crowded there are spread */
+	return (unsigned)((hash ^ (hash >> 29)) & (HOT_SETS - 1));
+}
+
+/* A name's tag: bits of its hash the set does not use; never 0. */
+static inline uint64_t hot_tag(uint64_t hash)
+{
+	return (hash >> 48) | 1u;
 }
 
 /* name as zero-padded words (len <= REGION_INDEX_NAME_MAX) */
@@ -150,10 +167,14 @@ static inline bool hot_match(struct hot_entry *e, const char *name, uint32_t len
 static inline struct hot_entry *hot_lookup(struct hot_table *t, const char *name, size_t len, uint64_t hash,
 					   uint32_t *slot, uint64_t *seq_id, uint32_t *ver)
 {
-	struct hot_entry *e = hot_set(t, hash);
-	for (unsigned i = 0; i < HOT_WAYS; i++)
-		if (hot_match(&e[i], name, (uint32_t)len, slot, seq_id, ver))
-			return &e[i];
+	const unsigned set = hot_set_of(hash);
+	const uint64_t tag = hot_tag(hash);
+	const uint64_t h = atomic_load_explicit(&t->hint[set], memory_order_relaxed);
+	struct hot_entry *e = &t->e[set * HOT_WAYS];
+	if ((h & 0xffff) == tag && hot_match(e, name, (uint32_t)len, slot, seq_id, ver))
+		return e;
+	if (((h >> 16) & 0xffff) == tag && hot_match(e + 1, name, (uint32_t)len, slot, seq_id, ver))
+		return e + 1;
 	return NULL;
 }
 
@@ -178,39 +199,47 @@ static inline bool hot_put(struct hot_entry *e, uint32_t v, const uint64_t *w, u
 }
 
 /* After a verified index hit for name (slot, seq_id): admit it to its set
- * by the rule at the top. Any thread, no lock. */
+ * by the rule at the top. Any thread, no lock. Reads only the set's hint
+ * word unless it admits. */
 static inline void hot_admit(struct hot_table *t, const char *name, size_t len, uint64_t hash, uint32_t slot,
 			     uint64_t seq_id)
 {
-	struct hot_entry *e = hot_set(t, hash);
-	const uint32_t tag = (uint32_t)(hash >> 32) | 1u;
-	unsigned way = HOT_WAYS;
-	uint32_t v = 0;
-	for (unsigned i = 0; i < HOT_WAYS && way == HOT_WAYS; i++) {
-		v = atomic_load_explicit(&e[i].ver, memory_order_relaxed);
-		if (v == 0 || (!(v & 1) && atomic_load_explicit(&e[i].len, memory_order_relaxed) == 0))
-			way = i; /* empty */
+	const unsigned set = hot_set_of(hash);
+	const uint64_t tag = hot_tag(hash);
+	uint64_t h = atomic_load_explicit(&t->hint[set], memory_order_relaxed);
+	unsigned way;
+	if ((h & 0xffff) == 0) {
+		way = 0; /* empty */
+	} else if (((h >> 16) & 0xffff) == 0) {
+		way = 1;
+	} else if (((h >> HOT_HINT_WANT) & 0xffff) != tag) {
+		h = (h & ~(0xffffull << HOT_HINT_WANT)) | (tag << HOT_HINT_WANT);
+		atomic_store_explicit(&t->hint[set], h, memory_order_relaxed);
+		return; /* missed once: not yet */
+	} else {
+		way = (unsigned)(h >> HOT_HINT_NEXT) & 1;
+		h ^= 1ull << HOT_HINT_NEXT;
 	}
-	if (way == HOT_WAYS) {
-		if (atomic_load_explicit(&e[0].aux, memory_order_relaxed) != tag) {
-			atomic_store_explicit(&e[0].aux, tag, memory_order_relaxed);
-			return;
-		}
-		way = atomic_load_explicit(&e[1].aux, memory_order_relaxed) % HOT_WAYS;
-		atomic_store_explicit(&e[1].aux, (way + 1) % HOT_WAYS, memory_order_relaxed);
-		v = atomic_load_explicit(&e[way].ver, memory_order_relaxed);
-	}
+	struct hot_entry *e = &t->e[set * HOT_WAYS + way];
 	uint64_t w[REGION_INDEX_NAME_WORDS];
 	hot_words(name, len, w);
-	hot_put(&e[way], v, w, (uint32_t)len, slot, seq_id);
+	if (!hot_put(e, atomic_load_explicit(&e->ver, memory_order_relaxed), w, (uint32_t)len, slot, seq_id))
+		return;
+	h = (h & ~(0xffffull << (16 * way))) | (tag << (16 * way));
+	atomic_store_explicit(&t->hint[set], h, memory_order_relaxed);
 }
 
 /* e (found at version v) no longer holds what it said: empty it, unless
  * another thread rewrote it meanwhile. */
-static inline void hot_forget(struct hot_entry *e, uint32_t v)
+static inline void hot_forget(struct hot_table *t, struct hot_entry *e, uint32_t v)
 {
 	static const uint64_t none[REGION_INDEX_NAME_WORDS];
-	hot_put(e, v, none, 0, 0, 0);
+	size_t at = (size_t)(e - t->e);
+	if (!hot_put(e, v, none, 0, 0, 0))
+		return;
+	_Atomic uint64_t *hp = &t->hint[at / HOT_WAYS];
+	uint64_t h = atomic_load_explicit(hp, memory_order_relaxed);
+	atomic_store_explicit(hp, h & ~(0xffffull << (16 * (at % HOT_WAYS))), memory_order_relaxed);
 }
 
 #endif

@@ -134,12 +134,12 @@ static void test_admission(void **state)
 	/* names of one set */
 	char pool[8][24];
 	unsigned have = 0;
-	struct hot_entry *want = NULL;
+	unsigned want = HOT_SETS;
 	for (unsigned i = 0; have < 8; i++) {
 		char nm[24];
 		snprintf(nm, sizeof(nm), "set_%u", i);
-		struct hot_entry *s = hot_set(t, hash_of(nm));
-		if (!want)
+		unsigned s = hot_set_of(hash_of(nm));
+		if (want == HOT_SETS)
 			want = s;
 		if (s == want)
 			memcpy(pool[have++], nm, sizeof(nm));
@@ -180,14 +180,14 @@ static void test_forget(void **state)
 	struct hot_entry *e = find(t, "seq_a", &slot, &id, &ver);
 	assert_non_null(e);
 	uint32_t stale = ver;
-	hot_forget(e, ver);
+	hot_forget(t, e, ver);
 	assert_null(find(t, "seq_a", &slot, &id, &ver));
 	admit(t, "seq_a", 4, 44); /* a recreated sequence: its new slot */
 	e = find(t, "seq_a", &slot, &id, &ver);
 	assert_non_null(e);
 	assert_int_equal(slot, 4);
 	assert_int_equal(id, 44);
-	hot_forget(e, stale); /* an old version: not this entry any more */
+	hot_forget(t, e, stale); /* an old version: not this entry any more */
 	assert_non_null(find(t, "seq_a", &slot, &id, &ver));
 	free(t);
 }
@@ -198,7 +198,7 @@ static void test_bounded(void **state)
 {
 	(void)state;
 	struct hot_table *t = table();
-	assert_int_equal(sizeof(*t), HOT_SETS * HOT_WAYS * 64);
+	assert_int_equal(sizeof(*t), HOT_SETS * HOT_WAYS * 64 + HOT_SETS * 8);
 	char nm[24];
 	for (unsigned i = 0; i < 1000000; i++) {
 		snprintf(nm, sizeof(nm), "n_%u", i);
@@ -251,7 +251,7 @@ static void *race_thread(void *arg)
 			if (slot != i || id != (uint64_t)i * 31 + 5)
 				bad++;
 			if ((seed >> 20) % 16 == 0)
-				hot_forget(e, ver);
+				hot_forget(race_t, e, ver);
 		} else {
 			hot_admit(race_t, nm, len, util_hash(nm, len), i, (uint64_t)i * 31 + 5);
 		}
