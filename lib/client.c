@@ -1623,20 +1623,10 @@ SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t
 	return r;
 }
 
-/* NEXTVAL by a name the cache does not hold, through the region's name
- * index: no cache entry is made (its 256 bytes and the bucket were most of
- * a session's memory per name), only the LASTVAL is kept, by slot
- * (mapping.lastv: 16 bytes). A name used often is found first in the
- * mapping's small first level (hotnames.h), which spares the index's checks
- * on every call: index_nextval() below tries that, this does the rest, with
- * what it found and took (ht: NULL when the first level had no entry for
- * the name). The take itself tells
- * when the first level is out of date (TAKE_GONE: the slot holds another
- * sequence, nothing taken), and then the index is asked. 0 or -error; 1 when
- * the index cannot vouch for the name: the caller makes a cache entry
- * through the daemon, as before. The caller is inside a reader section. */
+/* What index_nextval() found in the first level and took, for
+ * index_nextval_more(). */
 struct hot_taken {
-	struct hot_entry *he;
+	struct hot_entry *he; /* the entry, read at version hv */
 	uint32_t hv, slot;
 	uint64_t id;
 	enum region_take_result r;
@@ -1644,6 +1634,18 @@ struct hot_taken {
 	int64_t v;
 };
 
+/* NEXTVAL by a name the cache does not hold, through the region's name
+ * index: no cache entry is made (its 256 bytes and the bucket were most of
+ * a session's memory per name), only the LASTVAL is kept, by slot
+ * (mapping.lastv: 16 bytes). A name used often is found first in the
+ * mapping's small first level (hotnames.h), which spares the index's checks
+ * on every call: index_nextval() below tries that, this does the rest, with
+ * what it found and took (ht; NULL when the first level had no entry for
+ * the name). The take itself tells when the first level is out of date
+ * (TAKE_GONE: the slot holds another sequence, nothing was taken), and then
+ * the index is asked. 0 or -error; 1 when the index cannot vouch for the
+ * name: the caller makes a cache entry through the daemon, as before. The
+ * caller is inside a reader section. */
 static __attribute__((noinline)) int index_nextval_more(struct shmseq *c, struct mapping *m, const char *name,
 							size_t len, uint64_t hash, int64_t *value,
 							const struct hot_taken *ht)
