@@ -1736,6 +1736,11 @@ static inline __attribute__((always_inline)) int index_nextval(struct shmseq *c,
 	if (unlikely(!m || !m->lastv ||
 		     atomic_load_explicit(&m->hdr->state, memory_order_relaxed) != REGION_STATE_LIVE))
 		return 1;
+	/* the index's bucket, for when the first level misses (names taken at
+	 * random over many sequences: nearly always): its cache miss then
+	 * overlaps with the probe and the call instead of following them. A
+	 * hot name's bucket stays cached: the prefetch costs it nothing. */
+	__builtin_prefetch(&m->ix.bucket[hash & m->ix.mask], 0);
 	uint32_t slot, hv;
 	uint64_t id;
 	struct hot_entry *he;
