@@ -10,12 +10,13 @@
  * (the bucket, the record's seqlock, the name's words, the check word, the
  * slot's epoch), which more than doubled the cost of one hot name by name.
  * This table remembers a few names the session has just resolved there: a
- * hit costs one private line and the name's compare, and then the slot.
+ * hit costs the set's hint word, one private line and the name's compare,
+ * and then the slot. Names longer than the index's 40 bytes never come here
+ * (they get a cache entry).
  *
  * Bounded. HOT_SETS sets of HOT_WAYS one-line entries (16 KiB, and 1 KiB of
- * hints), per region
- * mapping: it never grows with the number of names, so the memory per name
- * stays the index's. A name is admitted after it missed twice in a row in
+ * hints) per region mapping: it never grows with the number of names, so
+ * the memory per name stays the index's. A name is admitted after it missed twice in a row in
  * its set (or at once into an empty way): names taken at random over many
  * sequences mostly do not get in and so do not push hot ones out, and the
  * table is written only on misses, never on a hit. Two hot names that keep
@@ -29,8 +30,9 @@
  * longer holds that seq_id, and a seq_id is never given to another sequence,
  * so a dropped, replaced or recreated sequence is noticed on its first call;
  * the caller then forgets the entry (hot_forget) and asks the index again. A
- * new region (a daemon restart) comes with a new mapping and a new, empty
- * table: the old one is freed with the old mapping, after a grace period.
+ * new region (a daemon restart that does not adopt the old one) comes with a
+ * new mapping and a new, empty table: the old one is freed with the old
+ * mapping, after a grace period.
  *
  * Threads. A connection is used by any number of threads at once, without a
  * lock on this path. Each entry is a seqlock whose writers are any threads:
