@@ -9,7 +9,12 @@
  * name, re-attaching after a daemon restart.
  *
  * The name cache is an open-addressing table read by the application's own
- * threads without a lock (see "the name cache" below).
+ * threads without a lock (see "the name cache" below). A name it does not
+ * hold is looked up in the region's name index (region_index.c) and makes no
+ * entry there, so that a session's memory does not grow by an entry per
+ * name; the names used often among those are kept in a small first level of
+ * fixed size per mapping (hotnames.h), read and filled the same way, without
+ * a lock.
  *
  * Daemon restarts: a new daemon marks the old region closed. The next call
  * that needs the daemon, or finds the region closed, re-attaches: new socket,
@@ -158,6 +163,8 @@ static void map_install(struct shmseq *c, struct mapping *m)
 	defer(c, unmap_item, old->hdr, old->size, -1);
 	if (old->lastv)
 		defer(c, unmap_item, old->lastv, old->nslots_mapped * sizeof(struct last_slot), -1);
+	if (old->hot)
+		defer(c, free_item, old->hot, 0, -1);
 	defer(c, free_item, old, 0, -1);
 }
 
@@ -390,6 +397,9 @@ static int attach(struct shmseq *c)
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (m->lastv == MAP_FAILED)
 			m->lastv = NULL;
+		m->hot = m->lastv ? aligned_alloc(REGION_CACHELINE, sizeof(*m->hot)) : NULL;
+		if (m->hot)
+			memset(m->hot, 0, sizeof(*m->hot));
 	}
 	if (wire_env_decode(&rep.env, &c->env, NULL) < 0) {
 		c->env.auto_increment_increment = 1;
@@ -706,6 +716,7 @@ SHMSEQ_API void shmseq_disconnect(shmseq *c)
 		munmap(c->map->hdr, c->map->size);
 		if (c->map->lastv)
 			munmap(c->map->lastv, c->map->nslots_mapped * sizeof(struct last_slot));
+		free(c->map->hot);
 		free(c->map);
 	}
 	struct temp_seq *tp = c->temps;
@@ -1612,29 +1623,65 @@ SHMSEQ_API int shmseq_nextval_n(shmseq *c, const char *name, uint64_t n, int64_t
 	return r;
 }
 
+/* What index_nextval() found in the first level and took, for
+ * index_nextval_more(). */
+struct hot_taken {
+	struct hot_entry *he; /* the entry, read at version hv */
+	uint32_t hv, slot;
+	uint64_t id;
+	enum region_take_result r;
+	struct region_ticket tk;
+	int64_t v;
+};
+
 /* NEXTVAL by a name the cache does not hold, through the region's name
  * index: no cache entry is made (its 256 bytes and the bucket were most of
  * a session's memory per name), only the LASTVAL is kept, by slot
- * (mapping.lastv: 16 bytes). 0 or -error; 1 when the index cannot vouch for
- * the name: the caller makes a cache entry through the daemon, as before.
- * The caller is inside a reader section. */
-static __attribute__((noinline)) int index_nextval(struct shmseq *c, const char *name, size_t len,
-						   uint64_t hash, int64_t *value)
+ * (mapping.lastv: 16 bytes). A name used often is found first in the
+ * mapping's small first level (hotnames.h), which spares the index's checks
+ * on every call: index_nextval() below tries that, this does the rest, with
+ * what it found and took (ht; NULL when the first level had no entry for
+ * the name). The take itself tells when the first level is out of date
+ * (TAKE_GONE: the slot holds another sequence, nothing was taken), and then
+ * the index is asked. 0 or -error; 1 when the index cannot vouch for the
+ * name: the caller makes a cache entry through the daemon, as before. The
+ * caller is inside a reader section. */
+static __attribute__((noinline)) int index_nextval_more(struct shmseq *c, struct mapping *m, const char *name,
+							size_t len, uint64_t hash, int64_t *value,
+							const struct hot_taken *ht)
 {
-	/* pairs with the release store in map_install(); freed only after a
-	 * grace period */
-	struct mapping *m = atomic_load_explicit(&c->cur, memory_order_acquire);
-	uint32_t slot, flags;
-	uint64_t id;
-	if (!m || !m->lastv ||
-	    atomic_load_explicit(&m->hdr->state, memory_order_relaxed) != REGION_STATE_LIVE ||
-	    region_index_lookup(&m->ix, name, len, hash, &slot, &id, &flags) != INDEX_HIT)
-		return 1;
-	struct region_slot *s = &m->ix.slots[slot];
-	struct last_slot *l = &m->lastv[slot];
+	uint32_t flags = 0, slot = 0;
+	uint64_t id = 0;
+	struct region_slot *s = NULL;
 	struct region_ticket tk = {0};
 	int64_t v = 0;
-	enum region_take_result r = region_take(s, id, &v, &tk);
+	enum region_take_result r = TAKE_GONE;
+	if (ht) {
+		slot = ht->slot;
+		id = ht->id;
+		r = ht->r;
+		tk = ht->tk;
+		v = ht->v;
+		if (r == TAKE_GONE) {
+			/* dropped or replaced (nothing was taken): the index knows */
+			hot_forget(m->hot, ht->he, ht->hv);
+			ht = NULL;
+		}
+	}
+	if (!ht) {
+		if (region_index_lookup(&m->ix, name, len, hash, &slot, &id, &flags) != INDEX_HIT)
+			return 1;
+		s = &m->ix.slots[slot];
+		tk = (struct region_ticket){0};
+		v = 0;
+		r = region_take(s, id, &v, &tk);
+		if (r == TAKE_OK && m->hot)
+			hot_admit(m->hot, name, len, hash, slot, id);
+	} else {
+		s = &m->ix.slots[slot];
+		flags = atomic_load_explicit(&s->flags, memory_order_relaxed);
+	}
+	struct last_slot *l = &m->lastv[slot];
 	if (likely(r == TAKE_OK && !tk.nudge)) {
 		*value = v;
 		/* stores only: a load of this line would wait for its miss */
@@ -1676,6 +1723,45 @@ static __attribute__((noinline)) int index_nextval(struct shmseq *c, const char 
 		}
 	}
 	return err;
+}
+
+/* The first level's hit, taken inline; everything else in
+ * index_nextval_more(). */
+static inline __attribute__((always_inline)) int index_nextval(struct shmseq *c, const char *name, size_t len,
+							       uint64_t hash, int64_t *value)
+{
+	/* pairs with the release store in map_install(); freed only after a
+	 * grace period */
+	struct mapping *m = atomic_load_explicit(&c->cur, memory_order_acquire);
+	if (unlikely(!m || !m->lastv ||
+		     atomic_load_explicit(&m->hdr->state, memory_order_relaxed) != REGION_STATE_LIVE))
+		return 1;
+	/* the index's bucket, for when the first level misses (names taken at
+	 * random over many sequences: nearly always): its cache miss then
+	 * overlaps with the probe and the call instead of following them. A
+	 * hot name's bucket stays cached: the prefetch costs it nothing. */
+	__builtin_prefetch(&m->ix.bucket[hash & m->ix.mask], 0);
+	uint32_t slot, hv;
+	uint64_t id;
+	struct hot_entry *he;
+	if (likely(m->hot && len <= REGION_INDEX_NAME_MAX) &&
+	    (he = hot_lookup(m->hot, name, len, hash, &slot, &id, &hv)) != NULL &&
+	    likely(slot < m->ix.nslots)) { /* never written otherwise: private memory */
+		struct region_ticket tk = {0};
+		int64_t v = 0;
+		enum region_take_result r = region_take(&m->ix.slots[slot], id, &v, &tk);
+		if (likely(r == TAKE_OK && !tk.nudge)) {
+			struct last_slot *l = &m->lastv[slot];
+			*value = v;
+			atomic_store_explicit(&l->v, v, memory_order_relaxed);
+			atomic_store_explicit(&l->id, id, memory_order_relaxed);
+			return 0;
+		}
+		/* a copy: on the hit above, tk stays in registers */
+		struct hot_taken ht = {.he = he, .hv = hv, .slot = slot, .id = id, .r = r, .tk = tk, .v = v};
+		return index_nextval_more(c, m, name, len, hash, value, &ht);
+	}
+	return index_nextval_more(c, m, name, len, hash, value, NULL);
 }
 
 SHMSEQ_API int shmseq_nextval(shmseq *c, const char *name, int64_t *value)

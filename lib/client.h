@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <sys/types.h>
 
+#include "hotnames.h"
 #include "reclaim.h"
 #include "region.h"
 #include "region_index.h"
@@ -38,6 +39,9 @@ struct mapping {
 	 * mapped (then every name gets a cache entry, as before) */
 	struct last_slot *lastv;
 	uint64_t nslots_mapped; /* lastv's length */
+	/* the first level in front of ix for names used often (hotnames.h):
+	 * fixed size, private; NULL with lastv */
+	struct hot_table *hot;
 };
 
 /* A session's LASTVAL of the sequence in a slot: its value and the identity

@@ -285,6 +285,158 @@ static void test_lastval_and_refills(void **state)
 	shmseq_disconnect(a);
 }
 
+/* The connection's first level for names used often (lib/hotnames.h): a hot
+ * name is served without the index (so a record scribbled after it was
+ * admitted changes nothing for it, while a fresh connection has to ask the
+ * daemon), and it notices a dropped, recreated or replaced sequence on its
+ * next call, wherever the new one lives; LASTVAL follows. */
+static void test_hot_names(void **state)
+{
+	(void)state;
+	shmseq *a, *f, *g;
+	assert_int_equal(shmseq_connect(d.instance, &a), 0);
+	exec_ok(a, "CREATE SEQUENCE ni_hot START WITH 1 CACHE 1000; CREATE SEQUENCE ni_hot2 START WITH 1");
+	assert_int_equal(shmseq_connect(d.instance, &f), 0);
+	uint64_t opens = atomic_load(&f->opens);
+	int64_t v;
+	for (int64_t i = 1; i <= 3; i++) {
+		assert_int_equal(shmseq_nextval(f, "ni_hot", &v), 0);
+		assert_int_equal(v, i);
+	}
+	/* the index record of its slot scribbled: the check word no longer
+	 * matches, so the index cannot vouch for the name any more */
+	int fd = region_fd(d.instance);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	struct region_header *h = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(h != MAP_FAILED);
+	close(fd);
+	struct region_index ix;
+	assert_true(region_index_locate(h, (size_t)st.st_size, &ix));
+	uint32_t slot, flags;
+	uint64_t id;
+	assert_int_equal(region_index_lookup(&ix, "ni_hot", 6, util_hash("ni_hot", 6), &slot, &id, &flags),
+			 INDEX_HIT);
+	atomic_fetch_xor(&ix.slots[slot].name.check, 1);
+	assert_int_not_equal(
+		region_index_lookup(&ix, "ni_hot", 6, util_hash("ni_hot", 6), &slot, &id, &flags), INDEX_HIT);
+	for (int64_t i = 4; i <= 100; i++) {
+		assert_int_equal(shmseq_nextval(f, "ni_hot", &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(atomic_load(&f->opens), opens); /* no round trip */
+	assert_int_equal(shmseq_connect(d.instance, &g), 0);
+	uint64_t gopens = atomic_load(&g->opens);
+	assert_int_equal(shmseq_nextval(g, "ni_hot", &v), 0); /* the daemon, which repairs the record */
+	assert_int_equal(v, 101);
+	assert_int_equal(atomic_load(&g->opens), gopens + 1);
+	assert_int_equal(region_index_lookup(&ix, "ni_hot", 6, util_hash("ni_hot", 6), &slot, &id, &flags),
+			 INDEX_HIT);
+	assert_int_equal(shmseq_lastval(f, "ni_hot", &v), 0); /* the session's own */
+	assert_int_equal(v, 100);
+	shmseq_disconnect(g);
+	munmap(h, (size_t)st.st_size);
+
+	/* dropped, another sequence made (it may take the freed slot), the
+	 * name made again: the new sequence's values, never the old one's or
+	 * the other's */
+	assert_int_equal(shmseq_nextval(f, "ni_hot2", &v), 0);
+	assert_int_equal(shmseq_nextval(f, "ni_hot2", &v), 0);
+	assert_int_equal(v, 2);
+	exec_ok(a, "DROP SEQUENCE ni_hot; CREATE SEQUENCE ni_other START WITH 9000000; "
+		   "CREATE SEQUENCE ni_hot START WITH 500");
+	opens = atomic_load(&f->opens);
+	assert_int_equal(shmseq_nextval(f, "ni_hot", &v), 0);
+	assert_int_equal(v, 500);
+	assert_int_equal(shmseq_nextval(f, "ni_hot", &v), 0);
+	assert_int_equal(v, 501);
+	assert_int_equal(shmseq_lastval(f, "ni_hot", &v), 0);
+	assert_int_equal(v, 501);
+	assert_int_equal(shmseq_nextval(f, "ni_other", &v), 0);
+	assert_int_equal(v, 9000000);
+	/* replaced: the same name, a new identity */
+	exec_ok(a, "CREATE OR REPLACE SEQUENCE ni_hot2 START WITH 70");
+	assert_int_equal(shmseq_lastval(f, "ni_hot2", &v), -ENODATA);
+	assert_int_equal(shmseq_nextval(f, "ni_hot2", &v), 0);
+	assert_int_equal(v, 70);
+	assert_int_equal(atomic_load(&f->opens), opens); /* all through the index */
+	/* dropped for good: the daemon says so */
+	exec_ok(a, "DROP SEQUENCE ni_hot; DROP SEQUENCE ni_hot2; DROP SEQUENCE ni_other");
+	assert_int_equal(shmseq_nextval(f, "ni_hot", &v), -4091);
+	assert_int_equal(shmseq_nextval(f, "ni_hot2", &v), -4091);
+	shmseq_disconnect(f);
+	shmseq_disconnect(a);
+}
+
+/* Threads of one connection take values by name from a few sequences at
+ * random (their first level's entries admitted, rewritten and read at
+ * once): every value is its own sequence's, none twice. */
+#define HOT_SEQS 8u
+#define HOT_THREADS 4u
+#define HOT_PER_THREAD 50000u
+static shmseq *hot_conn;
+static int64_t *hot_vals[HOT_THREADS];
+
+static void *hot_taker(void *arg)
+{
+	unsigned t = (unsigned)(uintptr_t)arg, seed = t + 1;
+	char name[32];
+	for (unsigned k = 0; k < HOT_PER_THREAD; k++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned j = (seed >> 8) % HOT_SEQS;
+		snprintf(name, sizeof(name), "ni_th_%u", j);
+		int64_t v;
+		if (shmseq_nextval(hot_conn, name, &v) < 0 || v / 1000000000 != (int64_t)j + 1)
+			return (void *)1;
+		hot_vals[t][k] = v;
+	}
+	return NULL;
+}
+
+static void test_hot_names_threads(void **state)
+{
+	(void)state;
+	shmseq *a;
+	assert_int_equal(shmseq_connect(d.instance, &a), 0);
+	char sql[128];
+	for (unsigned j = 0; j < HOT_SEQS; j++) {
+		snprintf(sql, sizeof(sql), "CREATE SEQUENCE ni_th_%u START WITH %llu CACHE 1000", j,
+			 (unsigned long long)(j + 1) * 1000000000ull);
+		exec_ok(a, sql);
+	}
+	assert_int_equal(shmseq_connect(d.instance, &hot_conn), 0);
+	pthread_t th[HOT_THREADS];
+	for (uintptr_t t = 0; t < HOT_THREADS; t++) {
+		hot_vals[t] = malloc(HOT_PER_THREAD * sizeof(int64_t));
+		assert_non_null(hot_vals[t]);
+		assert_int_equal(pthread_create(&th[t], NULL, hot_taker, (void *)t), 0);
+	}
+	int bad = 0;
+	for (unsigned t = 0; t < HOT_THREADS; t++) {
+		void *r;
+		pthread_join(th[t], &r);
+		bad |= r != NULL;
+	}
+	assert_false(bad);
+	int64_t *all = malloc(HOT_THREADS * HOT_PER_THREAD * sizeof(int64_t));
+	assert_non_null(all);
+	for (unsigned t = 0; t < HOT_THREADS; t++) {
+		memcpy(all + t * HOT_PER_THREAD, hot_vals[t], HOT_PER_THREAD * sizeof(int64_t));
+		free(hot_vals[t]);
+	}
+	qsort(all, HOT_THREADS * HOT_PER_THREAD, sizeof(int64_t), cmp_i64);
+	for (unsigned i = 1; i < HOT_THREADS * HOT_PER_THREAD; i++)
+		assert_true(all[i] != all[i - 1]);
+	free(all);
+	shmseq_disconnect(hot_conn);
+	for (unsigned j = 0; j < HOT_SEQS; j++) {
+		snprintf(sql, sizeof(sql), "DROP SEQUENCE ni_th_%u", j);
+		exec_ok(a, sql);
+	}
+	shmseq_disconnect(a);
+}
+
 /* Random bytes over the index: fresh clients still get each sequence's own
  * values (asking the daemon where the index fails them), and the daemon
  * repairs the entries it is asked about. */
@@ -381,6 +533,8 @@ int main(void)
 		cmocka_unit_test(test_fresh_client_no_round_trips),
 		cmocka_unit_test(test_drop_and_replace_seen),
 		cmocka_unit_test(test_lastval_and_refills),
+		cmocka_unit_test(test_hot_names),
+		cmocka_unit_test(test_hot_names_threads),
 		cmocka_unit_test(test_scribbled_index),
 		cmocka_unit_test(test_rebuilt_on_adoption),
 	};
