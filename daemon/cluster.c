@@ -566,6 +566,13 @@ static int ticket(struct cluster *cl, void *conn, const struct wire_hdr *h, cons
 		grant(cl, c);
 		return CLUSTER_TAKEN;
 	}
+	if (c->has_reserve && cl->name_taken) {
+		/* another daemon now holds this host's name and its hold key:
+		 * the reserve is no longer fenced as this host's, so it goes
+		 * unused (a gap) */
+		c->has_reserve = false;
+		cl->gaps++;
+	}
 	if (c->has_reserve) {
 		c->has_reserve = false;
 		open_segment(cl, c, s, &c->reserve);
