@@ -286,6 +286,16 @@ static bool get_int(json_object *o, const char *k, int lo, int hi, int *v)
 	return true;
 }
 
+/* A key's value as JSON (to put after use), or NULL: not JSON, or no memory. */
+static json_object *kv_json(const struct store_kv *kv)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value, (int)kv->value_len) : NULL;
+	if (tok)
+		json_tokener_free(tok);
+	return o;
+}
+
 static int def_parse(const void *v, size_t len, const struct seq_env *env, struct seq_def *d, uint64_t *epoch)
 {
 	json_tokener *tok = json_tokener_new();
@@ -926,10 +936,7 @@ static void peer_ack(struct cluster *cl, const struct store_kv *kv, bool deleted
 			*p = cl->peers[--cl->npeers];
 		return;
 	}
-	json_tokener *tok = json_tokener_new();
-	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value, (int)kv->value_len) : NULL;
-	if (tok)
-		json_tokener_free(tok);
+	json_object *o = kv_json(kv);
 	int64_t rev = 0, t = 0;
 	bool ok = o && get_i64(o, "rev", &rev) && get_i64(o, "t", &t);
 	if (o)
@@ -954,9 +961,9 @@ static struct hostent *host_find(const struct cluster *cl, const char *host)
 	return NULL;
 }
 
-/* A hosts/<host> key as stored (or deleted, at kv->mod_revision). */
 static void host_register(struct cluster *cl);
 
+/* A hosts/<host> key as stored (or deleted, at kv->mod_revision). */
 static void host_seen(struct cluster *cl, const struct store_kv *kv, bool deleted)
 {
 	size_t pl = strlen(cl->key_hosts);
@@ -1046,10 +1053,7 @@ static bool pid_alive(int64_t pid)
  * that daemon stops). */
 static void name_held(struct cluster *cl, const struct store_kv *kv)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)kv->value, (int)kv->value_len) : NULL;
-	if (tok)
-		json_tokener_free(tok);
+	json_object *o = kv_json(kv);
 	int64_t pid = 0;
 	json_object *b = NULL, *ns = NULL;
 	bool parsed = o && json_object_is_type(o, json_type_object) && get_i64(o, "pid", &pid) &&
@@ -1069,10 +1073,9 @@ static void name_held(struct cluster *cl, const struct store_kv *kv)
 		snprintf(by, sizeof(by), "%.*s", (int)(kv->value_len < 180 ? kv->value_len : 180),
 			 (const char *)kv->value);
 		if (!cl->name_taken || strcmp(by, cl->taken_by) != 0)
-			say("another daemon is registered as host '%s' (%s): each daemon of a cluster needs "
-			    "its "
-			    "own --host; this one draws no segments and answers no statements until that one "
-			    "stops",
+			say("another daemon is registered as host '%s' (%s): each daemon of a cluster "
+			    "needs its own --host; this one draws no segments and answers no statements "
+			    "until that one stops",
 			    cl->host, by);
 		snprintf(cl->taken_by, sizeof(cl->taken_by), "%s", by);
 		cl->name_taken = true;
@@ -1459,10 +1462,10 @@ static void on_ddl_txn(void *ctx, const struct store_reply *r)
 }
 
 /* The sequence's keys as read: decide, then one Txn. */
-/* The fences of a statement's new position (segment.h): the values other
- * hosts hold, of its round and not behind its position. A host that does
- * not hear of the statement (cut off from the store) may serve them until
- * it does; the new state never will. A hold that cannot be read could hide
+/* The fences of a statement's new position (segment.h): the values every
+ * host holds (this one's too), of any round, not behind its position. A
+ * host that does not hear of the statement (cut off from the store) may
+ * serve them until it does; the new state never will. A hold that cannot be read could hide
  * such values: the statement is refused (-EBADMSG, the key and what to do
  * in the log) rather than risk them. */
 static int fence_holds(struct cluster *cl, struct ddl *d, const struct store_reply *r, struct seg_pos *np)
