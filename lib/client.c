@@ -110,6 +110,14 @@ static void detach(struct shmseq *c)
 
 static void entries_repoint(struct shmseq *c, struct region_header *old);
 
+/* A session's LASTVAL of the sequence id in slot l: stores only (a load of
+ * this line would wait for its miss). */
+static inline __attribute__((always_inline)) void lastv_set(struct last_slot *l, int64_t v, uint64_t id)
+{
+	atomic_store_explicit(&l->v, v, memory_order_relaxed);
+	atomic_store_explicit(&l->id, id, memory_order_relaxed);
+}
+
 /* The LASTVALs a session kept by slot in the old region, moved to the slots
  * their sequences have in the new one: found by name, the old record's name
  * (read from our own old mapping) looked up in the new index, the identity
@@ -137,10 +145,8 @@ static void lastv_carry(struct mapping *old, struct mapping *m)
 		if (region_index_lookup(&m->ix, name, len, util_hash(name, len), &slot, &nid, NULL) ==
 			    INDEX_HIT &&
 		    nid == id) {
-			atomic_store_explicit(&m->lastv[slot].v,
-					      atomic_load_explicit(&old->lastv[s].v, memory_order_relaxed),
-					      memory_order_relaxed);
-			atomic_store_explicit(&m->lastv[slot].id, id, memory_order_relaxed);
+			lastv_set(&m->lastv[slot],
+				  atomic_load_explicit(&old->lastv[s].v, memory_order_relaxed), id);
 		}
 	}
 }
@@ -1684,9 +1690,7 @@ static __attribute__((noinline)) int index_nextval_more(struct shmseq *c, struct
 	struct last_slot *l = &m->lastv[slot];
 	if (likely(r == TAKE_OK && !tk.nudge)) {
 		*value = v;
-		/* stores only: a load of this line would wait for its miss */
-		atomic_store_explicit(&l->v, v, memory_order_relaxed);
-		atomic_store_explicit(&l->id, id, memory_order_relaxed);
+		lastv_set(l, v, id);
 		return 0;
 	}
 	/* Anything else (a refill, a nudge, the end of the round, a slot that
@@ -1713,14 +1717,9 @@ static __attribute__((noinline)) int index_nextval_more(struct shmseq *c, struct
 	struct region_slot *es = atomic_load_explicit(&e.slot, memory_order_relaxed);
 	if (now && now->lastv && atomic_load_explicit(&e.hdr, memory_order_relaxed) == now->hdr) {
 		uint64_t at = (uint64_t)(es - region_slots(now->hdr));
-		if (at < now->nslots_mapped) {
-			atomic_store_explicit(&now->lastv[at].v,
-					      atomic_load_explicit(&e.last, memory_order_relaxed),
-					      memory_order_relaxed);
-			atomic_store_explicit(&now->lastv[at].id,
-					      atomic_load_explicit(&e.last_id, memory_order_relaxed),
-					      memory_order_relaxed);
-		}
+		if (at < now->nslots_mapped)
+			lastv_set(&now->lastv[at], atomic_load_explicit(&e.last, memory_order_relaxed),
+				  atomic_load_explicit(&e.last_id, memory_order_relaxed));
 	}
 	return err;
 }
@@ -1751,10 +1750,8 @@ static inline __attribute__((always_inline)) int index_nextval(struct shmseq *c,
 		int64_t v = 0;
 		enum region_take_result r = region_take(&m->ix.slots[slot], id, &v, &tk);
 		if (likely(r == TAKE_OK && !tk.nudge)) {
-			struct last_slot *l = &m->lastv[slot];
 			*value = v;
-			atomic_store_explicit(&l->v, v, memory_order_relaxed);
-			atomic_store_explicit(&l->id, id, memory_order_relaxed);
+			lastv_set(&m->lastv[slot], v, id);
 			return 0;
 		}
 		/* a copy: on the hit above, tk stays in registers */
