@@ -57,6 +57,17 @@ static int nextval(int i, const char *name, int64_t *v)
 	return r;
 }
 
+/* NEXTVAL on host i, asked again every 20 ms until it answers a value, for
+ * at most ms (a host learning of a statement or of the store coming back). */
+static void nextval_soon(int i, const char *name, int64_t *v, uint64_t ms)
+{
+	uint64_t t0 = now_ms();
+	while (nextval(i, name, v) != 0) {
+		assert_true(now_ms() - t0 < ms);
+		sleep_ms(20);
+	}
+}
+
 static int start_host(int i)
 {
 	return daemon_start(&host[i], args[i]);
@@ -196,23 +207,15 @@ static void test_ddl_seen_on_other_hosts(void **state)
 	int64_t v = 0;
 	assert_int_equal(sql(0, "CREATE SEQUENCE cd START WITH 5"), 0);
 	assert_int_equal(sql(2, "CREATE SEQUENCE cd"), 1050); /* already exists, in the store */
-	uint64_t t0 = now_ms();
-	while (nextval(2, "cd", &v) < 0) {
-		assert_true(now_ms() - t0 < 3000);
-		sleep_ms(20);
-	}
+	nextval_soon(2, "cd", &v, 3000);
 	assert_true(v >= 5);
-	t0 = now_ms();
-	while (nextval(1, "cd", &v) < 0) {
-		assert_true(now_ms() - t0 < 3000);
-		sleep_ms(20);
-	}
+	nextval_soon(1, "cd", &v, 3000);
 	/* ALTER RESTART on host 1: once it returned, hosts 0 and 2 hand out
 	 * nothing of the old state (the fence: they acknowledged it) */
 	assert_int_equal(sql(1, "ALTER SEQUENCE cd RESTART WITH 1000000"), 0);
 	for (int h = 0; h < HOSTS; h += 2) {
 		int n = 0;
-		t0 = now_ms();
+		uint64_t t0 = now_ms();
 		do {
 			assert_int_equal(nextval(h, "cd", &v), 0);
 			n++;
@@ -224,7 +227,7 @@ static void test_ddl_seen_on_other_hosts(void **state)
 	}
 	/* SETVAL on host 2 */
 	assert_int_equal(sql(2, "SELECT SETVAL(cd, 5000000)"), 0);
-	t0 = now_ms();
+	uint64_t t0 = now_ms();
 	do
 		assert_int_equal(nextval(0, "cd", &v), 0);
 	while (v < 5000000 && now_ms() - t0 < 3000);
@@ -252,11 +255,7 @@ static void test_ddl_latency(void **state)
 	int64_t v;
 	assert_int_equal(sql(0, "CREATE SEQUENCE cl CACHE 100"), 0);
 	for (int h = 1; h < HOSTS; h++) {
-		uint64_t t0 = now_ms();
-		while (nextval(h, "cl", &v) < 0) {
-			assert_true(now_ms() - t0 < 3000);
-			sleep_ms(20);
-		}
+		nextval_soon(h, "cl", &v, 3000);
 	}
 	shmseq *c;
 	assert_int_equal(shmseq_connect(host[0].instance, &c), 0);
@@ -374,11 +373,7 @@ static void test_insert_refused(void **state)
 	shmseq_disconnect(c);
 	assert_int_equal(nextval(1, "ci", &w), 0);
 	assert_true(w > v && w < 100000);
-	uint64_t t0 = now_ms();
-	while (nextval(0, "ci", &w) < 0) {
-		assert_true(now_ms() - t0 < 3000);
-		sleep_ms(20);
-	}
+	nextval_soon(0, "ci", &w, 3000);
 	assert_true(w > v && w < 100000);
 }
 
@@ -439,11 +434,7 @@ static void test_used_up_round_then_ddl(void **state)
 	assert_int_equal(sql(1, "ALTER SEQUENCE uz MAXVALUE 100"), 0);
 	/* host 2 draws first: its first segment takes 51-100 (a grant is the
 	 * rest of a round this small), the others then run out (4084) */
-	uint64_t t0 = now_ms();
-	while (nextval(2, "uz", &v) != 0) {
-		assert_true(now_ms() - t0 < 5000);
-		sleep_ms(20);
-	}
+	nextval_soon(2, "uz", &v, 5000);
 	assert_int_equal(v, 51);
 	assert_int_equal(nextval(1, "uz", &v), -SHMSEQ_ERR_RUN_OUT);
 	/* the statement's own host: its old segment was fenced too and comes
@@ -512,11 +503,7 @@ static void test_host_name_taken(void **state)
 	assert_int_equal(daemon_stop(&dup), 0);
 	daemon_teardown(&dup);
 	assert_int_equal(start_host(0), 0);
-	t0 = now_ms();
-	while (nextval(0, "dupq", &v) != 0) {
-		assert_true(now_ms() - t0 < 5000);
-		sleep_ms(50);
-	}
+	nextval_soon(0, "dupq", &v, 5000);
 	assert_int_equal(sql(0, "DROP SEQUENCE dupq"), 0);
 }
 
@@ -557,15 +544,11 @@ static void test_restart_fences_a_stale_host(void **state)
 	(void)state;
 	assert_int_equal(sql(0, "CREATE SEQUENCE cf CACHE 1000"), 0);
 	int64_t v;
-	uint64_t t0 = now_ms();
-	while (nextval(1, "cf", &v) < 0) { /* host 1 holds [1, 1000] */
-		assert_true(now_ms() - t0 < 5000);
-		sleep_ms(50);
-	}
+	nextval_soon(1, "cf", &v, 5000); /* host 1 holds [1, 1000] */
 	shmseq *c2;
 	shmseq_seq *e2;
 	assert_int_equal(shmseq_connect(host[2].instance, &c2), 0);
-	t0 = now_ms();
+	uint64_t t0 = now_ms();
 	while (shmseq_seq_open(c2, "cf", &e2) < 0) {
 		assert_true(now_ms() - t0 < 5000);
 		sleep_ms(50);

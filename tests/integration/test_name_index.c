@@ -135,6 +135,22 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The daemon's region mapped writable (as a scribbling client would), its
+ * size and its name index. */
+static struct region_header *map_region(size_t *size, struct region_index *ix)
+{
+	int fd = region_fd(d.instance);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	*size = (size_t)st.st_size;
+	struct region_header *h = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(h != MAP_FAILED);
+	close(fd);
+	assert_true(region_index_locate(h, *size, ix));
+	return h;
+}
+
 /* A fresh process, the daemon stopped: every name from the index. */
 static void test_fresh_client_no_round_trips(void **state)
 {
@@ -305,15 +321,9 @@ static void test_hot_names(void **state)
 	}
 	/* the index record of its slot scribbled: the check word no longer
 	 * matches, so the index cannot vouch for the name any more */
-	int fd = region_fd(d.instance);
-	assert_true(fd >= 0);
-	struct stat st;
-	assert_int_equal(fstat(fd, &st), 0);
-	struct region_header *h = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	assert_true(h != MAP_FAILED);
-	close(fd);
+	size_t size;
 	struct region_index ix;
-	assert_true(region_index_locate(h, (size_t)st.st_size, &ix));
+	struct region_header *h = map_region(&size, &ix);
 	uint32_t slot, flags;
 	uint64_t id;
 	assert_int_equal(region_index_lookup(&ix, "ni_hot", 6, util_hash("ni_hot", 6), &slot, &id, &flags),
@@ -336,7 +346,7 @@ static void test_hot_names(void **state)
 	assert_int_equal(shmseq_lastval(f, "ni_hot", &v), 0); /* the session's own */
 	assert_int_equal(v, 100);
 	shmseq_disconnect(g);
-	munmap(h, (size_t)st.st_size);
+	munmap(h, size);
 
 	/* dropped, another sequence made (it may take the freed slot), the
 	 * name made again: the new sequence's values, never the old one's or
@@ -443,15 +453,9 @@ static void test_hot_names_threads(void **state)
 static void test_scribbled_index(void **state)
 {
 	(void)state;
-	int fd = region_fd(d.instance);
-	assert_true(fd >= 0);
-	struct stat st;
-	assert_int_equal(fstat(fd, &st), 0);
-	struct region_header *h = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	assert_true(h != MAP_FAILED);
-	close(fd);
+	size_t size;
 	struct region_index ix;
-	assert_true(region_index_locate(h, (size_t)st.st_size, &ix));
+	struct region_header *h = map_region(&size, &ix);
 	unsigned seed = 4242;
 	unsigned char *p = (unsigned char *)ix.bucket;
 	size_t bytes = region_index_bytes(h->nslots);
@@ -501,7 +505,7 @@ static void test_scribbled_index(void **state)
 	printf("# after the repairs: %llu asked\n", (unsigned long long)atomic_load(&f->opens));
 	assert_true(atomic_load(&f->opens) < asked);
 	shmseq_disconnect(f);
-	munmap(h, (size_t)st.st_size);
+	munmap(h, size);
 }
 
 /* A daemon killed and restarted adopts the region and rebuilds the index. */
