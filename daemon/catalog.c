@@ -49,6 +49,8 @@
 /* Tickets past the published limit that threads can legitimately hold: each
  * waiting thread holds one. A counter further ahead was scribbled on. */
 #define TICKS_SLACK (1ull << 20)
+/* A window at its largest asks for the next after 1/MARK_EARLY_DIV of it. */
+#define MARK_EARLY_DIV 8u
 /* Lines logged per kind of event before the daemon only counts them. */
 #define SAY_MAX 50u
 
@@ -1154,10 +1156,19 @@ void catalog_publish(struct catalog *c)
 		if (!failed && s->written > s->limit) {
 			struct region_slot *slot = &c->slots[s->slot];
 			uint64_t mark = UINT64_MAX;
-			/* halfway through the new window; 0 (already taken: no
-			 * nudge) in the window that cannot hold half of one */
+			/* The ticket that asks for the next window (a nudge):
+			 * halfway through this one while windows still grow;
+			 * an eighth of the way once it is as large as it gets
+			 * (a hot sequence: a window that emptied in less than
+			 * a refill's time would only empty as fast again, so
+			 * the refill gets 7/8 of it to become durable; what a
+			 * crash skips stays under two reserve-aheads). 0
+			 * (already taken: no nudge) in the window that cannot
+			 * hold the distance. */
+			uint64_t back = s->ahead >= s->ahead_max ? s->ahead - s->ahead / MARK_EARLY_DIV
+								 : s->ahead / 2;
 			if (s->ahead >= 2 && s->written < s->end &&
-			    __builtin_sub_overflow(s->written, s->ahead / 2, &mark))
+			    __builtin_sub_overflow(s->written, back, &mark))
 				mark = 0;
 			s->limit = s->written;
 			s->mark = mark;

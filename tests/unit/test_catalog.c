@@ -547,6 +547,46 @@ static void test_epochs_across_ddl(void **state)
 	fix_rm(&f);
 }
 
+/* Where a window asks for the next one: halfway while windows grow (each
+ * window that runs dry doubles the next, up to 1024 x CACHE), an eighth of
+ * the way once a window is as large as it gets; never past the window. */
+static void test_refill_mark_early_when_largest(void **state)
+{
+	(void)state;
+	struct fix f = {0};
+	fix_dir(&f);
+	assert_int_equal(fix_open(&f, false), 0);
+	create(&f, "m", 2, SEQ_TYPE_BIGINT); /* windows of 2, 4, ... 2048 */
+	struct seq *s = catalog_find(&f.c, "m");
+	struct region_slot *slot = &f.c.slots[s->slot];
+	uint64_t start = 0, grown = 0, largest = 0;
+	int64_t v = 0;
+	while (largest < 3) {
+		uint64_t limit = atomic_load(&slot->limit);
+		/* take the window to its end (take() refills when dry) */
+		while (atomic_load(&slot->ticks) < limit)
+			v = take_ok(&f, "m");
+		v = take_ok(&f, "m"); /* the first of the next window */
+		uint64_t next = atomic_load(&slot->limit), mark = atomic_load(&slot->refill_mark);
+		uint64_t len = next - limit;
+		assert_true(mark >= limit && mark < next);
+		if (len < 2048) {
+			assert_int_equal(mark - limit, len / 2);
+			assert_true(len > grown);
+			grown = len;
+		} else {
+			assert_int_equal(len, 2048);
+			assert_int_equal(mark - limit, 2048 / 8);
+			largest++;
+		}
+		start = limit;
+	}
+	assert_true(grown >= 1024); /* it grew there window by window */
+	assert_int_equal(v, (int64_t)start + 1);
+	fix_close(&f);
+	fix_rm(&f);
+}
+
 /* A dropped sequence's slot is empty at once (its clients see it gone) and
  * reused only once the drop is durable; a sequence created meanwhile gets
  * another slot. */
@@ -707,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_rejected_record),
 		cmocka_unit_test(test_check_slot_repairs),
 		cmocka_unit_test(test_epochs_across_ddl),
+		cmocka_unit_test(test_refill_mark_early_when_largest),
 		cmocka_unit_test(test_slot_reuse_after_durable_drop),
 		cmocka_unit_test(test_cycle_wraps_replayed),
 		cmocka_unit_test(test_adopt_continues_without_gap),
